@@ -1,0 +1,1 @@
+"""VetMap domain layer: settings, database, models and spatial logic (never imports FastAPI)."""

@@ -1,0 +1,152 @@
+"""Administrative areas: lookup, listing, containment (areas in WGS-84; areas in square metres, geodesic)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shapely.geometry import Point
+from sqlalchemy import Connection, text
+
+from geo import vocab
+from geo.errors import InvalidInput, NotFound
+
+# Sites may sit this far outside their declared area: the shipped boundaries are simplified.
+AREA_TOLERANCE_M = 1000.0
+
+
+@dataclass(frozen=True)
+class AreaRef:
+    """The identity of an area: code, level and name."""
+
+    code: str
+    level: str
+    name: str
+
+    @property
+    def descendant_prefix(self) -> str:
+        """Leading digits shared by the codes of this area and everything inside it."""
+        return vocab.area_code_prefix(self.code, self.level)
+
+
+def find_area(conn: Connection, code: str) -> AreaRef | None:
+    """The area with this code, or None."""
+    row = conn.execute(text("SELECT code, level, name FROM areas WHERE code = :c"), {"c": code}).first()
+    return AreaRef(*row) if row else None
+
+
+def require_area(conn: Connection, code: str, what: str = "area") -> AreaRef:
+    """The area with this code; raises InvalidInput naming the unknown code."""
+    area = find_area(conn, code)
+    if area is None:
+        raise InvalidInput(f"unknown {what} code {code!r}")
+    return area
+
+
+_FEATURE_SQL = """
+SELECT a.code, a.name, a.level, a.parent_code, p.name AS parent_name, a.population, a.synthetic,
+       ST_AsGeoJSON(COALESCE(a.geom, a.point), 7)::json AS geometry,
+       ST_Area(a.geom::geography) AS area_m2,
+       (SELECT count(*) FROM areas c WHERE c.parent_code = a.code) AS children
+FROM areas a LEFT JOIN areas p ON p.code = a.parent_code
+"""
+
+
+def _area_feature(row, with_geometry: bool = True) -> dict:
+    props = {
+        k: row._mapping[k] for k in ("code", "name", "level", "parent_code", "parent_name", "population")
+    }
+    props["synthetic"] = row.synthetic
+    props["area_m2"] = round(row.area_m2, 1) if row.area_m2 is not None else None
+    props["children"] = row.children
+    geometry = row.geometry if with_geometry else None
+    return {"type": "Feature", "id": row.code, "geometry": geometry, "properties": props}
+
+
+def get_area(conn: Connection, code: str) -> dict:
+    """One area as a GeoJSON Feature with level, parent and geodesic ``area_m2``."""
+    row = conn.execute(text(_FEATURE_SQL + " WHERE a.code = :c"), {"c": code}).first()
+    if row is None:
+        raise NotFound(f"no area with code {code!r}")
+    return _area_feature(row)
+
+
+def list_areas(
+    conn: Connection, level: str | None, parent: str | None, limit: int, offset: int, with_geometry: bool
+) -> tuple[int, list[dict]]:
+    """Areas filtered by level and parent code, ordered by code, with the total count."""
+    where, params = ["TRUE"], {"limit": limit, "offset": offset}
+    if level is not None:
+        where.append("a.level = :level")
+        params["level"] = level
+    if parent is not None:
+        require_area(conn, parent, "parent area")
+        where.append("a.parent_code = :parent")
+        params["parent"] = parent
+    cond = " AND ".join(where)
+    total = conn.execute(text(f"SELECT count(*) FROM areas a WHERE {cond}"), params).scalar_one()
+    rows = conn.execute(
+        text(f"{_FEATURE_SQL} WHERE {cond} ORDER BY a.code LIMIT :limit OFFSET :offset"), params
+    )
+    return total, [_area_feature(r, with_geometry) for r in rows]
+
+
+def smallest_area_containing(conn: Connection, point: Point) -> AreaRef | None:
+    """The most detailed area whose polygon covers the point (village before township before county)."""
+    row = conn.execute(
+        text(
+            "SELECT code, level, name FROM areas "
+            "WHERE geom IS NOT NULL AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326)) "
+            "ORDER BY length(code) DESC, array_position(ARRAY['village','township','county','city','province'], "
+            "level::text) LIMIT 1"
+        ),
+        {"x": point.x, "y": point.y},
+    ).first()
+    return AreaRef(*row) if row else None
+
+
+def check_point_in_area(conn: Connection, point: Point, area: AreaRef) -> None:
+    """Raise InvalidInput when the point lies more than AREA_TOLERANCE_M outside the area's polygon."""
+    outside_m = conn.execute(
+        text(
+            "SELECT ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography) "
+            "FROM areas WHERE code = :c AND geom IS NOT NULL"
+        ),
+        {"x": point.x, "y": point.y, "c": area.code},
+    ).scalar()
+    if outside_m is not None and outside_m > AREA_TOLERANCE_M:
+        raise InvalidInput(
+            f"the point ({point.x:.6f}, {point.y:.6f}) lies {outside_m / 1000:.1f} km outside area "
+            f"{area.code} {area.name}"
+        )
+
+
+def area_outlines(conn: Connection, levels: tuple[str, ...]) -> dict:
+    """Area outlines of the given levels as a GeoJSON FeatureCollection (for map context)."""
+    rows = conn.execute(
+        text(
+            "SELECT code, name, level, ST_AsGeoJSON(geom, 5)::json AS g FROM areas "
+            "WHERE geom IS NOT NULL AND level = ANY(:levels) ORDER BY code"
+        ),
+        {"levels": list(levels)},
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": r.code,
+            "geometry": r.g,
+            "properties": {"code": r.code, "name": r.name, "level": r.level},
+        }
+        for r in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def atlas_bounds(conn: Connection) -> tuple[float, float, float, float] | None:
+    """Bounding box (minx, miny, maxx, maxy, degrees) of all county-level areas, or None when empty."""
+    row = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            "FROM (SELECT ST_Extent(geom) AS e FROM areas WHERE level = 'county') s"
+        )
+    ).first()
+    return None if row is None or row[0] is None else tuple(row)

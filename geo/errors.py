@@ -1,0 +1,27 @@
+"""Domain errors raised by geo/; api/ maps each class to one HTTP status in one table."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain reports to a caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    """The requested record does not exist."""
+
+
+class InvalidInput(DomainError):
+    """The input breaks a rule of the domain (bad geometry, unknown code, impossible value)."""
+
+
+class Conflict(DomainError):
+    """The write conflicts with existing data (duplicate code, still referenced)."""
+
+
+class DatabaseUnavailable(DomainError):
+    """The database cannot be reached or set up."""

@@ -1,0 +1,268 @@
+"""ORM models of the atlas (SQLAlchemy 2 + GeoAlchemy2); geometries are WGS-84 (EPSG:4326)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from geo import vocab
+
+SRID = 4326
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class _Timestamps:
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+
+class Area(_Timestamps, Base):
+    """An administrative division: province, city, county, township or village."""
+
+    __tablename__ = "areas"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    parent_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("areas.code"), index=True)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=True)
+    point = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=True)
+    population: Mapped[int | None] = mapped_column(Integer)
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+
+    __table_args__ = (
+        CheckConstraint(_in("level", vocab.AREA_LEVELS), name="ck_areas_level"),
+        CheckConstraint(
+            "(level IN ('province','city','county') AND code ~ '^[0-9]{6}$')"
+            " OR (level = 'township' AND code ~ '^[0-9]{9}$')"
+            " OR (level = 'village' AND code ~ '^[0-9]{12}$')",
+            name="ck_areas_code_format",
+        ),
+        CheckConstraint("geom IS NOT NULL OR point IS NOT NULL", name="ck_areas_has_location"),
+        CheckConstraint("geom IS NULL OR ST_IsValid(geom)", name="ck_areas_geom_valid"),
+        CheckConstraint("population IS NULL OR population >= 0", name="ck_areas_population"),
+        Index("ix_areas_code_pattern", "code", postgresql_ops={"code": "text_pattern_ops"}),
+        Index("ix_areas_level", "level"),
+    )
+
+
+class _Site(_Timestamps):
+    """Columns every mapped site shares: identity, name, location and the area it lies in."""
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
+
+    @declared_attr
+    def area_code(cls) -> Mapped[str]:
+        return mapped_column(String(12), ForeignKey("areas.code"), nullable=False)
+
+
+def _site_args(t: str) -> tuple:
+    return (
+        CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name=f"ck_{t}_name"),
+        Index(f"ix_{t}_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+    )
+
+
+class _Upkeep:
+    """Upkeep state of a site that crews inspect (memorials, cemeteries, graves)."""
+
+    upkeep_status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="unknown")
+    condition_index: Mapped[int | None] = mapped_column(SmallInteger)
+    last_inspected_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+def _upkeep_args(t: str) -> tuple:
+    return (
+        CheckConstraint(_in("upkeep_status", vocab.UPKEEP_STATUSES), name=f"ck_{t}_upkeep_status"),
+        CheckConstraint(
+            "condition_index IS NULL OR condition_index BETWEEN 0 AND 100", name=f"ck_{t}_condition_index"
+        ),
+    )
+
+
+class _Protected(_Upkeep):
+    """Protection level, approval record and protection / construction-control zones (memorials, cemeteries)."""
+
+    protection_level: Mapped[str] = mapped_column(String(16), nullable=False)
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approval_doc_no: Mapped[str | None] = mapped_column(Text)
+    approval_date: Mapped[dt.date | None] = mapped_column(Date)
+    protection_unit: Mapped[str | None] = mapped_column(Text)
+    management_unit: Mapped[str | None] = mapped_column(Text)
+    has_protection_sign: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    protection_zone = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True))
+    protection_zone_m2: Mapped[float | None] = mapped_column(
+        Float, Computed("ST_Area(protection_zone::geography)", persisted=True)
+    )
+    protection_zone_desc: Mapped[str | None] = mapped_column(Text)
+    control_zone = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True))
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+def _protected_args(t: str) -> tuple:
+    return (
+        CheckConstraint(_in("protection_level", vocab.PROTECTION_LEVELS), name=f"ck_{t}_protection_level"),
+        CheckConstraint(
+            "protection_zone IS NULL OR ST_IsValid(protection_zone)", name=f"ck_{t}_protection_zone_valid"
+        ),
+        CheckConstraint(
+            "control_zone IS NULL OR ST_IsValid(control_zone)", name=f"ck_{t}_control_zone_valid"
+        ),
+    )
+
+
+class Station(_Site, Base):
+    """A veterans service centre or station at one of five levels, with its "五有" flags."""
+
+    __tablename__ = "stations"
+
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="active")
+    served_area_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("areas.code"))
+    has_organisation: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    has_staff_quota: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    has_staff: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    has_funding: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    has_support: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    star_rating: Mapped[int | None] = mapped_column(SmallInteger)
+    national_model: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    people_served: Mapped[int | None] = mapped_column(Integer)
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(32))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            *_site_args(cls.__tablename__),
+            CheckConstraint(_in("level", vocab.STATION_LEVELS), name="ck_stations_level"),
+            CheckConstraint(_in("status", vocab.STATION_STATUSES), name="ck_stations_status"),
+            CheckConstraint(
+                "star_rating IS NULL OR star_rating BETWEEN 1 AND 5", name="ck_stations_star_rating"
+            ),
+            CheckConstraint("people_served IS NULL OR people_served >= 0", name="ck_stations_people_served"),
+            Index("ix_stations_level", "level"),
+        )
+
+
+class Memorial(_Site, _Protected, Base):
+    """A martyr memorial facility (纪念设施) with its protection zone."""
+
+    __tablename__ = "memorials"
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            *_site_args(cls.__tablename__),
+            *_upkeep_args(cls.__tablename__),
+            *_protected_args(cls.__tablename__),
+            CheckConstraint(_in("kind", vocab.MEMORIAL_KINDS), name="ck_memorials_kind"),
+            Index("ix_memorials_kind", "kind"),
+        )
+
+
+class Cemetery(_Site, _Protected, Base):
+    """A martyr cemetery, grave area or columbarium, with its boundary and protection zone."""
+
+    __tablename__ = "cemeteries"
+
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True))
+    grave_capacity: Mapped[int | None] = mapped_column(Integer)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            *_site_args(cls.__tablename__),
+            *_upkeep_args(cls.__tablename__),
+            *_protected_args(cls.__tablename__),
+            CheckConstraint(_in("kind", vocab.CEMETERY_KINDS), name="ck_cemeteries_kind"),
+            CheckConstraint("boundary IS NULL OR ST_IsValid(boundary)", name="ck_cemeteries_boundary_valid"),
+            CheckConstraint(
+                "grave_capacity IS NULL OR grave_capacity >= 0", name="ck_cemeteries_grave_capacity"
+            ),
+            Index("ix_cemeteries_kind", "kind"),
+        )
+
+
+class Grave(_Site, _Upkeep, Base):
+    """A martyr's grave, inside a cemetery (section/row/number) or scattered with a custodian."""
+
+    __tablename__ = "graves"
+
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    martyr_name: Mapped[str | None] = mapped_column(Text)
+    cemetery_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cemeteries.id"), index=True)
+    section: Mapped[str | None] = mapped_column(String(32))
+    row_no: Mapped[str | None] = mapped_column(String(32))
+    number: Mapped[str | None] = mapped_column(String(32))
+    disposition: Mapped[str | None] = mapped_column(String(16))
+    moved_to_grave_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("graves.id"))
+    care_party: Mapped[str | None] = mapped_column(String(20))
+    custodian_name: Mapped[str | None] = mapped_column(Text)
+    custodian_phone: Mapped[str | None] = mapped_column(String(32))
+    responsible_cadre: Mapped[str | None] = mapped_column(Text)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (
+            *_site_args(cls.__tablename__),
+            *_upkeep_args(cls.__tablename__),
+            CheckConstraint(_in("kind", vocab.GRAVE_KINDS), name="ck_graves_kind"),
+            CheckConstraint(
+                "(kind = 'in_cemetery') = (cemetery_id IS NOT NULL)", name="ck_graves_cemetery_matches_kind"
+            ),
+            CheckConstraint(
+                f"disposition IS NULL OR ({_in('disposition', vocab.GRAVE_DISPOSITIONS)})",
+                name="ck_graves_disposition",
+            ),
+            CheckConstraint(
+                "(disposition = 'moved') = (moved_to_grave_id IS NOT NULL)", name="ck_graves_moved_has_target"
+            ),
+            CheckConstraint(
+                f"care_party IS NULL OR ({_in('care_party', vocab.CARE_PARTIES)})",
+                name="ck_graves_care_party",
+            ),
+            CheckConstraint(
+                "moved_to_grave_id IS NULL OR moved_to_grave_id <> id", name="ck_graves_not_moved_to_self"
+            ),
+            Index("ix_graves_kind", "kind"),
+        )
