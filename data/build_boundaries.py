@@ -235,7 +235,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument(
-        "--tolerance", type=float, default=DEFAULT_TOLERANCE, help="coverage simplification tolerance, degrees"
+        "--tolerance",
+        type=float,
+        default=DEFAULT_TOLERANCE,
+        help="coverage simplification tolerance, degrees",
     )
     args = parser.parse_args(argv)
 

@@ -16,7 +16,6 @@ from types import MappingProxyType
 from typing import TypeVar
 
 import jinja2
-
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from starlette.applications import Starlette
 from starlette.requests import Request

@@ -1,0 +1,1 @@
+"""VetMap HTTP layer: FastAPI app factory, routers, request/response schemas, error mapping."""

@@ -1,0 +1,47 @@
+"""The FastAPI application factory: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from api.errors import install_error_handlers
+from api.routes import areas, health, pages
+from api.routes.sites import all_site_routers
+from geo.db import database_url, make_engine
+from geo.settings import Settings
+from web.assets import vendor_app
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app from settings; the engine connects lazily, on the first request."""
+    engine = make_engine(database_url(settings))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="VetMap",
+        version="0.1.0",
+        description="Veterans' service stations, martyr memorials, cemeteries and graves on PostGIS.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    install_error_handlers(app)
+
+    api = APIRouter(prefix="/api/v1")
+    for router in all_site_routers():
+        api.include_router(router)
+    api.include_router(areas.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
+    return app

@@ -1,0 +1,56 @@
+"""The one table that maps domain errors to HTTP status codes, and the handlers that apply it."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from geo.errors import Conflict, DatabaseUnavailable, DomainError, InvalidInput, NotFound
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    Conflict: 409,
+    DatabaseUnavailable: 503,
+}
+
+
+def _status_for(exc: DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 400
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
+        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register handlers so every domain or validation error becomes a 4xx/503 JSON body with a reason."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse({"detail": exc.message}, status_code=_status_for(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
+        ]
+        return JSONResponse({"detail": _describe_validation(exc), "errors": errors}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse({"detail": "the database is unavailable, try again shortly"}, status_code=503)
+
+    @app.exception_handler(DBAPIError)
+    async def _db_rejected(_: Request, exc: DBAPIError) -> JSONResponse:
+        primary = getattr(getattr(exc.orig, "diag", None), "message_primary", None) or "invalid value"
+        return JSONResponse({"detail": f"rejected by the database: {primary}"}, status_code=422)

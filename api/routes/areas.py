@@ -1,0 +1,45 @@
+"""Administrative areas as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+
+from api.deps import ConnDep, SettingsDep
+from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
+from api.schemas import FeatureCollectionPublic, FeaturePublic
+from geo.areas import get_area, list_areas
+
+router = APIRouter(prefix="/areas", tags=["areas"])
+
+
+@router.get("", response_model=FeatureCollectionPublic, response_class=GeoJSONResponse)
+def list_all(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    level: Literal["province", "city", "county", "township", "village"] | None = None,
+    parent: Annotated[str | None, Query(pattern=AREA_PATTERN)] = None,
+    geometry: bool = False,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+):
+    """Areas by level and parent; geometries only when asked for (they are large)."""
+    limit = check_limit(limit, settings)
+    total, features = list_areas(conn, level, parent, limit, offset, geometry)
+    return GeoJSONResponse(
+        {
+            "type": "FeatureCollection",
+            "numberMatched": total,
+            "numberReturned": len(features),
+            "features": features,
+            "links": page_links(request, offset, limit, len(features), total),
+        }
+    )
+
+
+@router.get("/{code}", response_model=FeaturePublic, response_class=GeoJSONResponse)
+def read(code: Annotated[str, Path(pattern=AREA_PATTERN)], conn: ConnDep):
+    """One area with its geometry, level, parent and area in m² (geodesic)."""
+    return GeoJSONResponse(get_area(conn, code))

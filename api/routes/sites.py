@@ -1,0 +1,139 @@
+"""CRUD routers for the site collections (stations, memorials, cemeteries, graves) as GeoJSON."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from api.deps import ConnDep, SettingsDep
+from api.schemas import CREATE_SCHEMAS, PATCH_SCHEMAS, FeatureCollectionPublic, FeaturePublic
+from geo.collections import COLLECTIONS, CollectionSpec
+from geo.errors import InvalidInput
+from geo.sites import SiteFilter, create_site, delete_site, get_site, list_sites, update_site
+
+GEOJSON = "application/geo+json"
+AREA_PATTERN = r"^[0-9]{6}([0-9]{3}){0,2}$"
+
+
+class GeoJSONResponse(JSONResponse):
+    """JSON with the GeoJSON media type."""
+
+    media_type = GEOJSON
+
+
+def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    if value is not None and value not in allowed:
+        raise InvalidInput(f"unknown {what} {value!r}; expected one of: {', '.join(allowed)}")
+    return value
+
+
+def page_links(request: Request, offset: int, limit: int, returned: int, matched: int) -> list[dict]:
+    """self / next / prev links of a page, keeping every other query parameter."""
+    links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
+    if offset + returned < matched:
+        links.append(
+            {
+                "href": str(request.url.include_query_params(offset=offset + limit)),
+                "rel": "next",
+                "type": GEOJSON,
+            }
+        )
+    if offset > 0:
+        links.append(
+            {
+                "href": str(request.url.include_query_params(offset=max(0, offset - limit))),
+                "rel": "prev",
+                "type": GEOJSON,
+            }
+        )
+    return links
+
+
+def check_limit(limit: int | None, settings) -> int:
+    """The page size to use: the default when absent, a clear 4xx above the maximum."""
+    if limit is None:
+        return settings.default_page_size
+    if limit > settings.max_page_size:
+        raise InvalidInput(f"limit {limit} is over the maximum of {settings.max_page_size}")
+    return limit
+
+
+def site_router(spec: CollectionSpec) -> APIRouter:
+    """The list/read/create/update/delete routes of one collection."""
+    router = APIRouter(prefix=f"/{spec.name}", tags=[spec.name])
+    create_schema = CREATE_SCHEMAS[spec.name]
+    patch_schema = PATCH_SCHEMAS[spec.name]
+    kind_doc = f"{spec.kind_column}: one of {', '.join(spec.kinds)}"
+
+    @router.get("", response_model=FeatureCollectionPublic, response_class=GeoJSONResponse)
+    def list_collection(
+        request: Request,
+        conn: ConnDep,
+        settings: SettingsDep,
+        limit: Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")] = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        area: Annotated[
+            str | None, Query(pattern=AREA_PATTERN, description="area code; includes sub-areas")
+        ] = None,
+        kind: Annotated[str | None, Query(description=kind_doc)] = None,
+        status_: Annotated[str | None, Query(alias="status", description=f"{spec.status_column}")] = None,
+        protection_level: Annotated[str | None, Query()] = None,
+    ):
+        limit = check_limit(limit, settings)
+        flt = SiteFilter(
+            area=area,
+            kind=_check_choice(kind, spec.kinds, spec.kind_column),
+            status=_check_choice(status_, spec.statuses, spec.status_column),
+            protection_level=protection_level,
+        )
+        if protection_level is not None:
+            if not spec.has_protection_level:
+                raise InvalidInput(f"{spec.name} have no protection_level")
+            _check_choice(
+                protection_level,
+                ("national", "provincial", "city", "county", "scattered"),
+                "protection_level",
+            )
+        page = list_sites(conn, spec, flt, limit, offset)
+        return GeoJSONResponse(
+            {
+                "type": "FeatureCollection",
+                "numberMatched": page.number_matched,
+                "numberReturned": len(page.features),
+                "features": page.features,
+                "links": page_links(request, offset, limit, len(page.features), page.number_matched),
+            }
+        )
+
+    @router.get("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
+    def read(site_id: int, conn: ConnDep):
+        return GeoJSONResponse(get_site(conn, spec, site_id))
+
+    @router.post(
+        "", status_code=status.HTTP_201_CREATED, response_model=FeaturePublic, response_class=GeoJSONResponse
+    )
+    def create(body: create_schema, conn: ConnDep, request: Request):  # type: ignore[valid-type]
+        feature = create_site(conn, spec, body.properties, body.geometry)
+        location = str(request.url_for(f"read_{spec.name}", site_id=feature["id"]))
+        return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
+
+    @router.patch("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
+    def patch(site_id: int, body: patch_schema, conn: ConnDep):  # type: ignore[valid-type]
+        changes = body.properties.model_dump(exclude_unset=True) if body.properties is not None else {}
+        return GeoJSONResponse(update_site(conn, spec, site_id, changes, body.geometry))
+
+    @router.delete("/{site_id}", status_code=status.HTTP_204_NO_CONTENT)
+    def remove(site_id: int, conn: ConnDep) -> Response:
+        delete_site(conn, spec, site_id)
+        return Response(status_code=204)
+
+    for route in router.routes:
+        route.name = f"{route.name}_{spec.name}"  # type: ignore[attr-defined]
+    return router
+
+
+def all_site_routers() -> list[APIRouter]:
+    """One router per site collection."""
+    return [site_router(spec) for spec in COLLECTIONS.values()]

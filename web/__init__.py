@@ -1,0 +1,1 @@
+"""Folium map builders (pure: data in, map out), their offline front-end assets and i18n."""
