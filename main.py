@@ -91,11 +91,14 @@ def demo_load(
         str, typer.Option(help="'county' (default demo) or 'guangxi' (17,624 stations, for benchmarks)")
     ] = "county",
     seed: Annotated[int, typer.Option(help="random seed; the same seed gives the same atlas")] = 20260930,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing when the atlas already has areas")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="replace even non-synthetic sites")] = False,
 ) -> None:
     """Replace the atlas with the demo: real boundaries, synthetic townships, villages and sites."""
-    from geo.demo import DEMO_SCALES, load_demo
-
     from geo.db import make_engine
+    from geo.demo import DEMO_SCALES, atlas_is_empty, load_demo
     from geo.migrate import upgrade
 
     if scale not in DEMO_SCALES:
@@ -104,7 +107,10 @@ def demo_load(
     upgrade(url)
     engine = make_engine(url)
     try:
-        counts = load_demo(engine, scale=scale, seed=seed)
+        if if_empty and not atlas_is_empty(engine):
+            typer.echo("the atlas already has data: demo not loaded (drop --if-empty to replace it)")
+            return
+        counts = load_demo(engine, scale=scale, seed=seed, force=force)
     finally:
         engine.dispose()
     typer.echo("demo atlas loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

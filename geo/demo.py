@@ -562,6 +562,12 @@ def generate_demo(scale: str, seed: int) -> tuple[list[_Place], _Sites]:
     return roots, sites
 
 
+def atlas_is_empty(engine: Engine) -> bool:
+    """True when no area has been loaded yet."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM areas)")).scalar_one()
+
+
 def load_demo(
     engine: Engine, scale: str = "county", seed: int = 20260930, force: bool = False
 ) -> dict[str, int]:

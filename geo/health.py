@@ -10,5 +10,7 @@ def database_health(engine: Engine) -> dict:
     with engine.connect() as conn:
         postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
         migrated = conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar_one()
-        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if migrated else None
+        revision = (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if migrated else None
+        )
     return {"database": "ok", "postgis": postgis, "schema_revision": revision}

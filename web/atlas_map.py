@@ -395,6 +395,7 @@ class _AtlasPage(folium.MacroElement):
                 }
                 return {esc: esc, cluster: cluster};
             })();
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -505,7 +506,7 @@ def build_atlas_map(
         location=location,
         zoom_start=zoom,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale is added by _AtlasPage
         minZoom=_MIN_ZOOM,
         maxZoom=_MAX_ZOOM,
     )

@@ -1,7 +1,5 @@
 """CRUD routers for the site collections (stations, memorials, cemeteries, graves) as GeoJSON."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status

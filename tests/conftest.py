@@ -1,0 +1,69 @@
+"""Shared fixtures: a real PostGIS test database (migrated, demo loaded once), the app and a client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
+
+from api.app import create_app
+from geo.db import database_url, drop_database, ensure_database, ensure_embedded_running, make_engine
+from geo.demo import load_demo
+from geo.migrate import upgrade
+from geo.settings import Settings
+
+TEST_DATABASE = "vetmap_test"
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Settings of the developer's database server (embedded by default)."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def test_db_url(base_settings: Settings) -> URL:
+    """A fresh, migrated test database on the same server (VETMAP_TEST_DATABASE_URL overrides)."""
+    override = os.environ.get("VETMAP_TEST_DATABASE_URL")
+    if override:
+        url = make_url(override)
+    else:
+        ensure_embedded_running(base_settings)
+        url = database_url(base_settings, TEST_DATABASE)
+    drop_database(url)
+    ensure_database(url)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(test_db_url: URL) -> Iterator[Engine]:
+    """An engine on the test database."""
+    eng = make_engine(test_db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_counts(engine: Engine) -> dict[str, int]:
+    """The default demo atlas, loaded once per session."""
+    return load_demo(engine, scale="county")
+
+
+@pytest.fixture(scope="session")
+def settings(test_db_url: URL, base_settings: Settings) -> Settings:
+    """App settings pointing at the test database."""
+    return base_settings.model_copy(
+        update={"database_url": test_db_url.render_as_string(hide_password=False)}
+    )
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, demo_counts: dict[str, int]) -> Iterator[TestClient]:
+    """An HTTP client on the app, over the demo atlas."""
+    with TestClient(create_app(settings)) as c:
+        yield c
