@@ -81,13 +81,17 @@ def _sample_points(poly, n: int, rng: np.random.Generator) -> list[Point]:
     """n uniformly random points strictly inside the polygon."""
     minx, miny, maxx, maxy = poly.bounds
     shapely.prepare(poly)
-    out: list[Point] = []
-    while len(out) < n:
-        k = max(64, 4 * (n - len(out)))
+    xs_out: list[np.ndarray] = []
+    ys_out: list[np.ndarray] = []
+    found = 0
+    while found < n:
+        k = max(64, 4 * (n - found))
         xs, ys = rng.uniform(minx, maxx, k), rng.uniform(miny, maxy, k)
         inside = shapely.contains_xy(poly, xs, ys)
-        out.extend(Point(x, y) for x, y in zip(xs[inside], ys[inside], strict=True))
-    return out[:n]
+        xs_out.append(xs[inside][: n - found])
+        ys_out.append(ys[inside][: n - found])
+        found += len(xs_out[-1])
+    return list(shapely.points(np.concatenate(xs_out), np.concatenate(ys_out)))
 
 
 def _partition(poly: MultiPolygon, n: int, rng: np.random.Generator) -> list[MultiPolygon]:
@@ -572,9 +576,13 @@ def load_demo(
     engine: Engine, scale: str = "county", seed: int = 20260930, force: bool = False
 ) -> dict[str, int]:
     """Replace the atlas with the demo, in one transaction; returns the number of rows per table."""
+    if not force:
+        with engine.connect() as conn:
+            _refuse_if_real_sites(conn)  # before the seconds spent generating
     roots, sites = generate_demo(scale, seed)
     with engine.begin() as conn:
         if not force:
+            conn.execute(text("LOCK TABLE stations, memorials, cemeteries, graves IN SHARE MODE"))
             _refuse_if_real_sites(conn)
         conn.execute(text("TRUNCATE graves, cemeteries, memorials, stations, areas RESTART IDENTITY"))
         area_rows = _area_rows(roots)

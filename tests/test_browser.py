@@ -1,0 +1,234 @@
+"""The map page in a real headless Chromium (Debian's), served by uvicorn, with the internet cut off.
+
+Every request to a host other than 127.0.0.1 is aborted and recorded: the page must work on an
+intranet. A failed test leaves a screenshot in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, Route, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+pytest_plugins = ["tests.live_server"]
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+LOCAL_HOST = "127.0.0.1"
+TIMEOUT_MS = 20_000
+
+LAYERS_ZH = ("服务站", "纪念设施", "烈士陵园", "烈士墓")
+LAYERS_EN = ("Service stations", "Memorial facilities", "Martyr cemeteries", "Martyr graves")
+MAOJIAN_CENTRE = "茅箭区退役军人服务中心"
+
+# The Folium map is a global `map_<hash>` variable; find it by type rather than by name.
+_FIND_MAP = """() => {
+    const names = Object.keys(window).filter((k) => k.startsWith("map_") && window[k] instanceof L.Map);
+    if (names.length !== 1) { throw new Error("expected one Leaflet map, found " + names.join(", ")); }
+    return names[0];
+}"""
+
+# Zoom (and spiderfy if needed) until the marker titled `title` is on the map itself, not in a cluster.
+_SHOW_MARKER = """([mapName, title]) => new Promise((resolve, reject) => {
+    const map = window[mapName];
+    let found = null;
+    map.eachLayer((layer) => {
+        if (found || !(layer instanceof L.MarkerClusterGroup)) { return; }
+        const marker = layer.getLayers().find((m) => m.options.title === title);
+        if (marker) { found = [layer, marker]; }
+    });
+    if (!found) { reject(new Error("no marker titled " + title)); return; }
+    found[0].zoomToShowLayer(found[1], () => resolve(map.getZoom()));
+})"""
+
+# The centre of a cluster that is on top there (clusters of different layers may overlap), or null.
+_TOPMOST_CLUSTER = """() => {
+    for (const el of document.querySelectorAll(".marker-cluster")) {
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const hit = document.elementFromPoint(x, y);
+        if (hit && el.contains(hit)) { return {x: x, y: y}; }
+    }
+    return null;
+}"""
+
+_FONT_AWESOME_LOADED = """async () => {
+    await document.fonts.ready;
+    return [...document.fonts].some((f) => f.family.includes("Font Awesome") && f.status === "loaded");
+}"""
+
+
+@dataclass
+class WatchedPage:
+    """A page whose outside requests, console errors, page errors and HTTP errors are recorded."""
+
+    page: Page
+    base_url: str
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> None:
+        """Load `path` of the live server and wait for the network to settle."""
+        response = self.page.goto(self.base_url + path, wait_until="networkidle", timeout=TIMEOUT_MS)
+        assert response is not None and response.status == 200, path
+
+    def assert_clean(self) -> None:
+        """Fail if the page tried to reach the internet or logged an error."""
+        assert self.blocked == [], f"the page tried to load from outside {LOCAL_HOST}: {self.blocked}"
+        assert self.errors == [], f"the page reported errors: {self.errors}"
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless. Missing or broken, it fails the browser tests (they never skip)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"Debian's Chromium is not installed at {CHROMIUM}: the browser tests need it "
+            "(apt-get install chromium); they fail rather than skip",
+            pytrace=False,
+        )
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    except PlaywrightError as exc:
+        pytest.fail(f"could not launch Chromium at {CHROMIUM}: {exc.message}", pytrace=False)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def watched(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> Iterator[WatchedPage]:
+    """A fresh page on the live server, offline but for 127.0.0.1; screenshot saved if the test fails."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    watched = WatchedPage(page, live_server)
+
+    def gate(route: Route) -> None:
+        if urlsplit(route.request.url).hostname == LOCAL_HOST:
+            route.continue_()
+        else:
+            watched.blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            watched.errors.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            watched.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def on_failed(failed: Request) -> None:
+        if urlsplit(failed.url).hostname == LOCAL_HOST:
+            watched.errors.append(f"request failed: {failed.url} ({failed.failure})")
+
+    page.route("**/*", gate)
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: watched.errors.append(f"page error: {exc}"))
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    yield watched
+
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()
+
+
+def _map_name(page: Page) -> str:
+    return page.evaluate(_FIND_MAP)
+
+
+def test_map_shows_clusters_outlines_and_chinese_layer_names(watched: WatchedPage) -> None:
+    page = watched.page
+    watched.open("/")
+    expect(page).to_have_title(re.compile("退役军人"))
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+
+    # markers, mostly gathered into clusters at the opening zoom
+    points = page.locator(".marker-cluster, .leaflet-marker-icon")
+    expect(points.first).to_be_visible()
+    visible = [el for el in points.all() if el.is_visible()]
+    assert len(visible) > 0
+    clusters = page.locator(".marker-cluster")
+    assert clusters.count() > 0
+    expect(clusters.first.locator("span")).to_have_text(re.compile(r"^\d+$"))
+
+    # the layer control lists each layer by its Chinese name, all switched on
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    expect(overlays.first).to_be_visible()
+    names = [text.strip() for text in overlays.all_inner_texts()]
+    for name in LAYERS_ZH:
+        assert name in names, names
+        checkbox = overlays.filter(has_text=re.compile(rf"^\s*{name}\s*$")).locator("input")
+        expect(checkbox).to_be_checked()
+
+    # county outlines drawn as SVG paths inside the map
+    outlines = page.locator(".leaflet-overlay-pane svg path")
+    assert outlines.count() > 0
+    drawn = [d for d in outlines.evaluate_all("(ps) => ps.map((p) => p.getAttribute('d'))") if d and d != "M0 0"]
+    assert drawn, "the outline paths are empty"
+    map_box = page.locator(".folium-map").bounding_box()
+    assert map_box is not None and map_box["width"] > 600 and map_box["height"] > 400
+
+    watched.assert_clean()
+
+
+def test_clicking_into_the_map_opens_a_popup_in_english(watched: WatchedPage) -> None:
+    page = watched.page
+    watched.open("/?lang=en")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    names = [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    for name in LAYERS_EN:
+        assert name in names, names
+
+    # a person clicks a cluster: the map zooms in on it
+    map_name = _map_name(page)
+    zoom = page.evaluate(f"window['{map_name}'].getZoom()")
+    target = page.evaluate(_TOPMOST_CLUSTER)
+    assert target is not None, "no cluster can be clicked"
+    page.mouse.click(target["x"], target["y"])
+    page.wait_for_function(f"window['{map_name}'].getZoom() > {zoom}")
+
+    # then gets down to one station's own marker and clicks it
+    page.evaluate(_SHOW_MARKER, [map_name, MAOJIAN_CENTRE])
+    marker = page.locator(f'.leaflet-marker-icon[title="{MAOJIAN_CENTRE}"]')
+    expect(marker).to_be_visible()
+    expect(marker.locator("i.fa")).to_have_count(1)
+    assert page.evaluate(_FONT_AWESOME_LOADED), "the Font Awesome webfont for the marker icons did not load"
+    marker.click()
+
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    expect(popup.locator(".vetmap-popup-title")).to_have_text(MAOJIAN_CENTRE)
+    expect(popup).to_contain_text("Level")
+    expect(popup).to_contain_text("County")
+    expect(popup).to_contain_text("茅箭区 (420302)")
+
+    watched.assert_clean()
