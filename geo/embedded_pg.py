@@ -83,18 +83,18 @@ class EmbeddedCluster:
         self.os_user = os_user if self.is_root else pwd.getpwuid(os.geteuid()).pw_name
         self.home = self.var_dir / "pg"
 
-    # -- paths -----------------------------------------------------------------------------------
+    # -- paths (resolved: the server user may not be able to walk the project's own path) --------------
     @property
     def data_dir(self) -> Path:
-        return self.home / "data"
+        return self.home.resolve() / "data"
 
     @property
     def socket_dir(self) -> Path:
-        return self.home / "run"
+        return self.home.resolve() / "run"
 
     @property
     def log_file(self) -> Path:
-        return self.home / "log" / "postgres.log"
+        return self.home.resolve() / "log" / "postgres.log"
 
     @property
     def _port_file(self) -> Path:

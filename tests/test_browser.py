@@ -13,9 +13,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, Route, expect
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    Route,
+    expect,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
 pytest_plugins = ["tests.live_server"]
 
@@ -192,7 +201,9 @@ def test_map_shows_clusters_outlines_and_chinese_layer_names(watched: WatchedPag
     # county outlines drawn as SVG paths inside the map
     outlines = page.locator(".leaflet-overlay-pane svg path")
     assert outlines.count() > 0
-    drawn = [d for d in outlines.evaluate_all("(ps) => ps.map((p) => p.getAttribute('d'))") if d and d != "M0 0"]
+    drawn = [
+        d for d in outlines.evaluate_all("(ps) => ps.map((p) => p.getAttribute('d'))") if d and d != "M0 0"
+    ]
     assert drawn, "the outline paths are empty"
     map_box = page.locator(".folium-map").bounding_box()
     assert map_box is not None and map_box["width"] > 600 and map_box["height"] > 400
@@ -204,7 +215,9 @@ def test_clicking_into_the_map_opens_a_popup_in_english(watched: WatchedPage) ->
     page = watched.page
     watched.open("/?lang=en")
     assert page.evaluate("document.documentElement.lang") == "en"
-    names = [text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    names = [
+        text.strip() for text in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    ]
     for name in LAYERS_EN:
         assert name in names, names
 

@@ -243,7 +243,9 @@ def test_every_linked_file_is_served_with_its_type(client: TestClient, zh_page: 
         assert response.content, url
 
 
-def test_files_the_stylesheets_refer_to_are_served(client: TestClient, stylesheet_refs: dict[str, str]) -> None:
+def test_files_the_stylesheets_refer_to_are_served(
+    client: TestClient, stylesheet_refs: dict[str, str]
+) -> None:
     # the two that a map with markers cannot do without
     assert "/static/vendor/leaflet/dist/images/marker-icon.png" in stylesheet_refs
     assert any(
