@@ -257,7 +257,9 @@ def _upkeep(rng: np.random.Generator) -> dict:
     }
 
 
-def _station(level: str, name: str, area: _Place, point: Point, rng: np.random.Generator) -> dict:
+def _station(level: str, name: str, area: _Place, rng: np.random.Generator) -> dict:
+    """A station row placed at a random point inside ``area`` (the area it stands in and serves)."""
+    point = _sample_points(area.geom, 1, rng)[0]
     flags = rng.random(5) < {"village": 0.8}.get(level, 0.97)
     return {
         "name": name,
@@ -307,36 +309,12 @@ def _county_sites(county: _Place, sites: _Sites, rng: np.random.Generator) -> No
     """Stations at county/township/village level, memorials, cemeteries and graves for one county."""
     seat_town = _seat(county)
     seat_village = _seat(seat_town)
-    sites.stations.append(
-        _station(
-            "county",
-            f"{county.name}退役军人服务中心",
-            seat_village,
-            _sample_points(seat_village.geom, 1, rng)[0],
-            rng,
-        )
-    )
+    sites.stations.append(_station("county", f"{county.name}退役军人服务中心", seat_village, rng))
     for township in county.children:
         village = _seat(township)
-        sites.stations.append(
-            _station(
-                "township",
-                f"{township.name}退役军人服务站",
-                village,
-                _sample_points(village.geom, 1, rng)[0],
-                rng,
-            )
-        )
+        sites.stations.append(_station("township", f"{township.name}退役军人服务站", village, rng))
         for village in township.children:
-            sites.stations.append(
-                _station(
-                    "village",
-                    f"{village.name}退役军人服务站",
-                    village,
-                    _sample_points(village.geom, 1, rng)[0],
-                    rng,
-                )
-            )
+            sites.stations.append(_station("village", f"{village.name}退役军人服务站", village, rng))
     villages = [v for t in county.children for v in t.children]
     # the county's martyr cemetery (茅箭区: 东沟烈士陵园 at 东沟村)
     if county.code == "420302":
@@ -544,23 +522,11 @@ def generate_demo(scale: str, seed: int) -> tuple[list[_Place], _Sites]:
     if guangxi is not None:
         nanning = min((c for c in counties if c.code.startswith("4501")), key=lambda c: c.code)
         village = _seat(_seat(nanning))
-        sites.stations.append(
-            _station(
-                "province",
-                "广西壮族自治区退役军人服务中心",
-                village,
-                _sample_points(village.geom, 1, rng)[0],
-                rng,
-            )
-        )
+        sites.stations.append(_station("province", "广西壮族自治区退役军人服务中心", village, rng))
     for city in (p for p in places if p.level == "city" and p.code not in PARTIAL_CITIES):
         seat_county = min((c for c in counties if c.parent == city.code), key=lambda c: c.code)
         village = _seat(_seat(seat_county))
-        sites.stations.append(
-            _station(
-                "city", f"{city.name}退役军人服务中心", village, _sample_points(village.geom, 1, rng)[0], rng
-            )
-        )
+        sites.stations.append(_station("city", f"{city.name}退役军人服务中心", village, rng))
     for county in counties:
         _county_sites(county, sites, rng)
     return roots, sites
