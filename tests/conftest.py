@@ -16,7 +16,8 @@ from geo.demo import load_demo
 from geo.migrate import upgrade
 from geo.settings import Settings
 
-TEST_DATABASE = "vetmap_test"
+# Parallel sessions (several developers on one machine) each set their own name.
+TEST_DATABASE = os.environ.get("VETMAP_TEST_DATABASE", "vetmap_test")
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ TABLES = {"areas", "stations", "memorials", "cemeteries", "graves"}
 
 @pytest.fixture()
 def scratch_url(test_db_url):
-    url = test_db_url.set(database="vetmap_test_migrations")
+    url = test_db_url.set(database=f"{test_db_url.database}_migrations")
     drop_database(url)
     ensure_database(url)
     yield url
