@@ -37,11 +37,15 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api/v1")
+    # spatial-query routers (registered before the CRUD routers, whose /{site_id} would match first)
+    # <spatial-routers>
     for router in all_site_routers():
         api.include_router(router)
     api.include_router(areas.router)
     app.include_router(api)
     app.include_router(health.router)
+    # <ogc-routers>
+    # <tile-routers>
     app.include_router(pages.router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
     return app

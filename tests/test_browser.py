@@ -56,7 +56,7 @@ _FIND_MAP = """() => {
 }"""
 
 # Zoom (and spiderfy if needed) until the marker titled `title` is on the map itself, not in a cluster.
-_SHOW_MARKER = """([mapName, title]) => new Promise((resolve, reject) => {
+_SHOW_MARKER = """([mapName, title, timeoutMs]) => new Promise((resolve, reject) => {
     const map = window[mapName];
     let found = null;
     map.eachLayer((layer) => {
@@ -65,8 +65,12 @@ _SHOW_MARKER = """([mapName, title]) => new Promise((resolve, reject) => {
         if (marker) { found = [layer, marker]; }
     });
     if (!found) { reject(new Error("no marker titled " + title)); return; }
+    setTimeout(() => reject(new Error("zoomToShowLayer did not finish; zoom " + map.getZoom())), timeoutMs);
     found[0].zoomToShowLayer(found[1], () => resolve(map.getZoom()));
 })"""
+
+# Neither Leaflet's zoom animation nor markercluster's re-clustering animation is running.
+_SETTLED = "!document.querySelector('.leaflet-zoom-anim, .leaflet-cluster-anim')"
 
 # The centre of a cluster that is on top there (clusters of different layers may overlap), or null.
 _TOPMOST_CLUSTER = """() => {
@@ -227,10 +231,11 @@ def test_clicking_into_the_map_opens_a_popup_in_english(watched: WatchedPage) ->
     target = page.evaluate(_TOPMOST_CLUSTER)
     assert target is not None, "no cluster can be clicked"
     page.mouse.click(target["x"], target["y"])
-    page.wait_for_function(f"window['{map_name}'].getZoom() > {zoom}")
+    page.wait_for_function(f"window['{map_name}'].getZoom() > {zoom} && {_SETTLED}")
 
     # then gets down to one station's own marker and clicks it
-    page.evaluate(_SHOW_MARKER, [map_name, MAOJIAN_CENTRE])
+    page.evaluate(_SHOW_MARKER, [map_name, MAOJIAN_CENTRE, TIMEOUT_MS])
+    page.wait_for_function(_SETTLED)
     marker = page.locator(f'.leaflet-marker-icon[title="{MAOJIAN_CENTRE}"]')
     expect(marker).to_be_visible()
     expect(marker.locator("i.fa")).to_have_count(1)
