@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
 from api.routes import areas, health, pages
@@ -35,6 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
 
     api = APIRouter(prefix="/api/v1")
     # spatial-query routers (registered before the CRUD routers, whose /{site_id} would match first)

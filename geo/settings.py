@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,4 +35,4 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     default_page_size: int = Field(default=100, ge=1)
     max_page_size: int = Field(default=1000, ge=1)
-    default_lang: str = "zh"
+    default_lang: Literal["zh", "en"] = "zh"
