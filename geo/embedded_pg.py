@@ -141,6 +141,8 @@ class EmbeddedCluster:
                 self.home.rmdir()
                 digest = hashlib.sha1(str(self.var_dir.resolve()).encode()).hexdigest()[:12]
                 outside = Path("/var/tmp") / f"vetmap-pg-{digest}"
+                if outside.exists() and not self._password_file.exists():
+                    self._discard_stale(outside)  # left by an earlier checkout at this path; its password is gone
                 outside.mkdir(mode=0o700, exist_ok=True)
                 os.chown(outside, pw.pw_uid, pw.pw_gid)
                 self.home.symlink_to(outside)
@@ -148,6 +150,12 @@ class EmbeddedCluster:
             self.home.mkdir()
         for sub in (self.socket_dir, self.log_file.parent):
             self._run(["mkdir", "-p", "-m", "0700", str(sub)])
+
+    def _discard_stale(self, folder: Path) -> None:
+        if (folder / "data" / "PG_VERSION").exists():
+            pg_ctl = str(_postgres_bindir() / "pg_ctl")
+            self._run([pg_ctl, "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"], check=False)
+        shutil.rmtree(folder)
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def is_initialised(self) -> bool:
