@@ -9,7 +9,10 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
 from api.routes import areas, health, pages
+from api.routes.ogc import router as ogc_router
 from api.routes.sites import all_site_routers
+from api.routes.spatial import router as spatial_router
+from api.routes.tiles import tile_router
 from geo.db import database_url, make_engine
 from geo.settings import Settings
 from web.assets import vendor_app
@@ -41,13 +44,16 @@ def create_app(settings: Settings) -> FastAPI:
     api = APIRouter(prefix="/api/v1")
     # spatial-query routers (registered before the CRUD routers, whose /{site_id} would match first)
     # <spatial-routers>
+    api.include_router(spatial_router)
     for router in all_site_routers():
         api.include_router(router)
     api.include_router(areas.router)
     app.include_router(api)
     app.include_router(health.router)
     # <ogc-routers>
+    app.include_router(ogc_router)
     # <tile-routers>
+    app.include_router(tile_router())
     app.include_router(pages.router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
     return app

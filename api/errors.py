@@ -7,10 +7,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from geo.errors import Conflict, DatabaseUnavailable, DomainError, InvalidInput, NotFound
+from geo.errors import Conflict, DatabaseUnavailable, DomainError, InvalidInput, InvalidParameter, NotFound
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
+    InvalidParameter: 400,
     InvalidInput: 422,
     Conflict: 409,
     DatabaseUnavailable: 503,

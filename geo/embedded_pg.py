@@ -142,7 +142,9 @@ class EmbeddedCluster:
                 digest = hashlib.sha1(str(self.var_dir.resolve()).encode()).hexdigest()[:12]
                 outside = Path("/var/tmp") / f"vetmap-pg-{digest}"
                 if outside.exists() and not self._password_file.exists():
-                    self._discard_stale(outside)  # left by an earlier checkout at this path; its password is gone
+                    self._discard_stale(
+                        outside
+                    )  # left by an earlier checkout at this path; its password is gone
                 outside.mkdir(mode=0o700, exist_ok=True)
                 os.chown(outside, pw.pw_uid, pw.pw_gid)
                 self.home.symlink_to(outside)

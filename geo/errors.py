@@ -19,6 +19,10 @@ class InvalidInput(DomainError):
     """The input breaks a rule of the domain (bad geometry, unknown code, impossible value)."""
 
 
+class InvalidParameter(InvalidInput):
+    """A query parameter is malformed, unknown or out of range (OGC API answers these with 400)."""
+
+
 class Conflict(DomainError):
     """The write conflicts with existing data (duplicate code, still referenced)."""
 

@@ -266,3 +266,12 @@ class Grave(_Site, _Upkeep, Base):
             ),
             Index("ix_graves_kind", "kind"),
         )
+
+
+class DataVersion(Base):
+    """A collection's data version: a statement trigger raises it on every insert, update, delete or truncate."""
+
+    __tablename__ = "data_versions"
+
+    collection: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)

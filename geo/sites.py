@@ -37,12 +37,13 @@ class SitePage:
     features: list[dict]
 
 
-def _table(spec: CollectionSpec) -> Table:
+def site_table(spec: CollectionSpec) -> Table:
+    """The table of a collection."""
     return spec.model.__table__
 
 
 def _property_columns(spec: CollectionSpec) -> list:
-    table = _table(spec)
+    table = site_table(spec)
     cols = []
     for col in table.columns:
         if col.name in ("id", "geom"):
@@ -54,8 +55,9 @@ def _property_columns(spec: CollectionSpec) -> list:
     return cols
 
 
-def _select(spec: CollectionSpec):
-    table = _table(spec)
+def site_select(spec: CollectionSpec):
+    """SELECT of a collection's rows as GeoJSON parts: id, geometry, area name, properties."""
+    table = site_table(spec)
     area = Area.__table__
     geometry = cast(func.ST_AsGeoJSON(table.c.geom, 7), JSON).label("geometry")
     return select(table.c.id, geometry, area.c.name.label("area_name"), *_property_columns(spec)).join(
@@ -69,13 +71,15 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _feature(row) -> dict:
+def site_feature(row) -> dict:
+    """A row of site_select as a GeoJSON Feature dict."""
     props = {k: _json_value(v) for k, v in row._mapping.items() if k not in ("id", "geometry")}
     return {"type": "Feature", "id": row.id, "geometry": row.geometry, "properties": props}
 
 
-def _where(conn: Connection, spec: CollectionSpec, flt: SiteFilter) -> list:
-    table = _table(spec)
+def site_conditions(conn: Connection, spec: CollectionSpec, flt: SiteFilter) -> list:
+    """WHERE conditions for a filter; raises InvalidInput for an unknown area."""
+    table = site_table(spec)
     conds = []
     if flt.area is not None:
         area = require_area(conn, flt.area)
@@ -91,19 +95,19 @@ def _where(conn: Connection, spec: CollectionSpec, flt: SiteFilter) -> list:
 
 def list_sites(conn: Connection, spec: CollectionSpec, flt: SiteFilter, limit: int, offset: int) -> SitePage:
     """A page of sites matching the filter, ordered by id, with the total count."""
-    conds = _where(conn, spec, flt)
-    table = _table(spec)
+    conds = site_conditions(conn, spec, flt)
+    table = site_table(spec)
     total = conn.execute(select(func.count()).select_from(table).where(*conds)).scalar_one()
-    rows = conn.execute(_select(spec).where(*conds).order_by(table.c.id).limit(limit).offset(offset))
-    return SitePage(total, [_feature(r) for r in rows])
+    rows = conn.execute(site_select(spec).where(*conds).order_by(table.c.id).limit(limit).offset(offset))
+    return SitePage(total, [site_feature(r) for r in rows])
 
 
 def get_site(conn: Connection, spec: CollectionSpec, site_id: int) -> dict:
     """One site as a GeoJSON Feature; raises NotFound."""
-    row = conn.execute(_select(spec).where(_table(spec).c.id == site_id)).first()
+    row = conn.execute(site_select(spec).where(site_table(spec).c.id == site_id)).first()
     if row is None:
         raise NotFound(f"no {spec.name} record with id {site_id}")
-    return _feature(row)
+    return site_feature(row)
 
 
 def _resolve_area(conn: Connection, point: Point, area_code: str | None) -> AreaRef:
@@ -172,7 +176,7 @@ def create_site(conn: Connection, spec: CollectionSpec, fields: BaseModel, point
     """Insert a site (area found from the point when not given) and return it as a Feature."""
     fields = _check_fields(spec, fields.model_dump())
     area = _resolve_area(conn, point, fields.area_code)
-    table = _table(spec)
+    table = site_table(spec)
     new_id = _execute_write(
         conn, insert(table).values(**_row_values(spec, fields, point, area)).returning(table.c.id)
     )
@@ -192,7 +196,7 @@ def update_site(
     fields = _check_fields(spec, merged)
     new_point = point or Point(current["geometry"]["coordinates"])
     area = _resolve_area(conn, new_point, fields.area_code)
-    table = _table(spec)
+    table = site_table(spec)
     _execute_write(
         conn, update(table).where(table.c.id == site_id).values(**_row_values(spec, fields, new_point, area))
     )
@@ -201,7 +205,7 @@ def update_site(
 
 def delete_site(conn: Connection, spec: CollectionSpec, site_id: int) -> None:
     """Delete a site; raises NotFound, or Conflict while other records still refer to it."""
-    table = _table(spec)
+    table = site_table(spec)
     result = _execute_write(conn, delete(table).where(table.c.id == site_id))
     if result.rowcount == 0:
         raise NotFound(f"no {spec.name} record with id {site_id}")

@@ -85,3 +85,12 @@ def make_site(client: TestClient, collection: str, **overrides: Any) -> dict:
     response = client.post(f"/api/v1/{collection}", json=BODIES[collection](**overrides))
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def make_site_at(client: TestClient, collection: str, point: tuple[float, float], **overrides: Any) -> dict:
+    """Create a site at (lon, lat) through the API and return the created Feature."""
+    body = BODIES[collection](**overrides)
+    body["geometry"] = {"type": "Point", "coordinates": list(point)}
+    response = client.post(f"/api/v1/{collection}", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()

@@ -55,7 +55,9 @@ _FIND_MAP = """() => {
     return names[0];
 }"""
 
-# Zoom (and spiderfy if needed) until the marker titled `title` is on the map itself, not in a cluster.
+# Jump (no animation) to the marker titled `title` at the deepest zoom and wait until it is drawn by itself,
+# not inside a cluster (spiderfying its cluster if markers overlap even there). zoomToShowLayer is not used:
+# its callback is lost when an animation is interrupted, which made this flaky on a loaded machine.
 _SHOW_MARKER = """([mapName, title, timeoutMs]) => new Promise((resolve, reject) => {
     const map = window[mapName];
     let found = null;
@@ -65,8 +67,20 @@ _SHOW_MARKER = """([mapName, title, timeoutMs]) => new Promise((resolve, reject)
         if (marker) { found = [layer, marker]; }
     });
     if (!found) { reject(new Error("no marker titled " + title)); return; }
-    setTimeout(() => reject(new Error("zoomToShowLayer did not finish; zoom " + map.getZoom())), timeoutMs);
-    found[0].zoomToShowLayer(found[1], () => resolve(map.getZoom()));
+    const [group, marker] = found;
+    map.setView(marker.getLatLng(), map.getMaxZoom(), {animate: false});
+    const started = performance.now();
+    const poll = () => {
+        const parent = group.getVisibleParent(marker);
+        if (parent === marker && marker._icon) { resolve(map.getZoom()); return; }
+        if (parent && parent !== marker && parent.spiderfy && map.getZoom() === map.getMaxZoom()) { parent.spiderfy(); }
+        if (performance.now() - started > timeoutMs) {
+            reject(new Error("marker not shown by itself; zoom " + map.getZoom()));
+            return;
+        }
+        setTimeout(poll, 100);
+    };
+    poll();
 })"""
 
 # True once no zoom or re-clustering animation runs and the markers and the view have stayed put for
