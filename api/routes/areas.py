@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import ConnDep, SettingsDep
-from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
+from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, feature_collection
 from api.schemas import FeatureCollectionPublic, FeaturePublic
 from geo.areas import get_area, list_areas
 
@@ -28,15 +28,7 @@ def list_all(
     """Areas by level and parent; geometries only when asked for (they are large)."""
     limit = check_limit(limit, settings)
     total, features = list_areas(conn, level, parent, limit, offset, geometry)
-    return GeoJSONResponse(
-        {
-            "type": "FeatureCollection",
-            "numberMatched": total,
-            "numberReturned": len(features),
-            "features": features,
-            "links": page_links(request, offset, limit, len(features), total),
-        }
-    )
+    return feature_collection(request, features, total, limit, offset)
 
 
 @router.get("/{code}", response_model=FeaturePublic, response_class=GeoJSONResponse)

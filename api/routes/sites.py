@@ -49,6 +49,21 @@ def page_links(request: Request, offset: int, limit: int, returned: int, matched
     return links
 
 
+def feature_collection(
+    request: Request, features: list[dict], matched: int, limit: int, offset: int
+) -> GeoJSONResponse:
+    """A paged GeoJSON FeatureCollection response with numberMatched/numberReturned and paging links."""
+    return GeoJSONResponse(
+        {
+            "type": "FeatureCollection",
+            "numberMatched": matched,
+            "numberReturned": len(features),
+            "features": features,
+            "links": page_links(request, offset, limit, len(features), matched),
+        }
+    )
+
+
 def check_limit(limit: int | None, settings) -> int:
     """The page size to use: the default when absent, a clear 4xx above the maximum."""
     if limit is None:
@@ -95,15 +110,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
                 "protection_level",
             )
         page = list_sites(conn, spec, flt, limit, offset)
-        return GeoJSONResponse(
-            {
-                "type": "FeatureCollection",
-                "numberMatched": page.number_matched,
-                "numberReturned": len(page.features),
-                "features": page.features,
-                "links": page_links(request, offset, limit, len(page.features), page.number_matched),
-            }
-        )
+        return feature_collection(request, page.features, page.number_matched, limit, offset)
 
     @router.get("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
     def read(site_id: int, conn: ConnDep):

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel
 
 from api.deps import ConnDep, SettingsDep
-from api.routes.sites import AREA_PATTERN, GEOJSON, GeoJSONResponse, check_limit, page_links
+from api.routes.sites import (
+    AREA_PATTERN,
+    GEOJSON,
+    GeoJSONResponse,
+    check_limit,
+    feature_collection,
+)
 from api.schemas import FeatureCollectionPublic, FeaturePublic, Link
 from geo.collections import COLLECTIONS
 from geo.sites import SiteFilter, SitePage
@@ -111,15 +117,7 @@ class ZoneCheckPublic(BaseModel):
 
 
 def _page(request: Request, page: SitePage, limit: int, offset: int) -> GeoJSONResponse:
-    return GeoJSONResponse(
-        {
-            "type": "FeatureCollection",
-            "numberMatched": page.number_matched,
-            "numberReturned": len(page.features),
-            "features": page.features,
-            "links": page_links(request, offset, limit, len(page.features), page.number_matched),
-        }
-    )
+    return feature_collection(request, page.features, page.number_matched, limit, offset)
 
 
 @router.get(
