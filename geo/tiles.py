@@ -40,6 +40,9 @@ _SELECT_BOX = (
 )
 
 
+_VERSION_SELECT = "SELECT version FROM data_versions WHERE collection = :collection"
+
+
 class TileSettings(BaseSettings):
     """Settings of the tile cache and of HTTP caching (env prefix ``VETMAP_TILES_``)."""
 
@@ -65,6 +68,7 @@ class TileLayer:
     zoom_column: str
     zooms: dict[str, tuple[int, int]]
     tile_sql: TextClause
+    versioned_tile_sql: TextClause
     bounds_sql: TextClause
     revision: str
 
@@ -101,9 +105,19 @@ def _layer(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
         f" FROM (SELECT ST_Extent({geom_expr}) AS e FROM {name}) AS s"
     )
+    # the data version and the tile in one statement, so one snapshot and one round trip
+    versioned_tile_sql = f"SELECT ({_VERSION_SELECT}), ({tile_sql})"
     revision = hashlib.sha1(f"{tile_sql}|{sorted(zooms.items())}".encode()).hexdigest()[:8]
     return TileLayer(
-        name, description, fields, zoom_column, zooms, text(tile_sql), text(bounds_sql), revision
+        name,
+        description,
+        fields,
+        zoom_column,
+        zooms,
+        text(tile_sql),
+        text(versioned_tile_sql),
+        text(bounds_sql),
+        revision,
     )
 
 
@@ -172,7 +186,7 @@ LAYERS: dict[str, TileLayer] = {
     )
 }
 
-_VERSION_SQL = text("SELECT version FROM data_versions WHERE collection = :collection")
+_VERSION_SQL = text(_VERSION_SELECT)
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
@@ -230,6 +244,21 @@ def build_tile(conn: Connection, address: TileAddress) -> bytes:
     return bytes(data) if data else b""
 
 
+def build_versioned_tile(conn: Connection, address: TileAddress) -> tuple[int, bytes]:
+    """The collection's data version and the tile built from that same snapshot, in one round trip."""
+    layer = tile_layer(address.collection)
+    params = {
+        "collection": address.collection,
+        "z": address.z,
+        "x": address.x,
+        "y": address.y,
+        "margin": BUFFER / EXTENT,
+        "shown": layer.shown_at(address.z),
+    }
+    version, data = conn.execute(layer.versioned_tile_sql, params).one()
+    return version or 0, bytes(data) if data else b""
+
+
 TileKey = tuple[str, int, int, int, int]
 
 
@@ -277,6 +306,17 @@ class TileCache:
             self._entries.move_to_end(key)
             self._hits += 1
             return data
+
+    def holds_newest(self, collection: str, z: int, x: int, y: int) -> bool:
+        """Whether the tile is cached under the newest version of its collection seen here (counts nothing)."""
+        with self._lock:
+            version = self._latest.get(collection)
+            return version is not None and (collection, version, z, x, y) in self._entries
+
+    def count_miss(self) -> None:
+        """Count a miss found without ``get`` (see ``holds_newest``)."""
+        with self._lock:
+            self._misses += 1
 
     def put(self, key: TileKey, data: bytes) -> None:
         """Store a tile, evicting the least recently used ones to stay within the bound."""
@@ -327,6 +367,10 @@ class TileResult:
         return self.data is None
 
 
+def _etag(version: int, layer: TileLayer) -> str:
+    return f'W/"{version:x}-{layer.revision}"'
+
+
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
     """Weak comparison of an If-None-Match header value with an entity tag (RFC 9110 §13.1.2)."""
     if not if_none_match:
@@ -346,13 +390,23 @@ class TileService:
         self._bounds: dict[tuple[str, int], tuple[float, float, float, float]] = {}
 
     def tile(self, conn: Connection, address: TileAddress, if_none_match: str | None = None) -> TileResult:
-        """The tile at ``address``; reads the data version (one query) and builds the tile only on a cache miss."""
+        """The tile at ``address``; reads the data version (one query) and builds the tile only on a cache miss.
+
+        A tile this cache does not hold (nor ever will, when it is off) is read together with the data
+        version in one statement: one round trip instead of two.
+        """
         layer = tile_layer(address.collection)
-        version = data_version(conn, address.collection)
-        etag = f'W/"{version:x}-{layer.revision}"'
+        collection, z, x, y = address.collection, address.z, address.x, address.y
+        if if_none_match is None and layer.shown_at(z) and not self.cache.holds_newest(collection, z, x, y):
+            version, data = build_versioned_tile(conn, address)
+            self.cache.count_miss()
+            self.cache.put((collection, version, z, x, y), data)
+            return TileResult(_etag(version, layer), data)
+        version = data_version(conn, collection)
+        etag = _etag(version, layer)
         if etag_matches(if_none_match, etag):
             return TileResult(etag, None)
-        key = (address.collection, version, address.z, address.x, address.y)
+        key = (collection, version, z, x, y)
         data = self.cache.get(key)
         if data is None:
             data = build_tile(conn, address)
