@@ -134,6 +134,157 @@ def serve(
     )
 
 
+# -- coverage (issue 4) ----------------------------------------------------------------------------------------
+
+coverage_cli = typer.Typer(
+    help="Coverage planning: nearest stations, coverage rates, units without a station.", no_args_is_help=True
+)
+cli.add_typer(coverage_cli, name="coverage")
+
+
+def _coverage_engine():
+    from geo.db import make_engine
+    from geo.migrate import upgrade
+
+    url = _prepared_url(Settings())
+    upgrade(url)
+    return make_engine(url)
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+@coverage_cli.command("run")
+def coverage_run(
+    village_m: Annotated[
+        float, typer.Option(help="reach of village-level stations, geodesic metres")
+    ] = 3000.0,
+    township_m: Annotated[
+        float, typer.Option(help="reach of township-level stations, geodesic metres")
+    ] = 10000.0,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Recompute the coverage tables (nearest station of every village and township) for the whole atlas."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from geo.coverage_runs import coverage_params, run_full
+
+    params = coverage_params(village_m, township_m)
+    engine = _coverage_engine()
+    try:
+        if progress:
+            columns = (
+                TextColumn("{task.description:<32}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+            )
+            with Progress(*columns, TimeElapsedColumn(), transient=False) as bar:
+                task = bar.add_task("starting", total=1.0)
+                run = run_full(
+                    engine, params, lambda phase, f: bar.update(task, completed=f, description=phase)
+                )
+        else:
+            run = run_full(engine, params)
+    finally:
+        engine.dispose()
+    counts = run.counts or {}
+    v, t = counts.get("villages", {}), counts.get("townships", {})
+    typer.echo(f"coverage run {run.id} {run.status}: {counts.get('stations', 0)} active stations")
+    typer.echo(
+        f"villages {v.get('units', 0)}: {v.get('covered_village', 0)} within {village_m:g} m of a village station, "
+        f"{v.get('covered_township', 0)} within {township_m:g} m of a township station"
+    )
+    typer.echo(
+        f"townships {t.get('units', 0)}: {t.get('covered_township', 0)} within {township_m:g} m of a township station"
+    )
+    typer.echo("seconds: " + ", ".join(f"{k} {s}" for k, s in counts.get("timings", {}).items()))
+
+
+@coverage_cli.command("rates")
+def coverage_rates(
+    area: Annotated[str | None, typer.Option(help="area code (default: the whole atlas)")] = None,
+    level: Annotated[
+        str | None, typer.Option(help="level of the rows (default: the level below the area)")
+    ] = None,
+    village_m: Annotated[float | None, typer.Option(help="village-station threshold, metres")] = None,
+    township_m: Annotated[float | None, typer.Option(help="township-station threshold, metres")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """Coverage rates of an area and its units: villages and population within the thresholds."""
+    import dataclasses
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from geo.coverage import coverage_by_area
+
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            result = coverage_by_area(conn, area, level, village_m, township_m)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=1))
+        return
+    vm, tm = result.params.village_m, result.params.township_m
+    table = Table(title=f"coverage by {result.level} (village stations {vm:g} m, township stations {tm:g} m)")
+    for header in (
+        "code",
+        "name",
+        "villages",
+        "village st.",
+        "people",
+        "township st.",
+        "people",
+        "townships",
+    ):
+        table.add_column(header, justify="left" if header in ("code", "name") else "right", no_wrap=True)
+    for row in [result.area, *result.rows]:
+        village, township = row.shares[0], row.shares[1]
+        towns = "–" if row.townships is None else f"{row.townships_covered}/{row.townships}"
+        table.add_row(
+            row.code or "all",
+            row.name or "",
+            str(row.villages),
+            _percent(village.village_share),
+            _percent(village.population_share),
+            _percent(township.village_share),
+            _percent(township.population_share),
+            towns,
+        )
+    Console(width=max(120, Console().width)).print(table)
+    if not result.state["current"]:
+        typer.echo(f"note: coverage is not current: {result.state}")
+
+
+@coverage_cli.command("gaps")
+def coverage_gaps(
+    area: Annotated[str | None, typer.Option(help="area code (default: the whole atlas)")] = None,
+    level: Annotated[str | None, typer.Option(help="one level only (default: every level)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="how many units without a station to list")] = 50,
+) -> None:
+    """Units without an active station of their own level (横向到边、纵向到底)."""
+    from geo.coverage import station_gaps
+
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            result = station_gaps(conn, area, level, limit, 0)
+    finally:
+        engine.dispose()
+    for g in result.levels:
+        typer.echo(
+            f"{g.level:<9} {g.units:>8} units  {g.with_station:>8} with a station  {g.without_station:>8} without"
+        )
+    for gap in result.gaps:
+        typer.echo(f"  {gap.level:<9} {gap.code:<12} {gap.name}")
+    if result.number_matched > len(result.gaps):
+        typer.echo(f"  ... {result.number_matched - len(result.gaps)} more (--limit)")
+
+
 def __getattr__(name: str):
     """``main:app`` for uvicorn, built on first access so importing main reads no environment."""
     if name == "app":

@@ -9,6 +9,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
 from api.routes import areas, health, pages
+from api.routes.coverage import router as coverage_router
 from api.routes.ogc import router as ogc_router
 from api.routes.sites import all_site_routers
 from api.routes.spatial import router as spatial_router
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in all_site_routers():
         api.include_router(router)
     api.include_router(areas.router)
+    api.include_router(coverage_router)
     app.include_router(api)
     app.include_router(health.router)
     # <ogc-routers>

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from geo import vocab
@@ -275,3 +276,101 @@ class DataVersion(Base):
 
     collection: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# -- coverage (issue 4) -------------------------------------------------------------------------------------
+# Nearest-station coverage of villages and townships. Distances are geodesic metres on the WGS-84 ellipsoid;
+# lon/lat are the WGS-84 degrees each distance was measured from. Station ids carry no foreign key: the
+# coverage tables are rebuilt in bulk and stations may be truncated by loaders; a statement trigger on
+# stations queues every changed id in coverage_queue instead (see geo/coverage_runs.py).
+
+
+class CoverageRun(Base):
+    """One computation of the coverage tables: a full run, or an incremental refresh after station changes."""
+
+    __tablename__ = "coverage_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
+    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    base_run_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("coverage_runs.id"))
+    areas_version: Mapped[int | None] = mapped_column(BigInteger)
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    phase: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
+    counts: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('full', 'incremental')", name="ck_coverage_runs_kind"),
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_coverage_runs_status"),
+        CheckConstraint("progress BETWEEN 0 AND 1", name="ck_coverage_runs_progress"),
+    )
+
+
+class _CoverageRow:
+    """Columns every coverage row has: the unit, the run that last changed it, where it was measured from."""
+
+    area_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    population: Mapped[int | None] = mapped_column(Integer)
+    any_station_id: Mapped[int | None] = mapped_column(BigInteger)
+    any_station_m: Mapped[float | None] = mapped_column(Float)
+    covered_any: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    township_station_id: Mapped[int | None] = mapped_column(BigInteger)
+    township_station_m: Mapped[float | None] = mapped_column(Float)
+    covered_township: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    travel_time_s: Mapped[float | None] = mapped_column(Float)
+
+    @declared_attr
+    def run_id(cls) -> Mapped[int]:
+        return mapped_column(BigInteger, ForeignKey("coverage_runs.id"), nullable=False)
+
+
+class CoverageVillage(_CoverageRow, Base):
+    """Per village/community: nearest village-level, township-level and any-level active station."""
+
+    __tablename__ = "coverage_villages"
+
+    village_station_id: Mapped[int | None] = mapped_column(BigInteger)
+    village_station_m: Mapped[float | None] = mapped_column(Float)
+    covered_village: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+    __table_args__ = (
+        Index(
+            "ix_coverage_villages_area_code",
+            "area_code",
+            postgresql_ops={"area_code": "text_pattern_ops"},
+        ),
+    )
+
+
+class CoverageTownship(_CoverageRow, Base):
+    """Per township/street: nearest township-level and any-level active station."""
+
+    __tablename__ = "coverage_townships"
+
+    __table_args__ = (
+        Index(
+            "ix_coverage_townships_area_code",
+            "area_code",
+            postgresql_ops={"area_code": "text_pattern_ops"},
+        ),
+    )
+
+
+class CoverageQueue(Base):
+    """Stations changed since the coverage tables were computed; station_id NULL means "all of them"."""
+
+    __tablename__ = "coverage_queue"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    station_id: Mapped[int | None] = mapped_column(BigInteger)
+    queued_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
