@@ -374,3 +374,29 @@ class CoverageQueue(Base):
     queued_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+
+
+class SitingRun(Base):
+    """One siting request (MCLP, LSCP or a target share): parameters, progress and, when done, the answer."""
+
+    __tablename__ = "siting_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    problem: Mapped[str] = mapped_column(String(16), nullable=False)
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
+    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    phase: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
+    result: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("problem IN ('mclp', 'lscp', 'target')", name="ck_siting_runs_problem"),
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_siting_runs_status"),
+        CheckConstraint("progress BETWEEN 0 AND 1", name="ck_siting_runs_progress"),
+    )
