@@ -285,6 +285,123 @@ def coverage_gaps(
         typer.echo(f"  ... {result.number_matched - len(result.gaps)} more (--limit)")
 
 
+@coverage_cli.command("site")
+def coverage_site(
+    problem: Annotated[
+        str,
+        typer.Argument(
+            help="mclp (p new stations covering the most people), lscp (fewest covering "
+            "everyone reachable) or target_share (fewest reaching --share)"
+        ),
+    ],
+    area: Annotated[
+        str | None, typer.Option(help="area code whose villages are the demand (default: all)")
+    ] = None,
+    level: Annotated[str, typer.Option(help="station level to place: village or township")] = "village",
+    distance_m: Annotated[
+        float | None, typer.Option(help="reach, geodesic metres (default 3000 village, 10000 township)")
+    ] = None,
+    p: Annotated[int | None, typer.Option(help="mclp: number of new stations")] = None,
+    share: Annotated[
+        float | None, typer.Option(help="target_share: covered share to reach, e.g. 0.95")
+    ] = None,
+    candidates: Annotated[
+        str, typer.Option(help="villages_without_station, all_villages or given (with --sites)")
+    ] = "villages_without_station",
+    sites: Annotated[
+        str | None, typer.Option(help="CSV file of given candidate sites: lon,lat[,label] (WGS-84)")
+    ] = None,
+    require_full_coverage: Annotated[
+        bool, typer.Option(help="lscp: fail when a village is unreachable")
+    ] = False,
+    exact: Annotated[bool, typer.Option(help="prove the answer with HiGHS after greedy + swap")] = True,
+    time_limit_s: Annotated[float, typer.Option(help="time limit of the exact stage, seconds")] = 60.0,
+    mip_gap: Annotated[float, typer.Option(help="relative gap accepted as optimal")] = 0.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+) -> None:
+    """Site new stations: chosen sites, people newly covered, before/after shares and the proven gap."""
+    import json
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from geo.siting_runs import SitingRequest, create_siting_run
+
+    given = _read_given_sites(sites) if sites else ()
+    req = SitingRequest(
+        problem=problem,
+        area=area,
+        station_level=level,
+        distance_m=distance_m,
+        p=p,
+        share=share,
+        candidates=candidates,
+        sites=given,
+        require_full_coverage=require_full_coverage,
+        exact=exact,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+    )
+    engine = _coverage_engine()
+    try:
+        columns = (TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
+        with Progress(*columns, TimeElapsedColumn(), transient=True, disable=as_json) as bar:
+            task = bar.add_task("starting", total=1.0)
+            run = create_siting_run(
+                engine,
+                req,
+                background=False,
+                progress=lambda phase, f: bar.update(task, completed=f, description=phase),
+            )
+    finally:
+        engine.dispose()
+    result = run.result or {}
+    if as_json:
+        typer.echo(json.dumps({"run": run.id, "status": run.status, **result}, ensure_ascii=False, indent=1))
+        return
+    typer.echo(
+        f"siting run {run.id} ({problem}): {result.get('status')}, gap {100 * (result.get('gap') or 0):.2f}% "
+        f"- {len(result.get('chosen', []))} new sites, {result.get('newly_covered_people', 0):,.0f} people newly covered"
+    )
+    before, after = result.get("covered_before", {}), result.get("covered_after", {})
+    typer.echo(
+        f"covered: {_percent(before.get('share'))} before -> {_percent(after.get('share'))} after "
+        f"(demand weights: {result.get('weights')})"
+    )
+    for site in result.get("chosen", []):
+        typer.echo(
+            f"  {site['rank']:>3}. {site['code'] or '-':<12} {site['label']:<20} {site['lon']:.5f},{site['lat']:.5f} "
+            f"+{site['newly_covered_people']:,.0f} people, {len(site['villages'])} villages"
+        )
+    if result.get("uncoverable_villages"):
+        typer.echo(f"  {len(result['uncoverable_villages'])} villages no candidate reaches")
+
+
+def _read_given_sites(path: str):
+    """Candidate sites from a CSV file of lon,lat[,label] rows (a header row is skipped)."""
+    import csv
+
+    from geo.siting_runs import GivenSite
+
+    out = []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            for n, row in enumerate(csv.reader(f), start=1):
+                if not row or not "".join(row).strip():
+                    continue
+                try:
+                    lon, lat = float(row[0]), float(row[1])
+                except (ValueError, IndexError):
+                    if n == 1:
+                        continue  # a header
+                    _fail(f"{path}:{n}: expected lon,lat[,label], got {','.join(row)!r}")
+                out.append(GivenSite(lon, lat, row[2].strip() if len(row) > 2 else ""))
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+    if not out:
+        _fail(f"{path} holds no sites (expected rows of lon,lat[,label])")
+    return tuple(out)
+
+
 def __getattr__(name: str):
     """``main:app`` for uvicorn, built on first access so importing main reads no environment."""
     if name == "app":

@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.routes import areas, health, pages
 from api.routes.coverage import router as coverage_router
 from api.routes.ogc import router as ogc_router
+from api.routes.siting import router as siting_router
 from api.routes.sites import all_site_routers
 from api.routes.spatial import router as spatial_router
 from api.routes.tiles import tile_router
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(router)
     api.include_router(areas.router)
     api.include_router(coverage_router)
+    api.include_router(siting_router)
     app.include_router(api)
     app.include_router(health.router)
     # <ogc-routers>

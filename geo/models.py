@@ -20,6 +20,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -326,10 +327,21 @@ class _CoverageRow:
     township_station_m: Mapped[float | None] = mapped_column(Float)
     covered_township: Mapped[bool] = mapped_column(Boolean, nullable=False)
     travel_time_s: Mapped[float | None] = mapped_column(Float)
+    # travel time over a road network (migration 0005, geo/travel_time.py): seconds to the station of each
+    # level nearest by time, which station that is, the off-network access distance in geodesic metres
+    township_station_s: Mapped[float | None] = mapped_column(Float)
+    township_time_station_id: Mapped[int | None] = mapped_column(BigInteger)
+    any_station_s: Mapped[float | None] = mapped_column(Float)
+    any_time_station_id: Mapped[int | None] = mapped_column(BigInteger)
+    access_m: Mapped[float | None] = mapped_column(Float)
 
     @declared_attr
     def run_id(cls) -> Mapped[int]:
         return mapped_column(BigInteger, ForeignKey("coverage_runs.id"), nullable=False)
+
+    @declared_attr
+    def travel_run_id(cls) -> Mapped[int | None]:
+        return mapped_column(BigInteger, ForeignKey("travel_runs.id", ondelete="SET NULL"))
 
 
 class CoverageVillage(_CoverageRow, Base):
@@ -340,6 +352,8 @@ class CoverageVillage(_CoverageRow, Base):
     village_station_id: Mapped[int | None] = mapped_column(BigInteger)
     village_station_m: Mapped[float | None] = mapped_column(Float)
     covered_village: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    village_station_s: Mapped[float | None] = mapped_column(Float)
+    village_time_station_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         Index(
@@ -396,7 +410,110 @@ class SitingRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        CheckConstraint("problem IN ('mclp', 'lscp', 'target')", name="ck_siting_runs_problem"),
+        CheckConstraint("problem IN ('mclp', 'lscp', 'target_share')", name="ck_siting_runs_problem"),
         CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_siting_runs_status"),
         CheckConstraint("progress BETWEEN 0 AND 1", name="ck_siting_runs_progress"),
+    )
+
+
+# -- road networks and travel time (issue 4, part 3) ------------------------------------------------------
+# Road edges are WGS-84 LineStrings between graph nodes (numbered per network); lengths are geodesic metres,
+# speeds km/h, times seconds. A oneway edge may only be driven from source to target (its drawing order).
+
+
+class RoadNetwork(Base):
+    """An imported road network: where it came from, its size and a hash of its graph (keys the graph cache)."""
+
+    __tablename__ = "road_networks"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    source: Mapped[str | None] = mapped_column(Text)
+    source_crs: Mapped[str] = mapped_column(String(32), nullable=False)
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    nodes: Mapped[int] = mapped_column(Integer, nullable=False)
+    edges: Mapped[int] = mapped_column(Integer, nullable=False)
+    length_m: Mapped[float] = mapped_column(Float, nullable=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name="ck_road_networks_name"),)
+
+
+class RoadEdge(Base):
+    """One road edge between two nodes of its network, with its class, speed, length and travel time."""
+
+    __tablename__ = "road_edges"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("road_networks.id", ondelete="CASCADE"), nullable=False
+    )
+    source: Mapped[int] = mapped_column(Integer, nullable=False)
+    target: Mapped[int] = mapped_column(Integer, nullable=False)
+    highway: Mapped[str | None] = mapped_column(String(32))
+    speed_kmh: Mapped[float] = mapped_column(Float, nullable=False)
+    oneway: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    length_m: Mapped[float] = mapped_column(Float, nullable=False)
+    travel_s: Mapped[float] = mapped_column(Float, nullable=False)
+    geom = mapped_column(Geometry("LINESTRING", srid=SRID, spatial_index=True), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint("speed_kmh > 0", name="ck_road_edges_speed"),
+        CheckConstraint("length_m >= 0 AND travel_s >= 0", name="ck_road_edges_length"),
+        Index("ix_road_edges_network_id", "network_id"),
+    )
+
+
+class TravelRun(Base):
+    """One travel-time computation over a road network: parameters, progress and, when done, counts."""
+
+    __tablename__ = "travel_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    network_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("road_networks.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
+    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    phase: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
+    counts: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_travel_runs_status"),
+        CheckConstraint("progress BETWEEN 0 AND 1", name="ck_travel_runs_progress"),
+    )
+
+
+class ServiceArea(Base):
+    """The area from which a station is reached within ``minutes`` over a road network (geodesic m² area)."""
+
+    __tablename__ = "service_areas"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    network_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("road_networks.id", ondelete="CASCADE"), nullable=False
+    )
+    travel_run_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("travel_runs.id", ondelete="SET NULL")
+    )
+    station_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    station_level: Mapped[str] = mapped_column(String(16), nullable=False)
+    area_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    minutes: Mapped[float] = mapped_column(Float, nullable=False)
+    area_m2: Mapped[float] = mapped_column(Float, nullable=False)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("network_id", "station_id", "minutes", name="uq_service_areas_station_minutes"),
+        Index("ix_service_areas_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+        CheckConstraint("minutes > 0", name="ck_service_areas_minutes"),
     )

@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("progress", sa.Float(), server_default="0", nullable=False),
         sa.Column("result", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.CheckConstraint("problem IN ('mclp', 'lscp', 'target')", name="ck_siting_runs_problem"),
+        sa.CheckConstraint("problem IN ('mclp', 'lscp', 'target_share')", name="ck_siting_runs_problem"),
         sa.CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_siting_runs_status"),
         sa.CheckConstraint("progress BETWEEN 0 AND 1", name="ck_siting_runs_progress"),
         sa.PrimaryKeyConstraint("id"),
