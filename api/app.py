@@ -11,11 +11,11 @@ from api.errors import install_error_handlers
 from api.routes import areas, health, pages
 from api.routes.coverage import router as coverage_router
 from api.routes.ogc import router as ogc_router
-from api.routes.siting import router as siting_router
 from api.routes.sites import all_site_routers
+from api.routes.siting import router as siting_router
 from api.routes.spatial import router as spatial_router
 from api.routes.tiles import tile_router
-from geo.db import database_url, make_engine
+from geo.db import database_url, make_engine, make_read_engine
 from geo.settings import Settings
 from web.assets import vendor_app
 
@@ -23,11 +23,13 @@ from web.assets import vendor_app
 def create_app(settings: Settings) -> FastAPI:
     """Build the app from settings; the engine connects lazily, on the first request."""
     engine = make_engine(database_url(settings))
+    read_engine = make_read_engine(database_url(settings))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
         yield
         engine.dispose()
+        read_engine.dispose()
 
     app = FastAPI(
         title="VetMap",
@@ -40,6 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_engine
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 

@@ -67,3 +67,16 @@ def drop_database(url: URL) -> None:
 def make_engine(url: URL) -> Engine:
     """A pooled engine; connections are opened lazily, on first use."""
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_read_engine(url: URL) -> Engine:
+    """A second pool for single-statement reads (feature pages, tiles): autocommit, no pre-ping.
+
+    Each read is one statement, so autocommit loses nothing and saves the BEGIN and ROLLBACK round
+    trips; the pre-ping's ``SELECT 1`` per checkout is left out too. After a database restart the first
+    read on a stale connection fails (503) and SQLAlchemy then discards the whole pool, so reads
+    recover at once without the pre-ping's cost on every request.
+    """
+    return create_engine(
+        url, pool_pre_ping=False, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10
+    )

@@ -36,11 +36,13 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement
 
 from geo import vocab
@@ -439,10 +441,15 @@ class ItemQuery:
 
 @dataclass(frozen=True)
 class ItemsPage:
-    """One page of features, each already serialised as a GeoJSON Feature (JSON text)."""
+    """One page of features: how many match, how many are here, and the Features as one JSON text.
+
+    ``features`` is the comma-separated GeoJSON Feature objects of the page in order (without the
+    enclosing brackets), joined by PostgreSQL so no Python string is made per feature.
+    """
 
     number_matched: int
-    features: list[str]
+    number_returned: int
+    features: str
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -768,27 +775,30 @@ def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
         .columns(fid=source.id_column.type, feature=Text)
         .subquery("feature_rows")
     )
+    features = (
+        select(rows.c.feature, page.c.position)
+        .select_from(rows.join(page, rows.c.fid == page.c.page_id))
+        .subquery("features")
+    )
     # numberMatched in the same round trip: an uncorrelated subquery PostgreSQL runs at most once, and
     # not at all on a short page (then the page is the last one and the count is offset + rows).
     count = select(func.count()).select_from(source.table).where(*query.where).scalar_subquery()
-    returned = func.count().over()
+    returned = func.count()
     matched = case(
         (returned < literal(query.limit, Integer), literal(query.offset, BigInteger) + returned),
         else_=count,
     )
-    statement = (
-        select(rows.c.feature, matched.label("matched"))
-        .select_from(rows.join(page, rows.c.fid == page.c.page_id))
-        .order_by(page.c.position)
+    # the page's Features joined into one text, in page order, by PostgreSQL
+    body = func.string_agg(features.c.feature, aggregate_order_by(literal_column("','"), features.c.position))
+    statement = select(matched.label("matched"), returned.label("returned"), body.label("body")).select_from(
+        features
     )
-    result = conn.execute(statement).all()
-    if result:
-        return ItemsPage(result[0].matched, [row.feature for row in result])
-    if query.offset == 0:
-        return ItemsPage(0, [])
-    # past the last page: nothing to serialise, but numberMatched still says how many there are
-    total = conn.execute(select(func.count()).select_from(source.table).where(*query.where)).scalar_one()
-    return ItemsPage(total, [])
+    row = conn.execute(statement).one()
+    if row.returned == 0 and query.offset > 0:
+        # past the last page: nothing to serialise, but numberMatched still says how many there are
+        total = conn.execute(select(func.count()).select_from(source.table).where(*query.where)).scalar_one()
+        return ItemsPage(total, 0, "")
+    return ItemsPage(row.matched, row.returned, row.body or "")
 
 
 def parse_feature_id(source: FeatureSource, feature_id: str) -> int | str:

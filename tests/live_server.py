@@ -1,6 +1,6 @@
 """A real uvicorn server running the app in a background thread, for tests that drive a browser.
 
-Loaded as a pytest plugin by the modules that need it (``pytest_plugins = ["tests.live_server"]``):
+Loaded as a pytest plugin for the whole suite (``-p tests.live_server`` in pyproject.toml):
 it provides the session fixture ``live_server`` (the base URL) and records each test phase's report
 on the item (``item.rep_setup``, ``item.rep_call``, ...) so fixtures can act on a failed test.
 """

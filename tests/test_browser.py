@@ -26,7 +26,6 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-pytest_plugins = ["tests.live_server"]
 
 pytestmark = pytest.mark.browser
 

@@ -69,16 +69,18 @@ def _stations(engine) -> list:
 
 @pytest.fixture()
 def statements(client) -> Iterator[list[str]]:
-    """SQL statements the app's engine runs while the test body runs."""
+    """SQL statements the app's engines (read-write and read-only) run while the test body runs."""
     seen: list[str] = []
-    engine = client.app.state.engine
+    engines = (client.app.state.engine, client.app.state.read_engine)
 
     def _record(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", _record)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", _record)
     yield seen
-    event.remove(engine, "before_cursor_execute", _record)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", _record)
 
 
 def test_tile_over_maojian_holds_exactly_the_stations_in_its_envelope(client, engine):

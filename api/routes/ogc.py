@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import ConnDep, ReadConnDep, SettingsDep
 from api.routes.sites import GEOJSON, GeoJSONResponse, page_links
 from geo.ogc import (
     CONFORMANCE_CLASSES,
@@ -145,25 +145,25 @@ def _query_params(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/collections/{collection_id}/items", name="ogc_items")
-def items(collection_id: str, request: Request, conn: ConnDep, settings: SettingsDep) -> Response:
+def items(collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep) -> Response:
     """A page of features: bbox, bbox-crs, crs, datetime, filter (CQL2 text), sortby, properties, limit, offset."""
     query = parse_item_query(collection_id, _query_params(request), _limits(settings))
     page = query_items(conn, query)
     head = {
         "type": "FeatureCollection",
         "numberMatched": page.number_matched,
-        "numberReturned": len(page.features),
+        "numberReturned": page.number_returned,
         "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "links": page_links(request, query.offset, query.limit, len(page.features), page.number_matched),
+        "links": page_links(request, query.offset, query.limit, page.number_returned, page.number_matched),
     }
     envelope = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
-    body = f'{envelope[:-1]},"features":[{",".join(page.features)}]}}'
+    body = f'{envelope[:-1]},"features":[{page.features}]}}'
     headers = {"Content-Crs": f"<{query.crs.uri}>", "OGC-NumberMatched": str(page.number_matched)}
     return Response(body.encode(), media_type=GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item")
-def item(collection_id: str, feature_id: str, request: Request, conn: ConnDep) -> GeoJSONResponse:
+def item(collection_id: str, feature_id: str, request: Request, conn: ReadConnDep) -> GeoJSONResponse:
     """One feature by id, in the CRS asked for with ``crs``."""
     unknown = [name for name in request.query_params if name not in ("crs", "f")]
     if unknown:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep
+from api.deps import ConnDep, ReadConnDep
 from geo.tiles import TileService, TileSettings, parse_tile_address
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -23,7 +23,7 @@ def tile_router(settings: TileSettings | None = None) -> APIRouter:
     tile_settings = settings if settings is not None else TileSettings()
     lock = threading.Lock()
 
-    def get_service(request: Request) -> TileService:
+    async def get_service(request: Request) -> TileService:  # no I/O: kept off the thread pool
         state = request.app.state
         service = getattr(state, "tile_service", None)
         if service is None:
@@ -56,7 +56,7 @@ def tile_router(settings: TileSettings | None = None) -> APIRouter:
         tile: Annotated[
             str, Path(description="row and format: {y}.mvt, y from 0 to 2^z - 1, from the north")
         ],
-        conn: ConnDep,
+        conn: ReadConnDep,
         service: ServiceDep,
         if_none_match: Annotated[str | None, Header()] = None,
     ) -> Response:
