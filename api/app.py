@@ -46,6 +46,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
+    # the busiest routes first: a request is matched against the routes in order, and these prefixes
+    # (/tiles, /ogc) overlap no other
+    app.include_router(tile_router())
+    app.include_router(ogc_router)
+
     api = APIRouter(prefix="/api/v1")
     # spatial-query routers (registered before the CRUD routers, whose /{site_id} would match first)
     # <spatial-routers>
@@ -57,10 +62,6 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(siting_router)
     app.include_router(api)
     app.include_router(health.router)
-    # <ogc-routers>
-    app.include_router(ogc_router)
-    # <tile-routers>
-    app.include_router(tile_router())
     app.include_router(pages.router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
     return app
