@@ -10,6 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from api.errors import install_error_handlers
 from api.routes import areas, health, pages
 from api.routes.coverage import router as coverage_router
+from api.routes.coverage_downloads import router as coverage_downloads_router
 from api.routes.ogc import router as ogc_router
 from api.routes.sites import all_site_routers
 from api.routes.siting import router as siting_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
         api.include_router(router)
     api.include_router(areas.router)
     api.include_router(coverage_router)
+    api.include_router(coverage_downloads_router)
     api.include_router(siting_router)
     app.include_router(api)
     app.include_router(health.router)

@@ -26,7 +26,6 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
-
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -282,4 +281,66 @@ def test_clicking_into_the_map_opens_a_popup_in_english(watched: WatchedPage) ->
     expect(popup).to_contain_text("County")
     expect(popup).to_contain_text(re.compile(r"Area.*\(420302\d*\)"))  # an area inside 茅箭区
 
+    watched.assert_clean()
+
+
+COVERAGE_COUNTY = "450329"  # 资源县
+
+# The centre of a drawn SVG path with the given class that is on top at its centre (not under a control), or null.
+_TOPMOST_PATH = """(cls) => {
+    for (const el of document.querySelectorAll("path." + cls)) {
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (r.width === 0 || r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth) { continue; }
+        if (document.elementFromPoint(x, y) === el) { return {x: x, y: y}; }
+    }
+    return null;
+}"""
+
+_FETCH_JSON = "async (url) => (await fetch(url)).json()"
+
+
+def test_coverage_map_draws_rates_and_uncovered_villages_and_toggles_layers(watched: WatchedPage) -> None:
+    page = watched.page
+    watched.open(f"/coverage?area={COVERAGE_COUNTY}&lang=en")
+    expect(page).to_have_title(re.compile("coverage map", re.IGNORECASE))
+    rates = page.evaluate(_FETCH_JSON, f"/api/v1/coverage/rates?area={COVERAGE_COUNTY}")
+    uncovered = page.evaluate(
+        _FETCH_JSON, f"/api/v1/coverage/villages?area={COVERAGE_COUNTY}&covered=false&limit=1000"
+    )
+    assert uncovered["numberMatched"] > 0
+
+    # the choropleth: one filled polygon per township, drawn
+    units = page.locator("path.vetmap-unit")
+    expect(units).to_have_count(len(rates["rows"]))
+    drawn = units.evaluate_all("(ps) => ps.map((p) => [p.getAttribute('d'), p.getAttribute('fill')])")
+    assert all(d and d != "M0 0" for d, _ in drawn), drawn
+    assert all(fill and fill.startswith("#") for _, fill in drawn), drawn
+    expect(page.locator(".vetmap-legend")).to_be_visible()
+
+    # every uncovered village highlighted, the reach circles hidden until switched on
+    marked = page.locator("path.vetmap-uncovered")
+    expect(marked).to_have_count(uncovered["numberMatched"])
+    expect(page.locator("path.vetmap-reach-village")).to_have_count(0)
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    overlays.filter(has_text="Village station reach (3 km)").locator("input").check()
+    assert page.locator("path.vetmap-reach-village").count() > 0
+
+    # with the stations and the village dots switched off, a click on an uncovered village opens its popup
+    for name in ("Service stations", "Villages", "Village station reach (3 km)"):
+        overlays.filter(has_text=re.compile(rf"^\s*{re.escape(name)}\s*$")).locator("input").uncheck()
+    expect(page.locator("path.vetmap-station")).to_have_count(0)
+    target = page.evaluate(_TOPMOST_PATH, "vetmap-uncovered")
+    assert target is not None, "no uncovered village can be clicked"
+    page.mouse.click(target["x"], target["y"])
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text("Not covered")
+    expect(popup).to_contain_text("Nearest village station")
+
+    overlays.filter(has_text="Uncovered villages").locator("input").uncheck()
+    expect(marked).to_have_count(0)
+
+    # the same figures as a table below the map
+    expect(page.locator("table.vetmap-rates tbody tr")).to_have_count(len(rates["rows"]) + 1)
     watched.assert_clean()

@@ -462,6 +462,34 @@ class _Outlines(folium.map.Layer):
         self.data = _script_json(data)
 
 
+class _PageLink(folium.MacroElement):
+    """A link to another page (the coverage map) in a corner of the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function () {
+                var control = L.control({position: "bottomleft"});
+                control.onAdd = function () {
+                    var a = L.DomUtil.create("a", "vetmap-page-link leaflet-bar");
+                    a.href = {{ this.href }};
+                    a.textContent = {{ this.label }};
+                    a.style.cssText = "background:#fff;padding:4px 8px;display:block;width:auto;height:auto;";
+                    return a;
+                };
+                control.addTo({{ this._parent.get_name() }});
+            })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, href: str, label: str) -> None:
+        super().__init__()
+        self._name = "PageLink"
+        self.href = _script_json(href)
+        self.label = _script_json(label)
+
+
 def _check_bounds(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
@@ -484,8 +512,12 @@ def build_atlas_map(
     lang: str = "zh",
     bounds: tuple[float, float, float, float] | None = None,
     outlines: dict | None = None,
+    coverage_url: str | None = None,
 ) -> folium.Map:
-    """Build the offline atlas map: one clustered layer per collection, optional outlines, in `lang`."""
+    """Build the offline atlas map: one clustered layer per collection, optional outlines, in `lang`.
+
+    ``coverage_url``, when given, is linked from a corner of the map (the planners' coverage map).
+    """
     check_lang(lang)
     unknown = set(layers) - set(COLLECTIONS)
     if unknown:
@@ -519,6 +551,8 @@ def build_atlas_map(
         _PointCluster(payload, name=t(f"layer.{payload['collection']}", lang)).add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
+    if coverage_url is not None:
+        m.add_child(_PageLink(coverage_url, t("coverage.title", lang)))
     if fit is not None:
         minx, miny, maxx, maxy = fit
         m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12), max_zoom=_FIT_MAX_ZOOM)

@@ -1,16 +1,22 @@
-"""HTML pages: the overview map at ``/``."""
+"""HTML pages: the overview map at ``/`` and the planners' coverage map at ``/coverage``."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import ConnDep, SettingsDep
+from api.errors import STATUS_BY_ERROR
+from api.routes.sites import AREA_PATTERN
 from geo.areas import area_outlines, atlas_bounds
 from geo.atlas import map_layers
+from geo.coverage_map_data import coverage_map_data, siting_run_sites
+from geo.errors import DomainError
 from web.atlas_map import build_atlas_map
+from web.coverage_map import PageLinks, build_coverage_map, error_page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -25,6 +31,7 @@ def overview_map(
         lang=lang or settings.default_lang,
         bounds=atlas_bounds(conn),
         outlines=area_outlines(conn, ("county",)),
+        coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
     )
     return HTMLResponse(m.get_root().render())
 
@@ -33,3 +40,67 @@ def overview_map(
 def favicon() -> Response:
     """No icon yet: an empty answer instead of a 404 in every browser console."""
     return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
+Level = Literal["province", "city", "county", "township", "village"]
+
+
+def _error_status(exc: DomainError) -> int:
+    return next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_map(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    area: Annotated[str | None, Query(pattern=AREA_PATTERN)] = None,
+    level: Annotated[Level | None, Query()] = None,
+    village_m: Annotated[float | None, Query()] = None,
+    township_m: Annotated[float | None, Query()] = None,
+    by: Annotated[Literal["village", "township", "any"], Query()] = "village",
+    weight: Annotated[Literal["population", "villages"], Query()] = "population",
+    siting_run: Annotated[int | None, Query(ge=1)] = None,
+    lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
+) -> HTMLResponse:
+    """The planners' coverage map of an area: rates per unit, uncovered villages, station reach, tables;
+    with ``siting_run``, that run's chosen sites as proposed sites (and its area when none is given)."""
+    explicit_lang = lang
+    lang = lang or settings.default_lang
+    atlas = str(request.app.url_path_for("overview_map")) + (f"?lang={lang}" if explicit_lang else "")
+    proposed = None
+    try:
+        if siting_run is not None:
+            run_area, proposed = siting_run_sites(conn, siting_run)
+            area = area or run_area
+        data = coverage_map_data(conn, area, level, village_m, township_m)
+    except DomainError as exc:
+        page = error_page(exc.message, lang, back=atlas)
+        return HTMLResponse(page.render(), status_code=_error_status(exc))
+    query = {
+        "area": area,
+        "level": level,
+        "village_m": village_m,
+        "township_m": township_m,
+        "by": by if by != "village" else None,
+        "weight": weight if weight != "population" else None,
+        "siting_run": siting_run,
+        "lang": explicit_lang,
+    }
+    downloads = {"area": area, "level": level, "village_m": village_m, "township_m": township_m, "lang": lang}
+    gaps_query = {"area": area, "lang": lang}
+
+    def url(name: str, params: dict) -> str:
+        kept = urlencode({k: v for k, v in params.items() if v is not None})
+        return str(request.app.url_path_for(name)) + (f"?{kept}" if kept else "")
+
+    links = PageLinks(
+        page=str(request.app.url_path_for("coverage_map")),
+        atlas=atlas,
+        rates_csv=url("rates_csv", downloads),
+        rates_xlsx=url("rates_xlsx", downloads),
+        gaps_csv=url("gaps_csv", gaps_query),
+        gaps_xlsx=url("gaps_xlsx", gaps_query),
+    )
+    m = build_coverage_map(data, lang=lang, proposed=proposed, by=by, weight=weight, links=links, query=query)
+    return HTMLResponse(m.get_root().render())
