@@ -262,39 +262,13 @@ def _cli(settings, *args: str) -> subprocess.CompletedProcess:
 def test_cli_gives_the_same_answer_as_the_api(client, settings, tmp_path):
     args = {"problem": "mclp", "station_level": "township", "distance_m": 3000, "p": 2}
     api = _post(client, candidates="all_villages", **args).json()["result"]
-    out = _cli(
-        settings,
-        "mclp",
-        "--area",
-        COUNTY,
-        "--level",
-        "township",
-        "--distance-m",
-        "3000",
-        "--p",
-        "2",
-        "--candidates",
-        "all_villages",
-        "--json",
-    )
+    argv = ("mclp", "--area", COUNTY, "--level", "township", "--distance-m", "3000", "--p", "2")
+    out = _cli(settings, *argv, "--candidates", "all_villages", "--json")
     assert out.returncode == 0, out.stderr
     printed = json.loads(out.stdout)
     assert printed["newly_covered_people"] == api["newly_covered_people"]
     assert [s["code"] for s in printed["chosen"]] == [s["code"] for s in api["chosen"]]
-    table = _cli(
-        settings,
-        "mclp",
-        "--area",
-        COUNTY,
-        "--level",
-        "township",
-        "--distance-m",
-        "3000",
-        "--p",
-        "2",
-        "--candidates",
-        "all_villages",
-    )
+    table = _cli(settings, *argv, "--candidates", "all_villages")
     assert table.returncode == 0 and "people newly covered" in table.stdout
     sites = tmp_path / "sites.csv"
     sites.write_text("lon,lat,label\n100.0,30.0,far\n", encoding="utf-8")
