@@ -111,9 +111,15 @@ def demo_load(
             typer.echo("the atlas already has data: demo not loaded (drop --if-empty to replace it)")
             return
         counts = load_demo(engine, scale=scale, seed=seed, force=force)
+        from geo.roads_demo import load_demo_roads
+
+        roads = load_demo_roads(engine)
     finally:
         engine.dispose()
     typer.echo("demo atlas loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    typer.echo(
+        f"demo road network {roads.id} (generated, synthetic): {roads.nodes} nodes, {roads.edges} edges"
+    )
 
 
 @cli.command("serve")
@@ -400,6 +406,165 @@ def _read_given_sites(path: str):
     if not out:
         _fail(f"{path} holds no sites (expected rows of lon,lat[,label])")
     return tuple(out)
+
+
+# -- road networks and travel time (issue 4, part 3) ---------------------------------------------------------
+
+roads_cli = typer.Typer(help="Road networks for travel-time coverage.", no_args_is_help=True)
+coverage_cli.add_typer(roads_cli, name="roads")
+
+
+def _network_line(info) -> str:
+    kind = " (synthetic)" if info.synthetic and "synthetic" not in info.name else ""
+    return (
+        f"{info.id:>4}  {info.name}{kind}: {info.nodes} nodes, {info.edges} edges, "
+        f"{info.length_m / 1000:.1f} km, from {info.source or '?'} ({info.source_crs})"
+    )
+
+
+@roads_cli.command("import")
+def roads_import(
+    path: Annotated[
+        str, typer.Argument(help="road file: GeoPackage, GeoJSON, Shapefile (.shp/.zip), .fgb, OSM .pbf")
+    ],
+    name: Annotated[str | None, typer.Option(help="network name (default: the file name)")] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(help="source coordinate system: WGS84 (default), CGCS2000, GCJ02, BD09, EPSG:<code>"),
+    ] = None,
+    layer: Annotated[str | None, typer.Option(help="layer to read (default: the first line layer)")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="replace a network of the same name")] = False,
+) -> None:
+    """Import a road network into PostGIS (lines split at shared vertices into a routable graph)."""
+    from geo.roads import import_road_file
+
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            info = import_road_file(conn, path, name=name, crs=crs, layer=layer, replace=replace)
+    finally:
+        engine.dispose()
+    typer.echo("imported " + _network_line(info).strip())
+
+
+@roads_cli.command("list")
+def roads_list() -> None:
+    """The imported road networks."""
+    from geo.roads import list_networks
+
+    engine = _coverage_engine()
+    try:
+        with engine.connect() as conn:
+            found = list_networks(conn)
+    finally:
+        engine.dispose()
+    for info in found:
+        typer.echo(_network_line(info))
+    if not found:
+        typer.echo("no road networks yet: `python main.py coverage roads import FILE` or `... roads demo`")
+
+
+@roads_cli.command("delete")
+def roads_delete(network_id: Annotated[int, typer.Argument(help="network id")]) -> None:
+    """Delete a road network with its edges and service areas."""
+    from geo.roads import delete_network
+
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            delete_network(conn, network_id)
+    finally:
+        engine.dispose()
+    typer.echo(f"road network {network_id} deleted")
+
+
+@roads_cli.command("demo")
+def roads_demo(
+    output: Annotated[
+        str | None, typer.Option(help="also write the roads to this GeoPackage (layer 'roads')")
+    ] = None,
+) -> None:
+    """Generate the demo road network (synthetic) from the demo atlas and import it."""
+    from pathlib import Path
+
+    from geo.roads_demo import load_demo_roads, write_demo_roads
+
+    engine = _coverage_engine()
+    try:
+        info = load_demo_roads(engine)
+        if output:
+            written = write_demo_roads(engine, Path(output))
+            typer.echo(f"{written} demo roads written to {output}")
+    finally:
+        engine.dispose()
+    typer.echo("imported " + _network_line(info).strip())
+
+
+@coverage_cli.command("travel")
+def coverage_travel(
+    network: Annotated[int | None, typer.Option(help="road network id (default: the newest)")] = None,
+    access_kmh: Annotated[float, typer.Option(help="walking speed off the network, km/h")] = 5.0,
+    limits: Annotated[str, typer.Option(help="service-area time limits, minutes, comma-separated")] = "15,30",
+    area: Annotated[
+        str | None, typer.Option(help="draw service areas only for the stations of this area")
+    ] = None,
+    max_access_m: Annotated[
+        float, typer.Option(help="farther than this from every road node (metres) is off the network")
+    ] = 5000.0,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    """Travel time to the nearest station (per level) of every village and township, and service areas."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from geo.roads import get_network, list_networks
+    from geo.travel_time import run_travel, travel_params
+
+    try:
+        limits_min = [float(v) for v in limits.split(",") if v.strip()]
+    except ValueError:
+        _fail(f"--limits must be minutes separated by commas, got {limits!r}")
+    settings = Settings()
+    engine = _coverage_engine()
+    try:
+        if network is None:
+            with engine.connect() as conn:
+                found = list_networks(conn)
+            if not found:
+                _fail("no road network yet: `python main.py coverage roads import FILE` or `... roads demo`")
+            network = found[0].id
+        params = travel_params(network, access_kmh, limits_min, area, max_access_m)
+        with engine.connect() as conn:
+            get_network(conn, network)  # a clear message before the progress bar starts
+        if progress:
+            columns = (
+                TextColumn("{task.description:<32}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+            )
+            with Progress(*columns, TimeElapsedColumn(), transient=False) as bar:
+                task = bar.add_task("starting", total=1.0)
+                run = run_travel(
+                    engine,
+                    params,
+                    settings.var_dir,
+                    lambda phase, f: bar.update(task, completed=f, description=phase),
+                )
+        else:
+            run = run_travel(engine, params, settings.var_dir)
+    finally:
+        engine.dispose()
+    counts = run.counts or {}
+    typer.echo(f"travel run {run.id} {run.status} on {counts.get('network')}: {counts.get('nodes')} nodes")
+    for unit in ("villages", "townships"):
+        c = counts.get(unit, {})
+        parts = [
+            f"{g}: {c.get(f'reached_{g}', 0)} reach one, median {c[f'median_{g}_s'] / 60:.1f} min"
+            for g in ("village", "township", "any")
+            if f"median_{g}_s" in c
+        ]
+        typer.echo(f"{unit} {c.get('units', 0)}: " + "; ".join(parts))
+    typer.echo(f"service areas: {counts.get('service_areas')}")
+    typer.echo("seconds: " + ", ".join(f"{k} {s}" for k, s in counts.get("timings", {}).items()))
 
 
 def __getattr__(name: str):

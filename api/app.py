@@ -12,6 +12,7 @@ from api.routes import areas, health, pages
 from api.routes.coverage import router as coverage_router
 from api.routes.coverage_downloads import router as coverage_downloads_router
 from api.routes.ogc import router as ogc_router
+from api.routes.roads import router as roads_router
 from api.routes.sites import all_site_routers
 from api.routes.siting import router as siting_router
 from api.routes.spatial import router as spatial_router
@@ -62,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(coverage_router)
     api.include_router(coverage_downloads_router)
     api.include_router(siting_router)
+    api.include_router(roads_router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(pages.router)

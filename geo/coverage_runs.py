@@ -719,6 +719,9 @@ def _update_rows(
     found: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> None:
     sets, arrays, names = ["run_id = :run_id", "travel_time_s = NULL"], {"codes": codes}, ["code"]
+    # travel times (geo/travel_time.py) of a changed row are stale: cleared until the next travel run
+    sets += [f"{g.name}_station_s = NULL, {g.name}_time_station_id = NULL" for g in target.groups]
+    sets.append("travel_run_id = NULL")
     casts = ["CAST(:codes AS text[])"]
     for group in target.groups:
         ids, metres = found[group.name]

@@ -439,7 +439,9 @@ class RoadNetwork(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
 
-    __table_args__ = (CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name="ck_road_networks_name"),)
+    __table_args__ = (
+        CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name="ck_road_networks_name"),
+    )
 
 
 class RoadEdge(Base):
