@@ -11,7 +11,7 @@ service areas may replace it later.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pyproj import Geod
@@ -24,6 +24,7 @@ from geo.coverage_runs import INLINE_FULL_MAX, CoverageParams
 from geo.errors import Conflict, NotFound
 from geo.siting_runs import get_siting_run
 from geo.spatial import degree_reach
+from geo.travel_time import service_area_features
 
 _GEOD = Geod(ellps="WGS84")
 REACH_LEVELS: tuple[str, ...] = ("village", "township")
@@ -74,6 +75,8 @@ class CoverageMapData:
     ``villages``: village points with ``distance_m`` to the nearest active village station and ``covered``.
     ``stations``: active stations whose reach touches the area; ``reach``: their geodesic circles
     (village and township stations only). ``villages_left_out``: villages not drawn (over the limit).
+    ``service_areas``: the stations' service areas by road from the latest travel run (MultiPolygons with
+    ``minutes``; empty when there has been none).
     """
 
     area: AreaRef | None
@@ -85,6 +88,7 @@ class CoverageMapData:
     gaps: StationGaps
     bounds: Bounds | None
     villages_left_out: int = 0
+    service_areas: dict = field(default_factory=lambda: {"type": "FeatureCollection", "features": []})
 
 
 def existing_area(conn: Connection, code: str | None) -> AreaRef | None:
@@ -295,7 +299,18 @@ def coverage_map_data(
         return CoverageMapData(ref, rates, units, empty, empty, empty, gaps, bounds, rates.area.villages)
     villages = village_points(conn, prefix, rates.params)
     stations = stations_reaching(conn, ref, bounds, rates.params)
-    return CoverageMapData(ref, rates, units, villages, stations, station_reach(stations), gaps, bounds)
+    reach = station_reach(stations)
+    return CoverageMapData(
+        ref, rates, units, villages, stations, reach, gaps, bounds, 0, road_service_areas(conn, area)
+    )
+
+
+def road_service_areas(conn: Connection, area: str | None) -> dict:
+    """Service areas by road of the area's stations from the latest travel run; empty if there is none."""
+    try:
+        return _collection(service_area_features(conn, area))
+    except NotFound:
+        return _collection([])
 
 
 def gap_rows(conn: Connection, area: str | None, level: str | None) -> StationGaps:

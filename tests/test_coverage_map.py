@@ -740,3 +740,25 @@ def test_header_names_the_coverage_run_and_its_time() -> None:
     rates = CoverageRates(data.rates.area, data.rates.level, data.rates.rows, data.rates.params, state)
     page = _render(dataclasses.replace(data, rates=rates), lang="en")
     assert "Figures from coverage run 8 (2026-11-27 14:25 UTC)" in page.html
+
+
+def test_road_service_areas_get_one_hidden_layer_per_time_limit() -> None:
+    def area(station: int, minutes: float) -> dict:
+        return {
+            "type": "Feature",
+            "id": station * 100 + int(minutes),
+            "geometry": {"type": "MultiPolygon", "coordinates": [[_square(110.0, 26.0)["coordinates"][0]]]},
+            "properties": {"station_id": station, "minutes": minutes, "area_m2": 1.0e6},
+        }
+
+    data = dataclasses.replace(
+        _data(),
+        service_areas={"type": "FeatureCollection", "features": [area(1, 15), area(2, 15), area(1, 30)]},
+    )
+    page = _render(data, lang="en")
+    quarter = page.reach("Service area by road (15 min)")["features"]
+    half = page.reach("Service area by road (30 min)")["features"]
+    assert sorted(f["properties"]["station_id"] for f in quarter) == [1, 2]
+    assert [f["properties"]["station_id"] for f in half] == [1]
+    assert not page.shown_at_start("Service area by road (15 min)")
+    assert "Service area by road" not in _render(lang="en").html  # none without a travel run

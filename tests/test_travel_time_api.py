@@ -196,3 +196,16 @@ def test_background_travel_run_is_polled_until_done(api, network_id, finished_ru
     assert body["counts"]["service_areas"]["polygons"] == 6
     runs = client.get("/api/v1/roads/travel-runs").json()
     assert runs[0]["id"] == body["id"] and runs[0]["parameters"]["limits_min"] == [5.0, 10.0]
+
+
+def test_coverage_map_draws_the_road_service_areas_of_the_latest_run(api, finished_run):
+    client, ids, _ = api
+    page = client.get("/coverage", params={"area": "900101", "lang": "en"})
+    assert page.status_code == 200, page.text
+    areas = client.get("/api/v1/roads/service-areas", params={"area": "900101"}).json()["features"]
+    minutes = {f["properties"]["minutes"] for f in areas}
+    assert minutes
+    for limit in minutes:
+        assert f"Service area by road ({limit:g} min)" in page.text
+    for station in ids.values():
+        assert f'"station_id": {station}' in page.text or f'"station_id":{station}' in page.text

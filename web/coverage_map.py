@@ -651,6 +651,15 @@ def build_coverage_map(
         collection = {"type": "FeatureCollection", "features": reach_by_level[level]}
         _Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name).add_to(m)
 
+    by_minutes: dict[float, list[dict]] = {}
+    for feature in data.service_areas.get("features") or ():
+        by_minutes.setdefault(feature["properties"]["minutes"], []).append(feature)
+    for minutes in sorted(by_minutes):
+        name = t("coverage.layer.service_area", lang).format(minutes=f"{minutes:g}")
+        style = {"color": "#8c510a", "weight": 1.2, "fillColor": "#d8b365", "fillOpacity": 0.12}
+        collection = {"type": "FeatureCollection", "features": by_minutes[minutes]}
+        _Reach(collection, {**style, "className": "vetmap-service-area"}, name).add_to(m)
+
     villages = _village_points(data.villages, lang, False)
     _Points(villages, list(_VILLAGE_STYLES), t("coverage.layer.villages", lang)).add_to(m)
     uncovered = _village_points(data.villages, lang, True)

@@ -94,6 +94,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "coverage.layer.reach_village": ("村级站服务范围({reach})", "Village station reach ({reach})"),
     "coverage.layer.reach_township": ("乡镇级站服务范围({reach})", "Township station reach ({reach})"),
     "coverage.layer.proposed": ("拟建站点", "Proposed sites"),
+    "coverage.layer.service_area": ("道路{minutes}分钟服务区", "Service area by road ({minutes} min)"),
     "coverage.by.village": ("村级站", "a village station"),
     "coverage.by.township": ("乡镇级站", "a township station"),
     "coverage.by.any": ("任一级站", "any station"),
