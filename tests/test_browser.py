@@ -69,6 +69,8 @@ _SHOW_MARKER = """([mapName, title, timeoutMs]) => new Promise((resolve, reject)
     map.setView(marker.getLatLng(), map.getMaxZoom(), {animate: false});
     const started = performance.now();
     const poll = () => {
+        // a zoom animation still running from the cluster click may land after setView: go again
+        if (map.getZoom() !== map.getMaxZoom()) { map.setView(marker.getLatLng(), map.getMaxZoom(), {animate: false}); }
         const parent = group.getVisibleParent(marker);
         if (parent === marker && marker._icon) { resolve(map.getZoom()); return; }
         if (parent && parent !== marker && parent.spiderfy && map.getZoom() === map.getMaxZoom()) { parent.spiderfy(); }
