@@ -157,6 +157,15 @@ def _coverage_engine():
     return make_engine(url)
 
 
+def _audit_cli(
+    engine, action: str, collection: str, record_id: int, after: dict | None, area: str | None = None
+) -> None:
+    """Log a write made at the command line (actor ``cli``) in the audit log."""
+    from geo.audit import CLI_ACTOR, record_now
+
+    record_now(engine, CLI_ACTOR, action, collection, record_id, area_code=area, after=after)
+
+
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
@@ -192,6 +201,7 @@ def coverage_run(
                 )
         else:
             run = run_full(engine, params)
+        _audit_cli(engine, "run", "coverage_runs", run.id, {"parameters": run.parameters})
     finally:
         engine.dispose()
     counts = run.counts or {}
@@ -358,6 +368,7 @@ def coverage_site(
                 background=False,
                 progress=lambda phase, f: bar.update(task, completed=f, description=phase),
             )
+        _audit_cli(engine, "run", "siting_runs", run.id, {"parameters": run.parameters}, area)
     finally:
         engine.dispose()
     result = run.result or {}
@@ -442,6 +453,7 @@ def roads_import(
     try:
         with engine.begin() as conn:
             info = import_road_file(conn, path, name=name, crs=crs, layer=layer, replace=replace)
+        _audit_cli(engine, "import", "road_networks", info.id, {"name": info.name, "source": info.source})
     finally:
         engine.dispose()
     typer.echo("imported " + _network_line(info).strip())
@@ -473,6 +485,7 @@ def roads_delete(network_id: Annotated[int, typer.Argument(help="network id")]) 
     try:
         with engine.begin() as conn:
             delete_network(conn, network_id)
+        _audit_cli(engine, "delete", "road_networks", network_id, None)
     finally:
         engine.dispose()
     typer.echo(f"road network {network_id} deleted")
@@ -551,6 +564,7 @@ def coverage_travel(
                 )
         else:
             run = run_travel(engine, params, settings.var_dir)
+        _audit_cli(engine, "run", "travel_runs", run.id, {"parameters": run.parameters}, area)
     finally:
         engine.dispose()
     counts = run.counts or {}
@@ -565,6 +579,148 @@ def coverage_travel(
         typer.echo(f"{unit} {c.get('units', 0)}: " + "; ".join(parts))
     typer.echo(f"service areas: {counts.get('service_areas')}")
     typer.echo("seconds: " + ", ".join(f"{k} {s}" for k, s in counts.get("timings", {}).items()))
+
+
+# -- accounts (issue 5) -----------------------------------------------------------------------------------------
+
+user_cli = typer.Typer(
+    help="Accounts: roles crew, planner, admin, each scoped to an area code (none: the whole atlas). "
+    "Passwords are read from a hidden prompt or, with --password-stdin, from standard input; never from the "
+    "command line.",
+    no_args_is_help=True,
+)
+cli.add_typer(user_cli, name="user")
+
+
+def _read_password(password_stdin: bool) -> str:
+    """A password from standard input (first line) or a hidden prompt asked twice; never from argv."""
+    if password_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            _fail("no password on standard input")
+        return password
+    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+def _account_line(account) -> str:
+    area = f"{account.area_code} {account.area_name or ''}".strip() if account.area_code else "whole atlas"
+    state = " (disabled)" if account.disabled else ""
+    return f"{account.id:>4}  {account.username:<20} {account.role:<8} {area}{state}"
+
+
+def _find_user(conn, username: str):
+    from geo.accounts import find_account
+
+    account = find_account(conn, username)
+    if account is None:
+        _fail(f"no account named {username!r}")
+    return account
+
+
+@user_cli.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="lower-case letters, digits, '.', '_' or '-'")],
+    role: Annotated[str, typer.Option(help="crew, planner or admin")],
+    area: Annotated[
+        str | None, typer.Option(help="area code the rights hold in (with everything inside it)")
+    ] = None,
+    national: Annotated[
+        bool, typer.Option("--national", help="rights in the whole atlas (instead of --area)")
+    ] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input, not a prompt")
+    ] = False,
+) -> None:
+    """Create an account; the password is prompted for (hidden) or read from stdin, never given as an argument."""
+    from geo.accounts import create_account
+    from geo.audit import CLI_ACTOR
+
+    if national == (area is not None):
+        _fail("give either --area CODE or --national")
+    password = _read_password(password_stdin)
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            account = create_account(conn, CLI_ACTOR, username, password, role, area)
+    finally:
+        engine.dispose()
+    typer.echo("created " + _account_line(account).strip())
+
+
+@user_cli.command("list")
+def user_list() -> None:
+    """Every account: id, username, role, area, whether disabled."""
+    from geo.accounts import list_accounts
+
+    engine = _coverage_engine()
+    try:
+        with engine.connect() as conn:
+            found = list_accounts(conn)
+    finally:
+        engine.dispose()
+    for account in found:
+        typer.echo(_account_line(account))
+    if not found:
+        typer.echo("no accounts yet: `python main.py user add NAME --role admin --national`")
+
+
+@user_cli.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="the account")],
+    enable: Annotated[bool, typer.Option("--enable", help="enable it again instead")] = False,
+) -> None:
+    """Disable an account (it is signed out everywhere; its API tokens stop working), or enable it again."""
+    from geo.accounts import update_account
+    from geo.audit import CLI_ACTOR
+
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            account = update_account(conn, CLI_ACTOR, _find_user(conn, username).id, disabled=not enable)
+    finally:
+        engine.dispose()
+    typer.echo(("enabled " if enable else "disabled ") + _account_line(account).strip())
+
+
+@user_cli.command("set-password")
+def user_set_password(
+    username: Annotated[str, typer.Argument(help="the account")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from standard input, not a prompt")
+    ] = False,
+) -> None:
+    """Set a new password (prompted for, hidden, or read from stdin); the account is signed out everywhere."""
+    from geo.accounts import update_account
+    from geo.audit import CLI_ACTOR
+
+    password = _read_password(password_stdin)
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            update_account(conn, CLI_ACTOR, _find_user(conn, username).id, password=password)
+    finally:
+        engine.dispose()
+    typer.echo(f"password of {username} changed")
+
+
+@user_cli.command("token")
+def user_token(
+    username: Annotated[str, typer.Argument(help="the account the token acts as")],
+    name: Annotated[str, typer.Option(help="what the token is for")] = "command line",
+) -> None:
+    """Create a long-lived API token (vmt_...) for an account and print it once; admins revoke it over the API."""
+    from geo.audit import CLI_ACTOR
+    from geo.credentials import create_api_token
+
+    engine = _coverage_engine()
+    try:
+        with engine.begin() as conn:
+            token, info = create_api_token(conn, CLI_ACTOR, _find_user(conn, username).id, name)
+    finally:
+        engine.dispose()
+    typer.echo(token)
+    typer.echo(f"API token {info.id} ({info.prefix}...) for {username}: shown once, store it now", err=True)
 
 
 def __getattr__(name: str):

@@ -8,7 +8,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
-from api.routes import areas, health, pages
+from api.routes import areas, docs, health, login, pages
+from api.routes.audit import router as audit_router
+from api.routes.auth import router as auth_router
 from api.routes.coverage import router as coverage_router
 from api.routes.coverage_downloads import router as coverage_downloads_router
 from api.routes.ogc import router as ogc_router
@@ -17,13 +19,15 @@ from api.routes.sites import all_site_routers
 from api.routes.siting import router as siting_router
 from api.routes.spatial import router as spatial_router
 from api.routes.tiles import tile_router
+from api.security import SecuritySettings, install_security
 from geo.db import database_url, make_engine, make_read_engine
 from geo.settings import Settings
 from web.assets import vendor_app
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the app from settings; the engine connects lazily, on the first request."""
+def create_app(settings: Settings, security: SecuritySettings | None = None) -> FastAPI:
+    """Build the app from settings (``security`` from the environment when not given); the engine connects
+    lazily, on the first request."""
     engine = make_engine(database_url(settings))
     read_engine = make_read_engine(database_url(settings))
 
@@ -38,7 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         description="Veterans' service stations, martyr memorials, cemeteries and graves on PostGIS.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served by api/routes/docs.py with local assets
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -46,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.read_engine = read_engine
     install_error_handlers(app)
+    # inside GZip: the hardening middleware adds the CSP nonce to uncompressed HTML
+    install_security(app, security if security is not None else SecuritySettings())
     app.add_middleware(GZipMiddleware, minimum_size=1024)
 
     # the busiest routes first: a request is matched against the routes in order, and these prefixes
@@ -64,8 +70,12 @@ def create_app(settings: Settings) -> FastAPI:
     api.include_router(coverage_downloads_router)
     api.include_router(siting_router)
     api.include_router(roads_router)
+    api.include_router(auth_router)
+    api.include_router(audit_router)
     app.include_router(api)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(pages.router)
+    app.include_router(login.router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
     return app

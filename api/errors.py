@@ -7,7 +7,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from geo.errors import Conflict, DatabaseUnavailable, DomainError, InvalidInput, InvalidParameter, NotFound
+from geo.errors import (
+    Conflict,
+    DatabaseUnavailable,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    InvalidParameter,
+    NotFound,
+    TooManyAttempts,
+    Unauthorized,
+)
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -15,7 +25,22 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 422,
     Conflict: 409,
     DatabaseUnavailable: 503,
+    Unauthorized: 401,
+    Forbidden: 403,
+    TooManyAttempts: 429,
 }
+
+
+def error_headers(exc: DomainError) -> dict[str, str]:
+    """Headers an error answer must carry: the bearer challenge of a 401, Retry-After of a 429."""
+    if isinstance(exc, Unauthorized):
+        challenge = 'Bearer realm="vetmap"'
+        if exc.error:
+            challenge += f', error="{exc.error}"'
+        return {"WWW-Authenticate": challenge}
+    if isinstance(exc, TooManyAttempts):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 def _status_for(exc: DomainError) -> int:
@@ -38,7 +63,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=_status_for(exc))
+        return JSONResponse({"detail": exc.message}, status_code=_status_for(exc), headers=error_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

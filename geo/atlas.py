@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from geo.collections import COLLECTIONS
+from geo.field_policy import PUBLIC_ROLE, filter_fields
 
 # Popup fields per collection, beyond id, name, area and the point.
 _POPUP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -15,13 +16,15 @@ _POPUP_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def map_layers(conn: Connection, area: str | None = None) -> dict[str, dict]:
-    """Every collection as a GeoJSON FeatureCollection of points with popup fields, optionally within an area."""
+def map_layers(conn: Connection, area: str | None = None, role: str = PUBLIC_ROLE) -> dict[str, dict]:
+    """Every collection as a GeoJSON FeatureCollection of points with the popup fields ``role`` may read,
+    optionally within an area (the page embeds them, so they follow geo/field_policy.py)."""
     layers = {}
     for name, fields in _POPUP_FIELDS.items():
         spec = COLLECTIONS[name]
         table = spec.model.__tablename__
-        props = ", ".join(f"'{f}', t.{f}" for f in ("name", "area_code", *fields))
+        shown = filter_fields(name, ("name", "area_code", *fields), role)
+        props = ", ".join(f"'{f}', t.{f}" for f in shown)
         where = "WHERE t.area_code LIKE :prefix" if area else ""
         rows = conn.execute(
             text(

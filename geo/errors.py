@@ -29,3 +29,26 @@ class Conflict(DomainError):
 
 class DatabaseUnavailable(DomainError):
     """The database cannot be reached or set up."""
+
+
+class Unauthorized(DomainError):
+    """No valid credentials were presented for something that needs them (or the password was wrong).
+
+    ``error`` is the OAuth 2.0 bearer error code for the challenge (``invalid_token`` for a bad token).
+    """
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
+
+
+class Forbidden(DomainError):
+    """The caller is known but has no right to this action here (role, or area outside its own)."""
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins lately: try again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))

@@ -519,3 +519,126 @@ class ServiceArea(Base):
         Index("ix_service_areas_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
         CheckConstraint("minutes > 0", name="ck_service_areas_minutes"),
     )
+
+
+# -- accounts, credentials and the audit log (issue 5) ------------------------------------------------------
+# Accounts carry a role and the area code their rights hold in (NULL: the whole atlas); no foreign key to
+# areas, whose loaders truncate and reload them. Secrets are never stored: passwords as argon2 hashes, API
+# tokens and session tokens as SHA-256 hex digests. The audit log is append-only (a trigger refuses UPDATE,
+# DELETE and TRUNCATE).
+
+
+class Account(Base):
+    """A user who signs in: role (crew, planner, admin), area of responsibility, argon2 password hash."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    auth_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint("role IN ('crew', 'planner', 'admin')", name="ck_accounts_role"),
+        CheckConstraint("username ~ '^[a-z0-9][a-z0-9._-]{0,63}$'", name="ck_accounts_username"),
+        CheckConstraint(
+            "area_code IS NULL OR area_code ~ '^[0-9]{6}([0-9]{3}){0,2}$'", name="ck_accounts_area"
+        ),
+    )
+
+
+class ApiToken(Base):
+    """A long-lived bearer token of an account (only its SHA-256 is kept), revocable by an admin."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name="ck_api_tokens_name"),
+    )
+
+
+class WebSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie token, its CSRF token and when it expires."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    client_addr: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class LoginAttempt(Base):
+    """One password login attempt, kept a day: the lock-out counts recent failures per name and address."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    client_addr: Mapped[str] = mapped_column(Text, nullable=False)
+    succeeded: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    attempted_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        Index("ix_login_attempts_username", "username", "attempted_at"),
+        Index("ix_login_attempts_client_addr", "client_addr", "attempted_at"),
+    )
+
+
+class AuditEntry(Base):
+    """One write: who (account, role), when, what (action, collection, record), before and after, from where."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    account_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    collection: Mapped[str] = mapped_column(String(64), nullable=False)
+    record_id: Mapped[int | None] = mapped_column(BigInteger)
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    before: Mapped[dict | None] = mapped_column(JSONB)
+    after: Mapped[dict | None] = mapped_column(JSONB)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    client_addr: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_audit_log_record", "collection", "record_id"),
+        Index("ix_audit_log_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+    )

@@ -10,6 +10,7 @@ client sends is a bind parameter, every name is checked against the collection's
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -49,6 +50,7 @@ from geo import vocab
 from geo.collections import COLLECTIONS, CollectionSpec
 from geo.cql2 import CQL2Error, Kind, Queryable, compile_filter
 from geo.errors import InvalidParameter, NotFound
+from geo.field_policy import CLEARANCE, PUBLIC_ROLE, can_read
 from geo.models import Area
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -312,12 +314,20 @@ def feature_sources() -> dict[str, FeatureSource]:
     return sources
 
 
-def require_source(collection_id: str) -> FeatureSource:
-    """The collection with this id; raises NotFound naming the ones that exist."""
-    source = feature_sources().get(collection_id)
-    if source is None:
+@cache
+def _source_for_role(collection_id: str, role: str) -> FeatureSource:
+    source = feature_sources()[collection_id]
+    visible = tuple(p for p in source.properties if can_read(collection_id, p.name, role))
+    return dataclasses.replace(source, properties=visible)
+
+
+def require_source(collection_id: str, role: str = PUBLIC_ROLE) -> FeatureSource:
+    """The collection with this id as ``role`` sees it (only the properties it may read; see
+    geo/field_policy.py), so private properties are neither output, queryable nor sortable for it;
+    raises NotFound naming the collections that exist."""
+    if collection_id not in feature_sources():
         raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(feature_sources())}")
-    return source
+    return _source_for_role(collection_id, role if role in CLEARANCE else PUBLIC_ROLE)
 
 
 # -- collection metadata ------------------------------------------------------------------------------
@@ -375,9 +385,9 @@ def property_schema(prop: Property) -> dict:
     return schema
 
 
-def queryables_schema(collection_id: str, schema_id: str) -> dict:
-    """The queryables of a collection as a JSON Schema (2020-12), geometry included."""
-    source = require_source(collection_id)
+def queryables_schema(collection_id: str, schema_id: str, role: str = PUBLIC_ROLE) -> dict:
+    """The queryables of a collection ``role`` may use, as a JSON Schema (2020-12), geometry included."""
+    source = require_source(collection_id, role)
     properties = {p.name: property_schema(p) for p in source.properties if p.queryable}
     geometry_type = source.geometry_type
     properties["geometry"] = {
@@ -645,9 +655,15 @@ def _parse_equality(prop: Property, value: str) -> ColumnElement[bool]:
     return prop.expression == literal(typed, _BIND_TYPES[prop.kind])
 
 
-def parse_item_query(collection_id: str, params: Mapping[str, list[str]], limits: PageLimits) -> ItemQuery:
-    """Validate the query parameters of an items request; raises NotFound or InvalidParameter with a reason."""
-    source = require_source(collection_id)
+def parse_item_query(
+    collection_id: str, params: Mapping[str, list[str]], limits: PageLimits, role: str = PUBLIC_ROLE
+) -> ItemQuery:
+    """Validate an items request made by ``role``; raises NotFound or InvalidParameter with a reason.
+
+    Only the properties ``role`` may read are output, filterable (CQL2, query parameters) or sortable;
+    any other name is refused as unknown.
+    """
+    source = require_source(collection_id, role)
     equality = {p.name: p for p in source.properties if p.queryable}
     unknown = [name for name in params if name not in ITEM_PARAMETERS and name not in equality]
     if unknown:
@@ -742,7 +758,7 @@ def _feature_rows_sql(source_id: str, crs: Crs, names: tuple[str, ...]) -> str:
     plain text. Only our own constants are inlined (property names, SRID, precision): the values a
     client sends stay bind parameters of the statement that wraps this one.
     """
-    source = require_source(source_id)
+    source = feature_sources()[source_id]  # names were checked against the caller's view already
     properties = tuple(p for name in names if (p := source.property(name)) is not None)
     rows = select(
         source.id_column.label("fid"), _feature_json(source, crs, properties).label("feature")
@@ -813,9 +829,9 @@ def parse_feature_id(source: FeatureSource, feature_id: str) -> int | str:
     return number
 
 
-def get_item(conn: Connection, collection_id: str, feature_id: str, crs: Crs) -> str:
-    """One feature as GeoJSON text in the given CRS; raises NotFound."""
-    source = require_source(collection_id)
+def get_item(conn: Connection, collection_id: str, feature_id: str, crs: Crs, role: str = PUBLIC_ROLE) -> str:
+    """One feature as GeoJSON text in the given CRS, with the properties ``role`` may read; raises NotFound."""
+    source = require_source(collection_id, role)
     key = parse_feature_id(source, feature_id)
     bind_type = BigInteger if source.integer_ids else Text
     statement = select(_feature_json(source, crs, source.properties)).where(

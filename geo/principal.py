@@ -16,6 +16,8 @@ class Principal:
     username: str
     role: str
     area_code: str | None
+    area_prefix: str | None = None
+    """Leading digits of every area code inside ``area_code`` (from its level); None: derived from the code."""
 
     @property
     def is_public(self) -> bool:

@@ -654,16 +654,40 @@ def _write_cache(path: Path, graph: RoadGraph) -> None:
     os.replace(tmp, path)
 
 
+_SAME_KIND = {".json": ".geojson", ".osm.pbf": ".pbf"}
+
+
 def road_file_suffix(filename: str | None, head: bytes) -> str:
-    """The suffix to read an uploaded road file by: from its name, else sniffed from its first bytes."""
+    """The suffix to read an uploaded road file by: from its name (which its first bytes must bear out),
+    else sniffed from its first bytes."""
     if filename:
         name = filename.lower()
         for suffix in (".osm.pbf", *ROAD_FILE_SUFFIXES):
             if name.endswith(suffix):
+                _check_declared_type(suffix, head)
                 return suffix
         raise InvalidInput(
             f"{filename!r} is not a road file type this reads; expected one of: {', '.join(ROAD_FILE_SUFFIXES)}"
         )
+    return _sniff_suffix(head)
+
+
+def _check_declared_type(suffix: str, head: bytes) -> None:
+    """Refuse an upload whose first bytes are not those of the file type its name declares."""
+    if suffix == ".shp":
+        matches = head.startswith(b"\x00\x00\x27\x0a")
+    else:
+        try:
+            sniffed = _sniff_suffix(head)
+        except InvalidInput:
+            sniffed = None
+        matches = sniffed is not None and _SAME_KIND.get(sniffed, sniffed) == _SAME_KIND.get(suffix, suffix)
+    if not matches:
+        raise InvalidInput(f"the upload is not a {suffix} file: its first bytes are those of another type")
+
+
+def _sniff_suffix(head: bytes) -> str:
+    head = head.removeprefix(b"\xef\xbb\xbf")
     if head.startswith(b"SQLite format 3\x00"):
         return ".gpkg"
     if head.startswith(b"PK\x03\x04"):

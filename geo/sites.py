@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from geo.areas import AreaRef, check_point_in_area, require_area, smallest_area_containing
 from geo.collections import CollectionSpec
 from geo.errors import Conflict, InvalidInput, NotFound
+from geo.field_policy import PUBLIC_ROLE, readable_fields
 from geo.models import Area
 
 
@@ -42,11 +43,12 @@ def site_table(spec: CollectionSpec) -> Table:
     return spec.model.__table__
 
 
-def _property_columns(spec: CollectionSpec) -> list:
+def _property_columns(spec: CollectionSpec, role: str | None) -> list:
     table = site_table(spec)
+    readable = None if role is None else readable_fields(spec.name, role)
     cols = []
     for col in table.columns:
-        if col.name in ("id", "geom"):
+        if col.name in ("id", "geom") or (readable is not None and col.name not in readable):
             continue
         if col.name in spec.polygon_columns:
             cols.append(cast(func.ST_AsGeoJSON(col, 7), JSON).label(col.name))
@@ -55,12 +57,17 @@ def _property_columns(spec: CollectionSpec) -> list:
     return cols
 
 
-def site_select(spec: CollectionSpec):
-    """SELECT of a collection's rows as GeoJSON parts: id, geometry, area name, properties."""
+def site_select(spec: CollectionSpec, role: str | None):
+    """SELECT of a collection's rows as GeoJSON parts: id, geometry, area name, properties.
+
+    Only the properties ``role`` may read are selected (geo/field_policy.py); None selects every
+    column, for internal use only (merging an update), never for a response.
+    """
     table = site_table(spec)
     area = Area.__table__
     geometry = cast(func.ST_AsGeoJSON(table.c.geom, 7), JSON).label("geometry")
-    return select(table.c.id, geometry, area.c.name.label("area_name"), *_property_columns(spec)).join(
+    columns = _property_columns(spec, role)
+    return select(table.c.id, geometry, area.c.name.label("area_name"), *columns).join(
         area, area.c.code == table.c.area_code
     )
 
@@ -93,21 +100,34 @@ def site_conditions(conn: Connection, spec: CollectionSpec, flt: SiteFilter) -> 
     return conds
 
 
-def list_sites(conn: Connection, spec: CollectionSpec, flt: SiteFilter, limit: int, offset: int) -> SitePage:
-    """A page of sites matching the filter, ordered by id, with the total count."""
+def list_sites(
+    conn: Connection,
+    spec: CollectionSpec,
+    flt: SiteFilter,
+    limit: int,
+    offset: int,
+    role: str = PUBLIC_ROLE,
+) -> SitePage:
+    """A page of sites matching the filter, ordered by id, with the total count; properties ``role`` may read."""
     conds = site_conditions(conn, spec, flt)
     table = site_table(spec)
     total = conn.execute(select(func.count()).select_from(table).where(*conds)).scalar_one()
-    rows = conn.execute(site_select(spec).where(*conds).order_by(table.c.id).limit(limit).offset(offset))
+    rows = conn.execute(
+        site_select(spec, role).where(*conds).order_by(table.c.id).limit(limit).offset(offset)
+    )
     return SitePage(total, [site_feature(r) for r in rows])
 
 
-def get_site(conn: Connection, spec: CollectionSpec, site_id: int) -> dict:
-    """One site as a GeoJSON Feature; raises NotFound."""
-    row = conn.execute(site_select(spec).where(site_table(spec).c.id == site_id)).first()
+def _read_site(conn: Connection, spec: CollectionSpec, site_id: int, role: str | None) -> dict:
+    row = conn.execute(site_select(spec, role).where(site_table(spec).c.id == site_id)).first()
     if row is None:
         raise NotFound(f"no {spec.name} record with id {site_id}")
     return site_feature(row)
+
+
+def get_site(conn: Connection, spec: CollectionSpec, site_id: int, role: str = PUBLIC_ROLE) -> dict:
+    """One site as a GeoJSON Feature with the properties ``role`` may read; raises NotFound."""
+    return _read_site(conn, spec, site_id, role)
 
 
 def _resolve_area(conn: Connection, point: Point, area_code: str | None) -> AreaRef:
@@ -172,22 +192,29 @@ def _check_fields(spec: CollectionSpec, data: dict) -> BaseModel:
         raise InvalidInput(reasons) from None
 
 
-def create_site(conn: Connection, spec: CollectionSpec, fields: BaseModel, point: Point) -> dict:
-    """Insert a site (area found from the point when not given) and return it as a Feature."""
+def create_site(
+    conn: Connection, spec: CollectionSpec, fields: BaseModel, point: Point, role: str = PUBLIC_ROLE
+) -> dict:
+    """Insert a site (area found from the point when not given) and return it as ``role`` may read it."""
     fields = _check_fields(spec, fields.model_dump())
     area = _resolve_area(conn, point, fields.area_code)
     table = site_table(spec)
     new_id = _execute_write(
         conn, insert(table).values(**_row_values(spec, fields, point, area)).returning(table.c.id)
     )
-    return get_site(conn, spec, new_id.scalar_one())
+    return get_site(conn, spec, new_id.scalar_one(), role)
 
 
 def update_site(
-    conn: Connection, spec: CollectionSpec, site_id: int, changes: dict[str, Any], point: Point | None
+    conn: Connection,
+    spec: CollectionSpec,
+    site_id: int,
+    changes: dict[str, Any],
+    point: Point | None,
+    role: str = PUBLIC_ROLE,
 ) -> dict:
-    """Apply a partial update; the merged record is validated as a whole before it is written."""
-    current = get_site(conn, spec, site_id)
+    """Apply a partial update (validated whole once merged); the result as ``role`` may read it."""
+    current = _read_site(conn, spec, site_id, None)  # every field: the merge must keep hidden ones
     writable = set(spec.fields.model_fields)
     merged = {k: v for k, v in current["properties"].items() if k in writable}
     if point is not None and "area_code" not in changes:
@@ -200,7 +227,7 @@ def update_site(
     _execute_write(
         conn, update(table).where(table.c.id == site_id).values(**_row_values(spec, fields, new_point, area))
     )
-    return get_site(conn, spec, site_id)
+    return get_site(conn, spec, site_id, role)
 
 
 def delete_site(conn: Connection, spec: CollectionSpec, site_id: int) -> None:

@@ -35,6 +35,7 @@ from geo import vocab
 from geo.areas import AreaRef
 from geo.collections import COLLECTIONS, CollectionSpec
 from geo.errors import InvalidInput, NotFound
+from geo.field_policy import PUBLIC_ROLE
 from geo.geometry import parse_polygonal
 from geo.sites import SiteFilter, SitePage, site_conditions, site_feature, site_select, site_table
 
@@ -338,7 +339,12 @@ def _nearest_in_envelopes(spec: CollectionSpec, point: Point, conds: list, radiu
 
 
 def nearest_sites(
-    conn: Connection, spec: CollectionSpec, point: Point, k: int, flt: SiteFilter | None = None
+    conn: Connection,
+    spec: CollectionSpec,
+    point: Point,
+    k: int,
+    flt: SiteFilter | None = None,
+    role: str = PUBLIC_ROLE,
 ) -> list[dict]:
     """The k sites nearest a WGS-84 point as Features with distance_m (geodesic metres), nearest first."""
     # Candidates come from the GiST index in `<->` (degree) order and are re-ranked by geodesic distance.
@@ -354,16 +360,16 @@ def nearest_sites(
         kth = ranked[-1].distance_m
         if degree_reach(point, kth) >= rows[-1].degrees:
             ranked = conn.execute(_nearest_in_envelopes(spec, point, conds, kth, k)).all()
-    return _features_with_distance(conn, spec, [(r.id, r.distance_m) for r in ranked])
+    return _features_with_distance(conn, spec, [(r.id, r.distance_m) for r in ranked], role)
 
 
 def _features_with_distance(
-    conn: Connection, spec: CollectionSpec, ranked: list[tuple[int, float]]
+    conn: Connection, spec: CollectionSpec, ranked: list[tuple[int, float]], role: str
 ) -> list[dict]:
     if not ranked:
         return []
     table = site_table(spec)
-    rows = conn.execute(site_select(spec).where(table.c.id.in_([i for i, _ in ranked])))
+    rows = conn.execute(site_select(spec, role).where(table.c.id.in_([i for i, _ in ranked])))
     by_id = {f["id"]: f for f in map(site_feature, rows)}
     features = []
     for site_id, distance in ranked:
@@ -380,6 +386,7 @@ def sites_within(
     flt: SiteFilter,
     limit: int,
     offset: int,
+    role: str = PUBLIC_ROLE,
 ) -> SitePage:
     """A page of sites in a WGS-84 region and/or area; circles sorted by geodesic distance_m (metres)."""
     # Other regions sort by id. Polygon edges are straight in lon/lat, as GeoJSON says.
@@ -388,7 +395,7 @@ def sites_within(
     conds = [*_conditions(conn, spec, flt), *_region_conditions(spec, region)]
     table = site_table(spec)
     total = conn.execute(select(func.count()).select_from(table).where(*conds)).scalar_one()
-    query = site_select(spec).where(*conds)
+    query = site_select(spec, role).where(*conds)
     if isinstance(region, Circle):
         distance = _geodesic_distance(spec, region.centre)
         query = query.add_columns(distance.label("distance_m")).order_by(distance, table.c.id)

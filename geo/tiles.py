@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, TextClause, text
 
 from geo.errors import InvalidInput, NotFound
+from geo.field_policy import PUBLIC_ROLE, can_read
 
 MAX_ZOOM = 22
 """Deepest zoom served; the tile matrix at zoom z has 2^z × 2^z tiles."""
@@ -93,6 +94,9 @@ def _layer(
     geom_expr: str = "geom",
     row_filter: str = f"geom && {_SELECT_BOX}",
 ) -> TileLayer:
+    private = [f for f in fields if not can_read(name, f, PUBLIC_ROLE)]
+    if private:  # tiles are cached and served to anyone: their attributes must all be public
+        raise ValueError(f"tile layer {name} would carry non-public fields: {', '.join(private)}")
     props = ", ".join(fields)
     tile_sql = (
         f"SELECT ST_AsMVT(t, '{name}', {EXTENT}, 'geom', 'fid') FROM ("

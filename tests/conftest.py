@@ -15,6 +15,7 @@ from geo.db import database_url, drop_database, ensure_database, ensure_embedded
 from geo.demo import load_demo
 from geo.migrate import upgrade
 from geo.settings import Settings
+from tests.auth_helpers import national_admin_token
 
 # Parallel sessions (several developers on one machine) each set their own name.
 TEST_DATABASE = os.environ.get("VETMAP_TEST_DATABASE", "vetmap_test")
@@ -64,7 +65,21 @@ def settings(test_db_url: URL, base_settings: Settings) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def client(settings: Settings, demo_counts: dict[str, int]) -> Iterator[TestClient]:
-    """An HTTP client on the app, over the demo atlas."""
+def admin_api_token(engine: Engine, demo_counts: dict[str, int]) -> str:
+    """An API token of a national admin (account ``test-admin``, the whole atlas)."""
+    return national_admin_token(engine)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, demo_counts: dict[str, int], admin_api_token: str) -> Iterator[TestClient]:
+    """An HTTP client on the app, over the demo atlas, signed in as a national admin (by an API token)."""
+    headers = {"Authorization": f"Bearer {admin_api_token}"}
+    with TestClient(create_app(settings), headers=headers) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def anon_client(settings: Settings, demo_counts: dict[str, int]) -> Iterator[TestClient]:
+    """An HTTP client on the app with no credentials: the anonymous public."""
     with TestClient(create_app(settings)) as c:
         yield c

@@ -346,3 +346,75 @@ def test_coverage_map_draws_rates_and_uncovered_villages_and_toggles_layers(watc
     # the same figures as a table below the map
     expect(page.locator("table.vetmap-rates tbody tr")).to_have_count(len(rates["rows"]) + 1)
     watched.assert_clean()
+
+
+# Records every Content-Security-Policy violation of the page, from before its first script runs.
+_RECORD_CSP_VIOLATIONS = """(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+        window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+    });
+})();"""
+
+# What each map page draws once its scripts have run.
+_DRAWN = {
+    "/": ".marker-cluster, .leaflet-marker-icon, .awesome-marker",
+    f"/coverage?area={COVERAGE_COUNTY}": "path.vetmap-unit",
+}
+
+
+@pytest.mark.parametrize("path", list(_DRAWN))
+def test_map_pages_work_under_their_content_security_policy(watched: WatchedPage, path: str) -> None:
+    page = watched.page
+    page.add_init_script(_RECORD_CSP_VIOLATIONS)
+    response = page.goto(watched.base_url + path, wait_until="networkidle", timeout=TIMEOUT_MS)
+    assert response is not None and response.status == 200
+    watched.settle()
+    csp = response.headers["content-security-policy"]
+    script_src = re.search(r"script-src ([^;]+)", csp).group(1)
+    nonce = re.search(r"'nonce-([^']+)'", script_src).group(1)
+    assert "'unsafe-inline'" not in script_src and "frame-ancestors 'none'" in csp
+
+    assert page.evaluate("window.__cspViolations") == []
+    assert page.evaluate("(n) => [...document.scripts].every((s) => s.nonce === n)", nonce)
+    assert page.locator(_DRAWN[path]).count() > 0, "the page's scripts did not draw the map"
+    watched.assert_clean()
+
+    # the policy is in force: a script injected without the nonce is refused and reported
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = 'window.__injected = 1';"
+        " document.body.appendChild(s); }"
+    )
+    page.wait_for_function("window.__cspViolations.length > 0")
+    assert page.evaluate("window.__injected") is None
+
+
+def test_sign_in_and_out_in_the_browser(watched: WatchedPage, admin_api_token: str) -> None:
+    """The login form posts with its CSRF token, the session cookie signs the browser in, sign-out ends it."""
+    page = watched.page
+    page.goto(watched.base_url + "/login?lang=en&next=/coverage", wait_until="load")
+    page.fill("#username", "test-admin")  # the suite's national admin (tests/auth_helpers.py)
+    page.fill("#password", "test-admin-password")
+    with page.expect_navigation(url=re.compile(r"/coverage$")):
+        page.click("button[type=submit]")
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["vetmap_session"]["httpOnly"] and cookies["vetmap_session"]["sameSite"] == "Lax"
+    me = page.evaluate("() => fetch('/api/v1/auth/me').then((r) => r.json())")
+    assert me["username"] == "test-admin" and me["csrf_token"]
+    page.goto(watched.base_url + "/login?lang=en", wait_until="load")
+    assert "Signed in as test-admin" in page.content()
+    with page.expect_navigation(url=re.compile(r"/login")):
+        page.click("button[type=submit]")  # sign out
+    assert "vetmap_session" not in {c["name"] for c in page.context.cookies()}
+    assert page.locator("#username").count() == 1
+    watched.assert_clean()
+
+
+def test_openapi_viewer_renders_the_operations_with_local_assets(watched: WatchedPage) -> None:
+    page = watched.page
+    watched.open("/api/v1/docs")
+    page.wait_for_selector(".opblock", timeout=TIMEOUT_MS)
+    summaries = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/v1/stations" in s for s in summaries), summaries[:10]
+    assert page.evaluate('document.querySelectorAll(\'script[src^="http"], link[href^="http"]\').length') == 0
+    watched.assert_clean()

@@ -32,6 +32,7 @@ from geo.coverage_runs import (
 from geo.db import drop_database, ensure_database, make_engine
 from geo.errors import Conflict, InvalidInput
 from geo.migrate import upgrade
+from tests.auth_helpers import admin_headers
 
 DEG = 6378137.0 * math.pi / 180  # metres per degree of longitude along the equator
 
@@ -499,7 +500,8 @@ def test_no_run_yet_is_a_clear_conflict_when_too_big_to_run_inline(fixture_engin
 @pytest.fixture()
 def fixture_client(fixture_engine, settings, atlas) -> Iterator[TestClient]:
     url = fixture_engine.url.render_as_string(hide_password=False)
-    with TestClient(create_app(settings.model_copy(update={"database_url": url}))) as c:
+    headers = admin_headers(fixture_engine)
+    with TestClient(create_app(settings.model_copy(update={"database_url": url})), headers=headers) as c:
         yield c
 
 

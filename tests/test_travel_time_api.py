@@ -14,6 +14,7 @@ from shapely.geometry import Point
 from api.app import create_app
 from geo.db import drop_database, ensure_database, make_engine
 from geo.migrate import upgrade
+from tests.auth_helpers import admin_headers
 from tests.travel_fixture import AB, BC, CD, EXPECTED_VILLAGES, V2, load_atlas, write_roads
 
 
@@ -26,13 +27,14 @@ def api(test_db_url, settings, tmp_path_factory) -> Iterator[tuple[TestClient, d
     upgrade(url)
     engine = make_engine(url)
     ids = load_atlas(engine)
+    headers = admin_headers(engine)
     engine.dispose()
     folder = tmp_path_factory.mktemp("travel_api")
     roads = write_roads(folder / "roads.gpkg").read_bytes()
     app_settings = settings.model_copy(
         update={"database_url": url.render_as_string(hide_password=False), "var_dir": folder / "var"}
     )
-    with TestClient(create_app(app_settings)) as client:
+    with TestClient(create_app(app_settings), headers=headers) as client:
         yield client, ids, roads
     drop_database(url)
 

@@ -46,6 +46,15 @@ _CSS_ASSETS: dict[str, str] = {
 }
 VENDOR_ASSETS: Mapping[str, str] = MappingProxyType({**_JS_ASSETS, **_CSS_ASSETS})
 
+# The OpenAPI viewer at /api/v1/docs (swagger-ui-dist), served like the map assets: no CDN.
+DOCS_ASSETS: Mapping[str, str] = MappingProxyType(
+    {
+        "swagger_js": "swagger-ui-dist/swagger-ui-bundle.js",
+        "swagger_css": "swagger-ui-dist/swagger-ui.css",
+        "swagger_favicon": "swagger-ui-dist/favicon-32x32.png",
+    }
+)
+
 # Cosmetic assets with no local counterpart that our pages do not use: Bootstrap 3 glyphicons (we use
 # Font Awesome icons) and folium's rotate CSS for awesome-markers (we never rotate icons).
 DROPPED_ASSETS: frozenset[str] = frozenset({"glyphicons_css", "awesome_rotate_css"})
@@ -207,7 +216,7 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
             "front-end packages (leaflet, leaflet.markercluster, ...) that the map pages load"
         )
     files: dict[str, Path] = {}
-    for relative in VENDOR_ASSETS.values():
+    for relative in (*VENDOR_ASSETS.values(), *DOCS_ASSETS.values()):
         files[relative] = _vendor_file(node_modules, relative)
     for directory in VENDOR_DIRECTORIES:
         folder = node_modules / directory
@@ -217,6 +226,11 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
             if path.is_file() and path.suffix.lower() in _CONTENT_TYPES:
                 files[str(PurePosixPath(directory, path.name))] = path.resolve()
     return files
+
+
+def docs_asset_url(name: str) -> str:
+    """The local URL of an asset of the OpenAPI viewer (a key of DOCS_ASSETS)."""
+    return f"{VENDOR_URL_PREFIX}/{DOCS_ASSETS[name]}"
 
 
 def vendor_app(node_modules: Path | None = None) -> Starlette:

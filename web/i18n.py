@@ -162,6 +162,30 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "{reach}内有乡镇级站的乡镇占比(%)",
         "Share of townships within {reach} of a township station (%)",
     ),
+    # sign-in page (issue 5)
+    "login.title": ("登录", "Sign in"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Sign in"),
+    "login.failed": ("用户名或密码错误。", "Wrong username or password."),
+    "login.locked": (
+        "登录失败次数过多，请{minutes}分钟后再试。",
+        "Too many failed sign-ins: try again in {minutes} minutes.",
+    ),
+    "login.csrf": (
+        "表单已过期，请重新登录。",
+        "The form has expired: please sign in again.",
+    ),
+    "login.signed_in_as": ("当前用户：{username}", "Signed in as {username}"),
+    "login.role": ("角色", "Role"),
+    "login.area": ("负责区域", "Area"),
+    "login.whole_atlas": ("全国", "The whole atlas"),
+    "login.logout": ("退出登录", "Sign out"),
+    "login.back_to_atlas": ("返回地图", "Back to the map"),
+    "role.public": ("公众", "Public"),
+    "role.crew": ("维护人员", "Maintenance crew"),
+    "role.planner": ("规划人员", "Planner"),
+    "role.admin": ("管理员", "Administrator"),
 }
 
 

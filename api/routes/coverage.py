@@ -9,13 +9,15 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, EngineDep, SettingsDep
+from api.principal import ActorDep, require
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
 from api.schemas import FeatureCollectionPublic, Link
+from geo.audit import record_now
 from geo.coverage import coverage_by_area, coverage_rows, station_gaps
 from geo.coverage_runs import (
     DEFAULT_TOWNSHIP_M,
@@ -27,6 +29,7 @@ from geo.coverage_runs import (
     run_full,
     start_full_run,
 )
+from geo.permissions import authorize
 
 router = APIRouter(prefix="/coverage", tags=["coverage"])
 
@@ -311,14 +314,17 @@ def gaps(
     status_code=202,
     response_model=CoverageRunPublic,
     responses={201: {"description": "finished (wait=true)", "model": CoverageRunPublic}},
+    dependencies=[Depends(require("coverage.run"))],
 )
 def create_run(
     request: Request,
     engine: EngineDep,
+    actor: ActorDep,
     body: Annotated[CoverageRunCreate | None, Body()] = None,
 ):
-    """Recompute the coverage tables for the whole atlas. Runs in the background (202; poll the run's link)
-    unless `wait` is true. 409 while another full run is in progress."""
+    """Recompute the coverage tables for the whole atlas (a planner or admin of the whole atlas). Runs in the
+    background (202; poll the run's link) unless `wait` is true. 409 while another full run is in progress."""
+    authorize(actor.principal, "coverage.run", [None])
     body = body or CoverageRunCreate()
     params = coverage_params(body.village_m, body.township_m)
     if body.wait:
@@ -327,6 +333,7 @@ def create_run(
     else:
         run = start_full_run(engine, params)
         status = 202
+    record_now(engine, actor, "run", "coverage_runs", run.id, after={"parameters": run.parameters})
     data = _run_json(request, run)
     return JSONResponse(data, status_code=status, headers={"Location": data["links"][0]["href"]})
 

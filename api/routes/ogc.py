@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import ConnDep, ReadConnDep, SettingsDep
+from api.principal import PrincipalDep
 from api.routes.sites import GEOJSON, GeoJSONResponse, page_links
 from geo.ogc import (
     CONFORMANCE_CLASSES,
@@ -27,6 +28,7 @@ from geo.ogc import (
     property_schema,
     query_items,
     queryables_schema,
+    require_source,
 )
 from geo.settings import Settings
 
@@ -134,10 +136,10 @@ def collection(collection_id: str, request: Request, conn: ConnDep) -> JSONRespo
 
 
 @router.get("/collections/{collection_id}/queryables", name="ogc_queryables")
-def queryables(collection_id: str, request: Request) -> JSONResponse:
-    """The properties a filter, sortby or query parameter may name, as a JSON Schema."""
+def queryables(collection_id: str, request: Request, principal: PrincipalDep) -> JSONResponse:
+    """The properties a filter, sortby or query parameter may name (those the caller may read), as a JSON Schema."""
     url = str(request.url_for("ogc_queryables", collection_id=collection_id))
-    return JSONResponse(queryables_schema(collection_id, url), media_type=SCHEMA_JSON)
+    return JSONResponse(queryables_schema(collection_id, url, principal.role), media_type=SCHEMA_JSON)
 
 
 def _query_params(request: Request) -> dict[str, list[str]]:
@@ -145,9 +147,11 @@ def _query_params(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/collections/{collection_id}/items", name="ogc_items")
-def items(collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep) -> Response:
+def items(
+    collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep, principal: PrincipalDep
+) -> Response:
     """A page of features: bbox, bbox-crs, crs, datetime, filter (CQL2 text), sortby, properties, limit, offset."""
-    query = parse_item_query(collection_id, _query_params(request), _limits(settings))
+    query = parse_item_query(collection_id, _query_params(request), _limits(settings), principal.role)
     page = query_items(conn, query)
     head = {
         "type": "FeatureCollection",
@@ -163,13 +167,15 @@ def items(collection_id: str, request: Request, conn: ReadConnDep, settings: Set
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item")
-def item(collection_id: str, feature_id: str, request: Request, conn: ReadConnDep) -> GeoJSONResponse:
+def item(
+    collection_id: str, feature_id: str, request: Request, conn: ReadConnDep, principal: PrincipalDep
+) -> GeoJSONResponse:
     """One feature by id, in the CRS asked for with ``crs``."""
     unknown = [name for name in request.query_params if name not in ("crs", "f")]
     if unknown:
         raise InvalidParameter(f"unknown query parameter {unknown[0]!r}; a single feature takes crs and f")
     crs = parse_crs(request.query_params.get("crs"), "crs")
-    feature = json.loads(get_item(conn, collection_id, feature_id, crs))
+    feature = json.loads(get_item(conn, collection_id, feature_id, crs, principal.role))
     feature["links"] = [
         _link(request.url, "self", GEOJSON, "This feature"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),
@@ -319,7 +325,8 @@ def _openapi(request: Request, limits: PageLimits) -> dict:
     }
     shared = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs"]
     shared += ["sortby", "properties", "f"]
-    for source in feature_sources().values():
+    for public_source in feature_sources().values():
+        source = require_source(public_source.id)  # the document is public: the public's properties only
         cid = source.id
         equality = [
             _query_parameter(p.name, f"Only features whose {p.name} equals this value.", property_schema(p))

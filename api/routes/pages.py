@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import ConnDep, SettingsDep
 from api.errors import STATUS_BY_ERROR
+from api.principal import PrincipalDep
 from api.routes.sites import AREA_PATTERN
 from geo.areas import area_outlines, atlas_bounds
 from geo.atlas import map_layers
@@ -23,11 +24,14 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def overview_map(
-    conn: ConnDep, settings: SettingsDep, lang: Annotated[Literal["zh", "en"] | None, Query()] = None
+    conn: ConnDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
 ) -> HTMLResponse:
     """The atlas map: one clustered layer per collection, county outlines for context."""
     m = build_atlas_map(
-        map_layers(conn),
+        map_layers(conn, role=principal.role),
         lang=lang or settings.default_lang,
         bounds=atlas_bounds(conn),
         outlines=area_outlines(conn, ("county",)),

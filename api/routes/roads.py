@@ -11,15 +11,18 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from api.deps import ConnDep, EngineDep, SettingsDep
+from api.principal import ActorDep, require
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
 from api.schemas import FeatureCollectionPublic, Link
+from geo.audit import record, record_now
+from geo.permissions import authorize
 from geo.roads import (
     NetworkInfo,
     delete_network,
@@ -152,10 +155,12 @@ def _import(engine: Engine, path: FilePath, **kwargs: Any) -> NetworkInfo:
             "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
+    dependencies=[Depends(require("roads.import"))],
 )
 async def import_network(
     request: Request,
     engine: EngineDep,
+    actor: ActorDep,
     name: Annotated[
         str | None, Query(max_length=200, description="network name (default: the file name)")
     ] = None,
@@ -170,7 +175,9 @@ async def import_network(
     replace: Annotated[bool, Query(description="replace a network of the same name")] = False,
 ):
     """Upload a road file as the request body (e.g. `curl --data-binary @roads.gpkg`); its lines become road
-    edges in PostGIS, split at shared vertices. A file that is not a road network answers 422 with the reason."""
+    edges in PostGIS, split at shared vertices. A file that is not a road network answers 422 with the reason.
+    Road networks belong to the whole atlas: a planner or admin of the whole atlas imports them."""
+    authorize(actor.principal, "roads.import", [None])
     if request.headers.get("content-type", "").startswith("multipart/"):
         raise HTTPException(415, "send the road file itself as the request body, not as a multipart form")
     with tempfile.TemporaryDirectory(prefix="vetmap-roads-") as tmp:
@@ -199,7 +206,9 @@ async def import_network(
             replace=replace,
             source=FilePath(filename).name if filename else "upload",
         )
-    return JSONResponse(_network_json(info), status_code=201)
+    data = _network_json(info)
+    await run_in_threadpool(record_now, engine, actor, "import", "road_networks", info.id, after=data)
+    return JSONResponse(data, status_code=201)
 
 
 @router.get("/networks", summary="Road networks", response_model=list[RoadNetworkPublic])
@@ -214,10 +223,18 @@ def read_network(conn: ConnDep, network_id: Annotated[int, Path(ge=1)]):
     return JSONResponse(_network_json(get_network(conn, network_id)))
 
 
-@router.delete("/networks/{network_id}", summary="Delete a road network", status_code=204)
-def remove_network(conn: ConnDep, network_id: Annotated[int, Path(ge=1)]) -> Response:
-    """Delete a network with its edges and service areas."""
+@router.delete(
+    "/networks/{network_id}",
+    summary="Delete a road network",
+    status_code=204,
+    dependencies=[Depends(require("roads.delete"))],
+)
+def remove_network(conn: ConnDep, actor: ActorDep, network_id: Annotated[int, Path(ge=1)]) -> Response:
+    """Delete a network with its edges and service areas (a planner or admin of the whole atlas)."""
+    authorize(actor.principal, "roads.delete", [None])
+    before = _network_json(get_network(conn, network_id))
     delete_network(conn, network_id)
+    record(conn, actor, "delete", "road_networks", network_id, before=before)
     return Response(status_code=204)
 
 
@@ -227,17 +244,27 @@ def remove_network(conn: ConnDep, network_id: Annotated[int, Path(ge=1)]) -> Res
     status_code=202,
     response_model=TravelRunPublic,
     responses={201: {"description": "finished (wait=true)", "model": TravelRunPublic}},
+    dependencies=[Depends(require("travel.run"))],
 )
 def create_travel_run(
-    request: Request, engine: EngineDep, settings: SettingsDep, body: Annotated[TravelRunCreate, Body()]
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    body: Annotated[TravelRunCreate, Body()],
 ):
     """Travel time to the nearest station of each level for every village and township (one multi-source
-    Dijkstra per level) and service areas per station. Background (202, poll the link) unless `wait`."""
+    Dijkstra per level) and service areas per station. Background (202, poll the link) unless `wait`. It
+    rewrites the travel times of the whole atlas: a planner or admin of the whole atlas runs it."""
+    authorize(actor.principal, "travel.run", [None])
     params = travel_params(body.network_id, body.access_kmh, body.limits_min, body.area, body.max_access_m)
     if body.wait:
         run, status = run_travel(engine, params, settings.var_dir), 201
     else:
         run, status = start_travel_run(engine, params, settings.var_dir), 202
+    record_now(
+        engine, actor, "run", "travel_runs", run.id, area_code=body.area, after={"parameters": run.parameters}
+    )
     data = _run_json(request, run)
     return JSONResponse(data, status_code=status, headers={"Location": data["links"][0]["href"]})
 

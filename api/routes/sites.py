@@ -2,11 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from api.deps import ConnDep, SettingsDep
+from api.principal import ActorDep, PrincipalDep, require
 from api.schemas import CREATE_SCHEMAS, PATCH_SCHEMAS, FeatureCollectionPublic, FeaturePublic
+from geo.audit import audited_site_write
 from geo.collections import COLLECTIONS, CollectionSpec
 from geo.errors import InvalidInput
 from geo.sites import SiteFilter, create_site, delete_site, get_site, list_sites, update_site
@@ -85,6 +87,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
         request: Request,
         conn: ConnDep,
         settings: SettingsDep,
+        principal: PrincipalDep,
         limit: Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")] = None,
         offset: Annotated[int, Query(ge=0)] = 0,
         area: Annotated[
@@ -109,29 +112,60 @@ def site_router(spec: CollectionSpec) -> APIRouter:
                 ("national", "provincial", "city", "county", "scattered"),
                 "protection_level",
             )
-        page = list_sites(conn, spec, flt, limit, offset)
+        page = list_sites(conn, spec, flt, limit, offset, principal.role)
         return feature_collection(request, page.features, page.number_matched, limit, offset)
 
     @router.get("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
-    def read(site_id: int, conn: ConnDep):
-        return GeoJSONResponse(get_site(conn, spec, site_id))
+    def read(site_id: int, conn: ConnDep, principal: PrincipalDep):
+        return GeoJSONResponse(get_site(conn, spec, site_id, principal.role))
 
     @router.post(
-        "", status_code=status.HTTP_201_CREATED, response_model=FeaturePublic, response_class=GeoJSONResponse
+        "",
+        status_code=status.HTTP_201_CREATED,
+        response_model=FeaturePublic,
+        response_class=GeoJSONResponse,
+        dependencies=[Depends(require(f"{spec.name}.create"))],
     )
-    def create(body: create_schema, conn: ConnDep, request: Request):  # type: ignore[valid-type]
-        feature = create_site(conn, spec, body.properties, body.geometry)
+    def create(
+        body: create_schema, conn: ConnDep, request: Request, principal: PrincipalDep, actor: ActorDep
+    ):  # type: ignore[valid-type]
+        feature = audited_site_write(
+            conn,
+            actor,
+            spec,
+            "create",
+            None,
+            lambda: create_site(conn, spec, body.properties, body.geometry, principal.role),
+        )
         location = str(request.url_for(f"read_{spec.name}", site_id=feature["id"]))
         return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
 
-    @router.patch("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
-    def patch(site_id: int, body: patch_schema, conn: ConnDep):  # type: ignore[valid-type]
+    @router.patch(
+        "/{site_id}",
+        response_model=FeaturePublic,
+        response_class=GeoJSONResponse,
+        dependencies=[Depends(require(f"{spec.name}.update"))],
+    )
+    def patch(site_id: int, body: patch_schema, conn: ConnDep, principal: PrincipalDep, actor: ActorDep):  # type: ignore[valid-type]
         changes = body.properties.model_dump(exclude_unset=True) if body.properties is not None else {}
-        return GeoJSONResponse(update_site(conn, spec, site_id, changes, body.geometry))
+        return GeoJSONResponse(
+            audited_site_write(
+                conn,
+                actor,
+                spec,
+                "update",
+                site_id,
+                lambda: update_site(conn, spec, site_id, changes, body.geometry, principal.role),
+            )
+        )
 
-    @router.delete("/{site_id}", status_code=status.HTTP_204_NO_CONTENT)
-    def remove(site_id: int, conn: ConnDep) -> Response:
-        delete_site(conn, spec, site_id)
+    @router.delete(
+        "/{site_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        dependencies=[Depends(require(f"{spec.name}.delete"))],
+    )
+    def remove(site_id: int, conn: ConnDep, actor: ActorDep) -> Response:
+        audited_site_write(conn, actor, spec, "delete", site_id, lambda: delete_site(conn, spec, site_id))
         return Response(status_code=204)
 
     for route in router.routes:

@@ -9,13 +9,16 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, EngineDep
+from api.principal import ActorDep, require
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse
 from api.schemas import Link
+from geo.audit import record_now
+from geo.permissions import authorize
 from geo.siting_runs import (
     MAX_GIVEN_SITES,
     MAX_TIME_LIMIT_S,
@@ -126,11 +129,17 @@ def _run_json(request: Request, run: SitingRunInfo) -> dict:
     status_code=202,
     response_model=SitingRunPublic,
     responses={201: {"description": "finished", "model": SitingRunPublic}},
+    dependencies=[Depends(require("siting.run"))],
 )
-def create_run(request: Request, engine: EngineDep, body: SitingRunCreate):
+def create_run(request: Request, engine: EngineDep, body: SitingRunCreate, actor: ActorDep):
     """Validate and answer with greedy + swap at once; the exact HiGHS stage runs in the background (202,
-    poll the self link) unless `wait` is true or the heuristic answer is already proven optimal (201)."""
+    poll the self link) unless `wait` is true or the heuristic answer is already proven optimal (201). A
+    planner or admin runs it in its own area (without `area`: the whole atlas)."""
+    authorize(actor.principal, "siting.run", [body.area])
     run = create_siting_run(engine, body.to_request(), background=not body.wait)
+    record_now(
+        engine, actor, "run", "siting_runs", run.id, area_code=body.area, after={"parameters": run.parameters}
+    )
     data = _run_json(request, run)
     status = 202 if run.status == "running" else 201
     return JSONResponse(data, status_code=status, headers={"Location": data["links"][0]["href"]})

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel
 
 from api.deps import ConnDep, SettingsDep
+from api.principal import PrincipalDep
 from api.routes.sites import (
     AREA_PATTERN,
     GEOJSON,
@@ -137,6 +138,7 @@ def nearest(
     request: Request,
     collection: CollectionPath,
     conn: ConnDep,
+    principal: PrincipalDep,
     lon: Lon,
     lat: Lat,
     k: Annotated[int, Query(ge=1, le=MAX_NEAREST, description=f"how many sites (1–{MAX_NEAREST})")] = 10,
@@ -147,7 +149,7 @@ def nearest(
     """The k sites nearest a point, nearest first, each with distance_m in geodesic metres."""
     spec = site_collection(collection)
     flt = SiteFilter(area=area, kind=kind, status=status_)
-    features = nearest_sites(conn, spec, position(lon, lat), k, flt)
+    features = nearest_sites(conn, spec, position(lon, lat), k, flt, principal.role)
     return GeoJSONResponse(
         {
             "type": "FeatureCollection",
@@ -177,6 +179,7 @@ def within(
     collection: CollectionPath,
     conn: ConnDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     lon: Annotated[float | None, Query(ge=-180, le=180, description="centre longitude (degrees)")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90, description="centre latitude (degrees)")] = None,
     radius_m: Annotated[
@@ -202,7 +205,7 @@ def within(
     limit = check_limit(limit, settings)
     region = region_from_query(lon, lat, radius_m, bbox)
     flt = SiteFilter(area=area, kind=kind, status=status_)
-    return _page(request, sites_within(conn, spec, region, flt, limit, offset), limit, offset)
+    return _page(request, sites_within(conn, spec, region, flt, limit, offset, principal.role), limit, offset)
 
 
 @router.post(
@@ -223,6 +226,7 @@ def within_polygon(
     body: PolygonBody,
     conn: ConnDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     area: Area = None,
     kind: Kind = None,
     status_: Status = None,
@@ -234,7 +238,8 @@ def within_polygon(
     limit = check_limit(limit, settings)
     polygon = parse_polygonal_body(body)
     flt = SiteFilter(area=area, kind=kind, status=status_)
-    return _page(request, sites_within(conn, spec, polygon, flt, limit, offset), limit, offset)
+    page = sites_within(conn, spec, polygon, flt, limit, offset, principal.role)
+    return _page(request, page, limit, offset)
 
 
 @router.get(

@@ -1,0 +1,23 @@
+"""The OpenAPI viewer at /api/v1/docs, with Swagger UI served by the app itself (no CDN)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+from web.assets import docs_asset_url
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/api/v1/docs")
+def openapi_viewer(request: Request) -> HTMLResponse:
+    """Swagger UI on the app's OpenAPI document; every script and stylesheet comes from /static/vendor."""
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url,
+        title=f"{request.app.title} API",
+        swagger_js_url=docs_asset_url("swagger_js"),
+        swagger_css_url=docs_asset_url("swagger_css"),
+        swagger_favicon_url=docs_asset_url("swagger_favicon"),
+    )
