@@ -13,21 +13,25 @@ from api.routes.audit import router as audit_router
 from api.routes.auth import router as auth_router
 from api.routes.coverage import router as coverage_router
 from api.routes.coverage_downloads import router as coverage_downloads_router
+from api.routes.inspections import all_inspection_routers
 from api.routes.ogc import router as ogc_router
 from api.routes.roads import router as roads_router
 from api.routes.sites import all_site_routers
 from api.routes.siting import router as siting_router
 from api.routes.spatial import router as spatial_router
 from api.routes.tiles import tile_router
+from api.routes.work_orders import router as work_orders_router
 from api.security import SecuritySettings, install_security
 from geo.db import database_url, make_engine, make_read_engine
-from geo.settings import Settings
+from geo.settings import Settings, UpkeepSettings
 from web.assets import vendor_app
 
 
-def create_app(settings: Settings, security: SecuritySettings | None = None) -> FastAPI:
-    """Build the app from settings (``security`` from the environment when not given); the engine connects
-    lazily, on the first request."""
+def create_app(
+    settings: Settings, security: SecuritySettings | None = None, upkeep: UpkeepSettings | None = None
+) -> FastAPI:
+    """Build the app from settings (``security`` and ``upkeep`` from the environment when not given); the engine
+    connects lazily, on the first request."""
     engine = make_engine(database_url(settings))
     read_engine = make_read_engine(database_url(settings))
 
@@ -49,6 +53,7 @@ def create_app(settings: Settings, security: SecuritySettings | None = None) -> 
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine
+    app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
     install_error_handlers(app)
     # inside GZip: the hardening middleware adds the CSP nonce to uncompressed HTML
     install_security(app, security if security is not None else SecuritySettings())
@@ -72,6 +77,9 @@ def create_app(settings: Settings, security: SecuritySettings | None = None) -> 
     api.include_router(roads_router)
     api.include_router(auth_router)
     api.include_router(audit_router)
+    for router in all_inspection_routers():
+        api.include_router(router)
+    api.include_router(work_orders_router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -15,8 +15,10 @@ from geo.errors import (
     InvalidInput,
     InvalidParameter,
     NotFound,
+    StaleVersion,
     TooManyAttempts,
     Unauthorized,
+    VersionRequired,
 )
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -28,6 +30,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     TooManyAttempts: 429,
+    VersionRequired: 428,
 }
 
 
@@ -44,6 +47,8 @@ def error_headers(exc: DomainError) -> dict[str, str]:
 
 
 def _status_for(exc: DomainError) -> int:
+    if isinstance(exc, StaleVersion):
+        return 412 if exc.precondition else 409
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
@@ -63,7 +68,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.message}, status_code=_status_for(exc), headers=error_headers(exc))
+        body: dict = {"detail": exc.message}
+        headers = error_headers(exc)
+        if isinstance(exc, StaleVersion):  # the current state, so the caller can merge and retry
+            body["current"] = exc.current
+            headers["ETag"] = f'W/"{exc.current.get("version")}"'
+        return JSONResponse(body, status_code=_status_for(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -52,3 +52,20 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
+
+
+class StaleVersion(Conflict):
+    """An update carried a version that is no longer current; ``current`` is the record as it stands now.
+
+    ``precondition`` is True when the version came in an ``If-Match`` header (HTTP 412), False when it came as a
+    ``version`` field (HTTP 409).
+    """
+
+    def __init__(self, message: str, current: dict, precondition: bool) -> None:
+        super().__init__(message)
+        self.current = current
+        self.precondition = precondition
+
+
+class VersionRequired(DomainError):
+    """An update of a versioned record came without its version (neither ``If-Match`` nor a ``version`` field)."""

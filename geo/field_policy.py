@@ -120,6 +120,12 @@ PERSONAL_FIELDS: Mapping[str, frozenset[str]] = {
 }
 """Personal data of private people, per collection (crews and admins only)."""
 
+STAFF_ONLY: frozenset[str] = frozenset({"inspections", "work_orders", "work_order_history"})
+"""Records no field of which is public: inspections (the inspector's name, notes, position) and work orders
+(assignees, costs, history). Anonymous reads of them answer 401 (``inspections.read``, ``work_orders.read`` in
+geo/permissions.py); staff read them whole, in their area. Public damage reports (issue 7) get their own view.
+A grave's ``care_agreed_on`` (date of its care agreement, issue 6) is internal: not allowlisted, on purpose."""
+
 _HIDDEN_COLUMNS = frozenset({"id", "geom"})  # the feature id and geometry, not properties
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -242,6 +243,9 @@ class Grave(_Site, _Upkeep, Base):
     custodian_name: Mapped[str | None] = mapped_column(Text)
     custodian_phone: Mapped[str | None] = mapped_column(String(32))
     responsible_cadre: Mapped[str | None] = mapped_column(Text)
+    care_agreed_on: Mapped[dt.date | None] = mapped_column(
+        Date
+    )  # date of the care agreement (migration 0007)
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple:
@@ -642,3 +646,147 @@ class AuditEntry(Base):
         Index("ix_audit_log_record", "collection", "record_id"),
         Index("ix_audit_log_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
     )
+
+
+# -- upkeep: inspections and work orders (issue 6) ----------------------------------------------------------
+# An inspection or a work order belongs to one site of memorials, cemeteries or graves, named by collection and
+# id (no foreign key: one column pair serves three tables); area_code is the site's area when the record was
+# made, and scopes who may see and change it. Category scores are 0-4 (see geo/inspections.py); the condition
+# index 0-100 is stored as computed with the weights in force then. Inspections are append-only records (a
+# correction is a new inspection); work orders carry a version for optimistic locking and a history row per change.
+
+UPKEEP_COLLECTIONS = ("memorials", "cemeteries", "graves")
+INSPECTION_CATEGORIES = ("monument", "structure", "paths", "greenery", "signage", "enclosure", "cleanliness")
+WORK_ORDER_STATUSES = (
+    "reported",
+    "triaged",
+    "assigned",
+    "in_progress",
+    "done",
+    "verified",
+    "rejected",
+    "duplicate",
+)
+WORK_ORDER_PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+class Inspection(Base):
+    """One inspection of a site: category scores 0-4, condition index 0-100, five-conditions checklist, position."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(16), nullable=False)
+    site_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    area_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    inspected_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    inspector_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    inspector: Mapped[str] = mapped_column(Text, nullable=False)
+    score_monument: Mapped[int | None] = mapped_column(SmallInteger)
+    score_structure: Mapped[int | None] = mapped_column(SmallInteger)
+    score_paths: Mapped[int | None] = mapped_column(SmallInteger)
+    score_greenery: Mapped[int | None] = mapped_column(SmallInteger)
+    score_signage: Mapped[int | None] = mapped_column(SmallInteger)
+    score_enclosure: Mapped[int | None] = mapped_column(SmallInteger)
+    score_cleanliness: Mapped[int | None] = mapped_column(SmallInteger)
+    condition_index: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    infrastructure_complete: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    protection_good: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    institutions_sound: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    management_standard: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    function_effective: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    notes: Mapped[str | None] = mapped_column(Text)
+    position = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
+    position_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_inspections_collection"),
+        *(
+            CheckConstraint(
+                f"score_{c} IS NULL OR score_{c} BETWEEN 0 AND 4", name=f"ck_inspections_score_{c}"
+            )
+            for c in INSPECTION_CATEGORIES
+        ),
+        CheckConstraint("condition_index BETWEEN 0 AND 100", name="ck_inspections_condition_index"),
+        CheckConstraint(
+            "position_accuracy_m IS NULL OR position_accuracy_m >= 0", name="ck_inspections_accuracy"
+        ),
+        Index("ix_inspections_site", "collection", "site_id", "inspected_at"),
+        Index("ix_inspections_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+    )
+
+
+class WorkOrder(Base):
+    """A repair or cleaning task at a site, moving through the states of geo/work_orders.py; versioned."""
+
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(16), nullable=False)
+    site_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    area_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="reported")
+    priority: Mapped[str] = mapped_column(String(8), nullable=False, server_default="normal")
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    assigned_to: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    reported_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    inspection_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("inspections.id"))
+    duplicate_of: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("work_orders.id"))
+    cost_estimate: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    cost_actual: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_work_orders_collection"),
+        CheckConstraint(_in("status", WORK_ORDER_STATUSES), name="ck_work_orders_status"),
+        CheckConstraint(_in("priority", WORK_ORDER_PRIORITIES), name="ck_work_orders_priority"),
+        CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="ck_work_orders_title"),
+        CheckConstraint(
+            "(status = 'duplicate') = (duplicate_of IS NOT NULL)", name="ck_work_orders_duplicate_of"
+        ),
+        CheckConstraint(
+            "duplicate_of IS NULL OR duplicate_of <> id", name="ck_work_orders_not_own_duplicate"
+        ),
+        CheckConstraint(
+            "(cost_estimate IS NULL OR cost_estimate >= 0) AND (cost_actual IS NULL OR cost_actual >= 0)",
+            name="ck_work_orders_costs",
+        ),
+        CheckConstraint("version >= 1", name="ck_work_orders_version"),
+        Index("ix_work_orders_site", "collection", "site_id"),
+        Index("ix_work_orders_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+        Index("ix_work_orders_assigned_to", "assigned_to"),
+    )
+
+
+class WorkOrderChange(Base):
+    """One change of a work order: who, when, status from → to, the fields changed (old, new) and a note."""
+
+    __tablename__ = "work_order_history"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    account_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    changes: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -40,8 +40,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({"admin"}),
     "tokens.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
+    # upkeep (issue 6): inspections and work orders are staff-only, reads included, all in the site's area
+    "inspections.read": frozenset({"crew", "planner", "admin"}),
+    "inspections.create": frozenset({"crew", "admin"}),
+    "work_orders.read": frozenset({"crew", "planner", "admin"}),
+    "work_orders.create": frozenset({"crew", "planner", "admin"}),
+    "work_orders.update": frozenset({"crew", "planner", "admin"}),  # crew: orders assigned to it, few fields
+    "work_orders.triage": frozenset({"planner", "admin"}),  # triage, assign, verify, reject, mark duplicate
+    "work_orders.work": frozenset({"crew", "admin"}),  # start and finish (crew: orders assigned to it)
 }
-"""action → the roles that may do it (in their area); the public role appears nowhere: it only reads."""
+"""action → the roles that may do it (in their area); the public role appears nowhere: it only reads (and not
+inspections or work orders, whose reads are listed too)."""
 
 assert set(_SITE_RIGHTS) == set(COLLECTIONS), "every site collection needs its rights"
 

@@ -48,3 +48,37 @@ class Settings(BaseSettings):
         default=20, ge=1, description="failed logins per client address in the window"
     )
     login_window_s: int = Field(default=900, ge=1, description="window of the login lock-out, seconds")
+
+
+class UpkeepSettings(BaseSettings):
+    """Weights of the inspection categories in the condition index, and the index bands of the upkeep status.
+
+    Each category is scored 0 (destroyed or missing) to 4 (good as new); a category left out (not applicable,
+    say the enclosure of a grave that has none) drops out of the weighting. Environment: ``VETMAP_UPKEEP_*``,
+    e.g. ``VETMAP_UPKEEP_WEIGHT_MONUMENT=30``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="VETMAP_UPKEEP_", extra="ignore")
+
+    weight_monument: int = Field(default=25, ge=0, le=1000, description="headstones / monument body")
+    weight_structure: int = Field(default=20, ge=0, le=1000, description="buildings and structure")
+    weight_paths: int = Field(default=10, ge=0, le=1000, description="paths and steps")
+    weight_greenery: int = Field(default=10, ge=0, le=1000, description="trees, lawns, planting")
+    weight_signage: int = Field(default=10, ge=0, le=1000, description="protection sign and name plates")
+    weight_enclosure: int = Field(default=10, ge=0, le=1000, description="walls, fences, gates")
+    weight_cleanliness: int = Field(default=15, ge=0, le=1000, description="litter, weeds, stains")
+    good_from: int = Field(
+        default=85, ge=0, le=100, description="index from which the upkeep status is 'good'"
+    )
+    fair_from: int = Field(default=70, ge=0, le=100, description="index from which it is 'fair'")
+    poor_from: int = Field(
+        default=50, ge=0, le=100, description="index from which it is 'poor' (below: 'damaged')"
+    )
+
+    def weights(self) -> dict[str, int]:
+        """Weight per category name (monument, structure, paths, greenery, signage, enclosure, cleanliness)."""
+        return {
+            name[len("weight_") :]: value
+            for name, value in self.model_dump().items()
+            if name.startswith("weight_")
+        }

@@ -98,6 +98,7 @@ class GraveFields(SiteFields, UpkeepFields):
     custodian_name: str | None = Field(default=None, max_length=100)
     custodian_phone: str | None = Field(default=None, max_length=32)
     responsible_cadre: str | None = Field(default=None, max_length=100)
+    care_agreed_on: dt.date | None = Field(default=None, description="date of the care agreement (管护协议)")
 
     @model_validator(mode="after")
     def _consistent(self) -> GraveFields:
