@@ -45,6 +45,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import OperationalError
 
 from geo import vocab
+from geo.background import start_worker
 from geo.coverage_io import Field, copy_in, copy_out
 from geo.coverage_nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic
 from geo.errors import Conflict, InvalidInput, NotFound
@@ -561,18 +562,12 @@ _THREADS: dict[int, threading.Thread] = {}
 def start_full_run(engine: Engine, params: CoverageParams) -> RunInfo:
     """Start a full run in a background thread and return it (status running); poll it with get_run."""
     conn, run_id = _prepare_full_run(engine, params)
-
-    def work() -> None:
-        try:
-            _execute_full_run(engine, conn, run_id, params, None)
-        except Exception:
-            log.exception("coverage run %s failed", run_id)
-        finally:
-            _THREADS.pop(run_id, None)
-
-    thread = threading.Thread(target=work, name=f"coverage-run-{run_id}", daemon=True)
-    _THREADS[run_id] = thread
-    thread.start()
+    start_worker(
+        _THREADS,
+        run_id,
+        f"coverage-run-{run_id}",
+        lambda: _execute_full_run(engine, conn, run_id, params, None),
+    )
     with engine.connect() as c:
         return get_run(c, run_id)
 
@@ -743,8 +738,8 @@ def _update_rows(
     )
 
 
-def _reach_box(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[float, float, float, float] | None:
-    """A lon/lat box holding every point within radius_m (geodesic) of any of the points; None if it wraps."""
+def reach_box(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[float, float, float, float] | None:
+    """A WGS-84 lon/lat box holding every point within radius_m (geodesic) of any of the points; None if it wraps."""
     extreme = float(max(abs(lat.min()), abs(lat.max())))
     envelope = geodesic_envelopes(Point(0.0, extreme), radius_m)
     if len(envelope) != 1:
@@ -766,7 +761,7 @@ def _nearest_in_db(
     todo = np.arange(len(lon))
     radius = start_m
     while todo.size:
-        box = _reach_box(lon[todo], lat[todo], radius) if radius < 5_000_000 else None
+        box = reach_box(lon[todo], lat[todo], radius) if radius < 5_000_000 else None
         stations = _read_stations(conn, levels, box)
         index = SiteIndex.build(stations["id"], stations["lon"], stations["lat"])
         got_ids, got_m = nearest_sites_geodesic(index, lon[todo], lat[todo])

@@ -37,7 +37,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from geo import vocab
 from geo.areas import AreaRef, require_area
-from geo.coverage_runs import DEFAULT_TOWNSHIP_M, DEFAULT_VILLAGE_M, MAX_THRESHOLD_M
+from geo.background import start_worker
+from geo.coverage_runs import DEFAULT_TOWNSHIP_M, DEFAULT_VILLAGE_M, MAX_THRESHOLD_M, reach_box
 from geo.errors import InvalidInput, NotFound
 from geo.siting import SitingInstance, SitingResult, build_instance, maximize_coverage, minimize_sites
 from geo.siting import reach_coverage_share as _reach_share
@@ -200,20 +201,6 @@ WHERE status = 'active' AND level = :level AND NOT ST_IsEmpty(geom)
 """
 
 
-def _reach_box(lon: np.ndarray, lat: np.ndarray, reach_m: float) -> tuple[float, float, float, float]:
-    """A lon/lat box holding every point within reach_m geodesic metres of the points (generous)."""
-    slack = reach_m * 1.01 + 100.0
-    dlat = math.degrees(slack / 6_335_000.0)  # the shortest meridian radius of curvature, metres
-    top = min(89.0, float(np.abs(lat).max()) + dlat)
-    dlon = math.degrees(slack / (6_378_137.0 * math.cos(math.radians(top))))
-    return (
-        max(-180.0, float(lon.min()) - dlon),
-        max(-90.0, float(lat.min()) - dlat),
-        min(180.0, float(lon.max()) + dlon),
-        min(90.0, float(lat.max()) + dlat),
-    )
-
-
 def _weights(population: np.ndarray) -> tuple[np.ndarray, str]:
     known = population >= 0
     if not known.any():
@@ -241,17 +228,11 @@ def read_siting_data(conn: Connection, req: SitingRequest) -> SitingData:
     lat = np.array([r.lat for r in rows], dtype=np.float64)
     population = np.array([r.population for r in rows], dtype=np.int64)
     key_len = vocab.AREA_CODE_PREFIX[req.station_level]
-    box = _reach_box(lon, lat, req.reach_m)
+    box = reach_box(lon, lat, req.reach_m)  # None: the reach wraps a pole or ±180°, take every station
+    x1, y1, x2, y2 = box if box is not None else (0.0, 0.0, 0.0, 0.0)
     stations = conn.execute(
         text(_STATIONS_SQL),
-        {
-            "level": req.station_level,
-            "everywhere": False,
-            "x1": box[0],
-            "y1": box[1],
-            "x2": box[2],
-            "y2": box[3],
-        },
+        {"level": req.station_level, "everywhere": box is None, "x1": x1, "y1": y1, "x2": x2, "y2": y2},
     ).all()
     data = SitingData(
         area=area,
@@ -542,14 +523,9 @@ def create_siting_run(
     if not finished:
         report("exact model (HiGHS)", 0.5)
         if background:
-            thread = threading.Thread(
-                target=_solve_exact,
-                args=(engine, run_id, data, inst, req),
-                name=f"siting-{run_id}",
-                daemon=True,
+            start_worker(
+                _THREADS, run_id, f"siting-{run_id}", lambda: _solve_exact(engine, run_id, data, inst, req)
             )
-            _THREADS[run_id] = thread
-            thread.start()
         else:
             _THREADS[run_id] = threading.current_thread()
             _solve_exact(engine, run_id, data, inst, req)

@@ -46,6 +46,7 @@ from sqlalchemy.exc import OperationalError
 
 from geo import vocab
 from geo.areas import require_area
+from geo.background import start_worker
 from geo.coverage_io import Field, copy_in, copy_out
 from geo.coverage_nearest import NO_SITE, geodesic_m, unit_vectors
 from geo.coverage_runs import _LOCK as COVERAGE_LOCK
@@ -650,18 +651,12 @@ _THREADS: dict[int, threading.Thread] = {}
 def start_travel_run(engine: Engine, params: TravelParams, cache_dir: Path) -> TravelRunInfo:
     """Start a travel run in a background thread and return it (status running); poll with get_travel_run."""
     conn, run_id = _prepare(engine, params)
-
-    def work() -> None:
-        try:
-            _execute(engine, conn, run_id, params, cache_dir, None)
-        except Exception:
-            log.exception("travel run %s failed", run_id)
-        finally:
-            _THREADS.pop(run_id, None)
-
-    thread = threading.Thread(target=work, name=f"travel-run-{run_id}", daemon=True)
-    _THREADS[run_id] = thread
-    thread.start()
+    start_worker(
+        _THREADS,
+        run_id,
+        f"travel-run-{run_id}",
+        lambda: _execute(engine, conn, run_id, params, cache_dir, None),
+    )
     with engine.connect() as c:
         return get_travel_run(c, run_id)
 

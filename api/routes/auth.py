@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -13,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, client_address, get_web_session, require
 from api.routes.sites import AREA_PATTERN
+from api.runs import iso
 from geo.accounts import (
     ACCOUNT_ROLES,
     AccountInfo,
@@ -112,10 +112,6 @@ class ApiTokenPublic(BaseModel):
     token: str | None = None
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _account_json(account: AccountInfo) -> dict:
     return {
         "id": account.id,
@@ -124,8 +120,8 @@ def _account_json(account: AccountInfo) -> dict:
         "area_code": account.area_code,
         "area_name": account.area_name,
         "disabled": account.disabled,
-        "created_at": _iso(account.created_at),
-        "updated_at": _iso(account.updated_at),
+        "created_at": iso(account.created_at),
+        "updated_at": iso(account.updated_at),
     }
 
 
@@ -135,9 +131,9 @@ def _token_json(info: ApiTokenInfo, token: str | None = None) -> dict:
         "account_id": info.account_id,
         "name": info.name,
         "prefix": info.prefix,
-        "created_at": _iso(info.created_at),
-        "expires_at": _iso(info.expires_at),
-        "revoked_at": _iso(info.revoked_at),
+        "created_at": iso(info.created_at),
+        "expires_at": iso(info.expires_at),
+        "revoked_at": iso(info.revoked_at),
     }
     if token is not None:
         data["token"] = token

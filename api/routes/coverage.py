@@ -6,7 +6,6 @@ Distances are geodesic metres (WGS-84 ellipsoid); points WGS-84 lon/lat degrees.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, require
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
+from api.runs import run_json
 from api.schemas import FeatureCollectionPublic, Link
 from geo.audit import record_now
 from geo.coverage import coverage_by_area, coverage_rows, station_gaps
@@ -184,18 +184,8 @@ class CoverageRunPublic(BaseModel):
     links: list[Link]
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _run_json(request: Request, run: RunInfo) -> dict:
-    data = dataclasses.asdict(run)
-    data.pop("areas_version", None)
-    data["started_at"] = _iso(run.started_at)
-    data["finished_at"] = _iso(run.finished_at)
-    href = str(request.url_for("read_run", run_id=run.id))
-    data["links"] = [{"href": href, "rel": "self", "type": "application/json"}]
-    return data
+    return run_json(request, run, "read_run", drop=("areas_version",))
 
 
 def _coverage_page(request: Request, unit_level: str, conn, settings, area, covered, limit, offset):

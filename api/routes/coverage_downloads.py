@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.routes.coverage import AreaCode, Level, TownshipM, VillageM
@@ -63,51 +63,49 @@ def _gaps_file(conn, settings, area, level, lang, suffix: str) -> Response:
     return _file(table, stem, label, suffix, t("coverage.sheet.gaps", lang))
 
 
-_CSV = {200: {"content": {CSV_TYPE: {}}, "description": "CSV, UTF-8 with byte-order mark"}}
-_XLSX = {200: {"content": {XLSX_TYPE: {}}, "description": "Excel workbook"}}
-
-
-@router.get("/rates.csv", summary="Coverage rates as CSV", response_class=Response, responses=_CSV)
-def rates_csv(
-    conn: ConnDep,
-    settings: SettingsDep,
-    area: AreaCode = None,
-    level: RowLevel = None,
-    village_m: VillageM = None,
-    township_m: TownshipM = None,
-    lang: Lang = None,
-) -> Response:
-    """The figures of /coverage/rates, one row per unit then the area's total; 404 for an unknown area."""
-    return _rates_file(conn, settings, area, level, village_m, township_m, lang, "csv")
-
-
-@router.get("/rates.xlsx", summary="Coverage rates as Excel", response_class=Response, responses=_XLSX)
-def rates_xlsx(
-    conn: ConnDep,
-    settings: SettingsDep,
-    area: AreaCode = None,
-    level: RowLevel = None,
-    village_m: VillageM = None,
-    township_m: TownshipM = None,
-    lang: Lang = None,
-) -> Response:
-    """The figures of /coverage/rates as a workbook (shares formatted as %), with a sheet about the run."""
-    return _rates_file(conn, settings, area, level, village_m, township_m, lang, "xlsx")
-
-
-@router.get("/gaps.csv", summary="Units without a station as CSV", response_class=Response, responses=_CSV)
-def gaps_csv(
-    conn: ConnDep, settings: SettingsDep, area: AreaCode = None, level: GapLevel = None, lang: Lang = None
-):
-    """Every unit without an active station of its level (横向到边、纵向到底); 404 for an unknown area."""
-    return _gaps_file(conn, settings, area, level, lang, "csv")
+_FILE_RESPONSES = {
+    200: {
+        "content": {CSV_TYPE: {}, XLSX_TYPE: {}},
+        "description": "CSV (UTF-8 with byte-order mark) or an Excel workbook, by the path's suffix",
+    }
+}
+FileFormat = Annotated[Literal["csv", "xlsx"], Path(description="csv or xlsx")]
 
 
 @router.get(
-    "/gaps.xlsx", summary="Units without a station as Excel", response_class=Response, responses=_XLSX
+    "/rates.{fmt}",
+    summary="Coverage rates as CSV or Excel",
+    response_class=Response,
+    responses=_FILE_RESPONSES,
 )
-def gaps_xlsx(
-    conn: ConnDep, settings: SettingsDep, area: AreaCode = None, level: GapLevel = None, lang: Lang = None
+def rates_file(
+    fmt: FileFormat,
+    conn: ConnDep,
+    settings: SettingsDep,
+    area: AreaCode = None,
+    level: RowLevel = None,
+    village_m: VillageM = None,
+    township_m: TownshipM = None,
+    lang: Lang = None,
+) -> Response:
+    """The figures of /coverage/rates, one row per unit then the area's total (Excel: shares formatted as %, with a
+    sheet about the run); 404 for an unknown area."""
+    return _rates_file(conn, settings, area, level, village_m, township_m, lang, fmt)
+
+
+@router.get(
+    "/gaps.{fmt}",
+    summary="Units without a station as CSV or Excel",
+    response_class=Response,
+    responses=_FILE_RESPONSES,
+)
+def gaps_file(
+    fmt: FileFormat,
+    conn: ConnDep,
+    settings: SettingsDep,
+    area: AreaCode = None,
+    level: GapLevel = None,
+    lang: Lang = None,
 ):
-    """Every unit without an active station of its level, as a workbook."""
-    return _gaps_file(conn, settings, area, level, lang, "xlsx")
+    """Every unit without an active station of its level (横向到边、纵向到底); 404 for an unknown area."""
+    return _gaps_file(conn, settings, area, level, lang, fmt)

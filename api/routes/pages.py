@@ -94,17 +94,17 @@ def coverage_map(
     downloads = {"area": area, "level": level, "village_m": village_m, "township_m": township_m, "lang": lang}
     gaps_query = {"area": area, "lang": lang}
 
-    def url(name: str, params: dict) -> str:
+    def url(name: str, fmt: str, params: dict) -> str:
         kept = urlencode({k: v for k, v in params.items() if v is not None})
-        return str(request.app.url_path_for(name)) + (f"?{kept}" if kept else "")
+        return str(request.app.url_path_for(name, fmt=fmt)) + (f"?{kept}" if kept else "")
 
     links = PageLinks(
         page=str(request.app.url_path_for("coverage_map")),
         atlas=atlas,
-        rates_csv=url("rates_csv", downloads),
-        rates_xlsx=url("rates_xlsx", downloads),
-        gaps_csv=url("gaps_csv", gaps_query),
-        gaps_xlsx=url("gaps_xlsx", gaps_query),
+        rates_csv=url("rates_file", "csv", downloads),
+        rates_xlsx=url("rates_file", "xlsx", downloads),
+        gaps_csv=url("gaps_file", "csv", gaps_query),
+        gaps_xlsx=url("gaps_file", "xlsx", gaps_query),
     )
     m = build_coverage_map(data, lang=lang, proposed=proposed, by=by, weight=weight, links=links, query=query)
     return HTMLResponse(m.get_root().render())

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, require
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
+from api.runs import iso, run_json
 from api.schemas import FeatureCollectionPublic, Link
 from geo.audit import record, record_now
 from geo.permissions import authorize
@@ -119,23 +120,14 @@ class TravelFeatureCollectionPublic(FeatureCollectionPublic):
     last_run: dict[str, Any] | None
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _network_json(info: NetworkInfo) -> dict:
     data = dataclasses.asdict(info)
-    data["imported_at"] = _iso(info.imported_at)
+    data["imported_at"] = iso(info.imported_at)
     return data
 
 
 def _run_json(request: Request, run: TravelRunInfo) -> dict:
-    data = dataclasses.asdict(run)
-    data["started_at"] = _iso(run.started_at)
-    data["finished_at"] = _iso(run.finished_at)
-    href = str(request.url_for("read_travel_run", run_id=run.id))
-    data["links"] = [{"href": href, "rel": "self", "type": "application/json"}]
-    return data
+    return run_json(request, run, "read_travel_run")
 
 
 def _import(engine: Engine, path: FilePath, **kwargs: Any) -> NetworkInfo:
@@ -307,8 +299,8 @@ def travel_times(
     last = dataclasses.asdict(page.last_run) if page.last_run else None
     if last:
         last["started_at"], last["finished_at"] = (
-            _iso(page.last_run.started_at),
-            _iso(page.last_run.finished_at),
+            iso(page.last_run.started_at),
+            iso(page.last_run.finished_at),
         )
     return GeoJSONResponse(
         {

@@ -5,8 +5,6 @@ Positions are WGS-84 lon/lat degrees; distances geodesic metres; demand weights 
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -16,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ConnDep, EngineDep
 from api.principal import ActorDep, require
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse
+from api.runs import run_json
 from api.schemas import Link
 from geo.audit import record_now
 from geo.permissions import authorize
@@ -106,21 +105,10 @@ class SitingRunPublic(BaseModel):
     links: list[Link]
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def _run_json(request: Request, run: SitingRunInfo) -> dict:
-    data = dataclasses.asdict(run)
-    data["started_at"] = _iso(run.started_at)
-    data["finished_at"] = _iso(run.finished_at)
-    href = str(request.url_for("read_siting_run", run_id=run.id))
-    sites = str(request.url_for("siting_run_sites", run_id=run.id))
-    data["links"] = [
-        {"href": href, "rel": "self", "type": "application/json"},
-        {"href": sites, "rel": "sites", "type": "application/geo+json"},
-    ]
-    return data
+    return run_json(
+        request, run, "read_siting_run", links=(("siting_run_sites", "sites", "application/geo+json"),)
+    )
 
 
 @router.post(
