@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from geo.errors import DomainError
 from geo.settings import Settings
@@ -97,16 +100,11 @@ def demo_load(
     force: Annotated[bool, typer.Option("--force", help="replace even non-synthetic sites")] = False,
 ) -> None:
     """Replace the atlas with the demo: real boundaries, synthetic townships, villages and sites."""
-    from geo.db import make_engine
     from geo.demo import DEMO_SCALES, atlas_is_empty, load_demo
-    from geo.migrate import upgrade
 
     if scale not in DEMO_SCALES:
         _fail(f"unknown scale {scale!r}; choose one of: {', '.join(DEMO_SCALES)}")
-    url = _prepared_url(Settings())
-    upgrade(url)
-    engine = make_engine(url)
-    try:
+    with _engine() as engine:
         if if_empty and not atlas_is_empty(engine):
             typer.echo("the atlas already has data: demo not loaded (drop --if-empty to replace it)")
             return
@@ -114,8 +112,6 @@ def demo_load(
         from geo.roads_demo import load_demo_roads
 
         roads = load_demo_roads(engine)
-    finally:
-        engine.dispose()
     typer.echo("demo atlas loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     typer.echo(
         f"demo road network {roads.id} (generated, synthetic): {roads.nodes} nodes, {roads.edges} edges"
@@ -148,13 +144,19 @@ coverage_cli = typer.Typer(
 cli.add_typer(coverage_cli, name="coverage")
 
 
-def _coverage_engine():
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """An engine on the migrated database for one command, disposed when the command is done."""
     from geo.db import make_engine
     from geo.migrate import upgrade
 
     url = _prepared_url(Settings())
     upgrade(url)
-    return make_engine(url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _audit_cli(
@@ -186,8 +188,7 @@ def coverage_run(
     from geo.coverage_runs import coverage_params, run_full
 
     params = coverage_params(village_m, township_m)
-    engine = _coverage_engine()
-    try:
+    with _engine() as engine:
         if progress:
             columns = (
                 TextColumn("{task.description:<32}"),
@@ -202,8 +203,6 @@ def coverage_run(
         else:
             run = run_full(engine, params)
         _audit_cli(engine, "run", "coverage_runs", run.id, {"parameters": run.parameters})
-    finally:
-        engine.dispose()
     counts = run.counts or {}
     v, t = counts.get("villages", {}), counts.get("townships", {})
     typer.echo(f"coverage run {run.id} {run.status}: {counts.get('stations', 0)} active stations")
@@ -236,12 +235,8 @@ def coverage_rates(
 
     from geo.coverage import coverage_by_area
 
-    engine = _coverage_engine()
-    try:
-        with engine.begin() as conn:
-            result = coverage_by_area(conn, area, level, village_m, township_m)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.begin() as conn:
+        result = coverage_by_area(conn, area, level, village_m, township_m)
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=1))
         return
@@ -285,12 +280,8 @@ def coverage_gaps(
     """Units without an active station of their own level (横向到边、纵向到底)."""
     from geo.coverage import station_gaps
 
-    engine = _coverage_engine()
-    try:
-        with engine.begin() as conn:
-            result = station_gaps(conn, area, level, limit, 0)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.begin() as conn:
+        result = station_gaps(conn, area, level, limit, 0)
     for g in result.levels:
         typer.echo(
             f"{g.level:<9} {g.units:>8} units  {g.with_station:>8} with a station  {g.without_station:>8} without"
@@ -357,8 +348,7 @@ def coverage_site(
         time_limit_s=time_limit_s,
         mip_gap=mip_gap,
     )
-    engine = _coverage_engine()
-    try:
+    with _engine() as engine:
         columns = (TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"))
         with Progress(*columns, TimeElapsedColumn(), transient=True, disable=as_json) as bar:
             task = bar.add_task("starting", total=1.0)
@@ -369,8 +359,6 @@ def coverage_site(
                 progress=lambda phase, f: bar.update(task, completed=f, description=phase),
             )
         _audit_cli(engine, "run", "siting_runs", run.id, {"parameters": run.parameters}, area)
-    finally:
-        engine.dispose()
     result = run.result or {}
     if as_json:
         typer.echo(json.dumps({"run": run.id, "status": run.status, **result}, ensure_ascii=False, indent=1))
@@ -449,13 +437,10 @@ def roads_import(
     """Import a road network into PostGIS (lines split at shared vertices into a routable graph)."""
     from geo.roads import import_road_file
 
-    engine = _coverage_engine()
-    try:
+    with _engine() as engine:
         with engine.begin() as conn:
             info = import_road_file(conn, path, name=name, crs=crs, layer=layer, replace=replace)
         _audit_cli(engine, "import", "road_networks", info.id, {"name": info.name, "source": info.source})
-    finally:
-        engine.dispose()
     typer.echo("imported " + _network_line(info).strip())
 
 
@@ -464,12 +449,8 @@ def roads_list() -> None:
     """The imported road networks."""
     from geo.roads import list_networks
 
-    engine = _coverage_engine()
-    try:
-        with engine.connect() as conn:
-            found = list_networks(conn)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.connect() as conn:
+        found = list_networks(conn)
     for info in found:
         typer.echo(_network_line(info))
     if not found:
@@ -481,13 +462,10 @@ def roads_delete(network_id: Annotated[int, typer.Argument(help="network id")]) 
     """Delete a road network with its edges and service areas."""
     from geo.roads import delete_network
 
-    engine = _coverage_engine()
-    try:
+    with _engine() as engine:
         with engine.begin() as conn:
             delete_network(conn, network_id)
         _audit_cli(engine, "delete", "road_networks", network_id, None)
-    finally:
-        engine.dispose()
     typer.echo(f"road network {network_id} deleted")
 
 
@@ -502,14 +480,11 @@ def roads_demo(
 
     from geo.roads_demo import load_demo_roads, write_demo_roads
 
-    engine = _coverage_engine()
-    try:
+    with _engine() as engine:
         info = load_demo_roads(engine)
         if output:
             written = write_demo_roads(engine, Path(output))
             typer.echo(f"{written} demo roads written to {output}")
-    finally:
-        engine.dispose()
     typer.echo("imported " + _network_line(info).strip())
 
 
@@ -537,8 +512,7 @@ def coverage_travel(
     except ValueError:
         _fail(f"--limits must be minutes separated by commas, got {limits!r}")
     settings = Settings()
-    engine = _coverage_engine()
-    try:
+    with _engine() as engine:
         if network is None:
             with engine.connect() as conn:
                 found = list_networks(conn)
@@ -565,8 +539,6 @@ def coverage_travel(
         else:
             run = run_travel(engine, params, settings.var_dir)
         _audit_cli(engine, "run", "travel_runs", run.id, {"parameters": run.parameters}, area)
-    finally:
-        engine.dispose()
     counts = run.counts or {}
     typer.echo(f"travel run {run.id} {run.status} on {counts.get('network')}: {counts.get('nodes')} nodes")
     for unit in ("villages", "townships"):
@@ -639,12 +611,8 @@ def user_add(
     if national == (area is not None):
         _fail("give either --area CODE or --national")
     password = _read_password(password_stdin)
-    engine = _coverage_engine()
-    try:
-        with engine.begin() as conn:
-            account = create_account(conn, CLI_ACTOR, username, password, role, area)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.begin() as conn:
+        account = create_account(conn, CLI_ACTOR, username, password, role, area)
     typer.echo("created " + _account_line(account).strip())
 
 
@@ -653,12 +621,8 @@ def user_list() -> None:
     """Every account: id, username, role, area, whether disabled."""
     from geo.accounts import list_accounts
 
-    engine = _coverage_engine()
-    try:
-        with engine.connect() as conn:
-            found = list_accounts(conn)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.connect() as conn:
+        found = list_accounts(conn)
     for account in found:
         typer.echo(_account_line(account))
     if not found:
@@ -674,12 +638,8 @@ def user_disable(
     from geo.accounts import update_account
     from geo.audit import CLI_ACTOR
 
-    engine = _coverage_engine()
-    try:
-        with engine.begin() as conn:
-            account = update_account(conn, CLI_ACTOR, _find_user(conn, username).id, disabled=not enable)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.begin() as conn:
+        account = update_account(conn, CLI_ACTOR, _find_user(conn, username).id, disabled=not enable)
     typer.echo(("enabled " if enable else "disabled ") + _account_line(account).strip())
 
 
@@ -695,12 +655,8 @@ def user_set_password(
     from geo.audit import CLI_ACTOR
 
     password = _read_password(password_stdin)
-    engine = _coverage_engine()
-    try:
-        with engine.begin() as conn:
-            update_account(conn, CLI_ACTOR, _find_user(conn, username).id, password=password)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.begin() as conn:
+        update_account(conn, CLI_ACTOR, _find_user(conn, username).id, password=password)
     typer.echo(f"password of {username} changed")
 
 
@@ -713,12 +669,8 @@ def user_token(
     from geo.audit import CLI_ACTOR
     from geo.credentials import create_api_token
 
-    engine = _coverage_engine()
-    try:
-        with engine.begin() as conn:
-            token, info = create_api_token(conn, CLI_ACTOR, _find_user(conn, username).id, name)
-    finally:
-        engine.dispose()
+    with _engine() as engine, engine.begin() as conn:
+        token, info = create_api_token(conn, CLI_ACTOR, _find_user(conn, username).id, name)
     typer.echo(token)
     typer.echo(f"API token {info.id} ({info.prefix}...) for {username}: shown once, store it now", err=True)
 
