@@ -550,7 +550,13 @@ def load_demo(
         if not force:
             conn.execute(text("LOCK TABLE stations, memorials, cemeteries, graves IN SHARE MODE"))
             _refuse_if_real_sites(conn)
-        conn.execute(text("TRUNCATE graves, cemeteries, memorials, stations, areas RESTART IDENTITY"))
+        # upkeep records name their sites by id: they go with the atlas they were made on
+        conn.execute(
+            text(
+                "TRUNCATE photos, work_order_history, work_orders, campaigns, inspections, "
+                "graves, cemeteries, memorials, stations, areas RESTART IDENTITY"
+            )
+        )
         area_rows = _area_rows(roots)
         for level in ("province", "city", "county", "township", "village"):
             rows = [r for r in area_rows if r["level"] == level]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
@@ -20,9 +21,12 @@ from sqlalchemy import (
     Numeric,
     SmallInteger,
     String,
+    LargeBinary,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -90,6 +94,8 @@ class _Site(_Timestamps):
     notes: Mapped[str | None] = mapped_column(Text)
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
+    # raised by one on every changing UPDATE by the row trigger of migration 0008 (optimistic locking)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     @declared_attr
     def area_code(cls) -> Mapped[str]:
@@ -99,6 +105,7 @@ class _Site(_Timestamps):
 def _site_args(t: str) -> tuple:
     return (
         CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 200", name=f"ck_{t}_name"),
+        CheckConstraint("version >= 1", name=f"ck_{t}_version"),
         Index(f"ix_{t}_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
     )
 
@@ -668,6 +675,10 @@ WORK_ORDER_STATUSES = (
     "duplicate",
 )
 WORK_ORDER_PRIORITIES = ("low", "normal", "high", "urgent")
+WORK_ORDER_KINDS = ("repair", "cleaning", "tribute")
+CAMPAIGN_KINDS = ("qingming", "martyrs_day", "other")
+PHOTO_STAGES = ("site", "inspection", "before", "after")
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
 class Inspection(Base):
@@ -703,6 +714,7 @@ class Inspection(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    client_key: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # replay key of an offline submission
 
     __table_args__ = (
         CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_inspections_collection"),
@@ -718,6 +730,7 @@ class Inspection(Base):
         ),
         Index("ix_inspections_site", "collection", "site_id", "inspected_at"),
         Index("ix_inspections_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+        Index("ux_inspections_client_key", "client_key", unique=True),
     )
 
 
@@ -748,9 +761,13 @@ class WorkOrder(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="repair")
+    campaign_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("campaigns.id"))
+    client_key: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # replay key of an offline submission
 
     __table_args__ = (
         CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_work_orders_collection"),
+        CheckConstraint(_in("kind", WORK_ORDER_KINDS), name="ck_work_orders_kind"),
         CheckConstraint(_in("status", WORK_ORDER_STATUSES), name="ck_work_orders_status"),
         CheckConstraint(_in("priority", WORK_ORDER_PRIORITIES), name="ck_work_orders_priority"),
         CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="ck_work_orders_title"),
@@ -768,6 +785,16 @@ class WorkOrder(Base):
         Index("ix_work_orders_site", "collection", "site_id"),
         Index("ix_work_orders_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
         Index("ix_work_orders_assigned_to", "assigned_to"),
+        Index("ux_work_orders_client_key", "client_key", unique=True),
+        Index(
+            "ux_work_orders_campaign_task",
+            "campaign_id",
+            "collection",
+            "site_id",
+            "kind",
+            unique=True,
+            postgresql_where=text("campaign_id IS NOT NULL"),
+        ),
     )
 
 
@@ -790,3 +817,81 @@ class WorkOrderChange(Base):
     changes: Mapped[dict] = mapped_column(JSONB, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+# -- upkeep: campaigns and photos (issue 6, migration 0008) ------------------------------------------------------
+
+
+class Campaign(Base):
+    """A seasonal campaign (Qingming, Martyrs' Day 9·30) that made cleaning and tribute tasks in an area."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    area_code: Mapped[str] = mapped_column(String(12), ForeignKey("areas.code"), nullable=False)
+    year: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    due_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", CAMPAIGN_KINDS), name="ck_campaigns_kind"),
+        CheckConstraint("due_on >= starts_on", name="ck_campaigns_dates"),
+        CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="ck_campaigns_title"),
+        UniqueConstraint("kind", "area_code", "year", name="uq_campaigns_kind_area_year"),
+    )
+
+
+class Photo(Base):
+    """An image of a site, an inspection or a work order (before / after), with where it was taken."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(16), nullable=False)
+    site_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    area_code: Mapped[str] = mapped_column(String(12), nullable=False)
+    stage: Mapped[str] = mapped_column(String(16), nullable=False)
+    inspection_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("inspections.id"), index=True)
+    work_order_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("work_orders.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    byte_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    position = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
+    position_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    position_source: Mapped[str | None] = mapped_column(String(8))
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    caption: Mapped[str | None] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    uploaded_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    client_key: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_photos_collection"),
+        CheckConstraint(_in("stage", PHOTO_STAGES), name="ck_photos_stage"),
+        CheckConstraint("(stage = 'inspection') = (inspection_id IS NOT NULL)", name="ck_photos_inspection_stage"),
+        CheckConstraint(
+            "(stage IN ('before', 'after')) = (work_order_id IS NOT NULL)", name="ck_photos_work_order_stage"
+        ),
+        CheckConstraint(_in("content_type", PHOTO_TYPES), name="ck_photos_content_type"),
+        CheckConstraint("byte_size > 0 AND width > 0 AND height > 0", name="ck_photos_size"),
+        CheckConstraint("position_accuracy_m IS NULL OR position_accuracy_m >= 0", name="ck_photos_accuracy"),
+        CheckConstraint(
+            "position_source IS NULL OR position_source IN ('device', 'exif')", name="ck_photos_position_source"
+        ),
+        Index("ix_photos_site", "collection", "site_id"),
+        Index("ux_photos_client_key", "client_key", unique=True),
+        Index("ix_photos_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+    )

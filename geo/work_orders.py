@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 from geo.audit import Actor, record
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion, VersionRequired
 from geo.inspections import site_area
-from geo.models import WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES
+from geo.models import WORK_ORDER_KINDS, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES
 from geo.permissions import area_prefix, authorize, covers, require_right
 from geo.principal import Principal
 
@@ -48,7 +48,8 @@ EDITABLE_FIELDS = frozenset({"title", "description", "priority", "due_on", "cost
 
 _COLUMNS = (
     "id, collection, site_id, area_code, title, description, status, priority, due_on, assigned_to, "
-    "reported_by, inspection_id, duplicate_of, cost_estimate, cost_actual, version, created_at, updated_at"
+    "reported_by, inspection_id, duplicate_of, cost_estimate, cost_actual, version, created_at, updated_at, "
+    "kind, campaign_id"
 )
 
 
@@ -64,6 +65,7 @@ class WorkOrderInput:
     due_on: dt.date | None = None
     cost_estimate: Decimal | None = None
     inspection_id: int | None = None
+    kind: str = "repair"
 
 
 def _json(value: Any) -> Any:
@@ -149,6 +151,8 @@ def create_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> d
     area = site_area(conn, data.collection, data.site_id)
     authorize(actor.principal, "work_orders.create", [area])
     _check_priority(data.priority)
+    if data.kind not in WORK_ORDER_KINDS:
+        raise InvalidInput(f"unknown kind {data.kind!r}; expected one of: {', '.join(WORK_ORDER_KINDS)}")
     _check_cost("cost_estimate", data.cost_estimate)
     if not data.title.strip() or len(data.title) > 200:
         raise InvalidInput("title must have 1-200 characters")
@@ -161,8 +165,8 @@ def create_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> d
     new_id = conn.execute(
         text(
             "INSERT INTO work_orders (collection, site_id, area_code, title, description, priority, due_on, "
-            "reported_by, inspection_id, cost_estimate) VALUES (:collection, :site_id, :area, :title, "
-            ":description, :priority, :due_on, :reported_by, :inspection_id, :cost_estimate) RETURNING id"
+            "reported_by, inspection_id, cost_estimate, kind) VALUES (:collection, :site_id, :area, :title, "
+            ":description, :priority, :due_on, :reported_by, :inspection_id, :cost_estimate, :kind) RETURNING id"
         ),
         {
             "collection": data.collection,
@@ -175,6 +179,7 @@ def create_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> d
             "reported_by": actor.principal.user_id,
             "inspection_id": data.inspection_id,
             "cost_estimate": data.cost_estimate,
+            "kind": data.kind,
         },
     ).scalar_one()
     order = _read(conn, new_id)
@@ -200,6 +205,8 @@ class WorkOrderFilter:
     site_id: int | None = None
     status: str | None = None
     assigned_to: int | None = None
+    kind: str | None = None
+    campaign_id: int | None = None
 
 
 def list_work_orders(
@@ -215,7 +222,7 @@ def list_work_orders(
             )
         where.append("status = :status")
         params["status"] = flt.status
-    for name in ("collection", "site_id", "assigned_to"):
+    for name in ("collection", "site_id", "assigned_to", "kind", "campaign_id"):
         value = getattr(flt, name)
         if value is not None:
             where.append(f"{name} = :{name}")

@@ -36,6 +36,7 @@ router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
 Collection = Literal["memorials", "cemeteries", "graves"]
 Priority = Literal["low", "normal", "high", "urgent"]
+Kind = Literal["repair", "cleaning", "tribute"]
 State = Literal["reported", "triaged", "assigned", "in_progress", "done", "verified", "rejected", "duplicate"]
 Yuan = Annotated[Decimal, Field(ge=0, lt=Decimal("1e10"), max_digits=12, decimal_places=2)]
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -54,6 +55,7 @@ class WorkOrderCreate(BaseModel):
     due_on: dt.date | None = None
     cost_estimate: Yuan | None = None
     inspection_id: int | None = Field(default=None, ge=1, description="the inspection that found the damage")
+    kind: Kind = "repair"
 
 
 class WorkOrderPatch(BaseModel):
@@ -126,11 +128,13 @@ def list_orders(
     site_id: Annotated[int | None, Query(ge=1)] = None,
     status_: Annotated[State | None, Query(alias="status")] = None,
     assigned_to: Annotated[int | None, Query(ge=1)] = None,
+    kind: Kind | None = None,
+    campaign_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
     """Work orders in your area, newest first."""
-    flt = WorkOrderFilter(collection, site_id, status_, assigned_to)
+    flt = WorkOrderFilter(collection, site_id, status_, assigned_to, kind, campaign_id)
     total, items = list_work_orders(conn, principal, flt, check_limit(limit, settings), offset)
     return {"numberMatched": total, "numberReturned": len(items), "work_orders": items}
 
