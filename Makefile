@@ -1,6 +1,10 @@
-.PHONY: bench
+.PHONY: bench bench-import
 
 # VetMap vs tipg (OGC API Features items and MVT tiles) on the Guangxi-scale demo; see bench/features_vs_tipg.py
 DURATION ?= 10
 bench:
 	.venv/bin/python bench/features_vs_tipg.py --duration $(DURATION)
+
+# import a 100,000-row CSV (target < 60 s) and export 100,000 features to GPKG (< 30 s), vs ogr2ogr; bench/import_export.py
+bench-import:
+	.venv/bin/python bench/import_export.py

@@ -675,6 +675,198 @@ def user_token(
     typer.echo(f"API token {info.id} ({info.prefix}...) for {username}: shown once, store it now", err=True)
 
 
+# -- upkeep schedules and campaigns (issue 6) ----------------------------------------------------------------
+
+upkeep_cli = typer.Typer(
+    help="Upkeep: inspection schedules, overdue lists, seasonal campaigns.", no_args_is_help=True
+)
+cli.add_typer(upkeep_cli, name="upkeep")
+
+
+@upkeep_cli.command("overdue")
+def upkeep_overdue(
+    area: Annotated[
+        str | None, typer.Option(help="area code, sub-areas included (default: the whole atlas)")
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option(help="overdue, due_soon, ok or never_inspected (default: every site)")
+    ] = None,
+    collection: Annotated[
+        list[str] | None, typer.Option(help="memorials, cemeteries or graves (repeat; default all)")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="rows to print (the CSV file gets every row)")] = 50,
+    csv_file: Annotated[
+        str | None, typer.Option("--csv", help="also write every row to this CSV file")
+    ] = None,
+) -> None:
+    """The inspection schedule of an area, most overdue first: cycle, last inspection, next due date, state."""
+    import csv
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from geo.audit import CLI_ACTOR
+    from geo.models import UPKEEP_COLLECTIONS
+    from geo.overdue import ScheduleQuery, check_query, list_schedule
+    from geo.settings import UpkeepSettings
+
+    collections = tuple(collection) if collection else UPKEEP_COLLECTIONS
+    rows = limit if csv_file is None else 10_000_000
+    query = ScheduleQuery(area, state, collections, None, rows, 0)
+    try:
+        check_query(query)
+        with _engine() as engine, engine.begin() as conn:
+            found = list_schedule(conn, CLI_ACTOR.principal, query, UpkeepSettings())
+    except DomainError as exc:
+        _fail(exc.message)
+    items = found["items"]
+    if csv_file is not None:
+        columns = list(items[0]) if items else ["collection", "site_id", "name", "state"]
+        try:
+            with open(csv_file, "w", newline="", encoding="utf-8-sig") as out:
+                writer = csv.DictWriter(out, fieldnames=columns)
+                writer.writeheader()
+                writer.writerows(items)
+        except OSError as exc:
+            _fail(f"cannot write {csv_file}: {exc.strerror}")
+    table = Table(title=f"inspection schedule of {found['area'] or 'the whole atlas'} on {found['as_of']}")
+    for header in ("state", "overdue d", "next due", "last inspected", "cycle d", "collection", "id", "name"):
+        table.add_column(header, justify="right" if header.endswith(" d") or header == "id" else "left")
+    for i in items[:limit]:
+        table.add_row(
+            i["state"],
+            "–" if i["days_overdue"] is None else str(i["days_overdue"]),
+            i["next_due_on"],
+            i["last_inspected_on"] or "never",
+            str(i["cycle_days"]),
+            i["collection"],
+            str(i["site_id"]),
+            i["name"],
+        )
+    Console(width=max(120, Console().width)).print(table)
+    shown = min(limit, len(items))
+    typer.echo(
+        f"{found['numberMatched']} sites, {shown} shown"
+        + (f"; all written to {csv_file}" if csv_file else "")
+    )
+
+
+@upkeep_cli.command("campaign")
+def upkeep_campaign(
+    kind: Annotated[str, typer.Argument(help="qingming (清明), martyrs_day (烈士纪念日 9·30) or other")],
+    area: Annotated[str, typer.Option(help="area code; its sub-areas are included")],
+    year: Annotated[int, typer.Option(help="the campaign's year")],
+    title: Annotated[str | None, typer.Option(help="default: e.g. 2027年清明祭扫")] = None,
+    starts_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default by kind)")] = None,
+    due_on: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD (default: the Qingming day, 30 September)")
+    ] = None,
+    task_kind: Annotated[
+        list[str] | None, typer.Option(help="cleaning and/or tribute (repeat; default both)")
+    ] = None,
+) -> None:
+    """Create a seasonal campaign (as the CLI actor) with a cleaning and a tribute task for every site of an area."""
+    import datetime as dt
+
+    from geo.audit import CLI_ACTOR
+    from geo.campaigns import TASK_KINDS, CampaignInput, create_campaign, resolve_campaign
+
+    try:
+        starts = dt.date.fromisoformat(starts_on) if starts_on else None
+        due = dt.date.fromisoformat(due_on) if due_on else None
+    except ValueError as exc:
+        _fail(f"dates are YYYY-MM-DD: {exc}")
+    data = CampaignInput(kind, area, year, title, starts, due, tuple(task_kind or TASK_KINDS))
+    try:
+        resolve_campaign(data)  # bad input fails before the database is opened
+        with _engine() as engine, engine.begin() as conn:
+            campaign = create_campaign(conn, CLI_ACTOR, data)
+    except DomainError as exc:
+        _fail(exc.message)
+    typer.echo(
+        f"campaign {campaign['id']} {campaign['title']} ({campaign['kind']}, {campaign['area_code']} "
+        f"{campaign['area_name']}): {campaign['starts_on']} to {campaign['due_on']}, "
+        f"{campaign['tasks_created']} tasks"
+    )
+
+
+# -- import and export (issue 8) --------------------------------------------------------------------------------
+
+
+@cli.command("import")
+def import_file(
+    path: Annotated[str, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX file")],
+    collection: Annotated[str, typer.Option(help="stations, memorials, cemeteries, graves or areas")],
+    crs: Annotated[
+        str | None, typer.Option(help="source system: wgs84 (default), cgcs2000, gcj02, bd09, EPSG:<code>")
+    ] = None,
+    map_: Annotated[
+        str | None, typer.Option("--map", help="column map, e.g. 名称=name,经度=lon,纬度=lat")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="check and report, write nothing")] = False,
+    fix_swapped: Annotated[
+        bool, typer.Option("--fix-swapped", help="swap latitude/longitude where that puts a point in China")
+    ] = False,
+    rejects: Annotated[
+        str | None, typer.Option(help="file for the rejected rows (default: <name>.rejects.<ext> beside it)")
+    ] = None,
+    report: Annotated[str | None, typer.Option(help="also save the full report (every row) as JSON")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="text encoding (default: UTF-8 or GB18030, detected)")
+    ] = None,
+) -> None:
+    """Import a register file: a report of every row; accepted rows committed in one transaction (upsert on code)."""
+    from pathlib import Path
+
+    from geo.importing.console import import_command
+    from geo.importing.run import ImportOptions
+
+    options = ImportOptions(collection, crs, map_, dry_run, fix_swapped, encoding=encoding)
+    try:
+        with _engine() as engine:
+            import_command(
+                engine,
+                Path(path),
+                options,
+                Path(rejects) if rejects else None,
+                Path(report) if report else None,
+            )
+    except DomainError as exc:
+        _fail(exc.message)
+
+
+@cli.command("export")
+def export_file(
+    out: Annotated[str, typer.Argument(help="output file")],
+    collection: Annotated[
+        str,
+        typer.Option(help="stations, memorials, cemeteries, graves, areas; or 'summary' (per-area Excel)"),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="geojson, gpkg, shp (zipped), kml, csv, xlsx (default: suffix)"),
+    ] = None,
+    area: Annotated[str | None, typer.Option(help="only this area and everything inside it")] = None,
+    kind: Annotated[str | None, typer.Option(help="only this kind (stations: level; areas: level)")] = None,
+) -> None:
+    """Export a collection (every field) or per-area summary tables; what it writes, import reads back."""
+    from pathlib import Path
+
+    from geo.importing.export import export_collection, export_summary, format_of
+
+    try:
+        with _engine() as engine, engine.connect() as conn:
+            if collection == "summary":
+                n = export_summary(conn, Path(out), area)
+                typer.echo(f"summary of {n} areas written to {out}")
+                return
+            chosen = format_of(Path(out), fmt)
+            n = export_collection(conn, collection, chosen, Path(out), area=area, kind=kind)
+        typer.echo(f"{n} {collection} records written to {out} ({chosen})")
+    except DomainError as exc:
+        _fail(exc.message)
+
+
 def __getattr__(name: str):
     """``main:app`` for uvicorn, built on first access so importing main reads no environment."""
     if name == "app":

@@ -13,13 +13,20 @@ from api.routes.audit import router as audit_router
 from api.routes.auth import router as auth_router
 from api.routes.coverage import router as coverage_router
 from api.routes.coverage_downloads import router as coverage_downloads_router
+from api.routes.crew import api_router as crew_api_router
+from api.routes.crew import pages_router as crew_pages_router
+from api.routes.imports import router as imports_router
 from api.routes.inspections import all_inspection_routers
 from api.routes.ogc import router as ogc_router
+from api.routes.photos import all_photo_routers
 from api.routes.roads import router as roads_router
+from api.routes.schedules import router as schedules_router
 from api.routes.sites import all_site_routers
 from api.routes.siting import router as siting_router
 from api.routes.spatial import router as spatial_router
 from api.routes.tiles import tile_router
+from api.routes.upkeep import page_router as upkeep_page_router
+from api.routes.upkeep import router as upkeep_router
 from api.routes.work_orders import router as work_orders_router
 from api.security import SecuritySettings, install_security
 from geo.db import database_url, make_engine, make_read_engine
@@ -80,10 +87,18 @@ def create_app(
     for router in all_inspection_routers():
         api.include_router(router)
     api.include_router(work_orders_router)
+    api.include_router(imports_router)
+    api.include_router(schedules_router)
+    api.include_router(crew_api_router)
+    for router in all_photo_routers():
+        api.include_router(router)
+    api.include_router(upkeep_router)
     app.include_router(api)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.include_router(login.router)
+    app.include_router(upkeep_page_router)
+    app.include_router(crew_pages_router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
     return app

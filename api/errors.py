@@ -15,9 +15,11 @@ from geo.errors import (
     InvalidInput,
     InvalidParameter,
     NotFound,
+    PayloadTooLarge,
     StaleVersion,
     TooManyAttempts,
     Unauthorized,
+    UnsupportedMediaType,
     VersionRequired,
 )
 
@@ -25,6 +27,8 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
     InvalidParameter: 400,
     InvalidInput: 422,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     Conflict: 409,
     DatabaseUnavailable: 503,
     Unauthorized: 401,
@@ -72,7 +76,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = error_headers(exc)
         if isinstance(exc, StaleVersion):  # the current state, so the caller can merge and retry
             body["current"] = exc.current
-            headers["ETag"] = f'W/"{exc.current.get("version")}"'
+            version = exc.current.get("version", (exc.current.get("properties") or {}).get("version"))
+            headers["ETag"] = f'W/"{version}"'  # a work order's own version, or a site feature's
         return JSONResponse(body, status_code=_status_for(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)

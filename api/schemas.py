@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from geo.geometry import GeoPoint
 from geo.site_fields import (
@@ -71,10 +71,21 @@ MemorialCreate = FeatureCreate[MemorialFields]
 CemeteryCreate = FeatureCreate[CemeteryFields]
 GraveCreate = FeatureCreate[GraveFields]
 
-StationPatch = FeaturePatch[partial_model(StationFields)]  # type: ignore[misc]
-MemorialPatch = FeaturePatch[partial_model(MemorialFields)]  # type: ignore[misc]
-CemeteryPatch = FeaturePatch[partial_model(CemeteryFields)]  # type: ignore[misc]
-GravePatch = FeaturePatch[partial_model(GraveFields)]  # type: ignore[misc]
+
+def patch_properties(fields: type[BaseModel]) -> type[BaseModel]:
+    """The properties of a partial update: every field optional, plus the ``version`` the caller read."""
+    version = (
+        int | None,
+        Field(default=None, ge=1, description='the version read (or send If-Match: W/"<version>")'),
+    )
+    name = fields.__name__.removesuffix("Fields") + "PatchProperties"
+    return create_model(name, __base__=partial_model(fields), version=version)
+
+
+StationPatch = FeaturePatch[patch_properties(StationFields)]  # type: ignore[misc]
+MemorialPatch = FeaturePatch[patch_properties(MemorialFields)]  # type: ignore[misc]
+CemeteryPatch = FeaturePatch[patch_properties(CemeteryFields)]  # type: ignore[misc]
+GravePatch = FeaturePatch[patch_properties(GraveFields)]  # type: ignore[misc]
 
 CREATE_SCHEMAS: dict[str, type[FeatureCreate]] = {
     "stations": StationCreate,

@@ -6,7 +6,8 @@
   response gets a fresh nonce, written into every one of its <script> tags (web/csp.py), so the
   Folium pages keep their inline scripts without 'unsafe-inline'. Styles keep 'unsafe-inline'
   (Leaflet and Folium write style attributes and <style> elements).
-- Request bodies are limited (2 MiB by default; the road-file upload has its own, larger limit):
+- Request bodies are limited (2 MiB by default; the road-file upload has its own, larger limit, and photo
+  uploads the upkeep ``photo_max_bytes`` plus some multipart overhead, so geo/photos.py names the limit):
   a declared Content-Length over the limit is refused with 413 before the app runs, and a body that
   streams past it is cut off with 413.
 - URLs with a NUL character are refused with 400 (no text column can hold one).
@@ -48,8 +49,21 @@ class SecuritySettings(BaseSettings):
         default=512 * MIB, ge=0, description="Largest request body (bytes) of the upload paths."
     )
     upload_paths: list[str] = Field(
-        default=[r"^/api/v1/roads/networks$"],
+        default=[r"^/api/v1/roads/networks$", r"^/api/v1/imports$"],
         description="Regular expressions of the paths whose bodies are file uploads (upload_max_bytes).",
+    )
+    photo_paths: list[str] = Field(
+        default=[
+            r"^/api/v1/(memorials|cemeteries|graves)/\d+/(inspections/\d+/)?photos$",
+            r"^/api/v1/work-orders/\d+/photos$",
+        ],
+        description="Regular expressions of the photo upload paths (limit: the upkeep photo_max_bytes plus "
+        "multipart_overhead_bytes).",
+    )
+    multipart_overhead_bytes: int = Field(
+        default=64 * 1024,
+        ge=0,
+        description="Room for the form fields and part headers around an uploaded photo.",
     )
     rate_limit_requests: int = Field(
         default=60, ge=0, description="POSTs per window and client on the rate-limited paths; 0 turns it off."
@@ -156,10 +170,14 @@ class _BodyTooLarge(Exception):
 class SecurityMiddleware:
     """Security headers (and a CSP nonce in HTML), request body limits and POST rate limits."""
 
-    def __init__(self, app: ASGIApp, settings: SecuritySettings) -> None:
+    def __init__(self, app: ASGIApp, settings: SecuritySettings, photo_max_bytes: int | None = None) -> None:
         self.app = app
         self.settings = settings
         self.upload_paths = tuple(re.compile(p) for p in settings.upload_paths)
+        self.photo_paths = tuple(re.compile(p) for p in settings.photo_paths)
+        self.photo_limit = (
+            None if photo_max_bytes is None else photo_max_bytes + settings.multipart_overhead_bytes
+        )
         self.rules: list[_Rule] = []
         for name, limit, patterns in (
             ("login", settings.login_rate_limit_requests, settings.login_paths),
@@ -268,6 +286,8 @@ class SecurityMiddleware:
         return headers
 
     def _body_limit(self, path: str) -> int:
+        if self.photo_limit is not None and any(p.search(path) for p in self.photo_paths):
+            return self.photo_limit
         if any(p.search(path) for p in self.upload_paths):
             return self.settings.upload_max_bytes
         return self.settings.max_body_bytes
@@ -326,4 +346,6 @@ async def _send_json(send: Send, status: int, detail: str, headers: list[tuple[b
 def install_security(app: FastAPI, settings: SecuritySettings) -> None:
     """Add the hardening middleware; call it before outer middleware such as GZip (it must see plain bodies)."""
     app.state.security_settings = settings
-    app.add_middleware(SecurityMiddleware, settings=settings)
+    upkeep = getattr(app.state, "upkeep", None)  # photo uploads: photo_max_bytes plus the multipart overhead
+    photo_max = getattr(upkeep, "photo_max_bytes", None)
+    app.add_middleware(SecurityMiddleware, settings=settings, photo_max_bytes=photo_max)

@@ -19,6 +19,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from sqlalchemy import Engine, insert, text
 
+from geo.demo_upkeep import add_demo_upkeep
 from geo.errors import Conflict, InvalidInput
 from geo.models import Area, Cemetery, Grave, Memorial, Station
 from geo.settings import PROJECT_ROOT
@@ -584,6 +585,7 @@ def load_demo(
                 " WHERE g.kind = 'scattered' AND g.id % 8 = 0"
             )
         )
+        add_demo_upkeep(conn, seed)  # synthetic inspections (the sites' condition) and open work orders
         counts = {
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
             for t in ("areas", "stations", "memorials", "cemeteries", "graves")

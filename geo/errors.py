@@ -23,6 +23,14 @@ class InvalidParameter(InvalidInput):
     """A query parameter is malformed, unknown or out of range (OGC API answers these with 400)."""
 
 
+class PayloadTooLarge(InvalidInput):
+    """An upload is larger than its limit (bytes, or pixels of an image); the message names the limit."""
+
+
+class UnsupportedMediaType(InvalidInput):
+    """An upload is not of an accepted kind (a photo that does not decode as JPEG, PNG or WebP)."""
+
+
 class Conflict(DomainError):
     """The write conflicts with existing data (duplicate code, still referenced)."""
 

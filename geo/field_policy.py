@@ -53,6 +53,7 @@ _SITE_PUBLIC = (
     "synthetic",
     "created_at",
     "updated_at",
+    "version",  # the row version every client sends back with an update (If-Match); says nothing private
 )
 _UPKEEP_PUBLIC = ("upkeep_status", "condition_index", "last_inspected_on")
 _PROTECTED_PUBLIC = (

@@ -12,17 +12,23 @@ same transaction as each new inspection, under a lock of the site row. Storing t
 every existing read path (API, OGC, tiles, maps, filters) working unchanged and fast; recomputing from the
 latest row means an inspection sent late from a phone (an earlier ``inspected_at``) does not overwrite a newer
 one. Positions are WGS-84 longitude/latitude; accuracy in metres.
+
+An inspection may carry a replay key (``client_key``, a UUID the phone made): sent again after a lost answer, by
+the same account for the same site, it returns the inspection made the first time (no second row, no second
+audit entry, ``replayed``); the key of another record is a Conflict. The site row lock serialises two copies sent
+at once, and the insert is ``ON CONFLICT (client_key) DO NOTHING`` followed by a read all the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
 from geo.audit import Actor, record
-from geo.errors import InvalidInput, NotFound
+from geo.errors import Conflict, InvalidInput, NotFound
 from geo.models import INSPECTION_CATEGORIES, UPKEEP_COLLECTIONS
 from geo.permissions import authorize, require_right
 from geo.settings import UpkeepSettings
@@ -51,6 +57,7 @@ class InspectionInput:
     lon: float | None = None
     lat: float | None = None
     accuracy_m: float | None = None
+    client_key: uuid.UUID | None = None
 
 
 def condition_index(scores: dict[str, int], weights: dict[str, int]) -> int:
@@ -122,7 +129,7 @@ _COLUMNS = (
     + ", ".join(f"score_{c}" for c in CATEGORIES)
     + ", condition_index, "
     + ", ".join(CHECKLIST)
-    + ", notes, ST_X(position) AS lon, ST_Y(position) AS lat, position_accuracy_m, created_at"
+    + ", notes, ST_X(position) AS lon, ST_Y(position) AS lat, position_accuracy_m, created_at, client_key"
 )
 
 
@@ -130,6 +137,7 @@ def _as_dict(row) -> dict:
     m = dict(row._mapping)
     scores = {c: m.pop(f"score_{c}") for c in CATEGORIES}
     out = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in m.items()}
+    out["client_key"] = str(m["client_key"]) if m["client_key"] is not None else None
     out["scores"] = {c: s for c, s in scores.items() if s is not None}
     out["checklist"] = {c: out.pop(c) for c in CHECKLIST}
     return out
@@ -177,6 +185,23 @@ def _upkeep_of(conn: Connection, collection: str, site_id: int) -> dict:
     }
 
 
+def _earlier(conn: Connection, actor: Actor, collection: str, site_id: int, key: uuid.UUID) -> dict | None:
+    """The inspection an earlier submission with replay key ``key`` made, if it was this one; else Conflict."""
+    row = conn.execute(
+        text(f"SELECT {_COLUMNS} FROM inspections WHERE client_key = :key"), {"key": key}
+    ).first()
+    if row is None:
+        return None
+    found = _as_dict(row)
+    mine = actor.principal.user_id is not None and found["inspector_id"] == actor.principal.user_id
+    if not mine or (found["collection"], found["site_id"]) != (collection, site_id):
+        raise Conflict(
+            f"client_key {key} was already used for another record (another site or account): "
+            "each new inspection needs a key of its own"
+        )
+    return found
+
+
 def create_inspection(
     conn: Connection,
     actor: Actor,
@@ -186,11 +211,27 @@ def create_inspection(
     settings: UpkeepSettings,
 ) -> dict:
     """Record an inspection of a site in the actor's area and update the site's condition; audited."""
+    return submit_inspection(conn, actor, collection, site_id, data, settings)[0]
+
+
+def submit_inspection(
+    conn: Connection,
+    actor: Actor,
+    collection: str,
+    site_id: int,
+    data: InspectionInput,
+    settings: UpkeepSettings,
+) -> tuple[dict, bool]:
+    """Like create_inspection; (the inspection, True) when ``data.client_key`` replays an earlier submission."""
     require_right(actor.principal, "inspections.create")
     area = site_area(conn, collection, site_id, lock=True)
     authorize(actor.principal, "inspections.create", [area])
     _check_input(data)
     index = condition_index(data.scores, settings.weights())
+    if data.client_key is not None:
+        earlier = _earlier(conn, actor, collection, site_id, data.client_key)
+        if earlier is not None:
+            return earlier, True
     params = {
         "collection": collection,
         "site_id": site_id,
@@ -203,6 +244,7 @@ def create_inspection(
         "lon": data.lon,
         "lat": data.lat,
         "acc": data.accuracy_m,
+        "client_key": data.client_key,
         **{f"score_{c}": data.scores.get(c) for c in CATEGORIES},
         **{c: bool(data.checklist.get(c, False)) for c in CHECKLIST},
     }
@@ -211,21 +253,27 @@ def create_inspection(
     new_id = conn.execute(
         text(
             f"INSERT INTO inspections (collection, site_id, area_code, inspected_at, inspector_id, inspector, "
-            f"{score_cols}, condition_index, {', '.join(CHECKLIST)}, notes, position, position_accuracy_m) "
+            f"{score_cols}, condition_index, {', '.join(CHECKLIST)}, notes, position, position_accuracy_m, "
+            "client_key) "
             f"VALUES (:collection, :site_id, :area, coalesce(CAST(:at AS timestamptz), now()), :inspector_id, "
             f":inspector, {score_vals}, :index, {', '.join(':' + c for c in CHECKLIST)}, :notes, "
             "CASE WHEN CAST(:lon AS float8) IS NULL THEN NULL "
-            "ELSE ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326) END, :acc) "
-            "RETURNING id"
+            "ELSE ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326) END, :acc, "
+            ":client_key) ON CONFLICT (client_key) DO NOTHING RETURNING id"
         ),
         params,
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if new_id is None:  # the same key committed by a concurrent copy of this submission
+        earlier = _earlier(conn, actor, collection, site_id, data.client_key)
+        if earlier is None:
+            raise Conflict(f"client_key {data.client_key} is in use by a submission still in progress; retry")
+        return earlier, True
     before = _upkeep_of(conn, collection, site_id)
     after = _refresh_site(conn, collection, site_id, settings)
     inspection = _read(conn, new_id)
     record(conn, actor, "create", "inspections", new_id, area_code=area, after=inspection)
     record(conn, actor, "update", collection, site_id, area_code=area, before=before, after=after)
-    return inspection
+    return inspection, False
 
 
 def get_inspection(conn: Connection, actor: Actor, collection: str, site_id: int, inspection_id: int) -> dict:

@@ -18,10 +18,10 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     SmallInteger,
     String,
-    LargeBinary,
     Text,
     UniqueConstraint,
     Uuid,
@@ -881,7 +881,9 @@ class Photo(Base):
     __table_args__ = (
         CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_photos_collection"),
         CheckConstraint(_in("stage", PHOTO_STAGES), name="ck_photos_stage"),
-        CheckConstraint("(stage = 'inspection') = (inspection_id IS NOT NULL)", name="ck_photos_inspection_stage"),
+        CheckConstraint(
+            "(stage = 'inspection') = (inspection_id IS NOT NULL)", name="ck_photos_inspection_stage"
+        ),
         CheckConstraint(
             "(stage IN ('before', 'after')) = (work_order_id IS NOT NULL)", name="ck_photos_work_order_stage"
         ),
@@ -889,7 +891,8 @@ class Photo(Base):
         CheckConstraint("byte_size > 0 AND width > 0 AND height > 0", name="ck_photos_size"),
         CheckConstraint("position_accuracy_m IS NULL OR position_accuracy_m >= 0", name="ck_photos_accuracy"),
         CheckConstraint(
-            "position_source IS NULL OR position_source IN ('device', 'exif')", name="ck_photos_position_source"
+            "position_source IS NULL OR position_source IN ('device', 'exif')",
+            name="ck_photos_position_source",
         ),
         Index("ix_photos_site", "collection", "site_id"),
         Index("ux_photos_client_key", "client_key", unique=True),

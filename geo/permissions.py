@@ -40,6 +40,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounts.manage": frozenset({"admin"}),
     "tokens.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
+    # import (issue 8): the role also needs the collection's create and update rights, so a planner imports
+    # stations only; rows outside the account's area are rejected one by one. Areas: whole-atlas admins only.
+    "imports.run": frozenset({"planner", "admin"}),
+    "areas.import": frozenset({"admin"}),
     # upkeep (issue 6): inspections and work orders are staff-only, reads included, all in the site's area
     "inspections.read": frozenset({"crew", "planner", "admin"}),
     "inspections.create": frozenset({"crew", "admin"}),
@@ -48,6 +52,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "work_orders.update": frozenset({"crew", "planner", "admin"}),  # crew: orders assigned to it, few fields
     "work_orders.triage": frozenset({"planner", "admin"}),  # triage, assign, verify, reject, mark duplicate
     "work_orders.work": frozenset({"crew", "admin"}),  # start and finish (crew: orders assigned to it)
+    "schedules.read": frozenset({"crew", "planner", "admin"}),  # inspection schedules and overdue lists
+    "campaigns.read": frozenset({"crew", "planner", "admin"}),
+    "campaigns.create": frozenset({"planner", "admin"}),  # seasonal campaigns and their tasks
 }
 """action → the roles that may do it (in their area); the public role appears nowhere: it only reads (and not
 inspections or work orders, whose reads are listed too)."""

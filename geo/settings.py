@@ -76,17 +76,23 @@ class UpkeepSettings(BaseSettings):
     )
     # inspection cycles (days between inspections) per protection level, and for graves (geo/schedules.py)
     cycle_days_national: int = Field(default=30, ge=1, le=3660, description="national-level protected sites")
-    cycle_days_provincial: int = Field(default=60, ge=1, le=3660, description="provincial-level protected sites")
+    cycle_days_provincial: int = Field(
+        default=60, ge=1, le=3660, description="provincial-level protected sites"
+    )
     cycle_days_city: int = Field(default=90, ge=1, le=3660, description="city-level protected sites")
     cycle_days_county: int = Field(default=90, ge=1, le=3660, description="county-level protected sites")
     cycle_days_scattered: int = Field(
         default=180, ge=1, le=3660, description="scattered memorial facilities (零散纪念设施)"
     )
-    cycle_days_scattered_grave: int = Field(default=180, ge=1, le=3660, description="scattered graves (零散烈士墓)")
+    cycle_days_scattered_grave: int = Field(
+        default=180, ge=1, le=3660, description="scattered graves (零散烈士墓)"
+    )
     cycle_days_cemetery_grave: int = Field(
         default=365, ge=1, le=3660, description="graves inside a cemetery (looked after with the cemetery)"
     )
-    due_soon_days: int = Field(default=14, ge=0, le=365, description="'due soon': next due within this many days")
+    due_soon_days: int = Field(
+        default=14, ge=0, le=365, description="'due soon': next due within this many days"
+    )
     # photos of inspections and work orders (geo/photos.py)
     photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="largest photo upload, bytes")
     photo_max_pixels: int = Field(default=50_000_000, ge=10_000, description="largest photo, width x height")

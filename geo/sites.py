@@ -1,8 +1,14 @@
-"""Create, read, update, delete and list the sites of a collection as GeoJSON (WGS-84)."""
+"""Create, read, update, delete and list the sites of a collection as GeoJSON (WGS-84).
+
+Every site row has a ``version`` (raised by a row trigger on every changing UPDATE, migration 0008). An update
+or delete names the version its caller read and runs under a row lock (``SELECT ... FOR UPDATE``): a stale
+version raises StaleVersion with the site as it stands, a missing one VersionRequired, so no update is lost.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from geo.areas import AreaRef, check_point_in_area, require_area, smallest_area_containing
 from geo.collections import CollectionSpec
-from geo.errors import Conflict, InvalidInput, NotFound
+from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRequired
 from geo.field_policy import PUBLIC_ROLE, readable_fields
+from geo.graves import check_grave, moved_from
 from geo.models import Area
 
 
@@ -118,16 +125,54 @@ def list_sites(
     return SitePage(total, [site_feature(r) for r in rows])
 
 
-def _read_site(conn: Connection, spec: CollectionSpec, site_id: int, role: str | None) -> dict:
-    row = conn.execute(site_select(spec, role).where(site_table(spec).c.id == site_id)).first()
+def _read_site(
+    conn: Connection, spec: CollectionSpec, site_id: int, role: str | None, lock: bool = False
+) -> dict:
+    table = site_table(spec)
+    query = site_select(spec, role).where(table.c.id == site_id)
+    if lock:
+        query = query.with_for_update(of=table)  # the site's row only, not its area's
+    row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no {spec.name} record with id {site_id}")
-    return site_feature(row)
+    feature = site_feature(row)
+    if spec.name == "graves" and role is not None:
+        feature["properties"]["moved_from"] = moved_from(conn, site_id)
+    return feature
 
 
 def get_site(conn: Connection, spec: CollectionSpec, site_id: int, role: str = PUBLIC_ROLE) -> dict:
     """One site as a GeoJSON Feature with the properties ``role`` may read; raises NotFound."""
     return _read_site(conn, spec, site_id, role)
+
+
+def lock_site(conn: Connection, spec: CollectionSpec, site_id: int) -> None:
+    """Lock a site's row until the transaction ends (no error when there is no such site)."""
+    table = site_table(spec)
+    conn.execute(select(table.c.id).where(table.c.id == site_id).with_for_update())
+
+
+def _check_version(
+    conn: Connection,
+    spec: CollectionSpec,
+    current: dict,
+    version: int | None,
+    precondition: bool,
+    role: str,
+) -> None:
+    have = current["properties"]["version"]
+    if version is None:
+        raise VersionRequired(
+            f'send the version you read: If-Match: W/"{have}" or a "version" property '
+            f"(GET /api/v1/{spec.name}/{current['id']} carries it in its ETag and properties)"
+        )
+    if version != have:
+        raise StaleVersion(
+            f"{spec.name} {current['id']} is at version {have}, not {version}: someone changed it since you "
+            "read it; merge with the current state and retry",
+            get_site(conn, spec, current["id"], role),
+            precondition,
+        )
 
 
 def _resolve_area(conn: Connection, point: Point, area_code: str | None) -> AreaRef:
@@ -192,11 +237,23 @@ def _check_fields(spec: CollectionSpec, data: dict) -> BaseModel:
         raise InvalidInput(reasons) from None
 
 
+def _check_rules(
+    conn: Connection,
+    spec: CollectionSpec,
+    fields: BaseModel,
+    site_id: int | None,
+    changed: Iterable[str] | None = None,
+) -> None:
+    if spec.name == "graves":
+        check_grave(conn, fields, site_id, changed)  # type: ignore[arg-type]
+
+
 def create_site(
     conn: Connection, spec: CollectionSpec, fields: BaseModel, point: Point, role: str = PUBLIC_ROLE
 ) -> dict:
     """Insert a site (area found from the point when not given) and return it as ``role`` may read it."""
     fields = _check_fields(spec, fields.model_dump())
+    _check_rules(conn, spec, fields, None)
     area = _resolve_area(conn, point, fields.area_code)
     table = site_table(spec)
     new_id = _execute_write(
@@ -211,28 +268,46 @@ def update_site(
     site_id: int,
     changes: dict[str, Any],
     point: Point | None,
+    version: int | None,
+    precondition: bool = False,
     role: str = PUBLIC_ROLE,
 ) -> dict:
-    """Apply a partial update (validated whole once merged); the result as ``role`` may read it."""
-    current = _read_site(conn, spec, site_id, None)  # every field: the merge must keep hidden ones
+    """Update the site at ``version`` (row locked, merged, validated whole); returned as ``role`` reads it."""
+    current = _read_site(conn, spec, site_id, None, lock=True)  # every field: the merge must keep hidden ones
+    _check_version(conn, spec, current, version, precondition, role)
     writable = set(spec.fields.model_fields)
     merged = {k: v for k, v in current["properties"].items() if k in writable}
     if point is not None and "area_code" not in changes:
         merged["area_code"] = None  # moved: find the area again
     merged.update(changes)
     fields = _check_fields(spec, merged)
+    _check_rules(conn, spec, fields, site_id, changes)
     new_point = point or Point(current["geometry"]["coordinates"])
     area = _resolve_area(conn, new_point, fields.area_code)
     table = site_table(spec)
-    _execute_write(
-        conn, update(table).where(table.c.id == site_id).values(**_row_values(spec, fields, new_point, area))
+    values = _row_values(spec, fields, new_point, area)
+    result = _execute_write(
+        conn, update(table).where(table.c.id == site_id, table.c.version == version).values(**values)
     )
+    if result.rowcount != 1:  # cannot happen under the lock; refuse rather than write over a newer state
+        raise StaleVersion(
+            f"{spec.name} {site_id} changed while this update ran; merge with the current state and retry",
+            get_site(conn, spec, site_id, role),
+            precondition,
+        )
     return get_site(conn, spec, site_id, role)
 
 
-def delete_site(conn: Connection, spec: CollectionSpec, site_id: int) -> None:
-    """Delete a site; raises NotFound, or Conflict while other records still refer to it."""
+def delete_site(
+    conn: Connection,
+    spec: CollectionSpec,
+    site_id: int,
+    version: int | None,
+    precondition: bool = False,
+    role: str = PUBLIC_ROLE,
+) -> None:
+    """Delete the site at ``version`` (row locked); NotFound, StaleVersion, VersionRequired or Conflict."""
+    current = _read_site(conn, spec, site_id, None, lock=True)
+    _check_version(conn, spec, current, version, precondition, role)
     table = site_table(spec)
-    result = _execute_write(conn, delete(table).where(table.c.id == site_id))
-    if result.rowcount == 0:
-        raise NotFound(f"no {spec.name} record with id {site_id}")
+    _execute_write(conn, delete(table).where(table.c.id == site_id, table.c.version == version))

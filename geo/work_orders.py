@@ -3,12 +3,18 @@
 Every change (create, field update, transition) runs under a row lock, checks the version the caller read,
 raises the version by one, writes one ``work_order_history`` row (who, when, status from → to, each changed
 field as ``[old, new]``) and one audit entry, all in the caller's transaction. Costs are yuan with two decimals.
+
+A new order may carry a replay key (``client_key``, a UUID the phone made): sent again by the same account for
+the same site, it returns the order made the first time (no second row, history or audit entry); the key of
+another record is a Conflict. The insert is ``ON CONFLICT (client_key) DO NOTHING`` then a read, so two copies
+sent at once still make one order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -49,7 +55,7 @@ EDITABLE_FIELDS = frozenset({"title", "description", "priority", "due_on", "cost
 _COLUMNS = (
     "id, collection, site_id, area_code, title, description, status, priority, due_on, assigned_to, "
     "reported_by, inspection_id, duplicate_of, cost_estimate, cost_actual, version, created_at, updated_at, "
-    "kind, campaign_id"
+    "kind, campaign_id, client_key"
 )
 
 
@@ -66,11 +72,14 @@ class WorkOrderInput:
     cost_estimate: Decimal | None = None
     inspection_id: int | None = None
     kind: str = "repair"
+    client_key: uuid.UUID | None = None
 
 
 def _json(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -145,8 +154,31 @@ def _check_cost(name: str, value: Any) -> None:
         raise InvalidInput(f"{name} must be 0 or more yuan (below 10 000 000 000)")
 
 
+def _earlier(conn: Connection, actor: Actor, data: WorkOrderInput) -> dict | None:
+    """The order an earlier submission with the same replay key made, if it was this one; else Conflict."""
+    row = conn.execute(
+        text(f"SELECT {_COLUMNS} FROM work_orders WHERE client_key = :key"),
+        {"key": data.client_key},
+    ).first()
+    if row is None:
+        return None
+    found = _as_dict(row)
+    mine = actor.principal.user_id is not None and found["reported_by"] == actor.principal.user_id
+    if not mine or (found["collection"], found["site_id"]) != (data.collection, data.site_id):
+        raise Conflict(
+            f"client_key {data.client_key} was already used for another record (another site or account): "
+            "each new work order needs a key of its own"
+        )
+    return found
+
+
 def create_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> dict:
     """Report a work order at a site in the actor's area (status ``reported``, version 1); audited."""
+    return submit_work_order(conn, actor, data)[0]
+
+
+def submit_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> tuple[dict, bool]:
+    """Like create_work_order; (the order, True) when ``data.client_key`` replays an earlier submission."""
     require_right(actor.principal, "work_orders.create")
     area = site_area(conn, data.collection, data.site_id)
     authorize(actor.principal, "work_orders.create", [area])
@@ -162,11 +194,14 @@ def create_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> d
         ).first()
         if found is None or (found.collection, found.site_id) != (data.collection, data.site_id):
             raise InvalidInput(f"inspection {data.inspection_id} is not an inspection of this site")
+    if data.client_key is not None and (earlier := _earlier(conn, actor, data)) is not None:
+        return earlier, True
     new_id = conn.execute(
         text(
             "INSERT INTO work_orders (collection, site_id, area_code, title, description, priority, due_on, "
-            "reported_by, inspection_id, cost_estimate, kind) VALUES (:collection, :site_id, :area, :title, "
-            ":description, :priority, :due_on, :reported_by, :inspection_id, :cost_estimate, :kind) RETURNING id"
+            "reported_by, inspection_id, cost_estimate, kind, client_key) VALUES (:collection, :site_id, :area, "
+            ":title, :description, :priority, :due_on, :reported_by, :inspection_id, :cost_estimate, :kind, "
+            ":client_key) ON CONFLICT (client_key) DO NOTHING RETURNING id"
         ),
         {
             "collection": data.collection,
@@ -180,13 +215,19 @@ def create_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> d
             "inspection_id": data.inspection_id,
             "cost_estimate": data.cost_estimate,
             "kind": data.kind,
+            "client_key": data.client_key,
         },
-    ).scalar_one()
+    ).scalar_one_or_none()
+    if new_id is None:  # a concurrent copy of this submission committed first
+        earlier = _earlier(conn, actor, data)
+        if earlier is None:
+            raise Conflict(f"client_key {data.client_key} is in use by a submission still in progress; retry")
+        return earlier, True
     order = _read(conn, new_id)
     fields = {k: [None, order[k]] for k in ("title", "description", "priority", "due_on", "cost_estimate")}
     _history(conn, actor, new_id, None, "reported", fields, None, 1)
     record(conn, actor, "create", "work_orders", new_id, area_code=area, after=order)
-    return order
+    return order, False
 
 
 def get_work_order(conn: Connection, principal: Principal, order_id: int) -> dict:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
@@ -83,3 +86,40 @@ def anon_client(settings: Settings, demo_counts: dict[str, int]) -> Iterator[Tes
     """An HTTP client on the app with no credentials: the anonymous public."""
     with TestClient(create_app(settings)) as c:
         yield c
+
+
+# -- a real headless Chromium (Debian's) for the browser tests: one Playwright per session, shared by modules
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless. Missing or broken, it fails the browser tests (they never skip)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"Debian's Chromium is not installed at {CHROMIUM}: the browser tests need it "
+            "(apt-get install chromium); they fail rather than skip",
+            pytrace=False,
+        )
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    except PlaywrightError as exc:
+        pytest.fail(f"could not launch Chromium at {CHROMIUM}: {exc.message}", pytrace=False)
+    yield browser
+    browser.close()

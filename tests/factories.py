@@ -94,3 +94,15 @@ def make_site_at(client: TestClient, collection: str, point: tuple[float, float]
     response = client.post(f"/api/v1/{collection}", json=body)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def if_match(client: TestClient, collection: str, site_id: int) -> dict[str, str]:
+    """``If-Match`` with the ETag a GET of the site answers now (empty when there is no such site)."""
+    response = client.get(f"/api/v1/{collection}/{site_id}")
+    return {"If-Match": response.headers["etag"]} if response.status_code == 200 else {}
+
+
+def remove_site(client: TestClient, collection: str, site_id: int, headers: dict[str, str] | None = None):
+    """DELETE a site at the version a GET answers just before; returns the response."""
+    headers = {**(headers or {}), **if_match(client, collection, site_id)}
+    return client.delete(f"/api/v1/{collection}/{site_id}", headers=headers)

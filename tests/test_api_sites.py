@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import BODIES, ZIYUAN_POINT, feature, make_site, square
+from tests.factories import BODIES, ZIYUAN_POINT, feature, if_match, make_site, remove_site, square
 
 COLLECTIONS = ("stations", "memorials", "cemeteries", "graves")
 
@@ -21,7 +21,11 @@ def test_create_read_update_delete(client, collection):
     assert read.status_code == 200 and read.headers["content-type"] == "application/geo+json"
     assert read.json()["properties"]["name"] == "生命周期测试"
 
-    patched = client.patch(f"/api/v1/{collection}/{site_id}", json={"properties": {"name": "改名后"}})
+    patched = client.patch(
+        f"/api/v1/{collection}/{site_id}",
+        json={"properties": {"name": "改名后"}},
+        headers={"If-Match": read.headers["etag"]},
+    )
     assert patched.status_code == 200, patched.text
     assert patched.json()["properties"]["name"] == "改名后"
     assert patched.json()["properties"]["updated_at"] >= created["properties"]["updated_at"]
@@ -29,16 +33,16 @@ def test_create_read_update_delete(client, collection):
     listed = client.get(f"/api/v1/{collection}", params={"area": "450329004202", "limit": 1000}).json()
     assert site_id in [f["id"] for f in listed["features"]]
 
-    assert client.delete(f"/api/v1/{collection}/{site_id}").status_code == 204
+    assert remove_site(client, collection, site_id).status_code == 204
     assert client.get(f"/api/v1/{collection}/{site_id}").status_code == 404
-    assert client.delete(f"/api/v1/{collection}/{site_id}").status_code == 404
+    assert remove_site(client, collection, site_id).status_code == 404
 
 
 def test_create_answers_201_with_location(client):
     response = client.post("/api/v1/stations", json=BODIES["stations"](name="定位测试"))
     assert response.status_code == 201
     assert response.headers["location"].endswith(f"/api/v1/stations/{response.json()['id']}")
-    client.delete(f"/api/v1/stations/{response.json()['id']}")
+    remove_site(client, "stations", response.json()["id"])
 
 
 def test_moving_a_site_finds_its_new_area(client):
@@ -46,10 +50,11 @@ def test_moving_a_site_finds_its_new_area(client):
     moved = client.patch(
         f"/api/v1/stations/{site['id']}",
         json={"geometry": {"type": "Point", "coordinates": [110.73, 32.43]}},  # into 十堰市茅箭区
+        headers=if_match(client, "stations", site["id"]),
     )
     assert moved.status_code == 200, moved.text
     assert moved.json()["properties"]["area_code"].startswith("420302")
-    client.delete(f"/api/v1/stations/{site['id']}")
+    remove_site(client, "stations", site["id"])
 
 
 def test_memorial_zone_is_stored_with_its_area_in_square_metres(client):
@@ -58,7 +63,7 @@ def test_memorial_zone_is_stored_with_its_area_in_square_metres(client):
     assert props["protection_zone"]["type"] == "MultiPolygon"
     # a 0.001° square at 26°N is about 100 m × 111 m
     assert 9_000 < props["protection_zone_m2"] < 13_000
-    client.delete(f"/api/v1/memorials/{memorial['id']}")
+    remove_site(client, "memorials", memorial["id"])
 
 
 def test_grave_in_cemetery_links_to_it_and_blocks_its_deletion(client):
@@ -73,17 +78,17 @@ def test_grave_in_cemetery_links_to_it_and_blocks_its_deletion(client):
         number="3",
     )
     assert grave["properties"]["cemetery_id"] == cemetery["id"]
-    refused = client.delete(f"/api/v1/cemeteries/{cemetery['id']}")
+    refused = remove_site(client, "cemeteries", cemetery["id"])
     assert refused.status_code == 409 and "still referenced" in refused.json()["detail"]
-    client.delete(f"/api/v1/graves/{grave['id']}")
-    assert client.delete(f"/api/v1/cemeteries/{cemetery['id']}").status_code == 204
+    remove_site(client, "graves", grave["id"])
+    assert remove_site(client, "cemeteries", cemetery["id"]).status_code == 204
 
 
 def test_duplicate_code_is_a_conflict(client):
     first = make_site(client, "stations", code="GX-TEST-0001")
     again = client.post("/api/v1/stations", json=BODIES["stations"](code="GX-TEST-0001"))
     assert again.status_code == 409 and "GX-TEST-0001" in again.json()["detail"]
-    client.delete(f"/api/v1/stations/{first['id']}")
+    remove_site(client, "stations", first["id"])
 
 
 def test_paging_counts_and_links(client):
@@ -228,10 +233,13 @@ def test_malformed_json_is_a_4xx(client):
 
 def test_patch_is_validated_on_the_merged_record(client):
     grave = make_site(client, "graves")
-    response = client.patch(f"/api/v1/graves/{grave['id']}", json={"properties": {"kind": "in_cemetery"}})
+    response = client.patch(
+        f"/api/v1/graves/{grave['id']}",
+        json={"properties": {"kind": "in_cemetery", "version": grave["properties"]["version"]}},
+    )
     assert response.status_code == 422 and "needs cemetery_id" in response.json()["detail"]
     assert client.get(f"/api/v1/graves/{grave['id']}").json()["properties"]["kind"] == "scattered"
-    client.delete(f"/api/v1/graves/{grave['id']}")
+    remove_site(client, "graves", grave["id"])
 
 
 def test_unknown_ids_are_404(client):

@@ -26,7 +26,7 @@ from geo.credentials import auth_secret, create_api_token
 from geo.errors import Unauthorized
 from geo.settings import PROJECT_ROOT, Settings
 from tests.auth_helpers import newest_site_ids, remove_sites_after
-from tests.factories import station_body
+from tests.factories import if_match, station_body
 
 COUNTY = "450329"
 OTHER_COUNTY = "450102"
@@ -408,8 +408,13 @@ def test_site_writes_are_audited_with_who_what_before_after(app, engine, client)
         "/api/v1/stations", json=station_body(), headers={**_bearer(token), "X-Request-ID": "req-123"}
     )
     site_id = made.json()["id"]
-    c.patch(f"/api/v1/stations/{site_id}", json={"properties": {"name": "新站名"}}, headers=_bearer(token))
-    c.delete(f"/api/v1/stations/{site_id}", headers=_bearer(token))
+    version = made.json()["properties"]["version"]
+    c.patch(
+        f"/api/v1/stations/{site_id}",
+        json={"properties": {"name": "新站名", "version": version}},
+        headers=_bearer(token),
+    )
+    c.delete(f"/api/v1/stations/{site_id}", headers={**_bearer(token), **if_match(c, "stations", site_id)})
     entries = _audit(client, collection="stations", record_id=site_id)
     assert [e["action"] for e in entries] == ["delete", "update", "create"]
     deleted, updated, created = entries

@@ -16,7 +16,7 @@ from geo.accounts import create_account
 from geo.audit import CLI_ACTOR
 from geo.credentials import create_api_token
 from tests.auth_helpers import newest_site_ids, remove_sites_after
-from tests.factories import BODIES, ZIYUAN_POINT
+from tests.factories import BODIES, ZIYUAN_POINT, if_match
 
 COUNTY = "450329"  # 资源县, where ZIYUAN_POINT lies
 CITY = "450300"  # 桂林市, which holds 资源县
@@ -146,7 +146,7 @@ def test_update(client, anon_client, tokens, collection, role, scope):
     response = anon_client.patch(
         f"/api/v1/{collection}/{site['id']}",
         json={"properties": {"name": "矩阵改名"}},
-        headers=_auth(tokens, key),
+        headers={**_auth(tokens, key), **if_match(client, collection, site["id"])},
     )
     expected = _expected(f"{collection}.update", role, scope)
     _assert_status(response, expected)
@@ -159,7 +159,10 @@ def test_update(client, anon_client, tokens, collection, role, scope):
 def test_delete(client, anon_client, tokens, collection, role, scope):
     site = _new_site(client, collection)
     key = _account_for(role, scope) if role else None
-    response = anon_client.delete(f"/api/v1/{collection}/{site['id']}", headers=_auth(tokens, key))
+    response = anon_client.delete(
+        f"/api/v1/{collection}/{site['id']}",
+        headers={**_auth(tokens, key), **if_match(client, collection, site["id"])},
+    )
     expected = _expected(f"{collection}.delete", role, scope)
     _assert_status(response, expected)
     still = client.get(f"/api/v1/{collection}/{site['id']}").status_code
@@ -182,7 +185,7 @@ def test_rights_hold_in_every_area_inside_the_account_area(client, anon_client, 
     response = anon_client.patch(
         f"/api/v1/{collection}/{site['id']}",
         json={"properties": {"name": "区内"}},
-        headers=_auth(tokens, key),
+        headers={**_auth(tokens, key), **if_match(client, collection, site["id"])},
     )
     _assert_status(response, expected)
 
@@ -195,7 +198,7 @@ def test_an_update_that_moves_a_site_out_of_the_area_is_refused_and_changes_noth
     response = anon_client.patch(
         f"/api/v1/memorials/{site['id']}",
         json={"geometry": moved, "properties": {"area_code": None}},
-        headers=_auth(tokens, "crew-county"),
+        headers={**_auth(tokens, "crew-county"), **if_match(client, "memorials", site["id"])},
     )
     _assert_status(response, 403)
     again = client.get(f"/api/v1/memorials/{site['id']}").json()
@@ -203,15 +206,22 @@ def test_an_update_that_moves_a_site_out_of_the_area_is_refused_and_changes_noth
     assert again["properties"]["area_code"].startswith(COUNTY)
     # the other county's crew may not pull it into its area either
     response = anon_client.patch(
-        f"/api/v1/memorials/{site['id']}", json={"geometry": moved}, headers=_auth(tokens, "crew-other")
+        f"/api/v1/memorials/{site['id']}",
+        json={"geometry": moved},
+        headers={**_auth(tokens, "crew-other"), **if_match(client, "memorials", site["id"])},
     )
     _assert_status(response, 403)
     # a national admin moves it; then the county crew can no longer touch it
-    assert client.patch(f"/api/v1/memorials/{site['id']}", json={"geometry": moved}).status_code == 200
+    admin_move = client.patch(
+        f"/api/v1/memorials/{site['id']}",
+        json={"geometry": moved},
+        headers=if_match(client, "memorials", site["id"]),
+    )
+    assert admin_move.status_code == 200
     response = anon_client.patch(
         f"/api/v1/memorials/{site['id']}",
         json={"properties": {"name": "x"}},
-        headers=_auth(tokens, "crew-county"),
+        headers={**_auth(tokens, "crew-county"), **if_match(client, "memorials", site["id"])},
     )
     _assert_status(response, 403)
 

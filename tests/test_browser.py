@@ -17,27 +17,16 @@ from playwright.sync_api import (
     Browser,
     ConsoleMessage,
     Page,
-    Playwright,
     Request,
     Response,
     Route,
     expect,
-    sync_playwright,
 )
-from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# the session fixtures `playwright` and `browser` (one Playwright per session) are in tests/conftest.py
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 LOCAL_HOST = "127.0.0.1"
 TIMEOUT_MS = 20_000
@@ -139,29 +128,6 @@ class WatchedPage:
         """Fail if the page tried to reach the internet or logged an error."""
         assert self.blocked == [], f"the page tried to load from outside {LOCAL_HOST}: {self.blocked}"
         assert self.errors == [], f"the page reported errors: {self.errors}"
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's Chromium, headless. Missing or broken, it fails the browser tests (they never skip)."""
-    if not CHROMIUM.is_file():
-        pytest.fail(
-            f"Debian's Chromium is not installed at {CHROMIUM}: the browser tests need it "
-            "(apt-get install chromium); they fail rather than skip",
-            pytrace=False,
-        )
-    try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    except PlaywrightError as exc:
-        pytest.fail(f"could not launch Chromium at {CHROMIUM}: {exc.message}", pytrace=False)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
@@ -417,4 +383,47 @@ def test_openapi_viewer_renders_the_operations_with_local_assets(watched: Watche
     summaries = page.locator(".opblock-summary-path").all_inner_texts()
     assert any("/api/v1/stations" in s for s in summaries), summaries[:10]
     assert page.evaluate('document.querySelectorAll(\'script[src^="http"], link[href^="http"]\').length') == 0
+    watched.assert_clean()
+
+
+def test_upkeep_map_colours_sites_by_condition_for_signed_in_staff(
+    watched: WatchedPage, admin_api_token: str
+) -> None:
+    """The anonymous are sent to sign in; then the sites are dots coloured by condition, with rings and a legend."""
+    from web.upkeep_map import CONDITION_COLOURS, OVERDUE_COLOUR  # the page's colour scale
+
+    page = watched.page
+    page.goto(watched.base_url + f"/upkeep?area={COVERAGE_COUNTY}&lang=en", wait_until="load")
+    expect(page).to_have_url(re.compile(r"/login\?"))
+    page.fill("#username", "test-admin")  # the suite's national admin (tests/auth_helpers.py)
+    page.fill("#password", "test-admin-password")
+    with page.expect_navigation(url=re.compile(r"/upkeep\?area=")):
+        page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    watched.settle()
+    expect(page).to_have_title(re.compile("Upkeep map"))
+
+    dots = page.locator("path.vetmap-upkeep")
+    expect(dots.first).to_be_attached()
+    fills = dots.evaluate_all("(ps) => ps.map((p) => p.getAttribute('fill'))")
+    assert set(fills) <= set(CONDITION_COLOURS.values()) and len(set(fills)) >= 3, set(fills)
+    rings = page.locator("path.vetmap-overdue")
+    assert rings.count() > 0 and rings.first.get_attribute("stroke") == OVERDUE_COLOUR
+    legend = page.locator(".vetmap-legend")
+    expect(legend).to_be_visible()
+    for text in ("85–100 Good", "0–49 Damaged", "Not assessed", "Overdue for inspection"):
+        expect(legend).to_contain_text(text)
+
+    target = page.evaluate(_TOPMOST_PATH, "vetmap-upkeep")
+    assert target is not None, "no site can be clicked"
+    page.mouse.click(target["x"], target["y"])
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text("Condition index")
+    expect(popup).to_contain_text("Next inspection due")
+
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    overlays.filter(has_text="Overdue for inspection").locator("input").uncheck()
+    expect(rings).to_have_count(0)
+    expect(page.locator("table.vetmap-upkeep-report tbody tr").last).to_contain_text("Total")
     watched.assert_clean()

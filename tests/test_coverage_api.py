@@ -16,7 +16,7 @@ from pyproj import Geod
 from sqlalchemy import text
 
 from geo.settings import PROJECT_ROOT
-from tests.factories import make_site_at
+from tests.factories import if_match, make_site_at, remove_site
 
 GEOD = Geod(ellps="WGS84")
 COUNTY = "450329"  # 资源县
@@ -219,7 +219,9 @@ def test_a_station_added_through_the_api_updates_only_the_villages_it_is_nearer_
         ):
             assert (
                 client.patch(
-                    f"/api/v1/stations/{station['id']}", json={"type": "Feature", **change}
+                    f"/api/v1/stations/{station['id']}",
+                    json={"type": "Feature", **change},
+                    headers=if_match(client, "stations", station["id"]),
                 ).status_code
                 == 200
             )
@@ -228,7 +230,7 @@ def test_a_station_added_through_the_api_updates_only_the_villages_it_is_nearer_
             _full_rerun(client)
             assert (_rows(current), _comparable_townships(current)) == incremental, change
     finally:
-        assert client.delete(f"/api/v1/stations/{station['id']}").status_code == 204
+        assert remove_site(client, "stations", station["id"]).status_code == 204
     client.get(f"{API}/rates", params={"area": COUNTY})
     assert _rows(current) == before
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from geo.demo import GUANGXI, generate_demo, load_demo
 from geo.errors import Conflict
+from tests.factories import remove_site
 
 
 def _scalar(engine, sql: str, **params):
@@ -130,4 +131,4 @@ def test_demo_refuses_to_replace_real_sites(client, engine):
             load_demo(engine)
         assert _scalar(engine, "SELECT count(*) FROM stations WHERE id = :i", i=created["id"]) == 1
     finally:
-        client.delete(f"/api/v1/stations/{created['id']}")
+        remove_site(client, "stations", created["id"])

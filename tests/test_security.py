@@ -75,6 +75,7 @@ def private_grave(engine: Engine, demo_counts: dict[str, int]) -> Iterator[int]:
             "responsible_cadre": SECRET_CADRE,
             "care_party": "relatives",
             "disposition": "care_agreement",
+            "care_agreed_on": "2026-04-01",
         }
     )
     with engine.begin() as conn:

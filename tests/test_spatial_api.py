@@ -24,7 +24,7 @@ from geo.spatial import (
     nearest_query_plan,
     within_query_plan,
 )
-from tests.factories import ZIYUAN_POINT, make_site_at, square
+from tests.factories import ZIYUAN_POINT, make_site_at, remove_site, square
 
 GEOD = Geod(ellps="WGS84")
 SITE_COLLECTIONS = tuple(COLLECTIONS)
@@ -114,7 +114,7 @@ def closed_stations(client) -> Iterator[dict]:
     ]
     yield {"east": east, "decoys": decoys, "all": [east, *decoys]}
     for site in (east, *decoys):
-        assert client.delete(f"/api/v1/stations/{site['id']}").status_code == 204
+        assert remove_site(client, "stations", site["id"]).status_code == 204
 
 
 # ---------------------------------------------------------------------------------------- nearest
@@ -485,7 +485,7 @@ def zoned_memorial(client) -> Iterator[dict]:
         control_zone=square(*P, 0.0015),
     )
     yield memorial
-    assert client.delete(f"/api/v1/memorials/{memorial['id']}").status_code == 204
+    assert remove_site(client, "memorials", memorial["id"]).status_code == 204
 
 
 def test_protection_check_reports_both_zones_of_a_memorial_with_their_overlap(client, engine, zoned_memorial):

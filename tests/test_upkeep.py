@@ -500,11 +500,6 @@ def test_updates_need_the_current_version(client, engine, memorial):
     assert rows == 2  # the creation and the one accepted update
 
 
-# FastAPI builds some parameter fields per request; pydantic warns about their aliases once per process, and a
-# warning in a worker thread (outside pytest's capture) would fail the request instead of being recorded
-THREAD_WARNINGS = pytest.mark.filterwarnings("ignore::pydantic.warnings.UnsupportedFieldAttributeWarning")
-
-
 @contextmanager
 def _own_clients(settings: Settings, token: str, n: int) -> Iterator[list[TestClient]]:
     """``n`` HTTP clients, each on an app (and engine, so a connection pool) of its own."""
@@ -513,7 +508,6 @@ def _own_clients(settings: Settings, token: str, n: int) -> Iterator[list[TestCl
         yield [stack.enter_context(TestClient(create_app(settings), headers=headers)) for _ in range(n)]
 
 
-@THREAD_WARNINGS
 def test_concurrent_updaters_lose_no_update(client, engine, settings: Settings, memorial, admin_api_token):
     """Threads, each with its own app, engine and HTTP client, add 1 yuan each to the same order's actual
     cost by read-modify-write with If-Match, retrying on 412: the total ends at exactly their sum."""
@@ -564,7 +558,6 @@ def test_concurrent_updaters_lose_no_update(client, engine, settings: Settings, 
     assert changes == total
 
 
-@THREAD_WARNINGS
 def test_concurrent_inspections_leave_the_site_at_the_latest(client, settings: Settings, admin_api_token):
     """Parallel inspectors of one grave: every inspection is kept and the site shows the latest one."""
     grave = make_site(client, "graves")
@@ -609,6 +602,7 @@ def test_scattered_grave_dispositions(client, anon_client):
                 "custodian_name": "某村委会",
                 "responsible_cadre": "张某",
                 "care_agreed_on": "2026-04-01",
+                "version": old["properties"]["version"],
             }
         },
     )
@@ -619,16 +613,24 @@ def test_scattered_grave_dispositions(client, anon_client):
     assert "responsible_cadre" not in public and "care_agreed_on" not in public
     moved = client.patch(
         f"/api/v1/graves/{old['id']}",
-        json={"properties": {"disposition": "moved", "moved_to_grave_id": new["id"]}},
+        json={
+            "properties": {
+                "disposition": "moved",
+                "moved_to_grave_id": new["id"],
+                "version": care.json()["properties"]["version"],
+            }
+        },
     )
     assert moved.status_code == 200 and moved.json()["properties"]["moved_to_grave_id"] == new["id"]
     bad = client.patch(
         f"/api/v1/graves/{old['id']}",
         json={"properties": {"disposition": "moved", "moved_to_grave_id": None}},
+        headers={"If-Match": moved.headers["etag"]},
     )
     assert bad.status_code == 422
     in_place = client.patch(
         f"/api/v1/graves/{old['id']}",
         json={"properties": {"disposition": "in_place", "moved_to_grave_id": None}},
+        headers={"If-Match": moved.headers["etag"]},
     )
     assert in_place.status_code == 200

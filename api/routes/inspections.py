@@ -2,11 +2,15 @@
 
 Staff only (crew, planner, admin, in the site's area): the anonymous public gets 401, as for every upkeep
 record (geo/field_policy.py ``STAFF_ONLY``). Scores are per category, 0-4; see geo/inspections.py.
+A create with the ``client_key`` of an earlier one by the same account for the same site answers 200 with that
+inspection and ``Idempotent-Replay: true`` (a phone sending a form again); the key of another record: 409.
+Photos of an inspection: api/routes/photos.py; GET of one inspection lists them under ``photos``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -16,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, require
 from api.routes.sites import check_limit
-from geo.inspections import InspectionInput, create_inspection, get_inspection, list_inspections
+from geo.inspections import InspectionInput, get_inspection, list_inspections, submit_inspection
 from geo.models import UPKEEP_COLLECTIONS
+from geo.photos import photo_refs
 
 Score = Annotated[int, Field(ge=0, le=4)]
 
@@ -68,6 +73,9 @@ class InspectionCreate(BaseModel):
     notes: str | None = Field(default=None, max_length=4000)
     inspected_at: dt.datetime | None = Field(default=None, description="with a time zone; not in the future")
     position: Position | None = None
+    client_key: uuid.UUID | None = Field(
+        default=None, description="a UUID the phone made for this submission: sent again, it makes no copy"
+    )
 
 
 def _input(body: InspectionCreate) -> InspectionInput:
@@ -80,6 +88,7 @@ def _input(body: InspectionCreate) -> InspectionInput:
         lon=pos.lon if pos else None,
         lat=pos.lat if pos else None,
         accuracy_m=pos.accuracy_m if pos else None,
+        client_key=body.client_key,
     )
 
 
@@ -91,9 +100,13 @@ def inspection_router(collection: str) -> APIRouter:
         "", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require("inspections.create"))]
     )
     def create(site_id: int, body: InspectionCreate, conn: ConnDep, request: Request, actor: ActorDep):
-        found = create_inspection(conn, actor, collection, site_id, _input(body), request.app.state.upkeep)
-        location = f"/api/v1/{collection}/{site_id}/inspections/{found['id']}"
-        return JSONResponse(found, status_code=201, headers={"Location": location})
+        found, replayed = submit_inspection(
+            conn, actor, collection, site_id, _input(body), request.app.state.upkeep
+        )
+        headers = {"Location": f"/api/v1/{collection}/{site_id}/inspections/{found['id']}"}
+        if replayed:
+            headers["Idempotent-Replay"] = "true"
+        return JSONResponse(found, status_code=200 if replayed else 201, headers=headers)
 
     @router.get("", dependencies=[Depends(require("inspections.read"))])
     def list_site(
@@ -111,7 +124,8 @@ def inspection_router(collection: str) -> APIRouter:
 
     @router.get("/{inspection_id}", dependencies=[Depends(require("inspections.read"))])
     def read(site_id: int, inspection_id: int, conn: ConnDep, actor: ActorDep) -> dict:
-        return get_inspection(conn, actor, collection, site_id, inspection_id)
+        found = get_inspection(conn, actor, collection, site_id, inspection_id)
+        return {**found, "photos": photo_refs(conn, inspection_id=inspection_id)}
 
     for route in router.routes:
         route.name = f"{route.name}_{collection}_inspections"  # type: ignore[attr-defined]

@@ -1,4 +1,10 @@
-"""CRUD routers for the site collections (stations, memorials, cemeteries, graves) as GeoJSON."""
+"""CRUD routers for the site collections (stations, memorials, cemeteries, graves) as GeoJSON.
+
+A site's GET answers with ``ETag: W/"<version>"`` and the version among its properties. PATCH and DELETE
+name the version they are based on: the ``If-Match`` header (stale: 412), or a ``version`` property (PATCH)
+or query parameter (DELETE) (stale: 409). Both stale answers carry the site as it stands in ``current``;
+with no version at all, 428.
+"""
 
 from typing import Annotated
 
@@ -8,10 +14,11 @@ from fastapi.responses import JSONResponse
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.schemas import CREATE_SCHEMAS, PATCH_SCHEMAS, FeatureCollectionPublic, FeaturePublic
+from api.versions import IfMatch, etag, read_version
 from geo.audit import audited_site_write
 from geo.collections import COLLECTIONS, CollectionSpec
 from geo.errors import InvalidInput
-from geo.sites import SiteFilter, create_site, delete_site, get_site, list_sites, update_site
+from geo.sites import SiteFilter, create_site, delete_site, get_site, list_sites, lock_site, update_site
 
 GEOJSON = "application/geo+json"
 AREA_PATTERN = r"^[0-9]{6}([0-9]{3}){0,2}$"
@@ -21,6 +28,20 @@ class GeoJSONResponse(JSONResponse):
     """JSON with the GeoJSON media type."""
 
     media_type = GEOJSON
+
+
+VERSION_ANSWERS: dict[int | str, dict] = {
+    409: {"description": "the version property is stale (or a conflict); ``current`` is the site now"},
+    412: {"description": "the If-Match version is stale; ``current`` is the site now"},
+    428: {"description": "no version: send If-Match or a version"},
+}
+
+
+def feature_answer(feature: dict, status_code: int = 200, headers: dict[str, str] | None = None):
+    """A single-feature GeoJSON response with its ETag (the site's version)."""
+    version = feature["properties"].get("version")
+    extra = {"ETag": etag(version)} if version is not None else {}
+    return GeoJSONResponse(feature, status_code=status_code, headers={**extra, **(headers or {})})
 
 
 def _check_choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
@@ -117,7 +138,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
 
     @router.get("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
     def read(site_id: int, conn: ConnDep, principal: PrincipalDep):
-        return GeoJSONResponse(get_site(conn, spec, site_id, principal.role))
+        return feature_answer(get_site(conn, spec, site_id, principal.role))
 
     @router.post(
         "",
@@ -138,24 +159,37 @@ def site_router(spec: CollectionSpec) -> APIRouter:
             lambda: create_site(conn, spec, body.properties, body.geometry, principal.role),
         )
         location = str(request.url_for(f"read_{spec.name}", site_id=feature["id"]))
-        return GeoJSONResponse(feature, status_code=201, headers={"Location": location})
+        return feature_answer(feature, 201, {"Location": location})
 
     @router.patch(
         "/{site_id}",
         response_model=FeaturePublic,
         response_class=GeoJSONResponse,
         dependencies=[Depends(require(f"{spec.name}.update"))],
+        responses=VERSION_ANSWERS,
     )
-    def patch(site_id: int, body: patch_schema, conn: ConnDep, principal: PrincipalDep, actor: ActorDep):  # type: ignore[valid-type]
-        changes = body.properties.model_dump(exclude_unset=True) if body.properties is not None else {}
-        return GeoJSONResponse(
+    def patch(
+        site_id: int,
+        body: patch_schema,  # type: ignore[valid-type]
+        conn: ConnDep,
+        principal: PrincipalDep,
+        actor: ActorDep,
+        if_match: IfMatch = None,
+    ):
+        props = body.properties
+        version, precondition = read_version(if_match, props.version if props is not None else None)
+        changes = props.model_dump(exclude_unset=True, exclude={"version"}) if props is not None else {}
+        lock_site(conn, spec, site_id)  # first, so the audit's "before" is the row checked and changed
+        return feature_answer(
             audited_site_write(
                 conn,
                 actor,
                 spec,
                 "update",
                 site_id,
-                lambda: update_site(conn, spec, site_id, changes, body.geometry, principal.role),
+                lambda: update_site(
+                    conn, spec, site_id, changes, body.geometry, version, precondition, principal.role
+                ),
             )
         )
 
@@ -163,9 +197,26 @@ def site_router(spec: CollectionSpec) -> APIRouter:
         "/{site_id}",
         status_code=status.HTTP_204_NO_CONTENT,
         dependencies=[Depends(require(f"{spec.name}.delete"))],
+        responses=VERSION_ANSWERS,
     )
-    def remove(site_id: int, conn: ConnDep, actor: ActorDep) -> Response:
-        audited_site_write(conn, actor, spec, "delete", site_id, lambda: delete_site(conn, spec, site_id))
+    def remove(
+        site_id: int,
+        conn: ConnDep,
+        principal: PrincipalDep,
+        actor: ActorDep,
+        if_match: IfMatch = None,
+        version: Annotated[int | None, Query(ge=1, description="the version read (or If-Match)")] = None,
+    ) -> Response:
+        version, precondition = read_version(if_match, version)
+        lock_site(conn, spec, site_id)
+        audited_site_write(
+            conn,
+            actor,
+            spec,
+            "delete",
+            site_id,
+            lambda: delete_site(conn, spec, site_id, version, precondition, principal.role),
+        )
         return Response(status_code=204)
 
     for route in router.routes:

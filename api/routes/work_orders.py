@@ -4,30 +4,34 @@ Every update carries the version the caller read: the ``If-Match`` header with t
 (``W/"<version>"``; a stale one answers 412) or a ``version`` field (stale: 409); with neither, 428. Both
 stale answers carry the current state in ``current``. Staff only, in the site's area; the public gets 401.
 Work orders are not deleted (their history stays): ``rejected`` and ``duplicate`` close them.
+A create with the ``client_key`` of an earlier one by the same account for the same site answers 200 with that
+order and ``Idempotent-Replay: true``; the key of another record: 409. The GET of one order lists its before and
+after photos under ``photos`` (uploads: api/routes/photos.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.sites import check_limit
-from geo.errors import InvalidInput
+from api.versions import IfMatch, etag, read_version
+from geo.photos import photo_refs
 from geo.work_orders import (
     WorkOrderFilter,
     WorkOrderInput,
-    create_work_order,
     get_work_order,
     history,
     list_work_orders,
+    submit_work_order,
     transition,
     update_work_order,
 )
@@ -39,7 +43,6 @@ Priority = Literal["low", "normal", "high", "urgent"]
 Kind = Literal["repair", "cleaning", "tribute"]
 State = Literal["reported", "triaged", "assigned", "in_progress", "done", "verified", "rejected", "duplicate"]
 Yuan = Annotated[Decimal, Field(ge=0, lt=Decimal("1e10"), max_digits=12, decimal_places=2)]
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
 
 
 class WorkOrderCreate(BaseModel):
@@ -56,6 +59,9 @@ class WorkOrderCreate(BaseModel):
     cost_estimate: Yuan | None = None
     inspection_id: int | None = Field(default=None, ge=1, description="the inspection that found the damage")
     kind: Kind = "repair"
+    client_key: uuid.UUID | None = Field(
+        default=None, description="a UUID the phone made for this submission: sent again, it makes no copy"
+    )
 
 
 class WorkOrderPatch(BaseModel):
@@ -84,39 +90,22 @@ class TransitionRequest(BaseModel):
     duplicate_of: int | None = Field(default=None, ge=1)
 
 
-def etag(order: dict) -> str:
-    """The weak ETag of a work order: its version."""
-    return f'W/"{order["version"]}"'
-
-
 def _answer(order: dict, status_code: int = 200, location: bool = False) -> JSONResponse:
-    headers = {"ETag": etag(order)}
+    headers = {"ETag": etag(order["version"])}
     if location:
         headers["Location"] = f"/api/v1/work-orders/{order['id']}"
     return JSONResponse(order, status_code=status_code, headers=headers)
-
-
-def _version(if_match: str | None, field: int | None) -> tuple[int | None, bool]:
-    """The version the caller read and whether it came as If-Match (412 when stale) or a field (409)."""
-    if if_match is None:
-        return field, False
-    m = _ETAG.match(if_match)
-    if m is None:
-        raise InvalidInput('If-Match must be the ETag a GET returned, e.g. W/"3" (not * nor a list)')
-    version = int(m.group(1))
-    if field is not None and field != version:
-        raise InvalidInput(f"If-Match says version {version} but the body says {field}")
-    return version, True
-
-
-IfMatch = Annotated[str | None, Header(alias="If-Match", description='W/"<version>" from the GET')]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require("work_orders.create"))])
 def create(body: WorkOrderCreate, conn: ConnDep, actor: ActorDep) -> JSONResponse:
     """Report a work order at a site in your area."""
     data = WorkOrderInput(**body.model_dump())
-    return _answer(create_work_order(conn, actor, data), 201, location=True)
+    order, replayed = submit_work_order(conn, actor, data)
+    answer = _answer(order, 200 if replayed else 201, location=True)
+    if replayed:
+        answer.headers["Idempotent-Replay"] = "true"
+    return answer
 
 
 @router.get("", dependencies=[Depends(require("work_orders.read"))])
@@ -142,7 +131,8 @@ def list_orders(
 @router.get("/{order_id}", dependencies=[Depends(require("work_orders.read"))])
 def read(order_id: int, conn: ConnDep, principal: PrincipalDep) -> JSONResponse:
     """One work order; its ETag is the version to send back with an update."""
-    return _answer(get_work_order(conn, principal, order_id))
+    order = get_work_order(conn, principal, order_id)
+    return _answer({**order, "photos": photo_refs(conn, work_order_id=order_id)})
 
 
 @router.patch("/{order_id}", dependencies=[Depends(require("work_orders.update"))])
@@ -150,7 +140,7 @@ def patch(
     order_id: int, body: WorkOrderPatch, conn: ConnDep, actor: ActorDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """Change fields of a work order at the version you read."""
-    version, precondition = _version(if_match, body.version)
+    version, precondition = read_version(if_match, body.version)
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     return _answer(update_work_order(conn, actor, order_id, changes, version, precondition))
 
@@ -160,7 +150,7 @@ def move(
     order_id: int, body: TransitionRequest, conn: ConnDep, actor: ActorDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """Move a work order to its next state (the table in geo/work_orders.py says which)."""
-    version, precondition = _version(if_match, body.version)
+    version, precondition = read_version(if_match, body.version)
     order = transition(
         conn,
         actor,

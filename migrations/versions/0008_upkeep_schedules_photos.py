@@ -5,7 +5,7 @@ Revises: 0007
 Create Date: 2026-11-28
 
 - Every editable site row (stations, memorials, cemeteries, graves) gets a ``version``; a row trigger raises it by
-  one on every UPDATE that changes the row, so any writer (API, CLI, an inspection refreshing the condition) makes
+  one on every UPDATE that changes the row (any column but version, updated_at and generated ones), so any writer (API, CLI, an inspection refreshing the condition) makes
   a stale copy detectable (If-Match / version field, 412/409).
 - ``client_key`` (a UUID the phone makes) on inspections, work orders and photos: a submission sent again after a
   lost answer finds the record it made the first time instead of making a second one.
@@ -35,9 +35,13 @@ def _now(name: str) -> sa.Column:
 
 
 def upgrade() -> None:
+    # a row "changes" when any column but the bookkeeping ones differs: updated_at is stamped by every write, and a
+    # generated column (protection_zone_m2) is still NULL in NEW when a BEFORE trigger runs
+    same = " - 'version' - 'updated_at' - 'protection_zone_m2'"
     op.execute(
         "CREATE FUNCTION vetmap_bump_row_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-        "IF NEW IS DISTINCT FROM OLD THEN NEW.version := OLD.version + 1; END IF; RETURN NEW; END $$"
+        f"IF (to_jsonb(NEW){same}) IS DISTINCT FROM (to_jsonb(OLD){same}) THEN "
+        "NEW.version := OLD.version + 1; END IF; RETURN NEW; END $$"
     )
     for table in SITES:
         op.add_column(table, sa.Column("version", sa.Integer(), server_default="1", nullable=False))
@@ -68,15 +72,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "area_code", "year", name="uq_campaigns_kind_area_year"),
     )
-    op.add_column("work_orders", sa.Column("kind", sa.String(length=16), server_default="repair", nullable=False))
+    op.add_column(
+        "work_orders", sa.Column("kind", sa.String(length=16), server_default="repair", nullable=False)
+    )
     op.add_column("work_orders", sa.Column("campaign_id", sa.BigInteger(), nullable=True))
     op.add_column("work_orders", sa.Column("client_key", sa.Uuid(), nullable=True))
     op.create_check_constraint(
         "ck_work_orders_kind", "work_orders", "kind IN ('repair', 'cleaning', 'tribute')"
     )
-    op.create_foreign_key(
-        "work_orders_campaign_id_fkey", "work_orders", "campaigns", ["campaign_id"], ["id"]
-    )
+    op.create_foreign_key("work_orders_campaign_id_fkey", "work_orders", "campaigns", ["campaign_id"], ["id"])
     op.create_index("ux_work_orders_client_key", "work_orders", ["client_key"], unique=True)
     op.create_index(
         "ux_work_orders_campaign_task",
@@ -131,7 +135,8 @@ def upgrade() -> None:
             "position_accuracy_m IS NULL OR position_accuracy_m >= 0", name="ck_photos_accuracy"
         ),
         sa.CheckConstraint(
-            "position_source IS NULL OR position_source IN ('device', 'exif')", name="ck_photos_position_source"
+            "position_source IS NULL OR position_source IN ('device', 'exif')",
+            name="ck_photos_position_source",
         ),
         sa.ForeignKeyConstraint(["inspection_id"], ["inspections.id"]),
         sa.ForeignKeyConstraint(["work_order_id"], ["work_orders.id"]),
@@ -148,7 +153,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_photos_area_code", table_name="photos", postgresql_ops={"area_code": "text_pattern_ops"})
+    op.drop_index(
+        "ix_photos_area_code", table_name="photos", postgresql_ops={"area_code": "text_pattern_ops"}
+    )
     op.drop_index("ux_photos_client_key", table_name="photos")
     op.drop_index("ix_photos_work_order_id", table_name="photos")
     op.drop_index("ix_photos_inspection_id", table_name="photos")

@@ -1,0 +1,22 @@
+"""Import and export of site registers (issue 8): real files from real offices, a report of every row.
+
+Formats: GeoJSON, GeoPackage, zipped Shapefile, KML, CSV and XLSX, read and written both ways.
+Collections: stations, memorials, cemeteries, graves and areas (martyr records have no table yet, issue 7).
+
+Modules: ``readers`` (files to rows of original values, encoding detection), ``columns`` (header aliases
+and the --map option), ``coords`` (coordinates to WGS-84, swapped lat/lon), ``checks`` (per-row checks with
+the collection's own pydantic fields), ``load`` (one transaction: COPY into a temp table, set-based area
+checks, upsert on ``code``), ``report`` (the per-row report and the rejects file), ``run`` (the whole import),
+``writers`` and ``export`` (the same formats out, and per-area summaries to Excel).
+
+Decisions (documented here once):
+
+- Every row needs its register ``code``: a row without one is rejected (an insert-only row would be
+  inserted again on every re-import, and re-importing the same file must change nothing).
+- Codes repeated within one file reject every row that carries them (we cannot tell which is right).
+- A re-import updates only the columns the file has (plus the point and the area): a register that
+  lacks a column never wipes it. A row equal to the stored one (points within 1e-7 degrees, about
+  1 cm) is counted unchanged and not written at all.
+- Polygon columns (protection_zone, control_zone, boundary) travel as GeoJSON text in a column of
+  that name; in a zipped Shapefile (254-character text limit) as extra layers named after the column.
+"""

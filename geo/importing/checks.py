@@ -1,0 +1,218 @@
+"""Per-row checks: a row's cells to the collection's fields (CollectionSpec.fields, the one validator of a
+site), with its code required and unique in the file. Areas, which have no site fields, use AreaFields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from geo.collections import COLLECTIONS
+from geo.errors import InvalidInput
+from geo.importing.columns import COORD_FIELDS, ColumnMap, station_level, yes_no
+from geo.importing.coords import Points, polygon_value
+from geo.importing.readers import OVERFLOW
+from geo.permissions import area_prefix
+
+_INT32 = 2**31 - 1
+_INT64 = 2**63 - 1
+_DATE = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*$")
+
+
+class AreaFields(BaseModel):
+    """An administrative area as imported: code (6, 9 or 12 digits), name, level and parent."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(pattern=r"^[0-9]{6}([0-9]{3}){0,2}$")
+    name: str = Field(min_length=1, max_length=200)
+    level: Literal["province", "city", "county", "township", "village"]
+    parent_code: str | None = Field(default=None, pattern=r"^[0-9]{6}([0-9]{3}){0,2}$")
+    population: int | None = Field(default=None, ge=0)
+    synthetic: bool = False
+
+
+def fields_model(collection: str) -> type[BaseModel]:
+    """The pydantic fields of a collection (areas: AreaFields); InvalidInput for an unknown collection."""
+    if collection == "areas":
+        return AreaFields
+    if collection not in COLLECTIONS:
+        raise InvalidInput(
+            f"unknown collection {collection!r}; expected one of {', '.join([*COLLECTIONS, 'areas'])} "
+            "(martyr records are not importable yet)"
+        )
+    return COLLECTIONS[collection].fields
+
+
+def polygon_columns(collection: str) -> tuple[str, ...]:
+    """The polygon columns of a collection (none for stations, graves and areas)."""
+    return COLLECTIONS[collection].polygon_columns if collection in COLLECTIONS else ()
+
+
+def _kinds(model: type[BaseModel]) -> dict[str, set[type]]:
+    out = {}
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        args = (
+            set(typing.get_args(ann)) if isinstance(ann, types.UnionType) or typing.get_origin(ann) else {ann}
+        )
+        out[name] = {a for a in args if isinstance(a, type)} | (
+            {str} if typing.get_origin(ann) is Literal else set()
+        )
+    return out
+
+
+@dataclass
+class CheckedRow:
+    """A row that passed the checks: its index, validated values (shapely polygons), point and notes."""
+
+    index: int
+    values: dict[str, Any]
+    lon: float
+    lat: float
+    notes: list[str] = field(default_factory=list)
+    shape: Any = None  # an area's polygon
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+def _boolean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return yes_no(value) if value else None
+    return value
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if m := _DATE.match(value):
+            return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
+        return value or None
+    return value
+
+
+def _other(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _converter(kinds: set[type]):
+    """How a cell becomes a field value: blank text is None; yes/no words, numeric codes, 2021年3月5日."""
+    if bool in kinds:
+        return _boolean
+    if str in kinds and not kinds & {int, float}:
+        return _text
+    if dt.date in kinds:
+        return _date
+    return _other
+
+
+def _reason(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in exc.errors())
+
+
+def _area_level(code: str) -> str | None:
+    if not re.fullmatch(r"[0-9]{6}([0-9]{3}){0,2}", code or ""):
+        return None
+    prefix = area_prefix(code)
+    return {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}[len(prefix)]
+
+
+class RowChecker:
+    """Checks rows of one file for one collection (column map, source system, point per row)."""
+
+    def __init__(self, collection: str, cmap: ColumnMap, source: str, layers: dict[str, dict[str, Any]]):
+        self.collection = collection
+        self.model = fields_model(collection)
+        self.cmap = cmap
+        self.source = source
+        self.layers = layers
+        self.polygons = polygon_columns(collection)
+        kinds = _kinds(self.model)
+        self.plan = [
+            (header, name, _converter(kinds.get(name, set())))
+            for header, name in cmap.fields.items()
+            if name not in COORD_FIELDS
+        ]
+        self.levels = collection in ("stations", "areas")
+
+    def _data(self, row: dict[str, Any], notes: list[str]) -> dict[str, Any]:
+        if OVERFLOW in row:
+            raise InvalidInput(f"the row has more cells than the header has columns: {row[OVERFLOW]!r}")
+        data: dict[str, Any] = {}
+        for header, name, convert in self.plan:
+            value = convert(row.get(header))
+            if value is None:
+                continue
+            if name in self.polygons:
+                value, note = polygon_value(value, self.source, name)
+                if note:
+                    notes.append(note)
+            elif name == "level" and self.levels:
+                value = station_level(value)
+            if value is not None:
+                data[name] = value
+        return data
+
+    def check(self, i: int, row: dict[str, Any], pts: Points) -> CheckedRow:
+        """The checked row ``i``, or InvalidInput with the reason it is rejected."""
+        if i in pts.reasons:
+            raise InvalidInput(pts.reasons[i])
+        notes = list(pts.notes.get(i, []))
+        data = self._data(row, notes)
+        code = data.get("code")
+        if code is None:
+            raise InvalidInput("no code: every row needs its register code (编码) so a re-import updates it")
+        for col, by_code in self.layers.items():
+            if col in self.polygons and col not in data and str(code) in by_code:
+                value, note = polygon_value(by_code[str(code)], self.source, col)
+                data[col] = value
+                notes += [note] if note else []
+        if i in pts.polygons:
+            target = "boundary" if "boundary" in self.polygons else None
+            if target and target not in data:
+                data[target] = pts.polygons[i]
+        if self.collection == "areas" and "level" not in data:
+            level = _area_level(str(code))
+            if level:
+                data["level"] = level
+        try:
+            fields = self.model.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInput(_reason(exc)) from None
+        values = dict(fields.__dict__)
+        for name, v in values.items():
+            limit = _INT64 if name.endswith("_id") else _INT32
+            if isinstance(v, int) and not isinstance(v, bool) and abs(v) > limit:
+                raise InvalidInput(f"{name}: {v} is too large")
+        shape = pts.polygons.get(i) if self.collection == "areas" else None
+        return CheckedRow(i, values, float(pts.lon[i]), float(pts.lat[i]), notes, shape)
+
+
+def duplicate_codes(rows: list[CheckedRow], numbers: list[int]) -> dict[int, str]:
+    """Rows whose code appears more than once in the file → the reason (every such row is rejected)."""
+    where: dict[str, list[int]] = {}
+    for r in rows:
+        where.setdefault(str(r.values["code"]), []).append(r.index)
+    out = {}
+    for code, idx in where.items():
+        if len(idx) > 1:
+            for i in idx:
+                others = ", ".join(str(numbers[j]) for j in idx if j != i)
+                out[i] = f"duplicate code {code!r} in the file (also on row {others})"
+    return out

@@ -1,0 +1,197 @@
+"""Points of a register in WGS-84: from lon/lat columns or the file's geometries, converted from the declared
+source system (WGS-84, CGCS2000, GCJ-02, BD-09 through geo/crs.py, any EPSG code through pyproj), checked
+to lie in China, with swapped latitude/longitude detected (swapping gives a point in China) and, when asked,
+fixed. Polygons (a cemetery boundary drawn as the feature, polygon columns) are converted and repaired."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.validation import explain_validity
+
+from geo.crs import out_of_china, transform_geometry
+from geo.errors import InvalidInput
+from geo.roads import _declared_source
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def source_system(declared: str | None, file_crs: Any) -> str:
+    """The system to convert from: the declared one, else the file's own, else WGS84; InvalidInput if unknown."""
+    source = _declared_source(declared, file_crs)
+    if source.startswith("EPSG:"):
+        try:
+            CRS.from_user_input(source)
+        except CRSError:
+            raise InvalidInput(f"unknown coordinate system {source}: no such EPSG code") from None
+    return source
+
+
+@dataclass
+class Points:
+    """Per row: WGS-84 lon/lat (NaN when rejected), the reason of a rejected row, notes, and a polygon."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    reasons: dict[int, str] = field(default_factory=dict)
+    notes: dict[int, list[str]] = field(default_factory=dict)
+    polygons: dict[int, MultiPolygon] = field(default_factory=dict)
+
+
+def parse_number(value: Any) -> float | None:
+    """A coordinate as a float: numbers, or text such as " 110.5 ", "110.5°"; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    text = str(value).strip().replace("°", "").replace("，", ".").replace(",", ".")
+    return float(text) if _NUMBER.match(text) else None
+
+
+def to_wgs84(x: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Convert coordinate arrays from ``source`` to WGS-84 lon/lat; points that cannot be converted get NaN."""
+    if len(x) == 0:
+        return x, y
+    pts = shapely.points(x, y)
+    try:
+        out = transform_geometry(pts, source)
+        return shapely.get_x(out), shapely.get_y(out)
+    except ValueError:  # one bad point spoils the batch: convert one by one
+        lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
+        for i, p in enumerate(pts):
+            try:
+                q = transform_geometry(p, source)
+                lon[i], lat[i] = q.x, q.y
+            except ValueError:
+                pass
+        return lon, lat
+
+
+def in_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """True where a WGS-84 point lies in China's rough bounding box (the map providers' test)."""
+    return ~np.asarray(out_of_china(lon, lat), dtype=bool)
+
+
+def repair_polygonal(geom: Any, what: str) -> tuple[MultiPolygon, str | None]:
+    """A valid MultiPolygon of a polygonal geometry, repaired with make_valid when needed (and a note)."""
+    if geom.is_valid:
+        return (geom if isinstance(geom, MultiPolygon) else MultiPolygon([geom])), None
+    reason = explain_validity(geom)
+    fixed = shapely.make_valid(geom)
+    parts = [g for g in shapely.get_parts(fixed) if isinstance(g, Polygon) and not g.is_empty]
+    if not parts:
+        raise InvalidInput(f"{what}: invalid polygon ({reason}) that make_valid cannot turn into an area")
+    return MultiPolygon(parts), f"{what}: invalid polygon ({reason}) repaired with make_valid"
+
+
+def polygon_value(value: Any, source: str, what: str) -> tuple[MultiPolygon | None, str | None]:
+    """A polygon column's value (GeoJSON text or object, or WKT) in WGS-84, repaired; None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    try:
+        if isinstance(value, dict):
+            geom = shape(value)
+        elif isinstance(value, str) and value.strip().startswith("{"):
+            geom = shape(json.loads(value))
+        elif isinstance(value, str):
+            geom = shapely.from_wkt(value.strip())
+        else:
+            geom = value
+    except Exception:  # json, shapely and GEOS raise various errors for text that is not a geometry
+        raise InvalidInput(f"{what}: not a polygon (GeoJSON or WKT expected)") from None
+    geom = shapely.force_2d(geom) if isinstance(geom, shapely.Geometry) else geom
+    if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
+        raise InvalidInput(
+            f"{what}: a Polygon or MultiPolygon is expected, got {getattr(geom, 'geom_type', '?')}"
+        )
+    try:
+        geom = transform_geometry(geom, source)
+    except ValueError as exc:
+        raise InvalidInput(f"{what}: {exc}") from None
+    return repair_polygonal(geom, what)
+
+
+def _raw_xy(rows, geoms, lon_h, lat_h, pts: Points, source: str) -> tuple[np.ndarray, np.ndarray]:
+    n = len(rows)
+    x, y = np.full(n, np.nan), np.full(n, np.nan)
+    for i in range(n):
+        g = geoms[i] if geoms is not None else None
+        if g is not None and not g.is_empty:
+            g = shapely.force_2d(g)
+            if g.geom_type == "MultiPoint" and len(g.geoms) == 1:
+                g = g.geoms[0]
+            if g.geom_type == "Point":
+                x[i], y[i] = g.x, g.y
+            elif g.geom_type in ("Polygon", "MultiPolygon"):
+                try:
+                    poly, note = polygon_value(g, source, "geometry")
+                except InvalidInput as exc:
+                    pts.reasons[i] = exc.message
+                    continue
+                pts.polygons[i] = poly
+                if note:
+                    pts.notes.setdefault(i, []).append(note)
+            else:
+                pts.reasons[i] = f"geometry is a {g.geom_type}: a point (or a polygon) is expected"
+            continue
+        if lon_h is None:
+            pts.reasons[i] = "missing coordinates: no geometry and no longitude/latitude columns"
+            continue
+        raw_x, raw_y = rows[i].get(lon_h), rows[i].get(lat_h)
+        if raw_x in (None, "") or raw_y in (None, ""):
+            pts.reasons[i] = "missing coordinates: longitude or latitude is empty"
+            continue
+        fx, fy = parse_number(raw_x), parse_number(raw_y)
+        if fx is None or fy is None:
+            bad = raw_x if fx is None else raw_y
+            pts.reasons[i] = (
+                f"coordinates are not numbers: {'longitude' if fx is None else 'latitude'} {bad!r}"
+            )
+            continue
+        x[i], y[i] = fx, fy
+    return x, y
+
+
+def locate(rows, geoms, lon_h: str | None, lat_h: str | None, source: str, fix_swapped: bool) -> Points:
+    """WGS-84 points of every row with the reason for each row that has none (see the module doc)."""
+    n = len(rows)
+    pts = Points(np.full(n, np.nan), np.full(n, np.nan))
+    x, y = _raw_xy(rows, geoms, lon_h, lat_h, pts, source)
+    given = np.isfinite(x) & np.isfinite(y)
+    idx = np.flatnonzero(given)
+    lon, lat = to_wgs84(x[idx], y[idx], source)
+    ok = in_china(lon, lat)
+    bad = idx[~ok]
+    s_lon, s_lat = to_wgs84(y[bad], x[bad], source)
+    swapped_ok = in_china(s_lon, s_lat)
+    pts.lon[idx[ok]], pts.lat[idx[ok]] = lon[ok], lat[ok]
+    for j, i in enumerate(bad):
+        if swapped_ok[j] and fix_swapped:
+            pts.lon[i], pts.lat[i] = s_lon[j], s_lat[j]
+            pts.notes.setdefault(int(i), []).append(
+                f"latitude and longitude were swapped: fixed to ({y[i]}, {x[i]})"
+            )
+        elif swapped_ok[j]:
+            pts.reasons[int(i)] = (
+                f"latitude and longitude look swapped: ({x[i]}, {y[i]}) lies outside China, ({y[i]}, {x[i]}) "
+                "inside; swap the columns or import with --fix-swapped"
+            )
+        else:
+            pts.reasons[int(i)] = f"outside China: ({x[i]}, {y[i]}) in {source} is not a point in China"
+    for i, poly in pts.polygons.items():
+        if i not in pts.reasons:
+            p = poly.point_on_surface()
+            if in_china(np.array([p.x]), np.array([p.y]))[0]:
+                pts.lon[i], pts.lat[i] = p.x, p.y
+            else:
+                pts.reasons[i] = f"outside China: the polygon lies at ({p.x:.6f}, {p.y:.6f})"
+    return pts

@@ -1,0 +1,253 @@
+"""Read a register file into rows of original values: CSV (UTF-8 or GBK/GB18030, detected), XLSX, and
+GeoJSON, GeoPackage, zipped Shapefile and KML through pyogrio. Bad files raise InvalidInput with the reason."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo.errors import InvalidInput
+
+OVERFLOW = "\u2026"
+"""Key of a row's cells beyond the header (reported by the checks, never silently dropped)."""
+
+FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")
+"""The file formats read and written (``shp`` is a zipped Shapefile)."""
+
+_SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".zip": "shp",
+    ".shp": "shp",
+    ".kml": "kml",
+}
+
+
+@dataclass
+class RawTable:
+    """A file's rows as read: original headers and values, geometries (GIS formats), file CRS, encoding."""
+
+    fmt: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    row_numbers: list[int]
+    geoms: list[Any] | None = None
+    file_crs: Any = None
+    encoding: str | None = None
+    layers: dict[str, dict[str, Any]] = field(default_factory=dict)  # extra polygon layers: code → geom
+
+
+def detect_format(path: Path, head: bytes) -> str:
+    """The format of a file from its name, else from its first bytes; InvalidInput when neither tells."""
+    suffix = path.suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    if head.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(path).namelist()
+        except zipfile.BadZipFile:
+            raise InvalidInput(f"{path.name} looks like a zip file but cannot be opened") from None
+        return "xlsx" if "[Content_Types].xml" in names else "shp"
+    if head.startswith(b"SQLite format 3"):
+        return "gpkg"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"{"):
+        return "geojson"
+    if stripped.startswith(b"<") and b"kml" in head.lower():
+        return "kml"
+    return "csv"
+
+
+def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The text of ``data`` and its encoding: the given one, else UTF-8 (BOM or not), else GB18030 (GBK's
+    superset); InvalidInput when it is neither."""
+    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if "\x00" in text:
+            break
+        return text, ("utf-8" if enc == "utf-8-sig" else enc)
+    tried = ", ".join(candidates)
+    raise InvalidInput(f"the file is not text in {tried}: declare its encoding or save it as UTF-8 CSV")
+
+
+def _header_rows(rows: list[list[Any]], label: str) -> tuple[list[str], int]:
+    for i, row in enumerate(rows):
+        if any(_present(v) for v in row):
+            header = [str(v).strip() if v is not None else "" for v in row]
+            while header and not header[-1]:
+                header.pop()
+            seen: set[str] = set()
+            for j, name in enumerate(header):
+                if not name:
+                    raise InvalidInput(f"{label}: column {j + 1} of the header row has no name")
+                if name in seen:
+                    raise InvalidInput(f"{label}: the header names column {name!r} twice")
+                seen.add(name)
+            return header, i
+    raise InvalidInput(f"{label} is empty: no header row and no records")
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _rows_of(grid: list[list[Any]], label: str, first_line: int = 1) -> RawTable:
+    header, at = _header_rows(grid, label)
+    rows, numbers = [], []
+    width = len(header)
+    for i in range(at + 1, len(grid)):
+        values = grid[i]
+        if not any(_present(v) for v in values):
+            continue  # a blank line is not a record
+        extra = [v for v in values[width:] if _present(v)]
+        row = {h: (values[j] if j < len(values) else None) for j, h in enumerate(header)}
+        if extra:
+            row[OVERFLOW] = extra
+        rows.append(row)
+        numbers.append(i + first_line)
+    return RawTable("", header, rows, numbers)
+
+
+def read_csv(path: Path, encoding: str | None = None) -> RawTable:
+    """A CSV file (delimiter sniffed among , ; tab |) with its header row; row numbers as a spreadsheet shows."""
+    text, enc = decode_text(path.read_bytes(), encoding)
+    if not text.strip():
+        raise InvalidInput(f"{path.name} is empty")
+    try:
+        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    grid = list(csv.reader(io.StringIO(text, newline=""), dialect))
+    table = _rows_of(grid, path.name)
+    table.fmt, table.encoding = "csv", enc
+    return table
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
+    """The first (or named) sheet of an Excel workbook, header in its first non-empty row."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise InvalidInput(
+            f"{path.name} cannot be read as an Excel workbook (.xlsx): {_first_line(exc)}"
+        ) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InvalidInput(f"{path.name} has no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}")
+        ws = book[sheet] if sheet else book.worksheets[0]
+        grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    table = _rows_of(grid, path.name)
+    table.fmt = "xlsx"
+    return table
+
+
+_KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility")
+_KML_STRUCTURE += ("drawOrder", "icon")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _python(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return _cell(value.to_pydatetime() if hasattr(value, "to_pydatetime") else value)
+    return value
+
+
+def _read_layer(path: Path, layer: str, label: str, encoding: str | None):
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends for anything unreadable
+        raise InvalidInput(f"{label} cannot be read: {_first_line(exc)}") from None
+
+
+def read_gis(
+    path: Path, fmt: str, polygon_layers: tuple[str, ...] = (), encoding: str | None = None
+) -> RawTable:
+    """A GIS file's main layer (the first that is not a polygon-column layer) with geometries and CRS."""
+    label = path.name
+    try:
+        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise InvalidInput(f"{label} cannot be read as a {fmt} file: {_first_line(exc)}") from None
+    main = [n for n in layers if n not in polygon_layers]
+    if not main:
+        raise InvalidInput(f"{label} has no layer of records")
+    frame = _read_layer(path, main[0], label, encoding)
+    skip = _KML_STRUCTURE if fmt == "kml" else ()
+    columns = [str(c) for c in frame.columns if c != "geometry" and c not in skip]
+    records = frame[columns].to_dict("records") if columns else [{} for _ in range(len(frame))]
+    rows = [{k: _python(v) for k, v in r.items()} for r in records]
+    geoms = list(frame.geometry.values) if "geometry" in frame else [None] * len(rows)
+    table = RawTable(fmt, columns, rows, list(range(1, len(rows) + 1)), geoms, frame.crs)
+    for name in (n for n in layers if n in polygon_layers):
+        extra = _read_layer(path, name, label, encoding)
+        if "code" in extra.columns and "geometry" in extra:
+            table.layers[name] = dict(zip(extra["code"].astype(str), extra.geometry.values, strict=True))
+    return table
+
+
+def read_file(
+    path: Path, fmt: str | None = None, polygon_layers: tuple[str, ...] = (), encoding=None
+) -> RawTable:
+    """Read a register file of any supported format; InvalidInput for a missing, empty or unreadable file."""
+    if not path.is_file():
+        raise InvalidInput(f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise InvalidInput(f"{path.name} is empty")
+    with path.open("rb") as f:
+        head = f.read(512)
+    fmt = fmt or detect_format(path, head)
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt == "csv":
+        return read_csv(path, encoding)
+    if fmt == "xlsx":
+        return read_xlsx(path)
+    if fmt == "shp" and path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
+        raise InvalidInput(f"{path.name} is not a valid zip file (a zipped Shapefile is expected)")
+    return read_gis(path, fmt, polygon_layers, encoding)

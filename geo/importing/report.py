@@ -1,0 +1,103 @@
+"""The import report (every row: inserted, updated, unchanged or rejected with its reason, plus notes) and the
+rejects file: the rejected rows as they were read, in the input's format where possible (CSV otherwise), with
+a ``reject_reason`` column, ready to be fixed and imported again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo.importing.readers import RawTable
+from geo.importing.writers import write_rows
+
+STATUSES = ("inserted", "updated", "unchanged", "rejected")
+
+
+@dataclass
+class RowReport:
+    """What happened to one row (``row`` is the spreadsheet row, or the feature number of a GIS file)."""
+
+    row: int
+    code: str | None
+    status: str
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """The report of one import run (in a dry run, what would have happened)."""
+
+    file: str
+    format: str
+    collection: str
+    crs: str
+    encoding: str | None
+    dry_run: bool
+    fix_swapped: bool
+    columns: dict[str, str]
+    ignored_columns: list[str]
+    rows: list[RowReport]
+    rejects_file: str | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows in all and per status."""
+        out = {"rows": len(self.rows), **dict.fromkeys(STATUSES, 0)}
+        for r in self.rows:
+            out[r.status] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the API's answer, the CLI's --report file)."""
+        rows = []
+        for r in self.rows:
+            item: dict[str, Any] = {"row": r.row, "code": r.code, "status": r.status}
+            if r.reason:
+                item["reason"] = r.reason
+            if r.notes:
+                item["notes"] = r.notes
+            rows.append(item)
+        return {
+            "file": self.file,
+            "format": self.format,
+            "collection": self.collection,
+            "crs": self.crs,
+            "encoding": self.encoding,
+            "dry_run": self.dry_run,
+            "fix_swapped": self.fix_swapped,
+            "columns": self.columns,
+            "ignored_columns": self.ignored_columns,
+            "counts": self.counts,
+            "rows": rows,
+            "rejects_file": self.rejects_file,
+        }
+
+    def summary(self) -> str:
+        """One line of counts."""
+        c = self.counts
+        what = "would be " if self.dry_run else ""
+        return (
+            f"{c['rows']} rows: {c['inserted']} {what}inserted, {c['updated']} {what}updated, "
+            f"{c['unchanged']} unchanged, {c['rejected']} rejected"
+            + (" (dry run: nothing written)" if self.dry_run else "")
+        )
+
+
+def rejects_format(fmt: str) -> str:
+    """The format of the rejects file of an input format (KML keeps no extra columns reliably: CSV)."""
+    return fmt if fmt in ("csv", "xlsx", "geojson", "gpkg", "shp") else "csv"
+
+
+def write_rejects(path: Path, table: RawTable, reasons: dict[int, str]) -> str:
+    """Write the rejected rows (index → reason) with a ``reject_reason`` column; returns the format used."""
+    fmt = rejects_format(table.fmt)
+    columns = [*table.columns, "reject_reason"]
+    idx = sorted(reasons)
+    rows = [[table.rows[i].get(c) for c in table.columns] + [reasons[i]] for i in idx]
+    geoms = [table.geoms[i] for i in idx] if table.geoms is not None else None
+    if fmt not in ("csv", "xlsx") and geoms is None:
+        fmt = "csv"
+    write_rows(path, fmt, "rejects", columns, rows, geoms, crs=table.file_crs)
+    return fmt

@@ -1,0 +1,178 @@
+"""One import run: read the file, map its columns, locate and check every row, load the good ones in one
+transaction (or, in a dry run, only tell what would happen), log one audit entry with the counts, and
+write the rejected rows to a file the user can fix and import again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from geo.audit import Actor, record
+from geo.errors import InvalidInput
+from geo.importing.checks import CheckedRow, RowChecker, duplicate_codes, fields_model, polygon_columns
+from geo.importing.columns import COORD_FIELDS, READ_ONLY, ColumnMap, map_columns, parse_map_option
+from geo.importing.coords import locate, source_system
+from geo.importing.load import load_rows
+from geo.importing.readers import RawTable, read_file
+from geo.importing.report import ImportReport, RowReport, write_rejects
+from geo.permissions import authorize, require_right
+
+Progress = Callable[[str, int, int], None]
+"""progress(phase, done, total): called while rows are checked and once per later phase."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read and load a file: collection, source system, column map, dry run, swapped-coordinate fix."""
+
+    collection: str
+    crs: str | None = None
+    column_map: str | dict[str, str] | None = None
+    dry_run: bool = False
+    fix_swapped: bool = False
+    fmt: str | None = None
+    encoding: str | None = None
+
+
+def check_rights(actor: Actor, collection: str) -> None:
+    """Raise Unauthorized/Forbidden unless the actor may import this collection (rows are area-checked later)."""
+    fields_model(collection)
+    require_right(actor.principal, "imports.run")
+    if collection == "areas":
+        authorize(actor.principal, "areas.import", [None])
+        return
+    require_right(actor.principal, f"{collection}.create")
+    require_right(actor.principal, f"{collection}.update")
+
+
+def _column_map(table: RawTable, collection: str, option) -> ColumnMap:
+    model = fields_model(collection)
+    targets = [*model.model_fields, *COORD_FIELDS]
+    user = option if isinstance(option, dict) else parse_map_option(option)
+    cmap = map_columns([c for c in table.columns if c not in READ_ONLY], targets, user)
+    mapped = set(cmap.fields.values())
+    has_geoms = table.geoms is not None and any(g is not None for g in table.geoms)
+    if ("lon" in mapped) != ("lat" in mapped):
+        raise InvalidInput(
+            "the file has a longitude column but no latitude column, or the reverse; use --map"
+        )
+    if not has_geoms and "lon" not in mapped:
+        raise InvalidInput(
+            "no coordinate columns: name them lon/lat (经度/纬度, longitude/latitude) or map them, e.g. "
+            f"--map X=lon,Y=lat; the file's columns: {', '.join(table.columns)}"
+        )
+    optional = {"level"} if collection == "areas" else set()
+    missing = [
+        n for n, f in model.model_fields.items() if f.is_required() and n not in mapped and n not in optional
+    ]
+    if missing:
+        raise InvalidInput(
+            f"the file has no column for {', '.join(missing)}, which every {collection} record needs: is it a "
+            f"{collection} file? Its columns: {', '.join(table.columns)} (map them with --map header=field)"
+        )
+    return cmap
+
+
+def _check_rows(table, checker, pts, progress: Progress | None) -> tuple[list[CheckedRow], dict[int, str]]:
+    good: list[CheckedRow] = []
+    reasons: dict[int, str] = {}
+    total = len(table.rows)
+    for i, row in enumerate(table.rows):
+        try:
+            good.append(checker.check(i, row, pts))
+        except InvalidInput as exc:
+            reasons[i] = exc.message
+        if progress and (i % 2000 == 1999 or i == total - 1):
+            progress("checking rows", i + 1, total)
+    dups = duplicate_codes(good, table.row_numbers)
+    reasons.update(dups)
+    return [r for r in good if r.index not in dups], reasons
+
+
+def run_import(
+    engine: Engine,
+    path: Path,
+    options: ImportOptions,
+    actor: Actor,
+    rejects: Path | None = None,
+    progress: Progress | None = None,
+    label: str | None = None,
+) -> ImportReport:
+    """Import a file (see the module doc); the report lists every row. Bad files raise InvalidInput."""
+    check_rights(actor, options.collection)
+    table = read_file(Path(path), options.fmt, polygon_columns(options.collection), options.encoding)
+    if not table.rows:
+        raise InvalidInput(f"{label or Path(path).name} has no records")
+    source = source_system(options.crs, table.file_crs)
+    cmap = _column_map(table, options.collection, options.column_map)
+    lon_h, lat_h = cmap.header_of("lon"), cmap.header_of("lat")
+    pts = locate(table.rows, table.geoms, lon_h, lat_h, source, options.fix_swapped)
+    checker = RowChecker(options.collection, cmap, source, table.layers)
+    good, reasons = _check_rows(table, checker, pts, progress)
+    present = set(cmap.fields.values())
+    if table.layers:
+        present |= set(table.layers)
+    if pts.polygons and "boundary" in polygon_columns(options.collection):
+        present.add("boundary")
+    with engine.begin() as conn:
+        if progress:
+            progress("loading", 0, 1)
+        result = load_rows(conn, options.collection, good, present, actor.principal, options.dry_run)
+        reasons.update(result.reasons)
+        report = _report(table, options, source, cmap, good, reasons, result.status, label or Path(path).name)
+        if not options.dry_run:
+            record(
+                conn,
+                actor,
+                "import",
+                options.collection,
+                None,
+                area_code=actor.principal.area_code,
+                after={"file": report.file, "format": report.format, "crs": source, "counts": report.counts},
+            )
+    if progress:
+        progress("loading", 1, 1)
+    if rejects is not None and reasons:
+        write_rejects(rejects, table, reasons)
+        report.rejects_file = str(rejects)
+    return report
+
+
+def _report(table, options, source, cmap, good, reasons, status, label) -> ImportReport:
+    codes = {r.index: r.values.get("code") for r in good}
+    notes = {r.index: r.notes for r in good}
+    rows = []
+    for i, raw in enumerate(table.rows):
+        code = codes.get(i)
+        if code is None:
+            header = cmap.header_of("code")
+            code = raw.get(header) if header else None
+        if i in reasons:
+            rows.append(
+                RowReport(table.row_numbers[i], _text(code), "rejected", reasons[i], notes.get(i, []))
+            )
+        else:
+            rows.append(RowReport(table.row_numbers[i], _text(code), status[i], None, notes.get(i, [])))
+    return ImportReport(
+        label,
+        table.fmt,
+        options.collection,
+        source,
+        table.encoding,
+        options.dry_run,
+        options.fix_swapped,
+        dict(cmap.fields),
+        [*cmap.ignored, *[c for c in table.columns if c in READ_ONLY]],
+        rows,
+    )
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
