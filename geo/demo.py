@@ -554,7 +554,8 @@ def load_demo(
         # upkeep records name their sites by id: they go with the atlas they were made on
         conn.execute(
             text(
-                "TRUNCATE photos, work_order_history, work_orders, campaigns, inspections, "
+                "TRUNCATE tributes, family_requests, martyrs, photos, work_order_history, work_orders, campaigns, "
+                "inspections, "
                 "graves, cemeteries, memorials, stations, areas RESTART IDENTITY"
             )
         )

@@ -144,6 +144,9 @@ class _Protected(_Upkeep):
     protection_zone_desc: Mapped[str | None] = mapped_column(Text)
     control_zone = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True))
     description: Mapped[str | None] = mapped_column(Text)
+    # pinyin of the name for the public search (migration 0009; written by the application, geo/pinyin.py)
+    name_pinyin: Mapped[str | None] = mapped_column(Text)
+    name_initials: Mapped[str | None] = mapped_column(Text)
 
 
 def _protected_args(t: str) -> tuple:
@@ -155,6 +158,23 @@ def _protected_args(t: str) -> tuple:
         CheckConstraint(
             "control_zone IS NULL OR ST_IsValid(control_zone)", name=f"ck_{t}_control_zone_valid"
         ),
+        *_name_search_indexes(t),
+    )
+
+
+def _trgm_index(name: str, column: str) -> Index:
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
+def _prefix_index(name: str, column: str) -> Index:
+    return Index(name, column, postgresql_ops={column: "text_pattern_ops"})
+
+
+def _name_search_indexes(t: str) -> tuple:
+    return (
+        _trgm_index(f"ix_{t}_name_trgm", "name"),
+        _trgm_index(f"ix_{t}_name_pinyin_trgm", "name_pinyin"),
+        _prefix_index(f"ix_{t}_name_initials", "name_initials"),
     )
 
 
@@ -676,8 +696,9 @@ WORK_ORDER_STATUSES = (
 )
 WORK_ORDER_PRIORITIES = ("low", "normal", "high", "urgent")
 WORK_ORDER_KINDS = ("repair", "cleaning", "tribute")
+WORK_ORDER_SOURCES = ("staff", "public", "open311")
 CAMPAIGN_KINDS = ("qingming", "martyrs_day", "other")
-PHOTO_STAGES = ("site", "inspection", "before", "after")
+PHOTO_STAGES = ("site", "inspection", "before", "after", "report")
 PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
@@ -763,11 +784,20 @@ class WorkOrder(Base):
     )
     kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="repair")
     campaign_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("campaigns.id"))
+    # public damage reports (migration 0009): where from, the Open311 service code, the reporter's contact
+    # (private), the pin, and the status note the public may read
+    source: Mapped[str] = mapped_column(String(8), nullable=False, server_default="staff")
+    category: Mapped[str | None] = mapped_column(String(32))
+    reporter: Mapped[dict | None] = mapped_column(JSONB)
+    position = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False))
+    public_note: Mapped[str | None] = mapped_column(Text)
     client_key: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # replay key of an offline submission
 
     __table_args__ = (
         CheckConstraint(_in("collection", UPKEEP_COLLECTIONS), name="ck_work_orders_collection"),
         CheckConstraint(_in("kind", WORK_ORDER_KINDS), name="ck_work_orders_kind"),
+        CheckConstraint(_in("source", WORK_ORDER_SOURCES), name="ck_work_orders_source"),
+        Index("ix_work_orders_source", "source"),
         CheckConstraint(_in("status", WORK_ORDER_STATUSES), name="ck_work_orders_status"),
         CheckConstraint(_in("priority", WORK_ORDER_PRIORITIES), name="ck_work_orders_priority"),
         CheckConstraint("char_length(btrim(title)) BETWEEN 1 AND 200", name="ck_work_orders_title"),
@@ -885,7 +915,8 @@ class Photo(Base):
             "(stage = 'inspection') = (inspection_id IS NOT NULL)", name="ck_photos_inspection_stage"
         ),
         CheckConstraint(
-            "(stage IN ('before', 'after')) = (work_order_id IS NOT NULL)", name="ck_photos_work_order_stage"
+            "(stage IN ('before', 'after', 'report')) = (work_order_id IS NOT NULL)",
+            name="ck_photos_work_order_stage",
         ),
         CheckConstraint(_in("content_type", PHOTO_TYPES), name="ck_photos_content_type"),
         CheckConstraint("byte_size > 0 AND width > 0 AND height > 0", name="ck_photos_size"),
@@ -897,4 +928,144 @@ class Photo(Base):
         Index("ix_photos_site", "collection", "site_id"),
         Index("ux_photos_client_key", "client_key", unique=True),
         Index("ix_photos_area_code", "area_code", postgresql_ops={"area_code": "text_pattern_ops"}),
+    )
+
+
+# -- public (issue 7, migration 0009): martyr records, tributes, family-search requests -------------------------
+
+TRIBUTE_TARGETS = ("martyrs", "memorials", "cemeteries")
+TRIBUTE_KINDS = ("flower", "candle", "message")
+FAMILY_REQUEST_STATUSES = ("new", "in_progress", "found", "closed")
+
+
+class Martyr(Base):
+    """A martyr record (英名录): name or unnamed, years, hometown, unit, death, burial place; pinyin for search."""
+
+    __tablename__ = "martyrs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    unnamed: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    name_pinyin: Mapped[str | None] = mapped_column(Text)
+    name_initials: Mapped[str | None] = mapped_column(Text)
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    death_date: Mapped[dt.date | None] = mapped_column(Date)
+    death_year: Mapped[int | None] = mapped_column(SmallInteger, index=True)
+    place_of_death: Mapped[str | None] = mapped_column(Text)
+    hometown: Mapped[str | None] = mapped_column(Text)
+    hometown_area_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("areas.code"))
+    unit: Mapped[str | None] = mapped_column(Text)
+    biography: Mapped[str | None] = mapped_column(Text)
+    grave_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("graves.id"), index=True)
+    cemetery_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("cemeteries.id"), index=True)
+    memorial_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("memorials.id"), index=True)
+    burial_note: Mapped[str | None] = mapped_column(Text)
+    area_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("areas.code"))
+    relatives_found: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 100", name="ck_martyrs_name"),
+        CheckConstraint("gender IS NULL OR gender IN ('male', 'female')", name="ck_martyrs_gender"),
+        CheckConstraint(
+            "birth_year IS NULL OR birth_year BETWEEN 1800 AND 2100", name="ck_martyrs_birth_year"
+        ),
+        CheckConstraint(
+            "death_year IS NULL OR death_year BETWEEN 1800 AND 2100", name="ck_martyrs_death_year"
+        ),
+        CheckConstraint(
+            "death_date IS NULL OR death_year IS NULL OR extract(year FROM death_date) = death_year",
+            name="ck_martyrs_death_date_year",
+        ),
+        CheckConstraint("version >= 1", name="ck_martyrs_version"),
+        UniqueConstraint("code", name="uq_martyrs_code"),
+        _trgm_index("ix_martyrs_name_trgm", "name"),
+        _trgm_index("ix_martyrs_name_pinyin_trgm", "name_pinyin"),
+        _prefix_index("ix_martyrs_name_initials", "name_initials"),
+        _trgm_index("ix_martyrs_hometown_trgm", "hometown"),
+        _trgm_index("ix_martyrs_unit_trgm", "unit"),
+        _prefix_index("ix_martyrs_area_code", "area_code"),
+    )
+
+
+class Tribute(Base):
+    """A flower, candle or message (云祭扫) on a martyr's or a memorial's page; messages wait for moderation."""
+
+    __tablename__ = "tributes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    target: Mapped[str] = mapped_column(String(16), nullable=False)
+    target_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    moderated_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("target", TRIBUTE_TARGETS), name="ck_tributes_target"),
+        CheckConstraint(_in("kind", TRIBUTE_KINDS), name="ck_tributes_kind"),
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="ck_tributes_status"),
+        CheckConstraint("(kind = 'message') = (message IS NOT NULL)", name="ck_tributes_message_kind"),
+        CheckConstraint("message IS NULL OR char_length(message) <= 500", name="ck_tributes_message_length"),
+        Index("ix_tributes_target", "target", "target_id", "status"),
+        Index("ix_tributes_status", "status"),
+    )
+
+
+class FamilyRequest(Base):
+    """A family-search request (寻亲): what a relative knows of a martyr and how to reach them."""
+
+    __tablename__ = "family_requests"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    martyr_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("martyrs.id"))
+    martyr_name: Mapped[str] = mapped_column(Text, nullable=False)
+    hometown: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    death_year: Mapped[int | None] = mapped_column(SmallInteger)
+    details: Mapped[str | None] = mapped_column(Text)
+    requester_name: Mapped[str] = mapped_column(Text, nullable=False)
+    relation: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    area_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("areas.code"))
+    status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="new")
+    staff_note: Mapped[str | None] = mapped_column(Text)
+    handled_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("status", FAMILY_REQUEST_STATUSES), name="ck_family_requests_status"),
+        CheckConstraint(
+            "contact_phone IS NOT NULL OR contact_email IS NOT NULL", name="ck_family_requests_contact"
+        ),
+        CheckConstraint(
+            "char_length(btrim(martyr_name)) BETWEEN 1 AND 100", name="ck_family_requests_martyr_name"
+        ),
+        CheckConstraint("version >= 1", name="ck_family_requests_version"),
+        _prefix_index("ix_family_requests_area_code", "area_code"),
+        Index("ix_family_requests_status", "status"),
     )
