@@ -8,6 +8,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from api.errors import install_error_handlers
+from api.preferences import PreferencesMiddleware
+from api.preferences import router as preferences_router
 from api.routes import areas, docs, health, login, pages
 from api.routes.audit import router as audit_router
 from api.routes.auth import router as auth_router
@@ -15,21 +17,30 @@ from api.routes.coverage import router as coverage_router
 from api.routes.coverage_downloads import router as coverage_downloads_router
 from api.routes.crew import api_router as crew_api_router
 from api.routes.crew import pages_router as crew_pages_router
+from api.routes.family_requests import router as family_requests_router
 from api.routes.imports import router as imports_router
 from api.routes.inspections import all_inspection_routers
+from api.routes.martyrs import router as martyrs_router
 from api.routes.ogc import router as ogc_router
+from api.routes.open311 import router as open311_router
 from api.routes.photos import all_photo_routers
+from api.routes.public_pages import router as public_pages_router
+from api.routes.report_pages import router as report_pages_router
 from api.routes.roads import router as roads_router
 from api.routes.schedules import router as schedules_router
+from api.routes.search import router as search_router
 from api.routes.sites import all_site_routers
 from api.routes.siting import router as siting_router
 from api.routes.spatial import router as spatial_router
 from api.routes.tiles import tile_router
+from api.routes.tributes import asset_router as tribute_asset_router
+from api.routes.tributes import router as tributes_router
 from api.routes.upkeep import page_router as upkeep_page_router
 from api.routes.upkeep import router as upkeep_router
 from api.routes.work_orders import router as work_orders_router
 from api.security import SecuritySettings, install_security
 from geo.db import database_url, make_engine, make_read_engine
+from geo.public_reports import ReportSettings
 from geo.settings import Settings, UpkeepSettings
 from web.assets import vendor_app
 
@@ -61,7 +72,10 @@ def create_app(
     app.state.engine = engine
     app.state.read_engine = read_engine
     app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
+    app.state.reports = ReportSettings()  # public damage reports (geo/public_reports.py)
     install_error_handlers(app)
+    # innermost: remembered language and basemap (cookies) go into page queries before the routes run
+    app.add_middleware(PreferencesMiddleware)
     # inside GZip: the hardening middleware adds the CSP nonce to uncompressed HTML
     install_security(app, security if security is not None else SecuritySettings())
     app.add_middleware(GZipMiddleware, minimum_size=1024)
@@ -93,12 +107,21 @@ def create_app(
     for router in all_photo_routers():
         api.include_router(router)
     api.include_router(upkeep_router)
+    api.include_router(family_requests_router)
+    api.include_router(search_router)
+    api.include_router(martyrs_router)
+    api.include_router(tributes_router)
     app.include_router(api)
+    app.include_router(open311_router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
     app.include_router(login.router)
     app.include_router(upkeep_page_router)
     app.include_router(crew_pages_router)
+    app.include_router(public_pages_router)
+    app.include_router(report_pages_router)
+    app.include_router(tribute_asset_router)
+    app.include_router(preferences_router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")
     return app

@@ -34,6 +34,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.basemaps import TILE_HOSTS
 from web.csp import add_script_nonce
 
 MIB = 1024 * 1024
@@ -56,6 +57,7 @@ class SecuritySettings(BaseSettings):
         default=[
             r"^/api/v1/(memorials|cemeteries|graves)/\d+/(inspections/\d+/)?photos$",
             r"^/api/v1/work-orders/\d+/photos$",
+            r"^/open311/v2/requests\.(json|xml)$",  # a public report's photos, together (geo/public_reports.py)
         ],
         description="Regular expressions of the photo upload paths (limit: the upkeep photo_max_bytes plus "
         "multipart_overhead_bytes).",
@@ -73,7 +75,9 @@ class SecuritySettings(BaseSettings):
         default=[
             r"^/api/v1/[a-z_]+/within$",
             r"^/api/v1/protection-zones/check$",
-            r"^/open311/v2/requests(\.json)?$",
+            r"^/open311/v2/requests(\.(json|xml))?$",
+            r"^/api/v1/family-requests$",
+            r"^/api/v1/tributes$",
         ],
         description="Regular expressions of the public POST paths that are rate limited.",
     )
@@ -140,7 +144,7 @@ def content_security_policy(nonce: str) -> str:
             "default-src 'self'",
             f"script-src 'self' 'nonce-{nonce}'",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: blob:",
+            "img-src 'self' data: blob: " + " ".join(TILE_HOSTS),  # basemap tiles (web/basemaps.py)
             "font-src 'self' data:",
             "connect-src 'self'",
             "object-src 'none'",

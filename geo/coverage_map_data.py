@@ -172,7 +172,8 @@ def village_points(conn: Connection, prefix: str, params: CoverageParams) -> dic
     return _collection(features)
 
 
-def _area_bounds(conn: Connection, area: AreaRef | None) -> Bounds | None:
+def area_bounds(conn: Connection, area: AreaRef | None) -> Bounds | None:
+    """The bounding box of an area (of the whole atlas when None); None when there is nothing to bound."""
     if area is None:
         box = atlas_bounds(conn)
         return Bounds(*box) if box else None
@@ -291,7 +292,7 @@ def coverage_map_data(
         level = "county"
     rates = coverage_by_area(conn, area, level, village_m, township_m, inline_full_max)
     prefix = ref.descendant_prefix if ref else ""
-    bounds = _area_bounds(conn, ref)
+    bounds = area_bounds(conn, ref)
     units = unit_shapes(conn, rates.level, prefix)
     gaps = station_gaps(conn, area, None, MAX_TABLE_GAPS, 0)
     if rates.area.villages > max_villages:

@@ -19,6 +19,7 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from sqlalchemy import Engine, insert, text
 
+from geo.demo_martyrs import add_demo_martyrs, add_name_pinyin
 from geo.demo_upkeep import add_demo_upkeep
 from geo.errors import Conflict, InvalidInput
 from geo.models import Area, Cemetery, Grave, Memorial, Station
@@ -346,6 +347,7 @@ def _county_sites(county: _Place, sites: _Sites, rng: np.random.Generator) -> No
                 "synthetic": True,
             }
         )
+    agreements = rng.spawn(1)[0]  # care agreement dates: a stream of their own, the atlas is as it was
     for _ in range(int(rng.integers(3, 9))):
         home = villages[int(rng.integers(0, len(villages)))]
         point = _sample_points(home.geom, 1, rng)[0]
@@ -357,8 +359,11 @@ def _county_sites(county: _Place, sites: _Sites, rng: np.random.Generator) -> No
                 "martyr_name": _person(rng) if rng.random() > 0.15 else None,
                 "area_code": home.code,
                 "geom": point,
-                "disposition": str(rng.choice(["in_place", "care_agreement"])),
+                "disposition": (disposition := str(rng.choice(["in_place", "care_agreement"]))),
                 "care_party": care,
+                "care_agreed_on": dt.date(2015, 1, 1) + dt.timedelta(days=int(agreements.integers(0, 4000)))
+                if disposition == "care_agreement"
+                else None,
                 "custodian_name": f"{home.name}村民委员会" if care == "village_committee" else _person(rng),
                 "responsible_cadre": _person(rng),
                 **_upkeep(rng),
@@ -565,6 +570,8 @@ def load_demo(
             if rows:
                 conn.execute(insert(Area.__table__), rows)
         conn.execute(insert(Station.__table__), [_geometry_columns(r) for r in sites.stations])
+        add_name_pinyin(sites.memorials)  # pinyin of the names, for the public search
+        add_name_pinyin(sites.cemeteries)
         conn.execute(insert(Memorial.__table__), [_geometry_columns(r) for r in sites.memorials])
         cemetery_ids = (
             conn.execute(
@@ -587,8 +594,9 @@ def load_demo(
             )
         )
         add_demo_upkeep(conn, seed)  # synthetic inspections (the sites' condition) and open work orders
+        add_demo_martyrs(conn, seed)  # synthetic martyr records of the graves and name walls
         counts = {
             t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-            for t in ("areas", "stations", "memorials", "cemeteries", "graves")
+            for t in ("areas", "stations", "memorials", "cemeteries", "graves", "martyrs")
         }
     return counts

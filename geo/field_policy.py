@@ -28,7 +28,7 @@ from functools import cache
 from typing import Literal
 
 from geo.collections import COLLECTIONS
-from geo.models import Area
+from geo.models import Area, Martyr
 
 Sensitivity = Literal["public", "internal", "personal"]
 
@@ -72,6 +72,8 @@ _PROTECTED_PUBLIC = (
     "protection_zone_desc",
     "control_zone",
     "description",
+    "name_pinyin",  # pinyin and initials of the name (issue 7 search): derived from the public name
+    "name_initials",
 )
 
 PUBLIC_FIELDS: Mapping[str, frozenset[str]] = {
@@ -113,6 +115,35 @@ PUBLIC_FIELDS: Mapping[str, frozenset[str]] = {
     "areas": frozenset(
         {"code", "name", "level", "parent_code", "population", "synthetic", "created_at", "updated_at"}
     ),
+    # martyr records (英名录, issue 7) are published: the record, its pinyin and its burial place. Internal:
+    # ``code`` (the number in the national martyr information system, an office key, not for the public) and
+    # ``relatives_found`` (whether a family has been found is casework of the family-search office).
+    "martyrs": frozenset(
+        {
+            "name",
+            "unnamed",
+            "name_pinyin",
+            "name_initials",
+            "gender",
+            "birth_year",
+            "death_date",
+            "death_year",
+            "place_of_death",
+            "hometown",
+            "hometown_area_code",
+            "unit",
+            "biography",
+            "grave_id",
+            "cemetery_id",
+            "memorial_id",
+            "burial_note",
+            "area_code",
+            "synthetic",
+            "version",
+            "created_at",
+            "updated_at",
+        }
+    ),
 }
 """The allowlist: properties of each collection that anyone may read."""
 
@@ -121,18 +152,43 @@ PERSONAL_FIELDS: Mapping[str, frozenset[str]] = {
 }
 """Personal data of private people, per collection (crews and admins only)."""
 
-STAFF_ONLY: frozenset[str] = frozenset({"inspections", "work_orders", "work_order_history"})
+STAFF_ONLY: frozenset[str] = frozenset(
+    {"inspections", "work_orders", "work_order_history", "family_requests"}
+)
 """Records no field of which is public: inspections (the inspector's name, notes, position) and work orders
 (assignees, costs, history). Anonymous reads of them answer 401 (``inspections.read``, ``work_orders.read`` in
 geo/permissions.py); staff read them whole, in their area. Public damage reports (issue 7) get their own view.
-A grave's ``care_agreed_on`` (date of its care agreement, issue 6) is internal: not allowlisted, on purpose."""
+A grave's ``care_agreed_on`` (date of its care agreement, issue 6) is internal: not allowlisted, on purpose.
+Family-search requests (寻亲, issue 7) hold the requester's name and contact (personal data): the public only files
+them (and gets back a reference number), planners and admins of the request's area read them whole
+(``family_requests.read``)."""
+
+PUBLIC_REPORT_FIELDS: frozenset[str] = frozenset(
+    {
+        "id",
+        "status",  # shown as Open311's open/closed and the stage
+        "public_note",  # Open311 status_notes: written by staff for the public
+        "category",
+        "description",  # the reporter's own words, sent to be read (the form says so)
+        "position",  # the pin
+        "collection",
+        "site_id",
+        "area_code",
+        "source",
+        "created_at",
+        "updated_at",
+    }
+)
+"""The work-order columns a public damage report (``source`` public or open311) shows anyone, through Open311 and
+``/reports/{id}`` (geo/public_reports.py). ``reporter`` (the reporter's contact) is personal: staff of the area
+read it on the work order, the public never; every other column (title, assignee, costs, history) stays internal."""
 
 _HIDDEN_COLUMNS = frozenset({"id", "geom"})  # the feature id and geometry, not properties
 
 
 def collection_names() -> tuple[str, ...]:
-    """Every collection the policy covers: the site collections and ``areas``."""
-    return (*COLLECTIONS, "areas")
+    """Every collection the policy covers: the site collections, ``areas`` and ``martyrs``."""
+    return (*COLLECTIONS, "areas", "martyrs")
 
 
 @cache
@@ -140,6 +196,8 @@ def stored_fields(collection: str) -> tuple[str, ...]:
     """The stored properties of a collection (its table's columns but id and geometry), in table order."""
     if collection == "areas":
         table = Area.__table__
+    elif collection == "martyrs":
+        table = Martyr.__table__
     elif collection in COLLECTIONS:
         table = COLLECTIONS[collection].model.__table__
     else:

@@ -55,6 +55,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "schedules.read": frozenset({"crew", "planner", "admin"}),  # inspection schedules and overdue lists
     "campaigns.read": frozenset({"crew", "planner", "admin"}),
     "campaigns.create": frozenset({"planner", "admin"}),  # seasonal campaigns and their tasks
+    # martyr records (英名录, issue 7): read by anyone; written by admins (records come from the national system)
+    "martyrs.create": frozenset({"admin"}),
+    "martyrs.update": frozenset({"admin"}),
+    "martyrs.delete": frozenset({"admin"}),
+    # online tribute (issue 7): messages wait for a moderator of the target's area; office work, not the crews'
+    "tributes.moderate": frozenset({"planner", "admin"}),
+    # family-search requests (寻亲, issue 7): the requester's contact is personal data given to the bureau's
+    # office, which answers them; crews do upkeep, not casework. Reads listed: no part of a request is public.
+    "family_requests.read": frozenset({"planner", "admin"}),
+    "family_requests.update": frozenset({"planner", "admin"}),
 }
 """action → the roles that may do it (in their area); the public role appears nowhere: it only reads (and not
 inspections or work orders, whose reads are listed too)."""

@@ -48,6 +48,18 @@ class Settings(BaseSettings):
         default=20, ge=1, description="failed logins per client address in the window"
     )
     login_window_s: int = Field(default=900, ge=1, description="window of the login lock-out, seconds")
+    # online tribute and basemaps (issue 7)
+    tribute_per_target_per_hour: int = Field(
+        default=5, ge=1, description="tributes one client may leave on one page in any hour"
+    )
+    tribute_per_hour: int = Field(default=30, ge=1, description="tributes one client may leave in any hour")
+    basemap: Literal["osm", "tianditu", "amap", "none"] = Field(
+        default="osm",
+        description="default basemap of the maps; 'none': our own boundaries only (no internet)",
+    )
+    tianditu_key: SecretStr | None = Field(
+        default=None, description="Tianditu (天地图) browser key; unset: the Tianditu basemap is not offered"
+    )
 
 
 class UpkeepSettings(BaseSettings):

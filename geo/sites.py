@@ -25,6 +25,7 @@ from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRe
 from geo.field_policy import PUBLIC_ROLE, readable_fields
 from geo.graves import check_grave, moved_from
 from geo.models import Area
+from geo.pinyin import name_pinyin
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ def _row_values(spec: CollectionSpec, fields: BaseModel, point: Point, area: Are
         values[col] = from_shape(geom, srid=4326) if geom is not None else None
     values["area_code"] = area.code
     values["geom"] = from_shape(point, srid=4326)
+    if "name_pinyin" in site_table(spec).c:  # memorials and cemeteries: for the public name search
+        values["name_pinyin"], values["name_initials"] = name_pinyin(values["name"])
     return values
 
 

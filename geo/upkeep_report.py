@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, text
 
 from geo.areas import AreaRef
-from geo.coverage_map_data import Bounds, _area_bounds, existing_area, unit_shapes
+from geo.coverage_map_data import Bounds, area_bounds, existing_area, unit_shapes
 from geo.models import UPKEEP_COLLECTIONS
 from geo.permissions import area_prefix, authorize
 from geo.principal import Principal
@@ -306,7 +306,7 @@ def upkeep_map_sites(
         "ORDER BY s.collection, s.id LIMIT :limit"
     )
     rows = conn.execute(text(sql), {"prefix": prefix + "%", "today": today, "limit": MAX_MAP_SITES + 1}).all()
-    bounds = _area_bounds(conn, area)
+    bounds = area_bounds(conn, area)
     child = "province" if area is None else CHILD_LEVEL.get(area.level)
     outlines = unit_shapes(conn, child, prefix) if child else {"type": "FeatureCollection", "features": []}
     if len(rows) > MAX_MAP_SITES:

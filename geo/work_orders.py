@@ -49,14 +49,19 @@ assert set(TRANSITIONS) == set(WORK_ORDER_STATUSES)
 
 CREW_FIELDS = frozenset({"description", "cost_actual"})
 """The fields a crew may change, on orders assigned to it."""
-EDITABLE_FIELDS = frozenset({"title", "description", "priority", "due_on", "cost_estimate", "cost_actual"})
-"""The fields a PATCH may change (status, assignee and duplicate link change only by a transition)."""
+EDITABLE_FIELDS = frozenset(
+    {"title", "description", "priority", "due_on", "cost_estimate", "cost_actual", "public_note"}
+)
+"""The fields a PATCH may change (status, assignee and duplicate link change only by a transition); ``public_note``
+is the status note the public reads on a public damage report (geo/public_reports.py)."""
 
 _COLUMNS = (
     "id, collection, site_id, area_code, title, description, status, priority, due_on, assigned_to, "
     "reported_by, inspection_id, duplicate_of, cost_estimate, cost_actual, version, created_at, updated_at, "
-    "kind, campaign_id, client_key"
+    "kind, campaign_id, client_key, source, category, reporter, public_note, "
+    "ST_AsGeoJSON(position)::json AS position"
 )
+"""Staff read every column; ``reporter`` (a public report's contact) is for staff of the area only."""
 
 
 @dataclass(frozen=True)

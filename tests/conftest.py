@@ -18,7 +18,7 @@ from geo.db import database_url, drop_database, ensure_database, ensure_embedded
 from geo.demo import load_demo
 from geo.migrate import upgrade
 from geo.settings import Settings
-from tests.auth_helpers import national_admin_token
+from tests.auth_helpers import national_admin_token, sites_kept
 
 # Parallel sessions (several developers on one machine) each set their own name.
 TEST_DATABASE = os.environ.get("VETMAP_TEST_DATABASE", "vetmap_test")
@@ -63,7 +63,9 @@ def demo_counts(engine: Engine) -> dict[str, int]:
 def settings(test_db_url: URL, base_settings: Settings) -> Settings:
     """App settings pointing at the test database."""
     return base_settings.model_copy(
-        update={"database_url": test_db_url.render_as_string(hide_password=False)}
+        # no basemap tiles: the suite runs with no internet (browser tests fail on any request off 127.0.0.1);
+        # tests of the basemaps choose one themselves
+        update={"database_url": test_db_url.render_as_string(hide_password=False), "basemap": "none"}
     )
 
 
@@ -86,6 +88,14 @@ def anon_client(settings: Settings, demo_counts: dict[str, int]) -> Iterator[Tes
     """An HTTP client on the app with no credentials: the anonymous public."""
     with TestClient(create_app(settings)) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def atlas_restored(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
+    """Sites a module makes are removed after it (other modules count the demo's sites); a module asks for it
+    with ``pytestmark = pytest.mark.usefixtures("atlas_restored")``."""
+    with sites_kept(engine):
+        yield
 
 
 # -- a real headless Chromium (Debian's) for the browser tests: one Playwright per session, shared by modules

@@ -1,10 +1,11 @@
-"""Test factories: build valid request bodies and records with overridable fields."""
+"""Test factories: build valid request bodies and records with overridable fields, and count the rows made."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 # A point inside 资源县 (450329) of the demo atlas, and a small square around it.
 ZIYUAN_POINT = (110.64, 26.04)
@@ -106,3 +107,9 @@ def remove_site(client: TestClient, collection: str, site_id: int, headers: dict
     """DELETE a site at the version a GET answers just before; returns the response."""
     headers = {**(headers or {}), **if_match(client, collection, site_id)}
     return client.delete(f"/api/v1/{collection}/{site_id}", headers=headers)
+
+
+def row_count(engine: Engine, table: str) -> int:
+    """How many rows ``table`` holds now."""
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()

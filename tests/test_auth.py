@@ -25,7 +25,6 @@ from geo.audit import CLI_ACTOR
 from geo.credentials import auth_secret, create_api_token
 from geo.errors import Unauthorized
 from geo.settings import PROJECT_ROOT, Settings
-from tests.auth_helpers import newest_site_ids, remove_sites_after
 from tests.factories import if_match, station_body
 
 COUNTY = "450329"
@@ -43,12 +42,7 @@ def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
         yield application
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    """Sites this module makes are removed after it (other modules count the demo's sites)."""
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 def _client(app: FastAPI, base_url: str = "http://testserver") -> TestClient:

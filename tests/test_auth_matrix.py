@@ -6,16 +6,11 @@ by hand (not read from geo/permissions.py), so a change to the permission table 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
-from tests.auth_helpers import newest_site_ids, remove_sites_after
+from tests.auth_helpers import each_role_in, headers_only, staff_accounts
 from tests.factories import BODIES, ZIYUAN_POINT, if_match
 
 COUNTY = "450329"  # 资源县, where ZIYUAN_POINT lies
@@ -52,18 +47,13 @@ COLLECTIONS = ("stations", "memorials", "cemeteries", "graves")
 SUCCESS = {"create": 201, "update": 200, "delete": 204}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    """Sites this module makes are removed after it (other modules count the demo's sites)."""
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
-def tokens(engine: Engine, demo_counts: dict[str, int]) -> dict[str, str]:
-    """Bearer tokens per account key: '<role>-<county|other|city|national>', and 'crew-township' (the
-    township of ZIYUAN_POINT)."""
+def tokens(engine: Engine, demo_counts: dict[str, int]) -> dict[str, dict[str, str]]:
+    """Bearer headers of API tokens per account key: '<role>-<county|other|city|national>', and 'crew-township'
+    (the township of ZIYUAN_POINT)."""
     with engine.connect() as conn:
         township = conn.execute(
             text(
@@ -73,21 +63,12 @@ def tokens(engine: Engine, demo_counts: dict[str, int]) -> dict[str, str]:
             {"x": ZIYUAN_POINT[0], "y": ZIYUAN_POINT[1]},
         ).scalar_one()
     areas = {"county": COUNTY, "other": OTHER_COUNTY, "city": CITY, "national": None}
-    out = {}
-    with engine.begin() as conn:
-        for role in ROLES:
-            for key, area in areas.items():
-                account = create_account(
-                    conn, CLI_ACTOR, f"matrix-{role}-{key}", "matrix-password", role, area
-                )
-                out[f"{role}-{key}"], _ = create_api_token(conn, CLI_ACTOR, account.id, "matrix")
-        account = create_account(conn, CLI_ACTOR, "matrix-crew-township", "matrix-password", "crew", township)
-        out["crew-township"], _ = create_api_token(conn, CLI_ACTOR, account.id, "matrix")
-    return out
+    specs = [*each_role_in(areas, ROLES), ("crew-township", "crew", township)]
+    return headers_only(staff_accounts(engine, specs, "matrix"))
 
 
-def _auth(tokens: dict[str, str], key: str | None) -> dict[str, str]:
-    return {} if key is None else {"Authorization": f"Bearer {tokens[key]}"}
+def _auth(tokens: dict[str, dict[str, str]], key: str | None) -> dict[str, str]:
+    return {} if key is None else tokens[key]
 
 
 def _account_for(role: str, scope: str) -> str:

@@ -15,12 +15,9 @@ from pyproj import Geod
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
 from geo.crew_tasks import PRIORITY_RANK, china_today
 from geo.settings import Settings
-from tests.auth_helpers import newest_site_ids, remove_sites_after
+from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
 
 COUNTY = "450329"  # 资源县
@@ -32,28 +29,19 @@ GRAVE_POINT = (110.655, 26.047)
 GEOD = Geod(ellps="WGS84")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
 def crews(engine: Engine, demo_counts: dict[str, int]) -> dict[str, tuple[int, dict[str, str]]]:
     """Account id and bearer headers: 'crew' and 'crew2' of the county, 'planner' of it, 'crew-out' elsewhere."""
-    out = {}
-    with engine.begin() as conn:
-        for key, role, area in (
-            ("crew", "crew", COUNTY),
-            ("crew2", "crew", COUNTY),
-            ("planner", "planner", COUNTY),
-            ("crew-out", "crew", OTHER_COUNTY),
-        ):
-            acc = create_account(conn, CLI_ACTOR, f"tasks-{key}", "tasks-password", role, area)
-            token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "crew tests")
-            out[key] = (acc.id, {"Authorization": f"Bearer {token}"})
-    return out
+    specs = (
+        ("crew", "crew", COUNTY),
+        ("crew2", "crew", COUNTY),
+        ("planner", "planner", COUNTY),
+        ("crew-out", "crew", OTHER_COUNTY),
+    )
+    return staff_accounts(engine, specs, "tasks")
 
 
 @pytest.fixture(scope="module")

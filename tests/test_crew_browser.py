@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,14 +17,14 @@ from sqlalchemy import Engine, text
 
 from geo.accounts import create_account
 from geo.audit import CLI_ACTOR
-from tests.auth_helpers import newest_site_ids, remove_sites_after
 from tests.factories import make_site_at
 from tests.test_browser import TIMEOUT_MS, WatchedPage, watched  # noqa: F401 (the page fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
-USERNAME, PASSWORD = "crew-browser", "crew-browser-password"
+USERNAME = "crew-browser"
+PASSWORD = "test-crew-browser-password"  # a test account's password, made by the test
 STANDING = {"longitude": 110.6401, "latitude": 26.0402, "accuracy": 12}
 SITE_POINT = (110.6405, 26.0405)
 PHONE = {"width": 390, "height": 844}
@@ -42,13 +41,6 @@ CHOICES = {
     "cleanliness": "3",
 }
 INDEX = 83
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
 
 
 @pytest.fixture(scope="module")

@@ -4,16 +4,11 @@ PostGIS."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
-from tests.auth_helpers import newest_site_ids, remove_sites_after
+from tests.auth_helpers import headers_only, staff_accounts
 from tests.factories import grave_body, make_site
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
@@ -29,27 +24,18 @@ CARE = {
 PERSONAL = ("custodian_name", "custodian_phone", "responsible_cadre")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
 def headers(engine: Engine, demo_counts: dict[str, int]) -> dict[str, dict[str, str]]:
     """Authorization headers by key: crew-in, crew-out, planner-in."""
-    out = {}
-    with engine.begin() as conn:
-        for key, role, area in (
-            ("crew-in", "crew", COUNTY),
-            ("crew-out", "crew", OTHER_COUNTY),
-            ("planner-in", "planner", COUNTY),
-        ):
-            account = create_account(conn, CLI_ACTOR, f"graves-{key}", "graves-password", role, area)
-            token, _ = create_api_token(conn, CLI_ACTOR, account.id, "graves")
-            out[key] = {"Authorization": f"Bearer {token}"}
-    return out
+    specs = (
+        ("crew-in", "crew", COUNTY),
+        ("crew-out", "crew", OTHER_COUNTY),
+        ("planner-in", "planner", COUNTY),
+    )
+    return headers_only(staff_accounts(engine, specs, "graves"))
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -23,19 +22,13 @@ from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.errors import Forbidden, InvalidInput
 from geo.importing.run import ImportOptions, run_import
 from geo.importing.writers import write_gis
-from tests.auth_helpers import newest_site_ids, remove_sites_after
 from tests.factories import ZIYUAN_POINT
 
 OTHER_COUNTY = "450102"  # 兴宁区 (南宁市), far from ZIYUAN_POINT
 HEADER = ["code", "name", "level", "lon", "lat"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    """Sites this module makes are removed after it (other modules count the demo's sites)."""
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 def _csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:

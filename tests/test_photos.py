@@ -17,40 +17,24 @@ from PIL.TiffImagePlugin import IFDRational
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
 from geo.photos import decode_photo, exif_position, exif_taken_at
 from geo.settings import Settings, UpkeepSettings
-from tests.auth_helpers import newest_site_ids, remove_sites_after
-from tests.factories import make_site, make_site_at
+from tests.auth_helpers import each_role_in, headers_of, staff_accounts
+from tests.factories import make_site, make_site_at, row_count
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
 OTHER_COUNTY = "450102"
 OTHER_POINT = (108.5227, 22.9622)  # inside 兴宁区 (450102)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
 def accounts(engine: Engine, demo_counts: dict[str, int]) -> dict[str, tuple[int, dict[str, str]]]:
     """Account id and auth headers per '<role>-<in|out>' (in: the county of the test sites) and 'crew2-in'."""
-    out = {}
-    with engine.begin() as conn:
-        for role in ("crew", "planner", "admin"):
-            for key, area in (("in", COUNTY), ("out", OTHER_COUNTY)):
-                acc = create_account(conn, CLI_ACTOR, f"photo-{role}-{key}", "photo-password", role, area)
-                token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "photos")
-                out[f"{role}-{key}"] = (acc.id, {"Authorization": f"Bearer {token}"})
-        acc = create_account(conn, CLI_ACTOR, "photo-crew2-in", "photo-password", "crew", COUNTY)
-        token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "photos")
-        out["crew2-in"] = (acc.id, {"Authorization": f"Bearer {token}"})
-    return out
+    specs = [*each_role_in({"in": COUNTY, "out": OTHER_COUNTY}), ("crew2-in", "crew", COUNTY)]
+    return staff_accounts(engine, specs, "photo")
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +49,6 @@ def inspection(client: TestClient, memorial: dict) -> dict:
     )
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def _h(accounts, key: str) -> dict[str, str]:
-    return accounts[key][1]
-
-
-def _count(engine: Engine, table: str) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
 # -- images made here ------------------------------------------------------------------------------------------
@@ -319,18 +294,18 @@ BAD_UPLOADS = {
 @pytest.mark.parametrize("case", list(BAD_UPLOADS))
 def test_bad_uploads_are_refused_with_a_reason_and_nothing_written(client, engine, memorial, case):
     data, fields, expected, reason = BAD_UPLOADS[case]
-    before = (_count(engine, "photos"), _count(engine, "audit_log"))
+    before = (row_count(engine, "photos"), row_count(engine, "audit_log"))
     response = _post(client, _site_url(memorial), data, **fields)
     assert response.status_code == expected, response.text
     assert reason in response.json()["detail"]
-    assert (_count(engine, "photos"), _count(engine, "audit_log")) == before
+    assert (row_count(engine, "photos"), row_count(engine, "audit_log")) == before
 
 
 def test_a_request_without_a_file_is_refused(client, engine, memorial):
-    before = _count(engine, "photos")
+    before = row_count(engine, "photos")
     response = client.post(_site_url(memorial), data={"caption": "no file"})
     assert response.status_code == 422 and "file" in response.json()["detail"]
-    assert _count(engine, "photos") == before
+    assert row_count(engine, "photos") == before
 
 
 @pytest.fixture(scope="module")
@@ -344,7 +319,7 @@ def small_limits_client(settings: Settings, admin_api_token: str, client: TestCl
 
 def test_limits_of_bytes_and_pixels_come_from_the_settings(small_limits_client, engine, memorial):
     url = _site_url(memorial)
-    before = _count(engine, "photos")
+    before = row_count(engine, "photos")
     big = noise(64, "PNG")
     assert 4096 < len(big) < 60_000
     too_big = _post(small_limits_client, url, big)
@@ -354,7 +329,7 @@ def test_limits_of_bytes_and_pixels_come_from_the_settings(small_limits_client, 
     # a body far past the photo limit (and its multipart room) is cut off by the body limit
     huge = _post(small_limits_client, url, b"\xff" * 200_000)
     assert huge.status_code == 413 and "limit" in huge.json()["detail"]
-    assert _count(engine, "photos") == before
+    assert row_count(engine, "photos") == before
     assert _post(small_limits_client, url, image("PNG", (100, 100))).status_code == 201
 
 
@@ -369,11 +344,11 @@ def test_a_photo_over_the_default_body_limit_is_accepted(client, memorial):
 
 def test_an_inspection_of_another_site_takes_no_photo(client, engine, memorial, inspection):
     other = make_site(client, "memorials", name="另一纪念碑")
-    before = _count(engine, "photos")
+    before = row_count(engine, "photos")
     response = _post(client, f"/api/v1/memorials/{other['id']}/inspections/{inspection['id']}/photos", jpeg())
     assert response.status_code == 404
     assert _post(client, f"/api/v1/stations/{memorial['id']}/photos", jpeg()).status_code == 404
-    assert _count(engine, "photos") == before
+    assert row_count(engine, "photos") == before
 
 
 # -- work orders -----------------------------------------------------------------------------------------------
@@ -403,7 +378,7 @@ def test_before_and_after_photos_of_a_work_order(client, engine, memorial, accou
     assert listing["numberMatched"] == 2 and {p["stage"] for p in listing["photos"]} == {"before", "after"}
     shown = client.get(f"/api/v1/work-orders/{order['id']}").json()["photos"]
     assert [p["id"] for p in shown] == [before.json()["id"], after.json()["id"]]
-    planner = _post(client, url, jpeg(), stage="after", headers=_h(accounts, "planner-in"))
+    planner = _post(client, url, jpeg(), stage="after", headers=headers_of(accounts, "planner-in"))
     assert planner.status_code == 201, planner.text
 
 
@@ -422,23 +397,23 @@ def test_who_may_add_work_order_photos(
     client, anon_client, engine, memorial, accounts, key, status, expected
 ):
     order = _order_in(client, engine, memorial, status, accounts["crew-in"][0])
-    before = _count(engine, "photos")
-    http, headers = (anon_client, {}) if key == "anonymous" else (client, _h(accounts, key))
+    before = row_count(engine, "photos")
+    http, headers = (anon_client, {}) if key == "anonymous" else (client, headers_of(accounts, key))
     response = _post(
         http, f"/api/v1/work-orders/{order['id']}/photos", jpeg(), stage="before", headers=headers
     )
     assert response.status_code == expected, response.text
-    assert _count(engine, "photos") == before
+    assert row_count(engine, "photos") == before
 
 
 @pytest.mark.parametrize("stage", ["site", "inspection", "during", ""])
 def test_a_work_order_photo_needs_stage_before_or_after(client, engine, memorial, accounts, stage):
     order = _order_in(client, engine, memorial, "in_progress", accounts["crew-in"][0])
-    before = _count(engine, "photos")
+    before = row_count(engine, "photos")
     response = _post(client, f"/api/v1/work-orders/{order['id']}/photos", jpeg(), stage=stage)
     assert response.status_code == 422 and "stage" in response.json()["detail"]
     assert _post(client, f"/api/v1/work-orders/{order['id']}/photos", jpeg()).status_code == 422
-    assert _count(engine, "photos") == before
+    assert row_count(engine, "photos") == before
     assert _post(client, "/api/v1/work-orders/999999999/photos", jpeg(), stage="before").status_code == 404
 
 
@@ -459,25 +434,25 @@ def test_a_work_order_photo_needs_stage_before_or_after(client, engine, memorial
 def test_who_may_add_site_and_inspection_photos(
     client, anon_client, engine, memorial, inspection, accounts, key, expected
 ):
-    http, headers = (anon_client, {}) if key == "anonymous" else (client, _h(accounts, key))
+    http, headers = (anon_client, {}) if key == "anonymous" else (client, headers_of(accounts, key))
     inspection_url = f"/api/v1/memorials/{memorial['id']}/inspections/{inspection['id']}/photos"
     for url in (_site_url(memorial), inspection_url):
-        before = _count(engine, "photos")
+        before = row_count(engine, "photos")
         response = _post(http, url, jpeg(), headers=headers)
         assert response.status_code == expected, response.text
-        assert _count(engine, "photos") == before + (1 if expected == 201 else 0)
+        assert row_count(engine, "photos") == before + (1 if expected == 201 else 0)
 
 
 def test_who_may_read_photos(client, anon_client, engine, memorial, inspection, accounts):
     url = f"/api/v1/memorials/{memorial['id']}/inspections/{inspection['id']}/photos"
-    photo = _post(client, url, jpeg(), headers=_h(accounts, "crew-in")).json()
+    photo = _post(client, url, jpeg(), headers=headers_of(accounts, "crew-in")).json()
     for key in ("crew-in", "planner-in", "admin-in"):
-        assert client.get(photo["url"], headers=_h(accounts, key)).status_code == 200
-        assert client.get(url, headers=_h(accounts, key)).status_code == 200
+        assert client.get(photo["url"], headers=headers_of(accounts, key)).status_code == 200
+        assert client.get(url, headers=headers_of(accounts, key)).status_code == 200
     for key in ("crew-out", "planner-out"):
-        assert client.get(photo["url"], headers=_h(accounts, key)).status_code == 403
-        assert client.get(photo["thumbnail_url"], headers=_h(accounts, key)).status_code == 403
-        assert client.get(url, headers=_h(accounts, key)).status_code == 403
+        assert client.get(photo["url"], headers=headers_of(accounts, key)).status_code == 403
+        assert client.get(photo["thumbnail_url"], headers=headers_of(accounts, key)).status_code == 403
+        assert client.get(url, headers=headers_of(accounts, key)).status_code == 403
     assert anon_client.get(photo["url"]).status_code == 401
     assert anon_client.get(photo["thumbnail_url"]).status_code == 401
     assert anon_client.get(url).status_code == 401
@@ -526,13 +501,14 @@ def test_photos_are_audited_without_their_bytes(client, engine, memorial):
 
 
 def test_photos_of_graves_and_cemeteries_in_their_own_area(client, accounts):
-    crew = _h(accounts, "crew-out")
+    crew = headers_of(accounts, "crew-out")
     grave = make_site_at(client, "graves", OTHER_POINT)
     cemetery = make_site_at(client, "cemeteries", OTHER_POINT)
     assert _post(client, _site_url(grave, "graves"), jpeg(), headers=crew).status_code == 201
     assert _post(client, _site_url(cemetery, "cemeteries"), jpeg(), headers=crew).status_code == 201
     assert (
-        _post(client, _site_url(grave, "graves"), jpeg(), headers=_h(accounts, "crew-in")).status_code == 403
+        _post(client, _site_url(grave, "graves"), jpeg(), headers=headers_of(accounts, "crew-in")).status_code
+        == 403
     )
 
 

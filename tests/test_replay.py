@@ -16,34 +16,23 @@ from PIL import Image
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
 from geo.settings import Settings
-from tests.auth_helpers import newest_site_ids, remove_sites_after
-from tests.factories import make_site
+from tests.auth_helpers import headers_only, staff_accounts
+from tests.factories import make_site, row_count
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
 REPLAY = "idempotent-replay"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
 def crews(engine: Engine, demo_counts: dict[str, int]) -> dict[str, dict[str, str]]:
     """Auth headers of two crews of the county ('a', 'b')."""
-    out = {}
-    with engine.begin() as conn:
-        for name in ("a", "b"):
-            acc = create_account(conn, CLI_ACTOR, f"replay-crew-{name}", "replay-password", "crew", COUNTY)
-            token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "replay")
-            out[name] = {"Authorization": f"Bearer {token}"}
-    return out
+    return headers_only(
+        staff_accounts(engine, [(name, "crew", COUNTY) for name in ("a", "b")], "replay-crew")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +40,9 @@ def memorial(client: TestClient) -> dict:
     return make_site(client, "memorials", name="重发测试纪念碑")
 
 
-def _count(engine: Engine, table: str) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-
-
 def _counts(engine: Engine) -> tuple[int, ...]:
     tables = ("inspections", "work_orders", "work_order_history", "photos", "audit_log")
-    return tuple(_count(engine, t) for t in tables)
+    return tuple(row_count(engine, t) for t in tables)
 
 
 def _png(shade: int = 90) -> bytes:

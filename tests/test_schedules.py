@@ -23,15 +23,12 @@ from typer.testing import CliRunner
 
 import main
 from api.app import create_app
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
 from geo.campaigns import default_dates, qingming_date
-from geo.credentials import create_api_token
 from geo.errors import Forbidden, InvalidInput
 from geo.overdue import ScheduleQuery, list_schedule, schedule_summary, today_in_china
 from geo.principal import Principal
 from geo.settings import Settings, UpkeepSettings
-from tests.auth_helpers import newest_site_ids, remove_sites_after
+from tests.auth_helpers import each_role_in, headers_only, newest_site_ids, remove_sites_after, staff_accounts
 from tests.factories import make_site_at, square
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -139,15 +136,8 @@ EXPECTED_ORDER = (  # most overdue first; never inspected before everything
 @pytest.fixture(scope="module")
 def accounts(engine: Engine, demo_counts: dict[str, int], village) -> dict[str, dict[str, str]]:
     """Auth headers per key '<role>-<in|out>' (the county, another county) and 'crew-village'."""
-    areas = {"in": COUNTY, "out": OTHER_COUNTY, "village": village[0]}
-    out = {}
-    with engine.begin() as conn:
-        for role in ("crew", "planner", "admin"):
-            for key, area in areas.items():
-                acc = create_account(conn, CLI_ACTOR, f"sched-{role}-{key}", "sched-password", role, area)
-                token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "schedules")
-                out[f"{role}-{key}"] = {"Authorization": f"Bearer {token}"}
-    return out
+    specs = each_role_in({"in": COUNTY, "out": OTHER_COUNTY, "village": village[0]})
+    return headers_only(staff_accounts(engine, specs, "sched"))
 
 
 # -- dates -------------------------------------------------------------------------------------------------------

@@ -13,14 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
 from geo.errors import InvalidInput
 from geo.inspections import condition_index
 from geo.settings import Settings, UpkeepSettings
-from tests.auth_helpers import newest_site_ids, remove_sites_after
-from tests.factories import make_site, make_site_at
+from tests.auth_helpers import each_role_in, headers_of, staff_accounts
+from tests.factories import make_site, make_site_at, row_count
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
 OTHER_COUNTY = "450102"
@@ -43,42 +40,19 @@ NEXT: dict[str, set[str]] = {
 STATES = tuple(NEXT)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
 def accounts(engine: Engine, demo_counts: dict[str, int]) -> dict[str, tuple[int, dict[str, str]]]:
     """Account id and auth headers per key: '<role>-<in|out>' and 'crew2-in' (a second crew of the county)."""
-    areas = {"in": COUNTY, "out": OTHER_COUNTY}
-    out = {}
-    with engine.begin() as conn:
-        for role in ("crew", "planner", "admin"):
-            for key, area in areas.items():
-                acc = create_account(conn, CLI_ACTOR, f"upkeep-{role}-{key}", "upkeep-password", role, area)
-                token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "upkeep")
-                out[f"{role}-{key}"] = (acc.id, {"Authorization": f"Bearer {token}"})
-        acc = create_account(conn, CLI_ACTOR, "upkeep-crew2-in", "upkeep-password", "crew", COUNTY)
-        token, _ = create_api_token(conn, CLI_ACTOR, acc.id, "upkeep")
-        out["crew2-in"] = (acc.id, {"Authorization": f"Bearer {token}"})
-    return out
+    specs = [*each_role_in({"in": COUNTY, "out": OTHER_COUNTY}), ("crew2-in", "crew", COUNTY)]
+    return staff_accounts(engine, specs, "upkeep")
 
 
 @pytest.fixture(scope="module")
 def memorial(client: TestClient) -> dict:
     return make_site(client, "memorials", name="养护测试纪念碑")
-
-
-def _h(accounts, key: str) -> dict[str, str]:
-    return accounts[key][1]
-
-
-def _count(engine: Engine, table: str) -> int:
-    with engine.connect() as conn:
-        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
 
 
 # -- condition index -----------------------------------------------------------------------------------------
@@ -210,12 +184,12 @@ def test_inspections_of_graves_and_cemeteries(client):
     ],
 )
 def test_bad_inspections_are_refused_and_nothing_is_written(client, engine, memorial, body):
-    before = _count(engine, "inspections")
+    before = row_count(engine, "inspections")
     condition = client.get(f"/api/v1/memorials/{memorial['id']}").json()["properties"]["condition_index"]
     response = client.post(f"/api/v1/memorials/{memorial['id']}/inspections", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["detail"]
-    assert _count(engine, "inspections") == before
+    assert row_count(engine, "inspections") == before
     assert (
         client.get(f"/api/v1/memorials/{memorial['id']}").json()["properties"]["condition_index"] == condition
     )
@@ -226,17 +200,19 @@ def test_bad_inspections_are_refused_and_nothing_is_written(client, engine, memo
     [("crew-in", 201), ("crew-out", 403), ("planner-in", 403), ("admin-in", 201), ("admin-out", 403)],
 )
 def test_who_may_inspect(anon_client, engine, accounts, memorial, key, expected):
-    before = _count(engine, "inspections")
-    response = _inspect(anon_client, "memorials", memorial["id"], _h(accounts, key), scores={"monument": 4})
+    before = row_count(engine, "inspections")
+    response = _inspect(
+        anon_client, "memorials", memorial["id"], headers_of(accounts, key), scores={"monument": 4}
+    )
     assert response.status_code == expected, response.text
-    assert _count(engine, "inspections") == before + (expected == 201)
+    assert row_count(engine, "inspections") == before + (expected == 201)
 
 
 @pytest.mark.parametrize(
     ("key", "expected"), [("crew-in", 200), ("planner-in", 200), ("crew-out", 403), (None, 401)]
 )
 def test_who_may_read_inspections(anon_client, accounts, memorial, key, expected):
-    headers = _h(accounts, key) if key else {}
+    headers = headers_of(accounts, key) if key else {}
     response = anon_client.get(f"/api/v1/memorials/{memorial['id']}/inspections", headers=headers)
     assert response.status_code == expected, response.text
 
@@ -306,7 +282,7 @@ def test_every_transition_allowed_or_refused_by_the_table(client, engine, accoun
 
 def test_a_work_order_lifecycle_writes_one_history_row_per_change(client, anon_client, accounts, memorial):
     crew_id, crew = accounts["crew-in"]
-    planner = _h(accounts, "planner-in")
+    planner = headers_of(accounts, "planner-in")
     order = _order(anon_client, memorial, crew, cost_estimate="1200.50", priority="high")
     assert (order["status"], order["version"], order["cost_estimate"]) == ("reported", 1, 1200.5)
     order = _move(anon_client, order, "triaged", planner, note="需修补").json()
@@ -375,7 +351,7 @@ def _assigned_order(client: TestClient, site: dict, crew_id: int) -> dict:
 )
 def test_who_may_move_a_work_order(client, anon_client, accounts, memorial, key, to, expected):
     order = _assigned_order(client, memorial, accounts["crew-in"][0])
-    response = _move(anon_client, order, to, _h(accounts, key))
+    response = _move(anon_client, order, to, headers_of(accounts, key))
     assert response.status_code == expected, response.text
     status = client.get(f"/api/v1/work-orders/{order['id']}").json()["status"]
     assert status == (to if expected == 200 else "assigned")
@@ -383,9 +359,9 @@ def test_who_may_move_a_work_order(client, anon_client, accounts, memorial, key,
 
 def test_crew_may_finish_only_its_own_work(client, anon_client, accounts, memorial):
     order = _assigned_order(client, memorial, accounts["crew-in"][0])
-    crew = _h(accounts, "crew-in")
+    crew = headers_of(accounts, "crew-in")
     order = _move(anon_client, order, "in_progress", crew).json()
-    assert _move(anon_client, order, "done", _h(accounts, "crew2-in")).status_code == 403
+    assert _move(anon_client, order, "done", headers_of(accounts, "crew2-in")).status_code == 403
     assert _move(anon_client, order, "done", crew).status_code == 200
 
 
@@ -394,11 +370,11 @@ def test_crew_may_finish_only_its_own_work(client, anon_client, accounts, memori
     [("crew-in", 201), ("crew-out", 403), ("planner-in", 201), ("planner-out", 403), ("admin-out", 403)],
 )
 def test_who_may_report_a_work_order(anon_client, engine, accounts, memorial, key, expected):
-    before = _count(engine, "work_orders")
+    before = row_count(engine, "work_orders")
     body = {"collection": "memorials", "site_id": memorial["id"], "title": "杂草"}
-    response = anon_client.post("/api/v1/work-orders", json=body, headers=_h(accounts, key))
+    response = anon_client.post("/api/v1/work-orders", json=body, headers=headers_of(accounts, key))
     assert response.status_code == expected, response.text
-    assert _count(engine, "work_orders") == before + (expected == 201)
+    assert row_count(engine, "work_orders") == before + (expected == 201)
 
 
 def test_crew_may_patch_only_its_own_orders_and_fields(client, anon_client, accounts, memorial):
@@ -406,19 +382,27 @@ def test_crew_may_patch_only_its_own_orders_and_fields(client, anon_client, acco
     url = f"/api/v1/work-orders/{order['id']}"
     v = {"version": order["version"]}
     assert (
-        anon_client.patch(url, json={**v, "cost_actual": 10}, headers=_h(accounts, "crew2-in")).status_code
+        anon_client.patch(
+            url, json={**v, "cost_actual": 10}, headers=headers_of(accounts, "crew2-in")
+        ).status_code
         == 403
     )
     assert (
-        anon_client.patch(url, json={**v, "priority": "low"}, headers=_h(accounts, "crew-in")).status_code
+        anon_client.patch(
+            url, json={**v, "priority": "low"}, headers=headers_of(accounts, "crew-in")
+        ).status_code
         == 403
     )
     assert (
-        anon_client.patch(url, json={**v, "priority": "low"}, headers=_h(accounts, "planner-out")).status_code
+        anon_client.patch(
+            url, json={**v, "priority": "low"}, headers=headers_of(accounts, "planner-out")
+        ).status_code
         == 403
     )
     assert (
-        anon_client.patch(url, json={**v, "cost_actual": 10}, headers=_h(accounts, "crew-in")).status_code
+        anon_client.patch(
+            url, json={**v, "cost_actual": 10}, headers=headers_of(accounts, "crew-in")
+        ).status_code
         == 200
     )
 
@@ -439,7 +423,9 @@ def test_the_public_reads_no_work_orders_nor_inspections(anon_client, client, me
 def test_work_order_listing_is_cut_to_the_area(client, anon_client, accounts, memorial):
     far = make_site_at(client, "memorials", OTHER_POINT, name="他县纪念碑", protection_zone=None)
     mine, theirs = _order(client, memorial), _order(client, far)
-    listed = anon_client.get("/api/v1/work-orders?limit=1000", headers=_h(accounts, "planner-in")).json()
+    listed = anon_client.get(
+        "/api/v1/work-orders?limit=1000", headers=headers_of(accounts, "planner-in")
+    ).json()
     ids = {o["id"] for o in listed["work_orders"]}
     assert mine["id"] in ids and theirs["id"] not in ids
     assert all(o["area_code"].startswith(COUNTY) for o in listed["work_orders"])
@@ -462,11 +448,11 @@ def test_work_order_listing_is_cut_to_the_area(client, anon_client, accounts, me
     ids=["title", "priority", "cost-neg", "cost-cents", "stations", "no-site", "no-inspection", "status"],
 )
 def test_bad_work_orders_are_refused(client, engine, memorial, body):
-    before = _count(engine, "work_orders")
+    before = row_count(engine, "work_orders")
     full = {"collection": "memorials", "site_id": memorial["id"], **body}
     response = client.post("/api/v1/work-orders", json=full)
     assert response.status_code in (404, 422), response.text
-    assert _count(engine, "work_orders") == before
+    assert row_count(engine, "work_orders") == before
 
 
 # -- versions: no lost updates ---------------------------------------------------------------------------------

@@ -15,11 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
 from geo.upkeep_report import china_today
-from tests.auth_helpers import newest_site_ids, remove_sites_after
+from tests.auth_helpers import each_role_in, headers_only, sites_kept, staff_accounts
 from tests.factories import make_site_at
 
 COUNTY = "450329"  # 资源县 of the demo atlas
@@ -76,18 +73,8 @@ def _remove_areas(engine: Engine) -> None:
 
 
 def _accounts(engine: Engine, prefix: str) -> dict[str, dict[str, str]]:
-    out = {}
-    with engine.begin() as conn:
-        for key, role, area in (
-            ("crew-in", "crew", COUNTY),
-            ("planner-in", "planner", COUNTY),
-            ("crew-out", "crew", OTHER_COUNTY),
-            ("planner-out", "planner", OTHER_COUNTY),
-        ):
-            acc = create_account(conn, CLI_ACTOR, f"{prefix}-{key}", "upkeep-password", role, area)
-            token, _ = create_api_token(conn, CLI_ACTOR, acc.id, prefix)
-            out[key] = {"Authorization": f"Bearer {token}"}
-    return out
+    specs = each_role_in({"in": COUNTY, "out": OTHER_COUNTY}, roles=("crew", "planner"))
+    return headers_only(staff_accounts(engine, specs, prefix))
 
 
 def _inspect(client: TestClient, site: dict, scores: dict[str, int], days_ago: int | None = None) -> None:
@@ -169,11 +156,10 @@ def make_township(client: TestClient, engine: Engine, prefix: str) -> Township:
 @contextmanager
 def made_township(client: TestClient, engine: Engine, prefix: str) -> Iterator[Township]:
     """The township of ``make_township`` (accounts named ``<prefix>-...``), removed with its records after."""
-    newest = newest_site_ids(engine)
     try:
-        yield make_township(client, engine, prefix)
+        with sites_kept(engine):
+            yield make_township(client, engine, prefix)
     finally:
-        remove_sites_after(engine, newest)
         _remove_areas(engine)
 
 

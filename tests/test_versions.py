@@ -5,16 +5,12 @@ are refused with nothing written; on a real PostGIS."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from geo.accounts import create_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
-from tests.auth_helpers import newest_site_ids, remove_sites_after
+from tests.auth_helpers import headers_only, staff_accounts
 from tests.factories import BODIES, ZIYUAN_POINT, make_site
 
 COLLECTIONS = ("stations", "memorials", "cemeteries", "graves")
@@ -26,29 +22,21 @@ PLANNERS = 2  # planners of the county (stations)
 ROUNDS = 5  # each worker appends its tag this many times to each of its sites
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _leave_the_atlas_as_it_was(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    newest = newest_site_ids(engine)
-    yield
-    remove_sites_after(engine, newest)
+pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
 
 
 @pytest.fixture(scope="module")
-def tokens(engine: Engine, demo_counts: dict[str, int]) -> dict[str, str]:
-    """API tokens by key: 'crew-<i>' and 'planner-<i>' of the county, 'crew-other' and 'planner-other'."""
+def tokens(engine: Engine, demo_counts: dict[str, int]) -> dict[str, dict[str, str]]:
+    """Bearer headers of API tokens by key: 'crew-<i>' and 'planner-<i>' of the county, 'crew-other' and
+    'planner-other'."""
     wanted = [(f"crew-{i}", "crew", COUNTY) for i in range(CREWS)]
     wanted += [(f"planner-{i}", "planner", COUNTY) for i in range(PLANNERS)]
     wanted += [("crew-other", "crew", OTHER_COUNTY), ("planner-other", "planner", OTHER_COUNTY)]
-    out = {}
-    with engine.begin() as conn:
-        for key, role, area in wanted:
-            account = create_account(conn, CLI_ACTOR, f"versions-{key}", "versions-password", role, area)
-            out[key], _ = create_api_token(conn, CLI_ACTOR, account.id, "versions")
-    return out
+    return headers_only(staff_accounts(engine, wanted, "versions"))
 
 
-def _bearer(tokens: dict[str, str], key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens[key]}"}
+def _bearer(tokens: dict[str, dict[str, str]], key: str) -> dict[str, str]:
+    return tokens[key]
 
 
 def _url(collection: str, site_id: int) -> str:

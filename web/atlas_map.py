@@ -4,7 +4,9 @@ Data in (GeoJSON FeatureCollections of points, WGS-84 lon/lat), ``folium.Map`` o
 points are embedded once as compact JSON and turned into markers in the browser inside a
 Leaflet.markercluster group, so a layer of tens of thousands of points costs one script, not one
 Folium element per point. Popups are built on click from the data, escaping every value in JS.
-No online basemap is used; optional administrative outlines give the map its context offline.
+The basemap (web/basemaps.py) is none by default here; the ``/`` page passes the visitor's choice. On AMap
+(GCJ-02) every overlay coordinate is shifted server-side before it is embedded; optional administrative outlines
+give the map its context offline.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 
 from web.assets import OfflineFigure, asset_url, localize_assets
+from web.basemaps import add_basemap, basemap, shift_bounds, shift_geojson, shift_points
 from web.i18n import check_lang, enum_label, html_lang, t
 
 COLLECTIONS: tuple[str, ...] = ("stations", "memorials", "cemeteries", "graves")
@@ -507,18 +510,33 @@ def _data_bounds(payloads: list[dict[str, Any]]) -> tuple[float, float, float, f
     return min(lons), min(lats), max(lons), max(lats)
 
 
+def _shift_payload(payload: dict[str, Any], crs: str) -> dict[str, Any]:
+    """The layer table with each row's lat/lon in the basemap's display CRS."""
+    rows = payload["rows"]
+    lons, lats = shift_points([r[1] for r in rows], [r[0] for r in rows], crs)
+    shifted = [[round(lat, 6), round(lon, 6), *r[2:]] for r, lon, lat in zip(rows, lons, lats, strict=True)]
+    return {**payload, "rows": shifted}
+
+
 def build_atlas_map(
     layers: Mapping[str, dict],
     lang: str = "zh",
     bounds: tuple[float, float, float, float] | None = None,
     outlines: dict | None = None,
     coverage_url: str | None = None,
+    basemap_name: str = "none",
+    tianditu_key: str | None = None,
+    page_url: tuple[str, Mapping[str, Any]] | None = None,
 ) -> folium.Map:
-    """Build the offline atlas map: one clustered layer per collection, optional outlines, in `lang`.
+    """Build the atlas map: one clustered layer per collection, optional outlines, in `lang`.
 
     ``coverage_url``, when given, is linked from a corner of the map (the planners' coverage map).
+    ``basemap_name`` (web/basemaps.py; default none: no internet needed) picks the tiles; on AMap the points,
+    outlines and bounds (WGS-84 in) are drawn shifted to GCJ-02. ``page_url`` (path, query) makes the
+    basemap switch link back to this page.
     """
     check_lang(lang)
+    crs = basemap(basemap_name, lang, tianditu_key).crs
     unknown = set(layers) - set(COLLECTIONS)
     if unknown:
         raise ValueError(f"unknown collections {sorted(unknown)}; expected some of {', '.join(COLLECTIONS)}")
@@ -528,6 +546,10 @@ def build_atlas_map(
         if collection in layers
     ]
     fit = _check_bounds(bounds) if bounds is not None else _data_bounds(payloads)
+    if crs != "wgs84":
+        payloads = [_shift_payload(p, crs) for p in payloads]
+        fit = shift_bounds(fit, crs) if fit is not None else None
+        outlines = shift_geojson(outlines, crs) if outlines is not None else None
     if fit is None:
         location, zoom = _CHINA_CENTER, _CHINA_ZOOM
     else:
@@ -544,6 +566,7 @@ def build_atlas_map(
     )
     OfflineFigure(lang=html_lang(lang), title=t("app.title", lang)).add_child(m)
     m.add_child(_AtlasPage())
+    add_basemap(m, basemap_name, lang, tianditu_key, switch_url=page_url)
 
     if outlines is not None:
         m.add_child(_Outlines(outlines, name=t("layer.boundaries", lang)))

@@ -6,14 +6,14 @@ station lies within the village threshold, the uncovered villages highlighted, t
 reach of each village and township station (geodesic circles, off at first), and proposed sites when
 given. A legend, the threshold form, the figures as tables and download links complete the page. Every
 script and stylesheet is served by the app (``web.assets``); popups are built here with every value
-HTML-escaped, and all data is embedded as script-safe JSON.
+HTML-escaped, and all data is embedded as script-safe JSON. The parts it shares with the upkeep page (page
+scripts and styles, point, reach and legend layers, the base map) are in web/map_parts.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +29,18 @@ from geo.coverage_map_data import CoverageMapData, ProposedSite
 from web.assets import OfflineFigure, localize_assets
 from web.coverage_tables import gaps_table, rates_table, reach_label, table_html
 from web.i18n import check_lang, enum_label, html_lang, t
+from web.map_parts import (
+    AfterMap,
+    Fit,
+    Legend,
+    Points,
+    PointSet,
+    Reach,
+    base_map,
+    downloads_html,
+    fit_view,
+    script_json,
+)
 
 By = Literal["village", "township", "any"]
 Weight = Literal["population", "villages"]
@@ -48,7 +60,6 @@ COVERED_COLOUR = "#1a9641"
 UNCOVERED_COLOUR = "#d7191c"
 STATION_COLOUR = "#1f5fa8"
 PROPOSED_COLOUR = "#7b3fa0"
-MAP_HEIGHT = "68vh"
 # Leaflet path options of the point layers; the class names let a browser (and a test) find them.
 _VILLAGE_STYLES: tuple[dict[str, Any], ...] = (
     {"radius": 3, "color": UNCOVERED_COLOUR, "weight": 1, "fillColor": UNCOVERED_COLOUR, "fillOpacity": 0.9,
@@ -69,8 +80,6 @@ _PROPOSED_STYLE: dict[str, Any] = {
     "className": "vetmap-proposed",
 }  # fmt: skip
 GAPS_SHOWN = 200
-_CANVAS_ABOVE = 2000  # draw point layers larger than this on a canvas
-_CHINA_CENTER = (35.0, 105.0)
 
 
 @dataclass(frozen=True)
@@ -83,20 +92,6 @@ class PageLinks:
     rates_xlsx: str | None = None
     gaps_csv: str | None = None
     gaps_xlsx: str | None = None
-
-
-def _script_json(obj: Any) -> str:
-    """Compact JSON that is safe inside an HTML <script> element."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, escape in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(char, escape)
-    return text
 
 
 def rate_colour(share: float | None) -> str:
@@ -212,18 +207,7 @@ def _lat_lon(feature: Mapping[str, Any]) -> tuple[float, float]:
     return round(lat, 6), round(lon, 6)
 
 
-@dataclass(frozen=True)
-class _PointSet:
-    """Points as the browser builds them: popup labels once, rows [lat, lon, style, title, value, ...]."""
-
-    labels: list[str]
-    rows: list[list[Any]]
-
-    def payload(self, styles: list[dict]) -> dict:
-        return {"labels": self.labels, "styles": styles, "rows": self.rows}
-
-
-def _village_points(villages: Mapping[str, Any], lang: str, only_uncovered: bool) -> _PointSet:
+def _village_points(villages: Mapping[str, Any], lang: str, only_uncovered: bool) -> PointSet:
     labels = [
         t("field.area_code", lang),
         t("col.population", lang),
@@ -250,10 +234,10 @@ def _village_points(villages: Mapping[str, Any], lang: str, only_uncovered: bool
                 status[covered],
             ]
         )
-    return _PointSet(labels, rows)
+    return PointSet(labels, rows)
 
 
-def _station_points(stations: Mapping[str, Any], lang: str) -> _PointSet:
+def _station_points(stations: Mapping[str, Any], lang: str) -> PointSet:
     labels = [t("field.level", lang), t("coverage.reach", lang)]
     rows = []
     for feature in stations.get("features") or ():
@@ -267,127 +251,15 @@ def _station_points(stations: Mapping[str, Any], lang: str) -> _PointSet:
                 reach_label(float(props.get("reach_m") or 0), lang),
             ]
         )
-    return _PointSet(labels, rows)
+    return PointSet(labels, rows)
 
 
-def _proposed_points(proposed: Sequence[ProposedSite], lang: str) -> _PointSet:
+def _proposed_points(proposed: Sequence[ProposedSite], lang: str) -> PointSet:
     rows = [
         [round(float(p.lat), 6), round(float(p.lon), 6), 0, p.label, _num(p.people_newly_covered)]
         for p in proposed
     ]
-    return _PointSet([t("coverage.people_newly_covered", lang)], rows)
-
-
-class _CoveragePage(folium.MacroElement):
-    """Page CSS, the panes, and the JS helpers that build the coverage layers from embedded JSON."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>
-                html, body { height: auto; }
-                body { background: #fafaf7; }
-                .leaflet-container { background: #f3f1ec; }
-                .vetmap-coverage-header { padding: 10px 16px 6px; }
-                .vetmap-coverage-header h1 { font-size: 1.35rem; margin: 0 0 6px; }
-                .vetmap-coverage-header form { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; }
-                .vetmap-coverage-header input[type=number] { width: 7em; }
-                .vetmap-coverage-header .vetmap-note { color: #8a4b00; margin: 4px 0 0; }
-                .vetmap-coverage-header .vetmap-run { color: #666; font-size: 0.85rem; margin: 4px 0 0; }
-                .vetmap-tables { padding: 12px 16px 24px; }
-                .vetmap-tables h2 { font-size: 1.1rem; margin-top: 12px; }
-                .vetmap-tables table { font-size: 0.85rem; }
-                .vetmap-tables td { white-space: nowrap; }
-                .vetmap-tables th { min-width: 5.5em; font-weight: 600; vertical-align: bottom; }
-                .vetmap-rates tbody tr:last-child { font-weight: bold; }
-                .vetmap-tables .vetmap-downloads a { margin-right: 12px; }
-                .vetmap-table-scroll { overflow-x: auto; }
-                .vetmap-popup-title { font-weight: bold; font-size: 1.05em; margin-bottom: 4px; }
-                .vetmap-popup table { border-collapse: collapse; }
-                .vetmap-popup th { font-weight: normal; color: #555; padding: 1px 8px 1px 0; vertical-align: top; }
-                .vetmap-popup td { padding: 1px 0; white-space: nowrap; }
-                .vetmap-legend { background: rgba(255, 255, 255, 0.92); padding: 6px 10px; border-radius: 4px;
-                                 box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font-size: 0.8rem; line-height: 1.5; }
-                .vetmap-legend-title { font-weight: bold; max-width: 240px; }
-                .vetmap-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
-                                   vertical-align: middle; border: 1px solid #777; }
-                .vetmap-legend i.vetmap-dot { border-radius: 50%; }
-            </style>
-        {% endmacro %}
-
-        {% macro script(this, kwargs) %}
-            var VetMapCoverage = (function (map) {
-                map.createPane("vetmapReach").style.zIndex = 410;
-                map.getPane("vetmapReach").style.pointerEvents = "none";
-                map.createPane("vetmapPoints").style.zIndex = 420;
-                function units(data) {
-                    return L.geoJSON(data, {
-                        style: function (f) {
-                            return {color: "#555", weight: 1, opacity: 0.9, fillColor: f.properties.fill,
-                                    fillOpacity: 0.6, className: "vetmap-unit"};
-                        },
-                        pointToLayer: function (f, latlng) {
-                            return L.circleMarker(latlng, {radius: 7});
-                        },
-                        onEachFeature: function (f, layer) {
-                            layer.bindPopup(f.properties.popup, {maxWidth: 380});
-                            layer.bindTooltip(f.properties.name, {sticky: true});
-                        }
-                    });
-                }
-                var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
-                function esc(value) {
-                    return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
-                }
-                // data: {labels, styles (Leaflet path options), rows: [lat, lon, style, title, value...]}
-                function popup(labels, row) {
-                    var html = '<div class="vetmap-popup"><div class="vetmap-popup-title">' + esc(row[3])
-                        + '</div><table>';
-                    for (var j = 0; j < labels.length; j++) {
-                        var v = row[4 + j];
-                        if (v === null || v === undefined) { continue; }
-                        html += '<tr><th>' + esc(labels[j]) + '</th><td>' + esc(v) + '</td></tr>';
-                    }
-                    return html + '</table></div>';
-                }
-                function points(data, canvas) {
-                    var renderer = canvas ? L.canvas({pane: "vetmapPoints"}) : undefined;
-                    var markers = data.rows.map(function (row) {
-                        var style = Object.assign({pane: "vetmapPoints"}, data.styles[row[2]]);
-                        if (renderer) { style.renderer = renderer; }
-                        var marker = L.circleMarker([row[0], row[1]], style);
-                        marker.bindPopup(function () { return popup(data.labels, row); }, {maxWidth: 320});
-                        marker.bindTooltip(esc(row[3]));
-                        return marker;
-                    });
-                    return L.featureGroup(markers);
-                }
-                function reach(data, style) {
-                    return L.geoJSON(data, {
-                        interactive: false,
-                        style: function () { return Object.assign({pane: "vetmapReach", interactive: false}, style); }
-                    });
-                }
-                function legend(html) {
-                    var control = L.control({position: "bottomright"});
-                    control.onAdd = function () {
-                        var div = L.DomUtil.create("div", "vetmap-legend");
-                        div.innerHTML = html;
-                        L.DomEvent.disableClickPropagation(div);
-                        return div;
-                    };
-                    return control;
-                }
-                return {units: units, points: points, reach: reach, legend: legend};
-            })({{ this._parent.get_name() }});
-            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "CoveragePage"
+    return PointSet([t("coverage.people_newly_covered", lang)], rows)
 
 
 class _Units(folium.map.Layer):
@@ -404,77 +276,7 @@ class _Units(folium.map.Layer):
     def __init__(self, data: dict, name: str) -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "CoverageUnits"
-        self.data = _script_json(data)
-
-
-class _Points(folium.map.Layer):
-    """Circle markers built in the browser from compact rows, one Leaflet path style per row kind."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = VetMapCoverage.points({{ this.data }}, {{ this.canvas }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, points: _PointSet, styles: list[dict], name: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "CoveragePoints"
-        self.data = _script_json(points.payload(styles))
-        self.canvas = "true" if len(points.rows) > _CANVAS_ABOVE else "false"
-
-
-class _Reach(folium.map.Layer):
-    """Station reach polygons: outlined, faintly filled, not clickable."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = VetMapCoverage.reach({{ this.data }}, {{ this.style }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: dict, style: dict, name: str, show: bool = False) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
-        self._name = "CoverageReach"
-        self.data = _script_json(data)
-        self.style = _script_json(style)
-
-
-class _Legend(folium.MacroElement):
-    """The legend: colour classes of the choropleth and the point symbols."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            VetMapCoverage.legend({{ this.html }}).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html_text: str) -> None:
-        super().__init__()
-        self._name = "CoverageLegend"
-        self.html = _script_json(html_text)
-
-
-class _Tables(folium.MacroElement):
-    """HTML placed after the map: the rates and gaps tables with their download links."""
-
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-            {{ this.markup }}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, markup: str) -> None:
-        super().__init__()
-        self._name = "CoverageTables"
-        self.markup = markup
+        self.data = script_json(data)
 
 
 def _legend_html(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bool) -> str:
@@ -551,26 +353,16 @@ def _header_html(
     return f'<header class="vetmap-coverage-header"><h1>{html.escape(title)}</h1>{form}{notes}</header>'
 
 
-def _downloads(lang: str, csv_url: str | None, xlsx_url: str | None) -> str:
-    items = [(csv_url, "CSV"), (xlsx_url, "Excel (.xlsx)")]
-    links = "".join(
-        f'<a href="{html.escape(url)}" download>{html.escape(t("coverage.download", lang))} {label}</a>'
-        for url, label in items
-        if url
-    )
-    return f'<p class="vetmap-downloads">{links}</p>' if links else ""
-
-
 def _tables_html(data: CoverageMapData, lang: str, links: PageLinks) -> str:
     rates = rates_table(data.rates, lang)
     gaps = gaps_table(data.gaps, lang, data.rates.state)
     parts = [
         '<section class="vetmap-tables">',
         f"<h2>{html.escape(rates.title)}</h2>",
-        _downloads(lang, links.rates_csv, links.rates_xlsx),
+        downloads_html(lang, links.rates_csv, links.rates_xlsx),
         f'<div class="vetmap-table-scroll">{table_html(rates, css_class="vetmap-rates")}</div>',
         f"<h2>{html.escape(gaps.title)}</h2>",
-        _downloads(lang, links.gaps_csv, links.gaps_xlsx),
+        downloads_html(lang, links.gaps_csv, links.gaps_xlsx),
     ]
     if not gaps.rows:
         parts.append(f'<p class="vetmap-gaps-none">{html.escape(t("coverage.gaps_none", lang))}</p>')
@@ -584,7 +376,7 @@ def _tables_html(data: CoverageMapData, lang: str, links: PageLinks) -> str:
     return "".join(parts)
 
 
-def _fit(data: CoverageMapData) -> tuple[float, float, float, float] | None:
+def _fit(data: CoverageMapData) -> Fit | None:
     if data.bounds is not None:
         return data.bounds.as_tuple()
     points = [_lat_lon(f) for f in data.villages.get("features") or ()]
@@ -620,20 +412,7 @@ def build_coverage_map(
     title = f"{t('coverage.title', lang)} · {area_name}"
 
     fit = _fit(data)
-    location = _CHINA_CENTER if fit is None else ((fit[1] + fit[3]) / 2, (fit[0] + fit[2]) / 2)
-    m = folium.Map(
-        location=location,
-        zoom_start=4 if fit is None else 9,
-        tiles=None,
-        control_scale=False,
-        minZoom=3,
-        maxZoom=19,
-        height=MAP_HEIGHT,
-    )
-    figure = OfflineFigure(lang=html_lang(lang), title=title)
-    figure.html.add_child(Element(_header_html(data, lang, links, query, title)), name="coverage_header")
-    figure.add_child(m)
-    m.add_child(_CoveragePage())
+    m = base_map(fit, lang, title, _header_html(data, lang, links, query, title), "coverage_header")
 
     level_label = enum_label("area_level", data.rates.level, lang)
     units = _units_payload(data, by, weight, lang, links, query)
@@ -649,7 +428,7 @@ def build_coverage_map(
         name = t(f"coverage.layer.reach_{level}", lang).format(reach=reach_label(threshold, lang))
         style = {"color": colour, "weight": 1.5, "dashArray": "4 3", "fillColor": colour, "fillOpacity": 0.08}
         collection = {"type": "FeatureCollection", "features": reach_by_level[level]}
-        _Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name).add_to(m)
+        Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name).add_to(m)
 
     by_minutes: dict[float, list[dict]] = {}
     for feature in data.service_areas.get("features") or ():
@@ -658,35 +437,34 @@ def build_coverage_map(
         name = t("coverage.layer.service_area", lang).format(minutes=f"{minutes:g}")
         style = {"color": "#8c510a", "weight": 1.2, "fillColor": "#d8b365", "fillOpacity": 0.12}
         collection = {"type": "FeatureCollection", "features": by_minutes[minutes]}
-        _Reach(collection, {**style, "className": "vetmap-service-area"}, name).add_to(m)
+        Reach(collection, {**style, "className": "vetmap-service-area"}, name).add_to(m)
 
     villages = _village_points(data.villages, lang, False)
-    _Points(villages, list(_VILLAGE_STYLES), t("coverage.layer.villages", lang)).add_to(m)
+    Points(villages, list(_VILLAGE_STYLES), t("coverage.layer.villages", lang)).add_to(m)
     uncovered = _village_points(data.villages, lang, True)
-    _Points(uncovered, [_UNCOVERED_STYLE], t("coverage.layer.uncovered", lang)).add_to(m)
+    Points(uncovered, [_UNCOVERED_STYLE], t("coverage.layer.uncovered", lang)).add_to(m)
     stations = _station_points(data.stations, lang)
-    _Points(stations, [_STATION_STYLE], t("coverage.layer.stations", lang)).add_to(m)
+    Points(stations, [_STATION_STYLE], t("coverage.layer.stations", lang)).add_to(m)
     if proposed is not None:
         sites = _proposed_points(proposed, lang)
-        _Points(sites, [_PROPOSED_STYLE], t("coverage.layer.proposed", lang)).add_to(m)
+        Points(sites, [_PROPOSED_STYLE], t("coverage.layer.proposed", lang)).add_to(m)
 
-    m.add_child(_Legend(_legend_html(data, by, weight, lang, proposed is not None)))
+    m.add_child(Legend(_legend_html(data, by, weight, lang, proposed is not None)))
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(_Tables(_tables_html(data, lang, links)))
-    if fit is not None:
-        minx, miny, maxx, maxy = fit
-        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12), max_zoom=15)
+    m.add_child(AfterMap(_tables_html(data, lang, links)))
+    fit_view(m, fit)
     return localize_assets(m)
 
 
-def error_page(message: str, lang: str = "zh", back: str = "/") -> OfflineFigure:
-    """A plain page in ``lang`` that says why the coverage map cannot be shown (the message is escaped)."""
-    title = t("coverage.error", lang)
+def error_page(message: str, lang: str = "zh", back: str = "/", title: str | None = None) -> OfflineFigure:
+    """A plain page in ``lang`` that says why a map (the coverage map unless ``title`` says) cannot be shown."""
+    title = title or t("coverage.error", lang)
     figure = OfflineFigure(lang=html_lang(lang), title=title)
+    back_link = f'<a href="{html.escape(back)}">{html.escape(t("coverage.back_to_atlas", lang))}</a>'
     figure.html.add_child(
         Element(
-            f'<main class="vetmap-error" style="font-family: sans-serif; padding: 24px;"><h1>{html.escape(title)}</h1>'
-            f'<p>{html.escape(message)}</p><p><a href="{html.escape(back)}">{html.escape(t("coverage.back_to_atlas", lang))}</a></p></main>'
+            f'<main class="vetmap-error" style="font-family: sans-serif; padding: 24px;"><h1>{html.escape(title)}'
+            f"</h1><p>{html.escape(message)}</p><p>{back_link}</p></main>"
         )
     )
     return figure

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from geo.crew_tasks import CrewTask, TaskList
-from web.i18n import enum_label, html_lang, t
+from web.i18n import choose_url, enum_label, html_lang, t
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CREW_ASSETS: dict[str, str] = {
@@ -106,7 +106,7 @@ def header(lang: str, title: str, who: str, path: str, back: str | None) -> str:
     who_text = f"{escape(who)} · " if who else ""
     return (
         f'<header>{back_link}<h1>{escape(title)}</h1><p class="who">{who_text}'
-        f'<a href="{escape(path + lang_query(other))}" lang="{html_lang(other)}">'
+        f'<a href="{escape(choose_url(path, lang=other))}" lang="{html_lang(other)}">'
         f"{escape(t('crew.other_lang', lang))}</a></p></header>"
     )
 
@@ -122,7 +122,11 @@ def distance_text(metres: float | None, lang: str) -> str:
 
 def _task_item(task: CrewTask, lang: str, explicit_lang: str | None) -> str:
     href = f"/crew/{task.collection}/{task.site_id}{lang_query(explicit_lang)}"
-    name = task.name + (f"（{task.martyr_name}）" if task.martyr_name else "")
+    name = (
+        t("crew.grave_of", lang).format(name=task.name, martyr=task.martyr_name)
+        if task.martyr_name
+        else task.name
+    )
     if task.type == "work_order":
         status = enum_label("work_order_status", task.status, lang)
         what = f"{t('crew.type.work_order', lang)} · {task.title}"

@@ -114,7 +114,9 @@ def _form(sheet: SiteSheet, lang: str) -> str:
 
 def site_page(lang: str, explicit_lang: str | None, who: str, sheet: SiteSheet, can_inspect: bool) -> str:
     """The page of one site: facts, open work orders and (for those who may inspect) the inspection form."""
-    title = sheet.name + (f"（{sheet.martyr_name}）" if sheet.martyr_name else "")
+    title = sheet.name
+    if sheet.martyr_name:
+        title = t("crew.grave_of", lang).format(name=sheet.name, martyr=sheet.martyr_name)
     path = f"/crew/{sheet.collection}/{sheet.site_id}"
     form = (
         _form(sheet, lang) if can_inspect else f'<p class="hint">{escape(t("crew.cannot_inspect", lang))}</p>'

@@ -6,6 +6,8 @@ Enumerated values use the group name used in the database followed by the stored
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 DEFAULT_LANG = "zh"
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -287,6 +289,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "crew.no_storage": ("此浏览器无法在本机保存记录。", "This browser cannot keep records on the phone."),
     "crew.cannot_inspect": ("您的角色不能提交巡查。", "Your role cannot submit inspections."),
     "crew.error_title": ("无法显示", "Cannot be shown"),
+    "crew.grave_of": ("{name}（{martyr}）", "{name} ({martyr})"),  # a grave and the martyr buried there
     "category.monument": ("碑体/墓体", "Monument or headstone"),
     "category.structure": ("建筑结构", "Structure"),
     "category.paths": ("道路台阶", "Paths and steps"),
@@ -314,7 +317,256 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "priority.high": ("高", "High"),
     "priority.normal": ("普通", "Normal"),
     "priority.low": ("低", "Low"),
+    # public damage reports (issue 7): /report and /reports/{id} (web/report_page.py, web/static/report.js)
+    "report.title": ("上报损坏", "Report damage"),
+    "report.intro": (
+        "发现纪念设施、烈士陵园或烈士墓损坏、污损？请在地图上标出位置，选择问题类型并简要说明。"
+        "位置、类型和描述将公开显示，联系方式仅工作人员可见。",
+        "Seen damage or neglect at a memorial, cemetery or grave? Put a pin on the map, pick a category and say "
+        "what is wrong. The pin, category and description are public; your contact is seen by staff only.",
+    ),
+    "report.other_lang": ("English", "中文"),
+    "report.map": ("地图：点击放置标记", "Map: click to drop the pin"),
+    "report.position": ("位置({crs})", "Position ({crs})"),
+    "report.lat": ("纬度", "Latitude"),
+    "report.long": ("经度", "Longitude"),
+    "report.locate": ("使用我的位置", "Use my position"),
+    "report.locating": ("正在获取您的位置…", "Finding your position…"),
+    "report.no_position": (
+        "未能获取位置，请在地图上点击或输入经纬度。",
+        "Position unknown: click the map or type it.",
+    ),
+    "report.no_pin": ("请先在地图上标出位置。", "Put the pin on the map first."),
+    "report.near_site": ("将转交：{name}(约{m}米)", "Goes to: {name} (about {m} m)"),
+    "report.no_site_near": (
+        "标记点附近{m}米内没有纪念设施或烈士墓。",
+        "No memorial or grave within {m} m of the pin.",
+    ),
+    "report.category": ("问题类型", "Category"),
+    "report.choose": ("请选择…", "Choose…"),
+    "report.description": ("问题描述", "What is wrong"),
+    "report.photos": ("照片(可选，最多{n}张)", "Photos (optional, up to {n})"),
+    "report.contact": ("联系方式(可选，仅工作人员可见)", "Contact (optional, seen by staff only)"),
+    "report.first_name": ("名", "First name"),
+    "report.last_name": ("姓", "Last name"),
+    "report.email": ("电子邮箱", "E-mail"),
+    "report.phone": ("电话", "Phone"),
+    "report.submit": ("提交", "Send report"),
+    "report.sending": ("正在提交…", "Sending…"),
+    "report.sent": ("已收到，编号 {id}。", "Received: reference number {id}."),
+    "report.follow": ("查看处理进度", "Follow its progress"),
+    "report.refused": ("未被接受：{reason}", "Not accepted: {reason}"),
+    "report.too_many": ("提交过于频繁，请稍后再试。", "Too many reports at once: please try again later."),
+    "report.offline": (
+        "无法连接服务器，请稍后再试。",
+        "The server cannot be reached: please try again later.",
+    ),
+    "report.status_title": ("损坏上报 {id}", "Damage report {id}"),
+    "report.reference": ("编号", "Reference"),
+    "report.status": ("状态", "Status"),
+    "report.status.open": ("处理中", "Open"),
+    "report.status.closed": ("已结束", "Closed"),
+    "report.stage": ("进度", "Stage"),
+    "report.notes": ("处理说明", "Notes from the bureau"),
+    "report.no_notes": ("暂无说明。", "No notes yet."),
+    "report.site": ("所在地点", "Site"),
+    "report.requested": ("上报时间", "Reported"),
+    "report.updated": ("更新时间", "Updated"),
+    "report.new": ("再报一处", "Report another"),
+    "report.not_found": ("未找到", "Not found"),
+    # basemaps (issue 7): web/basemaps.py
+    "basemap.osm": ("OpenStreetMap 底图", "OpenStreetMap"),
+    "basemap.tianditu": ("天地图", "Tianditu"),
+    "basemap.amap": ("高德地图", "AMap"),
+    "basemap.none": ("无底图(仅行政区划)", "No basemap (boundaries only)"),
+    "basemap.labels": ("注记", "labels"),
+    "basemap.offline": (
+        "底图无法加载：仅显示本系统数据。",
+        "The basemap cannot be loaded: our own data only.",
+    ),
+    # the language switch on every page (api/preferences.py): the name of the other language, in that language
+    "lang.other": ("English", "中文"),
+    # online tribute (issue 7): web/tribute_widget.py and web/static/tribute.js
+    "tribute.title": ("云祭扫", "Online tribute"),
+    "tribute.count.flower": ("献花", "Flowers"),
+    "tribute.count.candle": ("点烛", "Candles"),
+    "tribute.count.message": ("留言", "Messages"),
+    "tribute.give.flower": ("献一束花", "Lay flowers"),
+    "tribute.give.candle": ("点一支烛", "Light a candle"),
+    "tribute.message": ("寄语", "Your message"),
+    "tribute.author": ("署名(可不填)", "Your name (optional)"),
+    "tribute.send": ("发送留言", "Send message"),
+    "tribute.moderated": (
+        "留言经审核后显示；请勿填写网址。",
+        "Messages appear after moderation; no web addresses.",
+    ),
+    "tribute.messages": ("留言", "Messages"),
+    "tribute.no_messages": ("暂无留言。", "No messages yet."),
+    "tribute.anonymous": ("匿名", "Anonymous"),
+    "tribute.thanks": ("谢谢您的缅怀。", "Thank you for your tribute."),
+    "tribute.pending": ("留言已收到，审核后显示。", "Your message is received; it appears after moderation."),
+    "tribute.too_many": ("提交过于频繁，请稍后再试。", "Too many tributes at once: please try again later."),
+    "tribute.refused": ("未被接受：", "Not accepted:"),
+    "tribute.offline": (
+        "无法连接服务器，请稍后再试。",
+        "The server cannot be reached: please try again later.",
+    ),
+    "tribute.empty_message": ("请先写下留言。", "Please write a message first."),
+    "tribute.sending": ("正在发送…", "Sending…"),
+    # public pages (issue 7): web/public_*.py and web/static/public.js
+    "public.brand": ("英烈纪念地图 VetMap", "VetMap memorials and martyrs"),
+    "public.nav.sites": ("查找纪念设施", "Find a memorial"),
+    "public.nav.martyrs": ("英名录", "Roll of martyrs"),
+    "public.nav.family": ("寻亲", "Family search"),
+    "public.other_lang": ("English", "中文"),
+    "public.footer": (
+        "退役军人事务部门烈士纪念设施信息；演示数据为虚构。",
+        "Martyr memorial information of the veterans affairs bureau; demo data is fictitious.",
+    ),
+    "public.synthetic": ("演示数据(虚构)", "Demo data (fictitious)"),
+    "public.map": ("地图", "Map"),
+    "public.any": ("全部", "Any"),
+    "public.search": ("搜索", "Search"),
+    "public.near_me": ("我附近的", "Near me"),
+    "public.near_active": ("按离您的距离排序。", "Ordered by distance from you."),
+    "public.locating": ("正在获取您的位置…", "Finding your position…"),
+    "public.no_position": ("无法获取您的位置。", "Your position is not available."),
+    "public.no_results": ("没有找到符合条件的结果。", "Nothing matches."),
+    "public.showing": ("第 {start}–{end} 条，共 {total} 条", "{start}–{end} of {total}"),
+    "public.previous": ("上一页", "Previous"),
+    "public.next": ("下一页", "Next"),
+    "public.distance_m": ("{n} 米", "{n} m"),
+    "public.distance_km": ("{n} 公里", "{n} km"),
+    "public.not_found": ("未找到", "Not found"),
+    "public.cannot_show": ("无法显示", "Cannot be shown"),
+    "public.back_to_search": ("返回搜索", "Back to the search"),
+    "public.search.title": ("查找纪念设施", "Find a memorial or cemetery"),
+    "public.search.q": ("名称、拼音或拼音首字母", "Name, pinyin or pinyin initials"),
+    "public.search.placeholder": ("如：东沟、donggou、dgls", "e.g. donggou or dgls"),
+    "public.search.hint": (
+        "输入名称、拼音或首字母，或选择类型、保护级别、地区，或查找您附近的纪念设施。",
+        "Type a name, its pinyin or initials, or choose a type, protection level or area, or look near you.",
+    ),
+    "public.site.about": ("概况", "About"),
+    "public.site.visiting": ("参观信息", "Visiting"),
+    "public.site.address": ("地址", "Address"),
+    "public.site.no_address": ("暂无地址", "No address yet"),
+    "public.site.management_unit": ("管理单位", "Managed by"),
+    "public.site.protection_unit": ("保护单位", "Protected by"),
+    "public.site.approval": ("批准文件", "Approved by"),
+    "public.site.protection_zone_desc": ("保护范围", "Protection range"),
+    "public.site.phone": ("电话", "Phone"),
+    "public.site.photos": ("照片", "Photos"),
+    "public.site.photo": ("照片", "Photo"),
+    "public.site.martyrs": ("安葬或镌名于此的烈士", "Martyrs buried or named here"),
+    "public.site.no_martyrs": ("暂无烈士名录。", "No martyr records yet."),
+    "public.site.more_martyrs": ("显示前 {n} 位，共 {total} 位以上。", "The first {n} of {total} or more."),
+    "public.site.boundary": ("陵园范围", "Cemetery boundary"),
+    "public.site.protection_zone": ("保护范围", "Protection zone"),
+    "public.martyrs.title": ("英名录：查找烈士", "Roll of martyrs: find a martyr"),
+    "public.martyrs.q": ("姓名(汉字或拼音)", "Name (Chinese or pinyin)"),
+    "public.martyrs.hint": (
+        "按姓名、籍贯、部队或牺牲年份查找。",
+        "Search by name, hometown, unit or year of death.",
+    ),
+    "public.martyrs.not_found_family": (
+        "没有找到？填写寻亲登记，工作人员会与您联系。",
+        "Not found? Leave a family-search request and staff will contact you.",
+    ),
+    "public.martyr.record": ("烈士信息", "Record"),
+    "public.martyr.gender": ("性别", "Gender"),
+    "public.martyr.birth_year": ("出生年份", "Year of birth"),
+    "public.martyr.death": ("牺牲时间", "Died"),
+    "public.martyr.death_year": ("牺牲年份", "Year of death"),
+    "public.martyr.place_of_death": ("牺牲地点", "Place of death"),
+    "public.martyr.hometown": ("籍贯", "Hometown"),
+    "public.martyr.unit": ("生前部队(单位)", "Unit"),
+    "public.martyr.relatives_found": ("已找到亲属", "Relatives found"),
+    "public.martyr.biography": ("生平", "Life"),
+    "public.martyr.named_on": ("英名镌刻于：", "Named on:"),
+    "public.martyr.family_search": ("为这位烈士寻亲", "Search for this martyr's family"),
+    "public.gender.male": ("男", "Male"),
+    "public.gender.female": ("女", "Female"),
+    "public.burial.title": ("安葬地", "Burial place"),
+    "public.burial.grave": ("安葬于烈士墓。", "Buried in a martyr's grave."),
+    "public.burial.cemetery": (
+        "安葬于烈士陵园，墓位不详。",
+        "Buried in a martyr cemetery; the grave's position is not known.",
+    ),
+    "public.burial.named_on_wall": (
+        "英名镌刻于纪念设施；安葬地不详。",
+        "Named on a memorial; the burial place is unknown.",
+    ),
+    "public.burial.unknown": ("安葬地不详(下落不明)。", "The burial place is unknown."),
+    "public.burial.unknown_short": ("安葬地不详", "Burial place unknown"),
+    "public.burial.position_unknown": ("墓位不详", "Position not known"),
+    "public.burial.kind": ("墓葬类型", "Grave"),
+    "public.burial.memorial": ("纪念设施", "Memorial"),
+    "public.burial.note": ("说明", "Note"),
+    "public.burial.here": ("安葬地", "Burial place"),
+    "public.burial.site_page": ("查看安葬地页面", "Open the page of the burial place"),
+    "public.pos.section": ("{v}区", "Section {v}"),
+    "public.pos.row": ("{v}排", "row {v}"),
+    "public.pos.number": ("{v}号", "no. {v}"),
+    "public.family.title": ("寻亲登记", "Family search request"),
+    "public.family.intro": (
+        "如果您在寻找烈士亲人的安葬地，或您是烈士的亲属，请留下您知道的信息和联系方式，工作人员会与您联系。",
+        "If you are looking for where a relative who fell is buried, or you are a martyr's relative, leave what "
+        "you know and how to reach you; staff will contact you.",
+    ),
+    "public.family.privacy": (
+        "您的联系方式只供工作人员联系您，不会公开。",
+        "Your contact details are seen only by the staff who answer you; they are never published.",
+    ),
+    "public.family.about_record": ("关于烈士：", "About the record of"),
+    "public.family.about_martyr": ("烈士信息", "About the martyr"),
+    "public.family.martyr_name": ("烈士姓名", "Martyr's name"),
+    "public.family.details": ("其他情况(您知道的经历、线索)", "Anything else you know"),
+    "public.family.about_you": ("您的信息", "About you"),
+    "public.family.your_name": ("您的姓名", "Your name"),
+    "public.family.relation": ("与烈士关系", "Relation to the martyr"),
+    "public.family.phone": ("电话", "Phone"),
+    "public.family.email": ("电子邮箱", "E-mail"),
+    "public.family.contact_hint": (
+        "电话和电子邮箱至少填写一项。",
+        "Give a phone number, an e-mail address or both.",
+    ),
+    "public.family.submit": ("提交登记", "Send the request"),
+    "public.sending": ("正在提交…", "Sending…"),
+    "public.sent": (
+        "已收到您的登记，编号 {reference}。请保留此编号，工作人员会与您联系。",
+        "Your request is received: reference {reference}. Keep it; staff will contact you.",
+    ),
+    "public.refused": ("未被接受：", "Not accepted:"),
+    "public.too_many": ("提交过于频繁，请稍后再试。", "Too many requests at once: please try again later."),
+    "public.offline": (
+        "无法连接服务器，请稍后再试。",
+        "The server cannot be reached: please try again later.",
+    ),
+    "public.need_contact": ("请填写电话或电子邮箱。", "Please give a phone number or an e-mail address."),
+    "public.required": ("请填写：", "Please fill in:"),
 }
+
+
+CHOOSE_PATH = "/choose"
+"""The path that remembers a choice in a cookie and goes on to a page (api/preferences.py)."""
+
+
+def choose_url(next_url: str, **choices: str) -> str:
+    """The link that remembers ``choices`` (``lang=``, ``basemap=``) and then opens ``next_url``."""
+    return f"{CHOOSE_PATH}?{urlencode({**choices, 'next': next_url})}"
+
+
+LANG_COOKIE = "lang"
+"""The cookie that remembers the visitor's language (set when a page is opened with ``?lang=``)."""
+
+
+def choose_lang(requested: str | None, remembered: str | None, default: str = DEFAULT_LANG) -> str:
+    """The language of a page: ``?lang=`` if known, else the ``lang`` cookie if known, else the default."""
+    for lang in (requested, remembered, default):
+        if lang in LANGS:
+            return lang
+    return DEFAULT_LANG
 
 
 def check_lang(lang: str) -> str:

@@ -3,9 +3,9 @@
 Memorials, cemeteries and graves are circle markers (one layer each) filled by their condition index in the
 bands of the upkeep status (good, fair, poor, damaged; grey when never assessed); sites overdue for inspection
 get a red ring in a layer of their own. Popups give the name, index, last inspection, next due date and open work
-orders. The report table (``upkeep_table``, also the CSV and Excel downloads) follows the map. The page reuses the
-coverage page's scripts, styles and table writers (web/coverage_map.py, web/coverage_tables.py): every asset is
-served by the app, every value is HTML-escaped and the data is embedded as script-safe JSON.
+orders. The report table (``upkeep_table``, also the CSV and Excel downloads) follows the map. The page uses the
+map parts and table writers it shares with the coverage page (web/map_parts.py, web/coverage_tables.py): every
+asset is served by the app, every value is HTML-escaped and the data is embedded as script-safe JSON.
 """
 
 from __future__ import annotations
@@ -15,25 +15,15 @@ import html
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element
 
 from geo.inspections import upkeep_status
 from geo.settings import UpkeepSettings
 from geo.upkeep_report import UpkeepFigures, UpkeepMapData, UpkeepReport, UpkeepSite
-from web.assets import OfflineFigure, localize_assets
-from web.coverage_map import (
-    MAP_HEIGHT,
-    NO_DATA_COLOUR,
-    _CoveragePage,
-    _downloads,
-    _Legend,
-    _Points,
-    _PointSet,
-    _Reach,
-    _Tables,
-)
+from web.assets import localize_assets
+from web.coverage_map import NO_DATA_COLOUR
 from web.coverage_tables import Cell, Column, Table, table_html
-from web.i18n import check_lang, enum_label, html_lang, t
+from web.i18n import check_lang, enum_label, t
+from web.map_parts import AfterMap, Fit, Legend, Points, PointSet, Reach, base_map, downloads_html, fit_view
 
 CONDITION_COLOURS: dict[str, str] = {
     "good": "#1a9641",
@@ -45,7 +35,6 @@ CONDITION_COLOURS: dict[str, str] = {
 """Fill of a site by the band of its condition index (ColorBrewer RdYlGn); grey when never assessed."""
 CONDITIONS = tuple(CONDITION_COLOURS)
 OVERDUE_COLOUR = "#c00000"
-_CHINA_CENTER = (35.0, 105.0)
 _SITE_STYLES = [
     {"radius": 6, "color": "#444444", "weight": 1, "fillColor": colour, "fillOpacity": 0.95,
      "className": f"vetmap-upkeep vetmap-upkeep-{status}"}
@@ -136,7 +125,7 @@ def _site_title(site: UpkeepSite, lang: str) -> str:
     return site.name
 
 
-def _site_points(sites: list[UpkeepSite], lang: str, settings: UpkeepSettings, ring: bool) -> _PointSet:
+def _site_points(sites: list[UpkeepSite], lang: str, settings: UpkeepSettings, ring: bool) -> PointSet:
     labels = [
         t("field.kind", lang),
         t("field.condition_index", lang),
@@ -167,7 +156,7 @@ def _site_points(sites: list[UpkeepSite], lang: str, settings: UpkeepSettings, r
                 t("upkeep.overdue", lang) if s.overdue else None,
             ]
         )
-    return _PointSet(labels, rows)
+    return PointSet(labels, rows)
 
 
 def _bands(settings: UpkeepSettings) -> dict[str, str]:
@@ -224,13 +213,13 @@ def _tables_html(report: UpkeepReport, lang: str, links: UpkeepLinks) -> str:
     table = upkeep_table(report, lang)
     return (
         f'<section class="vetmap-tables"><h2>{html.escape(table.title)} · {report.year}</h2>'
-        f"{_downloads(lang, links.report_csv, links.report_xlsx)}"
+        f"{downloads_html(lang, links.report_csv, links.report_xlsx)}"
         f'<div class="vetmap-table-scroll">{table_html(table, css_class="vetmap-rates vetmap-upkeep-report")}'
         "</div></section>"
     )
 
 
-def _fit(data: UpkeepMapData) -> tuple[float, float, float, float] | None:
+def _fit(data: UpkeepMapData) -> Fit | None:
     if data.bounds is not None:
         return data.bounds.as_tuple()
     if data.sites:
@@ -252,48 +241,20 @@ def build_upkeep_map(
     area_name = data.area.name if data.area else t("coverage.all_areas", lang)
     title = f"{t('upkeep.title', lang)} · {area_name}"
     fit = _fit(data)
-    location = _CHINA_CENTER if fit is None else ((fit[1] + fit[3]) / 2, (fit[0] + fit[2]) / 2)
-    m = folium.Map(
-        location=location,
-        zoom_start=4 if fit is None else 9,
-        tiles=None,
-        control_scale=False,
-        minZoom=3,
-        maxZoom=19,
-        height=MAP_HEIGHT,
-    )
-    figure = OfflineFigure(lang=html_lang(lang), title=title)
-    figure.html.add_child(Element(_header_html(data, report.year, lang, links, title)), name="upkeep_header")
-    figure.add_child(m)
-    m.add_child(_CoveragePage())
-    _Reach(data.outlines, _OUTLINE_STYLE, t("layer.boundaries", lang), show=True).add_to(m)
+    header = _header_html(data, report.year, lang, links, title)
+    m = base_map(fit, lang, title, header, "upkeep_header")
+    Reach(data.outlines, _OUTLINE_STYLE, t("layer.boundaries", lang), show=True).add_to(m)
     for collection in ("memorials", "cemeteries", "graves"):
         sites = [s for s in data.sites if s.collection == collection]
-        _Points(
+        Points(
             _site_points(sites, lang, settings, False), _SITE_STYLES, t(f"layer.{collection}", lang)
         ).add_to(m)
     overdue = [s for s in data.sites if s.overdue]
-    _Points(
+    Points(
         _site_points(overdue, lang, settings, True), [_OVERDUE_STYLE], t("upkeep.layer.overdue", lang)
     ).add_to(m)
-    m.add_child(_Legend(_legend_html(lang, settings)))
+    m.add_child(Legend(_legend_html(lang, settings)))
     folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(_Tables(_tables_html(report, lang, links)))
-    if fit is not None:
-        minx, miny, maxx, maxy = fit
-        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12), max_zoom=15)
+    m.add_child(AfterMap(_tables_html(report, lang, links)))
+    fit_view(m, fit)
     return localize_assets(m)
-
-
-def upkeep_error_page(message: str, lang: str = "zh", back: str = "/") -> OfflineFigure:
-    """A plain page in ``lang`` that says why the upkeep map cannot be shown (the message is escaped)."""
-    title = t("upkeep.error", lang)
-    figure = OfflineFigure(lang=html_lang(lang), title=title)
-    figure.html.add_child(
-        Element(
-            f'<main class="vetmap-error" style="font-family: sans-serif; padding: 24px;"><h1>{html.escape(title)}'
-            f'</h1><p>{html.escape(message)}</p><p><a href="{html.escape(back)}">'
-            f"{html.escape(t('coverage.back_to_atlas', lang))}</a></p></main>"
-        )
-    )
-    return figure

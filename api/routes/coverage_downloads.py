@@ -6,41 +6,23 @@ follow ``lang`` (Chinese by default). Thresholds are geodesic metres.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-from urllib.parse import quote
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ConnDep, SettingsDep
+from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
 from api.routes.coverage import AreaCode, Level, TownshipM, VillageM
 from geo.coverage_map_data import gap_rows, rate_rows
-from web.coverage_tables import Table, gaps_table, rates_table, table_csv, table_xlsx
+from web.coverage_tables import gaps_table, rates_table
 from web.i18n import t
 
 router = APIRouter(prefix="/coverage", tags=["coverage"])
 
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-Lang = Annotated[Literal["zh", "en"] | None, Query(description="language of the header row (default zh)")]
 RowLevel = Annotated[Level | None, Query(description="level of the rows (default: the level below the area)")]
 GapLevel = Annotated[
     Level | None, Query(description="check one level only (default: all from the area's down)")
 ]
-
-
-def _attachment(stem: str, label: str, suffix: str) -> str:
-    """Content-Disposition with an ASCII filename and the localised one (RFC 6266 filename*)."""
-    return f"attachment; filename=\"{stem}.{suffix}\"; filename*=UTF-8''{quote(f'{label}.{suffix}')}"
-
-
-def _file(table: Table, stem: str, label: str, suffix: str, sheet: str) -> Response:
-    if suffix == "csv":
-        body, media_type = table_csv(table), CSV_TYPE
-    else:
-        body, media_type = table_xlsx(table, sheet), XLSX_TYPE
-    return Response(
-        body, media_type=media_type, headers={"Content-Disposition": _attachment(stem, label, suffix)}
-    )
 
 
 def _rates_file(conn, settings, area, level, village_m, township_m, lang, suffix: str) -> Response:
@@ -49,7 +31,7 @@ def _rates_file(conn, settings, area, level, village_m, township_m, lang, suffix
     table = rates_table(rates, lang)
     stem = f"coverage-rates-{area or 'all'}-{rates.level}"
     label = f"{t('coverage.sheet.rates', lang)}-{rates.area.name or t('coverage.all_areas', lang)}"
-    return _file(table, stem, label, suffix, t("coverage.sheet.rates", lang))
+    return file_response(table, stem, label, suffix, t("coverage.sheet.rates", lang))
 
 
 def _gaps_file(conn, settings, area, level, lang, suffix: str) -> Response:
@@ -60,23 +42,14 @@ def _gaps_file(conn, settings, area, level, lang, suffix: str) -> Response:
     label = (
         f"{t('coverage.sheet.gaps', lang)}-{gaps.area.name if gaps.area else t('coverage.all_areas', lang)}"
     )
-    return _file(table, stem, label, suffix, t("coverage.sheet.gaps", lang))
-
-
-_FILE_RESPONSES = {
-    200: {
-        "content": {CSV_TYPE: {}, XLSX_TYPE: {}},
-        "description": "CSV (UTF-8 with byte-order mark) or an Excel workbook, by the path's suffix",
-    }
-}
-FileFormat = Annotated[Literal["csv", "xlsx"], Path(description="csv or xlsx")]
+    return file_response(table, stem, label, suffix, t("coverage.sheet.gaps", lang))
 
 
 @router.get(
     "/rates.{fmt}",
     summary="Coverage rates as CSV or Excel",
     response_class=Response,
-    responses=_FILE_RESPONSES,
+    responses=FILE_RESPONSES,
 )
 def rates_file(
     fmt: FileFormat,
@@ -97,7 +70,7 @@ def rates_file(
     "/gaps.{fmt}",
     summary="Units without a station as CSV or Excel",
     response_class=Response,
-    responses=_FILE_RESPONSES,
+    responses=FILE_RESPONSES,
 )
 def gaps_file(
     fmt: FileFormat,

@@ -17,6 +17,7 @@ from geo.atlas import map_layers
 from geo.coverage_map_data import coverage_map_data, siting_run_sites
 from geo.errors import DomainError
 from web.atlas_map import build_atlas_map
+from web.basemaps import choose_basemap
 from web.coverage_map import PageLinks, build_coverage_map, error_page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -28,14 +29,19 @@ def overview_map(
     settings: SettingsDep,
     principal: PrincipalDep,
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
+    basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
 ) -> HTMLResponse:
-    """The atlas map: one clustered layer per collection, county outlines for context."""
+    """The atlas map: one clustered layer per collection, county outlines for context, on the chosen basemap."""
+    key = settings.tianditu_key.get_secret_value() if settings.tianditu_key else None
     m = build_atlas_map(
         map_layers(conn, role=principal.role),
         lang=lang or settings.default_lang,
         bounds=atlas_bounds(conn),
         outlines=area_outlines(conn, ("county",)),
         coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
+        basemap_name=choose_basemap(basemap, None, settings.basemap, key),
+        tianditu_key=key,
+        page_url=("/", {"lang": lang}),
     )
     return HTMLResponse(m.get_root().render())
 
@@ -49,7 +55,8 @@ def favicon() -> Response:
 Level = Literal["province", "city", "county", "township", "village"]
 
 
-def _error_status(exc: DomainError) -> int:
+def error_status(exc: DomainError) -> int:
+    """The HTTP status of a domain error on an HTML page (as the API answers it; 400 for any other)."""
     return next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
 
 
@@ -80,7 +87,7 @@ def coverage_map(
         data = coverage_map_data(conn, area, level, village_m, township_m)
     except DomainError as exc:
         page = error_page(exc.message, lang, back=atlas)
-        return HTMLResponse(page.render(), status_code=_error_status(exc))
+        return HTMLResponse(page.render(), status_code=error_status(exc))
     query = {
         "area": area,
         "level": level,

@@ -16,15 +16,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ConnDep, SettingsDep
+from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
 from api.principal import PrincipalDep, require
-from api.routes.coverage_downloads import _FILE_RESPONSES, FileFormat, Lang, _file
-from api.routes.pages import _error_status
+from api.routes.pages import error_status
 from api.routes.sites import AREA_PATTERN
 from geo.errors import DomainError
 from geo.principal import Principal
 from geo.upkeep_report import china_today, upkeep_map_sites, upkeep_report
+from web.coverage_map import error_page
 from web.i18n import t
-from web.upkeep_map import UpkeepLinks, build_upkeep_map, upkeep_error_page, upkeep_table
+from web.upkeep_map import UpkeepLinks, build_upkeep_map, upkeep_table
 
 router = APIRouter(prefix="/upkeep", tags=["upkeep"])
 page_router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -61,7 +62,7 @@ def upkeep_report_json(
     "/report.{fmt}",
     summary="Upkeep report as CSV or Excel",
     response_class=Response,
-    responses=_FILE_RESPONSES,
+    responses=FILE_RESPONSES,
     dependencies=[READ],
 )
 def upkeep_report_file(
@@ -82,7 +83,7 @@ def upkeep_report_file(
     stem = f"upkeep-report-{code}-{found.year}"
     name = found.area.name if found.area else t("coverage.all_areas", lang)
     label = f"{t('upkeep.sheet', lang)}-{name}-{found.year}"
-    return _file(table, stem, label, fmt, t("upkeep.sheet", lang))
+    return file_response(table, stem, label, fmt, t("upkeep.sheet", lang))
 
 
 @page_router.get("/upkeep", response_class=HTMLResponse)
@@ -108,8 +109,8 @@ def upkeep_map(
         code = found.area.code if found.area else None
         data = upkeep_map_sites(conn, principal, code, upkeep, found.today)
     except DomainError as exc:
-        page = upkeep_error_page(exc.message, page_lang, back=atlas)
-        return HTMLResponse(page.render(), status_code=_error_status(exc))
+        page = error_page(exc.message, page_lang, back=atlas, title=t("upkeep.error", page_lang))
+        return HTMLResponse(page.render(), status_code=error_status(exc))
     params = urlencode({k: v for k, v in {"area": code, "year": found.year, "lang": page_lang}.items() if v})
 
     def url(fmt: str) -> str:

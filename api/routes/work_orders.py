@@ -76,6 +76,9 @@ class WorkOrderPatch(BaseModel):
     due_on: dt.date | None = None
     cost_estimate: Yuan | None = None
     cost_actual: Yuan | None = None
+    public_note: str | None = Field(
+        default=None, max_length=2000, description="status note the reporter of a public report reads"
+    )
 
 
 class TransitionRequest(BaseModel):

@@ -20,6 +20,7 @@ from geo.errors import InvalidInput
 from geo.importing.checks import CheckedRow
 from geo.models import Area
 from geo.permissions import area_prefix
+from geo.pinyin import name_pinyin
 from geo.principal import Principal
 from geo.sites import _integrity_message
 
@@ -247,6 +248,13 @@ def _load(
     table = _table(collection).name
     geoms = _geom_columns(collection)
     model_cols = [c for c in rows[0].values if c not in geoms]
+    if "name" in model_cols and "name_pinyin" in _table(collection).c:
+        # memorials and cemeteries: pinyin of the name for the public search (geo/pinyin.py)
+        for r in rows:
+            pinyin = name_pinyin(r.values["name"]) if r.values.get("name") else (None, None)
+            r.values["name_pinyin"], r.values["name_initials"] = pinyin
+        model_cols += ["name_pinyin", "name_initials"]
+        present = present | {"name_pinyin", "name_initials"} if "name" in present else present
     polys = [c for c in geoms if c not in ("geom", "point")]
     columns = [*model_cols, *polys]
     conn.execute(text("SET LOCAL jit = off"))  # compiling each big statement costs more than it saves

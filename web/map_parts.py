@@ -1,0 +1,270 @@
+"""Folium pieces the coverage and upkeep pages share (pure builders): the base map with its page header, the
+page's CSS and the JS helpers that build layers from embedded JSON (``VetMapCoverage``), point, reach, legend
+and after-map elements, download links, fitting the view and the plain error page.
+
+Every value is HTML-escaped here or in the browser, and all data is embedded as script-safe JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from branca.element import Element
+from folium.template import Template
+
+from web.assets import OfflineFigure
+from web.i18n import html_lang, t
+
+MAP_HEIGHT = "68vh"
+CHINA_CENTER = (35.0, 105.0)
+CANVAS_ABOVE = 2000  # draw point layers larger than this on a canvas
+Fit = tuple[float, float, float, float]
+"""A view to fit: (min lon, min lat, max lon, max lat)."""
+
+
+def script_json(obj: Any) -> str:
+    """Compact JSON that is safe inside an HTML <script> element."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return text
+
+
+@dataclass(frozen=True)
+class PointSet:
+    """Points as the browser builds them: popup labels once, rows [lat, lon, style, title, value, ...]."""
+
+    labels: list[str]
+    rows: list[list[Any]]
+
+    def payload(self, styles: list[dict]) -> dict:
+        return {"labels": self.labels, "styles": styles, "rows": self.rows}
+
+
+class MapPage(folium.MacroElement):
+    """Page CSS, the panes, and the JS helpers (``VetMapCoverage``) that build the layers from embedded JSON."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>
+                html, body { height: auto; }
+                body { background: #fafaf7; }
+                .leaflet-container { background: #f3f1ec; }
+                .vetmap-coverage-header { padding: 10px 16px 6px; }
+                .vetmap-coverage-header h1 { font-size: 1.35rem; margin: 0 0 6px; }
+                .vetmap-coverage-header form { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; }
+                .vetmap-coverage-header input[type=number] { width: 7em; }
+                .vetmap-coverage-header .vetmap-note { color: #8a4b00; margin: 4px 0 0; }
+                .vetmap-coverage-header .vetmap-run { color: #666; font-size: 0.85rem; margin: 4px 0 0; }
+                .vetmap-tables { padding: 12px 16px 24px; }
+                .vetmap-tables h2 { font-size: 1.1rem; margin-top: 12px; }
+                .vetmap-tables table { font-size: 0.85rem; }
+                .vetmap-tables td { white-space: nowrap; }
+                .vetmap-tables th { min-width: 5.5em; font-weight: 600; vertical-align: bottom; }
+                .vetmap-rates tbody tr:last-child { font-weight: bold; }
+                .vetmap-tables .vetmap-downloads a { margin-right: 12px; }
+                .vetmap-table-scroll { overflow-x: auto; }
+                .vetmap-popup-title { font-weight: bold; font-size: 1.05em; margin-bottom: 4px; }
+                .vetmap-popup table { border-collapse: collapse; }
+                .vetmap-popup th { font-weight: normal; color: #555; padding: 1px 8px 1px 0; vertical-align: top; }
+                .vetmap-popup td { padding: 1px 0; white-space: nowrap; }
+                .vetmap-legend { background: rgba(255, 255, 255, 0.92); padding: 6px 10px; border-radius: 4px;
+                                 box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); font-size: 0.8rem; line-height: 1.5; }
+                .vetmap-legend-title { font-weight: bold; max-width: 240px; }
+                .vetmap-legend i { display: inline-block; width: 14px; height: 12px; margin-right: 6px;
+                                   vertical-align: middle; border: 1px solid #777; }
+                .vetmap-legend i.vetmap-dot { border-radius: 50%; }
+            </style>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var VetMapCoverage = (function (map) {
+                map.createPane("vetmapReach").style.zIndex = 410;
+                map.getPane("vetmapReach").style.pointerEvents = "none";
+                map.createPane("vetmapPoints").style.zIndex = 420;
+                function units(data) {
+                    return L.geoJSON(data, {
+                        style: function (f) {
+                            return {color: "#555", weight: 1, opacity: 0.9, fillColor: f.properties.fill,
+                                    fillOpacity: 0.6, className: "vetmap-unit"};
+                        },
+                        pointToLayer: function (f, latlng) {
+                            return L.circleMarker(latlng, {radius: 7});
+                        },
+                        onEachFeature: function (f, layer) {
+                            layer.bindPopup(f.properties.popup, {maxWidth: 380});
+                            layer.bindTooltip(f.properties.name, {sticky: true});
+                        }
+                    });
+                }
+                var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+                function esc(value) {
+                    return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+                }
+                // data: {labels, styles (Leaflet path options), rows: [lat, lon, style, title, value...]}
+                function popup(labels, row) {
+                    var html = '<div class="vetmap-popup"><div class="vetmap-popup-title">' + esc(row[3])
+                        + '</div><table>';
+                    for (var j = 0; j < labels.length; j++) {
+                        var v = row[4 + j];
+                        if (v === null || v === undefined) { continue; }
+                        html += '<tr><th>' + esc(labels[j]) + '</th><td>' + esc(v) + '</td></tr>';
+                    }
+                    return html + '</table></div>';
+                }
+                function points(data, canvas) {
+                    var renderer = canvas ? L.canvas({pane: "vetmapPoints"}) : undefined;
+                    var markers = data.rows.map(function (row) {
+                        var style = Object.assign({pane: "vetmapPoints"}, data.styles[row[2]]);
+                        if (renderer) { style.renderer = renderer; }
+                        var marker = L.circleMarker([row[0], row[1]], style);
+                        marker.bindPopup(function () { return popup(data.labels, row); }, {maxWidth: 320});
+                        marker.bindTooltip(esc(row[3]));
+                        return marker;
+                    });
+                    return L.featureGroup(markers);
+                }
+                function reach(data, style) {
+                    return L.geoJSON(data, {
+                        interactive: false,
+                        style: function () { return Object.assign({pane: "vetmapReach", interactive: false}, style); }
+                    });
+                }
+                function legend(html) {
+                    var control = L.control({position: "bottomright"});
+                    control.onAdd = function () {
+                        var div = L.DomUtil.create("div", "vetmap-legend");
+                        div.innerHTML = html;
+                        L.DomEvent.disableClickPropagation(div);
+                        return div;
+                    };
+                    return control;
+                }
+                return {units: units, points: points, reach: reach, legend: legend};
+            })({{ this._parent.get_name() }});
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "CoveragePage"
+
+
+class Points(folium.map.Layer):
+    """Circle markers built in the browser from compact rows, one Leaflet path style per row kind."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = VetMapCoverage.points({{ this.data }}, {{ this.canvas }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: PointSet, styles: list[dict], name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "CoveragePoints"
+        self.data = script_json(points.payload(styles))
+        self.canvas = "true" if len(points.rows) > CANVAS_ABOVE else "false"
+
+
+class Reach(folium.map.Layer):
+    """Polygons drawn under the points (station reach, service areas, outlines): styled as given, not clickable."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = VetMapCoverage.reach({{ this.data }}, {{ this.style }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, style: dict, name: str, show: bool = False) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "CoverageReach"
+        self.data = script_json(data)
+        self.style = script_json(style)
+
+
+class Legend(folium.MacroElement):
+    """The legend: the given HTML in a box at the bottom right of the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            VetMapCoverage.legend({{ this.html }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "CoverageLegend"
+        self.html = script_json(html_text)
+
+
+class AfterMap(folium.MacroElement):
+    """HTML placed after the map: the page's tables with their download links."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+            {{ this.markup }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self._name = "CoverageTables"
+        self.markup = markup
+
+
+def downloads_html(lang: str, csv_url: str | None, xlsx_url: str | None) -> str:
+    """Download links (CSV, Excel) for a table, in ``lang``; empty when there is neither."""
+    items = [(csv_url, "CSV"), (xlsx_url, "Excel (.xlsx)")]
+    links = "".join(
+        f'<a href="{html.escape(url)}" download>{html.escape(t("coverage.download", lang))} {label}</a>'
+        for url, label in items
+        if url
+    )
+    return f'<p class="vetmap-downloads">{links}</p>' if links else ""
+
+
+def base_map(fit: Fit | None, lang: str, title: str, header: str, header_name: str) -> folium.Map:
+    """An offline page titled ``title``: ``header`` HTML, then a map with the shared parts centred on ``fit``."""
+    location = CHINA_CENTER if fit is None else ((fit[1] + fit[3]) / 2, (fit[0] + fit[2]) / 2)
+    m = folium.Map(
+        location=location,
+        zoom_start=4 if fit is None else 9,
+        tiles=None,
+        control_scale=False,
+        minZoom=3,
+        maxZoom=19,
+        height=MAP_HEIGHT,
+    )
+    figure = OfflineFigure(lang=html_lang(lang), title=title)
+    figure.html.add_child(Element(header), name=header_name)
+    figure.add_child(m)
+    m.add_child(MapPage())
+    return m
+
+
+def fit_view(m: folium.Map, fit: Fit | None) -> None:
+    """Fit the map's view to ``fit`` (with a small margin, no closer than zoom 15); nothing when None."""
+    if fit is not None:
+        minx, miny, maxx, maxy = fit
+        m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12), max_zoom=15)

@@ -1,0 +1,160 @@
+/* VetMap public pages (web/public_*.py): the map of a page, "near me" on the search and the family-search form.
+ *
+ * The page data is JSON in <script id="public-config">. The map draws our own boundaries (outlines), the site's
+ * shapes and the points, so it works with no internet at all; tiles only when the visitor chose a basemap. Points are
+ * circle markers (no marker images to load); a point with a url opens that page when clicked.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("public-config").textContent);
+  const S = config.strings || {};
+  const $ = (id) => document.getElementById(id);
+
+  function fmt(key, values) {
+    return (S[key] || key).replace(/\{(\w+)\}/g, (_, k) => (values && values[k] != null ? String(values[k]) : ""));
+  }
+
+  // -- the map ----------------------------------------------------------------------------------------------
+
+  function drawMap() {
+    const el = $("map");
+    if (!el || !config.map || typeof L === "undefined") { return; }
+    const data = config.map;
+    const tiles = (data.basemap && data.basemap.layers) || [];
+    const map = L.map(el, { attributionControl: tiles.length > 0, zoomSnap: 0.5 }).setView([35, 105], 4);
+    el.vetmapMap = map;
+    // tiles only when the visitor chose a basemap; when they cannot load, the overlays below still show
+    tiles.forEach((layer) => {
+      L.tileLayer(layer.url, { subdomains: layer.subdomains || "abc", maxZoom: layer.maxZoom, attribution: layer.attribution })
+        .on("tileerror", () => el.classList.add("vetmap-basemap-offline"))
+        .addTo(map);
+    });
+    let bounds = null;
+    const extend = (b) => {
+      if (b && b.isValid()) { bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast()); }
+    };
+
+    let outlineBounds = null;
+    if (data.outlines && data.outlines.features && data.outlines.features.length) {
+      const outlines = L.geoJSON(data.outlines, {
+        style: { color: "#5b6770", weight: 1.2, fill: true, fillColor: "#e9ecef", fillOpacity: 0.35 },
+        interactive: false,
+        className: "vetmap-outline",
+      }).addTo(map);
+      outlineBounds = outlines.getBounds();
+    }
+    if (data.shapes && data.shapes.features && data.shapes.features.length) {
+      const shapes = L.geoJSON(data.shapes, {
+        style: (f) => (f.properties.kind === "boundary"
+          ? { color: "#2f6b3b", weight: 2, fillOpacity: 0.08 }
+          : { color: "#c77700", weight: 1.5, dashArray: "5 4", fillOpacity: 0.05 }),
+        onEachFeature: (f, layer) => layer.bindTooltip(f.properties.label || ""),
+      }).addTo(map);
+      extend(shapes.getBounds());
+    }
+    const markers = [];
+    (data.points || []).forEach((p) => {
+      const marker = L.circleMarker([p.lat, p.lon], {
+        radius: 8, color: "#7a0000", weight: 2, fillColor: "#c00000", fillOpacity: 0.85, className: "vetmap-point",
+      }).addTo(map);
+      marker.bindTooltip(p.label || "");
+      if (p.url) { marker.on("click", () => { window.location.href = p.url; }); }
+      markers.push(marker);
+    });
+    if (markers.length) { extend(L.latLngBounds(markers.map((m) => m.getLatLng()))); }
+
+    if (bounds && markers.length === 1 && !(data.shapes && data.shapes.features && data.shapes.features.length)) {
+      map.setView(markers[0].getLatLng(), data.zoom || 14);
+    } else if (bounds) {
+      map.fitBounds(bounds.pad(0.15), { maxZoom: markers.length > 1 ? 16 : 18 });
+    } else if (outlineBounds && outlineBounds.isValid()) {
+      map.fitBounds(outlineBounds);
+    }
+    el.dataset.points = String(markers.length);
+    el.dataset.ready = "true";
+  }
+
+  // -- near me (the search) ---------------------------------------------------------------------------------
+
+  function nearMe() {
+    const button = $("near-me");
+    const form = $("site-search");
+    if (!button || !form) { return; }
+    const status = $("near-status");
+    button.addEventListener("click", () => {
+      if (!navigator.geolocation) { status.textContent = S.no_position; return; }
+      status.textContent = S.locating;
+      navigator.geolocation.getCurrentPosition(
+        (pos) => {
+          $("near").value = `${pos.coords.longitude.toFixed(5)},${pos.coords.latitude.toFixed(5)}`;
+          form.submit();
+        },
+        () => { status.textContent = S.no_position; },
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 },
+      );
+    });
+  }
+
+  // -- the family-search form -------------------------------------------------------------------------------
+
+  const INT_FIELDS = new Set(["death_year", "martyr_id"]);
+
+  function familyForm() {
+    const form = $("family-form");
+    if (!form) { return; }
+    const status = $("family-status");
+    const submit = $("family-submit");
+    const show = (text, kind) => {
+      status.textContent = text;
+      status.className = `message ${kind || ""}`;
+      status.hidden = !text;
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const body = {};
+      for (const [name, raw] of new FormData(form).entries()) {
+        const value = String(raw).trim();
+        if (!value) { continue; }
+        body[name] = INT_FIELDS.has(name) && /^\d+$/.test(value) ? Number(value) : value;
+      }
+      const missing = ["martyr_name", "requester_name"].filter((n) => !body[n])
+        .map((n) => form.querySelector(`label[for="${n}"]`).textContent.replace("*", "").trim());
+      if (missing.length) { show(`${S.required} ${missing.join(", ")}`, "error"); return; }
+      if (!body.contact_phone && !body.contact_email) { show(S.need_contact, "error"); return; }
+      submit.disabled = true;
+      show(S.sending, "");
+      fetch(form.dataset.api, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+        credentials: "omit",
+      }).then((response) => response.json().catch(() => ({})).then((answer) => {
+        if (response.status === 201) {
+          show(fmt("sent", { reference: answer.reference }), "ok");
+          status.dataset.reference = answer.reference;
+          form.querySelectorAll("input, textarea, button").forEach((el) => { el.disabled = true; });
+          return;
+        }
+        submit.disabled = false;
+        if (response.status === 429) { show(S.too_many, "error"); return; }
+        show(`${S.refused} ${answer.detail || response.status}`, "error");
+      })).catch(() => {
+        submit.disabled = false;
+        show(S.offline, "error");
+      });
+    });
+  }
+
+  function start() {
+    drawMap();
+    nearMe();
+    familyForm();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
