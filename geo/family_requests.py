@@ -304,10 +304,7 @@ def update_request(
         values["staff_note"] = _text(changes["staff_note"], "staff_note")
     sets = ", ".join(f"{k} = :{k}" for k in values)
     conn.execute(
-        text(
-            f"UPDATE family_requests SET {sets}, handled_by = :by, version = version + 1, updated_at = now() "
-            "WHERE id = :id"
-        ),
+        text(f"UPDATE family_requests SET {sets}, handled_by = :by, updated_at = now() WHERE id = :id"),
         {**values, "by": principal.user_id, "id": request_id},
     )
     after = _read(conn, request_id)

@@ -755,7 +755,7 @@ class Inspection(Base):
     )
 
 
-class WorkOrder(Base):
+class WorkOrder(_Timestamps, Base):
     """A repair or cleaning task at a site, moving through the states of geo/work_orders.py; versioned."""
 
     __tablename__ = "work_orders"
@@ -776,12 +776,6 @@ class WorkOrder(Base):
     cost_estimate: Mapped[float | None] = mapped_column(Numeric(12, 2))
     cost_actual: Mapped[float | None] = mapped_column(Numeric(12, 2))
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
     kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="repair")
     campaign_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("campaigns.id"))
     # public damage reports (migration 0009): where from, the Open311 service code, the reporter's contact
@@ -938,7 +932,7 @@ TRIBUTE_KINDS = ("flower", "candle", "message")
 FAMILY_REQUEST_STATUSES = ("new", "in_progress", "found", "closed")
 
 
-class Martyr(Base):
+class Martyr(_Timestamps, Base):
     """A martyr record (英名录): name or unnamed, years, hometown, unit, death, burial place; pinyin for search."""
 
     __tablename__ = "martyrs"
@@ -966,12 +960,6 @@ class Martyr(Base):
     relatives_found: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     synthetic: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
 
     __table_args__ = (
         CheckConstraint("char_length(btrim(name)) BETWEEN 1 AND 100", name="ck_martyrs_name"),
@@ -1028,7 +1016,7 @@ class Tribute(Base):
     )
 
 
-class FamilyRequest(Base):
+class FamilyRequest(_Timestamps, Base):
     """A family-search request (寻亲): what a relative knows of a martyr and how to reach them."""
 
     __tablename__ = "family_requests"
@@ -1050,12 +1038,6 @@ class FamilyRequest(Base):
     handled_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
     client_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
 
     __table_args__ = (
         CheckConstraint(_in("status", FAMILY_REQUEST_STATUSES), name="ck_family_requests_status"),

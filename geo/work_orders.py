@@ -1,7 +1,7 @@
 """Work orders at memorials, cemeteries and graves: the state machine, optimistic locking and the history.
 
-Every change (create, field update, transition) runs under a row lock, checks the version the caller read,
-raises the version by one, writes one ``work_order_history`` row (who, when, status from → to, each changed
+Every change (create, field update, transition) runs under a row lock, checks the version the caller read
+(the row trigger of migrations 0008/0009 raises it by one on every change), writes one ``work_order_history`` row (who, when, status from → to, each changed
 field as ``[old, new]``) and one audit entry, all in the caller's transaction. Costs are yuan with two decimals.
 
 A new order may carry a replay key (``client_key``, a UUID the phone made): sent again by the same account for
@@ -327,7 +327,7 @@ def update_work_order(
         return current
     sets = ", ".join(f"{k} = :{k}" for k in changes)
     conn.execute(
-        text(f"UPDATE work_orders SET {sets}, version = version + 1, updated_at = now() WHERE id = :id"),
+        text(f"UPDATE work_orders SET {sets}, updated_at = now() WHERE id = :id"),
         {**changes, "id": order_id},
     )
     after = _read(conn, order_id)
@@ -420,7 +420,7 @@ def transition(
         raise InvalidInput("duplicate_of goes only with a move to 'duplicate'")
     sets = ", ".join(f"{k} = :{k}" for k in values)
     conn.execute(
-        text(f"UPDATE work_orders SET {sets}, version = version + 1, updated_at = now() WHERE id = :id"),
+        text(f"UPDATE work_orders SET {sets}, updated_at = now() WHERE id = :id"),
         {**values, "id": order_id},
     )
     after = _read(conn, order_id)

@@ -27,6 +27,7 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+VERSIONED = ("martyrs", "family_requests", "work_orders")
 TARGETS = "target IN ('martyrs', 'memorials', 'cemeteries')"
 
 
@@ -109,10 +110,6 @@ def upgrade() -> None:
     op.create_index("ix_martyrs_cemetery_id", "martyrs", ["cemetery_id"])
     op.create_index("ix_martyrs_memorial_id", "martyrs", ["memorial_id"])
     _prefix("ix_martyrs_area_code", "martyrs", "area_code")
-    op.execute(
-        "CREATE TRIGGER trg_martyrs_row_version BEFORE UPDATE ON martyrs "
-        "FOR EACH ROW EXECUTE FUNCTION vetmap_bump_row_version()"
-    )
 
     op.create_table(
         "tributes",
@@ -180,6 +177,13 @@ def upgrade() -> None:
     _prefix("ix_family_requests_area_code", "family_requests", "area_code")
     op.create_index("ix_family_requests_status", "family_requests", ["status"])
 
+    # one version mechanism for every versioned table: the row trigger of migration 0008 (work orders raised
+    # their version by hand before)
+    for table in VERSIONED:
+        op.execute(
+            f"CREATE TRIGGER trg_{table}_row_version BEFORE UPDATE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION vetmap_bump_row_version()"
+        )
     op.add_column(
         "work_orders", sa.Column("source", sa.String(length=8), server_default="staff", nullable=False)
     )
@@ -213,6 +217,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table in VERSIONED:
+        op.execute(f"DROP TRIGGER IF EXISTS trg_{table}_row_version ON {table}")
     op.drop_constraint("ck_photos_work_order_stage", "photos", type_="check")
     op.drop_constraint("ck_photos_stage", "photos", type_="check")
     op.execute("DELETE FROM photos WHERE stage = 'report'")
@@ -228,7 +234,6 @@ def downgrade() -> None:
         op.drop_column("work_orders", column)
     op.drop_table("family_requests")
     op.drop_table("tributes")
-    op.execute("DROP TRIGGER IF EXISTS trg_martyrs_row_version ON martyrs")
     op.drop_table("martyrs")
     for table in ("memorials", "cemeteries"):
         op.drop_index(f"ix_{table}_name_initials", table_name=table)
