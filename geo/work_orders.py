@@ -1,8 +1,9 @@
 """Work orders at memorials, cemeteries and graves: the state machine, optimistic locking and the history.
 
-Every change (create, field update, transition) runs under a row lock, checks the version the caller read
-(the row trigger of migrations 0008/0009 raises it by one on every change), writes one ``work_order_history`` row (who, when, status from → to, each changed
-field as ``[old, new]``) and one audit entry, all in the caller's transaction. Costs are yuan with two decimals.
+Every change (create, field update, transition) runs under a row lock, checks the version the caller read (the
+row trigger of migrations 0008/0009 raises it by one on every change), writes one ``work_order_history`` row
+(who, when, status from → to, each changed field as ``[old, new]``) and one audit entry, all in the caller's
+transaction. Costs are yuan with two decimals.
 
 A new order may carry a replay key (``client_key``, a UUID the phone made): sent again by the same account for
 the same site, it returns the order made the first time (no second row, history or audit entry); the key of
