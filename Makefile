@@ -12,3 +12,11 @@ bench-import:
 # martyr name search over 2,000,000 records (p95 well under a second) vs the same SQL without trigram indexes
 bench-search:
 	.venv/bin/python bench/search_martyrs.py
+
+# mixed public/crew load on the national set with a PostgreSQL restart mid-run (own cluster var/bench-load):
+# req/s, p50/p95/p99, error window, no acknowledged write lost, ours vs a bare Starlette app; bench/load_faults.py
+.PHONY: bench-load
+LOAD_DURATION ?= 60
+LOAD_CONCURRENCY ?= 16
+bench-load:
+	.venv/bin/python bench/load_faults.py --duration $(LOAD_DURATION) --concurrency $(LOAD_CONCURRENCY)

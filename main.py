@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,6 +26,19 @@ cli.add_typer(demo_cli, name="demo")
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
+
+
+@contextmanager
+def _reported(action: str) -> Iterator[None]:
+    """Turn a refused input or a database error of ``action`` into a one-line message and exit status 1."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except DomainError as exc:
+        _fail(exc.message)
+    except DBAPIError as exc:
+        _fail(f"the {action} failed: {str(exc.orig).strip().splitlines()[0]}")
 
 
 def _prepared_url(settings: Settings):
@@ -88,6 +102,61 @@ def db_migrate() -> None:
     typer.echo("schema up to date")
 
 
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[
+        Path, typer.Argument(help="the archive to write (pg_dump custom format)", dir_okay=False)
+    ],
+    force: Annotated[bool, typer.Option("--force", help="replace FILE when it exists")] = False,
+) -> None:
+    """Back up the whole database (every table, photos included) to FILE with pg_dump."""
+    from geo.backup import backup_database
+
+    with _reported("backup"):
+        result = backup_database(_prepared_url(Settings()), file, progress=typer.echo, overwrite=force)
+    typer.echo(
+        f"backup written to {result.path}: {len(result.tables)} tables, {result.rows} rows, {_size(result.size_bytes)}"
+    )
+
+
+@db_cli.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="an archive written by `db backup`")],
+    database: Annotated[
+        str | None,
+        typer.Option(help="restore into this database of the server (default: the configured one)"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="drop a non-empty target database and put the backup in its place")
+    ] = False,
+) -> None:
+    """Restore FILE into an empty database (created with PostGIS when missing); --force replaces a non-empty one."""
+    from alembic.script import ScriptDirectory
+
+    from geo.backup import restore_database
+    from geo.migrate import alembic_config
+
+    with _reported("restore"):
+        url = _prepared_url(Settings())
+        if database:
+            url = url.set(database=database)
+        result = restore_database(url, file, force=force, progress=typer.echo)
+    typer.echo(
+        f"restored into {result.database}: {len(result.tables)} tables, {result.rows} rows "
+        f"from {_size(result.archive.size_bytes)}"
+    )
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if result.schema_revision != head:
+        typer.echo(
+            f"note: the backup's schema is at revision {result.schema_revision}, this code at {head}: "
+            "run `python main.py db migrate` before serving it"
+        )
+
+
 @demo_cli.command("load")
 def demo_load(
     scale: Annotated[
@@ -122,17 +191,48 @@ def demo_load(
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default 8000)")] = None,
+    log_format: Annotated[
+        str | None,
+        typer.Option(
+            "--log-format", help="'json' (one object a line) or 'text' (default: VETMAP_LOG_FORMAT, json)"
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option("--log-level", help="debug, info, warning or error (default: VETMAP_LOG_LEVEL, info)"),
+    ] = None,
 ) -> None:
-    """Serve the map and the API (starts the embedded database first when it is in use)."""
+    """Serve the map and the API (starts the embedded database first when it is in use); logs go to stderr, one
+    JSON object a line with the request id, and one access line per request."""
     import uvicorn
+    from pydantic import ValidationError
 
     from api.app import create_app
+    from api.request_log import configure_logging
     from geo.migrate import upgrade
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        _fail(
+            "invalid settings: "
+            + "; ".join(f"VETMAP_{str(e['loc'][0]).upper()}: {e['msg']}" for e in exc.errors() if e["loc"])
+        )
+    chosen_format = (log_format or settings.log_format).lower()
+    chosen_level = (log_level or settings.log_level).lower()
+    if chosen_format not in ("json", "text"):
+        _fail(f"--log-format must be json or text, not {chosen_format!r}")
+    if chosen_level not in ("debug", "info", "warning", "error"):
+        _fail(f"--log-level must be debug, info, warning or error, not {chosen_level!r}")
+    configure_logging(chosen_format, chosen_level)
     upgrade(_prepared_url(settings))
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info"
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,  # ours (configure_logging): uvicorn's records go through the same handler
+        log_level=chosen_level,
+        access_log=False,  # the app writes its own access line (api/request_log.py), with the request id
     )
 
 
@@ -796,7 +896,9 @@ def upkeep_campaign(
 @cli.command("import")
 def import_file(
     path: Annotated[str, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX file")],
-    collection: Annotated[str, typer.Option(help="stations, memorials, cemeteries, graves or areas")],
+    collection: Annotated[
+        str, typer.Option(help="stations, memorials, cemeteries, graves, areas or martyrs (英名录)")
+    ],
     crs: Annotated[
         str | None, typer.Option(help="source system: wgs84 (default), cgcs2000, gcj02, bd09, EPSG:<code>")
     ] = None,
@@ -840,14 +942,21 @@ def export_file(
     out: Annotated[str, typer.Argument(help="output file")],
     collection: Annotated[
         str,
-        typer.Option(help="stations, memorials, cemeteries, graves, areas; or 'summary' (per-area Excel)"),
+        typer.Option(
+            help="stations, memorials, cemeteries, graves, areas, martyrs; or 'summary' (per-area Excel)"
+        ),
     ],
     fmt: Annotated[
         str | None,
         typer.Option("--format", help="geojson, gpkg, shp (zipped), kml, csv, xlsx (default: suffix)"),
     ] = None,
     area: Annotated[str | None, typer.Option(help="only this area and everything inside it")] = None,
-    kind: Annotated[str | None, typer.Option(help="only this kind (stations: level; areas: level)")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="only this kind (stations, areas: level; martyrs: burial grave/cemetery/memorial/unknown)"
+        ),
+    ] = None,
 ) -> None:
     """Export a collection (every field) or per-area summary tables; what it writes, import reads back."""
     from pathlib import Path

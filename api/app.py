@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
+from api.metrics import install_metrics
 from api.preferences import PreferencesMiddleware
 from api.preferences import router as preferences_router
+from api.replica_routing import ReplicaRoutingMiddleware
+from api.request_log import install_request_log
+from api.route_template import RouteTemplates
 from api.routes import areas, docs, health, login, pages
 from api.routes.audit import router as audit_router
 from api.routes.auth import router as auth_router
+from api.routes.clusters import router as clusters_router
 from api.routes.coverage import router as coverage_router
 from api.routes.coverage_downloads import router as coverage_downloads_router
 from api.routes.crew import api_router as crew_api_router
@@ -39,10 +47,26 @@ from api.routes.upkeep import page_router as upkeep_page_router
 from api.routes.upkeep import router as upkeep_router
 from api.routes.work_orders import router as work_orders_router
 from api.security import SecuritySettings, install_security
+from geo.clusters import ClusterService
 from geo.db import database_url, make_engine, make_read_engine
 from geo.public_reports import ReportSettings
+from geo.replicas import ReplicaSet, WriterNotes
 from geo.settings import Settings, UpkeepSettings
 from web.assets import vendor_app
+
+_log = logging.getLogger("vetmap.app")
+
+
+def _warm_clusters(engine: Engine, clusters: ClusterService, embed_max: int) -> None:
+    """Build the cluster pyramids of the collections too large to embed, off the event loop; a failure only
+    delays them to the first tile request."""
+    try:
+        with engine.connect() as conn:
+            built = clusters.warm(conn, embed_max)
+        if built:
+            _log.info("cluster pyramids built at start-up: %s", ", ".join(built))
+    except Exception as exc:  # noqa: BLE001 - the database may be down at start; the tiles build on demand
+        _log.warning("cluster pyramids not built at start-up: %s", exc)
 
 
 def create_app(
@@ -52,12 +76,19 @@ def create_app(
     connects lazily, on the first request."""
     engine = make_engine(database_url(settings))
     read_engine = make_read_engine(database_url(settings))
+    replica_set = ReplicaSet.from_settings(settings, read_engine)  # VETMAP_DATABASE_REPLICA_URLS; none: empty
+
+    clusters = ClusterService()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
+        threading.Thread(
+            target=_warm_clusters, args=(read_engine, clusters, settings.map_embed_max), daemon=True
+        ).start()
         yield
         engine.dispose()
         read_engine.dispose()
+        replica_set.dispose()
 
     app = FastAPI(
         title="VetMap",
@@ -71,14 +102,31 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine
+    app.state.replica_set = replica_set
+    app.state.cluster_service = clusters  # the overview map's cluster pyramids (geo/clusters.py)
+    app.state.replicas = replica_set.replicas  # each with .name (host:port), .engine, .read_engine, .healthy
     app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
     app.state.reports = ReportSettings()  # public damage reports (geo/public_reports.py)
     install_error_handlers(app)
+    if (
+        replica_set
+    ):  # innermost: a public read a replica failed is taken again on the primary, inside the rest
+        app.add_middleware(
+            ReplicaRoutingMiddleware,
+            replicas=replica_set,
+            notes=WriterNotes(settings.read_your_writes_s),
+            cookie_max_age_s=settings.read_your_writes_s,
+        )
     # innermost: remembered language and basemap (cookies) go into page queries before the routes run
     app.add_middleware(PreferencesMiddleware)
     # inside GZip: the hardening middleware adds the CSP nonce to uncompressed HTML
     install_security(app, security if security is not None else SecuritySettings())
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # outermost: the metrics count every answer (a 413 or 429 of the hardening too), and the request log gives
+    # each request its id before anything else runs and answers an unhandled error with a JSON 500
+    templates = RouteTemplates(app)
+    install_metrics(app, templates)
+    install_request_log(app, templates)
 
     # the busiest routes first: a request is matched against the routes in order, and these prefixes
     # (/tiles, /ogc) overlap no other
@@ -89,6 +137,7 @@ def create_app(
     # spatial-query routers (registered before the CRUD routers, whose /{site_id} would match first)
     # <spatial-routers>
     api.include_router(spatial_router)
+    api.include_router(clusters_router)  # the overview map's cluster tiles at scale
     for router in all_site_routers():
         api.include_router(router)
     api.include_router(areas.router)

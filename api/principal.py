@@ -8,7 +8,6 @@ the session's CSRF token in the ``X-CSRF-Token`` header, else 403.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from typing import Annotated
@@ -17,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
+from api.request_log import sane_request_id
 from geo.audit import Actor
 from geo.credentials import WebSession, find_session, principal_from_bearer, same_token
 from geo.errors import Forbidden, Unauthorized
@@ -32,7 +32,6 @@ OAUTH2_SCHEME = OAuth2PasswordBearer(
 """Declares the bearer scheme in the OpenAPI document (the docs' Authorize button); get_principal checks."""
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def _bearer_token(request: Request) -> str | None:
@@ -96,8 +95,7 @@ def request_id(request: Request) -> str:
     """The request's id: a well-formed ``X-Request-ID`` header, else a new random one (kept for the request)."""
     rid = getattr(request.state, "request_id", None)
     if rid is None:
-        given = request.headers.get("x-request-id", "")
-        rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        rid = sane_request_id(request.headers.get("x-request-id")) or uuid.uuid4().hex
         request.state.request_id = rid
     return rid
 

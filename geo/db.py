@@ -69,7 +69,7 @@ def make_engine(url: URL) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def make_read_engine(url: URL) -> Engine:
+def make_read_engine(url: URL, connect_args: dict | None = None) -> Engine:
     """A second pool for single-statement reads (feature pages, tiles): psycopg 3, autocommit, no pre-ping.
 
     Each read is one statement, so autocommit loses nothing and saves the BEGIN and ROLLBACK round
@@ -77,7 +77,8 @@ def make_read_engine(url: URL) -> Engine:
     read on a stale connection fails (503) and SQLAlchemy then discards the whole pool, so reads
     recover at once without the pre-ping's cost on every request. psycopg 3 prepares a statement on
     the server once it has run twice on a connection, so PostgreSQL stops planning the same page and
-    tile queries again (planning took 1.2 ms of the 3 ms a page of 100 stations costs it).
+    tile queries again (planning took 1.2 ms of the 3 ms a page of 100 stations costs it). ``connect_args`` are
+    added to psycopg's (a replica's ``connect_timeout``).
     """
     return create_engine(
         url.set(drivername="postgresql+psycopg"),
@@ -85,5 +86,5 @@ def make_read_engine(url: URL) -> Engine:
         isolation_level="AUTOCOMMIT",
         pool_size=10,
         max_overflow=10,
-        connect_args={"prepare_threshold": 2},
+        connect_args={"prepare_threshold": 2, **(connect_args or {})},
     )

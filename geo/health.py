@@ -1,8 +1,10 @@
-"""Database health: can we reach PostGIS, and is the schema migrated."""
+"""Database health: can we reach PostGIS, is the schema migrated, and how are the read replicas."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, text
+
+from geo.replicas import ReplicaSet
 
 
 def database_health(engine: Engine) -> dict:
@@ -14,3 +16,9 @@ def database_health(engine: Engine) -> dict:
             conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if migrated else None
         )
     return {"database": "ok", "postgis": postgis, "schema_revision": revision}
+
+
+def replica_health(replicas: ReplicaSet) -> list[dict]:
+    """Probe every replica now (those backing off after a failure are left out) and describe each: state, lag."""
+    replicas.refresh()
+    return replicas.describe()

@@ -90,23 +90,31 @@ def _site(conn: Connection, table: str, site_id: int) -> dict:
     return dict(row)
 
 
-def _row_values(conn: Connection, fields: MartyrFields) -> dict:
-    """The columns of a record from checked fields: name or unnamed, years, burial links, area, pinyin."""
-    values = fields.model_dump()
-    name = values["name"] or None
+def person_values(values: dict) -> dict:
+    """Name or 无名烈士, the year of death from its date, birth before death, and the name's pinyin and initials:
+    the rules every martyr record passes, without the database (shared by the API and the import)."""
+    values = dict(values)
+    name = values.get("name") or None
     if name is None:
-        if not fields.unnamed:
+        if not values.get("unnamed"):
             raise InvalidInput("give the name, or unnamed: true for an unknown martyr (无名烈士)")
         name = UNNAMED
     values["name"] = name
-    if fields.death_date is not None:
-        if fields.death_year is not None and fields.death_year != fields.death_date.year:
-            raise InvalidInput(f"death_year {fields.death_year} differs from death_date {fields.death_date}")
-        values["death_year"] = fields.death_date.year
-    if fields.birth_year and values["death_year"] and fields.birth_year > values["death_year"]:
-        raise InvalidInput(
-            f"birth_year {fields.birth_year} is after the year of death {values['death_year']}"
-        )
+    death_date, death_year = values.get("death_date"), values.get("death_year")
+    birth_year = values.get("birth_year")
+    if death_date is not None:
+        if death_year is not None and death_year != death_date.year:
+            raise InvalidInput(f"death_year {death_year} differs from death_date {death_date}")
+        values["death_year"] = death_date.year
+    if birth_year and values.get("death_year") and birth_year > values["death_year"]:
+        raise InvalidInput(f"birth_year {birth_year} is after the year of death {values['death_year']}")
+    values["name_pinyin"], values["name_initials"] = name_pinyin(name, person=True)
+    return values
+
+
+def _row_values(conn: Connection, fields: MartyrFields) -> dict:
+    """The columns of a record from checked fields: name or unnamed, years, burial links, area, pinyin."""
+    values = person_values(fields.model_dump())
     area_code = None
     if fields.grave_id is not None:
         grave = _site(conn, "graves", fields.grave_id)
@@ -124,7 +132,6 @@ def _row_values(conn: Connection, fields: MartyrFields) -> dict:
     values["area_code"] = area_code
     if fields.hometown_area_code is not None:
         require_area(conn, fields.hometown_area_code, "hometown_area_code")
-    values["name_pinyin"], values["name_initials"] = name_pinyin(name, person=True)
     return values
 
 

@@ -65,6 +65,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # office, which answers them; crews do upkeep, not casework. Reads listed: no part of a request is public.
     "family_requests.read": frozenset({"planner", "admin"}),
     "family_requests.update": frozenset({"planner", "admin"}),
+    # photos (issue 7): a photo is public only once staff of its area publish it (public reports' photos wait
+    # for this, as FixMyStreet moderates them); they may withdraw it again
+    "photos.publish": frozenset({"crew", "planner", "admin"}),
 }
 """action → the roles that may do it (in their area); the public role appears nowhere: it only reads (and not
 inspections or work orders, whose reads are listed too)."""

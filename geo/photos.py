@@ -20,7 +20,8 @@ Who may add photos (the actions of geo/permissions.py, in the site's area): site
 (planners and admins of the area on any of its orders, a crew only on orders assigned to it), and a closed
 order (verified, rejected, duplicate) takes no more photos. Reads: staff of the site's area
 (``inspections.read``, or ``work_orders.read`` for a work order's photos); a photo marked ``public`` (issue 7)
-is readable by anyone.
+is readable by anyone. Nothing is public when stored, the photos of public damage reports included: staff of the
+photo's area publish it (``photos.publish``: ``set_photo_public``) and may withdraw it again.
 
 Replay keys: an upload may carry ``client_key`` (a UUID the phone made). Sent again with the same key, the
 same bytes, by the same account, to the same place, it answers the photo stored the first time (no second
@@ -483,6 +484,43 @@ def add_photo(
     stored = _read(conn, "id = :id", {"id": new_id})
     record(conn, actor, "create", "photos", new_id, area_code=area, after=stored)
     return stored, False
+
+
+# -- publishing ------------------------------------------------------------------------------------------------
+
+PUBLISH = "photos.publish"
+
+
+def set_photo_public(conn: Connection, actor: Actor, photo_id: int, public: bool) -> dict:
+    """Publish (``public`` True) or withdraw a photo: staff with ``photos.publish`` in the photo's area.
+
+    The photo is then readable by anyone (its bytes, its thumbnail, the site's and the report's pages) or by
+    staff only again. Audited as ``publish`` / ``unpublish``; setting the flag it already has changes nothing."""
+    principal = actor.principal
+    require_right(principal, PUBLISH)
+    row = conn.execute(
+        text("SELECT area_code, public FROM photos WHERE id = :id FOR UPDATE"), {"id": photo_id}
+    ).first()
+    if row is None:
+        raise NotFound(f"no photo with id {photo_id}")
+    authorize(principal, PUBLISH, [row.area_code])
+    if row.public != public:
+        conn.execute(text("UPDATE photos SET public = :p WHERE id = :id"), {"p": public, "id": photo_id})
+        action = "publish" if public else "unpublish"
+        record(
+            conn,
+            actor,
+            action,
+            "photos",
+            photo_id,
+            row.area_code,
+            before={"public": row.public},
+            after={"public": public},
+        )
+    found = _read(conn, "id = :id", {"id": photo_id})
+    if found is None:  # pragma: no cover - the row is locked above
+        raise NotFound(f"no photo with id {photo_id}")
+    return found
 
 
 # -- reads -----------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,55 @@ class Settings(BaseSettings):
     )
     tianditu_key: SecretStr | None = Field(
         default=None, description="Tianditu (天地图) browser key; unset: the Tianditu basemap is not offered"
+    )
+    # large maps (issue 9): a collection with more sites than this is drawn from server-side cluster tiles
+    map_embed_max: int = Field(
+        default=25_000,
+        ge=0,
+        description="most sites of one collection the overview map embeds in the page; above: cluster tiles",
+    )
+    # read replicas (issue 10): public reads go to streaming standbys (geo/replicas.py)
+    database_replica_urls: str = Field(
+        default="",
+        description="comma-separated PostgreSQL URLs of streaming replicas for public reads; empty: no replicas",
+    )
+    replica_max_lag_s: float = Field(
+        default=30.0, ge=0, description="a replica replaying more than this many seconds behind is not used"
+    )
+    replica_backoff_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a replica that failed a connect or query is left out this many seconds",
+    )
+    replica_check_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="seconds between probes of the replicas' health, lag and replay position",
+    )
+    replica_connect_timeout_s: int = Field(
+        default=2, ge=1, le=60, description="seconds a connect to a replica may take before it counts as down"
+    )
+    read_your_writes_s: int = Field(
+        default=300,
+        ge=1,
+        description="how long a writer's reads wait for replicas to replay its last write (cookie and note lifetime)",
+    )
+    # operations (issue 10): who may read /metrics (api/metrics.py), how `serve` logs (api/request_log.py)
+    metrics_allowed_networks: list[IPvAnyNetwork] = Field(
+        default=["127.0.0.0/8", "::1/128"],
+        validate_default=True,
+        description="client networks (CIDR; in the environment a JSON list) that may read /metrics without the "
+        "metrics token; []: the token only",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token with which any client may read /metrics; unset: no token opens it",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="logs of `serve`: one JSON object a line, or text for humans"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="least severe level `serve` logs (the access log is at info)"
     )
 
 

@@ -19,6 +19,7 @@ from geo.demo import load_demo
 from geo.migrate import upgrade
 from geo.settings import Settings
 from tests.auth_helpers import national_admin_token, sites_kept
+from tests.browser_pages import watched  # noqa: F401 - the browser tests' offline page, for every test module
 
 # Parallel sessions (several developers on one machine) each set their own name.
 TEST_DATABASE = os.environ.get("VETMAP_TEST_DATABASE", "vetmap_test")

@@ -31,6 +31,7 @@ class LiveServer:
 
     def __init__(self, app: FastAPI) -> None:
         # Bind first and hand the socket to uvicorn: the port cannot be taken between choosing and listening.
+        self.app = app
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((HOST, 0))

@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, expect
 from pydantic import SecretStr
 from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from geo.settings import Settings
+from tests.browser_pages import WatchedPage, watched_page
 from tests.live_server import LiveServer
 from web.basemaps import (
     available_basemaps,
@@ -27,6 +28,8 @@ from web.basemaps import (
 )
 
 KEY = "tdt-test-key-0123456789"
+OSM_TILES = "https://tile.openstreetmap.org/"
+AMAP_TILES = "https://webrd0"  # https://webrd0{1-4}.is.autonavi.com/appmaptile...
 
 
 def _app_client(settings: Settings, **update) -> TestClient:
@@ -160,61 +163,40 @@ def osm_server(settings: Settings, demo_counts: dict[str, int]) -> Iterator[str]
 
 
 @pytest.fixture
-def offline_page(browser: Browser) -> Iterator[tuple[Page, list[str], list[str]]]:
-    """A page that may reach 127.0.0.1 only: (page, blocked URLs, page errors and console errors)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
-    page = context.new_page()
-    blocked: list[str] = []
-    errors: list[str] = []
-
-    def gate(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort("internetdisconnected")
-
-    page.route("**/*", gate)
-    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    page.on(
-        "console",
-        lambda m: (
-            errors.append(f"console: {m.text}")
-            if m.type == "error" and "Failed to load resource" not in m.text
-            else None
-        ),
-    )
-    yield page, blocked, errors
-    context.close()
+def offline_page(browser: Browser, osm_server: str, request: pytest.FixtureRequest) -> Iterator[WatchedPage]:
+    """A page of ``osm_server`` that may reach 127.0.0.1 only (tests/browser_pages.py): any other request is
+    refused, and fails the test unless it expected it (the tiles); a screenshot when the test fails."""
+    with watched_page(browser, osm_server, request) as watched:
+        yield watched
 
 
 _MAP = "Object.keys(window).filter((k) => k.startsWith('map_') && window[k] instanceof L.Map)[0]"
 
 
 @pytest.mark.browser
-def test_with_no_internet_the_osm_map_still_shows_its_overlays(
-    osm_server: str, offline_page: tuple[Page, list[str], list[str]]
-) -> None:
-    page, blocked, errors = offline_page
-    page.goto(osm_server + "/", wait_until="networkidle")
+def test_with_no_internet_the_osm_map_still_shows_its_overlays(offline_page: WatchedPage) -> None:
+    page = offline_page.page
+    offline_page.allow_outside(OSM_TILES)
+    page.goto(offline_page.base_url + "/", wait_until="networkidle")
     page.wait_for_selector(".marker-cluster, .leaflet-marker-icon")
     page.wait_for_selector(".vetmap-basemap-offline")  # the tiles failed and the map says so
-    assert blocked and all(urlsplit(u).hostname == "tile.openstreetmap.org" for u in blocked)
+    assert offline_page.blocked and all(
+        urlsplit(u).hostname == "tile.openstreetmap.org" for u in offline_page.blocked
+    )
     assert page.locator(".leaflet-overlay-pane path").count() > 0  # the county outlines are drawn
     assert page.locator(".vetmap-basemap-note").is_visible()
-    assert errors == []
+    offline_page.assert_clean()
 
 
 @pytest.mark.browser
-def test_in_no_internet_mode_nothing_leaves_the_server(
-    osm_server: str, offline_page: tuple[Page, list[str], list[str]]
-) -> None:
-    page, blocked, errors = offline_page
-    page.goto(osm_server + "/?basemap=none&lang=en", wait_until="networkidle")
+def test_in_no_internet_mode_nothing_leaves_the_server(offline_page: WatchedPage) -> None:
+    page = offline_page.page
+    page.goto(offline_page.base_url + "/?basemap=none&lang=en", wait_until="networkidle")
     page.wait_for_selector(".marker-cluster, .leaflet-marker-icon")
     assert page.locator(".leaflet-overlay-pane path").count() > 0
     assert page.locator(".leaflet-tile").count() == 0
-    assert blocked == [] and errors == []
+    assert offline_page.blocked == []
+    offline_page.assert_clean()
     assert (
         page.locator(".vetmap-basemap-switch a[aria-current]").inner_text() == "No basemap (boundaries only)"
     )
@@ -222,11 +204,12 @@ def test_in_no_internet_mode_nothing_leaves_the_server(
 
 @pytest.mark.browser
 def test_on_amap_a_click_converts_back_to_wgs84(
-    osm_server: str, offline_page: tuple[Page, list[str], list[str]], station: tuple[int, float, float]
+    offline_page: WatchedPage, station: tuple[int, float, float]
 ) -> None:
-    page, _, errors = offline_page
+    page = offline_page.page
+    offline_page.allow_outside(AMAP_TILES)
     station_id, lon, lat = station
-    page.goto(osm_server + "/?basemap=amap", wait_until="networkidle")
+    page.goto(offline_page.base_url + "/?basemap=amap", wait_until="networkidle")
     page.wait_for_selector(".marker-cluster, .leaflet-marker-icon")
     name = page.evaluate(f"() => {_MAP}")
     # the station's marker is drawn at its GCJ-02 position, and converts back to the stored WGS-84 point
@@ -262,4 +245,129 @@ def test_on_amap_a_click_converts_back_to_wgs84(
     assert (w_lon, w_lat) == pytest.approx(expected, abs=1e-6)
     assert wgs84_to_gcj02(w_lon, w_lat) == pytest.approx((c_lon, c_lat), abs=1e-6)
     assert abs(w_lon - c_lon) > 1e-4  # the shift is undone, not ignored
-    assert errors == []
+    offline_page.assert_clean()
+
+
+# -- the coverage and upkeep maps on a basemap, offline (the suite's own server: basemap none unless asked)
+
+COUNTY = "450329"  # 资源县
+
+
+def _offline_map_keeps_its_overlays(watched: WatchedPage, path: str, overlays: str) -> None:
+    page = watched.page
+    watched.allow_outside(OSM_TILES)  # tried, refused: the page must not need them
+    watched.open(path)
+    expect(
+        page.locator(".folium-map.vetmap-basemap-offline")
+    ).to_be_attached()  # the tiles failed, it says so
+    expect(page.locator(".vetmap-basemap-note")).to_be_visible()
+    drawn = page.locator(overlays)
+    expect(drawn.first).to_be_visible()
+    assert all(d and d != "M0 0" for d in drawn.evaluate_all("(ps) => ps.map((p) => p.getAttribute('d'))"))
+    expect(page.locator(".vetmap-basemap-switch a[aria-current]")).to_have_text("OpenStreetMap")
+    assert watched.blocked and all(u.startswith(OSM_TILES) for u in watched.blocked)
+    watched.assert_clean()
+
+
+@pytest.mark.browser
+def test_with_no_internet_the_coverage_map_on_osm_still_shows_its_overlays(watched: WatchedPage) -> None:
+    _offline_map_keeps_its_overlays(
+        watched, f"/coverage?area={COUNTY}&lang=en&basemap=osm", "path.vetmap-unit, path.vetmap-station"
+    )
+    expect(watched.page.locator("path.vetmap-uncovered").first).to_be_visible()
+
+
+@pytest.mark.browser
+def test_with_no_internet_the_upkeep_map_on_osm_still_shows_its_sites(
+    watched: WatchedPage, admin_api_token: str
+) -> None:
+    page = watched.page
+    page.goto(watched.base_url + "/login?lang=en", wait_until="load")
+    page.fill("#username", "test-admin")  # the suite's national admin (tests/auth_helpers.py)
+    page.fill("#password", "test-admin-password")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    _offline_map_keeps_its_overlays(
+        watched, f"/upkeep?area={COUNTY}&lang=en&basemap=osm", "path.vetmap-upkeep"
+    )
+
+
+@pytest.mark.browser
+def test_on_amap_the_coverage_map_draws_a_station_at_its_gcj02_position(
+    watched: WatchedPage, engine: Engine
+) -> None:
+    with engine.connect() as conn:
+        name, lon, lat = conn.execute(
+            text(
+                "SELECT name, ST_X(geom), ST_Y(geom) FROM stations WHERE area_code LIKE :c AND level = 'township' "
+                "AND status = 'active' ORDER BY id LIMIT 1"
+            ),
+            {"c": f"{COUNTY}%"},
+        ).one()
+    page = watched.page
+    watched.allow_outside(AMAP_TILES)
+    watched.open(f"/coverage?area={COUNTY}&basemap=amap")
+    expect(page.locator("path.vetmap-station").first).to_be_visible()
+    at = watched.centre_on_marker(name)
+    back = page.evaluate(
+        "([name, lng, lat]) => VetMapCRS.toWgs84(window[name], L.latLng(lat, lng))",
+        [watched.map_name(), at["lng"], at["lat"]],
+    )
+    drawn = [at["lng"], at["lat"], back]
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    assert drawn[:2] == pytest.approx([g_lon, g_lat], abs=1e-6)  # drawn where AMap draws the place
+    assert drawn[2] == pytest.approx([lon, lat], abs=1e-6)  # and a click there means the stored WGS-84 point
+    assert all(u.startswith(AMAP_TILES) for u in watched.blocked)
+    watched.assert_clean()
+
+
+def test_shift_geojson_moves_every_vertex_of_every_geometry_as_a_lone_point_moves() -> None:
+    from web.map_parts import DISPLAY_DECIMALS
+
+    ring = [[110.0, 32.0], [110.1, 32.0], [110.1, 32.1], [110.0, 32.0]]
+    hole = [[110.02, 32.02], [110.03, 32.02], [110.03, 32.03], [110.02, 32.02]]
+    geometries = [
+        {"type": "Polygon", "coordinates": [ring, hole]},
+        {"type": "MultiPolygon", "coordinates": [[ring], [hole]]},
+        {"type": "Point", "coordinates": [110.5, 32.5, 120.0]},  # a height is kept as it is
+        {
+            "type": "LineString",
+            "coordinates": [(110.0, 32.0), (110.2, 32.2)],
+        },  # tuples, as shapely gives them
+        {"type": "GeometryCollection", "geometries": [{"type": "Point", "coordinates": [111.0, 31.0]}]},
+        None,
+    ]
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"i": i}, "geometry": g} for i, g in enumerate(geometries)
+        ],
+    }
+    fast = json.loads(json.dumps(shift_geojson(fc, "gcj02", DISPLAY_DECIMALS)))
+
+    def positions(obj: object) -> list[list[float]]:
+        if isinstance(obj, list) and obj and isinstance(obj[0], int | float):
+            return [obj]
+        if isinstance(obj, list):
+            return [p for x in obj for p in positions(x)]
+        if isinstance(obj, dict):
+            return [
+                p
+                for k in ("features", "geometry", "geometries", "coordinates")
+                for p in positions(obj.get(k))
+            ]
+        return []
+
+    assert [f["properties"] for f in fast["features"]] == [{"i": i} for i in range(len(geometries))]
+    assert fast["features"][-1]["geometry"] is None
+    original, got = positions(json.loads(json.dumps(fc))), positions(fast)
+    assert len(got) == len(original) == 20
+    for w, g in zip(original, got, strict=True):  # each vertex moved as wgs84_to_gcj02 moves one point
+        lon, lat = wgs84_to_gcj02(w[0], w[1])
+        assert g[:2] == pytest.approx([float(lon), float(lat)], abs=10**-DISPLAY_DECIMALS)
+        assert g[:2] == [round(v, DISPLAY_DECIMALS) for v in g[:2]]
+    assert fast["features"][2]["geometry"]["coordinates"][2] == 120.0
+    assert fc["features"][0]["geometry"]["coordinates"][0] == ring  # the input is left alone
+    assert shift_geojson(fc, "wgs84") == fc
+    with pytest.raises(ValueError, match="display CRS"):
+        shift_geojson(fc, "bd09")

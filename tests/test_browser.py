@@ -1,46 +1,26 @@
 """The map page in a real headless Chromium (Debian's), served by uvicorn, with the internet cut off.
 
-Every request to a host other than 127.0.0.1 is aborted and recorded: the page must work on an
-intranet. A failed test leaves a screenshot in test-artifacts/.
+Every request to a host other than 127.0.0.1 is aborted and recorded, and fails the test: the page must work on an
+intranet. A failed test leaves a screenshot in test-artifacts/ (tests/browser_pages.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
-    Page,
-    Request,
-    Response,
-    Route,
-    expect,
-)
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser_pages import FIND_MAP, TIMEOUT_MS, WatchedPage, watched_page
 
 pytestmark = pytest.mark.browser
 
-# the session fixtures `playwright` and `browser` (one Playwright per session) are in tests/conftest.py
-
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-LOCAL_HOST = "127.0.0.1"
-TIMEOUT_MS = 20_000
+# the session fixtures `playwright` and `browser` (one Playwright per session) are in tests/conftest.py; the
+# `watched` page (offline but for 127.0.0.1, screenshot on failure) in tests/browser_pages.py
 
 LAYERS_ZH = ("服务站", "纪念设施", "烈士陵园", "烈士墓")
 LAYERS_EN = ("Service stations", "Memorial facilities", "Martyr cemeteries", "Martyr graves")
 MAOJIAN_CENTRE = "茅箭区退役军人服务中心"
-
-# The Folium map is a global `map_<hash>` variable; find it by type rather than by name.
-_FIND_MAP = """() => {
-    const names = Object.keys(window).filter((k) => k.startsWith("map_") && window[k] instanceof L.Map);
-    if (names.length !== 1) { throw new Error("expected one Leaflet map, found " + names.join(", ")); }
-    return names[0];
-}"""
 
 # Jump (no animation) to the marker titled `title` at the deepest zoom and wait until it is drawn by itself,
 # not inside a cluster (spiderfying its cluster if markers overlap even there). zoomToShowLayer is not used:
@@ -72,21 +52,6 @@ _SHOW_MARKER = """([mapName, title, timeoutMs]) => new Promise((resolve, reject)
     poll();
 })"""
 
-# True once no zoom or re-clustering animation runs and the markers and the view have stayed put for
-# half a second (the page builds its markers in chunks, and the first fitBounds animates).
-_SETTLED = """() => {
-    const busy = document.querySelector(".leaflet-zoom-anim, .leaflet-cluster-anim");
-    const pane = document.querySelector(".leaflet-map-pane");
-    const markers = document.querySelector(".leaflet-marker-pane");
-    const state = (markers && markers.childElementCount) + "|" + (pane && pane.style.transform);
-    if (busy || state !== window.__vetmapTestState) {
-        window.__vetmapTestState = state;
-        window.__vetmapTestSince = performance.now();
-        return false;
-    }
-    return performance.now() - window.__vetmapTestSince > 500;
-}"""
-
 # The centre of a cluster that is on top there (clusters of different layers may overlap), or null.
 _TOPMOST_CLUSTER = """() => {
     for (const el of document.querySelectorAll(".marker-cluster")) {
@@ -105,75 +70,8 @@ _FONT_AWESOME_LOADED = """async () => {
 }"""
 
 
-@dataclass
-class WatchedPage:
-    """A page whose outside requests, console errors, page errors and HTTP errors are recorded."""
-
-    page: Page
-    base_url: str
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def open(self, path: str) -> None:
-        """Load `path` of the live server and wait for the network to settle."""
-        response = self.page.goto(self.base_url + path, wait_until="networkidle", timeout=TIMEOUT_MS)
-        assert response is not None and response.status == 200, path
-        self.settle()
-
-    def settle(self) -> None:
-        """Wait until the map has stopped animating and drawing markers."""
-        self.page.wait_for_function(_SETTLED, polling=100)
-
-    def assert_clean(self) -> None:
-        """Fail if the page tried to reach the internet or logged an error."""
-        assert self.blocked == [], f"the page tried to load from outside {LOCAL_HOST}: {self.blocked}"
-        assert self.errors == [], f"the page reported errors: {self.errors}"
-
-
-@pytest.fixture
-def watched(browser: Browser, live_server: str, request: pytest.FixtureRequest) -> Iterator[WatchedPage]:
-    """A fresh page on the live server, offline but for 127.0.0.1; screenshot saved if the test fails."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    watched = WatchedPage(page, live_server)
-
-    def gate(route: Route) -> None:
-        if urlsplit(route.request.url).hostname == LOCAL_HOST:
-            route.continue_()
-        else:
-            watched.blocked.append(route.request.url)
-            route.abort("blockedbyclient")
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            watched.errors.append(f"console: {message.text} ({message.location.get('url')})")
-
-    def on_response(response: Response) -> None:
-        if response.status >= 400:
-            watched.errors.append(f"HTTP {response.status}: {response.url}")
-
-    def on_failed(failed: Request) -> None:
-        if urlsplit(failed.url).hostname == LOCAL_HOST:
-            watched.errors.append(f"request failed: {failed.url} ({failed.failure})")
-
-    page.route("**/*", gate)
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: watched.errors.append(f"page error: {exc}"))
-    page.on("response", on_response)
-    page.on("requestfailed", on_failed)
-    yield watched
-
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    context.close()
-
-
 def _map_name(page: Page) -> str:
-    return page.evaluate(_FIND_MAP)
+    return page.evaluate(FIND_MAP)
 
 
 def test_map_shows_clusters_outlines_and_chinese_layer_names(watched: WatchedPage) -> None:
@@ -427,3 +325,27 @@ def test_upkeep_map_colours_sites_by_condition_for_signed_in_staff(
     expect(rings).to_have_count(0)
     expect(page.locator("table.vetmap-upkeep-report tbody tr").last).to_contain_text("Total")
     watched.assert_clean()
+
+
+def test_a_request_leaving_127_0_0_1_is_refused_and_fails_the_test(
+    browser: Browser, live_server: str, request: pytest.FixtureRequest
+) -> None:
+    """The guard of every browser test: the request never leaves, and the test fails even if it looked away.
+    (On a blank page: our own pages' Content-Security-Policy would refuse the fetch before the guard sees it.)"""
+    refused = pytest.raises(
+        pytest.fail.Exception, match=r"outside 127\.0\.0\.1: \['https://example\.org/x'\]"
+    )
+    with refused, watched_page(browser, live_server, request) as wp:
+        wp.page.goto("about:blank")
+        answer = wp.page.evaluate(
+            "() => fetch('https://example.org/x').then(() => 'reached', () => 'refused')"
+        )
+        assert answer == "refused" and wp.blocked == ["https://example.org/x"]
+    with watched_page(
+        browser, live_server, request
+    ) as wp:  # expected (a basemap's tiles): tolerated, still refused
+        wp.allow_outside("https://example.org/")
+        wp.page.goto("about:blank")
+        assert wp.page.evaluate("() => fetch('https://example.org/y').then(() => 1, () => 0)") == 0
+        assert wp.blocked == ["https://example.org/y"]
+        wp.assert_clean()

@@ -23,6 +23,7 @@ from geo.areas import AreaRef
 from geo.coverage import AreaCoverage, CoverageRates, CoverageShare, LevelGaps, StationGaps, UnitGap
 from geo.coverage_map_data import Bounds, CoverageMapData, coverage_map_data, geodesic_circles, station_reach
 from geo.coverage_runs import CoverageParams
+from geo.crs import wgs84_to_gcj02
 from tests.test_map_page import MapPage
 from web.coverage_map import (
     NO_DATA_COLOUR,
@@ -34,6 +35,7 @@ from web.coverage_map import (
     rate_colour,
 )
 from web.coverage_tables import gaps_table, rates_table, reach_label, table_csv, table_xlsx
+from web.map_parts import BasemapChoice
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -762,3 +764,137 @@ def test_road_service_areas_get_one_hidden_layer_per_time_limit() -> None:
     assert [f["properties"]["station_id"] for f in half] == [1]
     assert not page.shown_at_start("Service area by road (15 min)")
     assert "Service area by road" not in _render(lang="en").html  # none without a travel run
+
+
+# ------------------------------------------------------------------------------------------------- basemaps
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+AMAP_TILES = "webrd0{s}.is.autonavi.com"
+TIANDITU_TILES = "tianditu.gov.cn/vec_w/wmts"
+
+
+def _fit_bounds(page: CoveragePage) -> list[list[float]]:
+    """The [[south, west], [north, east]] the page fits its view to."""
+    match = re.search(r"\.fitBounds\(\s*(\[\[.*?\]\])", page.script, re.DOTALL)
+    assert match, "the page fits no view"
+    return json.loads(match.group(1))
+
+
+def _shifted_row(row: list, gcj: dict[tuple[float, float], tuple[float, float]]) -> list:
+    g_lon, g_lat = gcj[(row[1], row[0])]
+    return [round(g_lat, 6), round(g_lon, 6), *row[2:]]
+
+
+def test_each_basemap_draws_its_tiles_under_the_same_layers() -> None:
+    none = _render()
+    assert "L.tileLayer" not in none.script and "vetmapBasemap" in none.script  # no internet needed
+    links = ("/coverage", {"area": "450999", "lang": "en"})
+    pages = {
+        name: _render(basemap=BasemapChoice(name, "tdt-key", links))
+        for name in ("osm", "amap", "tianditu", "none")
+    }
+    assert OSM_TILES in pages["osm"].script and AMAP_TILES not in pages["osm"].script
+    assert AMAP_TILES in pages["amap"].script and OSM_TILES not in pages["amap"].script
+    assert TIANDITU_TILES in pages["tianditu"].script and "tk=tdt-key" in pages["tianditu"].script
+    assert "L.tileLayer" not in pages["none"].script
+    for name, page in pages.items():
+        assert set(page.overlays()) == set(LAYERS_ZH.values()), name  # the tiles are not an overlay
+        # the switch links every basemap back to this page, the current one marked
+        assert (
+            f'"/choose?basemap=amap\\u0026next=%2Fcoverage%3Farea%3D450999%26lang%3Den",{str(name == "amap").lower()}'
+            in page.script
+        )
+        assert f'map.vetmapBasemap = "{name}"' in page.script
+
+
+def test_on_amap_every_overlay_and_the_view_are_shifted_to_gcj02() -> None:
+    proposed = [ProposedSite(110.03, 26.02, "候选点 A", 1234)]
+    plain = _render(lang="en", proposed=proposed)
+    amap = _render(lang="en", proposed=proposed, basemap=BasemapChoice("amap"))
+    for layer in ("Villages", "Uncovered villages", "Service stations", "Proposed sites"):
+        rows = plain.points(layer)["rows"]
+        assert rows, layer
+        lons, lats = wgs84_to_gcj02(np.array([r[1] for r in rows]), np.array([r[0] for r in rows]))
+        gcj = {(r[1], r[0]): (x, y) for r, x, y in zip(rows, lons, lats, strict=True)}
+        assert amap.points(layer)["rows"] == [_shifted_row(r, gcj) for r in rows], layer
+        assert all(abs(a[1] - p[1]) > 1e-4 for a, p in zip(amap.points(layer)["rows"], rows, strict=True))
+
+    def first_vertex(geojson: dict) -> list[float]:
+        return geojson["features"][0]["geometry"]["coordinates"][0][0]
+
+    for layer, get in (
+        ("Coverage by township", CoveragePage.units),
+        ("Village station reach (3 km)", CoveragePage.reach),
+    ):
+        lon, lat = first_vertex(get(plain, layer))
+        assert first_vertex(get(amap, layer)) == pytest.approx(list(wgs84_to_gcj02(lon, lat)), abs=1e-6), (
+            layer
+        )
+    (south, west), (north, east) = _fit_bounds(plain)
+    lons, lats = wgs84_to_gcj02(np.array([west, east, west, east]), np.array([south, south, north, north]))
+    (a_south, a_west), (a_north, a_east) = _fit_bounds(amap)  # the box of the shifted corners
+    assert [a_south, a_west, a_north, a_east] == pytest.approx(
+        [lats.min(), lons.min(), lats.max(), lons.max()]
+    )
+
+
+@pytest.fixture(scope="module")
+def county_station(engine: Engine) -> tuple[str, float, float]:
+    """The name and stored WGS-84 lon/lat of an active township station of 资源县."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations "
+                "WHERE area_code LIKE :c AND level = 'township' AND status = 'active' ORDER BY id LIMIT 1"
+            ),
+            {"c": f"{COUNTY}%"},
+        ).one()
+    return row.name, row.lon, row.lat
+
+
+def _station_row(page: CoveragePage, name: str) -> list:
+    rows = [r for r in page.points(LAYERS_ZH["stations"])["rows"] if r[3] == name]
+    assert len(rows) == 1, name
+    return rows[0]
+
+
+def test_page_on_amap_draws_a_known_station_at_its_gcj02_position(
+    client: TestClient, county_page: CoveragePage, county_station: tuple[str, float, float]
+) -> None:
+    name, lon, lat = county_station
+    assert _station_row(county_page, name)[:2] == pytest.approx([lat, lon], abs=1e-6)  # the suite: no basemap
+    response = client.get("/coverage", params={"area": COUNTY, "basemap": "amap"})
+    assert response.status_code == 200
+    amap = CoveragePage(response.text)
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    assert _station_row(amap, name)[:2] == pytest.approx([g_lat, g_lon], abs=1e-6)
+    assert (
+        AMAP_TILES in amap.script
+        and "https://*.is.autonavi.com" in response.headers["content-security-policy"]
+    )
+
+
+def test_page_basemap_comes_from_the_query_then_the_cookie_then_the_settings(
+    client: TestClient, county_page: CoveragePage
+) -> None:
+    assert "L.tileLayer" not in county_page.script  # the suite's settings: basemap none
+    osm = client.get("/coverage", params={"area": COUNTY, "basemap": "osm"}).text
+    assert OSM_TILES in osm
+    remembered = client.get("/coverage", params={"area": COUNTY}, headers={"Cookie": "basemap=amap"}).text
+    assert AMAP_TILES in remembered
+    overridden = client.get(
+        "/coverage", params={"area": COUNTY, "basemap": "none"}, headers={"Cookie": "basemap=amap"}
+    ).text
+    assert AMAP_TILES not in overridden and "L.tileLayer" not in overridden
+    assert TIANDITU_TILES not in client.get("/coverage", params={"area": COUNTY, "basemap": "tianditu"}).text
+    bad = client.get("/coverage", params={"area": COUNTY, "basemap": "google"})
+    assert bad.status_code == 422 and "basemap" in bad.text
+
+
+def test_the_form_and_drill_down_links_keep_the_page_s_basemap(client: TestClient) -> None:
+    page = CoveragePage(client.get("/coverage", params={"area": COUNTY, "basemap": "amap"}).text)
+    assert '<input type="hidden" name="basemap" value="amap">' in page.html
+    units = page.units(LAYERS_ZH["units"])["features"]
+    assert units and all(
+        "basemap=amap" in html.unescape(f["properties"]["popup"]) for f in units
+    )  # drill-down

@@ -1,7 +1,8 @@
 """The crews' phone pages in a real headless Chromium, with the internet cut off: sign in, tasks nearest first,
 an inspection filled in and submitted while offline, kept in the outbox and sent once back online, exactly once.
 
-Uses the `watched` page of tests/test_browser.py (every request leaving 127.0.0.1 is aborted and recorded).
+Uses the `watched` page of tests/browser_pages.py (every request leaving 127.0.0.1 is aborted, recorded and fails
+the test; a failed test keeps a screenshot).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from sqlalchemy import Engine, text
 
 from geo.accounts import create_account
 from geo.audit import CLI_ACTOR
+from tests.browser_pages import TIMEOUT_MS, WatchedPage
 from tests.factories import make_site_at
-from tests.test_browser import TIMEOUT_MS, WatchedPage, watched  # noqa: F401 (the page fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -105,12 +106,40 @@ def _fill_form(wp: WatchedPage) -> None:
     )
 
 
+def _see_on_the_upkeep_map(wp: WatchedPage, title: str, index: str, status: str, band: str) -> None:
+    """Open /upkeep as the signed-in crew, click the site's dot: its colour band and popup show its condition."""
+    from web.upkeep_map import CONDITION_COLOURS
+
+    page = wp.page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    wp.open("/upkeep")
+    expect(page).to_have_title(re.compile("养护地图"))
+    page.locator("#map, .folium-map").first.scroll_into_view_if_needed()
+    target = wp.centre_on_marker(title, zoom=18)
+    wp.settle()
+    dot = page.locator(f"path.vetmap-upkeep-{band}")
+    expect(dot.first).to_be_attached()
+    page.mouse.click(target["x"], target["y"])
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup.locator(".vetmap-popup-title")).to_have_text(title)
+    expect(popup).to_contain_text(f"状况指数{index}")
+    expect(popup).to_contain_text(f"维护状况{status}")
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).getAttribute('class')", [target["x"], target["y"]]
+    )
+    assert f"vetmap-upkeep-{band}" in (hit or ""), hit
+    fill = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).getAttribute('fill')", [target["x"], target["y"]]
+    )
+    assert fill == CONDITION_COLOURS[band]
+
+
 def _errors_but_offline(wp: WatchedPage) -> list[str]:
     return [e for e in wp.errors if OFFLINE not in e]
 
 
 def test_crew_inspects_offline_and_the_outbox_sends_it_once(
-    watched: WatchedPage,  # noqa: F811
+    watched: WatchedPage,
     client: TestClient,
     engine: Engine,
     crew_account: int,
@@ -174,12 +203,16 @@ def test_crew_inspects_offline_and_the_outbox_sends_it_once(
     )
     assert replay == 200 and len(_inspections(engine, site["id"])) == 1
 
+    # the staff's upkeep map (the crew's own county) shows the site in the colour of its new condition, and its
+    # popup says so
+    _see_on_the_upkeep_map(watched, "浏览器巡查纪念碑", str(INDEX), "一般", "fair")
+
     assert watched.blocked == []
     assert _errors_but_offline(watched) == []
 
 
 def test_a_refused_submission_shows_the_reason_and_leaves_the_queue(
-    watched: WatchedPage,  # noqa: F811
+    watched: WatchedPage,
     client: TestClient,
     engine: Engine,
     crew_account: int,

@@ -21,20 +21,22 @@ from geo.importing.run import ImportOptions, run_import
 
 COUNTY = "450329"  # 资源县 of the demo atlas
 SITES = ("stations", "memorials", "cemeteries", "graves")
+CODED = (*SITES, "martyrs")  # martyr records name their burial sites by these codes
 
 
 @pytest.fixture(scope="module", autouse=True)
 def coded_county(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None]:
-    """The demo's sites of one county get register codes (the demo has none) for the module, then lose them."""
+    """The demo's sites and martyr records of one county get register codes (the demo has none) for the module,
+    then lose them."""
     with engine.begin() as conn:
-        for t in SITES:
+        for t in CODED:
             conn.execute(
                 text(f"UPDATE {t} SET code = 'RT-{t}-' || id WHERE area_code LIKE :p AND code IS NULL"),
                 {"p": COUNTY + "%"},
             )
     yield
     with engine.begin() as conn:
-        for t in SITES:
+        for t in CODED:
             conn.execute(text(f"UPDATE {t} SET code = NULL WHERE code LIKE :p"), {"p": f"RT-{t}-%"})
 
 
@@ -55,7 +57,7 @@ def _fingerprint(engine: Engine, table: str) -> list:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("collection", [*SITES, "areas"])
+@pytest.mark.parametrize("collection", [*CODED, "areas"])
 def test_export_then_import_gives_back_the_same_records(engine, tmp_path, collection, fmt):
     path = tmp_path / f"{collection}{SUFFIXES[fmt]}"
     with engine.connect() as conn:
@@ -103,10 +105,23 @@ def test_per_area_summary_tables_in_excel(engine, tmp_path):
         ).scalar_one()
     assert n == townships
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == list(SITES)
+    assert book.sheetnames == list(CODED)
     rows = list(book["stations"].iter_rows(values_only=True))
     assert rows[0][:4] == ("code", "name", "level", "total")
     assert rows[-1][1] == "total" and rows[-1][3] == _count(engine, "stations")
+    martyrs = list(book["martyrs"].iter_rows(values_only=True))
+    assert martyrs[0] == (
+        "code",
+        "name",
+        "level",
+        "total",
+        "grave",
+        "cemetery",
+        "memorial",
+        "unknown",
+        "relatives_found",
+    )
+    assert martyrs[-1][3] == _count(engine, "martyrs") > 0 and martyrs[-1][3] == sum(martyrs[-1][4:8])
 
 
 def test_api_exports_with_the_field_policy(client, anon_client):
@@ -125,7 +140,6 @@ def test_api_exports_with_the_field_policy(client, anon_client):
     assert summary.status_code == 200
     assert openpyxl.load_workbook(io.BytesIO(summary.content)).sheetnames[0] == "stations"
     assert anon_client.get("/api/v1/exports/stations.pdf").status_code == 422
-    assert anon_client.get("/api/v1/exports/martyrs.csv").status_code == 422
     assert anon_client.get("/api/v1/exports/summary.csv").status_code == 422
     assert anon_client.get("/api/v1/exports/stations.csv?kind=galaxy").status_code == 422
 
@@ -144,3 +158,41 @@ def test_cli_export_and_summary(monkeypatch, test_db_url, tmp_path):
     assert result.exit_code == 0, result.output
     result = CliRunner().invoke(cli, ["export", str(tmp_path / "x.pdf"), "--collection", "stations"])
     assert result.exit_code == 1 and "unknown format" in result.output
+
+
+def test_martyr_records_export_with_their_burial_point_filtered_by_burial_kind(
+    engine, client, anon_client, tmp_path
+):
+    path = tmp_path / "martyrs.geojson"
+    with engine.connect() as conn:
+        n = export_collection(conn, "martyrs", "geojson", path, area=COUNTY)
+        in_graves = export_collection(conn, "martyrs", "csv", tmp_path / "g.csv", area=COUNTY, kind="grave")
+        expected = conn.execute(
+            text("SELECT count(*) FROM martyrs WHERE area_code LIKE :p AND grave_id IS NOT NULL"),
+            {"p": COUNTY + "%"},
+        ).scalar_one()
+        unknown = conn.execute(
+            text(
+                "SELECT count(*) FROM martyrs WHERE area_code LIKE :p AND grave_id IS NULL AND cemetery_id IS NULL "
+                "AND memorial_id IS NULL"
+            ),
+            {"p": COUNTY + "%"},
+        ).scalar_one()
+        with pytest.raises(InvalidInput, match="unknown burial kind"):
+            export_collection(conn, "martyrs", "csv", tmp_path / "x.csv", kind="galaxy")
+    assert in_graves == expected > 0
+    features = json.loads(path.read_text())["features"]
+    assert len(features) == n
+    assert (
+        sum(f["geometry"] is None for f in features) == unknown
+    )  # no point where the burial place is unknown
+    placed = next(f for f in features if f["properties"]["grave_code"])
+    assert placed["geometry"]["type"] == "Point" and placed["properties"]["grave_section"] is not None
+    staff = client.get(f"/api/v1/exports/martyrs.csv?area={COUNTY}&kind=grave")
+    assert staff.status_code == 200 and "code" in staff.content.decode("utf-8-sig").splitlines()[0].split(",")
+    public = anon_client.get(f"/api/v1/exports/martyrs.xlsx?area={COUNTY}")
+    assert public.status_code == 200
+    header = next(openpyxl.load_workbook(io.BytesIO(public.content)).active.iter_rows(values_only=True))
+    assert (
+        "code" not in header and "relatives_found" not in header and "name" in header
+    )  # internal fields stay

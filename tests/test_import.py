@@ -300,7 +300,7 @@ def test_a_cemetery_drawn_as_a_polygon_gets_its_boundary_and_a_point_inside(engi
         (
             "ok2.csv",
             b"code,name,level,lon,lat\nA,b,village,110.6,26\n",
-            {"collection": "martyrs"},
+            {"collection": "heroes"},
             "unknown collection",
         ),
         ("binary.csv", bytes(range(256)) * 4, {}, "not text"),
@@ -455,3 +455,164 @@ def test_a_number_too_large_for_its_column_is_a_rejected_row(engine, tmp_path):
     path = _csv(tmp_path / "big.csv", header, [["T16-1", "大", "village", *_near("s", 23), 10**12]])
     report = _import(engine, path)
     assert report.counts["rejected"] == 1 and "too large" in report.rows[0].reason
+
+
+def test_api_rejects_download_fix_and_upload_again(client, anon_client, engine, tmp_path):
+    rows = [["T17-1", "好站", "village", *_near("t", 24)], ["T17-2", "坏站", "village", "东经", "北纬"]]
+    rows.append(["T17-3", "反站", "village", *reversed(_near("t", 25))])
+    body = _csv(tmp_path / "登记表.csv", HEADER, rows).read_bytes()
+    first = client.post(
+        "/api/v1/imports", data={"collection": "stations"}, files={"file": ("登记表.csv", body, "text/csv")}
+    )
+    report = first.json()
+    assert report["counts"]["inserted"] == 1 and report["counts"]["rejected"] == 2
+    assert report["rejects_file"] is None and "/api/v1/imports/rejects/" in report["rejects_url"]
+    got = client.get(report["rejects_url"])
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert ".rejects.csv" in got.headers["content-disposition"]
+    table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert table[0] == [*HEADER, "reject_reason"] and [r[0] for r in table[1:]] == ["T17-2", "T17-3"]
+    assert "not numbers" in table[1][-1] and "swapped" in table[2][-1]
+    # another account, the public, an unknown token: nothing
+    with engine.begin() as conn:
+        account = create_account(conn, CLI_ACTOR, "import-admin-3", "import-password", "admin", None)
+        token, _ = create_api_token(conn, CLI_ACTOR, account.id, "t")
+    other = anon_client.get(report["rejects_url"], headers={"Authorization": f"Bearer {token}"})
+    assert other.status_code == 404
+    assert anon_client.get(report["rejects_url"]).status_code == 401
+    assert client.get("/api/v1/imports/rejects/nope..x").status_code == 404
+    # fix the rows in the downloaded file (the reason column is ignored) and upload it again
+    table[1][3:5] = [str(v) for v in _near("t", 26)]
+    table[2][3:5] = [table[2][4], table[2][3]]
+    fixed = io.StringIO()
+    csv.writer(fixed).writerows(table)
+    again = client.post(
+        "/api/v1/imports",
+        data={"collection": "stations"},
+        files={"file": ("fixed.csv", fixed.getvalue().encode(), "text/csv")},
+    )
+    assert again.json()["counts"] == {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert again.json()["rejects_url"] is None and "reject_reason" in again.json()["ignored_columns"]
+
+
+def _undeclared_shapefile(folder: Path, name: str, encoding: str, ldid: int) -> Path:
+    """A zipped Shapefile of two stations with Chinese names written in ``encoding``, its .cpg removed and its
+    DBF language driver id set to ``ldid`` (nothing tells the encoding: what old desktop GIS exports look like)."""
+    import geopandas as gpd
+    import pyogrio
+
+    shp = folder / f"{name}.shp"
+    frame = gpd.GeoDataFrame(
+        {"code": [f"T18-{name}-1", f"T18-{name}-2"], "name": ["资源县中峰镇服务站", "车田苗族乡服务站"]},
+        geometry=[shapely.Point(*_near("u", 27)), shapely.Point(*_near("u", 28))],
+        crs="EPSG:4326",
+    )
+    frame["level"] = "township"
+    pyogrio.write_dataframe(frame, shp, encoding=encoding)
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    dbf = bytearray(shp.with_suffix(".dbf").read_bytes())
+    dbf[29] = ldid
+    shp.with_suffix(".dbf").write_bytes(bytes(dbf))
+    if encoding != "UTF-8":  # the bytes really are not UTF-8: the guess must not pass by luck
+        with pytest.raises(UnicodeDecodeError):
+            bytes(dbf[int.from_bytes(dbf[8:10], "little") :]).decode("utf-8")
+    path = folder / f"{name}.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for part in folder.glob(f"{name}.*"):
+            if part != path:
+                z.write(part, part.name)
+    return path
+
+
+@pytest.mark.parametrize(("encoding", "ldid", "detected"), [("GBK", 0, "GB18030"), ("UTF-8", 0x57, "UTF-8")])
+def test_a_shapefile_without_cpg_has_its_encoding_detected(engine, tmp_path, encoding, ldid, detected):
+    path = _undeclared_shapefile(tmp_path, f"enc{ldid}", encoding, ldid)
+    report = _import(engine, path)
+    assert report.encoding == detected and report.counts["inserted"] == 2, report.to_json()
+    with engine.connect() as conn:
+        names = conn.execute(
+            text("SELECT name FROM stations WHERE code LIKE :c ORDER BY code"), {"c": f"T18-enc{ldid}-%"}
+        ).scalars()
+        assert list(names) == ["资源县中峰镇服务站", "车田苗族乡服务站"]
+    assert _import(engine, path).counts["unchanged"] == 2
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reported"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
+)
+def test_csv_encodings_are_detected(engine, tmp_path, encoding, reported):
+    name = "䶮站" if encoding == "gb18030" else "资源站"  # 䶮 (U+4DAE) is in GB18030, not in GBK
+    code = f"T19-{encoding}"
+    path = _csv(
+        tmp_path / "e.csv",
+        ["编码", "名称", "级别", "经度", "纬度"],
+        [[code, name, "村", *_near("v", 29)]],
+        encoding,
+    )
+    report = _import(engine, path)
+    assert report.encoding == reported and report.counts["inserted"] == 1, report.to_json()
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT name FROM stations WHERE code = :c"), {"c": code}).scalar_one()
+    assert stored == name
+
+
+def test_a_gis_file_in_a_projected_crs_and_a_shapefile_in_gcj02(engine, tmp_path):
+    lon, lat = _near("w", 30)
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:4547", always_xy=True).transform(lon, lat)
+    gpkg = tmp_path / "cgcs.gpkg"
+    write_gis(
+        gpkg,
+        "gpkg",
+        "stations",
+        HEADER[:3],
+        [["T20-gpkg", "投影站", "village"]],
+        [shapely.Point(x, y)],
+        crs="EPSG:4547",
+    )
+    report = _import(engine, gpkg)  # no --crs: the file's own system
+    assert report.crs == "EPSG:4547" and report.counts["inserted"] == 1, report.to_json()
+    assert _point(engine, "T20-gpkg") == pytest.approx((lon, lat), abs=1e-6)
+    gx, gy = wgs84_to_gcj02(*_near("w", 31))
+    shp = tmp_path / "gcj.zip"
+    write_gis(shp, "shp", "stations", HEADER[:3], [["T20-shp", "火星站", "village"]], [shapely.Point(gx, gy)])
+    report = _import(engine, shp, crs="gcj02")
+    assert report.crs == "GCJ02" and report.counts["inserted"] == 1, report.to_json()
+    assert _point(engine, "T20-shp") == pytest.approx(_near("w", 31), abs=1e-5)
+
+
+def test_cli_import_shows_a_progress_bar(cli_env, tmp_path):
+    rows = [[f"T21-{k}", "进度", "village", *_near("z", k)] for k in range(3)]
+    path = _csv(tmp_path / "progress.csv", HEADER, rows)
+    result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "checking rows" in result.output and "3/3" in result.output
+    assert "3 would be inserted" in result.output
+
+
+def test_kept_rejects_files_expire_and_are_bounded_in_number(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from geo.errors import NotFound
+    from geo.importing import rejects_store
+
+    def keep(k: int) -> str:
+        source = tmp_path / f"r{k}.csv"
+        source.write_text("code,reject_reason\nA,bad\n", encoding="utf-8")
+        return rejects_store.keep_rejects(tmp_path / "var", source, 7, f"r{k}.rejects.csv")
+
+    old = keep(0)
+    assert rejects_store.find_rejects(tmp_path / "var", old, 7).filename == "r0.rejects.csv"
+    with pytest.raises(NotFound):
+        rejects_store.find_rejects(tmp_path / "var", old, 8)  # another account
+    meta = tmp_path / "var" / rejects_store.FOLDER / f"{old}.json"
+    past = time.time() - rejects_store.KEEP_SECONDS - 60
+    os.utime(meta, (past, past))
+    with pytest.raises(NotFound, match="expired"):
+        rejects_store.find_rejects(tmp_path / "var", old, 7)
+    monkeypatch.setattr(rejects_store, "KEEP_FILES", 2)
+    tokens = [keep(k) for k in range(1, 5)]
+    left = {p.stem for p in (tmp_path / "var" / rejects_store.FOLDER).glob("*.json")}
+    assert left == set(tokens[-2:])  # the newest KEEP_FILES
+    assert len(list((tmp_path / "var" / rejects_store.FOLDER).iterdir())) == 4  # each with its data file

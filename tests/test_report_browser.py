@@ -1,7 +1,9 @@
 """The damage-report form in a real headless Chromium, offline but for 127.0.0.1: type a position, drop the pin on
-the map, choose a category, describe, attach a photo, send; the reference number links to the status page.
+the map, choose a category, describe, attach a photo, send; the reference number links to the status page, which
+shows the photo once staff publish it.
 
-Uses the `watched` page of tests/test_browser.py (every request leaving 127.0.0.1 is aborted and recorded).
+Uses the `watched` page of tests/browser_pages.py (every request leaving 127.0.0.1 is aborted, recorded and fails
+the test; a failed test keeps a screenshot).
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import Engine, text
 
+from tests.browser_pages import WatchedPage
 from tests.factories import make_site_at
-from tests.test_browser import WatchedPage, watched  # noqa: F401 (the page fixture)
 from tests.test_open311 import _FREE_POINT, ZIYUAN, offset
 
-pytestmark = pytest.mark.usefixtures("atlas_restored")
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 SITE_NAME = "浏览器上报测试纪念碑"
+OSM_TILES = "https://tile.openstreetmap.org/"
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +42,17 @@ def _png(tmp_path) -> str:
 
 
 def test_fill_the_form_drop_the_pin_send_and_follow_the_status(
-    watched: WatchedPage,  # noqa: F811
+    watched: WatchedPage,
     site: dict,
     engine: Engine,
+    client: TestClient,
     tmp_path,
 ) -> None:
     page = watched.page
-    watched.open("/report?lang=en&basemap=osm")  # the product default; the suite runs with none
+    watched.allow_outside(
+        OSM_TILES
+    )  # the product default basemap, tried and refused; the suite runs with none
+    watched.open("/report?lang=en&basemap=osm")
     expect(page.locator("#map.leaflet-container")).to_be_visible()
     expect(page.locator(".leaflet-overlay-pane path").first).to_be_attached()  # our county outlines
 
@@ -91,12 +98,25 @@ def test_fill_the_form_drop_the_pin_send_and_follow_the_status(
     expect(page.locator("dd[data-field=status]")).to_have_text("Open")
     expect(page.locator("dd[data-field=site]")).to_have_text(SITE_NAME)
     assert "browser.reporter@example.org" not in page.content()
+
+    # the photo waits for staff: not on the public page until a moderator of the area publishes it
+    expect(page.locator("#report-photo")).to_have_count(0)
+    with engine.connect() as conn:
+        photo_id = conn.execute(
+            text("SELECT id FROM photos WHERE work_order_id = :id AND stage = 'report'"),
+            {"id": int(reference)},
+        ).scalar_one()
+    assert client.post(f"/api/v1/photos/{photo_id}/publish").status_code == 200  # the suite's national admin
+    page.reload(wait_until="networkidle")
+    photo = page.locator("#report-photo img")
+    expect(photo).to_be_visible()
+    assert photo.evaluate("(img) => img.complete && img.naturalWidth") == 64  # the 64 × 48 upload, drawn
     # the default basemap (OpenStreetMap) is out of reach: only its tiles were refused, and the form still worked
-    assert watched.blocked and all(u.startswith("https://tile.openstreetmap.org/") for u in watched.blocked)
-    assert [e for e in watched.errors if "tile.openstreetmap.org" not in e and "ERR_BLOCKED" not in e] == []
+    assert watched.blocked
+    watched.assert_clean()
 
 
-def test_a_refusal_shows_the_reason_in_chinese(watched: WatchedPage, site: dict) -> None:  # noqa: F811
+def test_a_refusal_shows_the_reason_in_chinese(watched: WatchedPage, site: dict) -> None:
     page = watched.page
     watched.open(f"/report?basemap=none&site=memorials/{site['id']}")
     expect(page.locator("#near")).to_contain_text(SITE_NAME)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from geo.areas import AreaRef
+from geo.crs import wgs84_to_gcj02
 from geo.settings import UpkeepSettings
 from geo.upkeep_report import UpkeepFigures, UpkeepMapData, UpkeepReport, UpkeepSite, china_today
 from tests.test_map_page import MapPage
@@ -227,3 +228,51 @@ def test_names_with_markup_are_escaped() -> None:
 def test_child_areas_are_outlined_for_orientation(page: UpkeepPage) -> None:
     outlines = page._argument(page.overlays()["行政区划"], "VetMapCoverage.reach")
     assert sorted(f["properties"]["code"] for f in outlines["features"]) == [V1, TOWNSHIP + "002"]
+
+
+# -- basemaps -------------------------------------------------------------------------------------------------
+
+
+def test_on_amap_the_sites_rings_and_outlines_are_drawn_at_their_gcj02_positions(
+    client: TestClient, township: Township, page: UpkeepPage
+) -> None:
+    assert "L.tileLayer" not in page.script  # the suite's settings: no basemap, no internet needed
+    response = client.get("/upkeep", params={"area": TOWNSHIP, "basemap": "amap"})
+    assert response.status_code == 200
+    amap = UpkeepPage(response.text)
+    assert "webrd0{s}.is.autonavi.com" in amap.script and 'map.vetmapBasemap = "amap"' in amap.script
+    assert set(amap.overlays()) == set(page.overlays())  # the tiles are no overlay
+    # the memorial A, stored at a known WGS-84 point, is drawn where AMap draws that place
+    lon, lat = township.sites["A"]["geometry"]["coordinates"][:2]
+    assert page.titled("纪念设施")["甲村纪念碑"][:2] == pytest.approx([lat, lon], abs=1e-6)
+    g_lon, g_lat = wgs84_to_gcj02(lon, lat)
+    assert amap.titled("纪念设施")["甲村纪念碑"][:2] == pytest.approx([g_lat, g_lon], abs=1e-6)
+    for layer in (*LAYERS_ZH[1:3], "逾期未巡查"):
+        for title, row in page.titled(layer).items():
+            x, y = wgs84_to_gcj02(row[1], row[0])
+            assert amap.titled(layer)[title] == [round(y, 6), round(x, 6), *row[2:]], (layer, title)
+
+    def outline(p: UpkeepPage) -> list[list[float]]:
+        """The first ring of the first outline (Polygon or MultiPolygon)."""
+        outlines = p._argument(p.overlays()["行政区划"], "VetMapCoverage.reach")
+        ring = outlines["features"][0]["geometry"]["coordinates"]
+        while isinstance(ring[0][0], list):
+            ring = ring[0]
+        return ring
+
+    plain_ring, amap_ring = outline(page), outline(amap)
+    assert len(plain_ring) >= 4
+    for (x, y), shifted in zip(plain_ring, amap_ring, strict=True):
+        assert shifted == pytest.approx(list(wgs84_to_gcj02(x, y)), abs=1e-6)
+
+
+def test_the_basemap_is_the_query_s_then_the_remembered_one_with_a_switch(
+    client: TestClient, township: Township
+) -> None:
+    osm = client.get("/upkeep", params={"area": TOWNSHIP, "lang": "en", "basemap": "osm"}).text
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in osm
+    # the switch reopens this page (area, year, language kept) with another basemap, remembered by /choose
+    assert f"/choose?basemap=none\\u0026next=%2Fupkeep%3Farea%3D{TOWNSHIP}%26year%3D" in osm
+    remembered = client.get("/upkeep", params={"area": TOWNSHIP}, headers={"Cookie": "basemap=amap"}).text
+    assert "autonavi" in remembered
+    assert client.get("/upkeep", params={"area": TOWNSHIP, "basemap": "bing"}).status_code == 422

@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -320,6 +321,24 @@ def _layer_payload(collection: str, collection_data: Mapping[str, Any], lang: st
     }
 
 
+def site_marker(collection: str, feature: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """How one site of a cluster tile is drawn: its id, title, marker icon and colour and its popup rows
+    ([label, text], only those with a value), exactly as the embedded layers draw it."""
+    check_lang(lang)
+    props = feature.get("properties") or {}
+    icon, colour = _marker_style(_STYLES[collection], props)
+    rows = [
+        [t(f.label, lang), text] for f in _FIELDS[collection] if (text := f.value(props, lang)) is not None
+    ]
+    return {
+        "id": feature.get("id"),
+        "title": _title(collection, props, lang),
+        "icon": icon,
+        "colour": colour,
+        "rows": rows,
+    }
+
+
 class _AtlasPage(folium.MacroElement):
     """Page CSS and the shared JS that builds a clustered layer from a compact table (once per page)."""
 
@@ -440,6 +459,48 @@ class _PointCluster(MarkerCluster):
         self.payload = _script_json(payload)
 
 
+_CLUSTER_SCRIPT = (Path(__file__).resolve().parent / "static" / "atlas_clusters.js").read_text(
+    encoding="utf-8"
+)
+
+
+class _ClusterScript(folium.MacroElement):
+    """The script of the cluster-tile layers (web/static/atlas_clusters.js), inlined once per page."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code }}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClusterScript"
+        self.code = _CLUSTER_SCRIPT
+
+
+class _ClusterTiles(folium.map.Layer):
+    """A layer drawn from the server's cluster tiles of one collection, fetched for the view (no points embedded)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = VetMapClusters.layer({{ this.options_json }});
+        {% endmacro %}
+        """
+    )
+
+    default_js = _PointCluster.default_js
+    default_css = _PointCluster.default_css
+
+    def __init__(self, collection: str, url: str, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "ClusterTiles"
+        self.options_json = _script_json({"collection": collection, "url": url})
+
+
 class _Outlines(folium.map.Layer):
     """Administrative outlines as a thin-lined, non-interactive GeoJSON overlay."""
 
@@ -518,6 +579,13 @@ def _shift_payload(payload: dict[str, Any], crs: str) -> dict[str, Any]:
     return {**payload, "rows": shifted}
 
 
+def _with_crs(url: str, crs: str) -> str:
+    """A cluster tile URL asking for positions in the display CRS (WGS-84 needs no parameter)."""
+    if crs == "wgs84":
+        return url
+    return f"{url}{'&' if '?' in url else '?'}crs={crs}"
+
+
 def build_atlas_map(
     layers: Mapping[str, dict],
     lang: str = "zh",
@@ -527,8 +595,12 @@ def build_atlas_map(
     basemap_name: str = "none",
     tianditu_key: str | None = None,
     page_url: tuple[str, Mapping[str, Any]] | None = None,
+    cluster_urls: Mapping[str, str] | None = None,
 ) -> folium.Map:
     """Build the atlas map: one clustered layer per collection, optional outlines, in `lang`.
+
+    ``cluster_urls`` maps collections drawn from the server's cluster tiles instead of embedded points (too many to
+    embed) to their tile URL template (``{z}``, ``{x}``, ``{y}``); the layer asks for positions in the basemap's CRS.
 
     ``coverage_url``, when given, is linked from a corner of the map (the planners' coverage map).
     ``basemap_name`` (web/basemaps.py; default none: no internet needed) picks the tiles; on AMap the points,
@@ -537,9 +609,12 @@ def build_atlas_map(
     """
     check_lang(lang)
     crs = basemap(basemap_name, lang, tianditu_key).crs
-    unknown = set(layers) - set(COLLECTIONS)
+    tiled = dict(cluster_urls or {})
+    unknown = (set(layers) | set(tiled)) - set(COLLECTIONS)
     if unknown:
         raise ValueError(f"unknown collections {sorted(unknown)}; expected some of {', '.join(COLLECTIONS)}")
+    if set(layers) & set(tiled):
+        raise ValueError(f"collections both embedded and tiled: {sorted(set(layers) & set(tiled))}")
     payloads = [
         _layer_payload(collection, layers[collection], lang)
         for collection in COLLECTIONS
@@ -570,8 +645,15 @@ def build_atlas_map(
 
     if outlines is not None:
         m.add_child(_Outlines(outlines, name=t("layer.boundaries", lang)))
-    for payload in payloads:
-        _PointCluster(payload, name=t(f"layer.{payload['collection']}", lang)).add_to(m)
+    if tiled:
+        m.add_child(_ClusterScript())
+    payload_of = {p["collection"]: p for p in payloads}
+    for collection in COLLECTIONS:
+        name = t(f"layer.{collection}", lang)
+        if collection in payload_of:
+            _PointCluster(payload_of[collection], name=name).add_to(m)
+        elif collection in tiled:
+            _ClusterTiles(collection, _with_crs(tiled[collection], crs), name=name).add_to(m)
 
     folium.LayerControl(collapsed=False).add_to(m)
     if coverage_url is not None:

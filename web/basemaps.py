@@ -22,7 +22,7 @@ switch_url=...)``; for ``choice.crs == "gcj02"`` shift the overlay data first wi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -129,48 +129,72 @@ def shift_points(lons: Sequence[float], lats: Sequence[float], crs: str) -> tupl
     return out_lon.tolist(), out_lat.tolist()
 
 
-def _map_coords(coords: Any, convert: Callable[[np.ndarray], np.ndarray]) -> Any:
-    array = np.asarray(coords, dtype=float)
-    if array.ndim == 1:
-        return [*convert(array[None, :2])[0].tolist(), *array[2:].tolist()]
-    flat = array.reshape(-1, array.shape[-1])
-    flat[:, :2] = convert(flat[:, :2])
-    return flat.reshape(array.shape).tolist()
-
-
-def _ragged(coords: Any, convert: Callable[[np.ndarray], np.ndarray]) -> Any:
-    """Convert nested coordinate lists whose rings may differ in length."""
+def _collect(coords: Any, runs: list[list]) -> Any:
+    """``coords`` with each run of positions (or a lone position) replaced by its index in ``runs``."""
     if coords and isinstance(coords[0], int | float):
-        return _map_coords(coords, convert)
-    if coords and coords[0] and isinstance(coords[0][0], int | float):
-        return _map_coords(coords, convert)
-    return [_ragged(c, convert) for c in coords]
+        runs.append([coords])
+        return ("one", len(runs) - 1)
+    if coords and isinstance(coords[0], list | tuple) and coords[0] and isinstance(coords[0][0], int | float):
+        runs.append(coords)
+        return ("run", len(runs) - 1)
+    return [_collect(c, runs) for c in coords]
 
 
-def shift_geojson(obj: Mapping[str, Any], crs: str) -> dict[str, Any]:
-    """A copy of a GeoJSON object (Feature, FeatureCollection or geometry) in the basemap's display CRS."""
+def _rebuild(template: Any, shifted: list[list]) -> Any:
+    if isinstance(template, tuple):
+        run = shifted[template[1]]
+        return run[0] if template[0] == "one" else run
+    return [_rebuild(t, shifted) for t in template]
+
+
+def shift_geojson(obj: Mapping[str, Any], crs: str, decimals: int | None = None) -> dict[str, Any]:
+    """A copy of a WGS-84 GeoJSON object (FeatureCollection, Feature or geometry) as the basemap draws it: on AMap
+    every vertex shifted to GCJ-02 in one vectorised call, rounded to ``decimals`` when given; properties and
+    anything past x, y kept."""
     if crs == "wgs84":
         return dict(obj)
     if crs != "gcj02":
         raise ValueError(f"unknown display CRS {crs!r}")
-
-    def convert(xy: np.ndarray) -> np.ndarray:
-        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
-        return np.column_stack([lon, lat])
+    runs: list[list] = []
 
     def geometry(g: Mapping[str, Any] | None) -> Any:
         if g is None:
             return None
         if g.get("type") == "GeometryCollection":
             return {**g, "geometries": [geometry(x) for x in g.get("geometries", [])]}
-        return {**g, "coordinates": _ragged(g["coordinates"], convert)}
+        return {**g, "coordinates": _collect(g["coordinates"], runs)}
 
-    kind = obj.get("type")
-    if kind == "FeatureCollection":
-        return {**obj, "features": [shift_geojson(f, crs) for f in obj.get("features", [])]}
-    if kind == "Feature":
-        return {**obj, "geometry": geometry(obj.get("geometry"))}
-    return geometry(obj)
+    def walk(item: Mapping[str, Any]) -> Any:
+        kind = item.get("type")
+        if kind == "FeatureCollection":
+            return {**item, "features": [walk(f) for f in item.get("features", [])]}
+        if kind == "Feature":
+            return {**item, "geometry": geometry(item.get("geometry"))}
+        return geometry(item)
+
+    template = walk(obj)
+    if not runs:
+        return template
+    flat = [p for run in runs for p in run]
+    lons, lats = shift_points([p[0] for p in flat], [p[1] for p in flat], crs)
+    if decimals is not None:
+        lons, lats = [round(x, decimals) for x in lons], [round(y, decimals) for y in lats]
+    moved = [[x, y, *p[2:]] for p, x, y in zip(flat, lons, lats, strict=True)]
+    shifted, start = [], 0
+    for run in runs:
+        shifted.append(moved[start : start + len(run)])
+        start += len(run)
+
+    def fill(item: Any) -> Any:
+        if isinstance(item, dict):
+            if "coordinates" in item and item.get("type") != "GeometryCollection":
+                return {**item, "coordinates": _rebuild(item["coordinates"], shifted)}
+            return {k: fill(v) if k in ("features", "geometry", "geometries") else v for k, v in item.items()}
+        if isinstance(item, list):
+            return [fill(x) for x in item]
+        return item
+
+    return fill(template)
 
 
 def shift_bounds(bounds: tuple[float, float, float, float], crs: str) -> tuple[float, float, float, float]:

@@ -4,7 +4,8 @@ Layers: a choropleth of the coverage rate of each unit (townships of a county, v
 units without a polygon are drawn as circles), every village as a dot coloured by whether a village
 station lies within the village threshold, the uncovered villages highlighted, the active stations, the
 reach of each village and township station (geodesic circles, off at first), and proposed sites when
-given. A legend, the threshold form, the figures as tables and download links complete the page. Every
+given, on the chosen basemap (web/basemaps.py; none by default; on AMap every overlay and the view are shifted
+to GCJ-02). A legend, the threshold form, the figures as tables and download links complete the page. Every
 script and stylesheet is served by the app (``web.assets``); popups are built here with every value
 HTML-escaped, and all data is embedded as script-safe JSON. The parts it shares with the upkeep page (page
 scripts and styles, point, reach and legend layers, the base map) are in web/map_parts.py.
@@ -27,16 +28,21 @@ from folium.template import Template
 from geo.coverage import AreaCoverage, CoverageShare
 from geo.coverage_map_data import CoverageMapData, ProposedSite
 from web.assets import OfflineFigure, localize_assets
+from web.basemaps import shift_geojson
 from web.coverage_tables import gaps_table, rates_table, reach_label, table_html
 from web.i18n import check_lang, enum_label, html_lang, t
 from web.map_parts import (
+    DISPLAY_DECIMALS,
+    NO_BASEMAP,
     AfterMap,
+    BasemapChoice,
     Fit,
     Legend,
     Points,
     PointSet,
     Reach,
     base_map,
+    display_fit,
     downloads_html,
     fit_view,
     script_json,
@@ -273,10 +279,10 @@ class _Units(folium.map.Layer):
         """
     )
 
-    def __init__(self, data: dict, name: str) -> None:
+    def __init__(self, data: dict, name: str, crs: str = "wgs84") -> None:
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "CoverageUnits"
-        self.data = script_json(data)
+        self.data = script_json(shift_geojson(data, crs, DISPLAY_DECIMALS))
 
 
 def _legend_html(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bool) -> str:
@@ -394,11 +400,13 @@ def build_coverage_map(
     weight: Weight = "population",
     links: PageLinks | None = None,
     query: Mapping[str, Any] | None = None,
+    basemap: BasemapChoice = NO_BASEMAP,
 ) -> folium.Map:
     """Build the offline coverage page for planners: choropleth, villages, stations, reach, proposed sites, tables.
 
     ``by`` picks the station level whose coverage colours the units, ``weight`` whether by people or by
     villages; ``query`` holds the page's own query parameters (kept by the form and the drill-down links).
+    ``basemap`` (default none) picks the tiles; on AMap every overlay is drawn shifted to GCJ-02.
     """
     check_lang(lang)
     if by not in BY_LEVELS:
@@ -411,12 +419,13 @@ def build_coverage_map(
     area_name = data.area.name if data.area else t("coverage.all_areas", lang)
     title = f"{t('coverage.title', lang)} · {area_name}"
 
-    fit = _fit(data)
-    m = base_map(fit, lang, title, _header_html(data, lang, links, query, title), "coverage_header")
+    crs = basemap.crs(lang)
+    fit = display_fit(_fit(data), crs)
+    m = base_map(fit, lang, title, _header_html(data, lang, links, query, title), "coverage_header", basemap)
 
     level_label = enum_label("area_level", data.rates.level, lang)
     units = _units_payload(data, by, weight, lang, links, query)
-    _Units(units, t("coverage.layer.units", lang).format(level=level_label.lower())).add_to(m)
+    _Units(units, t("coverage.layer.units", lang).format(level=level_label.lower()), crs).add_to(m)
 
     reach_by_level = {"village": [], "township": []}
     for feature in data.reach.get("features") or ():
@@ -428,7 +437,9 @@ def build_coverage_map(
         name = t(f"coverage.layer.reach_{level}", lang).format(reach=reach_label(threshold, lang))
         style = {"color": colour, "weight": 1.5, "dashArray": "4 3", "fillColor": colour, "fillOpacity": 0.08}
         collection = {"type": "FeatureCollection", "features": reach_by_level[level]}
-        Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name).add_to(m)
+        Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name, crs=crs).add_to(
+            m
+        )
 
     by_minutes: dict[float, list[dict]] = {}
     for feature in data.service_areas.get("features") or ():
@@ -437,17 +448,17 @@ def build_coverage_map(
         name = t("coverage.layer.service_area", lang).format(minutes=f"{minutes:g}")
         style = {"color": "#8c510a", "weight": 1.2, "fillColor": "#d8b365", "fillOpacity": 0.12}
         collection = {"type": "FeatureCollection", "features": by_minutes[minutes]}
-        Reach(collection, {**style, "className": "vetmap-service-area"}, name).add_to(m)
+        Reach(collection, {**style, "className": "vetmap-service-area"}, name, crs=crs).add_to(m)
 
     villages = _village_points(data.villages, lang, False)
-    Points(villages, list(_VILLAGE_STYLES), t("coverage.layer.villages", lang)).add_to(m)
+    Points(villages, list(_VILLAGE_STYLES), t("coverage.layer.villages", lang), crs=crs).add_to(m)
     uncovered = _village_points(data.villages, lang, True)
-    Points(uncovered, [_UNCOVERED_STYLE], t("coverage.layer.uncovered", lang)).add_to(m)
+    Points(uncovered, [_UNCOVERED_STYLE], t("coverage.layer.uncovered", lang), crs=crs).add_to(m)
     stations = _station_points(data.stations, lang)
-    Points(stations, [_STATION_STYLE], t("coverage.layer.stations", lang)).add_to(m)
+    Points(stations, [_STATION_STYLE], t("coverage.layer.stations", lang), crs=crs).add_to(m)
     if proposed is not None:
         sites = _proposed_points(proposed, lang)
-        Points(sites, [_PROPOSED_STYLE], t("coverage.layer.proposed", lang)).add_to(m)
+        Points(sites, [_PROPOSED_STYLE], t("coverage.layer.proposed", lang), crs=crs).add_to(m)
 
     m.add_child(Legend(_legend_html(data, by, weight, lang, proposed is not None)))
     folium.LayerControl(collapsed=False).add_to(m)

@@ -1,6 +1,11 @@
-"""Folium pieces the coverage and upkeep pages share (pure builders): the base map with its page header, the
-page's CSS and the JS helpers that build layers from embedded JSON (``VetMapCoverage``), point, reach, legend
-and after-map elements, download links, fitting the view and the plain error page.
+"""Folium pieces the coverage and upkeep pages share (pure builders): the base map with its page header and its
+basemap, the page's CSS and the JS helpers that build layers from embedded JSON (``VetMapCoverage``), point,
+reach, legend and after-map elements, download links, fitting the view and the plain error page.
+
+Basemaps (web/basemaps.py): ``base_map`` draws the chosen one (``BasemapChoice``; default none, no internet
+needed) with its switch. Its ``crs`` says how the overlays are drawn: the point, reach and unit layers take it
+(``crs=``) and shift their WGS-84 data to GCJ-02 on AMap, and ``display_fit`` the view. Nothing on these pages
+sends a clicked position anywhere; a page that does turns it back with ``VetMapCRS.toWgs84``.
 
 Every value is HTML-escaped here or in the browser, and all data is embedded as script-safe JSON.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +22,9 @@ import folium
 from branca.element import Element
 from folium.template import Template
 
+from geo.settings import Settings
 from web.assets import OfflineFigure
+from web.basemaps import add_basemap, basemap, choose_basemap, shift_bounds, shift_geojson, shift_points
 from web.i18n import html_lang, t
 
 MAP_HEIGHT = "68vh"
@@ -49,6 +57,51 @@ class PointSet:
 
     def payload(self, styles: list[dict]) -> dict:
         return {"labels": self.labels, "styles": styles, "rows": self.rows}
+
+
+@dataclass(frozen=True)
+class BasemapChoice:
+    """The basemap a page is drawn on (a name of web/basemaps.py), the Tianditu key, and the page's own URL
+    (path, query parameters) that the basemap switch links to with another basemap."""
+
+    name: str = "none"
+    tianditu_key: str | None = None
+    switch_url: tuple[str, Mapping[str, Any]] | None = None
+
+    def crs(self, lang: str) -> str:
+        """The CRS the overlays are drawn in on this basemap: wgs84, or gcj02 on AMap."""
+        return basemap(self.name, lang, self.tianditu_key).crs
+
+
+NO_BASEMAP = BasemapChoice()
+"""No tiles: our own data only (the builders' default, and the suite's)."""
+
+
+def page_basemap(
+    settings: Settings, requested: str | None, page: str, params: Mapping[str, Any]
+) -> BasemapChoice:
+    """The basemap of a page: ``?basemap=`` (or the remembered cookie, which api/preferences.py puts in the
+    query), else the settings' default; Tianditu only with the settings' key."""
+    key = settings.tianditu_key.get_secret_value() if settings.tianditu_key is not None else None
+    return BasemapChoice(choose_basemap(requested, None, settings.basemap, key), key, (page, params))
+
+
+def display_points(points: PointSet, crs: str) -> PointSet:
+    """Rows [lat, lon, ...] with their WGS-84 positions as the basemap draws them (GCJ-02 on AMap)."""
+    if crs == "wgs84" or not points.rows:
+        return points
+    lons, lats = shift_points([r[1] for r in points.rows], [r[0] for r in points.rows], crs)
+    rows = [[round(y, 6), round(x, 6), *r[2:]] for r, x, y in zip(points.rows, lons, lats, strict=True)]
+    return PointSet(points.labels, rows)
+
+
+DISPLAY_DECIMALS = 6
+"""Decimals of a shifted coordinate (1e-6 degree: about 0.1 m), as the point rows are rounded."""
+
+
+def display_fit(fit: Fit | None, crs: str) -> Fit | None:
+    """A WGS-84 view (min lon, min lat, max lon, max lat) as the basemap draws it; None stays None."""
+    return None if fit is None else shift_bounds(fit, crs)
 
 
 class MapPage(folium.MacroElement):
@@ -174,10 +227,12 @@ class Points(folium.map.Layer):
         """
     )
 
-    def __init__(self, points: PointSet, styles: list[dict], name: str, show: bool = True) -> None:
+    def __init__(
+        self, points: PointSet, styles: list[dict], name: str, show: bool = True, crs: str = "wgs84"
+    ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "CoveragePoints"
-        self.data = script_json(points.payload(styles))
+        self.data = script_json(display_points(points, crs).payload(styles))
         self.canvas = "true" if len(points.rows) > CANVAS_ABOVE else "false"
 
 
@@ -192,10 +247,10 @@ class Reach(folium.map.Layer):
         """
     )
 
-    def __init__(self, data: dict, style: dict, name: str, show: bool = False) -> None:
+    def __init__(self, data: dict, style: dict, name: str, show: bool = False, crs: str = "wgs84") -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "CoverageReach"
-        self.data = script_json(data)
+        self.data = script_json(shift_geojson(data, crs, DISPLAY_DECIMALS))
         self.style = script_json(style)
 
 
@@ -244,8 +299,11 @@ def downloads_html(lang: str, csv_url: str | None, xlsx_url: str | None) -> str:
     return f'<p class="vetmap-downloads">{links}</p>' if links else ""
 
 
-def base_map(fit: Fit | None, lang: str, title: str, header: str, header_name: str) -> folium.Map:
-    """An offline page titled ``title``: ``header`` HTML, then a map with the shared parts centred on ``fit``."""
+def base_map(
+    fit: Fit | None, lang: str, title: str, header: str, header_name: str, choice: BasemapChoice = NO_BASEMAP
+) -> folium.Map:
+    """A page titled ``title``: ``header`` HTML, then a map with the shared parts on the basemap of ``choice``,
+    centred on ``fit`` (already in the basemap's CRS: ``display_fit``)."""
     location = CHINA_CENTER if fit is None else ((fit[1] + fit[3]) / 2, (fit[0] + fit[2]) / 2)
     m = folium.Map(
         location=location,
@@ -259,6 +317,7 @@ def base_map(fit: Fit | None, lang: str, title: str, header: str, header_name: s
     figure = OfflineFigure(lang=html_lang(lang), title=title)
     figure.html.add_child(Element(header), name=header_name)
     figure.add_child(m)
+    add_basemap(m, choice.name, lang, choice.tianditu_key, switch_url=choice.switch_url)
     m.add_child(MapPage())
     return m
 

@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from geo.photos import photo_url
 from geo.public_reports import SERVICES
 from web.assets import asset_url as vendor_url
 from web.crew_pages import lang_query, script_json
@@ -192,8 +193,15 @@ def report_status_page(lang: str, explicit_lang: str | None, view: dict) -> str:
     )
     note = view["status_notes"]
     notes = escape(note) if note else f'<span class="hint">{escape(t("report.no_notes", lang))}</span>'
+    photo = ""
+    if view.get("photo_id"):  # only a photo staff published (POST /api/v1/photos/{id}/publish)
+        url = photo_url(int(view["photo_id"]))
+        photo = (
+            f'<figure class="report-photo" id="report-photo"><a href="{escape(url)}"><img src="{escape(url)}/thumbnail" '
+            f'alt="{escape(t("public.site.photo", lang))}"></a></figure>'
+        )
     body = (
-        f'<dl class="facts">{facts}</dl><h2>{escape(t("report.notes", lang))}</h2>'
+        f'<dl class="facts">{facts}</dl>{photo}<h2>{escape(t("report.notes", lang))}</h2>'
         f'<p id="status-notes">{notes}</p>'
         f'<p><a href="{escape("/report" + lang_query(explicit_lang))}">{escape(t("report.new", lang))}</a></p>'
     )

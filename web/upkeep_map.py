@@ -3,7 +3,8 @@
 Memorials, cemeteries and graves are circle markers (one layer each) filled by their condition index in the
 bands of the upkeep status (good, fair, poor, damaged; grey when never assessed); sites overdue for inspection
 get a red ring in a layer of their own. Popups give the name, index, last inspection, next due date and open work
-orders. The report table (``upkeep_table``, also the CSV and Excel downloads) follows the map. The page uses the
+orders. The report table (``upkeep_table``, also the CSV and Excel downloads) follows the map. The basemap is the
+visitor's choice (web/basemaps.py; on AMap the sites and outlines are drawn shifted to GCJ-02). The page uses the
 map parts and table writers it shares with the coverage page (web/map_parts.py, web/coverage_tables.py): every
 asset is served by the app, every value is HTML-escaped and the data is embedded as script-safe JSON.
 """
@@ -23,7 +24,20 @@ from web.assets import localize_assets
 from web.coverage_map import NO_DATA_COLOUR
 from web.coverage_tables import Cell, Column, Table, table_html
 from web.i18n import check_lang, enum_label, t
-from web.map_parts import AfterMap, Fit, Legend, Points, PointSet, Reach, base_map, downloads_html, fit_view
+from web.map_parts import (
+    NO_BASEMAP,
+    AfterMap,
+    BasemapChoice,
+    Fit,
+    Legend,
+    Points,
+    PointSet,
+    Reach,
+    base_map,
+    display_fit,
+    downloads_html,
+    fit_view,
+)
 
 CONDITION_COLOURS: dict[str, str] = {
     "good": "#1a9641",
@@ -234,24 +248,30 @@ def build_upkeep_map(
     settings: UpkeepSettings,
     lang: str = "zh",
     links: UpkeepLinks | None = None,
+    basemap: BasemapChoice = NO_BASEMAP,
 ) -> folium.Map:
-    """Build the offline upkeep page: sites coloured by condition, overdue rings, legend, the report table."""
+    """Build the offline upkeep page: sites coloured by condition, overdue rings, legend, the report table; on
+    ``basemap`` (default none; on AMap the sites, outlines and view are drawn shifted to GCJ-02)."""
     check_lang(lang)
     links = links or UpkeepLinks()
     area_name = data.area.name if data.area else t("coverage.all_areas", lang)
     title = f"{t('upkeep.title', lang)} · {area_name}"
-    fit = _fit(data)
+    crs = basemap.crs(lang)
+    fit = display_fit(_fit(data), crs)
     header = _header_html(data, report.year, lang, links, title)
-    m = base_map(fit, lang, title, header, "upkeep_header")
-    Reach(data.outlines, _OUTLINE_STYLE, t("layer.boundaries", lang), show=True).add_to(m)
+    m = base_map(fit, lang, title, header, "upkeep_header", basemap)
+    Reach(data.outlines, _OUTLINE_STYLE, t("layer.boundaries", lang), show=True, crs=crs).add_to(m)
     for collection in ("memorials", "cemeteries", "graves"):
         sites = [s for s in data.sites if s.collection == collection]
         Points(
-            _site_points(sites, lang, settings, False), _SITE_STYLES, t(f"layer.{collection}", lang)
+            _site_points(sites, lang, settings, False), _SITE_STYLES, t(f"layer.{collection}", lang), crs=crs
         ).add_to(m)
     overdue = [s for s in data.sites if s.overdue]
     Points(
-        _site_points(overdue, lang, settings, True), [_OVERDUE_STYLE], t("upkeep.layer.overdue", lang)
+        _site_points(overdue, lang, settings, True),
+        [_OVERDUE_STYLE],
+        t("upkeep.layer.overdue", lang),
+        crs=crs,
     ).add_to(m)
     m.add_child(Legend(_legend_html(lang, settings)))
     folium.LayerControl(collapsed=False).add_to(m)

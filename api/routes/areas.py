@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import PublicConnDep, SettingsDep
 from api.routes.sites import AREA_PATTERN, GeoJSONResponse, check_limit, feature_collection
 from api.schemas import FeatureCollectionPublic, FeaturePublic
 from geo.areas import get_area, list_areas
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/areas", tags=["areas"])
 @router.get("", response_model=FeatureCollectionPublic, response_class=GeoJSONResponse)
 def list_all(
     request: Request,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     level: Literal["province", "city", "county", "township", "village"] | None = None,
     parent: Annotated[str | None, Query(pattern=AREA_PATTERN)] = None,
@@ -32,6 +32,6 @@ def list_all(
 
 
 @router.get("/{code}", response_model=FeaturePublic, response_class=GeoJSONResponse)
-def read(code: Annotated[str, Path(pattern=AREA_PATTERN)], conn: ConnDep):
+def read(code: Annotated[str, Path(pattern=AREA_PATTERN)], conn: PublicConnDep):
     """One area with its geometry, level, parent and area in m² (geodesic)."""
     return GeoJSONResponse(get_area(conn, code))

@@ -2,7 +2,8 @@
 collection, filtered by area and kind, in any of the import formats, or per-area summary tables in Excel.
 
 Uploads are planners' and admins' (geo/permissions.py ``imports.run`` plus the collection's create and update
-rights; rows outside the account's area are rejected one by one). Exports are reads: public, with the
+rights, so martyr records are admins'; rows outside the account's area are rejected one by one). An upload's
+rejected rows are kept for its uploader to download (``rejects_url`` in the report; geo/importing/rejects_store.py). Exports are reads: public, with the
 properties the caller's role may read (geo/field_policy.py)."""
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import Engine
 
-from api.deps import EngineDep
+from api.deps import EngineDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.sites import AREA_PATTERN
 from geo.errors import InvalidInput, PayloadTooLarge
-from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, export_summary
+from geo.importing.console import default_rejects_path
+from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, export_summary, format_of
 from geo.importing.readers import FORMATS
+from geo.importing.rejects_store import find_rejects, keep_rejects
+from geo.importing.report import ImportReport
 from geo.importing.run import ImportOptions, check_rights, run_import
 
 router = APIRouter(tags=["import and export"])
@@ -31,7 +35,7 @@ MAX_IMPORT_BYTES = 512 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _KNOWN_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".kml")
 
-Collection = Literal["stations", "memorials", "cemeteries", "graves", "areas"]
+Collection = Literal["stations", "memorials", "cemeteries", "graves", "areas", "martyrs"]
 ExportFormat = Literal["geojson", "gpkg", "shp", "zip", "kml", "csv", "xlsx"]
 
 
@@ -50,12 +54,20 @@ def _save(upload: UploadFile, folder: FilePath) -> FilePath:
     return path
 
 
-def _import(engine: Engine, upload: UploadFile, options: ImportOptions, actor) -> dict:
+def _import(
+    engine: Engine, var_dir: FilePath, upload: UploadFile, options: ImportOptions, actor
+) -> tuple[ImportReport, str | None]:
     check_rights(actor, options.collection)  # before the file is stored
     with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
         path = _save(upload, FilePath(tmp))
         label = FilePath(upload.filename or "upload").name
-        return run_import(engine, path, options, actor, label=label).to_json()
+        rejects = default_rejects_path(path)
+        report = run_import(engine, path, options, actor, rejects=rejects, label=label)
+        if report.rejects_file is None:
+            return report, None
+        report.rejects_file = None  # a server path means nothing to the uploader: the report gets a URL
+        name = f"{FilePath(label).stem}.rejects{rejects.suffix}"
+        return report, keep_rejects(var_dir, rejects, actor.principal.user_id, name)
 
 
 @router.post(
@@ -65,7 +77,9 @@ def _import(engine: Engine, upload: UploadFile, options: ImportOptions, actor) -
     responses={200: {"description": "the report of every row (in a dry run, what would happen)"}},
 )
 async def import_file(
+    request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     actor: ActorDep,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX")],
     collection: Annotated[Collection, Form(description="the collection the rows belong to")],
@@ -87,10 +101,38 @@ async def import_file(
 ):
     """Upload a register as a multipart form (`file` plus options): every row is checked and reported
     (inserted, updated, unchanged or rejected with the reason); the accepted rows are committed in one
-    transaction, upserted on their code. A file that cannot be read answers 422 with the reason."""
+    transaction, upserted on their code. A file that cannot be read answers 422 with the reason. When rows are
+    rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again."""
     options = ImportOptions(collection, crs, column_map, dry_run, fix_swapped, encoding=encoding)
-    report = await run_in_threadpool(_import, engine, file, options, actor)
-    return JSONResponse(report)
+    report, token = await run_in_threadpool(_import, engine, settings.var_dir, file, options, actor)
+    if token is not None:
+        report.rejects_url = str(request.url_for("download_rejects", token=token))
+    return JSONResponse(report.to_json())
+
+
+@router.get(
+    "/imports/rejects/{token}",
+    summary="Download the rejected rows of an upload",
+    response_class=FileResponse,
+    dependencies=[Depends(require("imports.run"))],
+    responses={
+        200: {
+            "description": "the rejected rows with a reject_reason column",
+            "content": {t: {} for t in MEDIA_TYPES.values()},
+        },
+        404: {"description": "expired, or another account's upload"},
+    },
+)
+async def download_rejects(
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    token: Annotated[str, Path(max_length=64, description="from the import report's rejects_url")],
+) -> FileResponse:
+    """The rows an upload rejected, in the upload's format (KML: CSV) with a `reject_reason` column: fix them
+    and upload the file again. Only for the account that uploaded it, kept a day (at most 200 files)."""
+    kept = find_rejects(settings.var_dir, token, principal.user_id)
+    fmt = format_of(kept.path.with_name(kept.filename), None)
+    return FileResponse(kept.path, media_type=MEDIA_TYPES[fmt], filename=kept.filename)
 
 
 def _export(engine: Engine, collection: str, fmt: str, area, kind, role) -> bytes:
@@ -114,14 +156,20 @@ async def export_file(
     engine: EngineDep,
     principal: PrincipalDep,
     collection: Annotated[
-        Literal["stations", "memorials", "cemeteries", "graves", "areas", "summary"],
+        Literal["stations", "memorials", "cemeteries", "graves", "areas", "martyrs", "summary"],
         Path(description="a collection, or `summary` (per-area tables, xlsx only)"),
     ],
     fmt: Annotated[ExportFormat, Path(description="geojson, gpkg, shp (zipped; also zip), kml, csv, xlsx")],
     area: Annotated[
         str | None, Query(pattern=AREA_PATTERN, description="only this area and everything inside it")
     ] = None,
-    kind: Annotated[str | None, Query(max_length=32, description="only this kind (areas: level)")] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="only this kind (areas: level; martyrs: burial grave/cemetery/memorial/unknown)",
+        ),
+    ] = None,
 ):
     """A collection as a file that import reads back as the same records (properties as the caller's role may
     read them), or `summary.xlsx`: per child area of `area`, counts by kind and status of every collection."""

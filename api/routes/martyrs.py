@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep
+from api.deps import ConnDep, PublicConnDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.search import search_answer
 from api.versions import IfMatch, etag, read_version
@@ -44,7 +44,7 @@ def record_answer(
 
 @router.get("")
 def search_martyr_records(
-    conn: ConnDep,
+    conn: PublicConnDep,
     q: Annotated[str | None, Query(description="name in Chinese, pinyin or initials")] = None,
     hometown: Annotated[str | None, Query()] = None,
     unit: Annotated[str | None, Query()] = None,
@@ -74,7 +74,7 @@ def search_martyr_records(
 
 
 @router.get("/{martyr_id}")
-def read_martyr(martyr_id: int, conn: ConnDep, principal: PrincipalDep) -> JSONResponse:
+def read_martyr(martyr_id: int, conn: PublicConnDep, principal: PrincipalDep) -> JSONResponse:
     """One martyr record with its burial place (grave position, cemetery, name wall, or unknown)."""
     return record_answer(get_martyr(conn, martyr_id, principal.role))
 

@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep, ReadConnDep, SettingsDep
+from api.deps import PublicConnDep, ReadConnDep, SettingsDep
 from api.principal import PrincipalDep
 from api.routes.sites import GEOJSON, GeoJSONResponse, page_links
 from geo.ogc import (
@@ -116,7 +116,7 @@ def _collection_json(request: Request, info: CollectionInfo) -> dict:
 
 
 @router.get("/collections", name="ogc_collections")
-def collections(request: Request, conn: ConnDep) -> JSONResponse:
+def collections(request: Request, conn: PublicConnDep) -> JSONResponse:
     """Every collection with its extent and CRS list."""
     infos = describe_collections(conn)
     return JSONResponse(
@@ -129,7 +129,7 @@ def collections(request: Request, conn: ConnDep) -> JSONResponse:
 
 
 @router.get("/collections/{collection_id}", name="ogc_collection")
-def collection(collection_id: str, request: Request, conn: ConnDep) -> JSONResponse:
+def collection(collection_id: str, request: Request, conn: PublicConnDep) -> JSONResponse:
     """One collection: title, extent (CRS84), ``crs`` and ``storageCrs``."""
     (info,) = describe_collections(conn, collection_id)
     return JSONResponse(_collection_json(request, info))

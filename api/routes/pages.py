@@ -8,34 +8,51 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import ConnDep, PublicConnDep, SettingsDep
 from api.errors import STATUS_BY_ERROR
 from api.principal import PrincipalDep
 from api.routes.sites import AREA_PATTERN
 from geo.areas import area_outlines, atlas_bounds
-from geo.atlas import map_layers
+from geo.atlas import MAP_COLLECTIONS, map_layers, site_counts
 from geo.coverage_map_data import coverage_map_data, siting_run_sites
 from geo.errors import DomainError
 from web.atlas_map import build_atlas_map
 from web.basemaps import choose_basemap
 from web.coverage_map import PageLinks, build_coverage_map, error_page
+from web.map_parts import page_basemap
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 def overview_map(
-    conn: ConnDep,
+    request: Request,
+    conn: PublicConnDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
     basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
 ) -> HTMLResponse:
-    """The atlas map: one clustered layer per collection, county outlines for context, on the chosen basemap."""
+    """The atlas map: one clustered layer per collection, county outlines for context, on the chosen basemap.
+
+    A collection of more than ``map_embed_max`` sites is not embedded: the page fetches its cluster tiles."""
     key = settings.tianditu_key.get_secret_value() if settings.tianditu_key else None
+    page_lang = lang or settings.default_lang
+    sizes = site_counts(conn, settings.map_embed_max + 1)
+    tiled = {
+        name: str(
+            request.app.url_path_for("cluster_tile", collection=name, z="{z}", x="{x}", tile="{y}.json")
+        )
+        + f"?lang={page_lang}"
+        for name, size in sizes.items()
+        if size > settings.map_embed_max
+    }
     m = build_atlas_map(
-        map_layers(conn, role=principal.role),
-        lang=lang or settings.default_lang,
+        map_layers(
+            conn, role=principal.role, collections=[name for name in MAP_COLLECTIONS if name not in tiled]
+        ),
+        cluster_urls=tiled,
+        lang=page_lang,
         bounds=atlas_bounds(conn),
         outlines=area_outlines(conn, ("county",)),
         coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
@@ -73,9 +90,11 @@ def coverage_map(
     weight: Annotated[Literal["population", "villages"], Query()] = "population",
     siting_run: Annotated[int | None, Query(ge=1)] = None,
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
+    basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
 ) -> HTMLResponse:
     """The planners' coverage map of an area: rates per unit, uncovered villages, station reach, tables;
-    with ``siting_run``, that run's chosen sites as proposed sites (and its area when none is given)."""
+    with ``siting_run``, that run's chosen sites as proposed sites (and its area when none is given); on the
+    chosen basemap (``basemap`` or the remembered one, else the settings')."""
     explicit_lang = lang
     lang = lang or settings.default_lang
     atlas = str(request.app.url_path_for("overview_map")) + (f"?lang={lang}" if explicit_lang else "")
@@ -97,6 +116,7 @@ def coverage_map(
         "weight": weight if weight != "population" else None,
         "siting_run": siting_run,
         "lang": explicit_lang,
+        "basemap": basemap,  # kept by the threshold form and the drill-down links
     }
     downloads = {"area": area, "level": level, "village_m": village_m, "township_m": township_m, "lang": lang}
     gaps_query = {"area": area, "lang": lang}
@@ -113,5 +133,8 @@ def coverage_map(
         gaps_csv=url("gaps_file", "csv", gaps_query),
         gaps_xlsx=url("gaps_file", "xlsx", gaps_query),
     )
-    m = build_coverage_map(data, lang=lang, proposed=proposed, by=by, weight=weight, links=links, query=query)
+    chosen = page_basemap(settings, basemap, links.page, query)
+    m = build_coverage_map(
+        data, lang=lang, proposed=proposed, by=by, weight=weight, links=links, query=query, basemap=chosen
+    )
     return HTMLResponse(m.get_root().render())

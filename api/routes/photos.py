@@ -7,6 +7,8 @@
   upload sent again with its ``client_key`` answers 200 with ``Idempotent-Replay: true`` and the first photo.
 - ``GET /api/v1/photos/{id}`` the original bytes (ETag: the SHA-256), ``GET /api/v1/photos/{id}/thumbnail``
   a JPEG of at most 320 px; the lists ``GET`` the same upload paths.
+- ``POST /api/v1/photos/{id}/publish`` and ``.../unpublish``: staff of the photo's area make it public (anyone may
+  then read it; a public report's photo shows on the report's and the site's page) or staff-only again.
 
 Who may do what, and what is checked, is in geo/photos.py. Refusals: 401/403 (rights, area), 404, 409 (a
 replay key used for something else, a closed work order), 413 (bytes or pixels over the limit), 415 (not
@@ -30,6 +32,7 @@ from geo.audit import Actor
 from geo.models import UPKEEP_COLLECTIONS
 from geo.photos import (
     CAPTION_MAX,
+    PUBLISH,
     PhotoFilter,
     PhotoTarget,
     PhotoUpload,
@@ -37,6 +40,7 @@ from geo.photos import (
     get_photo,
     list_photos,
     photo_bytes,
+    set_photo_public,
 )
 
 REPLAY_HEADER = "Idempotent-Replay"
@@ -233,6 +237,34 @@ def read_thumbnail(photo_id: int, conn: ConnDep, principal: PrincipalDep, if_non
         return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
     data, _ = photo_bytes(conn, principal, photo_id, thumbnail=True)
     return _image(data, "image/jpeg", etag, f"photo-{photo_id}-thumbnail.jpg")
+
+
+PUBLISH_RESPONSES: dict[int | str, dict] = {
+    403: {"description": "the caller is not staff of the photo's area"},
+    404: {"description": "no such photo"},
+}
+
+
+@router.post(
+    "/photos/{photo_id}/publish",
+    responses=PUBLISH_RESPONSES,
+    dependencies=[Depends(require(PUBLISH))],
+    summary="Publish a photo (staff of its area)",
+)
+def publish_photo(photo_id: int, conn: ConnDep, actor: ActorDep) -> dict:
+    """Make a photo public: its bytes, its thumbnail, the site's page and (a report's photo) the report's page."""
+    return set_photo_public(conn, actor, photo_id, True)
+
+
+@router.post(
+    "/photos/{photo_id}/unpublish",
+    responses=PUBLISH_RESPONSES,
+    dependencies=[Depends(require(PUBLISH))],
+    summary="Withdraw a published photo (staff of its area)",
+)
+def unpublish_photo(photo_id: int, conn: ConnDep, actor: ActorDep) -> dict:
+    """Make a photo staff-only again."""
+    return set_photo_public(conn, actor, photo_id, False)
 
 
 def all_photo_routers() -> list[APIRouter]:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import PublicConnDep, SettingsDep
 from api.routes.pages import error_status
 from geo.areas import area_outlines, get_area
 from geo.collections import COLLECTIONS
@@ -106,7 +106,7 @@ def _near(text: str) -> tuple[float, float] | None:
 @router.get("/search", response_class=HTMLResponse)
 def search(
     request: Request,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     q: Text = "",
     kind: Text = "",
@@ -146,7 +146,7 @@ def site(
     request: Request,
     collection: str,
     site_id: str,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     lang: LangQuery = None,
 ) -> HTMLResponse:
@@ -192,7 +192,7 @@ def _tribute(conn, target: str, target_id: int, ctx: PageContext) -> str:
 @router.get("/martyrs", response_class=HTMLResponse)
 def martyrs(
     request: Request,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     q: Text = "",
     hometown: Text = "",
@@ -227,7 +227,7 @@ def martyrs(
 
 @router.get("/martyrs/{martyr_id}", response_class=HTMLResponse)
 def martyr(
-    request: Request, martyr_id: str, conn: ConnDep, settings: SettingsDep, lang: LangQuery = None
+    request: Request, martyr_id: str, conn: PublicConnDep, settings: SettingsDep, lang: LangQuery = None
 ) -> HTMLResponse:
     """One martyr record: who, and where buried (or that the burial place is unknown)."""
     ctx = _ctx(request, settings, lang)
@@ -248,7 +248,7 @@ def martyr(
 @router.get("/family-search", response_class=HTMLResponse)
 def family_search(
     request: Request,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     martyr_id: Text = "",
     lang: LangQuery = None,

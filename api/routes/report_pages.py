@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import PublicConnDep, SettingsDep
 from api.errors import _status_for
 from api.routes.open311 import report_settings
 from geo.errors import DomainError, InvalidInput, NotFound
@@ -64,7 +64,7 @@ def _start(conn, site: str | None, lat: float | None, lon: float | None) -> dict
 @router.get("/report", response_class=HTMLResponse)
 def report_form(
     request: Request,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     lang: Lang = None,
     site: Annotated[str | None, Query(max_length=40)] = None,
@@ -93,7 +93,7 @@ def report_form(
 @router.get("/reports/nearby.json")
 def nearby(
     request: Request,
-    conn: ConnDep,
+    conn: PublicConnDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
     long: Annotated[float, Query(ge=-180, le=180)],
     crs: Crs = "wgs84",
@@ -110,7 +110,7 @@ def nearby(
 
 
 @router.get("/reports/{report_id}", response_class=HTMLResponse)
-def report_status(report_id: str, conn: ConnDep, settings: SettingsDep, lang: Lang = None) -> Response:
+def report_status(report_id: str, conn: PublicConnDep, settings: SettingsDep, lang: Lang = None) -> Response:
     """A report's public status and the bureau's note."""
     page_lang = lang or settings.default_lang
     try:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import ConnDep
+from api.deps import PublicConnDep
 from geo.errors import InvalidInput
 from geo.search import MAX_LIMIT, MAX_OFFSET, SiteSearch, search_sites
 
@@ -40,7 +40,7 @@ def search_answer(matched: int, results: list[dict], limit: int, offset: int) ->
 
 @router.get("/sites")
 def search_site_names(
-    conn: ConnDep,
+    conn: PublicConnDep,
     q: Annotated[
         str | None, Query(description="name in Chinese, pinyin (donggou) or initials (dgls)")
     ] = None,

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import ConnDep, PublicConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.schemas import CREATE_SCHEMAS, PATCH_SCHEMAS, FeatureCollectionPublic, FeaturePublic
 from api.versions import IfMatch, etag, read_version
@@ -106,7 +106,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
     @router.get("", response_model=FeatureCollectionPublic, response_class=GeoJSONResponse)
     def list_collection(
         request: Request,
-        conn: ConnDep,
+        conn: PublicConnDep,
         settings: SettingsDep,
         principal: PrincipalDep,
         limit: Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")] = None,
@@ -137,7 +137,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
         return feature_collection(request, page.features, page.number_matched, limit, offset)
 
     @router.get("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
-    def read(site_id: int, conn: ConnDep, principal: PrincipalDep):
+    def read(site_id: int, conn: PublicConnDep, principal: PrincipalDep):
         return feature_answer(get_site(conn, spec, site_id, principal.role))
 
     @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import ConnDep, PublicConnDep, SettingsDep
 from api.principal import PrincipalDep
 from api.routes.sites import (
     AREA_PATTERN,
@@ -137,7 +137,7 @@ def _page(request: Request, page: SitePage, limit: int, offset: int) -> GeoJSONR
 def nearest(
     request: Request,
     collection: CollectionPath,
-    conn: ConnDep,
+    conn: PublicConnDep,
     principal: PrincipalDep,
     lon: Lon,
     lat: Lat,
@@ -177,7 +177,7 @@ def nearest(
 def within(
     request: Request,
     collection: CollectionPath,
-    conn: ConnDep,
+    conn: PublicConnDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     lon: Annotated[float | None, Query(ge=-180, le=180, description="centre longitude (degrees)")] = None,
@@ -250,7 +250,7 @@ def within_polygon(
     description="Every area whose polygon covers (lon, lat), edges included, from province down to village. "
     "A point on a shared boundary lies in both neighbours; the list is empty outside the atlas.",
 )
-def containing(conn: ConnDep, lon: Lon, lat: Lat) -> AreasContainingPublic:
+def containing(conn: PublicConnDep, lon: Lon, lat: Lat) -> AreasContainingPublic:
     """The areas whose polygons cover a WGS-84 point, province first; empty outside the atlas."""
     point = position(lon, lat)
     areas = areas_containing(conn, point)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep, ReadConnDep
+from api.deps import PublicConnDep, ReadConnDep
 from geo.tiles import TileService, TileSettings, parse_tile_address
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -37,7 +37,7 @@ def tile_router(settings: TileSettings | None = None) -> APIRouter:
     router = APIRouter(prefix="/tiles", tags=["tiles"])
 
     @router.get("/{collection}/tilejson.json")
-    def tilejson(collection: str, request: Request, conn: ConnDep, service: ServiceDep) -> JSONResponse:
+    def tilejson(collection: str, request: Request, conn: PublicConnDep, service: ServiceDep) -> JSONResponse:
         """TileJSON 3.0.0 of a collection's vector tiles."""
         template = str(request.url_for("vector_tile", collection=collection, z="0", x="0", tile="0.mvt"))
         tiles_url = template.removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ConnDep, SettingsDep
+from api.deps import ConnDep, PublicConnDep, SettingsDep
 from api.principal import ActorDep, client_address, require
 from geo.credentials import auth_secret
 from geo.tributes import (
@@ -134,7 +134,7 @@ def create_tribute(
 
 @router.get("", response_model=TributesPublic)
 def read_tributes(
-    conn: ConnDep,
+    conn: PublicConnDep,
     target: Annotated[Target, Query()],
     target_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,

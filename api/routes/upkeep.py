@@ -25,6 +25,7 @@ from geo.principal import Principal
 from geo.upkeep_report import china_today, upkeep_map_sites, upkeep_report
 from web.coverage_map import error_page
 from web.i18n import t
+from web.map_parts import page_basemap
 from web.upkeep_map import UpkeepLinks, build_upkeep_map, upkeep_table
 
 router = APIRouter(prefix="/upkeep", tags=["upkeep"])
@@ -95,8 +96,9 @@ def upkeep_map(
     area: AreaCode = None,
     year: Year = None,
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
+    basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
 ) -> Response:
-    """The upkeep map of an area with its report; the anonymous are sent to sign in first."""
+    """The upkeep map of an area with its report, on the chosen basemap; the anonymous are sent to sign in first."""
     page_lang = lang or settings.default_lang
     if principal.is_public:
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -122,5 +124,7 @@ def upkeep_map(
         report_csv=url("csv"),
         report_xlsx=url("xlsx"),
     )
-    m = build_upkeep_map(data, found, upkeep, lang=page_lang, links=links)
+    page = {"area": code, "year": found.year, "lang": lang}
+    chosen = page_basemap(settings, basemap, links.page, page)
+    m = build_upkeep_map(data, found, upkeep, lang=page_lang, links=links, basemap=chosen)
     return HTMLResponse(m.get_root().render(), headers={"Cache-Control": "no-store"})

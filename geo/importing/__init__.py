@@ -1,12 +1,15 @@
 """Import and export of site registers (issue 8): real files from real offices, a report of every row.
 
 Formats: GeoJSON, GeoPackage, zipped Shapefile, KML, CSV and XLSX, read and written both ways.
-Collections: stations, memorials, cemeteries, graves and areas (martyr records have no table yet, issue 7).
+Collections: stations, memorials, cemeteries, graves, areas and martyr records (英名录: not points; their burial
+place is named by the sites' codes, see ``martyrs``).
 
 Modules: ``readers`` (files to rows of original values, encoding detection), ``columns`` (header aliases
 and the --map option), ``coords`` (coordinates to WGS-84, swapped lat/lon), ``checks`` (per-row checks with
 the collection's own pydantic fields), ``load`` (one transaction: COPY into a temp table, set-based area
-checks, upsert on ``code``), ``report`` (the per-row report and the rejects file), ``run`` (the whole import),
+checks, upsert on ``code``), ``martyrs`` (the martyr records' fields, load and export), ``report`` (the per-row
+report and the rejects file), ``rejects_store`` (an upload's rejects file kept for its uploader), ``run`` (the whole
+import),
 ``writers`` and ``export`` (the same formats out, and per-area summaries to Excel).
 
 Decisions (documented here once):
@@ -17,6 +20,8 @@ Decisions (documented here once):
 - A re-import updates only the columns the file has (plus the point and the area): a register that
   lacks a column never wipes it. A row equal to the stored one (points within 1e-7 degrees, about
   1 cm) is counted unchanged and not written at all.
+- A zipped Shapefile with no .cpg and a DBF language driver id that says nothing (0, or GDAL's default 87) has
+  its text decoded as UTF-8 when every record decodes so, else as GB18030 (``readers.shapefile_encoding``).
 - Polygon columns (protection_zone, control_zone, boundary) travel as GeoJSON text in a column of
   that name; in a zipped Shapefile (254-character text limit) as extra layers named after the column.
 """

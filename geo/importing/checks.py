@@ -16,12 +16,18 @@ from geo.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.importing.columns import COORD_FIELDS, ColumnMap, station_level, yes_no
 from geo.importing.coords import Points, polygon_value
+from geo.importing.martyrs import MartyrImportFields, gender
 from geo.importing.readers import OVERFLOW
+from geo.martyrs import person_values
 from geo.permissions import area_prefix
 
 _INT32 = 2**31 - 1
 _INT64 = 2**63 - 1
 _DATE = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*$")
+
+
+IMPORTABLE = (*COLLECTIONS, "areas", "martyrs")
+"""The collections a file can be imported into (and exported from)."""
 
 
 class AreaFields(BaseModel):
@@ -41,12 +47,16 @@ def fields_model(collection: str) -> type[BaseModel]:
     """The pydantic fields of a collection (areas: AreaFields); InvalidInput for an unknown collection."""
     if collection == "areas":
         return AreaFields
+    if collection == "martyrs":
+        return MartyrImportFields
     if collection not in COLLECTIONS:
-        raise InvalidInput(
-            f"unknown collection {collection!r}; expected one of {', '.join([*COLLECTIONS, 'areas'])} "
-            "(martyr records are not importable yet)"
-        )
+        raise InvalidInput(f"unknown collection {collection!r}; expected one of {', '.join(IMPORTABLE)}")
     return COLLECTIONS[collection].fields
+
+
+def has_points(collection: str) -> bool:
+    """Whether a collection's records are points (martyr records are not: their burial site has the point)."""
+    return collection != "martyrs"
 
 
 def polygon_columns(collection: str) -> tuple[str, ...]:
@@ -165,6 +175,8 @@ class RowChecker:
                     notes.append(note)
             elif name == "level" and self.levels:
                 value = station_level(value)
+            elif name == "gender":
+                value = gender(value)
             if value is not None:
                 data[name] = value
         return data
@@ -196,6 +208,8 @@ class RowChecker:
         except ValidationError as exc:
             raise InvalidInput(_reason(exc)) from None
         values = dict(fields.__dict__)
+        if self.collection == "martyrs":  # the rules and pinyin of the martyrs API (geo/martyrs.py)
+            values = person_values(values)
         for name, v in values.items():
             limit = _INT64 if name.endswith("_id") else _INT32
             if isinstance(v, int) and not isinstance(v, bool) and abs(v) > limit:

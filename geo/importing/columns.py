@@ -115,6 +115,14 @@ _SHORT = {
     "disposition": "dispositn",
     "parent_code": "parent",
     "reject_reason": "reject_rsn",
+    "place_of_death": "death_plc",
+    "hometown_area_code": "home_area",
+    "burial_note": "burial_nt",
+    "relatives_found": "relatives",
+    "cemetery_code": "cem_code",
+    "memorial_code": "mem_code",
+    "grave_section": "g_section",
+    "grave_number": "g_number",
 }
 
 
@@ -155,8 +163,14 @@ def parse_map_option(option: str | None) -> dict[str, str]:
     return pairs
 
 
-def map_columns(headers: list[str], targets: list[str], user_map: dict[str, str]) -> ColumnMap:
-    """Match the file's headers to fields: the user's map first, then exact names, aliases, Shapefile names."""
+def map_columns(
+    headers: list[str],
+    targets: list[str],
+    user_map: dict[str, str],
+    aliases: dict[str, tuple[str, ...]] | None = None,
+) -> ColumnMap:
+    """Match the file's headers to fields: the user's map first, then exact names, the collection's own
+    ``aliases``, the common aliases and Shapefile names."""
     known = set(targets)
     for header, target in user_map.items():
         if header not in headers:
@@ -167,8 +181,11 @@ def map_columns(headers: list[str], targets: list[str], user_map: dict[str, str]
             raise InvalidInput(f"--map target {target!r} is not a field here; fields: {', '.join(targets)}")
     lookup: dict[str, str] = {}
     short = shapefile_names([t for t in targets if t not in COORD_FIELDS])
+    own = aliases or {}
     for t in targets:
-        for alias in (t, short.get(t, t), *_ALIASES.get(t, ())):
+        lookup.setdefault(normalise_header(t), t)
+    for t in targets:
+        for alias in (*own.get(t, ()), short.get(t, t), *_ALIASES.get(t, ())):
             lookup.setdefault(normalise_header(alias), t)
     mapped: dict[str, str] = dict(user_map)
     ignored = []

@@ -21,6 +21,7 @@ from geo.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.field_policy import readable_fields
 from geo.importing.checks import AreaFields, fields_model
+from geo.importing.martyrs import martyr_summary_sheet
 from geo.importing.readers import FORMATS
 from geo.importing.writers import write_rows, write_xlsx
 from geo.models import Area
@@ -124,6 +125,10 @@ def fetch_records(
     fields_model(collection)
     if collection == "areas":
         return _area_records(conn, area, kind)
+    if collection == "martyrs":
+        from geo.importing.martyrs import martyr_records
+
+        return martyr_records(conn, area, kind, role)
     return _site_records(conn, collection, area, kind, role)
 
 
@@ -213,7 +218,8 @@ def _prefix(code: str, level: str) -> str:
 
 def export_summary(conn: Connection, path: Path, area: str | None = None) -> int:
     """Per-area summary tables to Excel: one sheet per collection, one row per child area of ``area`` (the
-    top-level areas when None) with counts by kind and by status, and a total; returns the number of areas."""
+    top-level areas when None) with counts by kind and by status (martyrs: by burial kind), and a total;
+    returns the number of areas."""
     if area is not None:
         require_area(conn, area)
         parents = conn.execute(
@@ -225,6 +231,7 @@ def export_summary(conn: Connection, path: Path, area: str | None = None) -> int
         ).all()
     parents = [tuple(p) for p in parents]
     sheets = {c: _summary_sheet(conn, c, parents) for c in COLLECTIONS}
+    sheets["martyrs"] = martyr_summary_sheet(conn, parents, _prefix)
     write_xlsx(Path(path), sheets)
     return len(parents)
 

@@ -92,12 +92,12 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
     conn.execute(text(f"ANALYZE {_TMP}"))
 
 
-def _reject(conn: Connection, result: LoadResult, sql: str, reason, **params) -> None:
+def _reject(conn: Connection, result: LoadResult, sql: str, reason, tmp: str = _TMP, **params) -> None:
     found = conn.execute(text(sql), params).all()
     for row in found:
         result.reasons.setdefault(row[0], reason(row))
     if found:
-        conn.execute(text(f"DELETE FROM {_TMP} WHERE _row = ANY(:rows)"), {"rows": [r[0] for r in found]})
+        conn.execute(text(f"DELETE FROM {tmp} WHERE _row = ANY(:rows)"), {"rows": [r[0] for r in found]})
 
 
 def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
@@ -191,6 +191,18 @@ def _check_scope(conn: Connection, table: str, principal: Principal, result: Loa
     )
 
 
+def classify_rows(conn: Connection, staged: str, table: str, differs: str, result: LoadResult) -> None:
+    """Mark each staged row inserted (no record of its code), updated (``differs``, SQL over ``t`` the record and
+    ``i`` the row, is true) or unchanged."""
+    found = conn.execute(
+        text(
+            f"SELECT i._row, t.code IS NULL, {differs} FROM {staged} i LEFT JOIN {table} t ON t.code = i.code"
+        )
+    )
+    for _row, new, changed in found:
+        result.status[_row] = "inserted" if new else "updated" if changed else "unchanged"
+
+
 def _differs(cols: list[str], geoms: tuple[str, ...], t: str, i: str, areas: bool) -> str:
     parts = []
     scalars = [c for c in cols if c not in geoms]
@@ -241,6 +253,10 @@ def _load(
     principal: Principal,
     dry_run: bool,
 ) -> LoadResult:
+    if collection == "martyrs":
+        from geo.importing.martyrs import load_martyrs
+
+        return load_martyrs(conn, rows, present, principal, dry_run)
     result = LoadResult()
     if not rows:
         return result
@@ -271,11 +287,7 @@ def _load(
     geo_compare = tuple(g for g in geoms if g in compare or g in ("geom", "point"))
     scalar_compare = [c for c in compare if c not in geoms]
     differs = _differs([*scalar_compare, *geo_compare], geo_compare, "t", "i", areas)
-    found = conn.execute(
-        text(f"SELECT i._row, t.code IS NULL, {differs} FROM {_TMP} i LEFT JOIN {table} t ON t.code = i.code")
-    )
-    for _row, new, changed in found:
-        result.status[_row] = "inserted" if new else "updated" if changed else "unchanged"
+    classify_rows(conn, _TMP, table, differs, result)
     if dry_run or not result.status:
         return result
     insert_cols = [*columns, "geom", "point"] if areas else [*columns, "area_code", "geom"]

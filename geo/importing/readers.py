@@ -231,6 +231,51 @@ def read_gis(
     return table
 
 
+_UNTOLD_LDIDS = (0x00, 0x57)
+"""DBF language driver ids that say nothing of the text's encoding: none, and 87 ("ANSI", which GDAL writes by
+default and reads as ISO-8859-1)."""
+
+
+def _dbf_files(path: Path) -> dict[str, bytes]:
+    """The .dbf files of a (zipped) Shapefile whose encoding nothing declares (no .cpg, an untold language
+    driver id): name → contents."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            files = {n: z.read(n) for n in names if n.lower().endswith(".dbf")}
+    else:
+        names = [p.name for p in path.parent.iterdir()]
+        dbf = [n for n in names if n.lower() == path.with_suffix(".dbf").name.lower()]
+        files = {n: (path.parent / n).read_bytes() for n in dbf}
+    stems = {n.rsplit(".", 1)[0].lower() for n in names if n.lower().endswith(".cpg")}
+    return {
+        n: data
+        for n, data in files.items()
+        if n.rsplit(".", 1)[0].lower() not in stems and len(data) > 32 and data[29] in _UNTOLD_LDIDS
+    }
+
+
+def shapefile_encoding(path: Path) -> str | None:
+    """The text encoding of a Shapefile's attributes when nothing declares it (no .cpg, no useful language
+    driver id): UTF-8 when every undeclared .dbf's records decode as UTF-8, else GB18030 (GBK's superset) when
+    they decode so; None when a declaration is there for GDAL to follow, or neither fits."""
+    files = _dbf_files(path)
+    if not files:
+        return None
+    records = []
+    for data in files.values():
+        start = int.from_bytes(data[8:10], "little")
+        records.append(data[start:].rstrip(b"\x1a"))
+    for encoding in ("UTF-8", "GB18030"):
+        try:
+            for chunk in records:
+                chunk.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
 def read_file(
     path: Path, fmt: str | None = None, polygon_layers: tuple[str, ...] = (), encoding=None
 ) -> RawTable:
@@ -250,4 +295,8 @@ def read_file(
         return read_xlsx(path)
     if fmt == "shp" and path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
         raise InvalidInput(f"{path.name} is not a valid zip file (a zipped Shapefile is expected)")
-    return read_gis(path, fmt, polygon_layers, encoding)
+    if fmt == "shp" and encoding is None:
+        encoding = shapefile_encoding(path)
+    table = read_gis(path, fmt, polygon_layers, encoding)
+    table.encoding = encoding
+    return table

@@ -40,6 +40,7 @@ class ImportReport:
     ignored_columns: list[str]
     rows: list[RowReport]
     rejects_file: str | None = None
+    rejects_url: str | None = None  # an upload's rejects file, for its uploader to download
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,6 +73,7 @@ class ImportReport:
             "counts": self.counts,
             "rows": rows,
             "rejects_file": self.rejects_file,
+            "rejects_url": self.rejects_url,
         }
 
     def summary(self) -> str:

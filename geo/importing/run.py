@@ -8,14 +8,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Engine
 
 from geo.audit import Actor, record
 from geo.errors import InvalidInput
-from geo.importing.checks import CheckedRow, RowChecker, duplicate_codes, fields_model, polygon_columns
+from geo.importing.checks import (
+    CheckedRow,
+    RowChecker,
+    duplicate_codes,
+    fields_model,
+    has_points,
+    polygon_columns,
+)
 from geo.importing.columns import COORD_FIELDS, READ_ONLY, ColumnMap, map_columns, parse_map_option
-from geo.importing.coords import locate, source_system
+from geo.importing.coords import Points, locate, source_system
 from geo.importing.load import load_rows
+from geo.importing.martyrs import ALIASES as MARTYR_ALIASES
 from geo.importing.readers import RawTable, read_file
 from geo.importing.report import ImportReport, RowReport, write_rejects
 from geo.permissions import authorize, require_right
@@ -50,16 +59,18 @@ def check_rights(actor: Actor, collection: str) -> None:
 
 def _column_map(table: RawTable, collection: str, option) -> ColumnMap:
     model = fields_model(collection)
-    targets = [*model.model_fields, *COORD_FIELDS]
+    points = has_points(collection)
+    targets = [*model.model_fields, *(COORD_FIELDS if points else ())]
     user = option if isinstance(option, dict) else parse_map_option(option)
-    cmap = map_columns([c for c in table.columns if c not in READ_ONLY], targets, user)
+    aliases = MARTYR_ALIASES if collection == "martyrs" else None
+    cmap = map_columns([c for c in table.columns if c not in READ_ONLY], targets, user, aliases)
     mapped = set(cmap.fields.values())
     has_geoms = table.geoms is not None and any(g is not None for g in table.geoms)
-    if ("lon" in mapped) != ("lat" in mapped):
+    if points and ("lon" in mapped) != ("lat" in mapped):
         raise InvalidInput(
             "the file has a longitude column but no latitude column, or the reverse; use --map"
         )
-    if not has_geoms and "lon" not in mapped:
+    if points and not has_geoms and "lon" not in mapped:
         raise InvalidInput(
             "no coordinate columns: name them lon/lat (经度/纬度, longitude/latitude) or map them, e.g. "
             f"--map X=lon,Y=lat; the file's columns: {', '.join(table.columns)}"
@@ -109,7 +120,10 @@ def run_import(
     source = source_system(options.crs, table.file_crs)
     cmap = _column_map(table, options.collection, options.column_map)
     lon_h, lat_h = cmap.header_of("lon"), cmap.header_of("lat")
-    pts = locate(table.rows, table.geoms, lon_h, lat_h, source, options.fix_swapped)
+    if has_points(options.collection):
+        pts = locate(table.rows, table.geoms, lon_h, lat_h, source, options.fix_swapped)
+    else:  # the burial site's code places a martyr record; a file's points are the exported burial points
+        pts = Points(np.full(len(table.rows), np.nan), np.full(len(table.rows), np.nan))
     checker = RowChecker(options.collection, cmap, source, table.layers)
     good, reasons = _check_rows(table, checker, pts, progress)
     present = set(cmap.fields.values())
