@@ -55,6 +55,8 @@ from geo.settings import Settings, UpkeepSettings
 from web.assets import vendor_app
 
 _log = logging.getLogger("vetmap.app")
+WARM_JOIN_S = 30.0
+"""Seconds shutdown waits for the start-up build of the cluster pyramids before closing the pools."""
 
 
 def _warm_clusters(engine: Engine, clusters: ClusterService, embed_max: int) -> None:
@@ -82,10 +84,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        threading.Thread(
+        warming = threading.Thread(
             target=_warm_clusters, args=(read_engine, clusters, settings.map_embed_max), daemon=True
-        ).start()
+        )
+        warming.start()
         yield
+        warming.join(WARM_JOIN_S)  # its connection back in the pool before the pool is closed
         engine.dispose()
         read_engine.dispose()
         replica_set.dispose()

@@ -138,7 +138,7 @@ def test_bubbles_of_the_opening_view_add_up_to_every_site_and_nothing_is_embedde
     assert target is not None, "no stations bubble can be clicked"
     before = len(tile_requests)
     page.mouse.click(target["x"], target["y"])
-    page.wait_for_function(f"window['{map_name}'].getZoom() > {zoom}")
+    page.wait_for_function("([m, z]) => window[m].getZoom() > z", arg=[map_name, zoom])
     after = _layers_loaded(tiled)
     assert len(tile_requests) > before
     deeper_zoom = page.evaluate(f"window['{map_name}'].getZoom()")
