@@ -125,7 +125,8 @@ def create_app(
     app.add_middleware(PreferencesMiddleware)
     # inside GZip: the hardening middleware adds the CSP nonce to uncompressed HTML
     install_security(app, security if security is not None else SecuritySettings())
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # level 6: about the size of 9 at a third of the time (a 770 kB page: 31 ms, not 93 ms)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     # outermost: the metrics count every answer (a 413 or 429 of the hardening too), and the request log gives
     # each request its id before anything else runs and answers an unhandled error with a JSON 500
     templates = RouteTemplates(app)

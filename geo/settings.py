@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     )
     # large maps (issue 9): a collection with more sites than this is drawn from server-side cluster tiles
     map_embed_max: int = Field(
-        default=25_000,
+        default=10_000,
         ge=0,
         description="most sites of one collection the overview map embeds in the page; above: cluster tiles",
     )
