@@ -20,3 +20,8 @@ LOAD_DURATION ?= 60
 LOAD_CONCURRENCY ?= 16
 bench-load:
 	.venv/bin/python bench/load_faults.py --duration $(LOAD_DURATION) --concurrency $(LOAD_CONCURRENCY)
+
+# time to first markers in Chromium, our overview map vs a plain Folium MarkerCluster map, 1k/17k/600k sites; bench/first_paint.py
+.PHONY: bench-paint
+bench-paint:
+	.venv/bin/python bench/first_paint.py

@@ -41,22 +41,13 @@ def _timed(call, n: int) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=3, help="full runs to time")
-    parser.add_argument("--requests", type=int, default=30, help="requests per API timing")
-    args = parser.parse_args()
-
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from geo.coverage_runs import CoverageParams, run_full
+def prepare_guangxi(settings):
+    """Create and migrate ``vetmap_bench_coverage_gx`` and load the Guangxi-scale demo unless it is there;
+    return (url, engine)."""
     from geo.db import database_url, ensure_database, ensure_embedded_running, make_engine
     from geo.demo import load_demo
     from geo.migrate import upgrade
-    from geo.settings import Settings
 
-    settings = Settings()
     ensure_embedded_running(settings)
     url = database_url(settings, BENCH_DB)
     ensure_database(url)
@@ -67,6 +58,23 @@ def main() -> None:
     if loaded != GUANGXI_STATIONS:
         print("loading the Guangxi-scale demo (once) ...", flush=True)
         load_demo(engine, scale="guangxi", force=True)
+    return url, engine
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="full runs to time")
+    parser.add_argument("--requests", type=int, default=30, help="requests per API timing")
+    args = parser.parse_args()
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from geo.coverage_runs import CoverageParams, run_full
+    from geo.settings import Settings
+
+    settings = Settings()
+    url, engine = prepare_guangxi(settings)
 
     rows: list[tuple[str, float, float | None, str]] = []
     runs = []
