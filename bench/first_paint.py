@@ -75,21 +75,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from sqlalchemy import text  # noqa: E402
 
+from tests.browser_pages import CHROMIUM  # noqa: E402
+from tests.browser_pages import CHROMIUM_ARGS as TEST_CHROMIUM_ARGS  # noqa: E402
+
 DB_1K = "vetmap_bench_paint_1k"
 SITES_1K = 1_000
 SETS = ("1k", "17k", "600k")
 CACHE_DIR = ROOT / "var" / "bench-paint"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [  # as tests/conftest.py, plus exact heap figures
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+CHROMIUM_ARGS = [
+    *TEST_CHROMIUM_ARGS,
     "--enable-precise-memory-info",
-]
+]  # as the browser tests, plus exact heap figures
 VIEWPORT = {"width": 1280, "height": 800}
 # a walk around the first view (never more than two steps from it), so that the data stays in view
 PANS = (

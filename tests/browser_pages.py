@@ -22,6 +22,17 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, Route
 
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests (and bench/first_paint.py) drive."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # the suite runs as root in CI
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 LOCAL_HOST = "127.0.0.1"
 TIMEOUT_MS = 20_000

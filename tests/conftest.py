@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,7 +18,7 @@ from geo.demo import load_demo
 from geo.migrate import upgrade
 from geo.settings import Settings
 from tests.auth_helpers import national_admin_token, sites_kept
-from tests.browser_pages import watched  # noqa: F401 - the browser tests' offline page, for every test module
+from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, watched  # noqa: F401 - the browser tests' offline page, for every test module
 
 # Parallel sessions (several developers on one machine) each set their own name.
 TEST_DATABASE = os.environ.get("VETMAP_TEST_DATABASE", "vetmap_test")
@@ -100,17 +99,6 @@ def atlas_restored(engine: Engine, demo_counts: dict[str, int]) -> Iterator[None
 
 
 # -- a real headless Chromium (Debian's) for the browser tests: one Playwright per session, shared by modules
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
