@@ -28,8 +28,8 @@ EMBED_MAX = 5
 MAOJIAN_CENTRE = "茅箭区退役军人服务中心"
 TABLES = {"stations": "stations", "memorials": "memorials", "cemeteries": "cemeteries", "graves": "graves"}
 
-# For each cluster-tile layer on the map: its collection, whether it is on the map, the sites its drawn tiles hold
-# (a bubble counts its sites, a single marker one), its bubbles and singles, and its tile requests still pending.
+# For each cluster-tile layer on the map: the sites its drawn tiles hold (a bubble counts its sites, a single marker
+# one), its bubbles and singles, its tile requests still pending, and the tiles of the view wanted and not yet drawn.
 _TILE_LAYERS = """(mapName) => {
     const map = window[mapName];
     const found = {};
@@ -41,7 +41,13 @@ _TILE_LAYERS = """(mapName) => {
                 if (m.vetmapCount) { sites += m.vetmapCount; bubbles++; } else { sites++; singles++; }
             });
         }
-        found[layer.collection] = {sites, bubbles, singles, pending: Object.keys(layer._pending).length};
+        const wanted = Object.keys(layer._wanted);
+        found[layer.collection] = {
+            sites, bubbles, singles,
+            pending: Object.keys(layer._pending).length,
+            wanted: wanted.length,
+            missing: wanted.filter((key) => !layer._drawn[key]).length,
+        };
     });
     return found;
 }"""
@@ -87,11 +93,11 @@ def _db_counts(engine: Engine) -> dict[str, int]:
 
 
 def _layers_loaded(watched: WatchedPage) -> dict[str, dict]:
-    """The tile layers once none has a request pending and the markers have settled."""
+    """The tile layers once each has drawn every tile of the view (none pending) and the markers have settled."""
     map_name = watched.map_name()
     watched.page.wait_for_function(
         "(m) => { const f = (" + _TILE_LAYERS + ")(m); const v = Object.values(f);"
-        " return v.length > 0 && v.every((l) => l.pending === 0); }",
+        " return v.length > 0 && v.every((l) => l.pending === 0 && l.wanted > 0 && l.missing === 0); }",
         arg=map_name,
         polling=100,
     )
@@ -130,6 +136,9 @@ def test_bubbles_of_the_opening_view_add_up_to_every_site_and_nothing_is_embedde
     bubble = page.locator(".vetmap-cluster-stations").first
     expect(bubble).to_be_visible()
     expect(bubble.locator("span")).to_have_text(re.compile(r"^\d+$"))
+    # styled as bubbles (Leaflet.markercluster's CSS is on the page even with no embedded layer): round, not boxes
+    radius = bubble.locator("div").evaluate("(el) => getComputedStyle(el).borderTopLeftRadius")
+    assert radius not in ("", "0px"), radius
 
     # a person clicks the biggest stations bubble: the map zooms in there and fetches the deeper tiles
     map_name = tiled.map_name()

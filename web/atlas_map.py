@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import folium
+from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from folium.template import Template
 
@@ -481,8 +482,9 @@ class _ClusterScript(folium.MacroElement):
         self.code = _CLUSTER_SCRIPT
 
 
-class _ClusterTiles(folium.map.Layer):
-    """A layer drawn from the server's cluster tiles of one collection, fetched for the view (no points embedded)."""
+class _ClusterTiles(JSCSSMixin, folium.map.Layer):
+    """A layer drawn from the server's cluster tiles of one collection, fetched for the view (no points embedded);
+    it brings the cluster bubbles' CSS and the marker icons' scripts itself (no embedded layer may be on the page)."""
 
     _template = Template(
         """
