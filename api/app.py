@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
+from api.page_cache import PageCache
 from api.preferences import PreferencesMiddleware
 from api.preferences import router as preferences_router
 from api.replica_routing import ReplicaRoutingMiddleware
@@ -108,6 +109,7 @@ def create_app(
     app.state.read_engine = read_engine
     app.state.replica_set = replica_set
     app.state.cluster_service = clusters  # the overview map's cluster pyramids (geo/clusters.py)
+    app.state.page_cache = PageCache()  # rendered map pages under their data versions (api/page_cache.py)
     app.state.replicas = replica_set.replicas  # each with .name (host:port), .engine, .read_engine, .healthy
     app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
     app.state.reports = ReportSettings()  # public damage reports (geo/public_reports.py)

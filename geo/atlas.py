@@ -69,6 +69,17 @@ def popup_features(
     return {r.id: _feature(r) for r in rows}
 
 
+def map_versions(conn: Connection) -> tuple[tuple[str, int], ...]:
+    """The data versions of the map's collections and of the areas (what a map page is built from)."""
+    rows = conn.execute(
+        text(
+            "SELECT collection, version FROM data_versions WHERE collection = ANY(:names) ORDER BY collection"
+        ),
+        {"names": [*MAP_COLLECTIONS, "areas"]},
+    )
+    return tuple((r.collection, r.version) for r in rows)
+
+
 def site_counts(conn: Connection, cap: int) -> dict[str, int]:
     """How many sites each map collection holds, counted up to ``cap`` (a larger collection answers ``cap``)."""
     parts = " UNION ALL ".join(

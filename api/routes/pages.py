@@ -13,7 +13,7 @@ from api.errors import STATUS_BY_ERROR
 from api.principal import PrincipalDep
 from api.routes.sites import AREA_PATTERN
 from geo.areas import area_outlines, atlas_bounds
-from geo.atlas import MAP_COLLECTIONS, map_layers, site_counts
+from geo.atlas import MAP_COLLECTIONS, map_layers, map_versions, site_counts
 from geo.coverage_map_data import coverage_map_data, siting_run_sites
 from geo.errors import DomainError
 from web.atlas_map import build_atlas_map
@@ -38,29 +38,36 @@ def overview_map(
     A collection of more than ``map_embed_max`` sites is not embedded: the page fetches its cluster tiles."""
     key = settings.tianditu_key.get_secret_value() if settings.tianditu_key else None
     page_lang = lang or settings.default_lang
-    sizes = site_counts(conn, settings.map_embed_max + 1)
-    tiled = {
-        name: str(
-            request.app.url_path_for("cluster_tile", collection=name, z="{z}", x="{x}", tile="{y}.json")
+    chosen = choose_basemap(basemap, None, settings.basemap, key)
+
+    def build() -> str:
+        sizes = site_counts(conn, settings.map_embed_max + 1)
+        tiled = {
+            name: str(
+                request.app.url_path_for("cluster_tile", collection=name, z="{z}", x="{x}", tile="{y}.json")
+            )
+            + f"?lang={page_lang}"
+            for name, size in sizes.items()
+            if size > settings.map_embed_max
+        }
+        m = build_atlas_map(
+            map_layers(
+                conn, role=principal.role, collections=[name for name in MAP_COLLECTIONS if name not in tiled]
+            ),
+            cluster_urls=tiled,
+            lang=page_lang,
+            bounds=atlas_bounds(conn),
+            outlines=area_outlines(conn, ("county",)),
+            coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
+            basemap_name=chosen,
+            tianditu_key=key,
+            page_url=("/", {"lang": lang}),
         )
-        + f"?lang={page_lang}"
-        for name, size in sizes.items()
-        if size > settings.map_embed_max
-    }
-    m = build_atlas_map(
-        map_layers(
-            conn, role=principal.role, collections=[name for name in MAP_COLLECTIONS if name not in tiled]
-        ),
-        cluster_urls=tiled,
-        lang=page_lang,
-        bounds=atlas_bounds(conn),
-        outlines=area_outlines(conn, ("county",)),
-        coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
-        basemap_name=choose_basemap(basemap, None, settings.basemap, key),
-        tianditu_key=key,
-        page_url=("/", {"lang": lang}),
-    )
-    return HTMLResponse(m.get_root().render())
+        return m.get_root().render()
+
+    # everything the page depends on: who asks, what they chose, and the data it is built from
+    cache_key = ("overview", principal.role, lang, page_lang, chosen, map_versions(conn))
+    return HTMLResponse(request.app.state.page_cache.get_or_build(cache_key, build))
 
 
 @router.get("/favicon.ico")
