@@ -46,7 +46,8 @@ TABLE_OF = {"inspection": "inspections", "work_order": "work_orders"}
 
 
 def tree_cpu_seconds(root_pid: int) -> float:
-    """User + system CPU seconds of a process and all its live descendants."""
+    """User + system CPU seconds of a process and all its live descendants, with those of the children they have
+    reaped (a backend that exits during a phase still counts: its time moves to the postmaster's)."""
     tick = os.sysconf("SC_CLK_TCK")
     stats: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
@@ -56,7 +57,7 @@ def tree_cpu_seconds(root_pid: int) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)  # utime..cstime
     wanted, total, grew = {root_pid}, 0.0, True
     while grew:
         grew = False
