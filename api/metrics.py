@@ -32,9 +32,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.headers import bearer_token
 from api.route_template import STATE_KEY, RouteTemplates
 from geo.settings import Settings
 
@@ -146,14 +148,6 @@ class AppMetrics:
         self.latency.labels(label, route).observe(seconds)
 
 
-def _bearer(scope: Scope) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else None
-    return None
-
-
 def metrics_refusal(client_host: str | None, bearer: str | None, settings: Settings) -> str | None:
     """Why this client may not read /metrics, or None when it may (allowed network, or the metrics token)."""
     if bearer is not None:
@@ -223,7 +217,9 @@ class MetricsMiddleware:
             )
         else:
             client = scope.get("client")
-            reason = metrics_refusal(client[0] if client else None, _bearer(scope), self.settings)
+            reason = metrics_refusal(
+                client[0] if client else None, bearer_token(Headers(scope=scope)) or None, self.settings
+            )
             if reason is not None:
                 response = JSONResponse({"detail": reason}, status_code=403)
             else:

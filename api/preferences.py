@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 from html import escape
-from http.cookies import SimpleCookie
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.headers import request_cookies
 from api.routes.login import safe_next
 from geo.errors import InvalidInput
 from web.basemaps import BASEMAPS
@@ -46,17 +47,6 @@ def is_page(scope: Scope) -> bool:
     """True for a GET or HEAD of an HTML page (not the API, OGC, tiles, Open311 or static files)."""
     path: str = scope.get("path", "")
     return scope.get("method") in ("GET", "HEAD") and not path.startswith(NOT_PAGES)
-
-
-def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001 - a malformed cookie header is ignored, as browsers do
-                continue
-    return {name: morsel.value for name, morsel in jar.items() if name in PREFERENCES}
 
 
 def language_switch(path: str, query: list[tuple[str, str]], lang: str) -> str:
@@ -82,7 +72,7 @@ class PreferencesMiddleware:
             return
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = {k: v for k, v in query if k in PREFERENCES}
-        cookies = _cookies(scope)
+        cookies = {k: v for k, v in request_cookies(Headers(scope=scope)).items() if k in PREFERENCES}
         remembered = [(k, v) for k, v in cookies.items() if k not in given and v in PREFERENCES[k]]
         if remembered:
             scope = {**scope, "query_string": urlencode(query + remembered).encode("latin-1")}

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
+from api.headers import bearer_token
 from api.request_log import sane_request_id
 from geo.audit import Actor
 from geo.credentials import WebSession, find_session, principal_from_bearer, same_token
@@ -32,16 +33,6 @@ OAUTH2_SCHEME = OAuth2PasswordBearer(
 """Declares the bearer scheme in the OpenAPI document (the docs' Authorize button); get_principal checks."""
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _bearer_token(request: Request) -> str | None:
-    """The bearer token of the Authorization header; other schemes are not ours and are ignored."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    if not token.strip():
-        raise Unauthorized("the bearer token is empty", error="invalid_request")
-    return token.strip()
 
 
 def _from_bearer(request: Request, token: str) -> Principal:
@@ -70,7 +61,9 @@ async def get_principal(request: Request) -> Principal:
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    token = _bearer_token(request)
+    token = bearer_token(request.headers)
+    if token == "":
+        raise Unauthorized("the bearer token is empty", error="invalid_request")
     if token is not None:
         principal = await run_in_threadpool(_from_bearer, request, token)
     elif SESSION_COOKIE in request.cookies:

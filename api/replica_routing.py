@@ -18,6 +18,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.headers import bearer_token, request_cookies
 from geo.replicas import ReplicaSet, WriterNotes, format_lsn, parse_lsn
 
 LSN_COOKIE = "vetmap_lsn"
@@ -29,19 +30,6 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATE_MIN_LSN = "vetmap_min_lsn"
 STATE_REPLICA = "vetmap_replica"
 STATE_PRIMARY_ONLY = "vetmap_primary_only"
-
-
-def _bearer(headers: Headers) -> str | None:
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-def _cookie(headers: Headers, name: str) -> str | None:
-    for part in headers.get("cookie", "").split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value
-    return None
 
 
 class ReplicaRoutingMiddleware:
@@ -67,11 +55,11 @@ class ReplicaRoutingMiddleware:
         given = headers.get(MIN_LSN_HEADER)
         if given:
             found.append(parse_lsn(given))
-        cookie = _cookie(headers, LSN_COOKIE)
+        cookie = request_cookies(headers).get(LSN_COOKIE)
         if cookie:
             with suppress(ValueError):  # a cookie we did not write: ignored
                 found.append(parse_lsn(cookie))
-        token = _bearer(headers)
+        token = bearer_token(headers)
         noted = self.notes.lsn_of(token) if token else None
         if noted is not None:
             found.append(noted)
@@ -128,7 +116,7 @@ class ReplicaRoutingMiddleware:
         headers = MutableHeaders(scope=start)
         text = format_lsn(lsn)
         headers.append(LSN_HEADER, text)
-        token = _bearer(Headers(scope=scope))
+        token = bearer_token(Headers(scope=scope))
         if token:
             self.notes.remember(token, lsn)
             return

@@ -23,7 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from geo.db import drop_database, ensure_database
+from geo.db import database_exists, drop_database, ensure_database
 from geo.errors import Conflict, DatabaseUnavailable, InvalidInput
 
 Progress = Callable[[str], None]
@@ -307,12 +307,6 @@ def _restore_list(pg_restore: Path, archive: Path, folder: Path) -> Path:
     return out
 
 
-def _database_exists(admin: Connection, name: str) -> bool:
-    return (
-        admin.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}).scalar() is not None
-    )
-
-
 def _restore_into(url: URL, info: ArchiveInfo, pg_restore: Path, progress: Progress, created: bool) -> None:
     """Restore the archive into ``url``'s database (created if missing) in one transaction; a database this
     restore ``created`` is dropped again when it fails."""
@@ -364,7 +358,7 @@ def restore_database(
                 f"{path} comes from PostgreSQL {info.dumped_from}; this server runs PostgreSQL {major}: "
                 f"restore it into a server of version {info.server_major} or newer"
             )
-        exists = _database_exists(admin, url.database)
+        exists = database_exists(admin, url.database)
     existing = []
     if exists:
         with _connected(url) as conn:

@@ -30,6 +30,7 @@ from geo.atlas import MAP_COLLECTIONS, popup_features, site_counts
 from geo.collections import COLLECTIONS
 from geo.errors import InvalidInput, NotFound
 from geo.field_policy import PUBLIC_ROLE
+from geo.sites import SiteFilter, check_site_filter
 
 CELL_BITS = 2
 CELLS_PER_TILE = 1 << CELL_BITS
@@ -39,6 +40,8 @@ PYRAMID_ZOOM = 9
 """Deepest zoom answered from the in-process pyramid (when no area filter is given)."""
 SINGLES_ZOOM = 17
 """From this zoom on, every site is its own entry."""
+EVERY_SITE = SiteFilter()
+"""No filter: every site of the collection counts."""
 REVISION = "1"
 """Changes when the answer's shape or the cell grid changes (part of the ETag)."""
 
@@ -56,16 +59,6 @@ def _cell_sql(level_param: str) -> tuple[str, str]:
 
 
 _CX, _CY = _cell_sql("level")
-
-
-@dataclass(frozen=True)
-class ClusterFilter:
-    """Which sites count: ``kind`` (a station's level, else its kind), ``status`` (a station's status, else its
-    upkeep status), ``area`` (an area code, with everything inside it)."""
-
-    kind: str | None = None
-    status: str | None = None
-    area: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,18 +114,13 @@ def parse_cluster_tile(collection: str, z: str, x: str, y: str) -> ClusterTile:
     return ClusterTile(collection, zoom, parts["x"], parts["y"])
 
 
-def check_filter(conn: Connection, collection: str, flt: ClusterFilter) -> str | None:
-    """Check a filter's values against the collection's vocabulary; the area's code prefix (None: no area)."""
-    spec = COLLECTIONS[collection]
-    if flt.kind is not None and flt.kind not in spec.kinds:
-        raise InvalidInput(f"kind of {collection} must be one of {', '.join(spec.kinds)}, got {flt.kind!r}")
-    if flt.status is not None and flt.status not in spec.statuses:
-        raise InvalidInput(
-            f"status of {collection} must be one of {', '.join(spec.statuses)}, got {flt.status!r}"
-        )
-    if flt.area is None:
-        return None
-    return require_area(conn, flt.area).descendant_prefix
+def check_filter(conn: Connection, collection: str, flt: SiteFilter) -> str | None:
+    """Check a filter's values against the collection's vocabulary (kind: a station's level, else the site's kind;
+    status: a station's status, else its upkeep status); the area's code prefix (None: no area)."""
+    if flt.protection_level is not None:
+        raise InvalidInput("cluster tiles filter by kind, status and area only")
+    check_site_filter(COLLECTIONS[collection], flt)
+    return None if flt.area is None else require_area(conn, flt.area).descendant_prefix
 
 
 def cluster_version(conn: Connection, collection: str) -> ClusterVersion:
@@ -197,7 +185,7 @@ def _build_pyramid(conn: Connection, collection: str) -> _Pyramid:
 
 
 def _pyramid_cells(
-    pyramid: _Pyramid, tile: ClusterTile, flt: ClusterFilter
+    pyramid: _Pyramid, tile: ClusterTile, flt: SiteFilter
 ) -> list[tuple[int, float, float, int]]:
     """(count, lon, lat, smallest id) of each non-empty cell of the tile, summed from the pyramid."""
     shift = PYRAMID_ZOOM - tile.z
@@ -221,7 +209,7 @@ def _pyramid_cells(
 
 
 def live_cells(
-    conn: Connection, tile: ClusterTile, flt: ClusterFilter = ClusterFilter(), prefix: str | None = None
+    conn: Connection, tile: ClusterTile, flt: SiteFilter = EVERY_SITE, prefix: str | None = None
 ) -> list[tuple[int, float, float, int]]:
     """(count, lon, lat, smallest id) of each non-empty cell of the tile, grouped by PostGIS at any zoom."""
     spec = COLLECTIONS[tile.collection]
@@ -281,12 +269,14 @@ class ClusterService:
         self,
         conn: Connection,
         tile: ClusterTile,
-        flt: ClusterFilter = ClusterFilter(),
+        flt: SiteFilter = EVERY_SITE,
         role: str = PUBLIC_ROLE,
         version: ClusterVersion | None = None,
+        prefix: str | None = None,
     ) -> list[Cell]:
-        """The non-empty cells of a tile, the single sites among them with their map properties (``role``'s)."""
-        prefix = check_filter(conn, tile.collection, flt)
+        """The non-empty cells of a tile, the single sites among them with their map properties (``role``'s).
+
+        ``flt`` as checked by ``check_filter``, which gives ``prefix``, the code prefix of its area (None: no area)."""
         if prefix is None and tile.z <= PYRAMID_ZOOM:
             known = (
                 version.collection

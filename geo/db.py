@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from geo.embedded_pg import EmbeddedCluster
@@ -34,15 +34,18 @@ def ensure_embedded_running(settings: Settings) -> None:
     ensure_database(database_url(settings))
 
 
+def database_exists(admin: Connection, name: str) -> bool:
+    """Whether the server of ``admin`` (a connection to any database) has a database ``name``."""
+    found = admin.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name})
+    return found.scalar() is not None
+
+
 def ensure_database(url: URL) -> None:
     """Create the database of ``url`` if missing, and the postgis extension in it."""
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": url.database}
-            ).scalar()
-            if not exists:
+            if not database_exists(conn, url.database):
                 conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     finally:
         admin.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, cast, delete, func, insert, select, up
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.exc import IntegrityError
 
+from geo import vocab
 from geo.areas import AreaRef, check_point_in_area, require_area, smallest_area_containing
 from geo.collections import CollectionSpec
 from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRequired
@@ -36,6 +37,26 @@ class SiteFilter:
     kind: str | None = None
     status: str | None = None
     protection_level: str | None = None
+
+
+def check_site_filter(spec: CollectionSpec, flt: SiteFilter) -> None:
+    """InvalidInput unless the filter's kind, status and protection level are of the collection's vocabulary."""
+    for value, allowed, what, param in (
+        (flt.kind, spec.kinds, spec.kind_column, "kind"),
+        (flt.status, spec.statuses, spec.status_column, "status"),
+    ):
+        if value is not None and value not in allowed:
+            raise InvalidInput(
+                f"unknown {what} {value!r}; {param} of {spec.name} must be one of {', '.join(allowed)}"
+            )
+    if flt.protection_level is not None:
+        if not spec.has_protection_level:
+            raise InvalidInput(f"{spec.name} have no protection_level")
+        if flt.protection_level not in vocab.PROTECTION_LEVELS:
+            raise InvalidInput(
+                f"unknown protection_level {flt.protection_level!r}; "
+                f"expected one of: {', '.join(vocab.PROTECTION_LEVELS)}"
+            )
 
 
 @dataclass(frozen=True)

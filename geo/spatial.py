@@ -31,13 +31,20 @@ from sqlalchemy import (
     text,
 )
 
-from geo import vocab
 from geo.areas import AreaRef
 from geo.collections import COLLECTIONS, CollectionSpec
 from geo.errors import InvalidInput, NotFound
 from geo.field_policy import PUBLIC_ROLE
 from geo.geometry import parse_polygonal
-from geo.sites import SiteFilter, SitePage, site_conditions, site_feature, site_select, site_table
+from geo.sites import (
+    SiteFilter,
+    SitePage,
+    check_site_filter,
+    site_conditions,
+    site_feature,
+    site_select,
+    site_table,
+)
 
 MAX_RADIUS_M = 500_000.0
 """Largest radius (metres) of a radius query: 500 km, several prefectures; wider questions are batch work."""
@@ -203,23 +210,6 @@ def _check_k(k: int) -> int:
     return k
 
 
-def _check_filter(spec: CollectionSpec, flt: SiteFilter) -> None:
-    for value, allowed, what in (
-        (flt.kind, spec.kinds, spec.kind_column),
-        (flt.status, spec.statuses, spec.status_column),
-    ):
-        if value is not None and value not in allowed:
-            raise InvalidInput(f"unknown {what} {value!r}; expected one of: {', '.join(allowed)}")
-    if flt.protection_level is not None:
-        if not spec.has_protection_level:
-            raise InvalidInput(f"{spec.name} have no protection_level")
-        if flt.protection_level not in vocab.PROTECTION_LEVELS:
-            raise InvalidInput(
-                f"unknown protection_level {flt.protection_level!r}; "
-                f"expected one of: {', '.join(vocab.PROTECTION_LEVELS)}"
-            )
-
-
 # ------------------------------------------------------------------------------- degree-space bounds
 #
 # Along any path on the ellipsoid ds² = M(φ)² dφ² + N(φ)² cos²φ dλ², with M(φ) ≥ M_MIN and N(φ) ≥ a.
@@ -312,7 +302,7 @@ def _region_conditions(spec: CollectionSpec, region: Region | None) -> list[Colu
 
 
 def _conditions(conn: Connection, spec: CollectionSpec, flt: SiteFilter) -> list[ColumnElement]:
-    _check_filter(spec, flt)
+    check_site_filter(spec, flt)
     return site_conditions(conn, spec, flt)
 
 

@@ -13,7 +13,6 @@ from api.routes.sites import AREA_PATTERN
 from geo.clusters import (
     CELLS_PER_TILE,
     SINGLES_ZOOM,
-    ClusterFilter,
     ClusterService,
     check_collection,
     check_filter,
@@ -21,6 +20,7 @@ from geo.clusters import (
     parse_cluster_tile,
 )
 from geo.errors import InvalidInput
+from geo.sites import SiteFilter
 from geo.tiles import etag_matches
 from web.atlas_map import site_marker
 from web.basemaps import shift_points
@@ -75,8 +75,10 @@ def cluster_tile(
     if not dot or fmt != "json":
         raise InvalidInput(f"cluster tiles are JSON: write the row as {{y}}.json, got {tile!r}")
     address = parse_cluster_tile(collection, z, x, y)
-    flt = ClusterFilter(kind=kind, status=status, area=area)
-    check_filter(conn, collection, flt)  # a bad filter is refused even when the caller's copy is current
+    flt = SiteFilter(kind=kind, status=status, area=area)
+    prefix = check_filter(
+        conn, collection, flt
+    )  # a bad filter is refused even when the caller's copy is current
     lang = lang or settings.default_lang
     version = cluster_version(conn, collection)
     etag = version.etag(principal.role, lang, crs)
@@ -87,7 +89,7 @@ def cluster_tile(
     }
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    cells = service.cells(conn, address, flt, principal.role, version)
+    cells = service.cells(conn, address, flt, principal.role, version, prefix)
     lons, lats = shift_points([c.lon for c in cells], [c.lat for c in cells], crs)
     body = {
         "z": address.z,
