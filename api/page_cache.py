@@ -18,18 +18,21 @@ DEFAULT_MAX_CHARS = 64 * 1024 * 1024
 
 
 class PageCache:
-    """A thread-safe LRU of rendered pages, bounded by their total length (characters)."""
+    """A thread-safe LRU of rendered pages, bounded by their total length (characters); a page built from newer
+    data drops every page built from other data at once, rather than leaving them to be evicted."""
 
     def __init__(self, max_chars: int = DEFAULT_MAX_CHARS) -> None:
         self.max_chars = max_chars
         self._pages: OrderedDict[Hashable, str] = OrderedDict()
         self._chars = 0
+        self._data: Hashable = None
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_build(self, key: Hashable, build: Callable[[], str]) -> str:
-        """The page kept under ``key``, else ``build()``'s, kept when it fits (built outside the lock)."""
+    def get_or_build(self, key: Hashable, build: Callable[[], str], data: Hashable = None) -> str:
+        """The page kept under ``key`` (which names ``data``, the versions it is built from), else ``build()``'s,
+        kept when it fits (built outside the lock)."""
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
@@ -41,6 +44,10 @@ class PageCache:
         size = len(page)
         if size <= self.max_chars:
             with self._lock:
+                if data != self._data:
+                    self._pages.clear()
+                    self._chars = 0
+                    self._data = data
                 if key not in self._pages:
                     self._pages[key] = page
                     self._chars += size

@@ -61,3 +61,12 @@ def test_roles_languages_and_basemaps_get_pages_of_their_own(anon_client: TestCl
     assert cache.misses == before + 3
     assert 'lang="en"' in anon_client.get("/?lang=en").text
     assert cache.misses == before + 3
+
+
+def test_a_page_of_newer_data_drops_the_pages_of_older_data():
+    cache = PageCache()
+    cache.get_or_build(("zh", 1), lambda: "old zh", data=1)
+    cache.get_or_build(("en", 1), lambda: "old en", data=1)
+    assert len(cache) == 2
+    cache.get_or_build(("zh", 2), lambda: "new zh", data=2)
+    assert len(cache) == 1 and cache._chars == len("new zh")

@@ -78,12 +78,17 @@ NO_BASEMAP = BasemapChoice()
 
 
 def page_basemap(
-    settings: Settings, requested: str | None, page: str, params: Mapping[str, Any]
+    settings: Settings,
+    requested: str | None,
+    page: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> BasemapChoice:
     """The basemap of a page: ``?basemap=`` (or the remembered cookie, which api/preferences.py puts in the
-    query), else the settings' default; Tianditu only with the settings' key."""
+    query), else the settings' default; Tianditu only with the settings' key. ``page`` and ``params``: the page's
+    own URL, for the basemap switch's links."""
     key = settings.tianditu_key.get_secret_value() if settings.tianditu_key is not None else None
-    return BasemapChoice(choose_basemap(requested, None, settings.basemap, key), key, (page, params))
+    switch = (page, params or {}) if page is not None else None
+    return BasemapChoice(choose_basemap(requested, None, settings.basemap, key), key, switch)
 
 
 def display_points(points: PointSet, crs: str) -> PointSet:

@@ -76,9 +76,8 @@ def cluster_tile(
         raise InvalidInput(f"cluster tiles are JSON: write the row as {{y}}.json, got {tile!r}")
     address = parse_cluster_tile(collection, z, x, y)
     flt = SiteFilter(kind=kind, status=status, area=area)
-    prefix = check_filter(
-        conn, collection, flt
-    )  # a bad filter is refused even when the caller's copy is current
+    # a bad filter is refused even when the caller's copy is current
+    prefix = check_filter(conn, collection, flt)
     lang = lang or settings.default_lang
     version = cluster_version(conn, collection)
     etag = version.etag(principal.role, lang, crs)

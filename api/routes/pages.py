@@ -17,7 +17,6 @@ from geo.atlas import MAP_COLLECTIONS, map_layers, map_versions, site_counts
 from geo.coverage_map_data import coverage_map_data, siting_run_sites
 from geo.errors import DomainError
 from web.atlas_map import build_atlas_map
-from web.basemaps import choose_basemap
 from web.coverage_map import PageLinks, build_coverage_map, error_page
 from web.map_parts import page_basemap
 
@@ -36,9 +35,8 @@ def overview_map(
     """The atlas map: one clustered layer per collection, county outlines for context, on the chosen basemap.
 
     A collection of more than ``map_embed_max`` sites is not embedded: the page fetches its cluster tiles."""
-    key = settings.tianditu_key.get_secret_value() if settings.tianditu_key else None
     page_lang = lang or settings.default_lang
-    chosen = choose_basemap(basemap, None, settings.basemap, key)
+    chosen = page_basemap(settings, basemap)
 
     def build() -> str:
         sizes = site_counts(conn, settings.map_embed_max + 1)
@@ -59,15 +57,16 @@ def overview_map(
             bounds=atlas_bounds(conn),
             outlines=area_outlines(conn, ("county",)),
             coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
-            basemap_name=chosen,
-            tianditu_key=key,
+            basemap_name=chosen.name,
+            tianditu_key=chosen.tianditu_key,
             page_url=("/", {"lang": lang}),
         )
         return m.get_root().render()
 
     # everything the page depends on: who asks, what they chose, and the data it is built from
-    cache_key = ("overview", principal.role, lang, page_lang, chosen, map_versions(conn))
-    return HTMLResponse(request.app.state.page_cache.get_or_build(cache_key, build))
+    versions = map_versions(conn)
+    cache_key = ("overview", principal.role, lang, page_lang, chosen.name, versions)
+    return HTMLResponse(request.app.state.page_cache.get_or_build(cache_key, build, versions))
 
 
 @router.get("/favicon.ico")

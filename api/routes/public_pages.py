@@ -24,8 +24,9 @@ from geo.principal import PUBLIC
 from geo.search import MartyrSearch, SiteSearch, search_martyrs, search_sites
 from geo.sites import get_site
 from geo.tributes import tribute_summary
-from web.basemaps import basemap, choose_basemap
+from web.basemaps import basemap
 from web.i18n import t
+from web.map_parts import page_basemap
 from web.public_family_page import family_page
 from web.public_martyr_pages import MartyrSearchForm, martyr_page, martyr_search_page
 from web.public_pages import PUBLIC_ASSETS, STATIC_DIR, PageContext, message_page, not_found_page
@@ -48,10 +49,9 @@ CACHE = {"Cache-Control": "public, max-age=60", "Vary": "Cookie"}  # the remembe
 
 def _ctx(request: Request, settings, lang: str | None, **params) -> PageContext:
     page_lang = lang or settings.default_lang
-    key = settings.tianditu_key.get_secret_value() if settings.tianditu_key is not None else None
     # the visitor's basemap (?basemap=, or its cookie, which api/preferences.py adds to the query), else the
     # configured one (VETMAP_BASEMAP; "none" draws our own boundaries with nothing loaded from outside)
-    name = choose_basemap(request.query_params.get("basemap"), None, settings.basemap, key)
+    chosen = page_basemap(settings, request.query_params.get("basemap"))
     return PageContext(
         lang=page_lang,
         explicit_lang=lang,
@@ -59,7 +59,7 @@ def _ctx(request: Request, settings, lang: str | None, **params) -> PageContext:
         params=params,
         base_url=str(request.base_url).rstrip("/"),
         nonce=getattr(request.state, "csp_nonce", ""),
-        basemap=basemap(name, page_lang, key),
+        basemap=basemap(chosen.name, page_lang, chosen.tianditu_key),
     )
 
 

@@ -19,8 +19,9 @@ from api.routes.open311 import report_settings
 from geo.errors import DomainError, InvalidInput, NotFound
 from geo.public_reports import check_pin, map_frame, public_request, site_position, sites_near
 from web.basemaps import basemap as basemap_layers
-from web.basemaps import choose_basemap, shift_bounds, shift_geojson, shift_points
+from web.basemaps import shift_bounds, shift_geojson, shift_points
 from web.i18n import t
+from web.map_parts import page_basemap
 from web.report_page import SCRIPT_PATH, report_form_page, report_message_page, report_status_page
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -32,8 +33,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _map_config(settings, lang: str, requested: str | None, start: dict | None, frame: dict) -> dict:
     """The basemap's tile layers and display CRS, with the start point, outlines and extent drawn in that CRS."""
-    key = settings.tianditu_key.get_secret_value() if settings.tianditu_key else None
-    chosen = basemap_layers(choose_basemap(requested, None, settings.basemap, key), lang, key)
+    picked = page_basemap(settings, requested)
+    chosen = basemap_layers(picked.name, lang, picked.tianditu_key)
     tiles = [
         {"url": x.url, "attribution": x.attribution, "subdomains": x.subdomains, "max_zoom": x.max_zoom}
         for x in chosen.layers

@@ -66,11 +66,24 @@ def _hex_points(rows: list[CheckedRow]) -> np.ndarray:
     return shapely.to_wkb(shapely.set_srid(pts, 4326), hex=True, include_srid=True)
 
 
+def stage_rows(
+    conn: Connection, staged: str, like: str, names: list[str], lines: io.StringIO, extra: str = ""
+) -> None:
+    """COPY CSV ``lines`` (each a row's index, then the ``names`` columns) into the temporary table ``staged``:
+    shaped like the table ``like`` plus ``_row`` (and the ``extra`` column definitions), indexed on the row and
+    the code, analysed."""
+    conn.execute(text(f"DROP TABLE IF EXISTS {staged}"))
+    conn.execute(text(f"CREATE TEMP TABLE {staged} ON COMMIT DROP AS SELECT * FROM {like} WITH NO DATA"))
+    conn.execute(text(f"ALTER TABLE {staged} ADD COLUMN _row integer{extra}"))
+    lines.seek(0)
+    with conn.connection.dbapi_connection.cursor() as cur:
+        cur.copy_expert(f"COPY {staged} (_row, {', '.join(names)}) FROM STDIN WITH (FORMAT csv)", lines)
+    conn.execute(text(f"CREATE INDEX ON {staged} (_row)"))
+    conn.execute(text(f"CREATE INDEX ON {staged} (code)"))
+    conn.execute(text(f"ANALYZE {staged}"))
+
+
 def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], columns: list[str]) -> None:
-    table = _table(collection).name
-    conn.execute(text(f"DROP TABLE IF EXISTS {_TMP}"))
-    conn.execute(text(f"CREATE TEMP TABLE {_TMP} ON COMMIT DROP AS SELECT * FROM {table} WITH NO DATA"))
-    conn.execute(text(f"ALTER TABLE {_TMP} ADD COLUMN _row integer"))
     hexes = _hex_points(rows)
     buf = io.StringIO()
     areas = collection == "areas"
@@ -82,14 +95,8 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
         else:
             cells.append(point)
         buf.write(",".join(cells) + "\n")
-    buf.seek(0)
     geo = ["geom", "point"] if areas else ["geom"]
-    names = ", ".join(["_row", *columns, *geo])
-    with conn.connection.dbapi_connection.cursor() as cur:
-        cur.copy_expert(f"COPY {_TMP} ({names}) FROM STDIN WITH (FORMAT csv)", buf)
-    conn.execute(text(f"CREATE INDEX ON {_TMP} (_row)"))
-    conn.execute(text(f"CREATE INDEX ON {_TMP} (code)"))
-    conn.execute(text(f"ANALYZE {_TMP}"))
+    stage_rows(conn, _TMP, _table(collection).name, [*columns, *geo], buf)
 
 
 def _reject(conn: Connection, result: LoadResult, sql: str, reason, tmp: str = _TMP, **params) -> None:

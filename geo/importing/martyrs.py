@@ -101,21 +101,13 @@ def gender(value: Any) -> Any:
 
 
 def _copy(conn: Connection, rows, columns: list[str]) -> None:
-    from geo.importing.load import _quote
+    from geo.importing.load import _quote, stage_rows
 
-    conn.execute(text(f"DROP TABLE IF EXISTS {_TMP}"))
-    conn.execute(text(f"CREATE TEMP TABLE {_TMP} ON COMMIT DROP AS SELECT * FROM martyrs WITH NO DATA"))
-    extra = ", ".join(f"ADD COLUMN {c} text" for c in _REFERENCES)
-    conn.execute(text(f"ALTER TABLE {_TMP} ADD COLUMN _row integer, {extra}"))
     buf = io.StringIO()
     for r in rows:
         buf.write(",".join([str(r.index), *(_quote(r.values.get(c)) for c in columns)]) + "\n")
-    buf.seek(0)
-    with conn.connection.dbapi_connection.cursor() as cur:
-        cur.copy_expert(f"COPY {_TMP} (_row, {', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buf)
-    conn.execute(text(f"CREATE INDEX ON {_TMP} (_row)"))
-    conn.execute(text(f"CREATE INDEX ON {_TMP} (code)"))
-    conn.execute(text(f"ANALYZE {_TMP}"))
+    extra = "".join(f", ADD COLUMN {c} text" for c in _REFERENCES)  # the codes the burial place is found by
+    stage_rows(conn, _TMP, "martyrs", columns, buf, extra)
 
 
 def _resolve_burial(conn: Connection, reject) -> None:
