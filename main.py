@@ -42,7 +42,7 @@ def _reported(action: str) -> Iterator[None]:
 
 
 def _prepared_url(settings: Settings):
-    from geo.db import database_url, ensure_embedded_running
+    from geo.database.engine import database_url, ensure_embedded_running
 
     ensure_embedded_running(settings)
     return database_url(settings)
@@ -51,7 +51,7 @@ def _prepared_url(settings: Settings):
 @db_cli.command("up")
 def db_up() -> None:
     """Create (first time) and start the embedded PostgreSQL+PostGIS cluster, then migrate."""
-    from geo.migrate import upgrade
+    from geo.database.migrate import upgrade
 
     settings = Settings()
     if settings.database_url:
@@ -64,7 +64,7 @@ def db_up() -> None:
 @db_cli.command("down")
 def db_down() -> None:
     """Stop the embedded cluster."""
-    from geo.db import embedded_cluster
+    from geo.database.engine import embedded_cluster
 
     settings = Settings()
     if settings.database_url:
@@ -76,7 +76,7 @@ def db_down() -> None:
 @db_cli.command("status")
 def db_status() -> None:
     """Say whether the database is set up, running, and where."""
-    from geo.db import embedded_cluster
+    from geo.database.engine import embedded_cluster
 
     settings = Settings()
     if settings.database_url:
@@ -96,7 +96,7 @@ def db_status() -> None:
 @db_cli.command("migrate")
 def db_migrate() -> None:
     """Apply pending migrations (idempotent)."""
-    from geo.migrate import upgrade
+    from geo.database.migrate import upgrade
 
     upgrade(_prepared_url(Settings()))
     typer.echo("schema up to date")
@@ -114,7 +114,7 @@ def db_backup(
     force: Annotated[bool, typer.Option("--force", help="replace FILE when it exists")] = False,
 ) -> None:
     """Back up the whole database (every table, photos included) to FILE with pg_dump."""
-    from geo.backup import backup_database
+    from geo.database.backup import backup_database
 
     with _reported("backup"):
         result = backup_database(_prepared_url(Settings()), file, progress=typer.echo, overwrite=force)
@@ -137,8 +137,8 @@ def db_restore(
     """Restore FILE into an empty database (created with PostGIS when missing); --force replaces a non-empty one."""
     from alembic.script import ScriptDirectory
 
-    from geo.backup import restore_database
-    from geo.migrate import alembic_config
+    from geo.database.backup import restore_database
+    from geo.database.migrate import alembic_config
 
     with _reported("restore"):
         url = _prepared_url(Settings())
@@ -169,7 +169,7 @@ def demo_load(
     force: Annotated[bool, typer.Option("--force", help="replace even non-synthetic sites")] = False,
 ) -> None:
     """Replace the atlas with the demo: real boundaries, synthetic townships, villages and sites."""
-    from geo.demo import DEMO_SCALES, atlas_is_empty, load_demo
+    from geo.demo.atlas import DEMO_SCALES, atlas_is_empty, load_demo
 
     if scale not in DEMO_SCALES:
         _fail(f"unknown scale {scale!r}; choose one of: {', '.join(DEMO_SCALES)}")
@@ -178,7 +178,7 @@ def demo_load(
             typer.echo("the atlas already has data: demo not loaded (drop --if-empty to replace it)")
             return
         counts = load_demo(engine, scale=scale, seed=seed, force=force)
-        from geo.roads_demo import load_demo_roads
+        from geo.demo.roads import load_demo_roads
 
         roads = load_demo_roads(engine)
     typer.echo("demo atlas loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
@@ -209,7 +209,7 @@ def serve(
 
     from api.app import create_app
     from api.request_log import configure_logging
-    from geo.migrate import upgrade
+    from geo.database.migrate import upgrade
 
     try:
         settings = Settings()
@@ -247,8 +247,8 @@ cli.add_typer(coverage_cli, name="coverage")
 @contextmanager
 def _engine() -> Iterator[Engine]:
     """An engine on the migrated database for one command, disposed when the command is done."""
-    from geo.db import make_engine
-    from geo.migrate import upgrade
+    from geo.database.engine import make_engine
+    from geo.database.migrate import upgrade
 
     url = _prepared_url(Settings())
     upgrade(url)
@@ -263,7 +263,7 @@ def _audit_cli(
     engine, action: str, collection: str, record_id: int, after: dict | None, area: str | None = None
 ) -> None:
     """Log a write made at the command line (actor ``cli``) in the audit log."""
-    from geo.audit import CLI_ACTOR, record_now
+    from geo.accounts.audit import CLI_ACTOR, record_now
 
     record_now(engine, CLI_ACTOR, action, collection, record_id, area_code=area, after=after)
 
@@ -285,7 +285,7 @@ def coverage_run(
     """Recompute the coverage tables (nearest station of every village and township) for the whole atlas."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from geo.coverage_runs import coverage_params, run_full
+    from geo.coverage.runs import coverage_params, run_full
 
     params = coverage_params(village_m, township_m)
     with _engine() as engine:
@@ -333,7 +333,7 @@ def coverage_rates(
     from rich.console import Console
     from rich.table import Table
 
-    from geo.coverage import coverage_by_area
+    from geo.coverage.rates import coverage_by_area
 
     with _engine() as engine, engine.begin() as conn:
         result = coverage_by_area(conn, area, level, village_m, township_m)
@@ -378,7 +378,7 @@ def coverage_gaps(
     limit: Annotated[int, typer.Option(min=1, help="how many units without a station to list")] = 50,
 ) -> None:
     """Units without an active station of their own level (横向到边、纵向到底)."""
-    from geo.coverage import station_gaps
+    from geo.coverage.rates import station_gaps
 
     with _engine() as engine, engine.begin() as conn:
         result = station_gaps(conn, area, level, limit, 0)
@@ -431,7 +431,7 @@ def coverage_site(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from geo.siting_runs import SitingRequest, create_siting_run
+    from geo.coverage.siting_runs import SitingRequest, create_siting_run
 
     given = _read_given_sites(sites) if sites else ()
     req = SitingRequest(
@@ -485,7 +485,7 @@ def _read_given_sites(path: str):
     """Candidate sites from a CSV file of lon,lat[,label] rows (a header row is skipped)."""
     import csv
 
-    from geo.siting_runs import GivenSite
+    from geo.coverage.siting_runs import GivenSite
 
     out = []
     try:
@@ -535,7 +535,7 @@ def roads_import(
     replace: Annotated[bool, typer.Option("--replace", help="replace a network of the same name")] = False,
 ) -> None:
     """Import a road network into PostGIS (lines split at shared vertices into a routable graph)."""
-    from geo.roads import import_road_file
+    from geo.coverage.roads import import_road_file
 
     with _engine() as engine:
         with engine.begin() as conn:
@@ -547,7 +547,7 @@ def roads_import(
 @roads_cli.command("list")
 def roads_list() -> None:
     """The imported road networks."""
-    from geo.roads import list_networks
+    from geo.coverage.roads import list_networks
 
     with _engine() as engine, engine.connect() as conn:
         found = list_networks(conn)
@@ -560,7 +560,7 @@ def roads_list() -> None:
 @roads_cli.command("delete")
 def roads_delete(network_id: Annotated[int, typer.Argument(help="network id")]) -> None:
     """Delete a road network with its edges and service areas."""
-    from geo.roads import delete_network
+    from geo.coverage.roads import delete_network
 
     with _engine() as engine:
         with engine.begin() as conn:
@@ -578,7 +578,7 @@ def roads_demo(
     """Generate the demo road network (synthetic) from the demo atlas and import it."""
     from pathlib import Path
 
-    from geo.roads_demo import load_demo_roads, write_demo_roads
+    from geo.demo.roads import load_demo_roads, write_demo_roads
 
     with _engine() as engine:
         info = load_demo_roads(engine)
@@ -604,8 +604,8 @@ def coverage_travel(
     """Travel time to the nearest station (per level) of every village and township, and service areas."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from geo.roads import get_network, list_networks
-    from geo.travel_time import run_travel, travel_params
+    from geo.coverage.roads import get_network, list_networks
+    from geo.coverage.travel_time import run_travel, travel_params
 
     try:
         limits_min = [float(v) for v in limits.split(",") if v.strip()]
@@ -682,7 +682,7 @@ def _account_line(account) -> str:
 
 
 def _find_user(conn, username: str):
-    from geo.accounts import find_account
+    from geo.accounts.users import find_account
 
     account = find_account(conn, username)
     if account is None:
@@ -705,8 +705,8 @@ def user_add(
     ] = False,
 ) -> None:
     """Create an account; the password is prompted for (hidden) or read from stdin, never given as an argument."""
-    from geo.accounts import create_account
-    from geo.audit import CLI_ACTOR
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.accounts.users import create_account
 
     if national == (area is not None):
         _fail("give either --area CODE or --national")
@@ -719,7 +719,7 @@ def user_add(
 @user_cli.command("list")
 def user_list() -> None:
     """Every account: id, username, role, area, whether disabled."""
-    from geo.accounts import list_accounts
+    from geo.accounts.users import list_accounts
 
     with _engine() as engine, engine.connect() as conn:
         found = list_accounts(conn)
@@ -735,8 +735,8 @@ def user_disable(
     enable: Annotated[bool, typer.Option("--enable", help="enable it again instead")] = False,
 ) -> None:
     """Disable an account (it is signed out everywhere; its API tokens stop working), or enable it again."""
-    from geo.accounts import update_account
-    from geo.audit import CLI_ACTOR
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.accounts.users import update_account
 
     with _engine() as engine, engine.begin() as conn:
         account = update_account(conn, CLI_ACTOR, _find_user(conn, username).id, disabled=not enable)
@@ -751,8 +751,8 @@ def user_set_password(
     ] = False,
 ) -> None:
     """Set a new password (prompted for, hidden, or read from stdin); the account is signed out everywhere."""
-    from geo.accounts import update_account
-    from geo.audit import CLI_ACTOR
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.accounts.users import update_account
 
     password = _read_password(password_stdin)
     with _engine() as engine, engine.begin() as conn:
@@ -766,8 +766,8 @@ def user_token(
     name: Annotated[str, typer.Option(help="what the token is for")] = "command line",
 ) -> None:
     """Create a long-lived API token (vmt_...) for an account and print it once; admins revoke it over the API."""
-    from geo.audit import CLI_ACTOR
-    from geo.credentials import create_api_token
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.accounts.credentials import create_api_token
 
     with _engine() as engine, engine.begin() as conn:
         token, info = create_api_token(conn, CLI_ACTOR, _find_user(conn, username).id, name)
@@ -805,10 +805,10 @@ def upkeep_overdue(
     from rich.console import Console
     from rich.table import Table
 
-    from geo.audit import CLI_ACTOR
+    from geo.accounts.audit import CLI_ACTOR
     from geo.models import UPKEEP_COLLECTIONS
-    from geo.overdue import ScheduleQuery, check_query, list_schedule
     from geo.settings import UpkeepSettings
+    from geo.upkeep.overdue import ScheduleQuery, check_query, list_schedule
 
     collections = tuple(collection) if collection else UPKEEP_COLLECTIONS
     rows = limit if csv_file is None else 10_000_000
@@ -868,8 +868,8 @@ def upkeep_campaign(
     """Create a seasonal campaign (as the CLI actor) with a cleaning and a tribute task for every site of an area."""
     import datetime as dt
 
-    from geo.audit import CLI_ACTOR
-    from geo.campaigns import TASK_KINDS, CampaignInput, create_campaign, resolve_campaign
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.upkeep.campaigns import TASK_KINDS, CampaignInput, create_campaign, resolve_campaign
 
     try:
         starts = dt.date.fromisoformat(starts_on) if starts_on else None

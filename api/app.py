@@ -18,40 +18,42 @@ from api.preferences import router as preferences_router
 from api.replica_routing import ReplicaRoutingMiddleware
 from api.request_log import install_request_log
 from api.route_template import RouteTemplates
-from api.routes import areas, docs, health, login, pages
-from api.routes.audit import router as audit_router
-from api.routes.auth import router as auth_router
-from api.routes.clusters import router as clusters_router
-from api.routes.coverage import router as coverage_router
-from api.routes.coverage_downloads import router as coverage_downloads_router
-from api.routes.crew import api_router as crew_api_router
-from api.routes.crew import pages_router as crew_pages_router
-from api.routes.family_requests import router as family_requests_router
-from api.routes.imports import router as imports_router
-from api.routes.inspections import all_inspection_routers
-from api.routes.martyrs import router as martyrs_router
-from api.routes.ogc import router as ogc_router
-from api.routes.open311 import router as open311_router
-from api.routes.photos import all_photo_routers
-from api.routes.public_pages import router as public_pages_router
-from api.routes.report_pages import router as report_pages_router
-from api.routes.roads import router as roads_router
-from api.routes.schedules import router as schedules_router
-from api.routes.search import router as search_router
-from api.routes.sites import all_site_routers
-from api.routes.siting import router as siting_router
-from api.routes.spatial import router as spatial_router
-from api.routes.tiles import tile_router
-from api.routes.tributes import asset_router as tribute_asset_router
-from api.routes.tributes import router as tributes_router
-from api.routes.upkeep import page_router as upkeep_page_router
-from api.routes.upkeep import router as upkeep_router
-from api.routes.work_orders import router as work_orders_router
+from api.routes import docs, health
+from api.routes.accounts import login
+from api.routes.accounts.audit import router as audit_router
+from api.routes.accounts.auth import router as auth_router
+from api.routes.atlas import areas, pages
+from api.routes.atlas.clusters import router as clusters_router
+from api.routes.atlas.sites import all_site_routers
+from api.routes.atlas.spatial import router as spatial_router
+from api.routes.coverage.downloads import router as coverage_downloads_router
+from api.routes.coverage.rates import router as coverage_router
+from api.routes.coverage.roads import router as roads_router
+from api.routes.coverage.siting import router as siting_router
+from api.routes.importing.imports import router as imports_router
+from api.routes.ogc.features import router as ogc_router
+from api.routes.ogc.tiles import tile_router
+from api.routes.public.family_requests import router as family_requests_router
+from api.routes.public.martyrs import router as martyrs_router
+from api.routes.public.open311 import router as open311_router
+from api.routes.public.pages import router as public_pages_router
+from api.routes.public.report_pages import router as report_pages_router
+from api.routes.public.search import router as search_router
+from api.routes.public.tributes import asset_router as tribute_asset_router
+from api.routes.public.tributes import router as tributes_router
+from api.routes.upkeep.crew import api_router as crew_api_router
+from api.routes.upkeep.crew import pages_router as crew_pages_router
+from api.routes.upkeep.inspections import all_inspection_routers
+from api.routes.upkeep.photos import all_photo_routers
+from api.routes.upkeep.report import page_router as upkeep_page_router
+from api.routes.upkeep.report import router as upkeep_router
+from api.routes.upkeep.schedules import router as schedules_router
+from api.routes.upkeep.work_orders import router as work_orders_router
 from api.security import SecuritySettings, install_security
-from geo.clusters import ClusterService
-from geo.db import database_url, make_engine, make_read_engine
-from geo.public_reports import ReportSettings
-from geo.replicas import ReplicaSet, WriterNotes
+from geo.atlas.clusters import ClusterService
+from geo.database.engine import database_url, make_engine, make_read_engine
+from geo.database.replicas import ReplicaSet, WriterNotes
+from geo.public.reports import ReportSettings
 from geo.settings import Settings, UpkeepSettings
 from web.assets import vendor_app
 
@@ -108,11 +110,11 @@ def create_app(
     app.state.engine = engine
     app.state.read_engine = read_engine
     app.state.replica_set = replica_set
-    app.state.cluster_service = clusters  # the overview map's cluster pyramids (geo/clusters.py)
+    app.state.cluster_service = clusters  # the overview map's cluster pyramids (geo/atlas/clusters.py)
     app.state.page_cache = PageCache()  # rendered map pages under their data versions (api/page_cache.py)
     app.state.replicas = replica_set.replicas  # each with .name (host:port), .engine, .read_engine, .healthy
     app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
-    app.state.reports = ReportSettings()  # public damage reports (geo/public_reports.py)
+    app.state.reports = ReportSettings()  # public damage reports (geo/public/reports.py)
     install_error_handlers(app)
     if (
         replica_set

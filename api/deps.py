@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from api.replica_routing import STATE_MIN_LSN, STATE_PRIMARY_ONLY, STATE_REPLICA
-from geo.replicas import Replica
+from geo.database.replicas import Replica
 from geo.settings import Settings
 
 # async def: these do no I/O, and FastAPI would send a plain def through the thread pool on every request

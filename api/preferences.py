@@ -25,7 +25,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.headers import request_cookies
-from api.routes.login import safe_next
+from api.routes.accounts.login import safe_next
 from geo.errors import InvalidInput
 from web.basemaps import BASEMAPS
 from web.i18n import CHOOSE_PATH, LANG_COOKIE, LANGS, choose_lang, choose_url, html_lang, t

@@ -18,10 +18,10 @@ from fastapi.security import OAuth2PasswordBearer
 
 from api.headers import bearer_token
 from api.request_log import sane_request_id
-from geo.audit import Actor
-from geo.credentials import WebSession, find_session, principal_from_bearer, same_token
+from geo.accounts.audit import Actor
+from geo.accounts.credentials import WebSession, find_session, principal_from_bearer, same_token
+from geo.accounts.permissions import PERMISSIONS, require_right
 from geo.errors import Forbidden, Unauthorized
-from geo.permissions import PERMISSIONS, require_right
 from geo.principal import PUBLIC, Principal
 
 SESSION_COOKIE = "vetmap_session"
@@ -109,7 +109,7 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 def require(action: str) -> Callable:
     """A dependency that answers 401 (anonymous) or 403 (role lacks ``action``) before the body is read."""
     if action not in PERMISSIONS:
-        raise KeyError(f"no such action {action!r} in geo/permissions.py")
+        raise KeyError(f"no such action {action!r} in geo/accounts/permissions.py")
 
     async def check(principal: PrincipalDep, _: Annotated[str | None, Depends(OAUTH2_SCHEME)]) -> Principal:
         require_right(principal, action)

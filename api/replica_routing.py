@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.headers import bearer_token, request_cookies
-from geo.replicas import ReplicaSet, WriterNotes, format_lsn, parse_lsn
+from geo.database.replicas import ReplicaSet, WriterNotes, format_lsn, parse_lsn
 
 LSN_COOKIE = "vetmap_lsn"
 LSN_HEADER = "X-VetMap-LSN"

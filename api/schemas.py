@@ -6,14 +6,14 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from geo.geometry import GeoPoint
-from geo.site_fields import (
+from geo.atlas.site_fields import (
     CemeteryFields,
     GraveFields,
     MemorialFields,
     StationFields,
     partial_model,
 )
+from geo.kit.geometry import GeoPoint
 
 P = TypeVar("P", bound=BaseModel)
 

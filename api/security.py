@@ -7,7 +7,7 @@
   Folium pages keep their inline scripts without 'unsafe-inline'. Styles keep 'unsafe-inline'
   (Leaflet and Folium write style attributes and <style> elements).
 - Request bodies are limited (2 MiB by default; the road-file upload has its own, larger limit, and photo
-  uploads the upkeep ``photo_max_bytes`` plus some multipart overhead, so geo/photos.py names the limit):
+  uploads the upkeep ``photo_max_bytes`` plus some multipart overhead, so geo/upkeep/photos.py names the limit):
   a declared Content-Length over the limit is refused with 413 before the app runs, and a body that
   streams past it is cut off with 413.
 - URLs with a NUL character are refused with 400 (no text column can hold one).
@@ -57,7 +57,7 @@ class SecuritySettings(BaseSettings):
         default=[
             r"^/api/v1/(memorials|cemeteries|graves)/\d+/(inspections/\d+/)?photos$",
             r"^/api/v1/work-orders/\d+/photos$",
-            r"^/open311/v2/requests\.(json|xml)$",  # a public report's photos, together (geo/public_reports.py)
+            r"^/open311/v2/requests\.(json|xml)$",  # a public report's photos, together (geo/public/reports.py)
         ],
         description="Regular expressions of the photo upload paths (limit: the upkeep photo_max_bytes plus "
         "multipart_overhead_bytes).",

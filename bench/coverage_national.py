@@ -6,10 +6,10 @@ Run from the project root:  .venv/bin/python bench/coverage_national.py [--seed 
 One run
 1. prepares the database ``vetmap_bench_coverage`` on the configured server (embedded cluster by default):
    creates and migrates it and loads the synthetic national set (below) unless it is already there;
-2. times the whole coverage run as the app does it (``geo.coverage_runs.run_full``): read stations,
+2. times the whole coverage run as the app does it (``geo.coverage.runs.run_full``): read stations,
    villages and townships with binary COPY, nearest station per level (k-d tree on the unit sphere,
    geodesic metres on WGS-84 by pyproj), write both coverage tables back with binary COPY; then refreshes
-   the per-area rates (``geo.coverage.coverage_by_area``: every county of the country, one SQL pass);
+   the per-area rates (``geo.coverage.rates.coverage_by_area``: every county of the country, one SQL pass);
 3. times the nearest computation alone on the same arrays, interleaved with the competitor and best of
    --rounds each: any-level nearest station of every village (the task ``sjoin_nearest`` does; tree
    built inside the timing) and the village-level one; and ``geopandas.sjoin_nearest`` on the
@@ -228,9 +228,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of ours vs sjoin_nearest")
     args = parser.parse_args()
 
-    from geo.coverage import coverage_by_area
-    from geo.coverage_nearest import SiteIndex, nearest_sites_geodesic
-    from geo.coverage_runs import (
+    from geo.coverage.nearest import SiteIndex, nearest_sites_geodesic
+    from geo.coverage.rates import coverage_by_area
+    from geo.coverage.runs import (
         _LEVEL_NUMBER,
         TOWNSHIPS,
         VILLAGES,
@@ -240,8 +240,8 @@ def main() -> None:
         refresh_coverage,
         run_full,
     )
-    from geo.db import database_url, ensure_database, ensure_embedded_running, make_engine
-    from geo.migrate import upgrade
+    from geo.database.engine import database_url, ensure_database, ensure_embedded_running, make_engine
+    from geo.database.migrate import upgrade
     from geo.settings import Settings
 
     settings = Settings()

@@ -44,9 +44,9 @@ def _timed(call, n: int) -> tuple[float, float]:
 def prepare_guangxi(settings):
     """Create and migrate ``vetmap_bench_coverage_gx`` and load the Guangxi-scale demo unless it is there;
     return (url, engine)."""
-    from geo.db import database_url, ensure_database, ensure_embedded_running, make_engine
-    from geo.demo import load_demo
-    from geo.migrate import upgrade
+    from geo.database.engine import database_url, ensure_database, ensure_embedded_running, make_engine
+    from geo.database.migrate import upgrade
+    from geo.demo.atlas import load_demo
 
     ensure_embedded_running(settings)
     url = database_url(settings, BENCH_DB)
@@ -70,7 +70,7 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from geo.coverage_runs import CoverageParams, run_full
+    from geo.coverage.runs import CoverageParams, run_full
     from geo.settings import Settings
 
     settings = Settings()

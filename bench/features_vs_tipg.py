@@ -116,9 +116,9 @@ def ensure_tipg(version: str) -> Path:
 
 def prepare_database() -> URL:
     """vetmap_bench on the configured server: created, migrated, Guangxi demo loaded once."""
-    from geo.db import database_url, ensure_database, ensure_embedded_running, make_engine
-    from geo.demo import load_demo
-    from geo.migrate import upgrade
+    from geo.database.engine import database_url, ensure_database, ensure_embedded_running, make_engine
+    from geo.database.migrate import upgrade
+    from geo.demo.atlas import load_demo
     from geo.settings import Settings
 
     settings = Settings()
@@ -509,7 +509,7 @@ def pgbench(url: URL, script: str, duration: int, warmup: int) -> float:
 
 def items_sql(limit: int) -> str:
     """One statement building the whole GeoJSON page PostGIS-side: the same properties as our features, count included."""
-    from geo.ogc import feature_sources
+    from geo.ogc.features import feature_sources
 
     source = feature_sources()["stations"]
     pairs = []
@@ -536,7 +536,7 @@ def items_sql(limit: int) -> str:
 
 def tile_sql(z: int) -> str:
     """Our uncached station tile: the layer's own SQL, with the tile drawn from bench.tiles_z."""
-    from geo.tiles import BUFFER, EXTENT, LAYERS
+    from geo.ogc.tiles import BUFFER, EXTENT, LAYERS
 
     layer = LAYERS["stations"]
     shown = ", ".join(f"'{v}'" for v in layer.shown_at(z))
@@ -813,7 +813,7 @@ def main() -> int:
     print("uncached tile with our layer SQL; ours/db is our rate as a share of it. 'cache on' cycles through")
     print("the tile list, so after the first pass nearly every tile is a hit; 'cache off' builds every tile.")
     if "tiles" in kinds:
-        from geo.tiles import LAYERS
+        from geo.ogc.tiles import LAYERS
 
         layer = LAYERS["stations"]
         hidden = sorted(set(layer.zooms) - set(layer.shown_at(6)))

@@ -23,7 +23,7 @@ For each set and each of --repeat rounds:
    then the *warm* load (new browser context). The app's start-up pyramid warming may run during the cold load;
    it counts.
 2. the peer: what a GIS user writes: ``folium.Map`` + one ``folium.plugins.MarkerCluster`` per collection, one
-   ``folium.Marker`` with a short popup per site (the same points, read with ``geo.atlas.map_layers`` as the page
+   ``folium.Marker`` with a short popup per site (the same points, read with ``geo.atlas.overview.map_layers`` as the page
    reads them), saved with ``Map.save``; its asset URLs pointed at our local copies by ``web.assets``
    (``localize_assets``) and served with the vendor files by ``http.server`` on 127.0.0.1 (no gzip). The HTML is
    built in a child process and cached in var/bench-paint/ (keyed by the data; ``--rebuild-peer``): for 600k it
@@ -207,8 +207,8 @@ class Load:
 def prepare_1k(settings, gx_engine):
     """Create ``vetmap_bench_paint_1k`` (the Guangxi DB's areas and first 1,000 stations) unless it holds them;
     return (url, engine)."""
-    from geo.db import database_url, ensure_database, make_engine
-    from geo.migrate import upgrade
+    from geo.database.engine import database_url, ensure_database, make_engine
+    from geo.database.migrate import upgrade
 
     url = database_url(settings, DB_1K)
     ensure_database(url)
@@ -262,8 +262,8 @@ def prepare_sets(settings, names: list[str]) -> dict[str, object]:
     if "600k" in names:
         from coverage_national import BENCH_DB, prepare
 
-        from geo.db import database_url, ensure_database, make_engine
-        from geo.migrate import upgrade
+        from geo.database.engine import database_url, ensure_database, make_engine
+        from geo.database.migrate import upgrade
 
         url = database_url(settings, BENCH_DB)
         ensure_database(url)
@@ -277,8 +277,8 @@ def prepare_sets(settings, names: list[str]) -> dict[str, object]:
 
 def site_total(url) -> int:
     """How many sites the overview map shows from this database (all map collections)."""
-    from geo.atlas import site_counts
-    from geo.db import make_engine
+    from geo.atlas.overview import site_counts
+    from geo.database.engine import make_engine
 
     engine = make_engine(url)
     try:
@@ -292,8 +292,8 @@ def site_total(url) -> int:
 
 
 def _fingerprint(url) -> dict:
-    from geo.atlas import MAP_COLLECTIONS
-    from geo.db import make_engine
+    from geo.atlas.overview import MAP_COLLECTIONS
+    from geo.database.engine import make_engine
 
     engine = make_engine(url)
     try:
@@ -316,7 +316,7 @@ def _build_peer(url_text: str, path: str) -> None:
     from folium.plugins import MarkerCluster
     from sqlalchemy import create_engine
 
-    from geo.atlas import map_layers
+    from geo.atlas.overview import map_layers
     from web.assets import localize_assets
 
     engine = create_engine(url_text)
@@ -765,7 +765,7 @@ def main() -> None:
     if not CHROMIUM.is_file():
         sys.exit(f"Debian's Chromium is missing at {CHROMIUM} (apt-get install chromium)")
 
-    from geo.db import ensure_embedded_running
+    from geo.database.engine import ensure_embedded_running
     from geo.settings import Settings
 
     settings = Settings()

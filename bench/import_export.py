@@ -31,12 +31,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from sqlalchemy import text  # noqa: E402
 
-from geo.audit import CLI_ACTOR  # noqa: E402
-from geo.db import database_url, ensure_database, ensure_embedded_running, make_engine  # noqa: E402
-from geo.demo import atlas_is_empty, load_demo  # noqa: E402
+from geo.accounts.audit import CLI_ACTOR  # noqa: E402
+from geo.database.engine import database_url, ensure_database, ensure_embedded_running, make_engine  # noqa: E402
+from geo.database.migrate import upgrade  # noqa: E402
+from geo.demo.atlas import atlas_is_empty, load_demo  # noqa: E402
 from geo.importing.export import export_collection  # noqa: E402
 from geo.importing.run import ImportOptions, run_import  # noqa: E402
-from geo.migrate import upgrade  # noqa: E402
 from geo.settings import Settings  # noqa: E402
 
 DATABASE = "vetmap_bench_import"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
 
-from geo.embedded_pg import EmbeddedCluster, _postgres_bindir  # noqa: E402
+from geo.database.embedded import EmbeddedCluster, _postgres_bindir  # noqa: E402
 
 VAR_DIR = ROOT / "var" / "bench-load"
 PREFERRED_PORT = 54339
@@ -58,8 +58,8 @@ def log(message: str) -> None:
 def prepare(seed: int = 7) -> URL:
     """Start the bench cluster, create and migrate its database, load the national set once; returns its URL."""
     from bench.coverage_national import prepare as load_national
-    from geo.db import ensure_database, make_engine
-    from geo.migrate import upgrade
+    from geo.database.engine import ensure_database, make_engine
+    from geo.database.migrate import upgrade
 
     bench = cluster()
     bench.start()
@@ -79,7 +79,7 @@ def prepare(seed: int = 7) -> URL:
 
 def add_sites(engine: Engine) -> None:
     """Two memorials and one cemetery at every county of the national set (marked synthetic), once."""
-    from geo.pinyin import name_pinyin
+    from geo.kit.pinyin import name_pinyin
 
     if scalar(engine, "SELECT count(*) FROM memorials WHERE synthetic"):
         return
@@ -129,8 +129,8 @@ def crew_counties(engine: Engine) -> list[str]:
 
 def add_crews(engine: Engine) -> None:
     """Crew accounts ``bench-crew-NN``, one per county of crew_counties(), once."""
-    from geo.accounts import create_account, find_account
-    from geo.audit import CLI_ACTOR
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.accounts.users import create_account, find_account
 
     with engine.begin() as conn:
         for k, county in enumerate(crew_counties(engine)):
@@ -141,9 +141,9 @@ def add_crews(engine: Engine) -> None:
 
 def crew_tokens(engine: Engine) -> list[tuple[str, str]]:
     """A fresh API token per bench crew, with the crew's county: [(token, county), ...]."""
-    from geo.accounts import find_account
-    from geo.audit import CLI_ACTOR
-    from geo.credentials import create_api_token
+    from geo.accounts.audit import CLI_ACTOR
+    from geo.accounts.credentials import create_api_token
+    from geo.accounts.users import find_account
 
     tokens = []
     with engine.begin() as conn:
@@ -158,7 +158,7 @@ def crew_tokens(engine: Engine) -> list[tuple[str, str]]:
 
 def ensure_coverage(engine: Engine) -> None:
     """One full coverage run (the coverage API reads its tables), unless one is there."""
-    from geo.coverage_runs import CoverageParams, run_full
+    from geo.coverage.runs import CoverageParams, run_full
 
     if scalar(engine, "SELECT count(*) FROM coverage_runs WHERE status = 'done'"):
         return

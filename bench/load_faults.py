@@ -260,7 +260,7 @@ def main() -> int:
     if args.duration <= 0 or args.concurrency < 1 or not 0 < args.fault_at < 1 or args.peer_duration < 0:
         parser.error("--duration > 0, --concurrency >= 1, 0 < --fault-at < 1, --peer-duration >= 0")
 
-    from geo.db import make_engine
+    from geo.database.engine import make_engine
 
     url = prepare(args.seed)
     engine = make_engine(url)

@@ -1,4 +1,4 @@
-"""Martyr name search benchmark (issue 7): 2,000,000 synthetic martyr records, searched through geo/search.py by
+"""Martyr name search benchmark (issue 7): 2,000,000 synthetic martyr records, searched through geo/public/search.py by
 Chinese name, pinyin (and a typo in it: the fuzzy retry), initials, hometown and year of death; p50/p95 per query kind against the target (well
 under a second: p95 < 500 ms), and in the same run the peer: the same searches with the trigram indexes
 dropped (a plain sequential ILIKE scan, the way a table without pg_trgm answers), with the ratio.
@@ -9,7 +9,7 @@ Run by hand from the project root (``make bench-search``):
 
 It uses a database of its own (``vetmap_bench_martyrs``), loaded once with COPY (indexes built after the load,
 as a bulk load should); ``--reload`` loads it again. Names are drawn from common surnames and given-name
-characters; their pinyin is the concatenation of per-character readings from geo/pinyin.py (the surname read
+characters; their pinyin is the concatenation of per-character readings from geo/kit/pinyin.py (the surname read
 as a surname), computed once per character, so two million names cost no two million pypinyin calls.
 The peer runs inside a transaction that drops the trigram indexes and is rolled back.
 """
@@ -28,10 +28,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from sqlalchemy import text  # noqa: E402
 
-from geo.db import database_url, drop_database, ensure_database, ensure_embedded_running, make_engine  # noqa: E402
-from geo.migrate import upgrade  # noqa: E402
-from geo.pinyin import name_pinyin  # noqa: E402
-from geo.search import MartyrSearch, search_martyrs  # noqa: E402
+from geo.database.engine import (  # noqa: E402
+    database_url,
+    drop_database,
+    ensure_database,
+    ensure_embedded_running,
+    make_engine,
+)
+from geo.database.migrate import upgrade  # noqa: E402
+from geo.kit.pinyin import name_pinyin  # noqa: E402
+from geo.public.search import MartyrSearch, search_martyrs  # noqa: E402
 from geo.settings import Settings  # noqa: E402
 
 DATABASE = "vetmap_bench_martyrs"

@@ -7,7 +7,7 @@ VETMAP_BENCH_WHATIF (comma-separated, empty by default) lets a change proposed f
 be measured before it is made, through FastAPI's dependency overrides: add it to ``WHATIFS`` and to
 ``_apply``. The earlier proposals (no pre-ping and autocommit for single-statement reads, async
 dependencies, features joined by PostgreSQL) were measured this way and are now in the app itself
-(api/deps.py ``get_read_conn``, geo/ogc.py ``query_items``); none is pending.
+(api/deps.py ``get_read_conn``, geo/ogc/features.py ``query_items``); none is pending.
 """
 
 from __future__ import annotations

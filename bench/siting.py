@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from geo.siting import SitingResult, build_instance, maximize_coverage  # noqa: E402
+from geo.coverage.siting import SitingResult, build_instance, maximize_coverage  # noqa: E402
 
 KM_PER_DEGREE_LAT = 111.32
 

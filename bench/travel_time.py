@@ -6,7 +6,7 @@ The graph (synthetic, seed-stable, made here): a side × side grid of nodes (1,0
 apart near Guilin (WGS-84), each node jittered; links to the east and north neighbours with 8 % dropped, 3 %
 diagonals added, classes with 30/40/60 km/h, 5 % oneway; weights are geodesic seconds (pyproj lengths /
 speed). Stations are random points off the network (within about 150 m of a node), snapped by the k-d tree and
-attached as virtual nodes with their walking time, exactly as ``geo.travel_time.TravelTimer`` does in the app.
+attached as virtual nodes with their walking time, exactly as ``geo.coverage.travel_time.TravelTimer`` does in the app.
 
 Timed (best of --rounds):
 1. ours, whole graph: build the station-attached reversed graph and snap the stations (``TravelTimer``),
@@ -31,9 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.coverage_nearest import GEOD  # noqa: E402
-from geo.roads import RoadGraph, graph_matrix  # noqa: E402
-from geo.travel_time import TravelTimer  # noqa: E402
+from geo.coverage.nearest import GEOD  # noqa: E402
+from geo.coverage.roads import RoadGraph, graph_matrix  # noqa: E402
+from geo.coverage.travel_time import TravelTimer  # noqa: E402
 
 LON0, LAT0 = 110.0, 25.0
 STEP = 0.003  # degrees, about 300 m

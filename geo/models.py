@@ -144,7 +144,7 @@ class _Protected(_Upkeep):
     protection_zone_desc: Mapped[str | None] = mapped_column(Text)
     control_zone = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True))
     description: Mapped[str | None] = mapped_column(Text)
-    # pinyin of the name for the public search (migration 0009; written by the application, geo/pinyin.py)
+    # pinyin of the name for the public search (migration 0009; written by the application, geo/kit/pinyin.py)
     name_pinyin: Mapped[str | None] = mapped_column(Text)
     name_initials: Mapped[str | None] = mapped_column(Text)
 
@@ -314,7 +314,7 @@ class DataVersion(Base):
 # Nearest-station coverage of villages and townships. Distances are geodesic metres on the WGS-84 ellipsoid;
 # lon/lat are the WGS-84 degrees each distance was measured from. Station ids carry no foreign key: the
 # coverage tables are rebuilt in bulk and stations may be truncated by loaders; a statement trigger on
-# stations queues every changed id in coverage_queue instead (see geo/coverage_runs.py).
+# stations queues every changed id in coverage_queue instead (see geo/coverage/runs.py).
 
 
 class CoverageRun(Base):
@@ -358,7 +358,7 @@ class _CoverageRow:
     township_station_m: Mapped[float | None] = mapped_column(Float)
     covered_township: Mapped[bool] = mapped_column(Boolean, nullable=False)
     travel_time_s: Mapped[float | None] = mapped_column(Float)
-    # travel time over a road network (migration 0005, geo/travel_time.py): seconds to the station of each
+    # travel time over a road network (migration 0005, geo/coverage/travel_time.py): seconds to the station of each
     # level nearest by time, which station that is, the off-network access distance in geodesic metres
     township_station_s: Mapped[float | None] = mapped_column(Float)
     township_time_station_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -678,7 +678,7 @@ class AuditEntry(Base):
 # -- upkeep: inspections and work orders (issue 6) ----------------------------------------------------------
 # An inspection or a work order belongs to one site of memorials, cemeteries or graves, named by collection and
 # id (no foreign key: one column pair serves three tables); area_code is the site's area when the record was
-# made, and scopes who may see and change it. Category scores are 0-4 (see geo/inspections.py); the condition
+# made, and scopes who may see and change it. Category scores are 0-4 (see geo/upkeep/inspections.py); the condition
 # index 0-100 is stored as computed with the weights in force then. Inspections are append-only records (a
 # correction is a new inspection); work orders carry a version for optimistic locking and a history row per change.
 
@@ -756,7 +756,7 @@ class Inspection(Base):
 
 
 class WorkOrder(_Timestamps, Base):
-    """A repair or cleaning task at a site, moving through the states of geo/work_orders.py; versioned."""
+    """A repair or cleaning task at a site, moving through the states of geo/upkeep/work_orders.py; versioned."""
 
     __tablename__ = "work_orders"
 

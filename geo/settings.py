@@ -66,7 +66,7 @@ class Settings(BaseSettings):
         ge=0,
         description="most sites of one collection the overview map embeds in the page; above: cluster tiles",
     )
-    # read replicas (issue 10): public reads go to streaming standbys (geo/replicas.py)
+    # read replicas (issue 10): public reads go to streaming standbys (geo/database/replicas.py)
     database_replica_urls: str = Field(
         default="",
         description="comma-separated PostgreSQL URLs of streaming replicas for public reads; empty: no replicas",
@@ -135,7 +135,7 @@ class UpkeepSettings(BaseSettings):
     poor_from: int = Field(
         default=50, ge=0, le=100, description="index from which it is 'poor' (below: 'damaged')"
     )
-    # inspection cycles (days between inspections) per protection level, and for graves (geo/schedules.py)
+    # inspection cycles (days between inspections) per protection level, and for graves (geo/upkeep/schedules.py)
     cycle_days_national: int = Field(default=30, ge=1, le=3660, description="national-level protected sites")
     cycle_days_provincial: int = Field(
         default=60, ge=1, le=3660, description="provincial-level protected sites"
@@ -154,7 +154,7 @@ class UpkeepSettings(BaseSettings):
     due_soon_days: int = Field(
         default=14, ge=0, le=365, description="'due soon': next due within this many days"
     )
-    # photos of inspections and work orders (geo/photos.py)
+    # photos of inspections and work orders (geo/upkeep/photos.py)
     photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="largest photo upload, bytes")
     photo_max_pixels: int = Field(default=50_000_000, ge=10_000, description="largest photo, width x height")
 

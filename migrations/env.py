@@ -6,7 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from geo.db import database_url
+from geo.database.engine import database_url
 from geo.models import Base
 from geo.settings import Settings
 

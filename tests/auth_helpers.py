@@ -8,9 +8,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
 
-from geo.accounts import create_account, find_account
-from geo.audit import CLI_ACTOR
-from geo.credentials import create_api_token
+from geo.accounts.audit import CLI_ACTOR
+from geo.accounts.credentials import create_api_token
+from geo.accounts.users import create_account, find_account
 
 
 def national_admin_token(engine: Engine, username: str = "test-admin") -> str:

@@ -13,9 +13,15 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 from api.app import create_app
-from geo.db import database_url, drop_database, ensure_database, ensure_embedded_running, make_engine
-from geo.demo import load_demo
-from geo.migrate import upgrade
+from geo.database.engine import (
+    database_url,
+    drop_database,
+    ensure_database,
+    ensure_embedded_running,
+    make_engine,
+)
+from geo.database.migrate import upgrade
+from geo.demo.atlas import load_demo
 from geo.settings import Settings
 from tests.auth_helpers import national_admin_token, sites_kept
 from tests.browser_pages import CHROMIUM, CHROMIUM_ARGS, watched  # noqa: F401 - the browser tests' offline page, for every test module

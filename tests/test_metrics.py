@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL
 from api.app import create_app
 from api.metrics import LATENCY_BUCKETS, METRICS_PATH, metrics_refusal
 from api.route_template import UNMATCHED
-from geo.replicas import make_replica
+from geo.database.replicas import make_replica
 from geo.settings import Settings
 
 LOOPBACK = ("127.0.0.1", 50000)
@@ -118,7 +118,7 @@ def test_pool_gauges_of_the_primary(local: TestClient) -> None:
         size = sample_value(
             families["vetmap_db_pool_size"], "vetmap_db_pool_size", server="primary", pool=pool
         )
-        assert size == 10.0  # geo/db.py: pool_size=10
+        assert size == 10.0  # geo/database/engine.py: pool_size=10
         for name in ("checked_out", "checked_in", "overflow"):
             family = families[f"vetmap_db_pool_{name}"]
             value = sample_value(family, f"vetmap_db_pool_{name}", server="primary", pool=pool)

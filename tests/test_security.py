@@ -18,8 +18,8 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from api.principal import get_principal
 from api.security import SecuritySettings, SlidingWindowLimiter
-from geo.collections import COLLECTIONS
-from geo.field_policy import (
+from geo.atlas.collections import COLLECTIONS
+from geo.atlas.field_policy import (
     PUBLIC_FIELDS,
     PUBLIC_ROLE,
     can_read,
@@ -28,10 +28,10 @@ from geo.field_policy import (
     readable_fields,
     stored_fields,
 )
+from geo.atlas.sites import create_site
+from geo.ogc.tiles import LAYERS
 from geo.principal import Principal
 from geo.settings import Settings
-from geo.sites import create_site
-from geo.tiles import LAYERS
 from web.csp import add_script_nonce
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,6 +23,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 VENDOR_URL_PREFIX = "/static/vendor"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+"""The pages' own scripts and styles (web/static), served by the app."""
 CACHE_CONTROL = "public, max-age=86400"
 
 _E = TypeVar("_E", bound=Element)

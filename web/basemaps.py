@@ -4,7 +4,7 @@
 - ``tianditu``: Tianditu's vector map plus its annotation layer (Chinese labels, English ones on English pages),
   offered only when settings carry a key (``VETMAP_TIANDITU_KEY``).
 - ``amap``: AMap's road map, drawn in GCJ-02. The choice made here: the *server* shifts every overlay coordinate
-  WGS-84 → GCJ-02 (geo/crs.py ``wgs84_to_gcj02``) before the page is built (``shift_points``, ``shift_geojson``),
+  WGS-84 → GCJ-02 (geo/kit/crs.py ``wgs84_to_gcj02``) before the page is built (``shift_points``, ``shift_geojson``),
   and the page carries ``VetMapCRS`` (a port of the small forward formula, inverse by fixed-point iteration) so
   a click handler turns the clicked GCJ-02 position back into WGS-84 *before* it sends anything:
   ``VetMapCRS.toWgs84(map, latlng)`` → ``[lon, lat]`` in WGS-84 on every basemap. Stored data stay WGS-84.
@@ -31,7 +31,7 @@ import folium
 import numpy as np
 from folium.template import Template
 
-from geo.crs import wgs84_to_gcj02
+from geo.kit.crs import wgs84_to_gcj02
 from web.i18n import check_lang, choose_url, t
 
 BASEMAPS: tuple[str, ...] = ("osm", "tianditu", "amap", "none")

@@ -12,7 +12,7 @@ _NONCE = re.compile(r"[A-Za-z0-9+/_-]{16,}={0,2}")
 def add_script_nonce(html: str, nonce: str) -> str:
     """The page with ``nonce="<nonce>"`` on each <script> start tag that has none (a base64 nonce only).
 
-    Page data is embedded as JSON with ``<`` escaped (web/atlas_map.py ``_script_json``) and text is
+    Page data is embedded as JSON with ``<`` escaped (web/atlas/map.py ``_script_json``) and text is
     HTML-escaped, so every literal ``<script`` in a page we render is one of our own tags.
     """
     if not _NONCE.fullmatch(nonce):

@@ -317,7 +317,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "priority.high": ("高", "High"),
     "priority.normal": ("普通", "Normal"),
     "priority.low": ("低", "Low"),
-    # public damage reports (issue 7): /report and /reports/{id} (web/report_page.py, web/static/report.js)
+    # public damage reports (issue 7): /report and /reports/{id} (web/public/report_page.py, web/static/report.js)
     "report.title": ("上报损坏", "Report damage"),
     "report.intro": (
         "发现纪念设施、烈士陵园或烈士墓损坏、污损？请在地图上标出位置，选择问题类型并简要说明。"
@@ -386,7 +386,7 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     # the language switch on every page (api/preferences.py): the name of the other language, in that language
     "lang.other": ("English", "中文"),
-    # online tribute (issue 7): web/tribute_widget.py and web/static/tribute.js
+    # online tribute (issue 7): web/public/tribute_widget.py and web/static/tribute.js
     "tribute.title": ("云祭扫", "Online tribute"),
     "tribute.count.flower": ("献花", "Flowers"),
     "tribute.count.candle": ("点烛", "Candles"),

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import EngineDep
-from geo.health import database_health, replica_health
+from geo.database.health import database_health, replica_health
 
 router = APIRouter(tags=["health"])
 

@@ -12,14 +12,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from geo.collections import COLLECTIONS
+from geo.accounts.permissions import area_prefix
+from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.importing.columns import COORD_FIELDS, ColumnMap, station_level, yes_no
 from geo.importing.coords import Points, polygon_value
 from geo.importing.martyrs import MartyrImportFields, gender
 from geo.importing.readers import OVERFLOW
-from geo.martyrs import person_values
-from geo.permissions import area_prefix
+from geo.public.martyrs import person_values
 
 _INT32 = 2**31 - 1
 _INT64 = 2**63 - 1
@@ -208,7 +208,7 @@ class RowChecker:
         except ValidationError as exc:
             raise InvalidInput(_reason(exc)) from None
         values = dict(fields.__dict__)
-        if self.collection == "martyrs":  # the rules and pinyin of the martyrs API (geo/martyrs.py)
+        if self.collection == "martyrs":  # the rules and pinyin of the martyrs API (geo/public/martyrs.py)
             values = person_values(values)
         for name, v in values.items():
             limit = _INT64 if name.endswith("_id") else _INT32

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from sqlalchemy import Engine
 
-from geo.audit import CLI_ACTOR
+from geo.accounts.audit import CLI_ACTOR
 from geo.importing.readers import detect_format
 from geo.importing.report import ImportReport, rejects_format
 from geo.importing.run import ImportOptions, run_import

@@ -1,5 +1,5 @@
 """Points of a register in WGS-84: from lon/lat columns or the file's geometries, converted from the declared
-source system (WGS-84, CGCS2000, GCJ-02, BD-09 through geo/crs.py, any EPSG code through pyproj), checked
+source system (WGS-84, CGCS2000, GCJ-02, BD-09 through geo/kit/crs.py, any EPSG code through pyproj), checked
 to lie in China, with swapped latitude/longitude detected (swapping gives a point in China) and, when asked,
 fixed. Polygons (a cemetery boundary drawn as the feature, polygon columns) are converted and repaired."""
 
@@ -18,9 +18,9 @@ from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 
-from geo.crs import out_of_china, transform_geometry
+from geo.coverage.roads import _declared_source
 from geo.errors import InvalidInput
-from geo.roads import _declared_source
+from geo.kit.crs import out_of_china, transform_geometry
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 

@@ -1,7 +1,7 @@
 """Export a collection, filtered by area and kind, to any import format (what an export writes, an import
 reads back as the same records), and per-area summary tables (counts by kind and status) to Excel.
 
-Columns: the collection's writable fields the role may read (geo/field_policy.py; None: every field, for the
+Columns: the collection's writable fields the role may read (geo/atlas/field_policy.py; None: every field, for the
 command line), ``area_name`` (ignored on import), polygon columns as GeoJSON text (a zipped Shapefile carries
 them as extra layers named after the column instead), and ``lon``/``lat`` in CSV and XLSX."""
 
@@ -16,16 +16,16 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import Connection, func, select, text
 
-from geo.areas import require_area
-from geo.collections import COLLECTIONS
+from geo.atlas.areas import require_area
+from geo.atlas.collections import COLLECTIONS
+from geo.atlas.field_policy import readable_fields
+from geo.atlas.sites import SiteFilter, site_conditions
 from geo.errors import InvalidInput
-from geo.field_policy import readable_fields
 from geo.importing.checks import AreaFields, fields_model
 from geo.importing.martyrs import martyr_summary_sheet
 from geo.importing.readers import FORMATS
 from geo.importing.writers import write_rows, write_xlsx
 from geo.models import Area
-from geo.sites import SiteFilter, site_conditions
 
 MEDIA_TYPES = {
     "geojson": "application/geo+json",

@@ -14,15 +14,15 @@ import shapely
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from geo.areas import AREA_TOLERANCE_M
-from geo.collections import COLLECTIONS
+from geo.accounts.permissions import area_prefix
+from geo.atlas.areas import AREA_TOLERANCE_M
+from geo.atlas.collections import COLLECTIONS
+from geo.atlas.sites import _integrity_message
 from geo.errors import InvalidInput
 from geo.importing.checks import CheckedRow
+from geo.kit.pinyin import name_pinyin
 from geo.models import Area
-from geo.permissions import area_prefix
-from geo.pinyin import name_pinyin
 from geo.principal import Principal
-from geo.sites import _integrity_message
 
 SAME_DEG = 1e-7
 """Geometries closer than this (degrees, about 1 cm) count as unchanged."""
@@ -134,7 +134,7 @@ def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
     )
     conn.execute(text(f"CREATE INDEX ON {_TMP} USING gist (geom)"))
     conn.execute(text(f"ANALYZE {_TMP}"))
-    for level in _LEVEL_ORDER:  # the most detailed area covering the point, as geo.areas finds it
+    for level in _LEVEL_ORDER:  # the most detailed area covering the point, as geo.atlas.areas finds it
         if not conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {_TMP} WHERE area_code IS NULL)")).scalar():
             break
         # area by area (each polygon prepared once), each probing the rows' spatial index
@@ -272,7 +272,7 @@ def _load(
     geoms = _geom_columns(collection)
     model_cols = [c for c in rows[0].values if c not in geoms]
     if "name" in model_cols and "name_pinyin" in _table(collection).c:
-        # memorials and cemeteries: pinyin of the name for the public search (geo/pinyin.py)
+        # memorials and cemeteries: pinyin of the name for the public search (geo/kit/pinyin.py)
         for r in rows:
             pinyin = name_pinyin(r.values["name"]) if r.values.get("name") else (None, None)
             r.values["name_pinyin"], r.values["name_initials"] = pinyin

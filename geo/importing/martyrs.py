@@ -1,7 +1,7 @@
 """Martyr records (英名录) in and out: not a point collection. A row names its burial place by the register codes
 of sites (``grave_code``; or ``cemetery_code`` with the grave's ``grave_section``/``grave_row``/``grave_number``;
 ``memorial_code`` for a name wall), never by database ids, so a file travels between databases. The person's
-rules and pinyin are geo/martyrs.py ``person_values``, the ones the martyrs API applies; the burial place is
+rules and pinyin are geo/public/martyrs.py ``person_values``, the ones the martyrs API applies; the burial place is
 resolved set-based here (unknown codes rejected row by row) and the area follows it as the API derives it.
 
 An export carries the same columns plus the burial point (``lon``/``lat`` in CSV and XLSX, the feature's point in
@@ -16,12 +16,12 @@ import shapely
 from pydantic import ConfigDict, Field, create_model, field_validator
 from sqlalchemy import Connection, text
 
-from geo.areas import require_area
+from geo.atlas.areas import require_area
+from geo.atlas.field_policy import readable_fields
 from geo.errors import InvalidInput
-from geo.field_policy import readable_fields
-from geo.martyrs import MartyrFields
 from geo.models import Martyr
 from geo.principal import Principal
+from geo.public.martyrs import MartyrFields
 
 BURIAL_KINDS = ("grave", "cemetery", "memorial", "unknown")
 """The ``kind`` filter of a martyr export: where the record says the martyr lies (as the martyrs API tells it)."""
@@ -180,7 +180,7 @@ def _resolve_area(conn: Connection, set_area: bool, reject) -> None:
 def _check_scope(principal: Principal, reject) -> None:
     if principal.area_code is None:
         return
-    from geo.permissions import area_prefix
+    from geo.accounts.permissions import area_prefix
 
     like = (principal.area_prefix or area_prefix(principal.area_code)) + "%"
     reject(

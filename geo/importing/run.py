@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
-from geo.audit import Actor, record
+from geo.accounts.audit import Actor, record
+from geo.accounts.permissions import authorize, require_right
 from geo.errors import InvalidInput
 from geo.importing.checks import (
     CheckedRow,
@@ -27,7 +28,6 @@ from geo.importing.load import load_rows
 from geo.importing.martyrs import ALIASES as MARTYR_ALIASES
 from geo.importing.readers import RawTable, read_file
 from geo.importing.report import ImportReport, RowReport, write_rejects
-from geo.permissions import authorize, require_right
 
 Progress = Callable[[str, int, int], None]
 """progress(phase, done, total): called while rows are checked and once per later phase."""

@@ -3,8 +3,8 @@
  * On every moveend the layer works out the 256 px tiles of the view at the map's zoom, aborts the requests of tiles
  * no longer wanted, draws the tiles it already holds and fetches the others. A cell holding several sites is a
  * bubble with its count, in the collection's cluster colours (clicking it zooms in there); a cell holding one site
- * is that site's marker with the same icon and popup as the embedded layers (web/atlas_map.py).
- * Needs Leaflet, Leaflet.awesome-markers and VetMapAtlas.esc (web/atlas_map.py) on the page.
+ * is that site's marker with the same icon and popup as the embedded layers (web/atlas/map.py).
+ * Needs Leaflet, Leaflet.awesome-markers and VetMapAtlas.esc (web/atlas/map.py) on the page.
  */
 var VetMapClusters = (function () {
     "use strict";

@@ -1,4 +1,4 @@
-/* VetMap crew pages (web/crew_pages.py): the phone's position, the inspection form and the offline outbox.
+/* VetMap crew pages (web/upkeep/crew_pages.py): the phone's position, the inspection form and the offline outbox.
  *
  * Every submission gets a client_key (a UUID) and the time of filling (inspected_at, with the zone) when it is
  * made, and goes into an outbox in IndexedDB (photos as Blobs) BEFORE it is sent. It leaves the outbox only on a

@@ -1,5 +1,5 @@
 // Online tribute (云祭扫): flower and candle buttons, the message form and the approved messages of one page.
-// Config comes from the section's data-tribute attribute (web/tribute_widget.py); text is set with textContent.
+// Config comes from the section's data-tribute attribute (web/public/tribute_widget.py); text is set with textContent.
 (function () {
   "use strict";
 

@@ -1,0 +1,1 @@
+"""HTTP of accounts: tokens, sign-in, the audit log."""

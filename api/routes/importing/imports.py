@@ -1,0 +1,187 @@
+"""Import and export over HTTP (issue 8): upload a register file and get the report of every row; download a
+collection, filtered by area and kind, in any of the import formats, or per-area summary tables in Excel.
+
+Uploads are planners' and admins' (geo/accounts/permissions.py ``imports.run`` plus the collection's create and update
+rights, so martyr records are admins'; rows outside the account's area are rejected one by one). An upload's
+rejected rows are kept for its uploader to download (``rejects_url`` in the report; geo/importing/rejects_store.py). Exports are reads: public, with the
+properties the caller's role may read (geo/atlas/field_policy.py)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy import Engine
+
+from api.deps import EngineDep, SettingsDep
+from api.principal import ActorDep, PrincipalDep, require
+from api.routes.atlas.sites import AREA_PATTERN
+from geo.errors import InvalidInput, PayloadTooLarge
+from geo.importing.console import default_rejects_path
+from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, export_summary, format_of
+from geo.importing.readers import FORMATS
+from geo.importing.rejects_store import find_rejects, keep_rejects
+from geo.importing.report import ImportReport
+from geo.importing.run import ImportOptions, check_rights, run_import
+
+router = APIRouter(tags=["import and export"])
+
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+"""Largest register file accepted in one upload (bytes)."""
+_CHUNK = 1024 * 1024
+_KNOWN_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".geojson", ".json", ".gpkg", ".zip", ".kml")
+
+Collection = Literal["stations", "memorials", "cemeteries", "graves", "areas", "martyrs"]
+ExportFormat = Literal["geojson", "gpkg", "shp", "zip", "kml", "csv", "xlsx"]
+
+
+def _save(upload: UploadFile, folder: FilePath) -> FilePath:
+    suffix = FilePath(upload.filename or "").suffix.lower()
+    path = folder / f"upload{suffix if suffix in _KNOWN_SUFFIXES else ''}"
+    size = 0
+    with path.open("wb") as out:
+        while chunk := upload.file.read(_CHUNK):
+            size += len(chunk)
+            if size > MAX_IMPORT_BYTES:
+                raise PayloadTooLarge(f"the file is over {MAX_IMPORT_BYTES // 2**20} MiB")
+            out.write(chunk)
+    if size == 0:
+        raise InvalidInput("the uploaded file is empty")
+    return path
+
+
+def _import(
+    engine: Engine, var_dir: FilePath, upload: UploadFile, options: ImportOptions, actor
+) -> tuple[ImportReport, str | None]:
+    check_rights(actor, options.collection)  # before the file is stored
+    with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
+        path = _save(upload, FilePath(tmp))
+        label = FilePath(upload.filename or "upload").name
+        rejects = default_rejects_path(path)
+        report = run_import(engine, path, options, actor, rejects=rejects, label=label)
+        if report.rejects_file is None:
+            return report, None
+        report.rejects_file = None  # a server path means nothing to the uploader: the report gets a URL
+        name = f"{FilePath(label).stem}.rejects{rejects.suffix}"
+        return report, keep_rejects(var_dir, rejects, actor.principal.user_id, name)
+
+
+@router.post(
+    "/imports",
+    summary="Import a register file",
+    dependencies=[Depends(require("imports.run"))],
+    responses={200: {"description": "the report of every row (in a dry run, what would happen)"}},
+)
+async def import_file(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX")],
+    collection: Annotated[Collection, Form(description="the collection the rows belong to")],
+    crs: Annotated[
+        str | None,
+        Form(max_length=32, description="source system: WGS84 (default), CGCS2000, GCJ02, BD09, EPSG:<code>"),
+    ] = None,
+    column_map: Annotated[
+        str | None,
+        Form(alias="map", max_length=2000, description="column map, e.g. 名称=name,经度=lon,纬度=lat"),
+    ] = None,
+    dry_run: Annotated[bool, Form(description="check and report, write nothing")] = False,
+    fix_swapped: Annotated[
+        bool, Form(description="swap latitude/longitude where that puts a point in China")
+    ] = False,
+    encoding: Annotated[
+        str | None, Form(max_length=32, description="text encoding (default: detected)")
+    ] = None,
+):
+    """Upload a register as a multipart form (`file` plus options): every row is checked and reported
+    (inserted, updated, unchanged or rejected with the reason); the accepted rows are committed in one
+    transaction, upserted on their code. A file that cannot be read answers 422 with the reason. When rows are
+    rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again."""
+    options = ImportOptions(collection, crs, column_map, dry_run, fix_swapped, encoding=encoding)
+    report, token = await run_in_threadpool(_import, engine, settings.var_dir, file, options, actor)
+    if token is not None:
+        report.rejects_url = str(request.url_for("download_rejects", token=token))
+    return JSONResponse(report.to_json())
+
+
+@router.get(
+    "/imports/rejects/{token}",
+    summary="Download the rejected rows of an upload",
+    response_class=FileResponse,
+    dependencies=[Depends(require("imports.run"))],
+    responses={
+        200: {
+            "description": "the rejected rows with a reject_reason column",
+            "content": {t: {} for t in MEDIA_TYPES.values()},
+        },
+        404: {"description": "expired, or another account's upload"},
+    },
+)
+async def download_rejects(
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    token: Annotated[str, Path(max_length=64, description="from the import report's rejects_url")],
+) -> FileResponse:
+    """The rows an upload rejected, in the upload's format (KML: CSV) with a `reject_reason` column: fix them
+    and upload the file again. Only for the account that uploaded it, kept a day (at most 200 files)."""
+    kept = find_rejects(settings.var_dir, token, principal.user_id)
+    fmt = format_of(kept.path.with_name(kept.filename), None)
+    return FileResponse(kept.path, media_type=MEDIA_TYPES[fmt], filename=kept.filename)
+
+
+def _export(engine: Engine, collection: str, fmt: str, area, kind, role) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="vetmap-export-") as tmp:
+        path = FilePath(tmp) / f"{collection}{SUFFIXES.get(fmt, '.xlsx')}"
+        with engine.connect() as conn:
+            if collection == "summary":
+                export_summary(conn, path, area)
+            else:
+                export_collection(conn, collection, fmt, path, area=area, kind=kind, role=role)
+        return path.read_bytes()
+
+
+@router.get(
+    "/exports/{collection}.{fmt}",
+    summary="Export a collection",
+    response_class=Response,
+    responses={200: {"description": "the file", "content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
+async def export_file(
+    engine: EngineDep,
+    principal: PrincipalDep,
+    collection: Annotated[
+        Literal["stations", "memorials", "cemeteries", "graves", "areas", "martyrs", "summary"],
+        Path(description="a collection, or `summary` (per-area tables, xlsx only)"),
+    ],
+    fmt: Annotated[ExportFormat, Path(description="geojson, gpkg, shp (zipped; also zip), kml, csv, xlsx")],
+    area: Annotated[
+        str | None, Query(pattern=AREA_PATTERN, description="only this area and everything inside it")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="only this kind (areas: level; martyrs: burial grave/cemetery/memorial/unknown)",
+        ),
+    ] = None,
+):
+    """A collection as a file that import reads back as the same records (properties as the caller's role may
+    read them), or `summary.xlsx`: per child area of `area`, counts by kind and status of every collection."""
+    fmt = "shp" if fmt == "zip" else fmt
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}")
+    if collection == "summary" and fmt != "xlsx":
+        raise InvalidInput("the per-area summary is an Excel workbook: /exports/summary.xlsx")
+    data = await run_in_threadpool(_export, engine, collection, fmt, area, kind, principal.role)
+    name = f"{collection}{SUFFIXES[fmt]}"
+    return Response(
+        data,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

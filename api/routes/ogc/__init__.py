@@ -1,0 +1,1 @@
+"""HTTP of OGC API Features and the vector tiles."""

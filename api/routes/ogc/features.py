@@ -1,0 +1,366 @@
+"""OGC API – Features at /ogc: landing page, conformance, OpenAPI 3.0, collections, queryables and items."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import PublicConnDep, ReadConnDep, SettingsDep
+from api.principal import PrincipalDep
+from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
+from geo.ogc.features import (
+    CONFORMANCE_CLASSES,
+    CRS84,
+    FILTER_LANGUAGES,
+    STORAGE_CRS,
+    SUPPORTED_CRS,
+    CollectionInfo,
+    InvalidParameter,
+    PageLimits,
+    describe_collections,
+    feature_sources,
+    get_item,
+    parse_crs,
+    parse_item_query,
+    property_schema,
+    query_items,
+    queryables_schema,
+    require_source,
+)
+from geo.settings import Settings
+
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
+JSON_TYPE = "application/json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+
+router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
+
+
+def _limits(settings: Settings) -> PageLimits:
+    return PageLimits(settings.default_page_size, settings.max_page_size)
+
+
+def _link(href: object, rel: str, media_type: str, title: str | None = None) -> dict:
+    link = {"href": str(href), "rel": rel, "type": media_type}
+    if title:
+        link["title"] = title
+    return link
+
+
+@router.get("", name="ogc_landing_bare")
+@router.get("/", name="ogc_landing")
+def landing_page(request: Request) -> JSONResponse:
+    """The landing page: links to the API definition, the conformance declaration and the collections."""
+    return JSONResponse(
+        {
+            "title": "VetMap – OGC API Features",
+            "description": "Veterans' service stations, martyr memorials, cemeteries, graves and "
+            "administrative areas of the VetMap atlas.",
+            "links": [
+                _link(request.url_for("ogc_landing"), "self", JSON_TYPE, "This document"),
+                _link(
+                    request.url_for("ogc_api"),
+                    "service-desc",
+                    OPENAPI_JSON,
+                    "The API definition (OpenAPI 3.0)",
+                ),
+                _link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
+                _link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
+            ],
+        }
+    )
+
+
+@router.get("/conformance", name="ogc_conformance")
+def conformance() -> JSONResponse:
+    """The conformance classes this server implements."""
+    return JSONResponse({"conformsTo": list(CONFORMANCE_CLASSES)})
+
+
+@router.get("/api", name="ogc_api")
+def api_definition(request: Request, settings: SettingsDep) -> JSONResponse:
+    """The OpenAPI 3.0 definition of the OGC endpoints (page size, filters and queryables included)."""
+    return JSONResponse(_openapi(request, _limits(settings)), media_type=OPENAPI_JSON)
+
+
+def _collection_json(request: Request, info: CollectionInfo) -> dict:
+    source = info.source
+    cid = source.id
+    body: dict = {
+        "id": cid,
+        "title": source.title,
+        "description": source.description,
+        "itemType": "feature",
+        "crs": [crs.uri for crs in SUPPORTED_CRS],
+        "storageCrs": STORAGE_CRS.uri,
+        "links": [
+            _link(request.url_for("ogc_collection", collection_id=cid), "self", JSON_TYPE, source.title),
+            _link(
+                request.url_for("ogc_items", collection_id=cid), "items", GEOJSON, f"{source.title} (GeoJSON)"
+            ),
+            _link(
+                request.url_for("ogc_queryables", collection_id=cid),
+                QUERYABLES_REL,
+                SCHEMA_JSON,
+                "Queryables",
+            ),
+        ],
+    }
+    if info.bbox is not None:
+        body["extent"] = {"spatial": {"bbox": [list(info.bbox)], "crs": CRS84}}
+    return body
+
+
+@router.get("/collections", name="ogc_collections")
+def collections(request: Request, conn: PublicConnDep) -> JSONResponse:
+    """Every collection with its extent and CRS list."""
+    infos = describe_collections(conn)
+    return JSONResponse(
+        {
+            "links": [_link(request.url_for("ogc_collections"), "self", JSON_TYPE, "The collections")],
+            "collections": [_collection_json(request, info) for info in infos],
+            "crs": [crs.uri for crs in SUPPORTED_CRS],
+        }
+    )
+
+
+@router.get("/collections/{collection_id}", name="ogc_collection")
+def collection(collection_id: str, request: Request, conn: PublicConnDep) -> JSONResponse:
+    """One collection: title, extent (CRS84), ``crs`` and ``storageCrs``."""
+    (info,) = describe_collections(conn, collection_id)
+    return JSONResponse(_collection_json(request, info))
+
+
+@router.get("/collections/{collection_id}/queryables", name="ogc_queryables")
+def queryables(collection_id: str, request: Request, principal: PrincipalDep) -> JSONResponse:
+    """The properties a filter, sortby or query parameter may name (those the caller may read), as a JSON Schema."""
+    url = str(request.url_for("ogc_queryables", collection_id=collection_id))
+    return JSONResponse(queryables_schema(collection_id, url, principal.role), media_type=SCHEMA_JSON)
+
+
+def _query_params(request: Request) -> dict[str, list[str]]:
+    return {name: request.query_params.getlist(name) for name in request.query_params}
+
+
+@router.get("/collections/{collection_id}/items", name="ogc_items")
+def items(
+    collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep, principal: PrincipalDep
+) -> Response:
+    """A page of features: bbox, bbox-crs, crs, datetime, filter (CQL2 text), sortby, properties, limit, offset."""
+    query = parse_item_query(collection_id, _query_params(request), _limits(settings), principal.role)
+    page = query_items(conn, query)
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": page.number_matched,
+        "numberReturned": page.number_returned,
+        "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "links": page_links(request, query.offset, query.limit, page.number_returned, page.number_matched),
+    }
+    envelope = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    body = f'{envelope[:-1]},"features":[{page.features}]}}'
+    headers = {"Content-Crs": f"<{query.crs.uri}>", "OGC-NumberMatched": str(page.number_matched)}
+    return Response(body.encode(), media_type=GEOJSON, headers=headers)
+
+
+@router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item")
+def item(
+    collection_id: str, feature_id: str, request: Request, conn: ReadConnDep, principal: PrincipalDep
+) -> GeoJSONResponse:
+    """One feature by id, in the CRS asked for with ``crs``."""
+    unknown = [name for name in request.query_params if name not in ("crs", "f")]
+    if unknown:
+        raise InvalidParameter(f"unknown query parameter {unknown[0]!r}; a single feature takes crs and f")
+    crs = parse_crs(request.query_params.get("crs"), "crs")
+    feature = json.loads(get_item(conn, collection_id, feature_id, crs, principal.role))
+    feature["links"] = [
+        _link(request.url, "self", GEOJSON, "This feature"),
+        _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),
+    ]
+    return GeoJSONResponse(feature, headers={"Content-Crs": f"<{crs.uri}>"})
+
+
+# -- the OpenAPI 3.0 definition -----------------------------------------------------------------------
+
+
+def _query_parameter(name: str, description: str, schema: dict) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "style": "form",
+        "explode": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _parameters(limits: PageLimits) -> dict[str, dict]:
+    crs_schema = {"type": "string", "format": "uri", "enum": [c.uri for c in SUPPORTED_CRS], "default": CRS84}
+    return {
+        "limit": _query_parameter(
+            "limit",
+            f"Page size: at most {limits.maximum}; a larger value is refused with 400.",
+            {"type": "integer", "minimum": 1, "maximum": limits.maximum, "default": limits.default},
+        ),
+        "offset": _query_parameter(
+            "offset",
+            "Features to skip (the next/prev links set it).",
+            {"type": "integer", "minimum": 0, "default": 0},
+        ),
+        "bbox": _query_parameter(
+            "bbox",
+            "Only features intersecting this box: minx,miny,maxx,maxy (or with heights) in bbox-crs axis order.",
+            {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+        ),
+        "bbox-crs": _query_parameter("bbox-crs", "CRS of bbox (default CRS84).", crs_schema),
+        "crs": _query_parameter("crs", "CRS of the returned coordinates (default CRS84).", crs_schema),
+        "datetime": _query_parameter(
+            "datetime",
+            "Only features last updated (updated_at) at this instant, on this date or in this interval "
+            "(RFC 3339; '..' for an open end), e.g. 2024-01-01T00:00:00Z/..",
+            {"type": "string"},
+        ),
+        "filter": _query_parameter(
+            "filter",
+            "A CQL2 text filter over the queryables: = <> < > <= >=, LIKE, BETWEEN, IN, IS NULL, AND, OR, NOT, "
+            "CASEI, DATE(), TIMESTAMP(), S_INTERSECTS with WKT or BBOX.",
+            {"type": "string"},
+        ),
+        "filter-lang": _query_parameter(
+            "filter-lang",
+            "cql2-text (cql-text is accepted as its pre-1.0 name).",
+            {"type": "string", "enum": list(FILTER_LANGUAGES), "default": "cql2-text"},
+        ),
+        "filter-crs": _query_parameter(
+            "filter-crs", "CRS of the geometries in filter (default CRS84).", crs_schema
+        ),
+        "sortby": _query_parameter(
+            "sortby",
+            "Comma-separated queryables (or id), each with an optional + (ascending) or - (descending).",
+            {"type": "array", "items": {"type": "string", "pattern": "^[+-]?[A-Za-z_][A-Za-z0-9_]*$"}},
+        ),
+        "properties": _query_parameter(
+            "properties",
+            "Only these properties in each feature (comma-separated).",
+            {"type": "array", "items": {"type": "string"}},
+        ),
+        "f": _query_parameter("f", "Output format: json (GeoJSON).", {"type": "string", "enum": ["json"]}),
+        "featureId": {
+            "name": "featureId",
+            "in": "path",
+            "required": True,
+            "description": "The feature id (an integer for the sites, the area code for areas).",
+            "schema": {"type": "string"},
+        },
+    }
+
+
+def _response(description: str, media_type: str, schema_ref: str) -> dict:
+    return {"description": description, "content": {media_type: {"schema": {"$ref": schema_ref}}}}
+
+
+_ERRORS = {
+    "400": _response(
+        "A query parameter is invalid; detail says which and why.", JSON_TYPE, "#/components/schemas/Error"
+    ),
+    "404": _response("No such collection or feature.", JSON_TYPE, "#/components/schemas/Error"),
+}
+
+_SCHEMAS = {
+    "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
+    "Link": {
+        "type": "object",
+        "required": ["href", "rel"],
+        "properties": {"href": {"type": "string"}, "rel": {"type": "string"}, "type": {"type": "string"}},
+    },
+    "Feature": {
+        "type": "object",
+        "required": ["type", "id", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+            "geometry": {"type": "object", "nullable": True},
+            "properties": {"type": "object"},
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+        },
+    },
+    "FeatureCollection": {
+        "type": "object",
+        "required": ["type", "features", "numberMatched", "numberReturned", "links"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {"type": "array", "items": {"$ref": "#/components/schemas/Feature"}},
+            "numberMatched": {"type": "integer", "minimum": 0},
+            "numberReturned": {"type": "integer", "minimum": 0},
+            "timeStamp": {"type": "string", "format": "date-time"},
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+        },
+    },
+    "Document": {"type": "object"},
+}
+
+
+def _get(operation_id: str, summary: str, responses: dict, parameters: list | None = None) -> dict:
+    operation: dict = {"get": {"operationId": operation_id, "summary": summary, "responses": responses}}
+    if parameters:
+        operation["get"]["parameters"] = parameters
+    return operation
+
+
+def _openapi(request: Request, limits: PageLimits) -> dict:
+    json_ok = {"200": _response("OK", JSON_TYPE, "#/components/schemas/Document")}
+    paths = {
+        "/": _get("getLandingPage", "Landing page", json_ok),
+        "/conformance": _get("getConformance", "Conformance classes", json_ok),
+        "/api": _get(
+            "getApiDefinition",
+            "This API definition",
+            {"200": _response("OK", OPENAPI_JSON, "#/components/schemas/Document")},
+        ),
+        "/collections": _get("getCollections", "The collections", json_ok),
+    }
+    shared = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs"]
+    shared += ["sortby", "properties", "f"]
+    for public_source in feature_sources().values():
+        source = require_source(public_source.id)  # the document is public: the public's properties only
+        cid = source.id
+        equality = [
+            _query_parameter(p.name, f"Only features whose {p.name} equals this value.", property_schema(p))
+            for p in source.properties
+            if p.queryable
+        ]
+        paths[f"/collections/{cid}"] = _get(
+            f"describe_{cid}", f"{source.title}: metadata", {**json_ok, **_ERRORS}
+        )
+        paths[f"/collections/{cid}/queryables"] = _get(
+            f"get_{cid}_queryables",
+            f"{source.title}: queryables",
+            {"200": _response("OK", SCHEMA_JSON, "#/components/schemas/Document"), **_ERRORS},
+        )
+        paths[f"/collections/{cid}/items"] = _get(
+            f"get_{cid}_items",
+            f"{source.title}: features",
+            {"200": _response("OK", GEOJSON, "#/components/schemas/FeatureCollection"), **_ERRORS},
+            [{"$ref": f"#/components/parameters/{name}"} for name in shared] + equality,
+        )
+        paths[f"/collections/{cid}/items/{{featureId}}"] = _get(
+            f"get_{cid}_item",
+            f"{source.title}: one feature",
+            {"200": _response("OK", GEOJSON, "#/components/schemas/Feature"), **_ERRORS},
+            [{"$ref": f"#/components/parameters/{name}"} for name in ("featureId", "crs", "f")],
+        )
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "VetMap – OGC API Features",
+            "version": "1.0.0",
+            "description": "Veterans' service stations, martyr memorials, cemeteries, graves and areas.",
+        },
+        "servers": [{"url": str(request.url_for("ogc_landing")).rstrip("/")}],
+        "paths": paths,
+        "components": {"parameters": _parameters(limits), "schemas": _SCHEMAS},
+    }

@@ -1,0 +1,1 @@
+"""HTTP of upkeep: inspections, work orders, photos, schedules, campaigns, crew pages, report."""

@@ -1,0 +1,130 @@
+"""The upkeep report and map: ``/api/v1/upkeep/report`` (JSON, .csv, .xlsx) and the page ``/upkeep``.
+
+Staff only (crew, planner, admin) in their area, like inspections and work orders: the anonymous public gets 401
+from the API and is sent to the sign-in page from the map page; an area outside the caller's gets 403. The area
+defaults to the caller's own (the whole atlas for an account without one), the year to this year in China
+Standard Time. Figures: geo/upkeep/report.py. Downloads have the columns of the page's table, headers in Chinese
+unless ``lang=en``; CSV is UTF-8 with a byte-order mark, as the coverage downloads.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import ConnDep, SettingsDep
+from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
+from api.principal import PrincipalDep, require
+from api.routes.atlas.pages import error_status
+from api.routes.atlas.sites import AREA_PATTERN
+from geo.errors import DomainError
+from geo.principal import Principal
+from geo.upkeep.report import china_today, upkeep_map_sites, upkeep_report
+from web.coverage.map import error_page
+from web.i18n import t
+from web.map_parts import page_basemap
+from web.upkeep.map import UpkeepLinks, build_upkeep_map, upkeep_table
+
+router = APIRouter(prefix="/upkeep", tags=["upkeep"])
+page_router = APIRouter(tags=["pages"], include_in_schema=False)
+
+AreaCode = Annotated[
+    str | None,
+    Query(pattern=AREA_PATTERN, description="area code (default: the caller's area; none: the whole atlas)"),
+]
+Year = Annotated[
+    int | None, Query(ge=2000, le=2100, description="calendar year (default: this year, China time)")
+]
+READ = Depends(require("inspections.read"))
+
+
+def _area(principal: Principal, area: str | None) -> str | None:
+    return area if area is not None else principal.area_code
+
+
+def _report(request: Request, conn, principal: Principal, area: str | None, year: int | None):
+    upkeep = request.app.state.upkeep
+    return upkeep_report(conn, principal, _area(principal, area), year or china_today().year, upkeep)
+
+
+@router.get("/report", summary="Upkeep report of an area", dependencies=[READ])
+def upkeep_report_json(
+    request: Request, conn: ConnDep, principal: PrincipalDep, area: AreaCode = None, year: Year = None
+):
+    """One row per child area, then the total: sites per collection, inspected in the year, condition counts,
+    mean condition index, overdue sites, open work orders and spend (yuan); 404 for an unknown area."""
+    return _report(request, conn, principal, area, year).as_dict()
+
+
+@router.get(
+    "/report.{fmt}",
+    summary="Upkeep report as CSV or Excel",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+    dependencies=[READ],
+)
+def upkeep_report_file(
+    fmt: FileFormat,
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    area: AreaCode = None,
+    year: Year = None,
+    lang: Lang = None,
+) -> Response:
+    """The rows of /upkeep/report as a file (Excel: shares formatted as %, with a sheet about the figures)."""
+    lang = lang or settings.default_lang
+    found = _report(request, conn, principal, area, year)
+    table = upkeep_table(found, lang)
+    code = found.area.code if found.area else "all"
+    stem = f"upkeep-report-{code}-{found.year}"
+    name = found.area.name if found.area else t("coverage.all_areas", lang)
+    label = f"{t('upkeep.sheet', lang)}-{name}-{found.year}"
+    return file_response(table, stem, label, fmt, t("upkeep.sheet", lang))
+
+
+@page_router.get("/upkeep", response_class=HTMLResponse)
+def upkeep_map(
+    request: Request,
+    conn: ConnDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    area: AreaCode = None,
+    year: Year = None,
+    lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
+    basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
+) -> Response:
+    """The upkeep map of an area with its report, on the chosen basemap; the anonymous are sent to sign in first."""
+    page_lang = lang or settings.default_lang
+    if principal.is_public:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        query = urlencode({"next": here, **({"lang": lang} if lang else {})})
+        return RedirectResponse(f"{request.app.url_path_for('login_form')}?{query}", status_code=303)
+    atlas = str(request.app.url_path_for("overview_map")) + (f"?lang={lang}" if lang else "")
+    upkeep = request.app.state.upkeep
+    try:
+        found = _report(request, conn, principal, area, year)
+        code = found.area.code if found.area else None
+        data = upkeep_map_sites(conn, principal, code, upkeep, found.today)
+    except DomainError as exc:
+        page = error_page(exc.message, page_lang, back=atlas, title=t("upkeep.error", page_lang))
+        return HTMLResponse(page.render(), status_code=error_status(exc))
+    params = urlencode({k: v for k, v in {"area": code, "year": found.year, "lang": page_lang}.items() if v})
+
+    def url(fmt: str) -> str:
+        return f"{request.app.url_path_for('upkeep_report_file', fmt=fmt)}?{params}"
+
+    links = UpkeepLinks(
+        page=str(request.app.url_path_for("upkeep_map")),
+        atlas=atlas,
+        report_csv=url("csv"),
+        report_xlsx=url("xlsx"),
+    )
+    page = {"area": code, "year": found.year, "lang": lang}
+    chosen = page_basemap(settings, basemap, links.page, page)
+    m = build_upkeep_map(data, found, upkeep, lang=page_lang, links=links, basemap=chosen)
+    return HTMLResponse(m.get_root().render(), headers={"Cache-Control": "no-store"})

@@ -1,0 +1,1 @@
+"""Accounts: users, credentials, area-scoped permissions and the audit log."""

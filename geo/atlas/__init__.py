@@ -1,0 +1,1 @@
+"""The atlas: areas, the collections of sites and their fields, graves, spatial questions, map data."""

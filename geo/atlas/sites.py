@@ -1,0 +1,337 @@
+"""Create, read, update, delete and list the sites of a collection as GeoJSON (WGS-84).
+
+Every site row has a ``version`` (raised by a row trigger on every changing UPDATE, migration 0008). An update
+or delete names the version its caller read and runs under a row lock (``SELECT ... FOR UPDATE``): a stale
+version raises StaleVersion with the site as it stands, a missing one VersionRequired, so no update is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from geoalchemy2.shape import from_shape
+from pydantic import BaseModel, ValidationError
+from shapely.geometry import Point
+from sqlalchemy import Connection, Table, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.exc import IntegrityError
+
+from geo import vocab
+from geo.atlas.areas import AreaRef, check_point_in_area, require_area, smallest_area_containing
+from geo.atlas.collections import CollectionSpec
+from geo.atlas.field_policy import PUBLIC_ROLE, readable_fields
+from geo.atlas.graves import check_grave, moved_from
+from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRequired
+from geo.kit.pinyin import name_pinyin
+from geo.models import Area
+
+
+@dataclass(frozen=True)
+class SiteFilter:
+    """Filters of a site listing; ``area`` includes everything inside that area."""
+
+    area: str | None = None
+    kind: str | None = None
+    status: str | None = None
+    protection_level: str | None = None
+
+
+def check_site_filter(spec: CollectionSpec, flt: SiteFilter) -> None:
+    """InvalidInput unless the filter's kind, status and protection level are of the collection's vocabulary."""
+    for value, allowed, what, param in (
+        (flt.kind, spec.kinds, spec.kind_column, "kind"),
+        (flt.status, spec.statuses, spec.status_column, "status"),
+    ):
+        if value is not None and value not in allowed:
+            raise InvalidInput(
+                f"unknown {what} {value!r}; {param} of {spec.name} must be one of {', '.join(allowed)}"
+            )
+    if flt.protection_level is not None:
+        if not spec.has_protection_level:
+            raise InvalidInput(f"{spec.name} have no protection_level")
+        if flt.protection_level not in vocab.PROTECTION_LEVELS:
+            raise InvalidInput(
+                f"unknown protection_level {flt.protection_level!r}; "
+                f"expected one of: {', '.join(vocab.PROTECTION_LEVELS)}"
+            )
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """One page of a listing and the number of sites matching the filter."""
+
+    number_matched: int
+    features: list[dict]
+
+
+def site_table(spec: CollectionSpec) -> Table:
+    """The table of a collection."""
+    return spec.model.__table__
+
+
+def _property_columns(spec: CollectionSpec, role: str | None) -> list:
+    table = site_table(spec)
+    readable = None if role is None else readable_fields(spec.name, role)
+    cols = []
+    for col in table.columns:
+        if col.name in ("id", "geom") or (readable is not None and col.name not in readable):
+            continue
+        if col.name in spec.polygon_columns:
+            cols.append(cast(func.ST_AsGeoJSON(col, 7), JSON).label(col.name))
+        else:
+            cols.append(col)
+    return cols
+
+
+def site_select(spec: CollectionSpec, role: str | None):
+    """SELECT of a collection's rows as GeoJSON parts: id, geometry, area name, properties.
+
+    Only the properties ``role`` may read are selected (geo/atlas/field_policy.py); None selects every
+    column, for internal use only (merging an update), never for a response.
+    """
+    table = site_table(spec)
+    area = Area.__table__
+    geometry = cast(func.ST_AsGeoJSON(table.c.geom, 7), JSON).label("geometry")
+    columns = _property_columns(spec, role)
+    return select(table.c.id, geometry, area.c.name.label("area_name"), *columns).join(
+        area, area.c.code == table.c.area_code
+    )
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def site_feature(row) -> dict:
+    """A row of site_select as a GeoJSON Feature dict."""
+    props = {k: _json_value(v) for k, v in row._mapping.items() if k not in ("id", "geometry")}
+    return {"type": "Feature", "id": row.id, "geometry": row.geometry, "properties": props}
+
+
+def site_conditions(conn: Connection, spec: CollectionSpec, flt: SiteFilter) -> list:
+    """WHERE conditions for a filter; raises InvalidInput for an unknown area."""
+    table = site_table(spec)
+    conds = []
+    if flt.area is not None:
+        area = require_area(conn, flt.area)
+        conds.append(table.c.area_code.startswith(area.descendant_prefix, autoescape=True))
+    if flt.kind is not None:
+        conds.append(table.c[spec.kind_column] == flt.kind)
+    if flt.status is not None:
+        conds.append(table.c[spec.status_column] == flt.status)
+    if flt.protection_level is not None:
+        conds.append(table.c.protection_level == flt.protection_level)
+    return conds
+
+
+def list_sites(
+    conn: Connection,
+    spec: CollectionSpec,
+    flt: SiteFilter,
+    limit: int,
+    offset: int,
+    role: str = PUBLIC_ROLE,
+) -> SitePage:
+    """A page of sites matching the filter, ordered by id, with the total count; properties ``role`` may read."""
+    conds = site_conditions(conn, spec, flt)
+    table = site_table(spec)
+    total = conn.execute(select(func.count()).select_from(table).where(*conds)).scalar_one()
+    rows = conn.execute(
+        site_select(spec, role).where(*conds).order_by(table.c.id).limit(limit).offset(offset)
+    )
+    return SitePage(total, [site_feature(r) for r in rows])
+
+
+def _read_site(
+    conn: Connection, spec: CollectionSpec, site_id: int, role: str | None, lock: bool = False
+) -> dict:
+    table = site_table(spec)
+    query = site_select(spec, role).where(table.c.id == site_id)
+    if lock:
+        query = query.with_for_update(of=table)  # the site's row only, not its area's
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no {spec.name} record with id {site_id}")
+    feature = site_feature(row)
+    if spec.name == "graves" and role is not None:
+        feature["properties"]["moved_from"] = moved_from(conn, site_id)
+    return feature
+
+
+def get_site(conn: Connection, spec: CollectionSpec, site_id: int, role: str = PUBLIC_ROLE) -> dict:
+    """One site as a GeoJSON Feature with the properties ``role`` may read; raises NotFound."""
+    return _read_site(conn, spec, site_id, role)
+
+
+def lock_site(conn: Connection, spec: CollectionSpec, site_id: int) -> None:
+    """Lock a site's row until the transaction ends (no error when there is no such site)."""
+    table = site_table(spec)
+    conn.execute(select(table.c.id).where(table.c.id == site_id).with_for_update())
+
+
+def _check_version(
+    conn: Connection,
+    spec: CollectionSpec,
+    current: dict,
+    version: int | None,
+    precondition: bool,
+    role: str,
+) -> None:
+    have = current["properties"]["version"]
+    if version is None:
+        raise VersionRequired(
+            f'send the version you read: If-Match: W/"{have}" or a "version" property '
+            f"(GET /api/v1/{spec.name}/{current['id']} carries it in its ETag and properties)"
+        )
+    if version != have:
+        raise StaleVersion(
+            f"{spec.name} {current['id']} is at version {have}, not {version}: someone changed it since you "
+            "read it; merge with the current state and retry",
+            get_site(conn, spec, current["id"], role),
+            precondition,
+        )
+
+
+def _resolve_area(conn: Connection, point: Point, area_code: str | None) -> AreaRef:
+    if area_code is None:
+        area = smallest_area_containing(conn, point)
+        if area is None:
+            raise InvalidInput(
+                f"the point ({point.x:.6f}, {point.y:.6f}) lies in no known area; give area_code explicitly"
+            )
+        return area
+    area = require_area(conn, area_code)
+    check_point_in_area(conn, point, area)
+    return area
+
+
+def _row_values(spec: CollectionSpec, fields: BaseModel, point: Point, area: AreaRef) -> dict:
+    values = fields.model_dump(exclude=set(spec.polygon_columns))
+    for col in spec.polygon_columns:
+        geom = getattr(fields, col)
+        values[col] = from_shape(geom, srid=4326) if geom is not None else None
+    values["area_code"] = area.code
+    values["geom"] = from_shape(point, srid=4326)
+    if "name_pinyin" in site_table(spec).c:  # memorials and cemeteries: for the public name search
+        values["name_pinyin"], values["name_initials"] = name_pinyin(values["name"])
+    return values
+
+
+def _integrity_message(exc: IntegrityError) -> tuple[type[Exception], str]:
+    orig = exc.orig
+    code = getattr(orig, "pgcode", None)
+    diag = getattr(orig, "diag", None)
+    detail = (getattr(diag, "message_detail", None) or "").strip()
+    constraint = getattr(diag, "constraint_name", None) or "a constraint"
+    if code == "23505":
+        return Conflict, f"duplicate value: {detail or constraint}"
+    if code == "23503":
+        return (
+            Conflict if "still referenced" in detail else InvalidInput
+        ), f"reference error: {detail or constraint}"
+    if code == "23514":
+        return InvalidInput, f"value rejected by rule {constraint}"
+    return (
+        InvalidInput,
+        f"rejected by the database: {(getattr(diag, 'message_primary', None) or str(orig)).strip()}",
+    )
+
+
+def _execute_write(conn: Connection, statement):
+    try:
+        with conn.begin_nested():
+            return conn.execute(statement)
+    except IntegrityError as exc:
+        kind, message = _integrity_message(exc)
+        raise kind(message) from None
+
+
+def _check_fields(spec: CollectionSpec, data: dict) -> BaseModel:
+    try:
+        return spec.fields.model_validate(data)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'properties'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidInput(reasons) from None
+
+
+def _check_rules(
+    conn: Connection,
+    spec: CollectionSpec,
+    fields: BaseModel,
+    site_id: int | None,
+    changed: Iterable[str] | None = None,
+) -> None:
+    if spec.name == "graves":
+        check_grave(conn, fields, site_id, changed)  # type: ignore[arg-type]
+
+
+def create_site(
+    conn: Connection, spec: CollectionSpec, fields: BaseModel, point: Point, role: str = PUBLIC_ROLE
+) -> dict:
+    """Insert a site (area found from the point when not given) and return it as ``role`` may read it."""
+    fields = _check_fields(spec, fields.model_dump())
+    _check_rules(conn, spec, fields, None)
+    area = _resolve_area(conn, point, fields.area_code)
+    table = site_table(spec)
+    new_id = _execute_write(
+        conn, insert(table).values(**_row_values(spec, fields, point, area)).returning(table.c.id)
+    )
+    return get_site(conn, spec, new_id.scalar_one(), role)
+
+
+def update_site(
+    conn: Connection,
+    spec: CollectionSpec,
+    site_id: int,
+    changes: dict[str, Any],
+    point: Point | None,
+    version: int | None,
+    precondition: bool = False,
+    role: str = PUBLIC_ROLE,
+) -> dict:
+    """Update the site at ``version`` (row locked, merged, validated whole); returned as ``role`` reads it."""
+    current = _read_site(conn, spec, site_id, None, lock=True)  # every field: the merge must keep hidden ones
+    _check_version(conn, spec, current, version, precondition, role)
+    writable = set(spec.fields.model_fields)
+    merged = {k: v for k, v in current["properties"].items() if k in writable}
+    if point is not None and "area_code" not in changes:
+        merged["area_code"] = None  # moved: find the area again
+    merged.update(changes)
+    fields = _check_fields(spec, merged)
+    _check_rules(conn, spec, fields, site_id, changes)
+    new_point = point or Point(current["geometry"]["coordinates"])
+    area = _resolve_area(conn, new_point, fields.area_code)
+    table = site_table(spec)
+    values = _row_values(spec, fields, new_point, area)
+    result = _execute_write(
+        conn, update(table).where(table.c.id == site_id, table.c.version == version).values(**values)
+    )
+    if result.rowcount != 1:  # cannot happen under the lock; refuse rather than write over a newer state
+        raise StaleVersion(
+            f"{spec.name} {site_id} changed while this update ran; merge with the current state and retry",
+            get_site(conn, spec, site_id, role),
+            precondition,
+        )
+    return get_site(conn, spec, site_id, role)
+
+
+def delete_site(
+    conn: Connection,
+    spec: CollectionSpec,
+    site_id: int,
+    version: int | None,
+    precondition: bool = False,
+    role: str = PUBLIC_ROLE,
+) -> None:
+    """Delete the site at ``version`` (row locked); NotFound, StaleVersion, VersionRequired or Conflict."""
+    current = _read_site(conn, spec, site_id, None, lock=True)
+    _check_version(conn, spec, current, version, precondition, role)
+    table = site_table(spec)
+    _execute_write(conn, delete(table).where(table.c.id == site_id, table.c.version == version))

@@ -1,0 +1,773 @@
+"""Coverage runs: the full computation, incremental refreshes after station changes, background runs.
+
+The coverage tables (``coverage_villages``, ``coverage_townships``) hold, per village and per township,
+the nearest *active* station of the matching level and of any level, with its geodesic distance in
+metres (WGS-84 ellipsoid) and covered flags for the run's thresholds. Positions are WGS-84 lon/lat
+degrees: a village's ``areas.point`` (its polygon's point on surface when it has none).
+
+Full run: stations and units are read with binary COPY into numpy, the nearest station per level is
+found by ``geo.coverage.nearest`` (k-d tree on the unit sphere to find, pyproj geodesics to measure),
+and the tables are replaced with binary COPY, in one transaction.
+
+Incremental refresh (design): statement-level triggers on ``stations`` (migration 0003) queue the id of
+every station inserted, deleted, or updated in position, level or status, whoever writes it (the API,
+an importer, plain SQL); TRUNCATE or bulk statements queue NULL ("everything"). ``refresh_coverage``
+drains the queue before coverage is read. For each queued station, only these units are recomputed:
+
+- units within the largest threshold of the station's new position, and units farther than that from
+  every station of a level (found in one scan of the coverage table, then checked exactly: the new
+  position must be at least as close as their stored nearest);
+- units whose stored nearest station is the queued one (it moved, closed, changed level or was deleted):
+  for them the nearest is searched again in PostGIS-selected candidates around them, widening until the
+  answer is provably nearest.
+
+Units that do not change keep their row and its run stamp. The result is exactly what a full rerun
+gives (the tests check equality). Everything is serialised by one PostgreSQL advisory lock: a full run
+holds it for its duration (background runs on a connection of their own), refreshes only try it, and
+leave the queue for later when a full run is busy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from shapely.geometry import Point
+from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import OperationalError
+
+from geo import vocab
+from geo.atlas.spatial import geodesic_envelopes
+from geo.coverage.nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic
+from geo.errors import Conflict, InvalidInput, NotFound
+from geo.kit.background import start_worker
+from geo.kit.pgcopy import Field, copy_in, copy_out
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VILLAGE_M = 3000.0
+"""Default reach of a village-level station (metres, geodesic)."""
+DEFAULT_TOWNSHIP_M = 10000.0
+"""Default reach of a township-level station (metres, geodesic)."""
+MAX_THRESHOLD_M = 500_000.0
+"""Largest threshold accepted (metres)."""
+INLINE_FULL_MAX = 50_000
+"""Atlases with at most this many villages get a missing full run inside the request that needs it."""
+
+_LOCK = (1447383117, 4)  # advisory lock key ("VETM", issue 4) serialising coverage writers
+_LEVELS = vocab.STATION_LEVELS
+_LEVEL_NUMBER = {level: i + 1 for i, level in enumerate(_LEVELS)}
+_UPPER = ("county", "city", "province")
+ProgressFn = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class CoverageParams:
+    """Thresholds of a run, in geodesic metres: village stations reach village_m, township stations township_m."""
+
+    village_m: float = DEFAULT_VILLAGE_M
+    township_m: float = DEFAULT_TOWNSHIP_M
+
+    @property
+    def largest_m(self) -> float:
+        return max(self.village_m, self.township_m)
+
+    def as_json(self) -> dict[str, float]:
+        return {"village_m": self.village_m, "township_m": self.township_m}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CoverageParams:
+        return cls(float(data["village_m"]), float(data["township_m"]))
+
+
+def _threshold(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidInput(f"{name} must be a finite number of metres, got {value!r}")
+    if value <= 0:
+        raise InvalidInput(f"{name} must be greater than 0 metres, got {value:g}")
+    if value > MAX_THRESHOLD_M:
+        raise InvalidInput(f"{name} {value:g} is over the maximum of {MAX_THRESHOLD_M:g} m")
+    return float(value)
+
+
+def coverage_params(
+    village_m: float | None = None, township_m: float | None = None, base: CoverageParams | None = None
+) -> CoverageParams:
+    """Thresholds (metres) from the given values, else from ``base``, else the defaults; InvalidInput if ≤ 0."""
+    base = base or CoverageParams()
+    return CoverageParams(
+        _threshold(village_m, "village_m") if village_m is not None else base.village_m,
+        _threshold(township_m, "township_m") if township_m is not None else base.township_m,
+    )
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A station-level group of a coverage table: column prefix, station levels, which threshold applies."""
+
+    name: str
+    levels: tuple[str, ...]
+    threshold: str
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A coverage table and the area level it has one row for."""
+
+    table: str
+    level: str
+    groups: tuple[_Group, ...]
+
+    @property
+    def code_length(self) -> int:
+        return vocab.AREA_CODE_LENGTH[self.level]
+
+
+VILLAGES = _Target(
+    "coverage_villages",
+    "village",
+    (
+        _Group("village", ("village",), "village_m"),
+        _Group("township", ("township",), "township_m"),
+        _Group("any", _LEVELS, "village_m"),
+    ),
+)
+TOWNSHIPS = _Target(
+    "coverage_townships",
+    "township",
+    (_Group("township", ("township",), "township_m"), _Group("any", _LEVELS, "township_m")),
+)
+TARGETS = (VILLAGES, TOWNSHIPS)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A coverage run as stored: kind (full/incremental), status, parameters, progress and counts."""
+
+    id: int
+    kind: str
+    status: str
+    parameters: dict[str, Any]
+    base_run_id: int | None
+    areas_version: int | None
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    phase: str | None
+    progress: float
+    counts: dict[str, Any] | None
+    error: str | None
+
+    @property
+    def params(self) -> CoverageParams:
+        return CoverageParams.from_json(self.parameters)
+
+
+@dataclass(frozen=True)
+class CoverageState:
+    """How current the coverage tables are: the full run they rest on and what is still pending."""
+
+    base_run: RunInfo | None
+    last_run_id: int | None
+    pending_changes: int
+    needs_full_run: bool
+    running_run_id: int | None
+
+    @property
+    def current(self) -> bool:
+        return self.base_run is not None and not self.pending_changes and not self.needs_full_run
+
+
+# ------------------------------------------------------------------------------------------- runs table
+
+_RUN_COLUMNS = (
+    "id, kind, status, parameters, base_run_id, areas_version, started_at, finished_at, phase, progress, "
+    "counts, error"
+)
+
+
+def _run_info(row) -> RunInfo:
+    return RunInfo(**row._mapping)
+
+
+def _insert_run(conn: Connection, kind: str, parameters: dict, base_run_id: int | None = None) -> int:
+    return conn.execute(
+        text(
+            "INSERT INTO coverage_runs (kind, parameters, base_run_id, phase) "
+            "VALUES (:kind, :parameters, :base, 'queued') RETURNING id"
+        ).bindparams(bindparam("parameters", type_=JSONB)),
+        {"kind": kind, "parameters": parameters, "base": base_run_id},
+    ).scalar_one()
+
+
+def _finish_run(conn: Connection, run_id: int, counts: dict, areas_version: int | None = None) -> None:
+    conn.execute(
+        text(
+            "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), phase = 'done', "
+            "progress = 1, counts = :counts, areas_version = COALESCE(:areas_version, areas_version) "
+            "WHERE id = :id"
+        ).bindparams(bindparam("counts", type_=JSONB)),
+        {"id": run_id, "counts": counts, "areas_version": areas_version},
+    )
+
+
+def _fail_run(conn: Connection, run_id: int, message: str) -> None:
+    conn.execute(
+        text(
+            "UPDATE coverage_runs SET status = 'failed', finished_at = clock_timestamp(), error = :error "
+            "WHERE id = :id AND status = 'running'"
+        ),
+        {"id": run_id, "error": message[:2000]},
+    )
+
+
+def _lock_held(conn: Connection) -> bool:
+    return conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND classid = :a AND objid = :b AND objsubid = 2)"
+        ),
+        {"a": _LOCK[0], "b": _LOCK[1]},
+    ).scalar_one()
+
+
+def get_run(conn: Connection, run_id: int) -> RunInfo:
+    """One run; a run marked running whose process is gone (nobody holds the lock) is reported failed."""
+    row = conn.execute(
+        text(f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE id = :id"), {"id": run_id}
+    ).first()
+    if row is None:
+        raise NotFound(f"no coverage run with id {run_id}")
+    info = _run_info(row)
+    if info.status == "running" and not _lock_held(conn):
+        _fail_run(conn, run_id, "abandoned: the process running it stopped")
+        info = _run_info(
+            conn.execute(
+                text(f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE id = :id"), {"id": run_id}
+            ).one()
+        )
+    return info
+
+
+def list_runs(conn: Connection, limit: int = 20, kind: str | None = None) -> list[RunInfo]:
+    """The latest runs, newest first."""
+    if kind is not None and kind not in ("full", "incremental"):
+        raise InvalidInput(f"unknown run kind {kind!r}; expected full or incremental")
+    rows = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE (:kind IS NULL OR kind = :kind) "
+            "ORDER BY id DESC LIMIT :limit"
+        ),
+        {"kind": kind, "limit": limit},
+    )
+    return [_run_info(r) for r in rows]
+
+
+def _latest_full(conn: Connection) -> RunInfo | None:
+    row = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE kind = 'full' AND status = 'done' "
+            "ORDER BY id DESC LIMIT 1"
+        )
+    ).first()
+    return _run_info(row) if row else None
+
+
+def _areas_version(conn: Connection) -> int | None:
+    return conn.execute(text("SELECT version FROM data_versions WHERE collection = 'areas'")).scalar()
+
+
+def coverage_state(conn: Connection) -> CoverageState:
+    """How current the coverage tables are, without changing anything."""
+    base = _latest_full(conn)
+    queue = conn.execute(
+        text(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE station_id IS NULL) AS everything FROM coverage_queue"
+        )
+    ).one()
+    needs_full = base is None or queue.everything > 0 or base.areas_version != _areas_version(conn)
+    last = conn.execute(text("SELECT max(id) FROM coverage_runs WHERE status = 'done'")).scalar()
+    running = conn.execute(
+        text("SELECT max(id) FROM coverage_runs WHERE kind = 'full' AND status = 'running'")
+    ).scalar()
+    if running is not None and not _lock_held(conn):
+        running = None
+    return CoverageState(base, last, queue.n, needs_full, running)
+
+
+# ------------------------------------------------------------------------------------------ full runs
+
+
+def _read_stations(
+    conn: Connection, levels: tuple[str, ...] | None = None, box=None
+) -> dict[str, np.ndarray]:
+    """Active stations (id, level number, WGS-84 lon/lat), optionally of some levels and inside a box."""
+    where = ["status = 'active'", "NOT ST_IsEmpty(geom)"]
+    if levels is not None:
+        where.append("level IN (" + ", ".join(f"'{lv}'" for lv in levels if lv in _LEVELS) + ")")
+    if box is not None:
+        x1, y1, x2, y2 = (float(v) for v in box)
+        where.append(f"geom && ST_MakeEnvelope({x1!r}, {y1!r}, {x2!r}, {y2!r}, 4326)")
+    levels_sql = "ARRAY[" + ", ".join(f"'{lv}'" for lv in _LEVELS) + "]::text[]"
+    return copy_out(
+        conn,
+        f"SELECT id, array_position({levels_sql}, level::text)::int4, ST_X(geom), ST_Y(geom) "
+        f"FROM stations WHERE {' AND '.join(where)}",
+        [Field("id", "int8"), Field("level", "int4"), Field("lon", "float8"), Field("lat", "float8")],
+    )
+
+
+def _read_units(conn: Connection, target: _Target) -> dict[str, np.ndarray]:
+    """Villages or townships: code, population (-1 unknown), WGS-84 lon/lat of their point."""
+    return copy_out(
+        conn,
+        "SELECT code, COALESCE(population, -1), ST_X(p), ST_Y(p) FROM ("
+        " SELECT code, population, COALESCE(point, ST_PointOnSurface(geom)) AS p FROM areas"
+        f" WHERE level = '{target.level}') s WHERE p IS NOT NULL AND NOT ST_IsEmpty(p)",
+        [
+            Field("code", f"text:{target.code_length}"),
+            Field("population", "int4"),
+            Field("lon", "float8"),
+            Field("lat", "float8"),
+        ],
+    )
+
+
+def _site_index(stations: dict[str, np.ndarray], levels: tuple[str, ...]) -> SiteIndex:
+    mask = np.isin(stations["level"], [_LEVEL_NUMBER[lv] for lv in levels])
+    return SiteIndex.build(stations["id"][mask], stations["lon"][mask], stations["lat"][mask])
+
+
+@dataclass
+class _Progress:
+    """Reports a run's phase and fraction done to a callback and, throttled, to its coverage_runs row."""
+
+    engine: Engine | None
+    run_id: int
+    callback: ProgressFn | None
+    _last: float = field(default=0.0)
+
+    def __call__(self, phase: str, fraction: float) -> None:
+        if self.callback is not None:
+            self.callback(phase, fraction)
+        now = time.monotonic()
+        if self.engine is not None and (now - self._last > 0.25 or fraction in (0.0, 1.0)):
+            self._last = now
+            with self.engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE coverage_runs SET phase = :p, progress = :f WHERE id = :id"),
+                    {"p": phase, "f": min(max(fraction, 0.0), 1.0), "id": self.run_id},
+                )
+
+
+def _nearest_by_group(
+    units: dict[str, np.ndarray], indexes: dict[str, SiteIndex], names: tuple[str, ...]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    found = {
+        name: nearest_sites_geodesic(indexes[name], units["lon"], units["lat"])
+        for name in ("village", "township")
+    }
+    # upper levels (county, city, province) only matter for "any", and only where they can beat both
+    closest = np.minimum(found["village"][1], found["township"][1])
+    upper = nearest_sites_geodesic(indexes["upper"], units["lon"], units["lat"], within_m=closest)
+    found["any"] = nearest_of([found["village"], found["township"], upper])
+    return {name: found[name] for name in names}
+
+
+def _write_full(
+    conn: Connection,
+    target: _Target,
+    units: dict[str, np.ndarray],
+    found: dict[str, tuple[np.ndarray, np.ndarray]],
+    params: CoverageParams,
+    run_id: int,
+) -> None:
+    n = len(units["code"])
+    columns = [
+        (Field("area_code", f"text:{target.code_length}"), units["code"], None),
+        (Field("run_id", "int8"), np.full(n, run_id, dtype=np.int64), None),
+        (Field("lon", "float8"), units["lon"], None),
+        (Field("lat", "float8"), units["lat"], None),
+        (Field("population", "int4"), units["population"], units["population"] < 0),
+    ]
+    for group in target.groups:
+        ids, metres = found[group.name]
+        none = ids == NO_SITE
+        limit = getattr(params, group.threshold)
+        columns += [
+            (Field(f"{group.name}_station_id", "int8"), ids, none),
+            (Field(f"{group.name}_station_m", "float8"), metres, none),
+            (Field(f"covered_{group.name}", "bool"), (~none & (metres <= limit)).astype(np.uint8), None),
+        ]
+    # Bulk path: per-row foreign-key checks and index inserts cost more than the COPY itself, so the
+    # run_id key and the prefix index are dropped and rebuilt in one pass each (same names, so the schema
+    # is unchanged after commit). TRUNCATE already holds the table exclusively.
+    table = target.table
+    conn.execute(text(f"TRUNCATE {table}"))
+    conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {table}_run_id_fkey"))
+    conn.execute(text(f"DROP INDEX ix_{table}_area_code"))
+    copy_in(conn, table, columns)
+    conn.execute(text(f"CREATE INDEX ix_{table}_area_code ON {table} (area_code text_pattern_ops)"))
+    conn.execute(
+        text(
+            f"ALTER TABLE {table} ADD CONSTRAINT {table}_run_id_fkey "
+            "FOREIGN KEY (run_id) REFERENCES coverage_runs (id)"
+        )
+    )
+
+
+def _summary(target: _Target, units, found, params: CoverageParams) -> dict[str, Any]:
+    out: dict[str, Any] = {"units": len(units["code"])}
+    for group in target.groups:
+        ids, metres = found[group.name]
+        out[f"covered_{group.name}"] = int(
+            np.count_nonzero((ids != NO_SITE) & (metres <= getattr(params, group.threshold)))
+        )
+        out[f"no_{group.name}_station"] = int(np.count_nonzero(ids == NO_SITE))
+    return out
+
+
+def _full_run_in(
+    conn: Connection, params: CoverageParams, run_id: int, progress: ProgressFn | None = None
+) -> tuple[dict[str, Any], int | None]:
+    """Recompute both coverage tables inside conn's transaction (the caller holds the lock)."""
+    report = progress or (lambda phase, fraction: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    report("reading", 0.0)
+    # the queue first: a station change committed after this read stays queued for the next refresh
+    queued = conn.execute(text("SELECT id FROM coverage_queue")).scalars().all()
+    areas_version = _areas_version(conn)
+    stations = _read_stations(conn)
+    units = {t.level: _read_units(conn, t) for t in TARGETS}
+    timings["read_s"] = time.perf_counter() - t0
+    report("indexing stations", 0.15)
+    t1 = time.perf_counter()
+    indexes = {
+        "village": _site_index(stations, ("village",)),
+        "township": _site_index(stations, ("township",)),
+        "upper": _site_index(stations, _UPPER),
+    }
+    report("nearest stations of villages", 0.2)
+    found = {VILLAGES.level: _nearest_by_group(units["village"], indexes, ("village", "township", "any"))}
+    report("nearest stations of townships", 0.7)
+    found[TOWNSHIPS.level] = _nearest_by_group(units["township"], indexes, ("township", "any"))
+    timings["nearest_s"] = time.perf_counter() - t1
+    report("writing", 0.8)
+    t2 = time.perf_counter()
+    for target in TARGETS:
+        _write_full(conn, target, units[target.level], found[target.level], params, run_id)
+    if queued:
+        conn.execute(text("DELETE FROM coverage_queue WHERE id = ANY(:ids)"), {"ids": list(queued)})
+    conn.execute(text("ANALYZE coverage_villages"))
+    conn.execute(text("ANALYZE coverage_townships"))
+    timings["write_s"] = time.perf_counter() - t2
+    # no progress row updates from here to commit: the new foreign keys lock coverage_runs against writers
+    counts = {
+        "stations": len(stations["id"]),
+        **{t.level + "s": _summary(t, units[t.level], found[t.level], params) for t in TARGETS},
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
+    return counts, areas_version
+
+
+def _take_session_lock(conn: Connection) -> None:
+    """Take the coverage lock for this connection's session; Conflict while another full run holds it."""
+    if conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]}).scalar_one():
+        conn.commit()
+        return
+    conn.rollback()
+    running = coverage_state(conn).running_run_id
+    conn.rollback()
+    if running is not None:
+        raise Conflict(f"coverage run {running} is still in progress; poll it or wait for it to finish")
+    try:  # a refresh holds it for a moment
+        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+        conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
+        conn.commit()
+    except OperationalError:
+        conn.rollback()
+        raise Conflict("the coverage tables are busy; try again shortly") from None
+
+
+def _release_session_lock(conn: Connection) -> None:
+    conn.rollback()
+    conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
+    conn.commit()
+
+
+def _prepare_full_run(engine: Engine, params: CoverageParams) -> tuple[Connection, int]:
+    conn = engine.connect()
+    try:
+        _take_session_lock(conn)
+        with engine.begin() as other:
+            other.execute(
+                text(
+                    "UPDATE coverage_runs SET status = 'failed', finished_at = clock_timestamp(), "
+                    "error = 'abandoned: the process running it stopped' WHERE status = 'running'"
+                )
+            )
+            run_id = _insert_run(other, "full", params.as_json())
+    except BaseException:
+        conn.close()
+        raise
+    return conn, run_id
+
+
+def _execute_full_run(
+    engine: Engine, conn: Connection, run_id: int, params: CoverageParams, callback: ProgressFn | None
+) -> None:
+    try:
+        try:
+            progress = _Progress(engine, run_id, callback)
+            counts, areas_version = _full_run_in(conn, params, run_id, progress)
+            _finish_run(conn, run_id, counts, areas_version)
+            conn.commit()
+            if callback is not None:
+                callback("done", 1.0)
+        except BaseException as exc:
+            conn.rollback()
+            with engine.begin() as other:
+                _fail_run(other, run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            try:
+                _release_session_lock(conn)
+            except Exception:  # closing the session for good releases the lock too
+                log.exception("could not release the coverage lock of run %s", run_id)
+                conn.invalidate()
+    finally:
+        conn.close()
+
+
+def run_full(engine: Engine, params: CoverageParams, progress: ProgressFn | None = None) -> RunInfo:
+    """Recompute the coverage tables now, in this thread; ``progress(phase, fraction)`` is told how far it is."""
+    conn, run_id = _prepare_full_run(engine, params)
+    _execute_full_run(engine, conn, run_id, params, progress)
+    with engine.connect() as c:
+        return get_run(c, run_id)
+
+
+_THREADS: dict[int, threading.Thread] = {}
+
+
+def start_full_run(engine: Engine, params: CoverageParams) -> RunInfo:
+    """Start a full run in a background thread and return it (status running); poll it with get_run."""
+    conn, run_id = _prepare_full_run(engine, params)
+    start_worker(
+        _THREADS,
+        run_id,
+        f"coverage-run-{run_id}",
+        lambda: _execute_full_run(engine, conn, run_id, params, None),
+    )
+    with engine.connect() as c:
+        return get_run(c, run_id)
+
+
+# -------------------------------------------------------------------------------- incremental refresh
+
+
+def refresh_coverage(conn: Connection, inline_full_max: int = INLINE_FULL_MAX) -> CoverageState:
+    """Bring the coverage tables up to date inside conn's transaction, as far as can be done quickly.
+
+    Queued station changes are applied incrementally. A missing or invalidated full run (first use, a
+    TRUNCATE or bulk load of stations, changed areas) is run here when the atlas has at most
+    ``inline_full_max`` villages, otherwise left to a background run (the state says so). When a full run
+    is in progress elsewhere nothing is done.
+    """
+    if not conn.execute(
+        text("SELECT pg_try_advisory_xact_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]}
+    ).scalar_one():
+        return coverage_state(conn)
+    state = coverage_state(conn)
+    if state.needs_full_run:
+        villages = conn.execute(text("SELECT count(*) FROM areas WHERE level = 'village'")).scalar_one()
+        if villages <= inline_full_max:
+            params = state.base_run.params if state.base_run else CoverageParams()
+            run_id = _insert_run(conn, "full", params.as_json())
+            counts, areas_version = _full_run_in(conn, params, run_id)
+            _finish_run(conn, run_id, counts, areas_version)
+        return coverage_state(conn)
+    if state.pending_changes:
+        _drain(conn, state.base_run)
+        return coverage_state(conn)
+    return state
+
+
+def _drain(conn: Connection, base: RunInfo) -> None:
+    queue = conn.execute(text("SELECT id, station_id FROM coverage_queue ORDER BY id")).all()
+    ids = sorted({r.station_id for r in queue})
+    params = base.params
+    now = copy_out(
+        conn,
+        "SELECT id, (status = 'active')::bool, array_position(ARRAY["
+        + ", ".join(f"'{lv}'" for lv in _LEVELS)
+        + "]::text[], level::text)::int4, ST_X(geom), ST_Y(geom) FROM stations "
+        f"WHERE id = ANY(ARRAY[{', '.join(str(int(i)) for i in ids)}]::bigint[]) AND NOT ST_IsEmpty(geom)",
+        [
+            Field("id", "int8"),
+            Field("active", "bool"),
+            Field("level", "int4"),
+            Field("lon", "float8"),
+            Field("lat", "float8"),
+        ],
+    )
+    run_id = _insert_run(conn, "incremental", {**params.as_json(), "station_ids": ids}, base.id)
+    counts = {
+        t.level + "s": _refresh_target(conn, t, params, np.asarray(ids, np.int64), now, run_id)
+        for t in TARGETS
+    }
+    conn.execute(text("DELETE FROM coverage_queue WHERE id = ANY(:ids)"), {"ids": [r.id for r in queue]})
+    _finish_run(conn, run_id, counts)
+
+
+def _boxes_sql(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> str:
+    """SQL test of lon/lat columns against boxes covering every point within radius_m of the given points."""
+    boxes = [b for x, y in zip(lon, lat, strict=True) for b in geodesic_envelopes(Point(x, y), radius_m)]
+    if len(boxes) > 64:
+        arr = np.asarray(boxes)
+        boxes = [(arr[:, 0].min(), arr[:, 1].min(), arr[:, 2].max(), arr[:, 3].max())]
+    return " OR ".join(
+        f"(lon BETWEEN {x1!r} AND {x2!r} AND lat BETWEEN {y1!r} AND {y2!r})"
+        for x1, y1, x2, y2 in ((float(v) for v in b) for b in boxes)
+    )
+
+
+def _refresh_target(
+    conn: Connection,
+    target: _Target,
+    params: CoverageParams,
+    ids: np.ndarray,
+    now: dict[str, np.ndarray],
+    run_id: int,
+) -> dict[str, int]:
+    """Recompute the rows of one coverage table that the queued stations can change; returns counts."""
+    radius = params.largest_m
+    id_list = ", ".join(str(int(i)) for i in ids)
+    conds = [f"{g.name}_station_id IN ({id_list})" for g in target.groups]
+    movers: dict[str, SiteIndex] = {}
+    for group in target.groups:
+        mask = now["active"].astype(bool) & np.isin(now["level"], [_LEVEL_NUMBER[lv] for lv in group.levels])
+        movers[group.name] = SiteIndex.build(now["id"][mask], now["lon"][mask], now["lat"][mask])
+        if mask.any():
+            near = _boxes_sql(now["lon"][mask], now["lat"][mask], radius)
+            col = f"{group.name}_station_m"
+            conds.append(f"({col} IS NULL OR {col} > {radius!r} OR {near})")
+    cols = ", ".join(f"{g.name}_station_id, {g.name}_station_m" for g in target.groups)
+    rows = conn.execute(
+        text(f"SELECT area_code, lon, lat, {cols} FROM {target.table} WHERE {' OR '.join(conds)}")
+    ).all()
+    counts = {"candidates": len(rows), "searched": 0, "changed": 0}
+    if not rows:
+        return counts
+    codes = [r.area_code for r in rows]
+    lon = np.array([r.lon for r in rows], dtype=np.float64)
+    lat = np.array([r.lat for r in rows], dtype=np.float64)
+    changed = np.zeros(len(rows), dtype=bool)
+    result: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for group in target.groups:
+        stored_id = np.array([_or(getattr(r, f"{group.name}_station_id"), NO_SITE) for r in rows], np.int64)
+        stored_m = np.array([_or(getattr(r, f"{group.name}_station_m"), np.inf) for r in rows], np.float64)
+        new_id, new_m = stored_id.copy(), stored_m.copy()
+        lost = np.isin(stored_id, ids)
+        if len(movers[group.name]):
+            pid, pm = nearest_sites_geodesic(movers[group.name], lon, lat)
+            better = (pm < stored_m) | ((pm == stored_m) & (pid != NO_SITE) & (pid < stored_id))
+            take = ~lost & better
+            new_id[take], new_m[take] = pid[take], pm[take]
+        if lost.any():
+            new_id[lost], new_m[lost] = _nearest_in_db(conn, lon[lost], lat[lost], group.levels, radius)
+            counts["searched"] += int(lost.sum())
+        changed |= (new_id != stored_id) | (new_m != stored_m)
+        result[group.name] = (new_id, new_m)
+    if changed.any():
+        _update_rows(
+            conn,
+            target,
+            params,
+            run_id,
+            [c for c, ch in zip(codes, changed, strict=True) if ch],
+            {name: (ids_[changed], m[changed]) for name, (ids_, m) in result.items()},
+        )
+    counts["changed"] = int(changed.sum())
+    return counts
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+def _update_rows(
+    conn: Connection,
+    target: _Target,
+    params: CoverageParams,
+    run_id: int,
+    codes: list[str],
+    found: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> None:
+    sets, arrays, names = ["run_id = :run_id", "travel_time_s = NULL"], {"codes": codes}, ["code"]
+    # travel times (geo/coverage/travel_time.py) of a changed row are stale: cleared until the next travel run
+    sets += [f"{g.name}_station_s = NULL, {g.name}_time_station_id = NULL" for g in target.groups]
+    sets.append("travel_run_id = NULL")
+    casts = ["CAST(:codes AS text[])"]
+    for group in target.groups:
+        ids, metres = found[group.name]
+        none = ids == NO_SITE
+        limit = getattr(params, group.threshold)
+        g = group.name
+        arrays[f"{g}_id"] = [None if n else int(i) for i, n in zip(ids, none, strict=True)]
+        arrays[f"{g}_m"] = [None if n else float(m) for m, n in zip(metres, none, strict=True)]
+        arrays[f"{g}_cov"] = [bool(not n and m <= limit) for m, n in zip(metres, none, strict=True)]
+        casts += [f"CAST(:{g}_id AS bigint[])", f"CAST(:{g}_m AS float8[])", f"CAST(:{g}_cov AS boolean[])"]
+        names += [f"{g}_id", f"{g}_m", f"{g}_cov"]
+        sets += [f"{g}_station_id = u.{g}_id", f"{g}_station_m = u.{g}_m", f"covered_{g} = u.{g}_cov"]
+    conn.execute(
+        text(
+            f"UPDATE {target.table} c SET {', '.join(sets)} "
+            f"FROM unnest({', '.join(casts)}) AS u({', '.join(names)}) WHERE c.area_code = u.code"
+        ),
+        {"run_id": run_id, **arrays},
+    )
+
+
+def reach_box(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> tuple[float, float, float, float] | None:
+    """A WGS-84 lon/lat box holding every point within radius_m (geodesic) of any of the points; None if it wraps."""
+    extreme = float(max(abs(lat.min()), abs(lat.max())))
+    envelope = geodesic_envelopes(Point(0.0, extreme), radius_m)
+    if len(envelope) != 1:
+        return None
+    _, _, dlon, top = envelope[0]
+    dlat = top - extreme
+    box = (float(lon.min()) - dlon, float(lat.min()) - dlat, float(lon.max()) + dlon, float(lat.max()) + dlat)
+    if box[0] <= -180 or box[2] >= 180 or box[1] <= -90 or box[3] >= 90 or dlon >= 180:
+        return None
+    return box
+
+
+def _nearest_in_db(
+    conn: Connection, lon: np.ndarray, lat: np.ndarray, levels: tuple[str, ...], start_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest active station of these levels for each point, searching widening boxes of stations."""
+    ids = np.full(len(lon), NO_SITE, dtype=np.int64)
+    dist = np.full(len(lon), np.inf)
+    todo = np.arange(len(lon))
+    radius = start_m
+    while todo.size:
+        box = reach_box(lon[todo], lat[todo], radius) if radius < 5_000_000 else None
+        stations = _read_stations(conn, levels, box)
+        index = SiteIndex.build(stations["id"], stations["lon"], stations["lat"])
+        got_ids, got_m = nearest_sites_geodesic(index, lon[todo], lat[todo])
+        # every station within `radius` of a point is inside the box, so an answer within it is the nearest
+        done = np.ones(todo.size, dtype=bool) if box is None else got_m <= radius
+        ids[todo[done]], dist[todo[done]] = got_ids[done], got_m[done]
+        todo = todo[~done]
+        radius *= 4
+    return ids, dist

@@ -1,0 +1,1 @@
+"""The database: engine and pools, the embedded cluster, migrations, backups, read replicas, health."""

@@ -1,0 +1,843 @@
+"""OGC API – Features over the atlas: collections, extents, CRS handling and item queries.
+
+Storage is WGS-84 longitude/latitude (PostGIS SRID 4326), which is OGC CRS84 axis order. Output and
+bbox CRS (OGC API – Features Part 2) may be CRS84, EPSG:4326, EPSG:4490 (CGCS2000, treated as WGS-84:
+they differ by centimetres) or EPSG:3857. EPSG:4326 and EPSG:4490 are latitude-first: coordinates are
+flipped on the way out and bbox/filter values are read latitude-first. Feature ids are integers for the
+sites and area codes (text) for ``areas``. Item queries are built with SQLAlchemy Core: every value a
+client sends is a bind parameter, every name is checked against the collection's whitelist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement
+
+from geo import vocab
+from geo.atlas.collections import COLLECTIONS, CollectionSpec
+from geo.atlas.field_policy import CLEARANCE, PUBLIC_ROLE, can_read
+from geo.errors import InvalidParameter, NotFound
+from geo.models import Area
+from geo.ogc.cql2 import CQL2Error, Kind, Queryable, compile_filter
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
+EPSG_4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
+EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
+_MERCATOR_MAX = 20037508.342789244
+
+
+CONFORMANCE_CLASSES = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+)
+"""The conformance classes implemented here, and only those (no cql2-json, arithmetic, temporal or array classes)."""
+
+
+@dataclass(frozen=True)
+class Crs:
+    """A coordinate reference system clients may ask for; ``bounds`` are in its own axis order."""
+
+    uri: str
+    label: str
+    srid: int
+    lat_first: bool
+    bounds: tuple[float, float, float, float]
+    precision: int
+
+    def geometry_out(self, wgs84: ColumnElement) -> ColumnElement:
+        """The storage geometry (WGS-84 lon/lat) expressed in this CRS and axis order."""
+        if self.srid != 4326:
+            return func.ST_Transform(wgs84, self.srid)
+        return func.ST_FlipCoordinates(wgs84) if self.lat_first else wgs84
+
+    def geometry_in(self, geometry: BaseGeometry) -> ColumnElement:
+        """A literal geometry given in this CRS as a WGS-84 lon/lat geometry expression (bind parameters only)."""
+        minx, miny, maxx, maxy = geometry.bounds
+        (lo1, lo2, hi1, hi2) = self.bounds
+        if minx < lo1 or miny < lo2 or maxx > hi1 or maxy > hi2:
+            raise ValueError(
+                f"coordinates outside the valid range of {self.label} ({self.describe_bounds()})"
+            )
+        wkt = literal(shapely.to_wkt(geometry, rounding_precision=-1), Text)
+        if self.srid != 4326:
+            return func.ST_Transform(func.ST_GeomFromText(wkt, literal(self.srid, Integer)), 4326)
+        parsed = func.ST_GeomFromText(wkt, 4326)
+        return func.ST_FlipCoordinates(parsed) if self.lat_first else parsed
+
+    def describe_bounds(self) -> str:
+        """The valid coordinate range, axis by axis, for messages."""
+        axes = ("latitude", "longitude") if self.lat_first else ("x/longitude", "y/latitude")
+        if self.srid == 3857:
+            axes = ("x", "y")
+        lo1, lo2, hi1, hi2 = self.bounds
+        digits = 2 if self.srid == 3857 else 0
+        return f"{axes[0]} {lo1:.{digits}f}..{hi1:.{digits}f}, {axes[1]} {lo2:.{digits}f}..{hi2:.{digits}f}"
+
+
+SUPPORTED_CRS: tuple[Crs, ...] = (
+    Crs(CRS84, "CRS84 (WGS-84 longitude/latitude)", 4326, False, (-180.0, -90.0, 180.0, 90.0), 7),
+    Crs(EPSG_4326, "EPSG:4326 (WGS-84 latitude/longitude)", 4326, True, (-90.0, -180.0, 90.0, 180.0), 7),
+    Crs(EPSG_4490, "EPSG:4490 (CGCS2000 latitude/longitude)", 4326, True, (-90.0, -180.0, 90.0, 180.0), 7),
+    Crs(
+        EPSG_3857,
+        "EPSG:3857 (Web Mercator metres)",
+        3857,
+        False,
+        (-_MERCATOR_MAX, -_MERCATOR_MAX, _MERCATOR_MAX, _MERCATOR_MAX),
+        2,
+    ),
+)
+STORAGE_CRS = SUPPORTED_CRS[0]  # PostGIS keeps lon/lat, the axis order of CRS84
+_CRS_BY_KEY = {crs.uri.rsplit("/def/crs/", 1)[1].upper(): crs for crs in SUPPORTED_CRS}
+
+
+def parse_crs(value: str | None, parameter: str) -> Crs:
+    """The CRS named by an OGC URI (http or https), a [EPSG:n] safe CURIE, EPSG:n or CRS84; default CRS84."""
+    if value is None:
+        return STORAGE_CRS
+    text = value.strip().strip("[]").upper()
+    if "/DEF/CRS/" in text:
+        key = text.rsplit("/DEF/CRS/", 1)[1].rstrip("/")
+    elif text.startswith("URN:OGC:DEF:CRS:"):
+        authority, _, code = text.removeprefix("URN:OGC:DEF:CRS:").partition(":")
+        key = f"{authority}/0/{code.strip(':').rsplit(':', 1)[-1]}"
+    elif text in ("CRS84", "OGC:CRS84"):
+        key = "OGC/1.3/CRS84"
+    elif text.startswith("EPSG:"):
+        key = f"EPSG/0/{text[5:]}"
+    else:
+        key = text
+    crs = _CRS_BY_KEY.get(key)
+    if crs is None:
+        supported = ", ".join(c.uri for c in SUPPORTED_CRS)
+        raise InvalidParameter(f"{parameter}: unsupported CRS {value!r}; supported: {supported}")
+    return crs
+
+
+@dataclass(frozen=True)
+class Property:
+    """One property of a feature: its name, value kind and the SQL that reads it."""
+
+    name: str
+    kind: Kind
+    expression: ColumnElement
+    description: str | None = None
+    enum: tuple[str, ...] = ()
+
+    @property
+    def queryable(self) -> bool:
+        """Scalar properties can be filtered and sorted on; zone polygons are output only."""
+        return self.kind != "geometry"
+
+
+@dataclass(frozen=True)
+class FeatureSource:
+    """How one OGC collection is read: table, id, primary geometry and properties."""
+
+    id: str
+    title: str
+    description: str
+    table: Table
+    id_column: ColumnElement
+    integer_ids: bool
+    geometry: ColumnElement
+    geometry_type: str
+    properties: tuple[Property, ...]
+    intersects: Callable[[ColumnElement], ColumnElement[bool]]
+    updated_at: ColumnElement
+
+    @property
+    def queryables(self) -> dict[str, Queryable]:
+        """Names a filter may use: the scalar properties and ``geometry``."""
+        found = {p.name: Queryable(p.name, p.kind, p.expression) for p in self.properties if p.queryable}
+        found["geometry"] = Queryable("geometry", "geometry", self.geometry)
+        return found
+
+    def property(self, name: str) -> Property | None:
+        """The property with this name, or None."""
+        return next((p for p in self.properties if p.name == name), None)
+
+
+_TITLES = {
+    "stations": ("Veterans service stations", "退役军人服务中心/站 at five levels, with their 五有 flags."),
+    "memorials": ("Martyr memorial facilities", "烈士纪念设施 with protection level and protection zone."),
+    "cemeteries": ("Martyr cemeteries", "烈士陵园, 烈士墓区, 骨灰堂 with boundary and protection zone."),
+    "graves": ("Martyr graves", "Graves in a cemetery or scattered (散葬烈士墓) under a custodian."),
+    "areas": ("Administrative areas", "Province, city, county, township and village divisions (行政区划)."),
+}
+_VOCABULARIES = {
+    "protection_level": vocab.PROTECTION_LEVELS,
+    "upkeep_status": vocab.UPKEEP_STATUSES,
+    "disposition": vocab.GRAVE_DISPOSITIONS,
+    "care_party": vocab.CARE_PARTIES,
+}
+
+
+def _kind_of(column) -> Kind:
+    sql_type = column.type
+    if isinstance(sql_type, Boolean):
+        return "boolean"
+    if isinstance(sql_type, Integer):
+        return "integer"
+    if isinstance(sql_type, Float):
+        return "number"
+    if isinstance(sql_type, DateTime):
+        return "timestamp"
+    if isinstance(sql_type, Date):
+        return "date"
+    if isinstance(sql_type, String):
+        return "string"
+    return "geometry"
+
+
+def _site_source(spec: CollectionSpec) -> FeatureSource:
+    table: Table = spec.model.__table__
+    areas = Area.__table__
+    vocabularies = {**_VOCABULARIES, spec.kind_column: spec.kinds, spec.status_column: spec.statuses}
+    properties = []
+    for column in table.columns:
+        if column.name in ("id", "geom"):
+            continue
+        field = spec.fields.model_fields.get(column.name)
+        properties.append(
+            Property(
+                column.name,
+                _kind_of(column),
+                column,
+                field.description if field else None,
+                vocabularies.get(column.name, ()),
+            )
+        )
+    area_name = select(areas.c.name).where(areas.c.code == table.c.area_code).scalar_subquery()
+    properties.append(Property("area_name", "string", area_name, "name of the area (area_code)"))
+    title, description = _TITLES[spec.name]
+    return FeatureSource(
+        spec.name,
+        title,
+        description,
+        table,
+        table.c.id,
+        True,
+        table.c.geom,
+        "Point",
+        tuple(properties),
+        lambda envelope: func.ST_Intersects(table.c.geom, envelope),
+        table.c.updated_at,
+    )
+
+
+def _area_source() -> FeatureSource:
+    table: Table = Area.__table__
+    properties = [
+        Property("code", "string", table.c.code, "6-, 9- or 12-digit division code"),
+        Property("name", "string", table.c.name),
+        Property("level", "string", table.c.level, None, vocab.AREA_LEVELS),
+        Property("parent_code", "string", table.c.parent_code),
+        Property("population", "integer", table.c.population),
+        Property("synthetic", "boolean", table.c.synthetic, "generated for the demo"),
+        Property("created_at", "timestamp", table.c.created_at),
+        Property("updated_at", "timestamp", table.c.updated_at),
+    ]
+    title, description = _TITLES["areas"]
+
+    def intersects(envelope: ColumnElement) -> ColumnElement[bool]:
+        return or_(
+            func.ST_Intersects(table.c.geom, envelope),
+            and_(table.c.geom.is_(None), func.ST_Intersects(table.c.point, envelope)),
+        )
+
+    return FeatureSource(
+        "areas",
+        title,
+        description,
+        table,
+        table.c.code,
+        False,
+        func.coalesce(table.c.geom, table.c.point),
+        "MultiPolygon",
+        tuple(properties),
+        intersects,
+        table.c.updated_at,
+    )
+
+
+@cache
+def feature_sources() -> dict[str, FeatureSource]:
+    """Every OGC collection by id: the four site collections, then ``areas``."""
+    sources = {name: _site_source(spec) for name, spec in COLLECTIONS.items()}
+    sources["areas"] = _area_source()
+    return sources
+
+
+@cache
+def _source_for_role(collection_id: str, role: str) -> FeatureSource:
+    source = feature_sources()[collection_id]
+    visible = tuple(p for p in source.properties if can_read(collection_id, p.name, role))
+    return dataclasses.replace(source, properties=visible)
+
+
+def require_source(collection_id: str, role: str = PUBLIC_ROLE) -> FeatureSource:
+    """The collection with this id as ``role`` sees it (only the properties it may read; see
+    geo/atlas/field_policy.py), so private properties are neither output, queryable nor sortable for it;
+    raises NotFound naming the collections that exist."""
+    if collection_id not in feature_sources():
+        raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(feature_sources())}")
+    return _source_for_role(collection_id, role if role in CLEARANCE else PUBLIC_ROLE)
+
+
+# -- collection metadata ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """What /collections/{id} says about a collection; ``bbox`` is CRS84 (None when empty)."""
+
+    source: FeatureSource
+    bbox: tuple[float, float, float, float] | None
+
+
+def describe_collections(conn: Connection, collection_id: str | None = None) -> list[CollectionInfo]:
+    """Metadata and exact CRS84 extent of one collection (or all), in one query."""
+    sources = [require_source(collection_id)] if collection_id else list(feature_sources().values())
+    extents = [
+        select(
+            literal(i, Integer).label("i"),
+            func.ST_XMin(func.ST_Extent(s.geometry)).label("xmin"),
+            func.ST_YMin(func.ST_Extent(s.geometry)).label("ymin"),
+            func.ST_XMax(func.ST_Extent(s.geometry)).label("xmax"),
+            func.ST_YMax(func.ST_Extent(s.geometry)).label("ymax"),
+        ).select_from(s.table)
+        for i, s in enumerate(sources)
+    ]
+    rows = {
+        r.i: r for r in conn.execute(extents[0].union_all(*extents[1:]) if len(extents) > 1 else extents[0])
+    }
+    infos = []
+    for i, source in enumerate(sources):
+        row = rows.get(i)
+        bbox = None if row is None or row.xmin is None else (row.xmin, row.ymin, row.xmax, row.ymax)
+        infos.append(CollectionInfo(source, bbox))
+    return infos
+
+
+_SCHEMA_TYPES: dict[str, dict] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "timestamp": {"type": "string", "format": "date-time"},
+}
+
+
+def property_schema(prop: Property) -> dict:
+    """The JSON Schema of a scalar property (type, format, enum, description)."""
+    schema = {"title": prop.name, **_SCHEMA_TYPES[prop.kind]}
+    if prop.description:
+        schema["description"] = prop.description
+    if prop.enum:
+        schema["enum"] = list(prop.enum)
+    return schema
+
+
+def queryables_schema(collection_id: str, schema_id: str, role: str = PUBLIC_ROLE) -> dict:
+    """The queryables of a collection ``role`` may use, as a JSON Schema (2020-12), geometry included."""
+    source = require_source(collection_id, role)
+    properties = {p.name: property_schema(p) for p in source.properties if p.queryable}
+    geometry_type = source.geometry_type
+    properties["geometry"] = {
+        "title": "geometry",
+        "description": "the location (WGS-84); use with S_INTERSECTS",
+        "format": f"geometry-{geometry_type.lower()}",
+        "$ref": f"https://geojson.org/schema/{geometry_type}.json",
+        "x-ogc-role": "primary-geometry",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_id,
+        "type": "object",
+        "title": source.title,
+        "description": f"Properties of {source.id} usable in filter, sortby and as query parameters.",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+# -- item queries -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageLimits:
+    """Default and maximum page size of item requests."""
+
+    default: int
+    maximum: int
+
+
+ITEM_PARAMETERS = (
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "sortby",
+    "properties",
+    "limit",
+    "offset",
+    "f",
+)
+FILTER_LANGUAGES = ("cql2-text", "cql-text")  # cql-text: the pre-1.0 name GDAL's OAPIF driver sends
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """A validated items request: filters, order, page, output CRS and properties."""
+
+    source: FeatureSource
+    limit: int
+    offset: int
+    crs: Crs
+    where: tuple[ColumnElement[bool], ...]
+    order_by: tuple[ColumnElement, ...]
+    properties: tuple[Property, ...]
+
+
+@dataclass(frozen=True)
+class ItemsPage:
+    """One page of features: how many match, how many are here, and the Features as one JSON text.
+
+    ``features`` is the comma-separated GeoJSON Feature objects of the page in order (without the
+    enclosing brackets), joined by PostgreSQL so no Python string is made per feature.
+    """
+
+    number_matched: int
+    number_returned: int
+    features: str
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _single(params: Mapping[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise InvalidParameter(f"{name} is given {len(values)} times; give it once")
+    return values[0]
+
+
+def _integer(value: str, name: str, minimum: int, maximum: int = 2**63 - 1) -> int:
+    if not _INTEGER.fullmatch(value.strip()):
+        raise InvalidParameter(f"{name} must be an integer, got {value!r}")
+    number = int(value)
+    if number < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum}, got {number}")
+    if number > maximum:
+        raise InvalidParameter(f"{name} must be at most {maximum}, got {number}")
+    return number
+
+
+def _parse_limit(value: str | None, limits: PageLimits) -> int:
+    if value is None:
+        return limits.default
+    limit = _integer(value, "limit", 1)
+    if limit > limits.maximum:
+        raise InvalidParameter(f"limit {limit} is over the maximum of {limits.maximum}")
+    return limit
+
+
+def parse_bbox(value: str, crs: Crs) -> ColumnElement:
+    """A bbox parameter (4 or 6 numbers, in the CRS's axis order) as a WGS-84 envelope expression."""
+    parts = [p.strip() for p in value.split(",")]
+    if not all(_NUMBER.fullmatch(p) for p in parts):
+        raise InvalidParameter(f"bbox must be 4 or 6 comma-separated numbers, got {value!r}")
+    numbers = [float(p) for p in parts]
+    if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
+        raise InvalidParameter(f"bbox must be 4 or 6 comma-separated finite numbers, got {value!r}")
+    if len(numbers) == 6:
+        if numbers[2] > numbers[5]:
+            raise InvalidParameter(
+                f"bbox is inverted: minimum height {numbers[2]:g} > maximum {numbers[5]:g}"
+            )
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    lo1, lo2, hi1, hi2 = numbers
+    axis1, axis2 = ("latitude", "longitude") if crs.lat_first else ("x/longitude", "y/latitude")
+    if lo1 > hi1:
+        raise InvalidParameter(
+            f"bbox is inverted: lower {axis1} {lo1:g} > upper {hi1:g} in {crs.label} "
+            "(boxes across the antimeridian are not supported: split them in two)"
+        )
+    if lo2 > hi2:
+        raise InvalidParameter(f"bbox is inverted: lower {axis2} {lo2:g} > upper {hi2:g} in {crs.label}")
+    b_lo1, b_lo2, b_hi1, b_hi2 = crs.bounds
+    if lo1 < b_lo1 or lo2 < b_lo2 or hi1 > b_hi1 or hi2 > b_hi2:
+        raise InvalidParameter(
+            f"bbox {value} is outside the valid range of {crs.label}: {crs.describe_bounds()}"
+        )
+    if crs.lat_first:
+        lo1, lo2, hi1, hi2 = lo2, lo1, hi2, hi1
+    corners = [literal(n, Float) for n in (lo1, lo2, hi1, hi2)]
+    if crs.srid != 4326:
+        return func.ST_Transform(func.ST_MakeEnvelope(*corners, literal(crs.srid, Integer)), 4326)
+    return func.ST_MakeEnvelope(*corners, 4326)
+
+
+def _parse_instant(text: str, end: bool) -> dt.datetime:
+    """An RFC 3339 date-time (UTC when no offset) or a date (start of day, or start of the next day at the end)."""
+    text = text.strip()
+    if "T" in text.upper():
+        value = dt.datetime.fromisoformat(text.upper())
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    day = dt.date.fromisoformat(text)
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return start + dt.timedelta(days=1) if end else start
+
+
+def parse_datetime(value: str, column: ColumnElement) -> ColumnElement[bool] | None:
+    """A datetime parameter (instant, date or interval with '..' open ends) as a test on ``column``."""
+    parts = value.split("/")
+    if len(parts) > 2:
+        raise InvalidParameter(f"datetime must be an instant or an interval 'start/end', got {value!r}")
+    try:
+        if len(parts) == 1:
+            if "T" not in value.upper():
+                start, stop = _parse_instant(value, False), _parse_instant(value, True)
+                return and_(column >= literal(start, DateTime(True)), column < literal(stop, DateTime(True)))
+            return column == literal(_parse_instant(value, False), DateTime(True))
+        ends = [None if p.strip() in ("", "..") else p for p in parts]
+        start = None if ends[0] is None else _parse_instant(ends[0], False)
+        stop = None if ends[1] is None else _parse_instant(ends[1], True)
+    except ValueError:
+        raise InvalidParameter(
+            f"datetime {value!r} is not RFC 3339 (e.g. 2024-09-30, 2024-09-30T08:00:00Z or 2024-01-01/..)"
+        ) from None
+    if start is not None and stop is not None and start > stop:
+        raise InvalidParameter(f"datetime interval {value!r} ends before it starts")
+    tests = []
+    if start is not None:
+        tests.append(column >= literal(start, DateTime(True)))
+    if stop is not None:
+        end_is_date = "T" not in (ends[1] or "").upper()
+        tests.append(
+            column < literal(stop, DateTime(True)) if end_is_date else column <= literal(stop, DateTime(True))
+        )
+    return and_(*tests) if tests else None
+
+
+def _parse_sortby(value: str, source: FeatureSource) -> tuple[ColumnElement, ...]:
+    order: list[ColumnElement] = []
+    seen: set[str] = set()
+    for raw in value.split(","):
+        item = raw.strip()  # '+name' arrives as ' name' when '+' was not escaped in the URL
+        if not item:
+            continue
+        descending = item.startswith("-")
+        name = item.lstrip("+-").strip()
+        if name == "id":
+            expression = source.id_column
+        else:
+            prop = source.property(name)
+            if prop is None or not prop.queryable:
+                sortable = ", ".join(["id", *(p.name for p in source.properties if p.queryable)])
+                raise InvalidParameter(f"sortby: unknown property {name!r}; sortable: {sortable}")
+            expression = prop.expression
+        if name in seen:
+            continue
+        seen.add(name)
+        order.append(expression.desc() if descending else expression.asc())
+    if "id" not in seen:
+        order.append(source.id_column.asc())  # a stable order, so pages neither repeat nor skip
+    return tuple(order)
+
+
+def _parse_properties(value: str, source: FeatureSource) -> tuple[Property, ...]:
+    chosen: list[Property] = []
+    for raw in value.split(","):
+        name = raw.strip()
+        if not name:
+            continue
+        prop = source.property(name)
+        if prop is None:
+            known = ", ".join(p.name for p in source.properties)
+            raise InvalidParameter(f"properties: unknown property {name!r}; properties: {known}")
+        if prop not in chosen:
+            chosen.append(prop)
+    return tuple(chosen)
+
+
+_BIND_TYPES = {
+    "string": Text,
+    "integer": BigInteger,
+    "number": Float,
+    "boolean": Boolean,
+    "date": Date,
+    "timestamp": DateTime(timezone=True),
+}
+
+
+def _parse_equality(prop: Property, value: str) -> ColumnElement[bool]:
+    """``?name=value``: equality on a queryable property, the value read as the property's type."""
+    text = value.strip() if prop.kind != "string" else value
+    try:
+        if prop.kind == "integer":
+            if not _INTEGER.fullmatch(text):
+                raise ValueError
+            typed: object = int(text)
+        elif prop.kind == "number":
+            if not _NUMBER.fullmatch(text):
+                raise ValueError
+            typed = float(text)
+            if not math.isfinite(typed):
+                raise ValueError
+        elif prop.kind == "boolean":
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            typed = text.lower() in ("true", "1")
+        elif prop.kind == "date":
+            typed = dt.date.fromisoformat(text)
+        elif prop.kind == "timestamp":
+            typed = _parse_instant(text, False)
+        else:
+            typed = value
+    except ValueError:
+        raise InvalidParameter(f"{prop.name} takes {prop.kind} values, got {value!r}") from None
+    if prop.enum and typed not in prop.enum:
+        raise InvalidParameter(f"unknown {prop.name} {value!r}; expected one of: {', '.join(prop.enum)}")
+    return prop.expression == literal(typed, _BIND_TYPES[prop.kind])
+
+
+def parse_item_query(
+    collection_id: str, params: Mapping[str, list[str]], limits: PageLimits, role: str = PUBLIC_ROLE
+) -> ItemQuery:
+    """Validate an items request made by ``role``; raises NotFound or InvalidParameter with a reason.
+
+    Only the properties ``role`` may read are output, filterable (CQL2, query parameters) or sortable;
+    any other name is refused as unknown.
+    """
+    source = require_source(collection_id, role)
+    equality = {p.name: p for p in source.properties if p.queryable}
+    unknown = [name for name in params if name not in ITEM_PARAMETERS and name not in equality]
+    if unknown:
+        raise InvalidParameter(
+            f"unknown query parameter {unknown[0]!r}; items take {', '.join(ITEM_PARAMETERS)} "
+            f"and these properties of {source.id}: {', '.join(equality)}"
+        )
+    fmt = _single(params, "f")
+    if fmt is not None and fmt.lower() not in ("json", "geojson"):
+        raise InvalidParameter(f"f: only 'json' (GeoJSON) is offered, not {fmt!r}")
+    where: list[ColumnElement[bool]] = []
+    bbox = _single(params, "bbox")
+    bbox_crs = parse_crs(_single(params, "bbox-crs"), "bbox-crs")
+    if bbox is not None:
+        where.append(source.intersects(parse_bbox(bbox, bbox_crs)))
+    when = _single(params, "datetime")
+    if when is not None:
+        test = parse_datetime(when, source.updated_at)
+        if test is not None:
+            where.append(test)
+    for name, prop in equality.items():
+        value = _single(params, name)
+        if value is not None:
+            where.append(_parse_equality(prop, value))
+    text = _single(params, "filter")
+    language = _single(params, "filter-lang")
+    if language is not None and language not in FILTER_LANGUAGES:
+        raise InvalidParameter(f"filter-lang {language!r} is not supported; use cql2-text")
+    filter_crs = parse_crs(_single(params, "filter-crs"), "filter-crs")
+    if text is not None:
+        try:
+            where.append(compile_filter(text, source.queryables, filter_crs.geometry_in))
+        except CQL2Error as exc:
+            raise InvalidParameter(f"filter: {exc.message}") from exc
+    sortby = _single(params, "sortby")
+    chosen = _single(params, "properties")
+    return ItemQuery(
+        source=source,
+        limit=_parse_limit(_single(params, "limit"), limits),
+        offset=_integer(_single(params, "offset") or "0", "offset", 0),
+        crs=parse_crs(_single(params, "crs"), "crs"),
+        where=tuple(where),
+        order_by=_parse_sortby(sortby or "", source),
+        properties=source.properties if chosen is None else _parse_properties(chosen, source),
+    )
+
+
+# -- serialisation in SQL -----------------------------------------------------------------------------
+
+_MAX_PAIRS_PER_CALL = 50  # json_build_object takes at most 100 arguments
+_SQL_DIALECT = postgresql.dialect()
+
+
+def _geojson(geometry: ColumnElement, crs: Crs) -> ColumnElement:
+    return cast(func.ST_AsGeoJSON(crs.geometry_out(geometry), crs.precision, 0), JSON)
+
+
+def _json_object(pairs: list[tuple[str, ColumnElement]]) -> ColumnElement:
+    """A JSON object built in SQL; keys are bind parameters, never SQL text."""
+    if len(pairs) <= _MAX_PAIRS_PER_CALL:
+        return func.json_build_object(*(arg for key, value in pairs for arg in (literal(key, Text), value)))
+    chunks = [pairs[i : i + _MAX_PAIRS_PER_CALL] for i in range(0, len(pairs), _MAX_PAIRS_PER_CALL)]
+    merged = func.jsonb_build_object(*(a for k, v in chunks[0] for a in (literal(k, Text), v)))
+    for chunk in chunks[1:]:
+        merged = merged.op("||")(
+            func.jsonb_build_object(*(a for k, v in chunk for a in (literal(k, Text), v)))
+        )
+    return cast(merged, JSON)
+
+
+def _feature_json(source: FeatureSource, crs: Crs, properties: tuple[Property, ...]) -> ColumnElement[str]:
+    values = [
+        (p.name, _geojson(p.expression, crs) if p.kind == "geometry" else p.expression) for p in properties
+    ]
+    feature = _json_object(
+        [
+            ("type", literal("Feature", Text)),
+            ("id", source.id_column),
+            ("geometry", _geojson(source.geometry, crs)),
+            ("properties", _json_object(values)),
+        ]
+    )
+    return cast(feature, Text)
+
+
+@cache
+def _feature_rows_sql(source_id: str, crs: Crs, names: tuple[str, ...]) -> str:
+    """``SELECT <id> AS fid, <GeoJSON Feature text> AS feature FROM <table>``, compiled once per output shape.
+
+    Building and cache-keying this expression tree (two dozen json_build_object pairs) cost more
+    Python time per request than PostgreSQL spends on a page of 100 features; compiled once, it is
+    plain text. Only our own constants are inlined (property names, SRID, precision): the values a
+    client sends stay bind parameters of the statement that wraps this one.
+    """
+    source = feature_sources()[source_id]  # names were checked against the caller's view already
+    properties = tuple(p for name in names if (p := source.property(name)) is not None)
+    rows = select(
+        source.id_column.label("fid"), _feature_json(source, crs, properties).label("feature")
+    ).select_from(source.table)
+    sql = str(rows.compile(dialect=_SQL_DIALECT, compile_kwargs={"literal_binds": True}))
+    if "%" in sql:  # text() would read it as a parameter marker
+        raise AssertionError(f"unexpected % in the feature SQL of {source_id}")
+    return sql
+
+
+def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
+    """One page of features matching the query (GeoJSON text in the query's CRS) and the number matched."""
+    source = query.source
+    # Page over ids first: PostgreSQL evaluates the select list of rows skipped by OFFSET too, so the
+    # JSON is built only for the rows of this page, and deep pages cost no more than the first one.
+    page = (
+        select(
+            source.id_column.label("page_id"),
+            func.row_number().over(order_by=query.order_by).label("position"),
+        )
+        .where(*query.where)
+        .order_by(*query.order_by)
+        .limit(query.limit)
+        .offset(query.offset)
+        .subquery("page")
+    )
+    names = tuple(p.name for p in query.properties)
+    rows = (
+        text(_feature_rows_sql(source.id, query.crs, names))
+        .columns(fid=source.id_column.type, feature=Text)
+        .subquery("feature_rows")
+    )
+    features = (
+        select(rows.c.feature, page.c.position)
+        .select_from(rows.join(page, rows.c.fid == page.c.page_id))
+        .subquery("features")
+    )
+    # numberMatched in the same round trip: an uncorrelated subquery PostgreSQL runs at most once, and
+    # not at all on a short page (then the page is the last one and the count is offset + rows).
+    count = select(func.count()).select_from(source.table).where(*query.where).scalar_subquery()
+    returned = func.count()
+    matched = case(
+        (returned < literal(query.limit, Integer), literal(query.offset, BigInteger) + returned),
+        else_=count,
+    )
+    # the page's Features joined into one text, in page order, by PostgreSQL
+    body = func.string_agg(features.c.feature, aggregate_order_by(literal_column("','"), features.c.position))
+    statement = select(matched.label("matched"), returned.label("returned"), body.label("body")).select_from(
+        features
+    )
+    row = conn.execute(statement).one()
+    if row.returned == 0 and query.offset > 0:
+        # past the last page: nothing to serialise, but numberMatched still says how many there are
+        total = conn.execute(select(func.count()).select_from(source.table).where(*query.where)).scalar_one()
+        return ItemsPage(total, 0, "")
+    return ItemsPage(row.matched, row.returned, row.body or "")
+
+
+def parse_feature_id(source: FeatureSource, feature_id: str) -> int | str:
+    """The typed id of a feature; a non-integer id of a site collection is simply not found."""
+    if not source.integer_ids:
+        return feature_id
+    if not re.fullmatch(r"[0-9]+", feature_id):
+        raise NotFound(f"no {source.id} feature {feature_id!r}: their ids are integers")
+    number = int(feature_id)
+    if number >= 2**63:
+        raise NotFound(f"no {source.id} feature {feature_id}")
+    return number
+
+
+def get_item(conn: Connection, collection_id: str, feature_id: str, crs: Crs, role: str = PUBLIC_ROLE) -> str:
+    """One feature as GeoJSON text in the given CRS, with the properties ``role`` may read; raises NotFound."""
+    source = require_source(collection_id, role)
+    key = parse_feature_id(source, feature_id)
+    bind_type = BigInteger if source.integer_ids else Text
+    statement = select(_feature_json(source, crs, source.properties)).where(
+        source.id_column == literal(key, bind_type)
+    )
+    found = conn.execute(statement).scalar()
+    if found is None:
+        raise NotFound(f"no {source.id} feature {feature_id}")
+    return found

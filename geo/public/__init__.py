@@ -1,0 +1,1 @@
+"""The public side: martyr records, search, tributes, family requests and damage reports."""

@@ -1,0 +1,1 @@
+"""Upkeep: inspection schedules, inspections, work orders, photos, campaigns, crew tasks, report."""

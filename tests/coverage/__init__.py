@@ -1,0 +1,1 @@
+"""Tests of coverage, siting and travel time."""

@@ -1,0 +1,1 @@
+"""Tests of OGC API Features, CQL2 and tiles."""

@@ -1,0 +1,1 @@
+"""Pages of coverage: the planners' coverage map and its tables."""

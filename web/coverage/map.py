@@ -1,0 +1,481 @@
+"""The planner's coverage map page (pure builder): ``CoverageMapData`` in, ``folium.Map`` out.
+
+Layers: a choropleth of the coverage rate of each unit (townships of a county, villages of a township;
+units without a polygon are drawn as circles), every village as a dot coloured by whether a village
+station lies within the village threshold, the uncovered villages highlighted, the active stations, the
+reach of each village and township station (geodesic circles, off at first), and proposed sites when
+given, on the chosen basemap (web/basemaps.py; none by default; on AMap every overlay and the view are shifted
+to GCJ-02). A legend, the threshold form, the figures as tables and download links complete the page. Every
+script and stylesheet is served by the app (``web.assets``); popups are built here with every value
+HTML-escaped, and all data is embedded as script-safe JSON. The parts it shares with the upkeep page (page
+scripts and styles, point, reach and legend layers, the base map) are in web/map_parts.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import folium
+from branca.element import Element
+from folium.template import Template
+
+from geo.coverage.map_data import CoverageMapData, ProposedSite
+from geo.coverage.rates import AreaCoverage, CoverageShare
+from web.assets import OfflineFigure, localize_assets
+from web.basemaps import shift_geojson
+from web.coverage.tables import gaps_table, rates_table, reach_label, table_html
+from web.i18n import check_lang, enum_label, html_lang, t
+from web.map_parts import (
+    DISPLAY_DECIMALS,
+    NO_BASEMAP,
+    AfterMap,
+    BasemapChoice,
+    Fit,
+    Legend,
+    Points,
+    PointSet,
+    Reach,
+    base_map,
+    display_fit,
+    downloads_html,
+    fit_view,
+    script_json,
+)
+
+By = Literal["village", "township", "any"]
+Weight = Literal["population", "villages"]
+BY_LEVELS: tuple[str, ...] = ("village", "township", "any")
+WEIGHTS: tuple[str, ...] = ("population", "villages")
+
+# Colour classes of the choropleth (ColorBrewer RdYlGn, 5 classes): share < upper bound -> colour.
+RATE_CLASSES: tuple[tuple[float, str], ...] = (
+    (0.2, "#d7191c"),
+    (0.4, "#fdae61"),
+    (0.6, "#ffffbf"),
+    (0.8, "#a6d96a"),
+    (math.inf, "#1a9641"),
+)
+NO_DATA_COLOUR = "#bdbdbd"
+COVERED_COLOUR = "#1a9641"
+UNCOVERED_COLOUR = "#d7191c"
+STATION_COLOUR = "#1f5fa8"
+PROPOSED_COLOUR = "#7b3fa0"
+# Leaflet path options of the point layers; the class names let a browser (and a test) find them.
+_VILLAGE_STYLES: tuple[dict[str, Any], ...] = (
+    {"radius": 3, "color": UNCOVERED_COLOUR, "weight": 1, "fillColor": UNCOVERED_COLOUR, "fillOpacity": 0.9,
+     "className": "vetmap-village vetmap-village-uncovered"},
+    {"radius": 3, "color": COVERED_COLOUR, "weight": 1, "fillColor": COVERED_COLOUR, "fillOpacity": 0.9,
+     "className": "vetmap-village vetmap-village-covered"},
+)  # fmt: skip
+_UNCOVERED_STYLE: dict[str, Any] = {
+    "radius": 8, "color": UNCOVERED_COLOUR, "weight": 3, "fillColor": "#ffffff", "fillOpacity": 0.5,
+    "className": "vetmap-uncovered",
+}  # fmt: skip
+_STATION_STYLE: dict[str, Any] = {
+    "radius": 5, "color": "#ffffff", "weight": 1.5, "fillColor": STATION_COLOUR, "fillOpacity": 1,
+    "className": "vetmap-station",
+}  # fmt: skip
+_PROPOSED_STYLE: dict[str, Any] = {
+    "radius": 9, "color": "#ffffff", "weight": 2, "fillColor": PROPOSED_COLOUR, "fillOpacity": 1,
+    "className": "vetmap-proposed",
+}  # fmt: skip
+GAPS_SHOWN = 200
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """URLs the page links to: downloads, the atlas map, and the page itself (for the form and drill-down)."""
+
+    page: str = "/coverage"
+    atlas: str = "/"
+    rates_csv: str | None = None
+    rates_xlsx: str | None = None
+    gaps_csv: str | None = None
+    gaps_xlsx: str | None = None
+
+
+def rate_colour(share: float | None) -> str:
+    """Fill colour of a coverage share (0–1) in the choropleth; grey when there is no figure."""
+    if share is None:
+        return NO_DATA_COLOUR
+    return next(colour for upper, colour in RATE_CLASSES if share < upper)
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{round(value):,}"
+
+
+def _distance(metres: float | None, lang: str) -> str:
+    return t("coverage.none_found", lang) if metres is None else reach_label(round(metres), lang)
+
+
+def _popup(title: str, rows: Sequence[tuple[str, str]], extra: str = "") -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return (
+        f'<div class="vetmap-popup"><div class="vetmap-popup-title">{html.escape(title)}</div>'
+        f"<table>{body}</table>{extra}</div>"
+    )
+
+
+def _share_of(unit: AreaCoverage, by: str) -> CoverageShare:
+    return next(s for s in unit.shares if s.station_level == by)
+
+
+def unit_value(unit: AreaCoverage, by: str, weight: str) -> float | None:
+    """The share a unit is coloured by: its population share (village share when no population is known)."""
+    share = _share_of(unit, by)
+    if weight == "population" and share.population_share is not None:
+        return share.population_share
+    return share.village_share
+
+
+def _unit_rows(unit: AreaCoverage, lang: str) -> list[tuple[str, str]]:
+    rows = [
+        (t("col.level", lang), enum_label("area_level", unit.level, lang) if unit.level else ""),
+        (t("col.villages", lang), _num(unit.villages)),
+        (t("col.population", lang), _num(unit.population)),
+    ]
+    for share in unit.shares:
+        fill = {
+            "reach": reach_label(share.threshold_m, lang),
+            "by": t(f"coverage.by.{share.station_level}", lang),
+        }
+        rows.append(
+            (
+                t("col.villages_covered", lang).format(**fill),
+                f"{share.villages_covered:,} / {unit.villages:,} ({_pct(share.village_share)})",
+            )
+        )
+        rows.append(
+            (
+                t("col.population_covered", lang).format(**fill),
+                f"{share.population_covered:,} / {unit.population:,} ({_pct(share.population_share)})",
+            )
+        )
+    if unit.townships is not None:
+        reach = {"reach": reach_label(_share_of(unit, "township").threshold_m, lang)}
+        rows.append(
+            (
+                t("col.townships_covered", lang).format(**reach),
+                f"{unit.townships_covered:,} / {unit.townships:,} ({_pct(unit.township_share)})",
+            )
+        )
+    return rows
+
+
+def _page_url(links: PageLinks, query: Mapping[str, Any]) -> str:
+    return links.page + "?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+
+def _units_payload(
+    data: CoverageMapData, by: str, weight: str, lang: str, links: PageLinks, query: Mapping[str, Any]
+) -> dict:
+    rates = {row.code: row for row in data.rates.rows}
+    features = []
+    for feature in data.units.get("features") or ():
+        props = feature.get("properties") or {}
+        unit = rates.get(props.get("code"))
+        if unit is None or feature.get("geometry") is None:
+            continue
+        value = unit_value(unit, by, weight)
+        extra = ""
+        if unit.level != "village":
+            url = _page_url(links, {**query, "area": unit.code, "level": None})
+            extra = f'<a class="vetmap-drill" href="{html.escape(url)}">{html.escape(t("coverage.open_area", lang))}</a>'
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": feature["geometry"],
+                "properties": {
+                    "code": unit.code,
+                    "name": unit.name,
+                    "value": value,
+                    "fill": rate_colour(value),
+                    "popup": _popup(f"{unit.name} ({unit.code})", _unit_rows(unit, lang), extra),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _lat_lon(feature: Mapping[str, Any]) -> tuple[float, float]:
+    lon, lat = (float(c) for c in feature["geometry"]["coordinates"][:2])
+    return round(lat, 6), round(lon, 6)
+
+
+def _village_points(villages: Mapping[str, Any], lang: str, only_uncovered: bool) -> PointSet:
+    labels = [
+        t("field.area_code", lang),
+        t("col.population", lang),
+        t("coverage.nearest_village_station", lang),
+        t("coverage.nearest_township_station", lang),
+        "",
+    ]
+    status = {True: t("coverage.covered", lang), False: t("coverage.not_covered", lang)}
+    rows = []
+    for feature in villages.get("features") or ():
+        props = feature.get("properties") or {}
+        covered = bool(props.get("covered"))
+        if only_uncovered and covered:
+            continue
+        rows.append(
+            [
+                *_lat_lon(feature),
+                0 if only_uncovered else int(covered),
+                str(props.get("name") or props.get("code") or ""),
+                props.get("code"),
+                _num(props.get("population")),
+                _distance(props.get("distance_m"), lang),
+                _distance(props.get("township_distance_m"), lang),
+                status[covered],
+            ]
+        )
+    return PointSet(labels, rows)
+
+
+def _station_points(stations: Mapping[str, Any], lang: str) -> PointSet:
+    labels = [t("field.level", lang), t("coverage.reach", lang)]
+    rows = []
+    for feature in stations.get("features") or ():
+        props = feature.get("properties") or {}
+        rows.append(
+            [
+                *_lat_lon(feature),
+                0,
+                str(props.get("name") or ""),
+                enum_label("station_level", props.get("level"), lang),
+                reach_label(float(props.get("reach_m") or 0), lang),
+            ]
+        )
+    return PointSet(labels, rows)
+
+
+def _proposed_points(proposed: Sequence[ProposedSite], lang: str) -> PointSet:
+    rows = [
+        [round(float(p.lat), 6), round(float(p.lon), 6), 0, p.label, _num(p.people_newly_covered)]
+        for p in proposed
+    ]
+    return PointSet([t("coverage.people_newly_covered", lang)], rows)
+
+
+class _Units(folium.map.Layer):
+    """The choropleth: unit shapes filled by their coverage share, with popups."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = VetMapCoverage.units({{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict, name: str, crs: str = "wgs84") -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "CoverageUnits"
+        self.data = script_json(shift_geojson(data, crs, DISPLAY_DECIMALS))
+
+
+def _legend_html(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bool) -> str:
+    threshold = data.rates.params.township_m if by == "township" else data.rates.params.village_m
+    title = t("coverage.legend", lang).format(
+        weight=t(f"coverage.weight.{weight}", lang),
+        reach=reach_label(threshold, lang),
+        by=t(f"coverage.by.{by}", lang),
+    )
+    parts = [f'<div class="vetmap-legend-title">{html.escape(title)}</div>']
+    lower = 0
+    for upper, colour in RATE_CLASSES:
+        label = f"{lower}–{100 if math.isinf(upper) else round(upper * 100)}%"
+        parts.append(f'<div><i style="background:{colour}"></i>{html.escape(label)}</div>')
+        lower = round(upper * 100) if not math.isinf(upper) else lower
+    parts.append(
+        f'<div><i style="background:{NO_DATA_COLOUR}"></i>{html.escape(t("coverage.no_data", lang))}</div>'
+    )
+    symbols = [
+        (UNCOVERED_COLOUR, "#fff", t("coverage.layer.uncovered", lang)),
+        (COVERED_COLOUR, COVERED_COLOUR, t("coverage.covered", lang)),
+        (STATION_COLOUR, STATION_COLOUR, t("coverage.layer.stations", lang)),
+    ]
+    if proposed:
+        symbols.append((PROPOSED_COLOUR, PROPOSED_COLOUR, t("coverage.layer.proposed", lang)))
+    for stroke, fill, label in symbols:
+        parts.append(
+            f'<div class="vetmap-legend-symbol"><i class="vetmap-dot" style="border:2px solid {stroke};'
+            f'background:{fill}"></i>{html.escape(label)}</div>'
+        )
+    return "".join(parts)
+
+
+def _when(iso: str | None) -> str:
+    """An ISO timestamp as "YYYY-MM-DD HH:MM UTC" (unchanged when it is not one)."""
+    if not iso:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC" if when.tzinfo else "%Y-%m-%d %H:%M")
+
+
+def _header_html(
+    data: CoverageMapData, lang: str, links: PageLinks, query: Mapping[str, Any], title: str
+) -> str:
+    params = data.rates.params
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(str(v))}">'
+        for k, v in query.items()
+        if v is not None and k not in ("village_m", "township_m")
+    )
+    form = (
+        f'<form method="get" action="{html.escape(links.page)}" class="vetmap-thresholds">{hidden}'
+        f"<span>{html.escape(t('coverage.thresholds', lang))}</span>"
+        f'<label>{html.escape(t("coverage.village_m", lang))} <input type="number" name="village_m" min="1" '
+        f'step="any" required value="{params.village_m:g}"></label>'
+        f'<label>{html.escape(t("coverage.township_m", lang))} <input type="number" name="township_m" min="1" '
+        f'step="any" required value="{params.township_m:g}"></label>'
+        f'<button type="submit" class="btn btn-sm btn-primary">{html.escape(t("coverage.apply", lang))}</button>'
+        f'<a href="{html.escape(links.atlas)}">{html.escape(t("coverage.back_to_atlas", lang))}</a></form>'
+    )
+    notes = ""
+    state = data.rates.state
+    if state.get("run_id") is not None:
+        run = t("coverage.run", lang).format(run=state["run_id"], time=_when(state.get("computed_at")))
+        notes += f'<p class="vetmap-run">{html.escape(run)}</p>'
+    if data.villages_left_out:
+        note = t("coverage.villages_left_out", lang).format(n=f"{data.villages_left_out:,}")
+        notes += f'<p class="vetmap-note">{html.escape(note)}</p>'
+    return f'<header class="vetmap-coverage-header"><h1>{html.escape(title)}</h1>{form}{notes}</header>'
+
+
+def _tables_html(data: CoverageMapData, lang: str, links: PageLinks) -> str:
+    rates = rates_table(data.rates, lang)
+    gaps = gaps_table(data.gaps, lang, data.rates.state)
+    parts = [
+        '<section class="vetmap-tables">',
+        f"<h2>{html.escape(rates.title)}</h2>",
+        downloads_html(lang, links.rates_csv, links.rates_xlsx),
+        f'<div class="vetmap-table-scroll">{table_html(rates, css_class="vetmap-rates")}</div>',
+        f"<h2>{html.escape(gaps.title)}</h2>",
+        downloads_html(lang, links.gaps_csv, links.gaps_xlsx),
+    ]
+    if not gaps.rows:
+        parts.append(f'<p class="vetmap-gaps-none">{html.escape(t("coverage.gaps_none", lang))}</p>')
+    else:
+        if len(gaps.rows) > GAPS_SHOWN:
+            parts.append(f"<p>{html.escape(t('coverage.gaps_more', lang).format(n=GAPS_SHOWN))}</p>")
+        parts.append(
+            f'<div class="vetmap-table-scroll">{table_html(gaps, GAPS_SHOWN, css_class="vetmap-gaps")}</div>'
+        )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _fit(data: CoverageMapData) -> Fit | None:
+    if data.bounds is not None:
+        return data.bounds.as_tuple()
+    points = [_lat_lon(f) for f in data.villages.get("features") or ()]
+    if not points:
+        return None
+    lats, lons = zip(*points, strict=True)
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def build_coverage_map(
+    data: CoverageMapData,
+    lang: str = "zh",
+    proposed: list[ProposedSite] | None = None,
+    by: By = "village",
+    weight: Weight = "population",
+    links: PageLinks | None = None,
+    query: Mapping[str, Any] | None = None,
+    basemap: BasemapChoice = NO_BASEMAP,
+) -> folium.Map:
+    """Build the offline coverage page for planners: choropleth, villages, stations, reach, proposed sites, tables.
+
+    ``by`` picks the station level whose coverage colours the units, ``weight`` whether by people or by
+    villages; ``query`` holds the page's own query parameters (kept by the form and the drill-down links).
+    ``basemap`` (default none) picks the tiles; on AMap every overlay is drawn shifted to GCJ-02.
+    """
+    check_lang(lang)
+    if by not in BY_LEVELS:
+        raise ValueError(f"unknown station level {by!r}; expected one of {', '.join(BY_LEVELS)}")
+    if weight not in WEIGHTS:
+        raise ValueError(f"unknown weight {weight!r}; expected one of {', '.join(WEIGHTS)}")
+    links = links or PageLinks()
+    query = dict(query or {})
+    params = data.rates.params
+    area_name = data.area.name if data.area else t("coverage.all_areas", lang)
+    title = f"{t('coverage.title', lang)} · {area_name}"
+
+    crs = basemap.crs(lang)
+    fit = display_fit(_fit(data), crs)
+    m = base_map(fit, lang, title, _header_html(data, lang, links, query, title), "coverage_header", basemap)
+
+    level_label = enum_label("area_level", data.rates.level, lang)
+    units = _units_payload(data, by, weight, lang, links, query)
+    _Units(units, t("coverage.layer.units", lang).format(level=level_label.lower()), crs).add_to(m)
+
+    reach_by_level = {"village": [], "township": []}
+    for feature in data.reach.get("features") or ():
+        reach_by_level.setdefault(feature["properties"]["level"], []).append(feature)
+    for level, threshold, colour in (
+        ("township", params.township_m, "#1f5fa8"),
+        ("village", params.village_m, "#2b8cbe"),
+    ):
+        name = t(f"coverage.layer.reach_{level}", lang).format(reach=reach_label(threshold, lang))
+        style = {"color": colour, "weight": 1.5, "dashArray": "4 3", "fillColor": colour, "fillOpacity": 0.08}
+        collection = {"type": "FeatureCollection", "features": reach_by_level[level]}
+        Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name, crs=crs).add_to(
+            m
+        )
+
+    by_minutes: dict[float, list[dict]] = {}
+    for feature in data.service_areas.get("features") or ():
+        by_minutes.setdefault(feature["properties"]["minutes"], []).append(feature)
+    for minutes in sorted(by_minutes):
+        name = t("coverage.layer.service_area", lang).format(minutes=f"{minutes:g}")
+        style = {"color": "#8c510a", "weight": 1.2, "fillColor": "#d8b365", "fillOpacity": 0.12}
+        collection = {"type": "FeatureCollection", "features": by_minutes[minutes]}
+        Reach(collection, {**style, "className": "vetmap-service-area"}, name, crs=crs).add_to(m)
+
+    villages = _village_points(data.villages, lang, False)
+    Points(villages, list(_VILLAGE_STYLES), t("coverage.layer.villages", lang), crs=crs).add_to(m)
+    uncovered = _village_points(data.villages, lang, True)
+    Points(uncovered, [_UNCOVERED_STYLE], t("coverage.layer.uncovered", lang), crs=crs).add_to(m)
+    stations = _station_points(data.stations, lang)
+    Points(stations, [_STATION_STYLE], t("coverage.layer.stations", lang), crs=crs).add_to(m)
+    if proposed is not None:
+        sites = _proposed_points(proposed, lang)
+        Points(sites, [_PROPOSED_STYLE], t("coverage.layer.proposed", lang), crs=crs).add_to(m)
+
+    m.add_child(Legend(_legend_html(data, by, weight, lang, proposed is not None)))
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(AfterMap(_tables_html(data, lang, links)))
+    fit_view(m, fit)
+    return localize_assets(m)
+
+
+def error_page(message: str, lang: str = "zh", back: str = "/", title: str | None = None) -> OfflineFigure:
+    """A plain page in ``lang`` that says why a map (the coverage map unless ``title`` says) cannot be shown."""
+    title = title or t("coverage.error", lang)
+    figure = OfflineFigure(lang=html_lang(lang), title=title)
+    back_link = f'<a href="{html.escape(back)}">{html.escape(t("coverage.back_to_atlas", lang))}</a>'
+    figure.html.add_child(
+        Element(
+            f'<main class="vetmap-error" style="font-family: sans-serif; padding: 24px;"><h1>{html.escape(title)}'
+            f"</h1><p>{html.escape(message)}</p><p>{back_link}</p></main>"
+        )
+    )
+    return figure

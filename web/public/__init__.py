@@ -1,0 +1,1 @@
+"""Public pages: search, site, martyr, family search, report, tribute."""

@@ -1,0 +1,210 @@
+"""The public pages' common frame: page shell, header and language switch, map block, message pages, assets.
+
+Pure: data in, HTML text out; every value is escaped. Chinese by default, English on request. Scripts and styles
+are the app's own files (web/static/public.js and public.css, served at ``/static/public/<name>?v=<hash>``) and
+Leaflet from node_modules (web/assets.py), never a CDN: the pages work with no internet. Page data goes to the
+script as JSON in a ``<script type="application/json">`` element; the security middleware puts the CSP nonce on
+every script tag. The maps draw our own boundaries and the points; tiles (web/basemaps.py) only when the visitor
+chose a basemap (``?basemap=`` or its remembered cookie), so by default nothing is loaded from outside. On AMap
+the map's data are shifted to GCJ-02 for display (the public maps send no clicks back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from html import escape
+from typing import Any
+
+from web.assets import STATIC_DIR
+from web.assets import asset_url as vendor_url
+from web.basemaps import Basemap, shift_geojson, shift_points
+from web.i18n import html_lang, t
+from web.upkeep.crew_pages import lang_query, script_json
+
+PUBLIC_ASSETS: dict[str, str] = {
+    "public.js": "text/javascript; charset=utf-8",
+    "public.css": "text/css; charset=utf-8",
+}
+"""The public pages' own files in web/static and their content types."""
+STATIC_URL = "/static/public"
+
+_JS_STRINGS = (
+    "public.locating",
+    "public.no_position",
+    "public.sending",
+    "public.sent",
+    "public.refused",
+    "public.too_many",
+    "public.offline",
+    "public.need_contact",
+    "public.required",
+)
+
+
+@cache
+def _digest(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(name: str) -> str:
+    """The URL of a public page asset, with its content hash (a changed file gets a new URL)."""
+    return f"{STATIC_URL}/{name}?v={_digest(name)}"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where a page is and in which language: what every public page needs to link back to itself."""
+
+    lang: str
+    explicit_lang: str | None
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    base_url: str = ""
+    nonce: str = ""
+    basemap: Basemap | None = None
+    """The tiles under the maps (web/basemaps.py); None: no tiles, our own boundaries only (no internet needed)."""
+
+    def link(self, path: str, **params: Any) -> str:
+        """A local link keeping the explicitly chosen language."""
+        return path + lang_query(self.explicit_lang, **params)
+
+
+@dataclass(frozen=True)
+class MapData:
+    """A page's map: points (lon, lat, label, link), shapes and outlines as GeoJSON, all WGS-84."""
+
+    points: list[dict] = field(default_factory=list)
+    shapes: dict | None = None
+    outlines: dict | None = None
+    zoom: int | None = None
+
+
+def _display(map_data: MapData, crs: str) -> MapData:
+    """The map's data in the basemap's display CRS (AMap: GCJ-02; web/basemaps.py shifts it)."""
+    if crs == "wgs84":
+        return map_data
+    lons, lats = shift_points([p["lon"] for p in map_data.points], [p["lat"] for p in map_data.points], crs)
+    points = [{**p, "lon": lon, "lat": lat} for p, lon, lat in zip(map_data.points, lons, lats, strict=True)]
+    shapes = shift_geojson(map_data.shapes, crs) if map_data.shapes else None
+    outlines = shift_geojson(map_data.outlines, crs) if map_data.outlines else None
+    return MapData(points, shapes, outlines, map_data.zoom)
+
+
+def _basemap_config(chosen: Basemap) -> dict[str, Any]:
+    layers = [
+        {
+            "url": layer.url,
+            "attribution": layer.attribution,
+            "subdomains": layer.subdomains,
+            "maxZoom": layer.max_zoom,
+        }
+        for layer in chosen.layers
+    ]
+    return {"name": chosen.name, "crs": chosen.crs, "layers": layers}
+
+
+def _nav(ctx: PageContext) -> str:
+    links = [
+        ("/search", "public.nav.sites"),
+        ("/martyrs", "public.nav.martyrs"),
+        ("/family-search", "public.nav.family"),
+    ]
+    current = ' aria-current="page"'
+    items = "".join(
+        f'<a href="{escape(ctx.link(path))}"{current if ctx.path == path else ""}>{escape(t(key, ctx.lang))}</a>'
+        for path, key in links
+    )
+    other = "en" if ctx.lang == "zh" else "zh"
+    kept = {k: v for k, v in ctx.params.items() if k != "lang" and v not in (None, "")}
+    switch = ctx.path + lang_query(other, **kept)
+    return (
+        f'<nav class="site-nav">{items}<a class="lang" href="{escape(switch)}" lang="{html_lang(other)}" '
+        f'hreflang="{html_lang(other)}">{escape(t("public.other_lang", ctx.lang))}</a></nav>'
+    )
+
+
+def page(
+    ctx: PageContext,
+    title: str,
+    body: str,
+    map_data: MapData | None = None,
+    head: str = "",
+    config: dict[str, Any] | None = None,
+) -> str:
+    """A whole public page: header, navigation, ``body``, the map block's data and the scripts."""
+    strings = {key.removeprefix("public."): t(key, ctx.lang) for key in _JS_STRINGS}
+    data: dict[str, Any] = {"lang": ctx.lang, "strings": strings, **(config or {})}
+    leaflet_css = leaflet_js = ""
+    if map_data is not None:
+        chosen = ctx.basemap if ctx.basemap is not None and ctx.basemap.layers else None
+        shown = _display(map_data, chosen.crs) if chosen is not None else map_data
+        data["map"] = {
+            "points": shown.points,
+            "shapes": shown.shapes,
+            "outlines": shown.outlines,
+            "zoom": shown.zoom,
+            "basemap": _basemap_config(chosen) if chosen is not None else None,
+        }
+        leaflet_css = f'<link rel="stylesheet" href="{escape(vendor_url("leaflet_css"))}">'
+        leaflet_js = f'<script src="{escape(vendor_url("leaflet"))}" defer></script>'
+    home = ctx.link("/search")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang(ctx.lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} · {escape(t('public.brand', ctx.lang))}</title>{head}{leaflet_css}"
+        f'<link rel="stylesheet" href="{escape(asset_url("public.css"))}"></head>'
+        f'<body><header class="site-header"><a class="brand" href="{escape(home)}">'
+        f"{escape(t('public.brand', ctx.lang))}</a>{_nav(ctx)}</header>"
+        f'<main id="content">{body}</main>'
+        f'<footer class="site-footer"><p>{escape(t("public.footer", ctx.lang))}</p></footer>'
+        f'<script type="application/json" id="public-config">{script_json(data)}</script>'
+        f"{leaflet_js}"
+        f'<script src="{escape(asset_url("public.js"))}" defer></script></body></html>'
+    )
+
+
+def map_block(label: str) -> str:
+    """The element the script draws the page's map into (points and our boundaries; no online basemap)."""
+    return f'<div id="map" class="map" role="region" aria-label="{escape(label)}"></div>'
+
+
+def fact_list(rows: list[tuple[str, str, str]]) -> str:
+    """A definition list of (label, value, field name) rows, skipping empty values."""
+    items = "".join(
+        f'<div><dt>{escape(label)}</dt><dd data-field="{escape(name)}">{escape(value)}</dd></div>'
+        for label, value, name in rows
+        if value not in ("", None)
+    )
+    return f'<dl class="facts">{items}</dl>'
+
+
+def message_page(ctx: PageContext, title: str, message: str) -> str:
+    """A page that only says why there is nothing to show (404, bad input), with the way back to the search."""
+    body = (
+        f'<h1>{escape(title)}</h1><p class="message error" role="alert">{escape(message)}</p>'
+        f'<p><a href="{escape(ctx.link("/search"))}">{escape(t("public.back_to_search", ctx.lang))}</a></p>'
+    )
+    return page(ctx, title, body)
+
+
+def not_found_page(ctx: PageContext, message: str) -> str:
+    """The public pages' 404 page."""
+    return message_page(ctx, t("public.not_found", ctx.lang), message)
+
+
+def pager(ctx: PageContext, total: int, offset: int, limit: int, shown: int) -> str:
+    """ "Showing a-b of n" with previous and next links keeping the page's query."""
+    if total == 0:
+        return ""
+    kept = {k: v for k, v in ctx.params.items() if k not in ("offset", "lang") and v not in (None, "")}
+    text = t("public.showing", ctx.lang).format(start=offset + 1, end=offset + shown, total=total)
+    links = ""
+    if offset > 0:
+        prev = ctx.link(ctx.path, **kept, offset=max(0, offset - limit) or None)
+        links += f'<a rel="prev" href="{escape(prev)}">{escape(t("public.previous", ctx.lang))}</a>'
+    if offset + shown < total:
+        nxt = ctx.link(ctx.path, **kept, offset=offset + limit)
+        links += f'<a rel="next" href="{escape(nxt)}">{escape(t("public.next", ctx.lang))}</a>'
+    return f'<p class="pager"><span>{escape(text)}</span>{links}</p>'

@@ -1,0 +1,1 @@
+"""Pages of upkeep: the upkeep map and the crews' phone pages."""
