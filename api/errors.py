@@ -50,7 +50,8 @@ def error_headers(exc: DomainError) -> dict[str, str]:
     return {}
 
 
-def _status_for(exc: DomainError) -> int:
+def error_status(exc: DomainError) -> int:
+    """The HTTP status of a domain error (API, pages, Open311): its nearest class in the table, else 400."""
     if isinstance(exc, StaleVersion):
         return 412 if exc.precondition else 409
     for cls in type(exc).__mro__:
@@ -78,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["current"] = exc.current
             version = exc.current.get("version", (exc.current.get("properties") or {}).get("version"))
             headers["ETag"] = f'W/"{version}"'  # a work order's own version, or a site feature's
-        return JSONResponse(body, status_code=_status_for(exc), headers=headers)
+        return JSONResponse(body, status_code=error_status(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import ConnDep, PublicConnDep, SettingsDep
-from api.errors import STATUS_BY_ERROR
+from api.errors import error_status
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import AREA_PATTERN
 from geo.atlas.areas import area_outlines, atlas_bounds
@@ -76,11 +76,6 @@ def favicon() -> Response:
 
 
 Level = Literal["province", "city", "county", "township", "village"]
-
-
-def error_status(exc: DomainError) -> int:
-    """The HTTP status of a domain error on an HTML page (as the API answers it; 400 for any other)."""
-    return next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
 
 
 @router.get("/coverage", response_class=HTMLResponse)

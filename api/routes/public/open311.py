@@ -27,7 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from api.errors import _status_for
+from api.errors import error_status
 from api.principal import client_address, request_id
 from geo.accounts.audit import Actor
 from geo.errors import DomainError, InvalidInput, NotFound
@@ -143,7 +143,7 @@ def open311_error(fmt: str, status: int, description: str, headers: dict[str, st
 
 
 def _error(fmt: str, exc: DomainError) -> Response:
-    status = 400 if type(exc) is InvalidInput else _status_for(exc)
+    status = 400 if type(exc) is InvalidInput else error_status(exc)
     return open311_error(fmt, status, exc.message)
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from api.deps import PublicConnDep, SettingsDep
-from api.routes.atlas.pages import error_status
+from api.errors import error_status
 from geo.atlas.areas import area_outlines, get_area
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.field_policy import PUBLIC_ROLE

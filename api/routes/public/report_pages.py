@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from api.deps import PublicConnDep, SettingsDep
-from api.errors import _status_for
+from api.errors import error_status
 from api.routes.public.open311 import report_settings
 from geo.errors import DomainError, InvalidInput, NotFound
 from geo.public.reports import check_pin, map_frame, public_request, site_position, sites_near
@@ -79,7 +79,7 @@ def report_form(
         start = _start(conn, site, lat, long)
     except DomainError as exc:
         html = report_message_page(page_lang, t("report.title", page_lang), exc.message)
-        return HTMLResponse(html, status_code=_status_for(exc), headers=NO_STORE)
+        return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
     reports = report_settings(request)
     config = {
         **_map_config(settings, page_lang, basemap, start, map_frame(conn)),
@@ -120,7 +120,7 @@ def report_status(report_id: str, conn: PublicConnDep, settings: SettingsDep, la
         view = public_request(conn, int(report_id))
     except DomainError as exc:
         html = report_message_page(page_lang, t("report.not_found", page_lang), exc.message)
-        return HTMLResponse(html, status_code=_status_for(exc), headers=NO_STORE)
+        return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
     return HTMLResponse(report_status_page(page_lang, lang, view), headers=NO_STORE)
 
 

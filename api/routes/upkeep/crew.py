@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from api.deps import ConnDep, SettingsDep
-from api.errors import STATUS_BY_ERROR
+from api.errors import error_status
 from api.principal import PrincipalDep, require
 from geo.accounts.permissions import allowed
 from geo.errors import DomainError
@@ -73,9 +73,8 @@ def _sign_in(request: Request, lang: str | None) -> RedirectResponse:
 
 
 def _refusal(exc: DomainError, lang: str, explicit: str | None) -> HTMLResponse:
-    status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 400)
     html = message_page(lang, explicit, t("crew.error_title", lang), exc.message)
-    return HTMLResponse(html, status_code=status, headers=NO_STORE)
+    return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
 
 
 @pages_router.get("/crew", response_class=HTMLResponse)

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
+from api.errors import error_status
 from api.principal import PrincipalDep, require
-from api.routes.atlas.pages import error_status
 from api.routes.atlas.sites import AREA_PATTERN
 from geo.errors import DomainError
 from geo.principal import Principal
