@@ -222,7 +222,8 @@ def _row_values(spec: CollectionSpec, fields: BaseModel, point: Point, area: Are
     return values
 
 
-def _integrity_message(exc: IntegrityError) -> tuple[type[Exception], str]:
+def integrity_message(exc: IntegrityError) -> tuple[type[Exception], str]:
+    """The domain error class (Conflict or InvalidInput) and message for a write the database refused."""
     orig = exc.orig
     code = getattr(orig, "pgcode", None)
     diag = getattr(orig, "diag", None)
@@ -247,7 +248,7 @@ def _execute_write(conn: Connection, statement):
         with conn.begin_nested():
             return conn.execute(statement)
     except IntegrityError as exc:
-        kind, message = _integrity_message(exc)
+        kind, message = integrity_message(exc)
         raise kind(message) from None
 
 

@@ -6,11 +6,11 @@ place is named by the sites' codes, see ``martyrs``).
 
 Modules: ``readers`` (files to rows of original values, encoding detection), ``columns`` (header aliases
 and the --map option), ``coords`` (coordinates to WGS-84, swapped lat/lon), ``checks`` (per-row checks with
-the collection's own pydantic fields), ``load`` (one transaction: COPY into a temp table, set-based area
-checks, upsert on ``code``), ``martyrs`` (the martyr records' fields, load and export), ``report`` (the per-row
-report and the rejects file), ``rejects_store`` (an upload's rejects file kept for its uploader), ``run`` (the whole
-import),
-``writers`` and ``export`` (the same formats out, and per-area summaries to Excel).
+the collection's own pydantic fields, the martyr records' too), ``staging`` (COPY into a temp table, reject
+and classify rows: shared by the loads), ``load`` (one transaction: set-based area checks, upsert on ``code``),
+``martyrs`` (the martyr records' load and export), ``report`` (the per-row report and the rejects file),
+``rejects_store`` (an upload's rejects file kept for its uploader), ``run`` (the whole import), ``writers`` and
+``export`` (the same formats out, and per-area summaries to Excel).
 
 Decisions (documented here once):
 

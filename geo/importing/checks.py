@@ -1,5 +1,6 @@
 """Per-row checks: a row's cells to the collection's fields (CollectionSpec.fields, the one validator of a
-site), with its code required and unique in the file. Areas, which have no site fields, use AreaFields."""
+site), with its code required and unique in the file. Areas, which have no site fields, use AreaFields; martyr
+records MartyrImportFields (the martyrs API's fields, burial sites by register code)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,15 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.importing.columns import COORD_FIELDS, ColumnMap, station_level, yes_no
 from geo.importing.coords import Points, polygon_value
-from geo.importing.martyrs import MartyrImportFields, gender
 from geo.importing.readers import OVERFLOW
-from geo.public.martyrs import person_values
+from geo.public.martyrs import MartyrFields, person_values
 
 _INT32 = 2**31 - 1
 _INT64 = 2**63 - 1
@@ -41,6 +41,43 @@ class AreaFields(BaseModel):
     parent_code: str | None = Field(default=None, pattern=r"^[0-9]{6}([0-9]{3}){0,2}$")
     population: int | None = Field(default=None, ge=0)
     synthetic: bool = False
+
+
+_Code = Field(default=None, min_length=1, max_length=64)
+_Place = Field(default=None, min_length=1, max_length=32)
+
+
+def _no_nul(cls, value: str | None) -> str | None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL characters are not accepted (no text column can hold one)")
+    return value
+
+
+_KEPT = {n: (f.annotation, f) for n, f in MartyrFields.model_fields.items() if not n.endswith("_id")}
+_KEPT["code"] = (str, Field(min_length=1, max_length=64))  # the external key of the upsert: required
+
+MartyrImportFields = create_model(
+    "MartyrImportFields",
+    __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
+    __validators__={"no_nul": field_validator("*")(_no_nul)},
+    **_KEPT,
+    grave_code=(str | None, _Code),
+    cemetery_code=(str | None, _Code),
+    memorial_code=(str | None, _Code),
+    grave_section=(str | None, _Place),
+    grave_row=(str | None, _Place),
+    grave_number=(str | None, _Place),
+)
+"""A martyr record as a file has it: the API's fields, burial sites by register code instead of by id."""
+
+_GENDERS = {"男": "male", "女": "female", "m": "male", "f": "female"}
+
+
+def gender(value: Any) -> Any:
+    """男/女 (and m/f) as the stored gender; anything else unchanged (the field check names it)."""
+    if isinstance(value, str):
+        return _GENDERS.get(value.strip().lower(), value)
+    return value
 
 
 def fields_model(collection: str) -> type[BaseModel]:

@@ -17,6 +17,29 @@ READ_ONLY = frozenset(
 )
 """Columns our exports and rejects files carry that are never imported (derived or kept by the database)."""
 
+MARTYR_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "烈士姓名", "名字"),
+    "unnamed": ("无名", "无名烈士"),
+    "gender": ("性别",),
+    "birth_year": ("出生年份", "出生年", "生年"),
+    "death_date": ("牺牲日期", "牺牲时间"),
+    "death_year": ("牺牲年份", "牺牲年"),
+    "place_of_death": ("牺牲地点", "牺牲地"),
+    "hometown": ("籍贯", "家乡"),
+    "hometown_area_code": ("籍贯区划代码",),
+    "unit": ("生前单位", "生前所在部队", "所在部队", "部队", "单位", "部别"),
+    "biography": ("生平", "事迹", "生平事迹"),
+    "burial_note": ("安葬说明", "安葬备注"),
+    "relatives_found": ("已找到亲属", "亲属已找到"),
+    "grave_code": ("墓葬编码", "墓编码", "墓葬编号"),
+    "cemetery_code": ("陵园编码", "安葬陵园编码", "陵园编号"),
+    "memorial_code": ("纪念设施编码", "纪念设施编号"),
+    "grave_section": ("墓区", "区"),
+    "grave_row": ("墓排", "排"),
+    "grave_number": ("墓号", "号"),
+}
+"""Chinese headers of a martyr register (姓名 is the martyr's name here, not a memorial's 烈士姓名 column)."""
+
 _ALIASES: dict[str, tuple[str, ...]] = {
     "code": (
         "编码",

@@ -8,9 +8,7 @@ them as extra layers named after the column instead), and ``lon``/``lat`` in CSV
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import shapely
 from shapely.geometry import shape
@@ -22,10 +20,11 @@ from geo.atlas.field_policy import readable_fields
 from geo.atlas.sites import SiteFilter, site_conditions
 from geo.errors import InvalidInput
 from geo.importing.checks import AreaFields, fields_model
-from geo.importing.martyrs import martyr_summary_sheet
+from geo.importing.martyrs import martyr_records, martyr_summary_sheet
 from geo.importing.readers import FORMATS
-from geo.importing.writers import write_rows, write_xlsx
+from geo.importing.writers import Records, write_rows, write_xlsx
 from geo.models import Area
+from geo.vocab import area_code_prefix
 
 MEDIA_TYPES = {
     "geojson": "application/geo+json",
@@ -43,18 +42,6 @@ SUFFIXES = {
     "csv": ".csv",
     "xlsx": ".xlsx",
 }
-
-
-@dataclass
-class Records:
-    """Exported records: columns, rows (values in column order), WGS-84 points and polygon columns."""
-
-    columns: list[str]
-    rows: list[list[Any]]
-    lon: list[float]
-    lat: list[float]
-    polygons: tuple[str, ...]
-    shapes: list[Any] | None = None  # areas: their polygon (or point) geometry
 
 
 def _site_records(
@@ -126,8 +113,6 @@ def fetch_records(
     if collection == "areas":
         return _area_records(conn, area, kind)
     if collection == "martyrs":
-        from geo.importing.martyrs import martyr_records
-
         return martyr_records(conn, area, kind, role)
     return _site_records(conn, collection, area, kind, role)
 
@@ -191,7 +176,7 @@ def _summary_sheet(
     header = ["code", "name", "level", "total", *spec.kinds, *spec.statuses]
     out = []
     for code, name, level in parents:
-        like = f"{_prefix(code, level)}%"
+        like = f"{area_code_prefix(code, level)}%"
         counts = conn.execute(
             text(
                 f"SELECT {spec.kind_column}, {spec.status_column}, count(*) FROM {table} "
@@ -210,12 +195,6 @@ def _summary_sheet(
     return header, out
 
 
-def _prefix(code: str, level: str) -> str:
-    from geo.vocab import area_code_prefix
-
-    return area_code_prefix(code, level)
-
-
 def export_summary(conn: Connection, path: Path, area: str | None = None) -> int:
     """Per-area summary tables to Excel: one sheet per collection, one row per child area of ``area`` (the
     top-level areas when None) with counts by kind and by status (martyrs: by burial kind), and a total;
@@ -231,7 +210,7 @@ def export_summary(conn: Connection, path: Path, area: str | None = None) -> int
         ).all()
     parents = [tuple(p) for p in parents]
     sheets = {c: _summary_sheet(conn, c, parents) for c in COLLECTIONS}
-    sheets["martyrs"] = martyr_summary_sheet(conn, parents, _prefix)
+    sheets["martyrs"] = martyr_summary_sheet(conn, parents)
     write_xlsx(Path(path), sheets)
     return len(parents)
 

@@ -5,9 +5,7 @@ only rows that differ. Nothing is written in a dry run."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -17,26 +15,25 @@ from sqlalchemy.exc import DataError, IntegrityError
 from geo.accounts.permissions import area_prefix
 from geo.atlas.areas import AREA_TOLERANCE_M
 from geo.atlas.collections import COLLECTIONS
-from geo.atlas.sites import _integrity_message
+from geo.atlas.sites import integrity_message
 from geo.errors import InvalidInput
 from geo.importing.checks import CheckedRow
+from geo.importing.martyrs import load_martyrs
+from geo.importing.staging import (
+    SAME_DEG,
+    LoadResult,
+    classify_rows,
+    copy_value,
+    differs_sql,
+    reject_rows,
+    stage_rows,
+)
 from geo.kit.pinyin import name_pinyin
 from geo.models import Area
 from geo.principal import Principal
 
-SAME_DEG = 1e-7
-"""Geometries closer than this (degrees, about 1 cm) count as unchanged."""
-
 _TMP = "_import_rows"
 _LEVEL_ORDER = ("village", "township", "county", "city", "province")
-
-
-@dataclass
-class LoadResult:
-    """Row index → inserted / updated / unchanged, and row index → reason for rows the database stage rejects."""
-
-    status: dict[int, str] = field(default_factory=dict)
-    reasons: dict[int, str] = field(default_factory=dict)
 
 
 def _table(collection: str):
@@ -49,38 +46,9 @@ def _geom_columns(collection: str) -> tuple[str, ...]:
     return ("geom", *COLLECTIONS[collection].polygon_columns)
 
 
-def _quote(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, shapely.Geometry):
-        value = shapely.to_wkb(shapely.set_srid(value, 4326), hex=True, include_srid=True)
-    return '"' + str(value).replace('"', '""') + '"'
-
-
 def _hex_points(rows: list[CheckedRow]) -> np.ndarray:
     pts = shapely.points([r.lon for r in rows], [r.lat for r in rows])
     return shapely.to_wkb(shapely.set_srid(pts, 4326), hex=True, include_srid=True)
-
-
-def stage_rows(
-    conn: Connection, staged: str, like: str, names: list[str], lines: io.StringIO, extra: str = ""
-) -> None:
-    """COPY CSV ``lines`` (each a row's index, then the ``names`` columns) into the temporary table ``staged``:
-    shaped like the table ``like`` plus ``_row`` (and the ``extra`` column definitions), indexed on the row and
-    the code, analysed."""
-    conn.execute(text(f"DROP TABLE IF EXISTS {staged}"))
-    conn.execute(text(f"CREATE TEMP TABLE {staged} ON COMMIT DROP AS SELECT * FROM {like} WITH NO DATA"))
-    conn.execute(text(f"ALTER TABLE {staged} ADD COLUMN _row integer{extra}"))
-    lines.seek(0)
-    with conn.connection.dbapi_connection.cursor() as cur:
-        cur.copy_expert(f"COPY {staged} (_row, {', '.join(names)}) FROM STDIN WITH (FORMAT csv)", lines)
-    conn.execute(text(f"CREATE INDEX ON {staged} (_row)"))
-    conn.execute(text(f"CREATE INDEX ON {staged} (code)"))
-    conn.execute(text(f"ANALYZE {staged}"))
 
 
 def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], columns: list[str]) -> None:
@@ -89,9 +57,9 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
     areas = collection == "areas"
     for r, point in zip(rows, hexes, strict=True):
         cells = [str(r.index)]
-        cells += [_quote(r.values.get(c)) for c in columns]
+        cells += [copy_value(r.values.get(c)) for c in columns]
         if areas:
-            cells += [_quote(r.shape), "" if r.shape is not None else point]
+            cells += [copy_value(r.shape), "" if r.shape is not None else point]
         else:
             cells.append(point)
         buf.write(",".join(cells) + "\n")
@@ -99,24 +67,18 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
     stage_rows(conn, _TMP, _table(collection).name, [*columns, *geo], buf)
 
 
-def _reject(conn: Connection, result: LoadResult, sql: str, reason, tmp: str = _TMP, **params) -> None:
-    found = conn.execute(text(sql), params).all()
-    for row in found:
-        result.reasons.setdefault(row[0], reason(row))
-    if found:
-        conn.execute(text(f"DELETE FROM {tmp} WHERE _row = ANY(:rows)"), {"rows": [r[0] for r in found]})
-
-
 def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
-    _reject(
+    reject_rows(
         conn,
+        _TMP,
         result,
         f"SELECT _row, area_code FROM {_TMP} i WHERE area_code IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = i.area_code)",
         lambda r: f"unknown area code {r[1]!r}",
     )
-    _reject(
+    reject_rows(
         conn,
+        _TMP,
         result,
         f"SELECT i._row, a.code, a.name, ST_Distance(a.geom::geography, i.geom::geography) FROM {_TMP} i "
         "JOIN areas a ON a.code = i.area_code WHERE a.geom IS NOT NULL AND NOT ST_Covers(a.geom, i.geom) "
@@ -147,8 +109,9 @@ def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
             ),
             {"level": level},
         )
-    _reject(
+    reject_rows(
         conn,
+        _TMP,
         result,
         f"SELECT _row, ST_X(geom), ST_Y(geom) FROM {_TMP} WHERE area_code IS NULL",
         lambda r: f"the point ({r[1]:.6f}, {r[2]:.6f}) lies in no known area; give its area code",
@@ -160,8 +123,9 @@ def _check_references(conn: Connection, collection: str, result: LoadResult) -> 
         col, ref = fk.parent.name, fk.column
         if col in ("area_code", "parent_code"):
             continue
-        _reject(
+        reject_rows(
             conn,
+            _TMP,
             result,
             f"SELECT _row, {col} FROM {_TMP} i WHERE {col} IS NOT NULL "
             f"AND NOT EXISTS (SELECT 1 FROM {ref.table.name} r WHERE r.{ref.name} = i.{col})",
@@ -170,8 +134,9 @@ def _check_references(conn: Connection, collection: str, result: LoadResult) -> 
 
 
 def _check_parents(conn: Connection, result: LoadResult) -> None:
-    _reject(
+    reject_rows(
         conn,
+        _TMP,
         result,
         f"SELECT _row, parent_code FROM {_TMP} i WHERE parent_code IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = i.parent_code) "
@@ -185,8 +150,9 @@ def _check_scope(conn: Connection, table: str, principal: Principal, result: Loa
         return
     prefix = principal.area_prefix or area_prefix(principal.area_code)
     like = prefix + "%"
-    _reject(
+    reject_rows(
         conn,
+        _TMP,
         result,
         f"SELECT i._row, i.area_code, t.area_code FROM {_TMP} i LEFT JOIN {table} t ON t.code = i.code "
         "WHERE i.area_code NOT LIKE :like OR t.area_code NOT LIKE :like",
@@ -196,37 +162,6 @@ def _check_scope(conn: Connection, table: str, principal: Principal, result: Loa
         ),
         like=like,
     )
-
-
-def classify_rows(conn: Connection, staged: str, table: str, differs: str, result: LoadResult) -> None:
-    """Mark each staged row inserted (no record of its code), updated (``differs``, SQL over ``t`` the record and
-    ``i`` the row, is true) or unchanged."""
-    found = conn.execute(
-        text(
-            f"SELECT i._row, t.code IS NULL, {differs} FROM {staged} i LEFT JOIN {table} t ON t.code = i.code"
-        )
-    )
-    for _row, new, changed in found:
-        result.status[_row] = "inserted" if new else "updated" if changed else "unchanged"
-
-
-def _differs(cols: list[str], geoms: tuple[str, ...], t: str, i: str, areas: bool) -> str:
-    parts = []
-    scalars = [c for c in cols if c not in geoms]
-    if scalars:
-        left = ", ".join(f"{t}.{c}" for c in scalars)
-        right = ", ".join(f"{i}.{c}" for c in scalars)
-        parts.append(f"ROW({left}) IS DISTINCT FROM ROW({right})")
-    for g in geoms:
-        a, b = f"{t}.{g}", f"{i}.{g}"
-        near = f"(ST_AsEWKB({a}) = ST_AsEWKB({b}) OR ST_HausdorffDistance({a}, {b}) <= {SAME_DEG})"
-        if areas:  # an area's file gives a polygon or a point: the other is kept
-            parts.append(f"({b} IS NOT NULL AND ({a} IS NULL OR NOT {near}))")
-        else:
-            parts.append(
-                f"(({a} IS NULL) <> ({b} IS NULL) OR ({a} IS NOT NULL AND {b} IS NOT NULL AND NOT {near}))"
-            )
-    return "(" + " OR ".join(parts) + ")"
 
 
 def load_rows(
@@ -246,7 +181,7 @@ def load_rows(
         return _load(conn, collection, rows, present, principal, dry_run)
     except (IntegrityError, DataError) as exc:
         if isinstance(exc, IntegrityError):
-            message = _integrity_message(exc)[1]
+            message = integrity_message(exc)[1]
         else:
             message = (str(exc.orig).strip().splitlines() or ["invalid value"])[0]
         raise InvalidInput(f"the database refused the rows, nothing was written: {message}") from None
@@ -261,8 +196,6 @@ def _load(
     dry_run: bool,
 ) -> LoadResult:
     if collection == "martyrs":
-        from geo.importing.martyrs import load_martyrs
-
         return load_martyrs(conn, rows, present, principal, dry_run)
     result = LoadResult()
     if not rows:
@@ -293,7 +226,7 @@ def _load(
     compare = [*set_cols, *([] if areas else ["geom"])]
     geo_compare = tuple(g for g in geoms if g in compare or g in ("geom", "point"))
     scalar_compare = [c for c in compare if c not in geoms]
-    differs = _differs([*scalar_compare, *geo_compare], geo_compare, "t", "i", areas)
+    differs = differs_sql([*scalar_compare, *geo_compare], geo_compare, "t", "i", areas)
     classify_rows(conn, _TMP, table, differs, result)
     if dry_run or not result.status:
         return result
@@ -309,7 +242,7 @@ def _load(
         text(
             f"INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM {_TMP} ORDER BY length(code), _row "
             f"ON CONFLICT (code) DO UPDATE SET {', '.join(sets)} "
-            f"WHERE {_differs([*scalar_compare, *geo_compare], geo_compare, 't', 'EXCLUDED', areas)}"
+            f"WHERE {differs_sql([*scalar_compare, *geo_compare], geo_compare, 't', 'EXCLUDED', areas)}"
         )
     )
     return result

@@ -10,18 +10,20 @@ the GIS formats; no geometry when the burial place is unknown), ignored on impor
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import shapely
-from pydantic import ConfigDict, Field, create_model, field_validator
 from sqlalchemy import Connection, text
 
+from geo.accounts.permissions import area_prefix
 from geo.atlas.areas import require_area
 from geo.atlas.field_policy import readable_fields
 from geo.errors import InvalidInput
+from geo.importing.checks import MartyrImportFields
+from geo.importing.staging import LoadResult, classify_rows, copy_value, differs_sql, reject_rows, stage_rows
+from geo.importing.writers import Records
 from geo.models import Martyr
 from geo.principal import Principal
-from geo.public.martyrs import MartyrFields
+from geo.vocab import area_code_prefix
 
 BURIAL_KINDS = ("grave", "cemetery", "memorial", "unknown")
 """The ``kind`` filter of a martyr export: where the record says the martyr lies (as the martyrs API tells it)."""
@@ -37,75 +39,15 @@ _READ_AS = {**dict.fromkeys(("grave_code", *_POSITION), "grave_id"), "cemetery_c
 _READ_AS["memorial_code"] = "memorial_id"
 _TMP = "_import_martyrs"
 _COLUMNS = tuple(c.name for c in Martyr.__table__.columns)
-_Code = Field(default=None, min_length=1, max_length=64)
-_Place = Field(default=None, min_length=1, max_length=32)
-
-
-def _no_nul(cls, value: str | None) -> str | None:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("NUL characters are not accepted (no text column can hold one)")
-    return value
-
-
-_KEPT = {n: (f.annotation, f) for n, f in MartyrFields.model_fields.items() if not n.endswith("_id")}
-_KEPT["code"] = (str, Field(min_length=1, max_length=64))  # the external key of the upsert: required
-
-MartyrImportFields = create_model(
-    "MartyrImportFields",
-    __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
-    __validators__={"no_nul": field_validator("*")(_no_nul)},
-    **_KEPT,
-    grave_code=(str | None, _Code),
-    cemetery_code=(str | None, _Code),
-    memorial_code=(str | None, _Code),
-    grave_section=(str | None, _Place),
-    grave_row=(str | None, _Place),
-    grave_number=(str | None, _Place),
-)
-"""A martyr record as a file has it: the API's fields, burial sites by register code instead of by id."""
-
-ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "烈士姓名", "名字"),
-    "unnamed": ("无名", "无名烈士"),
-    "gender": ("性别",),
-    "birth_year": ("出生年份", "出生年", "生年"),
-    "death_date": ("牺牲日期", "牺牲时间"),
-    "death_year": ("牺牲年份", "牺牲年"),
-    "place_of_death": ("牺牲地点", "牺牲地"),
-    "hometown": ("籍贯", "家乡"),
-    "hometown_area_code": ("籍贯区划代码",),
-    "unit": ("生前单位", "生前所在部队", "所在部队", "部队", "单位", "部别"),
-    "biography": ("生平", "事迹", "生平事迹"),
-    "burial_note": ("安葬说明", "安葬备注"),
-    "relatives_found": ("已找到亲属", "亲属已找到"),
-    "grave_code": ("墓葬编码", "墓编码", "墓葬编号"),
-    "cemetery_code": ("陵园编码", "安葬陵园编码", "陵园编号"),
-    "memorial_code": ("纪念设施编码", "纪念设施编号"),
-    "grave_section": ("墓区", "区"),
-    "grave_row": ("墓排", "排"),
-    "grave_number": ("墓号", "号"),
-}
-"""Chinese headers of a martyr register (姓名 is the martyr's name here, not a memorial's 烈士姓名 column)."""
-
-_GENDERS = {"男": "male", "女": "female", "m": "male", "f": "female"}
-
-
-def gender(value: Any) -> Any:
-    """男/女 (and m/f) as the stored gender; anything else unchanged (the field check names it)."""
-    if isinstance(value, str):
-        return _GENDERS.get(value.strip().lower(), value)
-    return value
 
 
 # -- load ---------------------------------------------------------------------------------------------------
 
 
 def _copy(conn: Connection, rows, columns: list[str]) -> None:
-    from geo.importing.load import _quote, stage_rows
-
     buf = io.StringIO()
     for r in rows:
-        buf.write(",".join([str(r.index), *(_quote(r.values.get(c)) for c in columns)]) + "\n")
+        buf.write(",".join([str(r.index), *(copy_value(r.values.get(c)) for c in columns)]) + "\n")
     extra = "".join(f", ADD COLUMN {c} text" for c in _REFERENCES)  # the codes the burial place is found by
     stage_rows(conn, _TMP, "martyrs", columns, buf, extra)
 
@@ -180,8 +122,6 @@ def _resolve_area(conn: Connection, set_area: bool, reject) -> None:
 def _check_scope(principal: Principal, reject) -> None:
     if principal.area_code is None:
         return
-    from geo.accounts.permissions import area_prefix
-
     like = (principal.area_prefix or area_prefix(principal.area_code)) + "%"
     reject(
         f"SELECT i._row, i.area_code, t.area_code FROM {_TMP} i LEFT JOIN martyrs t ON t.code = i.code "
@@ -197,8 +137,6 @@ def _check_scope(principal: Principal, reject) -> None:
 def load_martyrs(conn: Connection, rows, present: set[str], principal: Principal, dry_run: bool):
     """Check martyr rows against the database and (unless ``dry_run``) upsert them on ``code``: burial codes
     resolved, the area derived, only the columns the file has updated, unchanged rows not written."""
-    from geo.importing.load import LoadResult, _differs, _reject, classify_rows
-
     result = LoadResult()
     if not rows:
         return result
@@ -207,7 +145,7 @@ def load_martyrs(conn: Connection, rows, present: set[str], principal: Principal
     _copy(conn, rows, columns)
 
     def reject(sql, reason, **params):
-        _reject(conn, result, sql, reason, tmp=_TMP, **params)
+        reject_rows(conn, _TMP, result, sql, reason, **params)
 
     _resolve_burial(conn, reject)
     burial = bool(present & set(_REFERENCES))
@@ -225,7 +163,9 @@ def load_martyrs(conn: Connection, rows, present: set[str], principal: Principal
     if burial or "area_code" in present:
         wanted.add("area_code")
     set_cols = [c for c in _COLUMNS if c in wanted and c in table_cols and c != "code"]
-    differs = _differs(set_cols, (), "t", "i", False)  # never empty: a checked row has a name or is unnamed
+    differs = differs_sql(
+        set_cols, (), "t", "i", False
+    )  # never empty: a checked row has a name or is unnamed
     classify_rows(conn, _TMP, "martyrs", differs, result)
     if dry_run or not result.status:
         return result
@@ -236,7 +176,7 @@ def load_martyrs(conn: Connection, rows, present: set[str], principal: Principal
     conn.execute(
         text(
             f"INSERT INTO martyrs AS t ({cols}) SELECT {cols} FROM {_TMP} ORDER BY _row "
-            f"ON CONFLICT (code) DO UPDATE SET {sets} WHERE {_differs(set_cols, (), 't', 'EXCLUDED', False)}"
+            f"ON CONFLICT (code) DO UPDATE SET {sets} WHERE {differs_sql(set_cols, (), 't', 'EXCLUDED', False)}"
         )
     )
     return result
@@ -267,8 +207,6 @@ _KIND_WHERE = {
 def martyr_records(conn: Connection, area: str | None, kind: str | None, role: str | None):
     """The martyr records to export (in ``area``, buried as ``kind``), the fields ``role`` may read (None:
     every field), with their burial point (None when the burial place is unknown)."""
-    from geo.importing.export import Records
-
     if kind is not None and kind not in BURIAL_KINDS:
         raise InvalidInput(
             f"unknown burial kind {kind!r} of martyrs; expected one of {', '.join(BURIAL_KINDS)}"
@@ -290,11 +228,9 @@ def martyr_records(conn: Connection, area: str | None, kind: str | None, role: s
     return Records([*names, "area_name"], rows, lon, lat, (), points)
 
 
-def martyr_summary_sheet(
-    conn: Connection, parents: list[tuple[str, str, str]], prefix_of
-) -> tuple[list, list]:
+def martyr_summary_sheet(conn: Connection, parents: list[tuple[str, str, str]]) -> tuple[list, list]:
     """The martyrs sheet of the per-area summary: per area (code, name, level), the records in all, by burial
-    kind, and how many have their relatives found; ``prefix_of(code, level)`` gives an area's code prefix."""
+    kind, and how many have their relatives found."""
     header = ["code", "name", "level", "total", *BURIAL_KINDS, "relatives_found"]
     kinds = ", ".join(f"count(*) FILTER (WHERE {_KIND_WHERE[k]})" for k in BURIAL_KINDS)
     sql = text(
@@ -302,7 +238,7 @@ def martyr_summary_sheet(
         "WHERE m.area_code LIKE :like"
     )
     out = [
-        [code, name, level, *conn.execute(sql, {"like": prefix_of(code, level) + "%"}).one()]
+        [code, name, level, *conn.execute(sql, {"like": area_code_prefix(code, level) + "%"}).one()]
         for code, name, level in parents
     ]
     if out:

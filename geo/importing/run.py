@@ -22,10 +22,16 @@ from geo.importing.checks import (
     has_points,
     polygon_columns,
 )
-from geo.importing.columns import COORD_FIELDS, READ_ONLY, ColumnMap, map_columns, parse_map_option
+from geo.importing.columns import (
+    COORD_FIELDS,
+    MARTYR_ALIASES,
+    READ_ONLY,
+    ColumnMap,
+    map_columns,
+    parse_map_option,
+)
 from geo.importing.coords import Points, locate, source_system
 from geo.importing.load import load_rows
-from geo.importing.martyrs import ALIASES as MARTYR_ALIASES
 from geo.importing.readers import RawTable, read_file
 from geo.importing.report import ImportReport, RowReport, write_rejects
 

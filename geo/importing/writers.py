@@ -1,12 +1,13 @@
 """Write rows (and point or polygon geometries, WGS-84) to any of the import formats: CSV (UTF-8 with BOM, so
 Excel opens it), XLSX, and GeoJSON, GeoPackage, zipped Shapefile and KML through pyogrio. Shared by the
-exports and the rejects file."""
+exports (``Records``, what an export fetched: sites, areas or martyr records) and the rejects file."""
 
 from __future__ import annotations
 
 import csv
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,18 @@ from geo.importing.columns import shapefile_names
 
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG", "kml": "LIBKML", "shp": "ESRI Shapefile"}
 _FORMULA_START = ("=", "+", "-", "@")
+
+
+@dataclass
+class Records:
+    """Exported records: columns, rows (values in column order), WGS-84 points and polygon columns."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    lon: list[float]
+    lat: list[float]
+    polygons: tuple[str, ...]
+    shapes: list[Any] | None = None  # areas: their polygon (or point) geometry
 
 
 def write_csv(path: Path, columns: list[str], rows: list[list[Any]]) -> None:
