@@ -27,6 +27,7 @@ from api.routes.atlas.clusters import router as clusters_router
 from api.routes.atlas.sites import all_site_routers
 from api.routes.atlas.spatial import router as spatial_router
 from api.routes.coverage.downloads import router as coverage_downloads_router
+from api.routes.coverage.page import router as coverage_page_router
 from api.routes.coverage.rates import router as coverage_router
 from api.routes.coverage.roads import router as roads_router
 from api.routes.coverage.siting import router as siting_router
@@ -174,6 +175,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(pages.router)
+    app.include_router(coverage_page_router)  # /coverage, where the atlas pages' router had it
     app.include_router(login.router)
     app.include_router(upkeep_page_router)
     app.include_router(crew_pages_router)
