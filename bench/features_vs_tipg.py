@@ -160,7 +160,8 @@ class Workload:
     tiles: dict[int, list[tuple[int, int, int]]]
 
 
-def _lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The web-mercator tile (x, y) at zoom ``z`` holding a WGS-84 point (degrees), clamped to the grid."""
     n = 2**z
     x = int((lon + 180.0) / 360.0 * n)
     lat_r = math.radians(lat)
@@ -237,13 +238,13 @@ def make_workload(url: URL, per_list: int, seed: int) -> Workload:
             chosen: list[tuple[int, int, int]] = []
             seen: set[tuple[int, int, int]] = set()
             while len(chosen) < per_list:
-                x, y = _lonlat_to_tile(*(float(v) for v in centres[rng.randrange(len(centres))]), z)
+                x, y = lonlat_to_tile(*(float(v) for v in centres[rng.randrange(len(centres))]), z)
                 if (z, x, y) not in seen:
                     seen.add((z, x, y))
                     chosen.append((z, x, y))
         else:  # every tile of the zoom that touches Guangxi, in random order, repeated to fill the list
-            x0, y0 = _lonlat_to_tile(west, north, z)
-            x1, y1 = _lonlat_to_tile(east, south, z)
+            x0, y0 = lonlat_to_tile(west, north, z)
+            x1, y1 = lonlat_to_tile(east, south, z)
             inside = [
                 (z, x, y)
                 for x in range(x0, x1 + 1)

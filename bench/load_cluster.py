@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, text  # noqa: E402
 from sqlalchemy.engine import URL  # noqa: E402
 
-from geo.database.embedded import EmbeddedCluster, _postgres_bindir  # noqa: E402
+from geo.database.embedded import EmbeddedCluster, postgres_bindir  # noqa: E402
 
 VAR_DIR = ROOT / "var" / "bench-load"
 PREFERRED_PORT = 54339
@@ -43,7 +43,7 @@ def restart(bench: EmbeddedCluster) -> float:
     """``pg_ctl restart -m fast`` on the bench cluster, waiting until it accepts connections; returns seconds."""
     started = time.monotonic()
     bench._run(
-        [str(_postgres_bindir() / "pg_ctl"), "-D", str(bench.data_dir), "-l", str(bench.log_file)]
+        [str(postgres_bindir() / "pg_ctl"), "-D", str(bench.data_dir), "-l", str(bench.log_file)]
         + ["-m", "fast", "-w", "-t", "60", "restart"]
     )
     bench._wait_ready()

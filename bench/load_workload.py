@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy import Engine, text
 
-from bench.features_vs_tipg import _lonlat_to_tile
+from bench.features_vs_tipg import lonlat_to_tile
 from bench.load_cluster import SEARCH_TERMS
 
 # kind -> weight (per 100 requests); writes are 15 % of the mix
@@ -124,7 +124,7 @@ def _read(kind: str, m: Material, rng: random.Random) -> Request:
         return Request(kind, "GET", f"/ogc/collections/stations/items?bbox={bbox}&limit=100")
     if kind == "tile":
         z = rng.choice(TILE_ZOOMS)
-        x, y = _lonlat_to_tile(lon, lat, z)
+        x, y = lonlat_to_tile(lon, lat, z)
         return Request(kind, "GET", f"/tiles/stations/{z}/{x}/{y}.mvt")
     if kind == "nearest":
         dx, dy = rng.gauss(0, 0.05), rng.gauss(0, 0.05)

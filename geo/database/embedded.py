@@ -32,7 +32,7 @@ class ClusterStatus:
     url: str | None
 
 
-def _postgres_bindir() -> Path:
+def postgres_bindir() -> Path:
     """Newest installed PostgreSQL server whose share folder also has PostGIS."""
     candidates = sorted(
         Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name)
@@ -155,7 +155,7 @@ class EmbeddedCluster:
 
     def _discard_stale(self, folder: Path) -> None:
         if (folder / "data" / "PG_VERSION").exists():
-            pg_ctl = str(_postgres_bindir() / "pg_ctl")
+            pg_ctl = str(postgres_bindir() / "pg_ctl")
             self._run([pg_ctl, "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"], check=False)
         shutil.rmtree(folder)
 
@@ -185,7 +185,7 @@ class EmbeddedCluster:
         self._prepare_home()
         if self.is_initialised():
             return
-        bindir = _postgres_bindir()
+        bindir = postgres_bindir()
         password = secrets.token_urlsafe(24)
         port = _pick_port(self.preferred_port)
         with tempfile.NamedTemporaryFile("w", delete=False, dir="/tmp", prefix="vetmap-pw-") as fh:
@@ -233,9 +233,7 @@ class EmbeddedCluster:
         """True when the postmaster of this cluster is up."""
         if not self.is_initialised():
             return False
-        proc = self._run(
-            [str(_postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "status"], check=False
-        )
+        proc = self._run([str(postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "status"], check=False)
         return proc.returncode == 0
 
     def start(self) -> None:
@@ -250,7 +248,7 @@ class EmbeddedCluster:
             )
         self._run(
             [
-                str(_postgres_bindir() / "pg_ctl"),
+                str(postgres_bindir() / "pg_ctl"),
                 "-D",
                 str(self.data_dir),
                 "-l",
@@ -277,7 +275,7 @@ class EmbeddedCluster:
         """Stop the server (fast shutdown) if it runs."""
         if self.is_running():
             self._run(
-                [str(_postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
+                [str(postgres_bindir() / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]
             )
 
     def url(self, database: str) -> URL:

@@ -35,7 +35,7 @@ from geo.errors import InvalidInput, NotFound, PayloadTooLarge
 from geo.kit.crs import gcj02_to_wgs84, out_of_china
 from geo.settings import UpkeepSettings
 from geo.upkeep.photos import decode_photo
-from geo.upkeep.work_orders import _history, _read
+from geo.upkeep.work_orders import read_work_order, write_history
 
 SOURCES = ("public", "open311")
 OPEN_STATUSES = ("reported", "triaged", "assigned", "in_progress", "done")
@@ -362,10 +362,10 @@ def submit_report(
             "lat": lat,
         },
     ).scalar_one()
-    order = _read(conn, new_id)
+    order = read_work_order(conn, new_id)
     fields = {k: [None, order[k]] for k in ("title", "description", "priority")}
     fields["category"] = [None, svc.code]
-    _history(conn, actor, new_id, None, "reported", fields, f"public report ({data.source})", 1)
+    write_history(conn, actor, new_id, None, "reported", fields, f"public report ({data.source})", 1)
     after = {**order, "source": data.source, "category": svc.code, "reporter": reporter or None}
     record(conn, actor, "create", "work_orders", new_id, area_code=site.area_code, after=after)
     for raw, photo in zip(data.photos, decoded, strict=True):

@@ -95,7 +95,8 @@ def _as_dict(row) -> dict:
     return {k: _json(v) for k, v in row._mapping.items()}
 
 
-def _read(conn: Connection, order_id: int, lock: bool = False) -> dict:
+def read_work_order(conn: Connection, order_id: int, lock: bool = False) -> dict:
+    """One work order as a dict (``lock``: FOR UPDATE), no rights checked; raises NotFound."""
     suffix = " FOR UPDATE" if lock else ""
     row = conn.execute(
         text(f"SELECT {_COLUMNS} FROM work_orders WHERE id = :id{suffix}"), {"id": order_id}
@@ -120,7 +121,7 @@ def _check_version(current: dict, version: int | None, precondition: bool) -> No
         )
 
 
-def _history(
+def write_history(
     conn: Connection,
     actor: Actor,
     order_id: int,
@@ -130,6 +131,7 @@ def _history(
     note: str | None,
     version: int,
 ) -> None:
+    """Add one row to a work order's history: the actor, the status change, the field changes, the version."""
     conn.execute(
         text(
             "INSERT INTO work_order_history (work_order_id, account_id, actor, from_status, to_status, changes, "
@@ -229,9 +231,9 @@ def submit_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> t
         if earlier is None:
             raise Conflict(f"client_key {data.client_key} is in use by a submission still in progress; retry")
         return earlier, True
-    order = _read(conn, new_id)
+    order = read_work_order(conn, new_id)
     fields = {k: [None, order[k]] for k in ("title", "description", "priority", "due_on", "cost_estimate")}
-    _history(conn, actor, new_id, None, "reported", fields, None, 1)
+    write_history(conn, actor, new_id, None, "reported", fields, None, 1)
     record(conn, actor, "create", "work_orders", new_id, area_code=area, after=order)
     return order, False
 
@@ -239,7 +241,7 @@ def submit_work_order(conn: Connection, actor: Actor, data: WorkOrderInput) -> t
 def get_work_order(conn: Connection, principal: Principal, order_id: int) -> dict:
     """One work order, for staff of its area; raises NotFound, Unauthorized, Forbidden."""
     require_right(principal, "work_orders.read")
-    order = _read(conn, order_id)
+    order = read_work_order(conn, order_id)
     authorize(principal, "work_orders.read", [order["area_code"]])
     return order
 
@@ -302,7 +304,7 @@ def update_work_order(
     """Change fields of a work order at ``version`` (stale: StaleVersion; none: VersionRequired); audited."""
     p = actor.principal
     require_right(p, "work_orders.update")
-    current = _read(conn, order_id, lock=True)
+    current = read_work_order(conn, order_id, lock=True)
     authorize(p, "work_orders.update", [current["area_code"]])
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
     if unknown:
@@ -331,8 +333,8 @@ def update_work_order(
         text(f"UPDATE work_orders SET {sets}, updated_at = now() WHERE id = :id"),
         {**changes, "id": order_id},
     )
-    after = _read(conn, order_id)
-    _history(conn, actor, order_id, None, None, diff, None, after["version"])
+    after = read_work_order(conn, order_id)
+    write_history(conn, actor, order_id, None, None, diff, None, after["version"])
     record(
         conn,
         actor,
@@ -382,7 +384,7 @@ def transition(
     """Move a work order to state ``to`` if the table allows it and the actor may; audited, with history."""
     p = actor.principal
     require_right(p, "work_orders.read")
-    current = _read(conn, order_id, lock=True)
+    current = read_work_order(conn, order_id, lock=True)
     authorize(p, "work_orders.read", [current["area_code"]])
     if to not in TRANSITIONS:
         raise InvalidInput(f"unknown state {to!r}; states: {', '.join(WORK_ORDER_STATUSES)}")
@@ -424,9 +426,9 @@ def transition(
         text(f"UPDATE work_orders SET {sets}, updated_at = now() WHERE id = :id"),
         {**values, "id": order_id},
     )
-    after = _read(conn, order_id)
+    after = read_work_order(conn, order_id)
     diff = {k: [current[k], after[k]] for k in values if current[k] != after[k]}
-    _history(conn, actor, order_id, status, to, diff, note, after["version"])
+    write_history(conn, actor, order_id, status, to, diff, note, after["version"])
     record(
         conn,
         actor,
