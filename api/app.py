@@ -33,7 +33,7 @@ from api.routes.coverage.roads import router as roads_router
 from api.routes.coverage.siting import router as siting_router
 from api.routes.importing.imports import router as imports_router
 from api.routes.ogc.features import router as ogc_router
-from api.routes.ogc.tiles import tile_router
+from api.routes.ogc.tiles import router as tiles_router
 from api.routes.public.family_requests import router as family_requests_router
 from api.routes.public.martyrs import router as martyrs_router
 from api.routes.public.open311 import router as open311_router
@@ -50,12 +50,12 @@ from api.routes.upkeep.report import page_router as upkeep_page_router
 from api.routes.upkeep.report import router as upkeep_router
 from api.routes.upkeep.schedules import router as schedules_router
 from api.routes.upkeep.work_orders import router as work_orders_router
-from api.security import SecuritySettings, install_security
+from api.security import install_security
 from geo.atlas.clusters import ClusterService
 from geo.database.engine import database_url, make_engine, make_read_engine
 from geo.database.replicas import ReplicaSet, WriterNotes
-from geo.public.reports import ReportSettings
-from geo.settings import Settings, UpkeepSettings
+from geo.ogc.tiles import TileService
+from geo.settings import ReportSettings, SecuritySettings, Settings, TileSettings, UpkeepSettings
 from web.assets import vendor_app
 
 _log = logging.getLogger("vetmap.app")
@@ -76,10 +76,15 @@ def _warm_clusters(engine: Engine, clusters: ClusterService, embed_max: int) -> 
 
 
 def create_app(
-    settings: Settings, security: SecuritySettings | None = None, upkeep: UpkeepSettings | None = None
+    settings: Settings,
+    security: SecuritySettings | None = None,
+    upkeep: UpkeepSettings | None = None,
+    *,
+    reports: ReportSettings | None = None,
+    tiles: TileSettings | None = None,
 ) -> FastAPI:
-    """Build the app from settings (``security`` and ``upkeep`` from the environment when not given); the engine
-    connects lazily, on the first request."""
+    """Build the app from settings (the other classes of geo/settings.py from the environment when not given,
+    here and only here); the engine connects lazily, on the first request."""
     engine = make_engine(database_url(settings))
     read_engine = make_read_engine(database_url(settings))
     replica_set = ReplicaSet.from_settings(settings, read_engine)  # VETMAP_DATABASE_REPLICA_URLS; none: empty
@@ -115,7 +120,9 @@ def create_app(
     app.state.page_cache = PageCache()  # rendered map pages under their data versions (api/page_cache.py)
     app.state.replicas = replica_set.replicas  # each with .name (host:port), .engine, .read_engine, .healthy
     app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
-    app.state.reports = ReportSettings()  # public damage reports (geo/public/reports.py)
+    app.state.reports = reports if reports is not None else ReportSettings()  # public damage reports
+    # vector tiles (geo/ogc/tiles.py): one service and one in-process cache per app
+    app.state.tile_service = TileService(tiles if tiles is not None else TileSettings())
     install_error_handlers(app)
     if (
         replica_set
@@ -140,7 +147,7 @@ def create_app(
 
     # the busiest routes first: a request is matched against the routes in order, and these prefixes
     # (/tiles, /ogc) overlap no other
-    app.include_router(tile_router())
+    app.include_router(tiles_router)
     app.include_router(ogc_router)
 
     api = APIRouter(prefix="/api/v1")

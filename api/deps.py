@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from api.replica_routing import STATE_MIN_LSN, STATE_PRIMARY_ONLY, STATE_REPLICA
 from geo.database.replicas import Replica
-from geo.settings import Settings
+from geo.settings import ReportSettings, Settings
 
 # async def: these do no I/O, and FastAPI would send a plain def through the thread pool on every request
 
@@ -20,6 +20,11 @@ from geo.settings import Settings
 async def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
     return request.app.state.settings
+
+
+def report_settings(request: Request) -> ReportSettings:
+    """The public damage reports' settings the app was built with (create_app builds them once)."""
+    return request.app.state.reports
 
 
 async def get_engine(request: Request) -> Engine:

@@ -14,7 +14,8 @@
 - Public POST endpoints (spatial queries, protection-zone checks, login/token, public reports) are
   rate limited per client address with an in-process sliding window: 429 with Retry-After.
 
-Settings come from the environment (prefix ``VETMAP_SECURITY_``) when the app is built, never at import.
+Settings: ``SecuritySettings`` in geo/settings.py (prefix ``VETMAP_SECURITY_``), built by create_app, never at
+import.
 """
 
 from __future__ import annotations
@@ -30,70 +31,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo.settings import MIB, SecuritySettings
 from web.basemaps import TILE_HOSTS
 from web.csp import add_script_nonce
-
-MIB = 1024 * 1024
-
-
-class SecuritySettings(BaseSettings):
-    """Limits and headers of the hardening middleware (env prefix ``VETMAP_SECURITY_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="VETMAP_SECURITY_", extra="ignore")
-
-    max_body_bytes: int = Field(default=2 * MIB, ge=0, description="Largest request body (bytes) by default.")
-    upload_max_bytes: int = Field(
-        default=512 * MIB, ge=0, description="Largest request body (bytes) of the upload paths."
-    )
-    upload_paths: list[str] = Field(
-        default=[r"^/api/v1/roads/networks$", r"^/api/v1/imports$"],
-        description="Regular expressions of the paths whose bodies are file uploads (upload_max_bytes).",
-    )
-    photo_paths: list[str] = Field(
-        default=[
-            r"^/api/v1/(memorials|cemeteries|graves)/\d+/(inspections/\d+/)?photos$",
-            r"^/api/v1/work-orders/\d+/photos$",
-            r"^/open311/v2/requests\.(json|xml)$",  # a public report's photos, together (geo/public/reports.py)
-        ],
-        description="Regular expressions of the photo upload paths (limit: the upkeep photo_max_bytes plus "
-        "multipart_overhead_bytes).",
-    )
-    multipart_overhead_bytes: int = Field(
-        default=64 * 1024,
-        ge=0,
-        description="Room for the form fields and part headers around an uploaded photo.",
-    )
-    rate_limit_requests: int = Field(
-        default=60, ge=0, description="POSTs per window and client on the rate-limited paths; 0 turns it off."
-    )
-    rate_limit_window_s: float = Field(default=60.0, gt=0, description="Sliding window length, seconds.")
-    rate_limited_paths: list[str] = Field(
-        default=[
-            r"^/api/v1/[a-z_]+/within$",
-            r"^/api/v1/protection-zones/check$",
-            r"^/open311/v2/requests(\.(json|xml))?$",
-            r"^/api/v1/family-requests$",
-            r"^/api/v1/tributes$",
-        ],
-        description="Regular expressions of the public POST paths that are rate limited.",
-    )
-    login_rate_limit_requests: int = Field(
-        default=10, ge=0, description="Login/token POSTs per window and client; 0 turns it off."
-    )
-    login_paths: list[str] = Field(
-        default=[r"^/api/v1/(auth/)?(token|login)$", r"^/(auth/)?login$"],
-        description="Regular expressions of the login and token paths.",
-    )
-    max_tracked_clients: int = Field(
-        default=10_000, ge=1, description="Client addresses remembered per limit (oldest forgotten first)."
-    )
-    hsts_max_age: int = Field(
-        default=31_536_000, ge=0, description="Strict-Transport-Security max-age (https)."
-    )
 
 
 class SlidingWindowLimiter:

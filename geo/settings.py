@@ -1,4 +1,10 @@
-"""Settings read from the environment (prefix ``VETMAP_``), in one place."""
+"""Settings read from the environment (prefix ``VETMAP_``), in one place: a pydantic-settings class per concern.
+
+``Settings`` (``VETMAP_``): the app and the CLI; ``UpkeepSettings`` (``VETMAP_UPKEEP_``): condition index,
+inspection cycles, photos; ``ReportSettings`` (``VETMAP_REPORT_``): public damage reports; ``TileSettings``
+(``VETMAP_TILES_``): the vector-tile cache; ``SecuritySettings`` (``VETMAP_SECURITY_``): the HTTP hardening.
+The app factory (api/app.py ``create_app``) builds each once and hands it down; nothing is read at import.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -173,3 +180,93 @@ class UpkeepSettings(BaseSettings):
             for name, value in self.model_dump().items()
             if name.startswith("weight_")
         }
+
+
+class ReportSettings(BaseSettings):
+    """Limits of public damage reports (geo/public/reports.py; env prefix ``VETMAP_REPORT_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="VETMAP_REPORT_", extra="ignore")
+
+    radius_m: float = Field(
+        default=1000.0,
+        gt=0,
+        le=50_000,
+        description="a report goes to the nearest site within this many metres",
+    )
+    description_max: int = Field(
+        default=4000, ge=10, le=20_000, description="longest description, characters"
+    )
+    max_photos: int = Field(default=3, ge=0, le=10, description="photos per report")
+    list_max: int = Field(default=1000, ge=1, le=10_000, description="most requests one GET requests answers")
+    list_days: int = Field(default=90, ge=1, le=3660, description="widest date range of GET requests, days")
+
+
+class TileSettings(BaseSettings):
+    """Settings of the tile cache and of HTTP caching (geo/ogc/tiles.py; env prefix ``VETMAP_TILES_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="VETMAP_TILES_", extra="ignore")
+
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Memory bound of the in-process tile cache; 0 disables it.",
+    )
+    max_age: int = Field(
+        default=60, ge=0, description="Seconds a client may reuse a tile before revalidating its ETag."
+    )
+
+
+class SecuritySettings(BaseSettings):
+    """Limits and headers of the hardening middleware (api/security.py; env prefix ``VETMAP_SECURITY_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="VETMAP_SECURITY_", extra="ignore")
+
+    max_body_bytes: int = Field(default=2 * MIB, ge=0, description="Largest request body (bytes) by default.")
+    upload_max_bytes: int = Field(
+        default=512 * MIB, ge=0, description="Largest request body (bytes) of the upload paths."
+    )
+    upload_paths: list[str] = Field(
+        default=[r"^/api/v1/roads/networks$", r"^/api/v1/imports$"],
+        description="Regular expressions of the paths whose bodies are file uploads (upload_max_bytes).",
+    )
+    photo_paths: list[str] = Field(
+        default=[
+            r"^/api/v1/(memorials|cemeteries|graves)/\d+/(inspections/\d+/)?photos$",
+            r"^/api/v1/work-orders/\d+/photos$",
+            r"^/open311/v2/requests\.(json|xml)$",  # a public report's photos, together (geo/public/reports.py)
+        ],
+        description="Regular expressions of the photo upload paths (limit: the upkeep photo_max_bytes plus "
+        "multipart_overhead_bytes).",
+    )
+    multipart_overhead_bytes: int = Field(
+        default=64 * 1024,
+        ge=0,
+        description="Room for the form fields and part headers around an uploaded photo.",
+    )
+    rate_limit_requests: int = Field(
+        default=60, ge=0, description="POSTs per window and client on the rate-limited paths; 0 turns it off."
+    )
+    rate_limit_window_s: float = Field(default=60.0, gt=0, description="Sliding window length, seconds.")
+    rate_limited_paths: list[str] = Field(
+        default=[
+            r"^/api/v1/[a-z_]+/within$",
+            r"^/api/v1/protection-zones/check$",
+            r"^/open311/v2/requests(\.(json|xml))?$",
+            r"^/api/v1/family-requests$",
+            r"^/api/v1/tributes$",
+        ],
+        description="Regular expressions of the public POST paths that are rate limited.",
+    )
+    login_rate_limit_requests: int = Field(
+        default=10, ge=0, description="Login/token POSTs per window and client; 0 turns it off."
+    )
+    login_paths: list[str] = Field(
+        default=[r"^/api/v1/(auth/)?(token|login)$", r"^/(auth/)?login$"],
+        description="Regular expressions of the login and token paths.",
+    )
+    max_tracked_clients: int = Field(
+        default=10_000, ge=1, description="Client addresses remembered per limit (oldest forgotten first)."
+    )
+    hsts_max_age: int = Field(
+        default=31_536_000, ge=0, description="Strict-Transport-Security max-age (https)."
+    )

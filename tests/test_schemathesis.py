@@ -19,8 +19,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from api.app import create_app
-from api.security import SecuritySettings
-from geo.settings import Settings
+from geo.settings import SecuritySettings, Settings
 
 EXAMPLES_PER_OPERATION = 12
 READ_ONLY_POSTS = r"POST /api/v1/(\{collection\}/within|protection-zones/check)$"

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from api.principal import get_principal
-from api.security import SecuritySettings, SlidingWindowLimiter
+from api.security import SlidingWindowLimiter
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.field_policy import (
     PUBLIC_FIELDS,
@@ -31,7 +31,7 @@ from geo.atlas.field_policy import (
 from geo.atlas.sites import create_site
 from geo.ogc.tiles import LAYERS
 from geo.principal import Principal
-from geo.settings import Settings
+from geo.settings import SecuritySettings, Settings
 from web.csp import add_script_nonce
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,12 +17,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, TextClause, text
 
 from geo.atlas.field_policy import PUBLIC_ROLE, can_read
 from geo.errors import InvalidInput, NotFound
+from geo.settings import TileSettings
 
 MAX_ZOOM = 22
 """Deepest zoom served; the tile matrix at zoom z has 2^z × 2^z tiles."""
@@ -42,21 +41,6 @@ _SELECT_BOX = (
 
 
 _VERSION_SELECT = "SELECT version FROM data_versions WHERE collection = :collection"
-
-
-class TileSettings(BaseSettings):
-    """Settings of the tile cache and of HTTP caching (env prefix ``VETMAP_TILES_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="VETMAP_TILES_", extra="ignore")
-
-    cache_max_bytes: int = Field(
-        default=64 * 1024 * 1024,
-        ge=0,
-        description="Memory bound of the in-process tile cache; 0 disables it.",
-    )
-    max_age: int = Field(
-        default=60, ge=0, description="Seconds a client may reuse a tile before revalidating its ETag."
-    )
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
 from geo.atlas.field_policy import PUBLIC_REPORT_FIELDS
 from geo.errors import InvalidInput, NotFound, PayloadTooLarge
 from geo.kit.crs import gcj02_to_wgs84, out_of_china
-from geo.settings import UpkeepSettings
+from geo.settings import ReportSettings, UpkeepSettings
 from geo.upkeep.photos import decode_photo
 from geo.upkeep.work_orders import read_work_order, write_history
 
@@ -52,25 +50,6 @@ _EMAIL = re.compile(
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,24}$")
 NAME_MAX = 50
 DESCRIPTION_MIN = 2
-
-
-class ReportSettings(BaseSettings):
-    """Limits of public damage reports (env prefix ``VETMAP_REPORT_``)."""
-
-    model_config = SettingsConfigDict(env_prefix="VETMAP_REPORT_", extra="ignore")
-
-    radius_m: float = Field(
-        default=1000.0,
-        gt=0,
-        le=50_000,
-        description="a report goes to the nearest site within this many metres",
-    )
-    description_max: int = Field(
-        default=4000, ge=10, le=20_000, description="longest description, characters"
-    )
-    max_photos: int = Field(default=3, ge=0, le=10, description="photos per report")
-    list_max: int = Field(default=1000, ge=1, le=10_000, description="most requests one GET requests answers")
-    list_days: int = Field(default=90, ge=1, le=3660, description="widest date range of GET requests, days")
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,9 @@ from geo.ogc.tiles import (
     MAX_ZOOM,
     TileCache,
     TileService,
-    TileSettings,
     etag_matches,
 )
+from geo.settings import TileSettings
 from tests.factories import remove_site, station_body
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -260,8 +260,7 @@ def test_versions_are_shared_by_processes_and_follow_direct_sql(client, engine, 
 
 def test_cache_stays_within_its_memory_bound(settings, demo_counts):
     bound = 48 * 1024
-    app = create_app(settings)
-    app.state.tile_service = TileService(TileSettings(cache_max_bytes=bound))
+    app = create_app(settings, tiles=TileSettings(cache_max_bytes=bound))
     cache = app.state.tile_service.cache
     x0, y0 = _tile_of(104.5, 26.3, 9)  # north-west of 广西
     x1, y1 = _tile_of(112.0, 21.0, 9)  # south-east

@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from api.security import SecuritySettings
 from geo.public.family_requests import MAX_PER_CLIENT_PER_DAY
-from geo.settings import Settings
+from geo.settings import SecuritySettings, Settings
 from tests.auth_helpers import staff_accounts
 
 URL = "/api/v1/family-requests"

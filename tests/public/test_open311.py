@@ -15,9 +15,8 @@ from PIL import Image
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from api.security import SecuritySettings
 from geo.kit.crs import wgs84_to_gcj02
-from geo.settings import Settings, UpkeepSettings
+from geo.settings import SecuritySettings, Settings, UpkeepSettings
 from tests.auth_helpers import headers_of, staff_accounts
 from tests.factories import make_site_at
 

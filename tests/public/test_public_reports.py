@@ -19,7 +19,6 @@ from geo.public.reports import (
     SERVICES,
     Contact,
     ReportInput,
-    ReportSettings,
     check_contact,
     check_pin,
     map_frame,
@@ -29,7 +28,7 @@ from geo.public.reports import (
     sites_near,
     submit_report,
 )
-from geo.settings import Settings, UpkeepSettings
+from geo.settings import ReportSettings, Settings, UpkeepSettings
 from geo.upkeep.work_orders import TRANSITIONS
 from tests.factories import make_site_at
 from tests.public.test_open311 import _FREE_POINT, ZIYUAN, offset

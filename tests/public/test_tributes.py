@@ -17,10 +17,9 @@ from playwright.sync_api import Browser, Route, expect
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from api.security import SecuritySettings
 from geo.accounts.credentials import auth_secret
 from geo.public.tributes import client_hash
-from geo.settings import Settings
+from geo.settings import SecuritySettings, Settings
 from tests.auth_helpers import staff_accounts
 from tests.live_server import LiveServer
 from web.public.tribute_widget import tribute_section

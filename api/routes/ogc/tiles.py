@@ -1,13 +1,15 @@
-"""Mapbox vector tiles and TileJSON of each collection, with ETag revalidation and an in-process cache."""
+"""Mapbox vector tiles and TileJSON of each collection, with ETag revalidation and an in-process cache.
 
-import threading
+create_app builds one TileService (and its cache) from the tile settings: ``app.state.tile_service``.
+"""
+
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import PublicConnDep, ReadConnDep
-from geo.ogc.tiles import TileService, TileSettings, parse_tile_address
+from geo.ogc.tiles import TileService, parse_tile_address
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -18,57 +20,45 @@ _TILE_RESPONSES: dict[int | str, dict] = {
 }
 
 
-def tile_router(settings: TileSettings | None = None) -> APIRouter:
-    """The /tiles routes; each app gets one TileService (and cache), from ``settings`` or the environment."""
-    tile_settings = settings if settings is not None else TileSettings()
-    lock = threading.Lock()
+async def get_tile_service(request: Request) -> TileService:  # no I/O: kept off the thread pool
+    """The app's tile service, built once by create_app."""
+    return request.app.state.tile_service
 
-    async def get_service(request: Request) -> TileService:  # no I/O: kept off the thread pool
-        state = request.app.state
-        service = getattr(state, "tile_service", None)
-        if service is None:
-            with lock:
-                service = getattr(state, "tile_service", None)
-                if service is None:
-                    service = state.tile_service = TileService(tile_settings)
-        return service
 
-    ServiceDep = Annotated[TileService, Depends(get_service)]
-    router = APIRouter(prefix="/tiles", tags=["tiles"])
+ServiceDep = Annotated[TileService, Depends(get_tile_service)]
+router = APIRouter(prefix="/tiles", tags=["tiles"])
 
-    @router.get("/{collection}/tilejson.json")
-    def tilejson(collection: str, request: Request, conn: PublicConnDep, service: ServiceDep) -> JSONResponse:
-        """TileJSON 3.0.0 of a collection's vector tiles."""
-        template = str(request.url_for("vector_tile", collection=collection, z="0", x="0", tile="0.mvt"))
-        tiles_url = template.removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
-        return JSONResponse(
-            service.tilejson(conn, collection, tiles_url),
-            headers={"Cache-Control": f"public, max-age={service.settings.max_age}"},
-        )
 
-    @router.get(
-        "/{collection}/{z}/{x}/{tile}", name="vector_tile", response_class=Response, responses=_TILE_RESPONSES
+@router.get("/{collection}/tilejson.json")
+def tilejson(collection: str, request: Request, conn: PublicConnDep, service: ServiceDep) -> JSONResponse:
+    """TileJSON 3.0.0 of a collection's vector tiles."""
+    template = str(request.url_for("vector_tile", collection=collection, z="0", x="0", tile="0.mvt"))
+    tiles_url = template.removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
+    return JSONResponse(
+        service.tilejson(conn, collection, tiles_url),
+        headers={"Cache-Control": f"public, max-age={service.settings.max_age}"},
     )
-    def read_tile(
-        collection: Annotated[str, Path(description="stations, memorials, cemeteries, graves or areas")],
-        z: Annotated[str, Path(description="zoom, 0 to 22")],
-        x: Annotated[str, Path(description="column, 0 to 2^z - 1, from the west")],
-        tile: Annotated[
-            str, Path(description="row and format: {y}.mvt, y from 0 to 2^z - 1, from the north")
-        ],
-        conn: ReadConnDep,
-        service: ServiceDep,
-        if_none_match: Annotated[str | None, Header()] = None,
-    ) -> Response:
-        """A vector tile ``{y}.mvt`` of a collection; 204 when it holds no feature, 304 when the client's is current."""
-        y, _, fmt = tile.rpartition(".") if "." in tile else (tile, "", "")
-        address = parse_tile_address(collection, z, x, y, fmt)
-        result = service.tile(conn, address, if_none_match)
-        headers = {"ETag": result.etag, "Cache-Control": f"public, max-age={service.settings.max_age}"}
-        if result.not_modified:
-            return Response(status_code=304, headers=headers)
-        if not result.data:
-            return Response(status_code=204, headers=headers)
-        return Response(result.data, media_type=MVT, headers=headers)
 
-    return router
+
+@router.get(
+    "/{collection}/{z}/{x}/{tile}", name="vector_tile", response_class=Response, responses=_TILE_RESPONSES
+)
+def read_tile(
+    collection: Annotated[str, Path(description="stations, memorials, cemeteries, graves or areas")],
+    z: Annotated[str, Path(description="zoom, 0 to 22")],
+    x: Annotated[str, Path(description="column, 0 to 2^z - 1, from the west")],
+    tile: Annotated[str, Path(description="row and format: {y}.mvt, y from 0 to 2^z - 1, from the north")],
+    conn: ReadConnDep,
+    service: ServiceDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """A vector tile ``{y}.mvt`` of a collection; 204 when it holds no feature, 304 when the client's is current."""
+    y, _, fmt = tile.rpartition(".") if "." in tile else (tile, "", "")
+    address = parse_tile_address(collection, z, x, y, fmt)
+    result = service.tile(conn, address, if_none_match)
+    headers = {"ETag": result.etag, "Cache-Control": f"public, max-age={service.settings.max_age}"}
+    if result.not_modified:
+        return Response(status_code=304, headers=headers)
+    if not result.data:
+        return Response(status_code=204, headers=headers)
+    return Response(result.data, media_type=MVT, headers=headers)

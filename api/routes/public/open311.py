@@ -27,6 +27,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
+from api.deps import report_settings
 from api.errors import error_status
 from api.principal import client_address, request_id
 from geo.accounts.audit import Actor
@@ -37,7 +38,6 @@ from geo.public.reports import (
     SERVICES,
     Contact,
     ReportInput,
-    ReportSettings,
     RequestFilter,
     Service,
     public_request,
@@ -53,14 +53,6 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 JURISDICTION = "vetmap"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 _FORM_FIELDS = ("service_code", "lat", "long", "description", "email", "first_name", "last_name", "phone")
-
-
-def report_settings(request: Request) -> ReportSettings:
-    """The app's report settings (from the environment when the app was built without them)."""
-    found = getattr(request.app.state, "reports", None)
-    if found is None:
-        found = request.app.state.reports = ReportSettings()
-    return found
 
 
 def request_lang(request: Request) -> str:

@@ -13,9 +13,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from api.deps import PublicConnDep, SettingsDep
+from api.deps import PublicConnDep, SettingsDep, report_settings
 from api.errors import error_status
-from api.routes.public.open311 import report_settings
 from geo.errors import DomainError, InvalidInput, NotFound
 from geo.public.reports import check_pin, map_frame, public_request, site_position, sites_near
 from web.basemaps import basemap as basemap_layers
