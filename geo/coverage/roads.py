@@ -44,7 +44,7 @@ from sqlalchemy import Connection, text
 
 from geo.coverage.nearest import GEOD
 from geo.errors import Conflict, InvalidInput, NotFound
-from geo.kit.crs import _normalise_source, transform_geometry
+from geo.kit.crs import declared_source, transform_geometry
 from geo.kit.pgcopy import Field, copy_out
 
 SNAP_DEG = 1e-7
@@ -195,23 +195,6 @@ def _to_wgs84(geoms: np.ndarray, source: str, label: str) -> np.ndarray:
     return out
 
 
-def _declared_source(crs: str | None, file_crs: Any) -> str:
-    """The coordinate system to convert from: the declared one, else the file's, else WGS84."""
-    if crs is not None:
-        try:
-            return _normalise_source(crs)
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
-    if file_crs is None:
-        return "WGS84"
-    epsg = file_crs.to_epsg() if hasattr(file_crs, "to_epsg") else None
-    if epsg in (4326, 4490, None) and getattr(file_crs, "is_geographic", True):
-        return "WGS84"
-    if epsg is None:
-        raise InvalidInput("the file's coordinate system has no EPSG code; declare it (e.g. crs=EPSG:4547)")
-    return f"EPSG:{epsg}"
-
-
 def _read_ogr(path: Path, crs: str | None, layer: str | None) -> tuple[RoadLines, str]:
     label = _source_label(path)
     try:
@@ -234,7 +217,7 @@ def _read_ogr(path: Path, crs: str | None, layer: str | None) -> tuple[RoadLines
         raise InvalidInput(f"{label} cannot be read: {_first_line(exc)}") from None
     if "geometry" not in frame or len(frame) == 0:
         raise _not_a_network(label, {})
-    source = _declared_source(crs, frame.crs)
+    source = declared_source(crs, frame.crs)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     parts, owner, found = _explode_lines(geoms)
     if len(parts) == 0:
@@ -304,7 +287,7 @@ def read_road_file(
         raise InvalidInput(f"{_source_label(path)} is empty")
     name = path.name.lower()
     if name.endswith(OSM_SUFFIXES):
-        if crs is not None and _declared_source(crs, None) != "WGS84":
+        if crs is not None and declared_source(crs) != "WGS84":
             raise InvalidInput("OSM files are WGS-84 by definition; do not declare another coordinate system")
         return _read_osm(path)
     return _read_ogr(path, crs, layer)

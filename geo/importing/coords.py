@@ -13,27 +13,13 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import CRS
-from pyproj.exceptions import CRSError
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 
-from geo.coverage.roads import _declared_source
 from geo.errors import InvalidInput
 from geo.kit.crs import out_of_china, transform_geometry
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def source_system(declared: str | None, file_crs: Any) -> str:
-    """The system to convert from: the declared one, else the file's own, else WGS84; InvalidInput if unknown."""
-    source = _declared_source(declared, file_crs)
-    if source.startswith("EPSG:"):
-        try:
-            CRS.from_user_input(source)
-        except CRSError:
-            raise InvalidInput(f"unknown coordinate system {source}: no such EPSG code") from None
-    return source
 
 
 @dataclass

@@ -30,10 +30,11 @@ from geo.importing.columns import (
     map_columns,
     parse_map_option,
 )
-from geo.importing.coords import Points, locate, source_system
+from geo.importing.coords import Points, locate
 from geo.importing.load import load_rows
 from geo.importing.readers import RawTable, read_file
 from geo.importing.report import ImportReport, RowReport, write_rejects
+from geo.kit.crs import declared_source
 
 Progress = Callable[[str, int, int], None]
 """progress(phase, done, total): called while rows are checked and once per later phase."""
@@ -123,7 +124,7 @@ def run_import(
     table = read_file(Path(path), options.fmt, polygon_columns(options.collection), options.encoding)
     if not table.rows:
         raise InvalidInput(f"{label or Path(path).name} has no records")
-    source = source_system(options.crs, table.file_crs)
+    source = declared_source(options.crs, table.file_crs, check_epsg=True)
     cmap = _column_map(table, options.collection, options.column_map)
     lon_h, lat_h = cmap.header_of("lon"), cmap.header_of("lat")
     if has_points(options.collection):

@@ -28,16 +28,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from geo.errors import InvalidInput
+
 __all__ = [
     "SUPPORTED_SOURCES",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "declared_source",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "out_of_china",
@@ -250,6 +254,34 @@ def _normalise_source(source: str) -> str:
         f"unknown coordinate system {source!r}; expected one of WGS84, CGCS2000, GCJ02, BD09, "
         "EPSG:4326, EPSG:4490 or another 'EPSG:<code>'"
     )
+
+
+def declared_source(declared: str | None, file_crs: Any = None, check_epsg: bool = False) -> str:
+    """The system to convert from (WGS84, GCJ02, BD09 or EPSG:<code>): declared, else the file's, else WGS84.
+
+    ``declared`` is spelled as ``transform_geometry`` accepts it; ``file_crs`` is a pyproj CRS read from a GIS
+    file (None: the file has none, read as WGS-84). ``check_epsg`` also asks pyproj whether a declared EPSG code
+    exists. Raises InvalidInput for an unknown system.
+    """
+    if declared is not None:
+        try:
+            source = _normalise_source(declared)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        if check_epsg and source.startswith("EPSG:"):
+            try:
+                CRS.from_user_input(source)
+            except CRSError:
+                raise InvalidInput(f"unknown coordinate system {source}: no such EPSG code") from None
+        return source
+    if file_crs is None:
+        return _IDENTITY
+    epsg = file_crs.to_epsg() if hasattr(file_crs, "to_epsg") else None
+    if epsg in (4326, 4490, None) and getattr(file_crs, "is_geographic", True):
+        return _IDENTITY
+    if epsg is None:
+        raise InvalidInput("the file's coordinate system has no EPSG code; declare it (e.g. crs=EPSG:4547)")
+    return f"EPSG:{epsg}"
 
 
 @lru_cache(maxsize=32)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from pyproj import Geod, Transformer
+from pyproj import CRS, Geod, Transformer
 
+from geo.errors import InvalidInput
 from geo.kit.crs import (
     bd09_to_gcj02,
     bd09_to_wgs84,
+    declared_source,
     gcj02_to_bd09,
     gcj02_to_wgs84,
     out_of_china,
@@ -176,3 +178,41 @@ def test_transform_geometry_keeps_z_values():
 def test_transform_geometry_rejects_unknown_source_with_value_error(name):
     with pytest.raises(ValueError, match="coordinate system"):
         transform_geometry(shapely.Point(116.4, 39.9), name)
+
+
+@pytest.mark.parametrize(
+    ("declared", "canonical"),
+    [
+        ("wgs-84", "WGS84"),
+        ("CGCS2000", "WGS84"),
+        ("epsg:4490", "WGS84"),
+        ("gcj_02", "GCJ02"),
+        ("GCJ-02", "GCJ02"),
+        ("bd09ll", "BD09"),
+        ("epsg:4547", "EPSG:4547"),
+    ],
+)
+def test_declared_source_names_the_system_in_one_spelling(declared, canonical):
+    assert declared_source(declared) == canonical
+    # the declaration wins over the file's own system
+    assert declared_source(declared, CRS.from_epsg(32650)) == canonical
+
+
+def test_declared_source_falls_back_on_the_files_own_system_then_wgs84():
+    assert declared_source(None, CRS.from_epsg(32650)) == "EPSG:32650"
+    assert declared_source(None, CRS.from_epsg(4490)) == "WGS84"
+    assert declared_source(None, None) == "WGS84"
+
+
+@pytest.mark.parametrize("declared", ["Mars", "GCJ03", "EPSG:abc"])
+def test_declared_source_refuses_an_unknown_system_naming_the_accepted_ones(declared):
+    with pytest.raises(InvalidInput, match="unknown coordinate system .*expected one of WGS84"):
+        declared_source(declared)
+    with pytest.raises(InvalidInput, match="must be a non-empty string"):
+        declared_source(" ")
+
+
+def test_declared_source_checks_an_epsg_code_exists_only_when_asked():
+    assert declared_source("EPSG:999999") == "EPSG:999999"
+    with pytest.raises(InvalidInput, match="unknown coordinate system EPSG:999999: no such EPSG code"):
+        declared_source("EPSG:999999", check_epsg=True)
