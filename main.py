@@ -808,7 +808,7 @@ def upkeep_overdue(
     from geo.accounts.audit import CLI_ACTOR
     from geo.models import UPKEEP_COLLECTIONS
     from geo.settings import UpkeepSettings
-    from geo.upkeep.overdue import ScheduleQuery, check_query, list_schedule
+    from geo.upkeep.schedules import ScheduleQuery, check_query, list_schedule
 
     collections = tuple(collection) if collection else UPKEEP_COLLECTIONS
     rows = limit if csv_file is None else 10_000_000

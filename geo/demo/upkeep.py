@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Connection, text
@@ -21,13 +20,13 @@ from sqlalchemy import Connection, text
 from geo.models import UPKEEP_COLLECTIONS
 from geo.settings import UpkeepSettings
 from geo.upkeep.inspections import CATEGORIES, CHECKLIST, condition_index, upkeep_status
+from geo.upkeep.schedules import CHINA, china_today
 
 DEMO_INSPECTOR = "演示巡查 (synthetic)"
 INSPECTED_SHARE = 0.7
 SECOND_INSPECTION_SHARE = 0.4
 NEGLECTED_SHARE = 0.06  # sites left to decay: the poor and damaged ones
 ORDER_SHARE = 0.12  # of the sites in poor or damaged condition
-CHINA = ZoneInfo("Asia/Shanghai")
 _REPAIRS = {
     "monument": "碑体破损修缮",
     "structure": "建筑结构修缮",
@@ -212,7 +211,7 @@ def add_demo_upkeep(
 ) -> dict[str, int]:
     """Add synthetic inspections and open work orders to the demo sites (set-based); returns the counts."""
     settings = settings or UpkeepSettings()
-    today = today or dt.datetime.now(CHINA).date()
+    today = today or china_today()
     rng = np.random.default_rng([seed, 6])
     weights = settings.weights()
     made = {"inspections": 0, "work_orders": 0}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
@@ -26,9 +25,8 @@ from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
 from geo.upkeep.inspections import site_area
-from geo.upkeep.schedules import next_due_sql
+from geo.upkeep.schedules import china_today, next_due_sql, overdue_sql, state_sql
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_TASKS = 500
 OPEN_ORDER_STATES = ("reported", "triaged", "assigned", "in_progress", "done")
 """States of a work order that is not closed (verified, rejected and duplicate are final)."""
@@ -106,11 +104,6 @@ class SiteSheet:
     open_orders: list[OpenOrder]
 
 
-def china_today() -> dt.date:
-    """Today's date in China Standard Time (the calendar of the inspection schedules)."""
-    return dt.datetime.now(CHINA).date()
-
-
 def check_position(lon: float | None, lat: float | None) -> tuple[float, float] | None:
     """The (lon, lat) pair in WGS-84 degrees, or None when neither is given; raises InvalidInput."""
     if lon is None and lat is None:
@@ -149,14 +142,12 @@ def _site_columns(collection: str, position: tuple[float, float] | None) -> str:
 
 def _due_branch(collection: str, settings: UpkeepSettings, position: tuple[float, float] | None) -> str:
     due = next_due_sql(collection, settings, "s")
+    state = state_sql(due)  # never_inspected, overdue or due_soon: the sites in state ok are no task
     return (
-        f"SELECT 'inspection' AS type, {_site_columns(collection, position)}, {due} AS due_on, "
-        f"CASE WHEN s.last_inspected_on IS NULL THEN 'never_inspected' WHEN {due} < :today THEN 'overdue' "
-        "ELSE 'due_soon' END AS status, "
-        f"CASE WHEN s.last_inspected_on IS NULL OR {due} < :today THEN 'high' ELSE 'normal' END AS priority, "
+        f"SELECT 'inspection' AS type, {_site_columns(collection, position)}, {due} AS due_on, {state} AS status, "
+        f"CASE WHEN {overdue_sql(due)} THEN 'high' ELSE 'normal' END AS priority, "
         "NULL::bigint AS work_order_id, NULL::text AS title "
-        f"FROM {collection} s WHERE s.area_code LIKE :prefix "
-        f"AND (s.last_inspected_on IS NULL OR {due} <= :horizon)"
+        f"FROM {collection} s WHERE s.area_code LIKE :prefix AND {state} <> 'ok'"
     )
 
 
@@ -204,7 +195,7 @@ def my_tasks(
     )
     params = {
         "today": today,
-        "horizon": today + dt.timedelta(days=settings.due_soon_days),
+        "soon": settings.due_soon_days,
         "prefix": _like_prefix(principal),
         "me": principal.user_id,
         "limit": limit,

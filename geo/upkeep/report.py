@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
@@ -26,20 +25,14 @@ from geo.coverage.map_data import Bounds, area_bounds, existing_area, unit_shape
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
-from geo.upkeep.schedules import next_due_sql
+from geo.upkeep.schedules import CHINA, china_today, next_due_sql, overdue_sql
 from geo.vocab import UPKEEP_STATUSES
 
-CHINA = ZoneInfo("Asia/Shanghai")
 READ = "inspections.read"  # the report shows inspections and work orders: staff of the area only
 CLOSED_ORDER_STATUSES = ("verified", "rejected", "duplicate")
 SPENT_ORDER_STATUSES = ("done", "verified")
 MAX_MAP_SITES = 20_000
 """More sites than this (a province of the real atlas) are not drawn one by one: open a smaller area."""
-
-
-def china_today() -> dt.date:
-    """Today's date in China Standard Time."""
-    return dt.datetime.now(CHINA).date()
 
 
 @dataclass
@@ -180,7 +173,7 @@ def _site_figures(conn: Connection, params: dict, settings: UpkeepSettings) -> l
         f"SELECT {_UNIT.format(col='s.area_code')} AS unit, s.collection, s.upkeep_status, count(*) AS n, "
         "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM inspections i WHERE i.collection = s.collection "
         "AND i.site_id = s.id AND i.inspected_at >= :start AND i.inspected_at < :end)) AS inspected, "
-        "count(*) FILTER (WHERE s.next_due IS NULL OR s.next_due < :today) AS overdue, "
+        f"count(*) FILTER (WHERE {overdue_sql('s.next_due')}) AS overdue, "
         "coalesce(sum(s.condition_index), 0) AS index_sum, count(s.condition_index) AS indexed "
         "FROM site s GROUP BY 1, 2, 3"
     )
@@ -300,7 +293,7 @@ def upkeep_map_sites(
         f"WITH site AS ({_sites_sql(settings, ', ST_X(s.geom) AS lon, ST_Y(s.geom) AS lat')}), "
         "orders AS (SELECT collection, site_id, count(*) AS n FROM work_orders "
         f"WHERE area_code LIKE :prefix AND status NOT IN ({closed}) GROUP BY 1, 2) "
-        "SELECT s.*, (s.next_due IS NULL OR s.next_due < :today) AS overdue, coalesce(o.n, 0) AS open_orders, "
+        f"SELECT s.*, {overdue_sql('s.next_due')} AS overdue, coalesce(o.n, 0) AS open_orders, "
         "count(*) OVER () AS matched FROM site s "
         "LEFT JOIN orders o ON o.collection = s.collection AND o.site_id = s.id "
         "ORDER BY s.collection, s.id LIMIT :limit"

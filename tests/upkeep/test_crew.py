@@ -16,7 +16,8 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.settings import Settings
-from geo.upkeep.crew_tasks import PRIORITY_RANK, china_today
+from geo.upkeep.crew_tasks import PRIORITY_RANK
+from geo.upkeep.schedules import china_today
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
 

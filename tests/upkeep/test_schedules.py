@@ -27,7 +27,7 @@ from geo.errors import Forbidden, InvalidInput
 from geo.principal import Principal
 from geo.settings import Settings, UpkeepSettings
 from geo.upkeep.campaigns import default_dates, qingming_date
-from geo.upkeep.overdue import ScheduleQuery, list_schedule, schedule_summary, today_in_china
+from geo.upkeep.schedules import ScheduleQuery, china_today, list_schedule, schedule_summary
 from tests.auth_helpers import each_role_in, headers_only, newest_site_ids, remove_sites_after, staff_accounts
 from tests.factories import make_site_at, square
 
@@ -35,7 +35,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"  # 兴宁区
 NATIONAL = Principal(None, "sched-test", "admin", None)
-TODAY = today_in_china()
+TODAY = china_today()
 
 
 def _ago(days: int) -> str:

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from geo.upkeep.report import china_today
+from geo.upkeep.schedules import china_today
 from tests.auth_helpers import each_role_in, headers_only, sites_kept, staff_accounts
 from tests.factories import make_site_at
 

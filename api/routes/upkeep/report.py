@@ -22,7 +22,8 @@ from api.principal import PrincipalDep, require
 from api.routes.atlas.sites import AREA_PATTERN
 from geo.errors import DomainError
 from geo.principal import Principal
-from geo.upkeep.report import china_today, upkeep_map_sites, upkeep_report
+from geo.upkeep.report import upkeep_map_sites, upkeep_report
+from geo.upkeep.schedules import china_today
 from web.coverage.map import error_page
 from web.i18n import t
 from web.map_parts import page_basemap

@@ -4,7 +4,7 @@ The schedule lists every memorial, cemetery and grave of an area (its sub-areas 
 cycle, next due date and state (overdue, due_soon, ok, never_inspected), most overdue first, as JSON or, with
 ``f=geojson`` or ``Accept: application/geo+json``, as a GeoJSON FeatureCollection for the map. Campaigns
 (Qingming, Martyrs' Day) create one cleaning and one tribute task per site of an area; their tasks are work
-orders (``GET /api/v1/work-orders?campaign_id=ID``). Staff only, in their area: see geo/upkeep/overdue.py and
+orders (``GET /api/v1/work-orders?campaign_id=ID``). Staff only, in their area: see geo/upkeep/schedules.py and
 geo/upkeep/campaigns.py.
 """
 
@@ -31,7 +31,7 @@ from geo.upkeep.campaigns import (
     get_campaign,
     list_campaigns,
 )
-from geo.upkeep.overdue import ScheduleQuery, list_schedule, schedule_summary
+from geo.upkeep.schedules import ScheduleQuery, list_schedule, schedule_summary
 
 router = APIRouter(prefix="/upkeep", tags=["upkeep schedules and campaigns"])
 
