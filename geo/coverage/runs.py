@@ -48,7 +48,7 @@ from geo import vocab
 from geo.atlas.spatial import geodesic_envelopes
 from geo.coverage.nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic
 from geo.errors import Conflict, InvalidInput, NotFound
-from geo.kit.background import start_worker
+from geo.kit.runs import start_worker
 from geo.kit.pgcopy import Field, copy_in, copy_out
 
 log = logging.getLogger(__name__)

@@ -47,7 +47,7 @@ from geo.coverage.siting import (
 )
 from geo.coverage.siting import reach_coverage_share as _reach_share
 from geo.errors import InvalidInput, NotFound
-from geo.kit.background import start_worker
+from geo.kit.runs import start_worker
 
 log = logging.getLogger(__name__)
 

@@ -51,7 +51,7 @@ from geo.coverage.roads import RoadGraph, get_network, load_graph
 from geo.coverage.runs import _LOCK as COVERAGE_LOCK
 from geo.coverage.runs import TOWNSHIPS, VILLAGES, refresh_coverage
 from geo.errors import Conflict, InvalidInput, NotFound
-from geo.kit.background import start_worker
+from geo.kit.runs import start_worker
 from geo.kit.pgcopy import Field, copy_in, copy_out
 
 log = logging.getLogger(__name__)
