@@ -1,4 +1,6 @@
-"""Administrative areas: lookup, listing, containment (areas in WGS-84; areas in square metres, geodesic)."""
+"""Administrative areas: lookup, listing, containment, bounds and outlines for maps (WGS-84 lon/lat degrees;
+areas in square metres, geodesic). Every capability's maps (atlas, coverage, upkeep, public) take them from here.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from geo.errors import InvalidInput, NotFound
 
 # Sites may sit this far outside their declared area: the shipped boundaries are simplified.
 AREA_TOLERANCE_M = 1000.0
+# Simplification of unit shapes for display (degrees): about 100 m for counties and above, 10 m for villages.
+_SIMPLIFY_DEG = {"province": 0.001, "city": 0.001, "county": 0.001, "township": 0.0003, "village": 0.0001}
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,20 @@ class AreaRef:
         return vocab.area_code_prefix(self.code, self.level)
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """A lon/lat box in WGS-84 degrees."""
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        """The box as (minx, miny, maxx, maxy), degrees."""
+        return (self.minx, self.miny, self.maxx, self.maxy)
+
+
 def find_area(conn: Connection, code: str) -> AreaRef | None:
     """The area with this code, or None."""
     row = conn.execute(text("SELECT code, level, name FROM areas WHERE code = :c"), {"c": code}).first()
@@ -39,6 +57,16 @@ def require_area(conn: Connection, code: str, what: str = "area") -> AreaRef:
     area = find_area(conn, code)
     if area is None:
         raise InvalidInput(f"unknown {what} code {code!r}")
+    return area
+
+
+def existing_area(conn: Connection, code: str | None) -> AreaRef | None:
+    """The area with this code (None for None: the whole atlas); raises NotFound for an unknown code."""
+    if code is None:
+        return None
+    area = find_area(conn, code)
+    if area is None:
+        raise NotFound(f"no area with code {code!r}")
     return area
 
 
@@ -150,3 +178,40 @@ def atlas_bounds(conn: Connection) -> tuple[float, float, float, float] | None:
         )
     ).first()
     return None if row is None or row[0] is None else tuple(row)
+
+
+def area_bounds(conn: Connection, area: AreaRef | None) -> Bounds | None:
+    """The bounding box of an area (of the whole atlas when None); None when there is nothing to bound."""
+    if area is None:
+        box = atlas_bounds(conn)
+        return Bounds(*box) if box else None
+    row = conn.execute(
+        text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT COALESCE(geom, point)::box2d AS e FROM areas WHERE code = :c) s"
+        ),
+        {"c": area.code},
+    ).first()
+    return None if row is None or row[0] is None else Bounds(*row)
+
+
+def unit_shapes(conn: Connection, level: str, prefix: str) -> dict:
+    """Areas of ``level`` whose code starts with ``prefix`` as GeoJSON (polygons, else their point), WGS-84."""
+    rows = conn.execute(
+        text(
+            "SELECT code, name, level, population, ST_AsGeoJSON(COALESCE("
+            "ST_SimplifyPreserveTopology(geom, :tol), point), 5)::json AS g "
+            "FROM areas WHERE level = :level AND code LIKE :prefix ORDER BY code"
+        ),
+        {"level": level, "prefix": prefix + "%", "tol": _SIMPLIFY_DEG.get(level, 0.0001)},
+    )
+    features = [
+        {
+            "type": "Feature",
+            "id": r.code,
+            "geometry": r.g,
+            "properties": {"code": r.code, "name": r.name, "level": r.level, "population": r.population},
+        }
+        for r in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -5,7 +5,8 @@ The rates themselves come from ``geo.coverage.rates.coverage_by_area``; this mod
 needs and the covered flags of villages for the thresholds asked for (the stored distances are compared
 with them, so any threshold works without a rerun). A station's "reach" is, for now, the geodesic circle
 of its level's threshold (village stations ``village_m``, township stations ``township_m``); travel-time
-service areas may replace it later.
+service areas may replace it later. Area lookups, bounds and unit shapes, shared with the other capabilities'
+maps, live in geo/atlas/areas.py.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pyproj import Geod
 from shapely.geometry import Point
 from sqlalchemy import Connection, text
 
-from geo.atlas.areas import AreaRef, atlas_bounds, find_area
+from geo.atlas.areas import AreaRef, Bounds, area_bounds, existing_area, unit_shapes
 from geo.atlas.spatial import degree_reach
 from geo.coverage.rates import CoverageRates, StationGaps, coverage_by_area, station_gaps
 from geo.coverage.runs import INLINE_FULL_MAX, CoverageParams
@@ -35,21 +36,6 @@ MAX_MAP_VILLAGES = 5_000
 """Above this many villages in scope, the village and station layers are left out of the map data."""
 MAX_TABLE_GAPS = 1_000_000
 """Upper bound on gap rows read for a table or a download."""
-# Simplification of unit shapes for display (degrees): about 100 m for counties and above, 10 m for villages.
-_SIMPLIFY_DEG = {"province": 0.001, "city": 0.001, "county": 0.001, "township": 0.0003, "village": 0.0001}
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """A lon/lat box in WGS-84 degrees."""
-
-    minx: float
-    miny: float
-    maxx: float
-    maxy: float
-
-    def as_tuple(self) -> tuple[float, float, float, float]:
-        return (self.minx, self.miny, self.maxx, self.maxy)
 
 
 @dataclass(frozen=True)
@@ -91,41 +77,8 @@ class CoverageMapData:
     service_areas: dict = field(default_factory=lambda: {"type": "FeatureCollection", "features": []})
 
 
-def existing_area(conn: Connection, code: str | None) -> AreaRef | None:
-    """The area with this code (None for None); raises NotFound for an unknown code."""
-    if code is None:
-        return None
-    area = find_area(conn, code)
-    if area is None:
-        raise NotFound(f"no area with code {code!r}")
-    return area
-
-
 def _collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
-
-
-def unit_shapes(conn: Connection, level: str, prefix: str) -> dict:
-    """Areas of ``level`` whose code starts with ``prefix`` as GeoJSON (polygons, else their point), WGS-84."""
-    rows = conn.execute(
-        text(
-            "SELECT code, name, level, population, ST_AsGeoJSON(COALESCE("
-            "ST_SimplifyPreserveTopology(geom, :tol), point), 5)::json AS g "
-            "FROM areas WHERE level = :level AND code LIKE :prefix ORDER BY code"
-        ),
-        {"level": level, "prefix": prefix + "%", "tol": _SIMPLIFY_DEG.get(level, 0.0001)},
-    )
-    return _collection(
-        [
-            {
-                "type": "Feature",
-                "id": r.code,
-                "geometry": r.g,
-                "properties": {"code": r.code, "name": r.name, "level": r.level, "population": r.population},
-            }
-            for r in rows
-        ]
-    )
 
 
 def _covered(distance: float | None, threshold: float) -> bool:
@@ -170,21 +123,6 @@ def village_points(conn: Connection, prefix: str, params: CoverageParams) -> dic
             }
         )
     return _collection(features)
-
-
-def area_bounds(conn: Connection, area: AreaRef | None) -> Bounds | None:
-    """The bounding box of an area (of the whole atlas when None); None when there is nothing to bound."""
-    if area is None:
-        box = atlas_bounds(conn)
-        return Bounds(*box) if box else None
-    row = conn.execute(
-        text(
-            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
-            "(SELECT COALESCE(geom, point)::box2d AS e FROM areas WHERE code = :c) s"
-        ),
-        {"c": area.code},
-    ).first()
-    return None if row is None or row[0] is None else Bounds(*row)
 
 
 def _reach_m(level: str, params: CoverageParams) -> float:

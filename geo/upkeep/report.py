@@ -20,8 +20,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, text
 
 from geo.accounts.permissions import area_prefix, authorize
-from geo.atlas.areas import AreaRef
-from geo.coverage.map_data import Bounds, area_bounds, existing_area, unit_shapes
+from geo.atlas.areas import AreaRef, Bounds, area_bounds, existing_area, unit_shapes
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings

@@ -19,8 +19,8 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import Engine, text
 
-from geo.atlas.areas import AreaRef
-from geo.coverage.map_data import Bounds, CoverageMapData, coverage_map_data, geodesic_circles, station_reach
+from geo.atlas.areas import AreaRef, Bounds
+from geo.coverage.map_data import CoverageMapData, coverage_map_data, geodesic_circles, station_reach
 from geo.coverage.rates import AreaCoverage, CoverageRates, CoverageShare, LevelGaps, StationGaps, UnitGap
 from geo.coverage.runs import CoverageParams
 from geo.kit.crs import wgs84_to_gcj02
