@@ -1,1 +1,1 @@
-"""Small helpers shared by the capabilities: CRS, geometry, pinyin, COPY, background work."""
+"""Small helpers shared by the capabilities: CRS, geometry, pinyin, COPY, background work, command line."""
