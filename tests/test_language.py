@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.settings import Settings
-from web.i18n import LANGS, choose_lang, keys, t
+from web.i18n import LANGS, choose_lang, distance_text, keys, t
 
 PAGES = ("/", "/coverage", "/login", "/crew", "/upkeep")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
@@ -166,3 +166,19 @@ def test_english_pages_have_no_untranslated_labels(
 ) -> None:
     html = staff.get(path, params={"lang": "en"}).text
     assert _untranslated(html, data_values) == [], path
+
+
+@pytest.mark.parametrize(
+    ("metres", "zh", "en"),
+    [
+        (None, "", ""),
+        (0, "0米", "0 m"),
+        (349.6, "350米", "350 m"),
+        (999.6, "1公里", "1 km"),  # rounds to 1 km: written in kilometres
+        (1234, "1.2公里", "1.2 km"),
+        (2000, "2公里", "2 km"),
+        (15_060, "15.1公里", "15.1 km"),
+    ],
+)
+def test_one_distance_format_for_every_page(metres, zh, en):
+    assert distance_text(metres, "zh") == zh and distance_text(metres, "en") == en

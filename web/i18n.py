@@ -15,6 +15,9 @@ LANGS: tuple[str, ...] = ("zh", "en")
 _CATALOGUE: dict[str, tuple[str, str]] = {
     # page
     "app.title": ("退役军人服务地图 VetMap", "VetMap — veterans' service map"),
+    # distances (distance_text): the number, then its unit
+    "distance.m": ("{n}米", "{n} m"),
+    "distance.km": ("{n}公里", "{n} km"),
     # layers
     "layer.stations": ("服务站", "Service stations"),
     "layer.memorials": ("纪念设施", "Memorial facilities"),
@@ -243,8 +246,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "crew.status.never_inspected": ("从未巡查", "Never inspected"),
     "crew.status.overdue": ("已逾期", "Overdue"),
     "crew.status.due_soon": ("即将到期", "Due soon"),
-    "crew.distance_m": ("{n} 米", "{n} m"),
-    "crew.distance_km": ("{n} 公里", "{n} km"),
     "crew.due_on": ("到期 {date}", "due {date}"),
     "crew.last_inspected": ("上次巡查", "Last inspected"),
     "crew.next_due": ("下次巡查", "Next inspection"),
@@ -337,10 +338,10 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "Position unknown: click the map or type it.",
     ),
     "report.no_pin": ("请先在地图上标出位置。", "Put the pin on the map first."),
-    "report.near_site": ("将转交：{name}(约{m}米)", "Goes to: {name} (about {m} m)"),
+    "report.near_site": ("将转交：{name}(约{distance})", "Goes to: {name} (about {distance})"),
     "report.no_site_near": (
-        "标记点附近{m}米内没有纪念设施或烈士墓。",
-        "No memorial or grave within {m} m of the pin.",
+        "标记点附近{distance}内没有纪念设施或烈士墓。",
+        "No memorial or grave within {distance} of the pin.",
     ),
     "report.category": ("问题类型", "Category"),
     "report.choose": ("请选择…", "Choose…"),
@@ -435,8 +436,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "public.showing": ("第 {start}–{end} 条，共 {total} 条", "{start}–{end} of {total}"),
     "public.previous": ("上一页", "Previous"),
     "public.next": ("下一页", "Next"),
-    "public.distance_m": ("{n} 米", "{n} m"),
-    "public.distance_km": ("{n} 公里", "{n} km"),
     "public.not_found": ("未找到", "Not found"),
     "public.cannot_show": ("无法显示", "Cannot be shown"),
     "public.back_to_search": ("返回搜索", "Back to the search"),
@@ -594,6 +593,24 @@ def enum_label(group: str, value: object, lang: str = DEFAULT_LANG) -> str:
     """Return the label of enumerated `value` in `group` (e.g. "upkeep_status"), else the value as text."""
     text = str(value)
     return t(f"{group}.{text}", lang, default=text)
+
+
+def distance_text(metres: float | None, lang: str = DEFAULT_LANG, exact: bool = False) -> str:
+    """A distance in metres as every page writes it in ``lang`` ("850米", "1.2 km"); "" for None."""
+    if metres is None:
+        return ""
+    # whole metres below 1 km, else km to a tenth; exact (a threshold, or a distance held against one) keeps a
+    # tenth of a metre below 1 km and whole metres above. Trailing zeros are dropped: "3公里", not "3.000公里".
+    m_digits, km_digits = (1, 3) if exact else (0, 1)
+    shown = round(metres, m_digits)
+    if shown < 1000:
+        return t("distance.m", lang).format(n=_trimmed(shown, m_digits))
+    return t("distance.km", lang).format(n=_trimmed(metres / 1000, km_digits))
+
+
+def _trimmed(value: float, digits: int) -> str:
+    text = f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def keys() -> frozenset[str]:

@@ -34,7 +34,8 @@ from web.coverage.map import (
     error_page,
     rate_colour,
 )
-from web.coverage.tables import gaps_table, rates_table, reach_label, table_csv, table_xlsx
+from web.coverage.tables import gaps_table, rates_table, table_csv, table_xlsx
+from web.i18n import distance_text
 from web.map_parts import BasemapChoice
 
 if TYPE_CHECKING:
@@ -408,8 +409,16 @@ def test_rate_classes_and_reach_labels() -> None:
     assert rate_colour(0.0) == rate_colour(0.1999) == RATE_CLASSES[0][1]
     assert rate_colour(0.2) == RATE_CLASSES[1][1]
     assert rate_colour(1.0) == RATE_CLASSES[-1][1]
-    assert reach_label(3000, "zh") == "3公里" and reach_label(2500, "en") == "2.5 km"
-    assert reach_label(800, "en") == "800 m" and reach_label(800, "zh") == "800米"
+    # a threshold as typed: no rounding to a tenth of a kilometre, no trailing zeros
+    exact = {
+        3000: ("3公里", "3 km"),
+        2500: ("2.5公里", "2.5 km"),
+        2345: ("2.345公里", "2.345 km"),
+        800: ("800米", "800 m"),
+        812.5: ("812.5米", "812.5 m"),
+    }
+    for metres, (zh, en) in exact.items():
+        assert (distance_text(metres, "zh", exact=True), distance_text(metres, "en", exact=True)) == (zh, en)
 
 
 def test_csv_has_a_bom_and_localised_headers() -> None:

@@ -223,7 +223,7 @@ def test_task_page_lists_nearest_first_in_chinese_and_english(crew_client, sites
     assert "由近及远排序" in page and "tasks-crew" in page
     near, middle = page.index("近处纪念碑"), page.index("中间纪念碑")
     assert near < middle
-    assert re.search(r"\d+ 米", page) and "公里" in page and "碑文脱落" in page
+    assert re.search(r"\d+米", page) and "公里" in page and "碑文脱落" in page
     assert f'href="/crew/memorials/{sites["near"]["id"]}"' in page
     english = crew_client.get("/crew", params={"lang": "en"}).text
     assert '<html lang="en">' in english and "My tasks" in english and "Most urgent first" in english

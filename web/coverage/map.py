@@ -29,8 +29,8 @@ from geo.coverage.map_data import CoverageMapData, ProposedSite
 from geo.coverage.rates import AreaCoverage, CoverageShare
 from web.assets import OfflineFigure, localize_assets
 from web.basemaps import shift_geojson
-from web.coverage.tables import gaps_table, rates_table, reach_label, table_html
-from web.i18n import check_lang, enum_label, html_lang, t
+from web.coverage.tables import gaps_table, rates_table, table_html
+from web.i18n import check_lang, distance_text, enum_label, html_lang, t
 from web.map_parts import (
     DISPLAY_DECIMALS,
     NO_BASEMAP,
@@ -116,7 +116,9 @@ def _num(value: float | None) -> str:
 
 
 def _distance(metres: float | None, lang: str) -> str:
-    return t("coverage.none_found", lang) if metres is None else reach_label(round(metres), lang)
+    return (
+        t("coverage.none_found", lang) if metres is None else distance_text(round(metres), lang, exact=True)
+    )
 
 
 def _popup(title: str, rows: Sequence[tuple[str, str]], extra: str = "") -> str:
@@ -147,7 +149,7 @@ def _unit_rows(unit: AreaCoverage, lang: str) -> list[tuple[str, str]]:
     ]
     for share in unit.shares:
         fill = {
-            "reach": reach_label(share.threshold_m, lang),
+            "reach": distance_text(share.threshold_m, lang, exact=True),
             "by": t(f"coverage.by.{share.station_level}", lang),
         }
         rows.append(
@@ -163,7 +165,7 @@ def _unit_rows(unit: AreaCoverage, lang: str) -> list[tuple[str, str]]:
             )
         )
     if unit.townships is not None:
-        reach = {"reach": reach_label(_share_of(unit, "township").threshold_m, lang)}
+        reach = {"reach": distance_text(_share_of(unit, "township").threshold_m, lang, exact=True)}
         rows.append(
             (
                 t("col.townships_covered", lang).format(**reach),
@@ -254,7 +256,7 @@ def _station_points(stations: Mapping[str, Any], lang: str) -> PointSet:
                 0,
                 str(props.get("name") or ""),
                 enum_label("station_level", props.get("level"), lang),
-                reach_label(float(props.get("reach_m") or 0), lang),
+                distance_text(float(props.get("reach_m") or 0), lang, exact=True),
             ]
         )
     return PointSet(labels, rows)
@@ -289,7 +291,7 @@ def _legend_html(data: CoverageMapData, by: str, weight: str, lang: str, propose
     threshold = data.rates.params.township_m if by == "township" else data.rates.params.village_m
     title = t("coverage.legend", lang).format(
         weight=t(f"coverage.weight.{weight}", lang),
-        reach=reach_label(threshold, lang),
+        reach=distance_text(threshold, lang, exact=True),
         by=t(f"coverage.by.{by}", lang),
     )
     parts = [f'<div class="vetmap-legend-title">{html.escape(title)}</div>']
@@ -434,7 +436,9 @@ def build_coverage_map(
         ("township", params.township_m, "#1f5fa8"),
         ("village", params.village_m, "#2b8cbe"),
     ):
-        name = t(f"coverage.layer.reach_{level}", lang).format(reach=reach_label(threshold, lang))
+        name = t(f"coverage.layer.reach_{level}", lang).format(
+            reach=distance_text(threshold, lang, exact=True)
+        )
         style = {"color": colour, "weight": 1.5, "dashArray": "4 3", "fillColor": colour, "fillOpacity": 0.08}
         collection = {"type": "FeatureCollection", "features": reach_by_level[level]}
         Reach(collection, {**style, "className": f"vetmap-reach vetmap-reach-{level}"}, name, crs=crs).add_to(

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from geo.coverage.rates import AreaCoverage, CoverageRates, StationGaps
-from web.i18n import check_lang, enum_label, t
+from web.i18n import check_lang, distance_text, enum_label, t
 
 Kind = Literal["text", "count", "share"]
 Cell = str | int | float | None
@@ -46,21 +46,11 @@ class Table:
     lang: str
 
 
-def reach_label(metres: float, lang: str) -> str:
-    """A threshold for people: "3 km"/"3公里" from 1 km up, else metres."""
-    check_lang(lang)
-    if metres >= 1000:
-        km = f"{metres / 1000:.3f}".rstrip("0").rstrip(".")
-        return f"{km}公里" if lang == "zh" else f"{km} km"
-    m = f"{metres:.1f}".rstrip("0").rstrip(".")
-    return f"{m}米" if lang == "zh" else f"{m} m"
-
-
 def _share_columns(rates: CoverageRates, lang: str) -> list[Column]:
     columns = []
     for share in rates.area.shares:
         fill = {
-            "reach": reach_label(share.threshold_m, lang),
+            "reach": distance_text(share.threshold_m, lang, exact=True),
             "by": t(f"coverage.by.{share.station_level}", lang),
         }
         prefix = f"{share.station_level}_"
@@ -90,7 +80,7 @@ def _rates_row(unit: AreaCoverage, lang: str, name: str | None = None) -> list[C
 def rates_table(rates: CoverageRates, lang: str) -> Table:
     """Coverage rates of each unit, then the area's total, with headers naming the thresholds in ``lang``."""
     check_lang(lang)
-    township_reach = {"reach": reach_label(rates.params.township_m, lang)}
+    township_reach = {"reach": distance_text(rates.params.township_m, lang, exact=True)}
     columns = [
         Column("code", t("col.code", lang), "text"),
         Column("name", t("col.name", lang), "text"),

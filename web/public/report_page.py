@@ -141,6 +141,8 @@ def report_form_page(
         '<p id="message" class="message" role="alert" hidden></p>'
     )
     strings = {key.removeprefix("report."): t(key, lang) for key in _JS_STRINGS}
+    # the units of the script's distanceText, which writes distances as web/i18n.py distance_text does
+    strings |= {"distance_m": t("distance.m", lang), "distance_km": t("distance.km", lang)}
     data = {
         "lang": lang,
         "explicit_lang": explicit_lang,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from geo.vocab import CEMETERY_KINDS, MEMORIAL_KINDS, PROTECTION_LEVELS
-from web.i18n import enum_label, t
+from web.i18n import distance_text, enum_label, t
 from web.public.frame import MapData, PageContext, map_block, page, pager
 
 
@@ -25,15 +25,6 @@ class SiteSearchForm:
     near: str = ""
     offset: int = 0
     limit: int = 20
-
-
-def distance_text(metres: float | None, lang: str) -> str:
-    """A distance for a list: whole metres below 1 km, else kilometres with one decimal."""
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return t("public.distance_m", lang).format(n=round(metres))
-    return t("public.distance_km", lang).format(n=f"{metres / 1000:.1f}")
 
 
 def _option(value: str, label: str, selected: str) -> str:

@@ -20,6 +20,14 @@
     });
   }
 
+  // A distance as the server's pages write it (web/i18n.py distance_text): whole metres below 1 km, else
+  // kilometres to a tenth, in the page's language.
+  function distanceText(metres) {
+    var m = Math.round(metres);
+    if (m < 1000) { return fmt(S.distance_m, { n: m }); }
+    return fmt(S.distance_km, { n: String(Math.round(metres / 100) / 10) });
+  }
+
   function say(text, error, link) {
     message.hidden = false;
     message.className = error ? "message error" : "message";
@@ -59,9 +67,9 @@
         }
         var first = found.sites.length ? found.sites[0] : null;
         if (first && first.distance_m <= found.radius_m) {
-          near.textContent = fmt(S.near_site, { name: first.name, m: Math.round(first.distance_m) });
+          near.textContent = fmt(S.near_site, { name: first.name, distance: distanceText(first.distance_m) });
         } else {
-          near.textContent = fmt(S.no_site_near, { m: Math.round(found.radius_m) });
+          near.textContent = fmt(S.no_site_near, { distance: distanceText(found.radius_m) });
         }
       })
       .catch(function () { /* the hint is only a help; the server checks again */ });

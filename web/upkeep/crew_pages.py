@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from geo.upkeep.crew_tasks import CrewTask, TaskList
 from web.assets import STATIC_DIR
-from web.i18n import choose_url, enum_label, html_lang, t
+from web.i18n import choose_url, distance_text, enum_label, html_lang, t
 
 CREW_ASSETS: dict[str, str] = {
     "crew.js": "text/javascript; charset=utf-8",
@@ -108,15 +108,6 @@ def header(lang: str, title: str, who: str, path: str, back: str | None) -> str:
         f'<a href="{escape(choose_url(path, lang=other))}" lang="{html_lang(other)}">'
         f"{escape(t('crew.other_lang', lang))}</a></p></header>"
     )
-
-
-def distance_text(metres: float | None, lang: str) -> str:
-    """A distance for a phone screen: whole metres below 1 km, else kilometres with one decimal."""
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return t("crew.distance_m", lang).format(n=round(metres))
-    return t("crew.distance_km", lang).format(n=f"{metres / 1000:.1f}")
 
 
 def _task_item(task: CrewTask, lang: str, explicit_lang: str | None) -> str:
