@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
 
 from api.app import create_app
@@ -94,6 +94,22 @@ def anon_client(settings: Settings, demo_counts: dict[str, int]) -> Iterator[Tes
     """An HTTP client on the app with no credentials: the anonymous public."""
     with TestClient(create_app(settings)) as c:
         yield c
+
+
+@pytest.fixture()
+def statements(client: TestClient) -> Iterator[list[str]]:
+    """SQL statements the app's engines (read-write and read-only) run while the test body runs."""
+    seen: list[str] = []
+    engines = (client.app.state.engine, client.app.state.read_engine)
+
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", _record)
+    yield seen
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", _record)
 
 
 @pytest.fixture(scope="module")

@@ -60,14 +60,25 @@ def require_area(conn: Connection, code: str, what: str = "area") -> AreaRef:
     return area
 
 
-def existing_area(conn: Connection, code: str | None) -> AreaRef | None:
-    """The area with this code (None for None: the whole atlas); raises NotFound for an unknown code."""
-    if code is None:
-        return None
+def existing_area(conn: Connection, code: AreaRef | str | None) -> AreaRef | None:
+    """The area with this code, or as given when resolved before (None: all); NotFound if unknown."""
+    if code is None or isinstance(code, AreaRef):
+        return code
     area = find_area(conn, code)
     if area is None:
         raise NotFound(f"no area with code {code!r}")
     return area
+
+
+def area_scope(conn: Connection, area: AreaRef | str | None) -> tuple[AreaRef | None, str]:
+    """The area a query covers and its code prefix: (None, "") for all, an AreaRef as given, or by code.
+
+    A code is looked up (InvalidInput when unknown); an area resolved before is used as it is, no query.
+    """
+    if area is None:
+        return None, ""
+    ref = area if isinstance(area, AreaRef) else require_area(conn, area)
+    return ref, ref.descendant_prefix
 
 
 _FEATURE_SQL = """

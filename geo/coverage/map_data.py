@@ -225,14 +225,14 @@ def coverage_map_data(
     there is no coverage run and the atlas is too large to run one inline. Without an area and a level,
     the units are counties.
     """
-    ref = existing_area(conn, area)
+    ref = existing_area(conn, area)  # the one lookup: everything below is handed the resolved area
     if ref is None and level is None:
         level = "county"
-    rates = coverage_by_area(conn, area, level, village_m, township_m, inline_full_max)
+    rates = coverage_by_area(conn, ref, level, village_m, township_m, inline_full_max)
     prefix = ref.descendant_prefix if ref else ""
     bounds = area_bounds(conn, ref)
     units = unit_shapes(conn, rates.level, prefix)
-    gaps = station_gaps(conn, area, None, MAX_TABLE_GAPS, 0)
+    gaps = station_gaps(conn, ref, None, MAX_TABLE_GAPS, 0)
     if rates.area.villages > max_villages:
         empty = _collection([])
         return CoverageMapData(ref, rates, units, empty, empty, empty, gaps, bounds, rates.area.villages)
@@ -240,11 +240,11 @@ def coverage_map_data(
     stations = stations_reaching(conn, ref, bounds, rates.params)
     reach = station_reach(stations)
     return CoverageMapData(
-        ref, rates, units, villages, stations, reach, gaps, bounds, 0, road_service_areas(conn, area)
+        ref, rates, units, villages, stations, reach, gaps, bounds, 0, road_service_areas(conn, ref)
     )
 
 
-def road_service_areas(conn: Connection, area: str | None) -> dict:
+def road_service_areas(conn: Connection, area: AreaRef | str | None) -> dict:
     """Service areas by road of the area's stations from the latest travel run; empty if there is none."""
     try:
         return _collection(service_area_features(conn, area))
@@ -254,16 +254,14 @@ def road_service_areas(conn: Connection, area: str | None) -> dict:
 
 def gap_rows(conn: Connection, area: str | None, level: str | None) -> StationGaps:
     """Every unit of an area (None: all) without an active station of its level; NotFound for an unknown area."""
-    existing_area(conn, area)
-    return station_gaps(conn, area, level, MAX_TABLE_GAPS, 0)
+    return station_gaps(conn, existing_area(conn, area), level, MAX_TABLE_GAPS, 0)
 
 
 def rate_rows(
     conn: Connection, area: str | None, level: str | None, village_m: float | None, township_m: float | None
 ) -> CoverageRates:
     """Coverage rates of an area and its units at ``level``, as ``coverage_by_area``; NotFound for an unknown area."""
-    existing_area(conn, area)
-    return coverage_by_area(conn, area, level, village_m, township_m)
+    return coverage_by_area(conn, existing_area(conn, area), level, village_m, township_m)
 
 
 def siting_run_sites(conn: Connection, run_id: int) -> tuple[str | None, list[ProposedSite]]:

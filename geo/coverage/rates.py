@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo import vocab
-from geo.atlas.areas import AreaRef, require_area
+from geo.atlas.areas import AreaRef, area_scope
 from geo.coverage.runs import (
     INLINE_FULL_MAX,
     TOWNSHIPS,
@@ -38,14 +38,6 @@ _PREFIX_CASE = (
     "CASE {col} " + " ".join(f"WHEN '{lv}' THEN {n}" for lv, n in vocab.AREA_CODE_PREFIX.items()) + " END"
 )
 _LEVEL_ORDER = "array_position(ARRAY[" + ", ".join(f"'{lv}'" for lv in _LEVELS) + "]::text[], {col}::text)"
-
-
-def _scope(conn: Connection, area: str | None) -> tuple[AreaRef | None, str]:
-    """The area (None: the whole atlas) and the code prefix its units share."""
-    if area is None:
-        return None, ""
-    ref = require_area(conn, area)
-    return ref, ref.descendant_prefix
 
 
 def _check_level(level: str | None, area: AreaRef | None, default_step: int) -> str:
@@ -179,7 +171,7 @@ def _area_coverage(
 
 def coverage_by_area(
     conn: Connection,
-    area: str | None,
+    area: AreaRef | str | None,
     level: str | None = None,
     village_m: float | None = None,
     township_m: float | None = None,
@@ -187,10 +179,11 @@ def coverage_by_area(
 ) -> CoverageRates:
     """Share of villages and of population covered, for an area (None: all) and each of its units at ``level``.
 
-    Thresholds are metres (geodesic); left out, they are those of the current full run. ``level`` defaults
-    to the level below the area's (county → township).
+    ``area`` is a code or the area already resolved (``area_scope``). Thresholds are metres (geodesic); left
+    out, they are those of the current full run. ``level`` defaults to the level below the area's (county →
+    township).
     """
-    ref, prefix = _scope(conn, area)
+    ref, prefix = area_scope(conn, area)
     level = _check_level(level, ref, 1)
     coverage_params(village_m, township_m)  # reject bad thresholds before any work
     state = refresh_coverage(conn, inline_full_max)
@@ -288,7 +281,7 @@ def coverage_rows(
     target = {"village": VILLAGES, "township": TOWNSHIPS}.get(unit_level)
     if target is None:
         raise InvalidInput(f"coverage rows exist for villages and townships, not {unit_level!r}")
-    _, prefix = _scope(conn, area)
+    _, prefix = area_scope(conn, area)
     state = refresh_coverage(conn, inline_full_max)
     _require_rows(state)
     groups = tuple(g.name for g in target.groups)
@@ -353,13 +346,14 @@ WHERE a.code LIKE :prefix AND a.level = ANY(:levels)
 
 
 def station_gaps(
-    conn: Connection, area: str | None, level: str | None, limit: int, offset: int
+    conn: Connection, area: AreaRef | str | None, level: str | None, limit: int, offset: int
 ) -> StationGaps:
     """Units in an area (None: all) with no active station of their level: 横向到边、纵向到底.
 
-    ``level`` limits the check to one level; by default every level from the area's own down to villages.
+    ``area`` is a code or the area already resolved (``area_scope``). ``level`` limits the check to one level;
+    by default every level from the area's own down to villages.
     """
-    ref, prefix = _scope(conn, area)
+    ref, prefix = area_scope(conn, area)
     if level is None:
         levels = list(_LEVELS[_LEVELS.index(ref.level) :] if ref else _LEVELS)
     else:

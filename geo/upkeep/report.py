@@ -125,8 +125,9 @@ class UpkeepReport:
         }
 
 
-def _scope(conn: Connection, principal: Principal, code: str | None) -> tuple[AreaRef | None, str]:
-    """The area (NotFound when unknown) after checking the principal may read upkeep there, and its prefix."""
+def _scope(conn: Connection, principal: Principal, code: AreaRef | str | None) -> tuple[AreaRef | None, str]:
+    """The area (NotFound when unknown; as given when resolved before) after checking the principal may read
+    upkeep there, and its prefix."""
     area = existing_area(conn, code)
     authorize(principal, READ, [area.code if area else None])
     return area, area.descendant_prefix if area else ""
@@ -280,12 +281,12 @@ CHILD_LEVEL = {"province": "city", "city": "county", "county": "township", "town
 def upkeep_map_sites(
     conn: Connection,
     principal: Principal,
-    area_code: str | None,
+    area: AreaRef | str | None,
     settings: UpkeepSettings,
     today: dt.date | None = None,
 ) -> UpkeepMapData:
-    """The upkeep sites of an area (None: the whole atlas) for its map, in one query; staff of the area only."""
-    area, prefix = _scope(conn, principal, area_code)
+    """Upkeep sites of an area (a code or resolved; None: all) for its map, in one query; its staff only."""
+    area, prefix = _scope(conn, principal, area)
     today = today or china_today()
     closed = ", ".join(f"'{s}'" for s in CLOSED_ORDER_STATUSES)
     sql = (

@@ -710,6 +710,12 @@ def test_large_areas_leave_the_village_layers_out(engine: Engine) -> None:
     assert page.points("Uncovered villages")["rows"] == []
 
 
+def test_page_looks_its_area_up_once(client: TestClient, statements: list[str]) -> None:
+    assert client.get("/coverage", params={"area": COUNTY, "lang": "en"}).status_code == 200
+    # the rates, the gaps and the service areas are handed the area the one lookup found
+    assert sum(s.startswith("SELECT code, level, name FROM areas WHERE code") for s in statements) == 1
+
+
 def test_page_shows_the_chosen_sites_of_a_siting_run(client: TestClient) -> None:
     body = {
         "problem": "mclp",

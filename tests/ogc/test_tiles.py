@@ -6,12 +6,11 @@ import math
 import os
 import random
 import tracemalloc
-from collections.abc import Iterator
 
 import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from api.app import create_app
 from geo import vocab
@@ -65,22 +64,6 @@ def _stations(engine) -> list:
                 "SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat, name, level, status, area_code FROM stations"
             )
         ).all()
-
-
-@pytest.fixture()
-def statements(client) -> Iterator[list[str]]:
-    """SQL statements the app's engines (read-write and read-only) run while the test body runs."""
-    seen: list[str] = []
-    engines = (client.app.state.engine, client.app.state.read_engine)
-
-    def _record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", _record)
-    yield seen
-    for engine in engines:
-        event.remove(engine, "before_cursor_execute", _record)
 
 
 def test_tile_over_maojian_holds_exactly_the_stations_in_its_envelope(client, engine):

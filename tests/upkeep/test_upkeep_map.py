@@ -166,6 +166,12 @@ def test_too_many_sites_are_not_drawn(client: TestClient, township: Township, mo
 # -- who may see it ------------------------------------------------------------------------------------------
 
 
+def test_page_looks_its_area_up_once(client: TestClient, township: Township, statements: list[str]) -> None:
+    assert client.get("/upkeep", params={"area": TOWNSHIP}).status_code == 200
+    # the map's sites are read for the area the report found
+    assert sum(s.startswith("SELECT code, level, name FROM areas WHERE code") for s in statements) == 1
+
+
 def test_the_anonymous_are_sent_to_sign_in(anon_client: TestClient) -> None:
     response = anon_client.get("/upkeep", params={"area": COUNTY, "lang": "en"}, follow_redirects=False)
     assert response.status_code == 303

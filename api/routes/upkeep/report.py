@@ -110,7 +110,7 @@ def upkeep_map(
     try:
         found = _report(request, conn, principal, area, year)
         code = found.area.code if found.area else None
-        data = upkeep_map_sites(conn, principal, code, upkeep, found.today)
+        data = upkeep_map_sites(conn, principal, found.area, upkeep, found.today)  # the area found once
     except DomainError as exc:
         page = error_page(exc.message, page_lang, back=atlas, title=t("upkeep.error", page_lang))
         return HTMLResponse(page.render(), status_code=error_status(exc))
