@@ -1,12 +1,16 @@
-"""JSON of background runs (coverage, siting, travel) and of timestamps, shared by their routers."""
+"""JSON of background runs (coverage, siting, travel) and of timestamps, shared by their routers: one run schema
+(``RunPublic``, which each kind extends with its own columns) and one serialiser."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request
+from pydantic import BaseModel
+
+from api.schemas import Link
+from geo.kit.runs import RunInfo
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -14,17 +18,37 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def run_json(
-    request: Request, run: Any, route: str, *, drop: tuple[str, ...] = (), links: tuple = ()
-) -> dict:
-    """A run dataclass as JSON: timestamps in ISO 8601, ``drop`` left out, a self link to ``route``, then ``links``.
+class RunPublic(BaseModel):
+    """A background run; poll it while status is running. Each kind adds its own columns."""
 
-    ``links`` are (route name, rel, media type) of further links taking the run id.
-    """
-    data = {k: v for k, v in dataclasses.asdict(run).items() if k not in drop}
+    id: int
+    status: Literal["running", "done", "failed"]
+    parameters: dict[str, Any]
+    started_at: str
+    finished_at: str | None
+    phase: str | None
+    progress: float
+    error: str | None
+    links: list[Link]
+
+
+def run_fields(run: RunInfo, schema: type[BaseModel] | None = None) -> dict[str, Any]:
+    """A run's columns in the order of its table, timestamps in ISO 8601; only those ``schema`` declares, if given."""
+    data = {k: v for k, v in run.as_dict().items() if schema is None or k in schema.model_fields}
     for key, value in data.items():
         if isinstance(value, dt.datetime):
             data[key] = iso(value)
+    return data
+
+
+def run_json(
+    request: Request, run: RunInfo, schema: type[RunPublic], route: str, *, links: tuple = ()
+) -> dict[str, Any]:
+    """A run as its kind's ``schema`` shows it (``run_fields``), with a self link to ``route``, then ``links``.
+
+    ``links`` are (route name, rel, media type) of further links taking the run id.
+    """
+    data = run_fields(run, schema)
     data["links"] = [
         {"href": str(request.url_for(name, run_id=run.id)), "rel": rel, "type": media}
         for name, rel, media in ((route, "self", "application/json"), *links)

@@ -310,6 +310,33 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+# -- background runs (geo/kit/runs.py) ----------------------------------------------------------------------
+
+
+class RunColumns:
+    """Columns every background run has (coverage, travel time, siting): status, parameters, when it started and
+    finished, its phase and progress (0–1) while it works, and the error of a failed run."""
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
+    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    phase: Mapped[str | None] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+def _run_checks(table: str) -> tuple[CheckConstraint, ...]:
+    """The checks of RunColumns on a runs table: a known status, progress between 0 and 1."""
+    return (
+        CheckConstraint("status IN ('running', 'done', 'failed')", name=f"ck_{table}_status"),
+        CheckConstraint("progress BETWEEN 0 AND 1", name=f"ck_{table}_progress"),
+    )
+
+
 # -- coverage (issue 4) -------------------------------------------------------------------------------------
 # Nearest-station coverage of villages and townships. Distances are geodesic metres on the WGS-84 ellipsoid;
 # lon/lat are the WGS-84 degrees each distance was measured from. Station ids carry no foreign key: the
@@ -317,30 +344,19 @@ class DataVersion(Base):
 # stations queues every changed id in coverage_queue instead (see geo/coverage/runs.py).
 
 
-class CoverageRun(Base):
+class CoverageRun(RunColumns, Base):
     """One computation of the coverage tables: a full run, or an incremental refresh after station changes."""
 
     __tablename__ = "coverage_runs"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
-    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
     base_run_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("coverage_runs.id"))
     areas_version: Mapped[int | None] = mapped_column(BigInteger)
-    started_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    phase: Mapped[str | None] = mapped_column(Text)
-    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
     counts: Mapped[dict | None] = mapped_column(JSONB)
-    error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint("kind IN ('full', 'incremental')", name="ck_coverage_runs_kind"),
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_coverage_runs_status"),
-        CheckConstraint("progress BETWEEN 0 AND 1", name="ck_coverage_runs_progress"),
+        *_run_checks("coverage_runs"),
     )
 
 
@@ -421,29 +437,18 @@ class CoverageQueue(Base):
     )
 
 
-class SitingRun(Base):
+class SitingRun(RunColumns, Base):
     """One siting request (MCLP, LSCP or a target share): parameters, progress and, when done, the answer."""
 
     __tablename__ = "siting_runs"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     problem: Mapped[str] = mapped_column(String(16), nullable=False)
     area_code: Mapped[str | None] = mapped_column(String(12))
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
-    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
-    started_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    phase: Mapped[str | None] = mapped_column(Text)
-    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
     result: Mapped[dict | None] = mapped_column(JSONB)
-    error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint("problem IN ('mclp', 'lscp', 'target_share')", name="ck_siting_runs_problem"),
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_siting_runs_status"),
-        CheckConstraint("progress BETWEEN 0 AND 1", name="ck_siting_runs_progress"),
+        *_run_checks("siting_runs"),
     )
 
 
@@ -500,30 +505,17 @@ class RoadEdge(Base):
     )
 
 
-class TravelRun(Base):
+class TravelRun(RunColumns, Base):
     """One travel-time computation over a road network: parameters, progress and, when done, counts."""
 
     __tablename__ = "travel_runs"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     network_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("road_networks.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="running")
-    parameters: Mapped[dict] = mapped_column(JSONB, nullable=False)
-    started_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
-    )
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    phase: Mapped[str | None] = mapped_column(Text)
-    progress: Mapped[float] = mapped_column(Float, nullable=False, server_default="0")
     counts: Mapped[dict | None] = mapped_column(JSONB)
-    error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (
-        CheckConstraint("status IN ('running', 'done', 'failed')", name="ck_travel_runs_status"),
-        CheckConstraint("progress BETWEEN 0 AND 1", name="ck_travel_runs_progress"),
-    )
+    __table_args__ = _run_checks("travel_runs")
 
 
 class ServiceArea(Base):

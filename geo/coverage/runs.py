@@ -22,36 +22,43 @@ drains the queue before coverage is read. For each queued station, only these un
   answer is provably nearest.
 
 Units that do not change keep their row and its run stamp. The result is exactly what a full rerun
-gives (the tests check equality). Everything is serialised by one PostgreSQL advisory lock: a full run
-holds it for its duration (background runs on a connection of their own), refreshes only try it, and
-leave the queue for later when a full run is busy.
+gives (the tests check equality). Everything is serialised by one PostgreSQL advisory lock, the scope of
+the coverage runs in the background-run lifecycle (``geo.kit.runs``): a full run holds it for its duration
+(on a connection of its own), refreshes only try it, and leave the queue for later when a full run is busy.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import math
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from shapely.geometry import Point
-from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
 from geo import vocab
 from geo.atlas.spatial import geodesic_envelopes
 from geo.coverage.nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic
-from geo.errors import Conflict, InvalidInput, NotFound
-from geo.kit.runs import start_worker
+from geo.errors import InvalidInput
 from geo.kit.pgcopy import Field, copy_in, copy_out
-
-log = logging.getLogger(__name__)
+from geo.kit.runs import (
+    LOCK_CLASS,
+    ActiveRun,
+    ProgressFn,
+    RunInfo,
+    RunKind,
+    Work,
+    find_runs,
+    finish_run,
+    insert_run,
+    launch,
+    read_run,
+    run_alive,
+)
+from geo.models import CoverageRun
 
 DEFAULT_VILLAGE_M = 3000.0
 """Default reach of a village-level station (metres, geodesic)."""
@@ -61,12 +68,13 @@ MAX_THRESHOLD_M = 500_000.0
 """Largest threshold accepted (metres)."""
 INLINE_FULL_MAX = 50_000
 """Atlases with at most this many villages get a missing full run inside the request that needs it."""
+FULL_RUN_LIMIT_S = 6 * 3600.0
+"""A full run still running this long after it started has hung and is failed when read (a national run takes minutes)."""
 
-_LOCK = (1447383117, 4)  # advisory lock key ("VETM", issue 4) serialising coverage writers
+_LOCK_SCOPE = 4  # with geo.kit.runs.LOCK_CLASS, the advisory lock (issue 4) serialising coverage writers
 _LEVELS = vocab.STATION_LEVELS
 _LEVEL_NUMBER = {level: i + 1 for i, level in enumerate(_LEVELS)}
 _UPPER = ("county", "city", "province")
-ProgressFn = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
@@ -148,33 +156,52 @@ TOWNSHIPS = _Target(
 TARGETS = (VILLAGES, TOWNSHIPS)
 
 
-@dataclass(frozen=True)
-class RunInfo:
-    """A coverage run as stored: kind (full/incremental), status, parameters, progress and counts."""
+@dataclass(frozen=True, kw_only=True)
+class CoverageRunInfo(RunInfo):
+    """A coverage run as stored: kind (full/incremental), the full run it refreshed, the areas it read, counts."""
 
-    id: int
+    columns: ClassVar[tuple[str, ...]] = (
+        "id",
+        "kind",
+        "status",
+        "parameters",
+        "base_run_id",
+        "areas_version",
+        "started_at",
+        "finished_at",
+        "phase",
+        "progress",
+        "counts",
+        "error",
+    )
+
     kind: str
-    status: str
-    parameters: dict[str, Any]
     base_run_id: int | None
     areas_version: int | None
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    phase: str | None
-    progress: float
     counts: dict[str, Any] | None
-    error: str | None
 
     @property
     def params(self) -> CoverageParams:
         return CoverageParams.from_json(self.parameters)
 
 
+COVERAGE_RUNS = RunKind(
+    "coverage",
+    CoverageRun.__table__,
+    CoverageRunInfo,
+    time_limit_s=lambda parameters: FULL_RUN_LIMIT_S,
+    lock_scope=_LOCK_SCOPE,
+    lock_wait_s=30.0,  # refreshes hold the lock for a moment
+    busy="coverage run {run_id} is still in progress; poll it or wait for it to finish",
+)
+"""Coverage runs in the background-run lifecycle: one full run at a time, over the coverage tables."""
+
+
 @dataclass(frozen=True)
 class CoverageState:
     """How current the coverage tables are: the full run they rest on and what is still pending."""
 
-    base_run: RunInfo | None
+    base_run: CoverageRunInfo | None
     last_run_id: int | None
     pending_changes: int
     needs_full_run: bool
@@ -187,98 +214,42 @@ class CoverageState:
 
 # ------------------------------------------------------------------------------------------- runs table
 
-_RUN_COLUMNS = (
-    "id, kind, status, parameters, base_run_id, areas_version, started_at, finished_at, phase, progress, "
-    "counts, error"
-)
 
-
-def _run_info(row) -> RunInfo:
-    return RunInfo(**row._mapping)
-
-
-def _insert_run(conn: Connection, kind: str, parameters: dict, base_run_id: int | None = None) -> int:
-    return conn.execute(
-        text(
-            "INSERT INTO coverage_runs (kind, parameters, base_run_id, phase) "
-            "VALUES (:kind, :parameters, :base, 'queued') RETURNING id"
-        ).bindparams(bindparam("parameters", type_=JSONB)),
-        {"kind": kind, "parameters": parameters, "base": base_run_id},
-    ).scalar_one()
-
-
-def _finish_run(conn: Connection, run_id: int, counts: dict, areas_version: int | None = None) -> None:
-    conn.execute(
-        text(
-            "UPDATE coverage_runs SET status = 'done', finished_at = clock_timestamp(), phase = 'done', "
-            "progress = 1, counts = :counts, areas_version = COALESCE(:areas_version, areas_version) "
-            "WHERE id = :id"
-        ).bindparams(bindparam("counts", type_=JSONB)),
-        {"id": run_id, "counts": counts, "areas_version": areas_version},
-    )
-
-
-def _fail_run(conn: Connection, run_id: int, message: str) -> None:
-    conn.execute(
-        text(
-            "UPDATE coverage_runs SET status = 'failed', finished_at = clock_timestamp(), error = :error "
-            "WHERE id = :id AND status = 'running'"
-        ),
-        {"id": run_id, "error": message[:2000]},
-    )
-
-
-def _lock_held(conn: Connection) -> bool:
-    return conn.execute(
-        text(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid = :a AND objid = :b AND objsubid = 2)"
-        ),
-        {"a": _LOCK[0], "b": _LOCK[1]},
-    ).scalar_one()
-
-
-def get_run(conn: Connection, run_id: int) -> RunInfo:
-    """One run; a run marked running whose process is gone (nobody holds the lock) is reported failed."""
-    row = conn.execute(
-        text(f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE id = :id"), {"id": run_id}
-    ).first()
-    if row is None:
-        raise NotFound(f"no coverage run with id {run_id}")
-    info = _run_info(row)
-    if info.status == "running" and not _lock_held(conn):
-        _fail_run(conn, run_id, "abandoned: the process running it stopped")
-        info = _run_info(
+def lock_coverage_tables(conn: Connection, wait_s: float = 0.0) -> bool:
+    """Lock the coverage tables for conn's transaction, waiting up to wait_s seconds; False while another holds them."""
+    key = {"a": LOCK_CLASS, "b": _LOCK_SCOPE}
+    if wait_s <= 0:
+        return conn.execute(text("SELECT pg_try_advisory_xact_lock(:a, :b)"), key).scalar_one()
+    before = conn.execute(text("SELECT current_setting('lock_timeout')")).scalar_one()
+    try:
+        with conn.begin_nested():
             conn.execute(
-                text(f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE id = :id"), {"id": run_id}
-            ).one()
-        )
-    return info
+                text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{round(wait_s * 1000)}ms"}
+            )
+            conn.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), key)
+    except OperationalError:
+        return False
+    finally:
+        conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": before})
+    return True
 
 
-def list_runs(conn: Connection, limit: int = 20, kind: str | None = None) -> list[RunInfo]:
+def get_run(conn: Connection, run_id: int) -> CoverageRunInfo:
+    """One run; a run marked running whose process is gone (nobody holds the lock), or hung, is reported failed."""
+    return read_run(conn, COVERAGE_RUNS, run_id)
+
+
+def list_runs(conn: Connection, limit: int = 20, kind: str | None = None) -> list[CoverageRunInfo]:
     """The latest runs, newest first."""
     if kind is not None and kind not in ("full", "incremental"):
         raise InvalidInput(f"unknown run kind {kind!r}; expected full or incremental")
-    rows = conn.execute(
-        text(
-            f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE (:kind IS NULL OR kind = :kind) "
-            "ORDER BY id DESC LIMIT :limit"
-        ),
-        {"kind": kind, "limit": limit},
-    )
-    return [_run_info(r) for r in rows]
+    where = [CoverageRun.kind == kind] if kind is not None else []
+    return find_runs(conn, COVERAGE_RUNS, *where, limit=limit)
 
 
-def _latest_full(conn: Connection) -> RunInfo | None:
-    row = conn.execute(
-        text(
-            f"SELECT {_RUN_COLUMNS} FROM coverage_runs WHERE kind = 'full' AND status = 'done' "
-            "ORDER BY id DESC LIMIT 1"
-        )
-    ).first()
-    return _run_info(row) if row else None
+def _latest_full(conn: Connection) -> CoverageRunInfo | None:
+    found = find_runs(conn, COVERAGE_RUNS, CoverageRun.kind == "full", CoverageRun.status == "done", limit=1)
+    return found[0] if found else None
 
 
 def _areas_version(conn: Connection) -> int | None:
@@ -298,7 +269,7 @@ def coverage_state(conn: Connection) -> CoverageState:
     running = conn.execute(
         text("SELECT max(id) FROM coverage_runs WHERE kind = 'full' AND status = 'running'")
     ).scalar()
-    if running is not None and not _lock_held(conn):
+    if running is not None and not run_alive(conn, COVERAGE_RUNS, running):
         running = None
     return CoverageState(base, last, queue.n, needs_full, running)
 
@@ -344,28 +315,6 @@ def _read_units(conn: Connection, target: _Target) -> dict[str, np.ndarray]:
 def _site_index(stations: dict[str, np.ndarray], levels: tuple[str, ...]) -> SiteIndex:
     mask = np.isin(stations["level"], [_LEVEL_NUMBER[lv] for lv in levels])
     return SiteIndex.build(stations["id"][mask], stations["lon"][mask], stations["lat"][mask])
-
-
-@dataclass
-class _Progress:
-    """Reports a run's phase and fraction done to a callback and, throttled, to its coverage_runs row."""
-
-    engine: Engine | None
-    run_id: int
-    callback: ProgressFn | None
-    _last: float = field(default=0.0)
-
-    def __call__(self, phase: str, fraction: float) -> None:
-        if self.callback is not None:
-            self.callback(phase, fraction)
-        now = time.monotonic()
-        if self.engine is not None and (now - self._last > 0.25 or fraction in (0.0, 1.0)):
-            self._last = now
-            with self.engine.begin() as conn:
-                conn.execute(
-                    text("UPDATE coverage_runs SET phase = :p, progress = :f WHERE id = :id"),
-                    {"p": phase, "f": min(max(fraction, 0.0), 1.0), "id": self.run_id},
-                )
 
 
 def _nearest_by_group(
@@ -437,8 +386,8 @@ def _summary(target: _Target, units, found, params: CoverageParams) -> dict[str,
 
 def _full_run_in(
     conn: Connection, params: CoverageParams, run_id: int, progress: ProgressFn | None = None
-) -> tuple[dict[str, Any], int | None]:
-    """Recompute both coverage tables inside conn's transaction (the caller holds the lock)."""
+) -> dict[str, Any]:
+    """Recompute both coverage tables in conn's transaction (the caller holds the lock); the run's result columns."""
     report = progress or (lambda phase, fraction: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -476,100 +425,30 @@ def _full_run_in(
         **{t.level + "s": _summary(t, units[t.level], found[t.level], params) for t in TARGETS},
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
-    return counts, areas_version
+    return {"counts": counts, "areas_version": areas_version}
 
 
-def _take_session_lock(conn: Connection) -> None:
-    """Take the coverage lock for this connection's session; Conflict while another full run holds it."""
-    if conn.execute(text("SELECT pg_try_advisory_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]}).scalar_one():
-        conn.commit()
-        return
-    conn.rollback()
-    running = coverage_state(conn).running_run_id
-    conn.rollback()
-    if running is not None:
-        raise Conflict(f"coverage run {running} is still in progress; poll it or wait for it to finish")
-    try:  # a refresh holds it for a moment
-        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-        conn.execute(text("SELECT pg_advisory_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
-        conn.commit()
-    except OperationalError:
-        conn.rollback()
-        raise Conflict("the coverage tables are busy; try again shortly") from None
+def _full_run(params: CoverageParams) -> dict[str, Any]:
+    return {"kind": "full", "parameters": params.as_json(), "phase": "queued"}
 
 
-def _release_session_lock(conn: Connection) -> None:
-    conn.rollback()
-    conn.execute(text("SELECT pg_advisory_unlock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]})
-    conn.commit()
+def _full_work(params: CoverageParams) -> Work:
+    def work(run: ActiveRun) -> dict[str, Any]:
+        return _full_run_in(run.conn, params, run.id, run.progress)
+
+    return work
 
 
-def _prepare_full_run(engine: Engine, params: CoverageParams) -> tuple[Connection, int]:
-    conn = engine.connect()
-    try:
-        _take_session_lock(conn)
-        with engine.begin() as other:
-            other.execute(
-                text(
-                    "UPDATE coverage_runs SET status = 'failed', finished_at = clock_timestamp(), "
-                    "error = 'abandoned: the process running it stopped' WHERE status = 'running'"
-                )
-            )
-            run_id = _insert_run(other, "full", params.as_json())
-    except BaseException:
-        conn.close()
-        raise
-    return conn, run_id
-
-
-def _execute_full_run(
-    engine: Engine, conn: Connection, run_id: int, params: CoverageParams, callback: ProgressFn | None
-) -> None:
-    try:
-        try:
-            progress = _Progress(engine, run_id, callback)
-            counts, areas_version = _full_run_in(conn, params, run_id, progress)
-            _finish_run(conn, run_id, counts, areas_version)
-            conn.commit()
-            if callback is not None:
-                callback("done", 1.0)
-        except BaseException as exc:
-            conn.rollback()
-            with engine.begin() as other:
-                _fail_run(other, run_id, f"{type(exc).__name__}: {exc}")
-            raise
-        finally:
-            try:
-                _release_session_lock(conn)
-            except Exception:  # closing the session for good releases the lock too
-                log.exception("could not release the coverage lock of run %s", run_id)
-                conn.invalidate()
-    finally:
-        conn.close()
-
-
-def run_full(engine: Engine, params: CoverageParams, progress: ProgressFn | None = None) -> RunInfo:
+def run_full(engine: Engine, params: CoverageParams, progress: ProgressFn | None = None) -> CoverageRunInfo:
     """Recompute the coverage tables now, in this thread; ``progress(phase, fraction)`` is told how far it is."""
-    conn, run_id = _prepare_full_run(engine, params)
-    _execute_full_run(engine, conn, run_id, params, progress)
-    with engine.connect() as c:
-        return get_run(c, run_id)
-
-
-_THREADS: dict[int, threading.Thread] = {}
-
-
-def start_full_run(engine: Engine, params: CoverageParams) -> RunInfo:
-    """Start a full run in a background thread and return it (status running); poll it with get_run."""
-    conn, run_id = _prepare_full_run(engine, params)
-    start_worker(
-        _THREADS,
-        run_id,
-        f"coverage-run-{run_id}",
-        lambda: _execute_full_run(engine, conn, run_id, params, None),
+    return launch(
+        engine, COVERAGE_RUNS, _full_run(params), _full_work(params), background=False, callback=progress
     )
-    with engine.connect() as c:
-        return get_run(c, run_id)
+
+
+def start_full_run(engine: Engine, params: CoverageParams) -> CoverageRunInfo:
+    """Start a full run in a background thread and return it (status running); poll it with get_run."""
+    return launch(engine, COVERAGE_RUNS, _full_run(params), _full_work(params), background=True)
 
 
 # -------------------------------------------------------------------------------- incremental refresh
@@ -583,18 +462,15 @@ def refresh_coverage(conn: Connection, inline_full_max: int = INLINE_FULL_MAX) -
     ``inline_full_max`` villages, otherwise left to a background run (the state says so). When a full run
     is in progress elsewhere nothing is done.
     """
-    if not conn.execute(
-        text("SELECT pg_try_advisory_xact_lock(:a, :b)"), {"a": _LOCK[0], "b": _LOCK[1]}
-    ).scalar_one():
+    if not lock_coverage_tables(conn):
         return coverage_state(conn)
     state = coverage_state(conn)
     if state.needs_full_run:
         villages = conn.execute(text("SELECT count(*) FROM areas WHERE level = 'village'")).scalar_one()
         if villages <= inline_full_max:
             params = state.base_run.params if state.base_run else CoverageParams()
-            run_id = _insert_run(conn, "full", params.as_json())
-            counts, areas_version = _full_run_in(conn, params, run_id)
-            _finish_run(conn, run_id, counts, areas_version)
+            run_id = insert_run(conn, COVERAGE_RUNS, _full_run(params))
+            finish_run(conn, COVERAGE_RUNS, run_id, _full_run_in(conn, params, run_id))
         return coverage_state(conn)
     if state.pending_changes:
         _drain(conn, state.base_run)
@@ -602,7 +478,7 @@ def refresh_coverage(conn: Connection, inline_full_max: int = INLINE_FULL_MAX) -
     return state
 
 
-def _drain(conn: Connection, base: RunInfo) -> None:
+def _drain(conn: Connection, base: CoverageRunInfo) -> None:
     queue = conn.execute(text("SELECT id, station_id FROM coverage_queue ORDER BY id")).all()
     ids = sorted({r.station_id for r in queue})
     params = base.params
@@ -620,13 +496,22 @@ def _drain(conn: Connection, base: RunInfo) -> None:
             Field("lat", "float8"),
         ],
     )
-    run_id = _insert_run(conn, "incremental", {**params.as_json(), "station_ids": ids}, base.id)
+    run_id = insert_run(
+        conn,
+        COVERAGE_RUNS,
+        {
+            "kind": "incremental",
+            "parameters": {**params.as_json(), "station_ids": ids},
+            "base_run_id": base.id,
+            "phase": "queued",
+        },
+    )
     counts = {
         t.level + "s": _refresh_target(conn, t, params, np.asarray(ids, np.int64), now, run_id)
         for t in TARGETS
     }
     conn.execute(text("DELETE FROM coverage_queue WHERE id = ANY(:ids)"), {"ids": [r.id for r in queue]})
-    _finish_run(conn, run_id, counts)
+    finish_run(conn, COVERAGE_RUNS, run_id, {"counts": counts})
 
 
 def _boxes_sql(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> str:

@@ -17,23 +17,21 @@ those that have one (or 1 each when none has), and the answer says how many did.
 ``create_siting_run`` reads, validates and runs the fast heuristic (greedy + swap) at once, so every
 input error is raised before anything runs in the background and the answer is useful at once; with
 ``exact`` the HiGHS model then runs in a background thread under the time limit and replaces the answer
-with the proven one (status ``running`` until then). ``get_siting_run`` polls it.
+with the proven one (status ``running`` until then). ``get_siting_run`` polls it. Runs follow the
+background-run lifecycle of ``geo.kit.runs``, side by side: each locks its own id while its worker lives.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Connection, Engine, text
 
 from geo import vocab
 from geo.atlas.areas import AreaRef, require_area
@@ -46,8 +44,20 @@ from geo.coverage.siting import (
     minimize_sites,
 )
 from geo.coverage.siting import reach_coverage_share as _reach_share
-from geo.errors import InvalidInput, NotFound
-from geo.kit.runs import start_worker
+from geo.errors import Conflict, InvalidInput
+from geo.kit.runs import (
+    ActiveRun,
+    ProgressFn,
+    RunInfo,
+    RunKind,
+    Work,
+    carry_out,
+    find_runs,
+    read_run,
+    start_run,
+    start_worker,
+)
+from geo.models import SitingRun
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +67,9 @@ SITING_LEVELS = ("village", "township")
 DEFAULT_REACH_M = {"village": DEFAULT_VILLAGE_M, "township": DEFAULT_TOWNSHIP_M}
 MAX_TIME_LIMIT_S = 3600.0
 MAX_GIVEN_SITES = 100_000
-_ABANDONED_AFTER_S = 120.0  # a run still "running" this long past its time limit, in no live thread, died
-ProgressFn = Callable[[str, float], None]
+HUNG_AFTER_S = 120.0
+"""A run still running this long past its time limit (seconds) has hung and is failed when read."""
+_EXACT_PHASE = "exact model (HiGHS)"
 
 
 @dataclass(frozen=True)
@@ -374,119 +385,78 @@ def result_json(data: SitingData, inst: SitingInstance, result: SitingResult) ->
 # ------------------------------------------------------------------------------------------ runs table
 
 
-@dataclass(frozen=True)
-class SitingRunInfo:
-    """A siting run as stored: request, status (running/done/failed), progress and the answer so far."""
+@dataclass(frozen=True, kw_only=True)
+class SitingRunInfo(RunInfo):
+    """A siting run as stored: its problem and area, and the answer so far (the heuristic's while running)."""
 
-    id: int
+    columns: ClassVar[tuple[str, ...]] = (
+        "id",
+        "problem",
+        "area_code",
+        "status",
+        "parameters",
+        "started_at",
+        "finished_at",
+        "phase",
+        "progress",
+        "result",
+        "error",
+    )
+
     problem: str
     area_code: str | None
-    status: str
-    parameters: dict[str, Any]
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    phase: str | None
-    progress: float
     result: dict[str, Any] | None
-    error: str | None
 
 
-_COLUMNS = (
-    "id, problem, area_code, status, parameters, started_at, finished_at, phase, progress, result, error"
+SITING_RUNS = RunKind(
+    "siting",
+    SitingRun.__table__,
+    SitingRunInfo,
+    time_limit_s=lambda parameters: float(parameters.get("time_limit_s", 60.0)) + HUNG_AFTER_S,
+    lock_class=1447384147,  # b"VETS": each siting run locks its own id in a class of its own
+    failed_phase="failed",
 )
-_THREADS: dict[int, threading.Thread] = {}
-
-
-def _select(conn: Connection, run_id: int) -> SitingRunInfo | None:
-    row = conn.execute(text(f"SELECT {_COLUMNS} FROM siting_runs WHERE id = :id"), {"id": run_id}).first()
-    return SitingRunInfo(**row._mapping) if row else None
+"""Siting runs in the background-run lifecycle: side by side, each run locking its own id."""
 
 
 def get_siting_run(conn: Connection, run_id: int) -> SitingRunInfo:
-    """One run; a run left running by a process that stopped is reported (and stored) as failed."""
-    info = _select(conn, run_id)
-    if info is None:
-        raise NotFound(f"no siting run with id {run_id}")
-    if info.status == "running" and run_id not in _THREADS:
-        limit = float(info.parameters.get("time_limit_s", 60.0))
-        age = (dt.datetime.now(dt.UTC) - info.started_at).total_seconds()
-        if age > limit + _ABANDONED_AFTER_S:
-            conn.execute(
-                text(
-                    "UPDATE siting_runs SET status = 'failed', finished_at = clock_timestamp(), "
-                    "error = 'abandoned: the process running it stopped' WHERE id = :id AND status = 'running'"
-                ),
-                {"id": run_id},
-            )
-            info = replace(info, status="failed", error="abandoned: the process running it stopped")
-    return info
+    """One run; a run left running by a process that stopped, or hung past its time limit, is reported failed."""
+    return read_run(conn, SITING_RUNS, run_id)
 
 
 def list_siting_runs(conn: Connection, area: str | None = None, limit: int = 20) -> list[SitingRunInfo]:
     """The latest runs (of one area when given), newest first."""
-    rows = conn.execute(
-        text(
-            f"SELECT {_COLUMNS} FROM siting_runs WHERE (CAST(:area AS text) IS NULL OR area_code = :area) "
-            "ORDER BY id DESC LIMIT :limit"
-        ),
-        {"area": area, "limit": limit},
-    )
-    return [SitingRunInfo(**r._mapping) for r in rows]
+    where = [SitingRun.area_code == area] if area is not None else []
+    return find_runs(conn, SITING_RUNS, *where, limit=limit)
 
 
-def _update(engine: Engine, run_id: int, **values: Any) -> None:
-    sets = ", ".join(f"{k} = :{k}" for k in values)
-    stmt = text(f"UPDATE siting_runs SET {sets} WHERE id = :id")
-    if "result" in values:
-        stmt = stmt.bindparams(bindparam("result", type_=JSONB))
-    with engine.begin() as conn:
-        conn.execute(stmt, {"id": run_id, **values})
-
-
-def _progress_ticker(engine: Engine, run_id: int, time_limit_s: float, stop: threading.Event) -> None:
+def _progress_ticker(run: ActiveRun, time_limit_s: float, stop: threading.Event) -> None:
     """While the exact stage runs, move progress from 0.5 towards 0.95 with the time limit's clock."""
     started = time.monotonic()
     while not stop.wait(1.0):
         fraction = 0.5 + 0.45 * min(1.0, (time.monotonic() - started) / time_limit_s)
         try:
-            _update(engine, run_id, progress=fraction)
+            run.progress(_EXACT_PHASE, fraction)
+        except Conflict:  # the run was failed under it (it hung): nothing more to report
+            return
         except Exception:  # progress is best effort; the run itself reports failures
-            log.debug("could not update the progress of siting run %s", run_id, exc_info=True)
+            log.debug("could not update the progress of siting run %s", run.id, exc_info=True)
 
 
-def _solve_exact(
-    engine: Engine, run_id: int, data: SitingData, inst: SitingInstance, req: SitingRequest
-) -> None:
-    stop = threading.Event()
-    ticker = threading.Thread(
-        target=_progress_ticker, args=(engine, run_id, req.time_limit_s, stop), daemon=True
-    )
-    ticker.start()
-    try:
-        result = solve_request(inst, req, exact=True)
-        stop.set()
-        _update(
-            engine,
-            run_id,
-            status="done",
-            phase="done",
-            progress=1.0,
-            result=result_json(data, inst, result),
-            finished_at=dt.datetime.now(dt.UTC),
-        )
-    except Exception as exc:
-        stop.set()
-        log.exception("siting run %s failed", run_id)
-        _update(
-            engine,
-            run_id,
-            status="failed",
-            phase="failed",
-            error=f"{type(exc).__name__}: {exc}"[:2000],
-            finished_at=dt.datetime.now(dt.UTC),
-        )
-    finally:
-        _THREADS.pop(run_id, None)
+def _exact_work(data: SitingData, inst: SitingInstance, req: SitingRequest) -> Work:
+    """The exact stage as the run's work: HiGHS under the time limit, progress ticking meanwhile; the answer."""
+
+    def work(run: ActiveRun) -> dict[str, Any]:
+        stop = threading.Event()
+        ticker = threading.Thread(target=_progress_ticker, args=(run, req.time_limit_s, stop), daemon=True)
+        ticker.start()
+        try:
+            result = solve_request(inst, req, exact=True)
+        finally:
+            stop.set()
+        return {"result": result_json(data, inst, result)}
+
+    return work
 
 
 def create_siting_run(
@@ -508,36 +478,32 @@ def create_siting_run(
     heuristic = solve_request(inst, req, exact=False)
     answer = result_json(data, inst, heuristic)
     finished = not req.exact or heuristic.status == "optimal"
-    with engine.begin() as conn:
-        run_id = conn.execute(
-            text(
-                "INSERT INTO siting_runs (problem, area_code, status, parameters, phase, progress, result, "
-                "finished_at) VALUES (:problem, :area, :status, :parameters, :phase, :progress, :result, "
-                "CASE WHEN :finished THEN clock_timestamp() END) RETURNING id"
-            ).bindparams(bindparam("parameters", type_=JSONB), bindparam("result", type_=JSONB)),
-            {
-                "problem": req.problem,
-                "area": data.area.code if data.area else None,
-                "status": "done" if finished else "running",
-                "parameters": req.as_json(),
-                "phase": "done" if finished else "exact model (HiGHS)",
-                "progress": 1.0 if finished else 0.5,
-                "result": answer,
-                "finished": finished,
-            },
-        ).scalar_one()
-    if not finished:
-        report("exact model (HiGHS)", 0.5)
+    run = start_run(
+        engine,
+        SITING_RUNS,
+        {
+            "problem": req.problem,
+            "area_code": data.area.code if data.area else None,
+            "parameters": req.as_json(),
+            "phase": _EXACT_PHASE,
+            "progress": 0.5,
+            "result": answer,
+        },
+    )
+    if finished:  # the heuristic's answer is the answer
+        carry_out(run, lambda _: {})
+    else:
+        report(_EXACT_PHASE, 0.5)
         if background:
-            start_worker(
-                _THREADS, run_id, f"siting-{run_id}", lambda: _solve_exact(engine, run_id, data, inst, req)
-            )
+            start_worker(run, _exact_work(data, inst, req))
         else:
-            _THREADS[run_id] = threading.current_thread()
-            _solve_exact(engine, run_id, data, inst, req)
-    report("done" if not background or finished else "exact model (HiGHS)", 1.0 if not background else 0.5)
+            try:
+                carry_out(run, _exact_work(data, inst, req))
+            except Exception:  # stored with the run, which is answered failed
+                log.exception("siting run %s failed", run.id)
+    report("done" if not background or finished else _EXACT_PHASE, 1.0 if not background else 0.5)
     with engine.connect() as conn:
-        return get_siting_run(conn, run_id)
+        return get_siting_run(conn, run.id)
 
 
 def wait_for_siting_run(engine: Engine, run_id: int, timeout_s: float) -> SitingRunInfo:

@@ -25,36 +25,28 @@ Method (times in seconds, positions WGS-84 lon/lat degrees, distances geodesic m
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import math
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
-from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, text
 
 from geo import vocab
-from geo.atlas.areas import require_area
+from geo.atlas.areas import AreaRef, area_scope, require_area
 from geo.coverage.nearest import NO_SITE, geodesic_m, unit_vectors
 from geo.coverage.roads import RoadGraph, get_network, load_graph
-from geo.coverage.runs import _LOCK as COVERAGE_LOCK
-from geo.coverage.runs import TOWNSHIPS, VILLAGES, refresh_coverage
+from geo.coverage.runs import TOWNSHIPS, VILLAGES, lock_coverage_tables, refresh_coverage
 from geo.errors import Conflict, InvalidInput, NotFound
-from geo.kit.runs import start_worker
 from geo.kit.pgcopy import Field, copy_in, copy_out
-
-log = logging.getLogger(__name__)
+from geo.kit.runs import ActiveRun, ProgressFn, RunInfo, RunKind, Work, find_runs, launch, read_run
+from geo.models import TravelRun
 
 DEFAULT_ACCESS_KMH = 5.0
 """Walking speed (km/h) on the off-network stretch between a point and its nearest road node."""
@@ -68,13 +60,14 @@ MAX_SERVICE_AREA_STATIONS = 3000
 """Without an area, service areas are drawn only when there are at most this many active stations."""
 TRIM_M = 100.0
 """Metres a service-area polygon reaches beyond the hull of its reached road points."""
+TRAVEL_RUN_LIMIT_S = 6 * 3600.0
+"""A travel run still running this long after it started has hung and is failed when read."""
 
-_TRAVEL_LOCK = (1447383117, 43)  # one travel run at a time ("VETM", issue 4 part 3)
+_LOCK_SCOPE = 43  # with geo.kit.runs.LOCK_CLASS: one travel run at a time (issue 4, part 3)
 _LEVELS = vocab.STATION_LEVELS
 _GROUP_LEVELS = {"village": ("village",), "township": ("township",), "any": _LEVELS}
 _A = 6_378_137.0
 _E2 = (1 / 298.257223563) * (2 - 1 / 298.257223563)
-ProgressFn = Callable[[str, float], None]
 
 
 # ------------------------------------------------------------------------------------------ params
@@ -271,88 +264,45 @@ def service_polygon(lon0: float, lat0: float, points: np.ndarray, trim_m: float 
 # ---------------------------------------------------------------------------------------- runs table
 
 
-@dataclass(frozen=True)
-class TravelRunInfo:
-    """A travel run as stored: its network, status, parameters, progress and counts."""
+@dataclass(frozen=True, kw_only=True)
+class TravelRunInfo(RunInfo):
+    """A travel run as stored: its network, and the counts of a finished run."""
 
-    id: int
+    columns: ClassVar[tuple[str, ...]] = (
+        "id",
+        "network_id",
+        "status",
+        "parameters",
+        "started_at",
+        "finished_at",
+        "phase",
+        "progress",
+        "counts",
+        "error",
+    )
+
     network_id: int | None
-    status: str
-    parameters: dict[str, Any]
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    phase: str | None
-    progress: float
     counts: dict[str, Any] | None
-    error: str | None
 
 
-_RUN_COLUMNS = "id, network_id, status, parameters, started_at, finished_at, phase, progress, counts, error"
-
-
-def _lock_held(conn: Connection) -> bool:
-    return conn.execute(
-        text(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND classid = :a AND objid = :b AND objsubid = 2)"
-        ),
-        {"a": _TRAVEL_LOCK[0], "b": _TRAVEL_LOCK[1]},
-    ).scalar_one()
-
-
-def _read_run(conn: Connection, run_id: int) -> TravelRunInfo | None:
-    row = conn.execute(text(f"SELECT {_RUN_COLUMNS} FROM travel_runs WHERE id = :id"), {"id": run_id}).first()
-    return TravelRunInfo(**row._mapping) if row else None
+TRAVEL_RUNS = RunKind(
+    "travel",
+    TravelRun.__table__,
+    TravelRunInfo,
+    time_limit_s=lambda parameters: TRAVEL_RUN_LIMIT_S,
+    lock_scope=_LOCK_SCOPE,
+)
+"""Travel runs in the background-run lifecycle: one at a time (they rewrite every travel time)."""
 
 
 def get_travel_run(conn: Connection, run_id: int) -> TravelRunInfo:
-    """One travel run; a run marked running whose process is gone is reported failed."""
-    info = _read_run(conn, run_id)
-    if info is None:
-        raise NotFound(f"no travel run with id {run_id}")
-    if info.status == "running" and not _lock_held(conn):
-        _fail_run(conn, run_id, "abandoned: the process running it stopped")
-        info = _read_run(conn, run_id)
-    return info
+    """One travel run; a run marked running whose process is gone, or hung, is reported failed."""
+    return read_run(conn, TRAVEL_RUNS, run_id)
 
 
 def list_travel_runs(conn: Connection, limit: int = 20) -> list[TravelRunInfo]:
     """The latest travel runs, newest first."""
-    rows = conn.execute(
-        text(f"SELECT {_RUN_COLUMNS} FROM travel_runs ORDER BY id DESC LIMIT :n"), {"n": limit}
-    )
-    return [TravelRunInfo(**r._mapping) for r in rows]
-
-
-def _fail_run(conn: Connection, run_id: int, message: str) -> None:
-    conn.execute(
-        text(
-            "UPDATE travel_runs SET status = 'failed', finished_at = clock_timestamp(), error = :e "
-            "WHERE id = :id AND status = 'running'"
-        ),
-        {"id": run_id, "e": message[:2000]},
-    )
-
-
-@dataclass
-class _Progress:
-    engine: Engine
-    run_id: int
-    callback: ProgressFn | None
-    _last: float = field(default=0.0)
-
-    def __call__(self, phase: str, fraction: float) -> None:
-        if self.callback is not None:
-            self.callback(phase, fraction)
-        now = time.monotonic()
-        if now - self._last > 0.25 or fraction in (0.0, 1.0):
-            self._last = now
-            with self.engine.begin() as conn:
-                conn.execute(
-                    text("UPDATE travel_runs SET phase = :p, progress = :f WHERE id = :id"),
-                    {"p": phase, "f": min(max(fraction, 0.0), 1.0), "id": self.run_id},
-                )
+    return find_runs(conn, TRAVEL_RUNS, limit=limit)
 
 
 # ------------------------------------------------------------------------------------------ the run
@@ -512,17 +462,12 @@ def _service_areas(
 def _travel_run_in(
     conn: Connection, params: TravelParams, run_id: int, cache_dir: Path, report: ProgressFn
 ) -> dict[str, Any]:
+    """Travel times and service areas inside conn's transaction (the caller holds the travel lock); the counts."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     report("waiting for the coverage tables", 0.0)
-    try:
-        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": COVERAGE_LOCK[0], "b": COVERAGE_LOCK[1]}
-        )
-        conn.execute(text("SET LOCAL lock_timeout = 0"))
-    except OperationalError:
-        raise Conflict("a coverage run is in progress; start the travel run when it is done") from None
+    if not lock_coverage_tables(conn, wait_s=30.0):
+        raise Conflict("a coverage run is in progress; start the travel run when it is done")
     state = refresh_coverage(conn)
     if state.base_run is None or state.needs_full_run:
         raise Conflict(
@@ -557,108 +502,31 @@ def _travel_run_in(
     return counts
 
 
-def _prepare(engine: Engine, params: TravelParams) -> tuple[Connection, int]:
-    conn = engine.connect()
-    try:
-        get_network(conn, params.network_id)  # NotFound before anything starts
+def _travel_run(engine: Engine, params: TravelParams, cache_dir: Path) -> tuple[dict[str, Any], Work]:
+    """The new run's row and its work; NotFound for an unknown network or area before anything starts."""
+    with engine.connect() as conn:
+        get_network(conn, params.network_id)
         if params.area is not None:
             require_area(conn, params.area)
-        conn.rollback()
-        if not conn.execute(
-            text("SELECT pg_try_advisory_lock(:a, :b)"), {"a": _TRAVEL_LOCK[0], "b": _TRAVEL_LOCK[1]}
-        ).scalar_one():
-            conn.rollback()
-            raise Conflict("a travel run is in progress; poll it or wait for it to finish")
-        conn.commit()
-        with engine.begin() as other:
-            other.execute(
-                text(
-                    "UPDATE travel_runs SET status = 'failed', finished_at = clock_timestamp(), "
-                    "error = 'abandoned: the process running it stopped' WHERE status = 'running'"
-                )
-            )
-            run_id = other.execute(
-                text(
-                    "INSERT INTO travel_runs (network_id, parameters, phase) VALUES (:n, :p, 'queued') RETURNING id"
-                ).bindparams(bindparam("p", type_=JSONB)),
-                {"n": params.network_id, "p": params.as_json()},
-            ).scalar_one()
-    except BaseException:
-        conn.close()
-        raise
-    return conn, run_id
 
+    def work(run: ActiveRun) -> dict[str, Any]:
+        return {"counts": _travel_run_in(run.conn, params, run.id, cache_dir, run.progress)}
 
-def _execute(
-    engine: Engine,
-    conn: Connection,
-    run_id: int,
-    params: TravelParams,
-    cache_dir: Path,
-    callback: ProgressFn | None,
-) -> None:
-    try:
-        try:
-            progress = _Progress(engine, run_id, callback)
-            counts = _travel_run_in(conn, params, run_id, cache_dir, progress)
-            conn.execute(
-                text(
-                    "UPDATE travel_runs SET status = 'done', finished_at = clock_timestamp(), phase = 'done', "
-                    "progress = 1, counts = :c WHERE id = :id"
-                ).bindparams(bindparam("c", type_=JSONB)),
-                {"id": run_id, "c": counts},
-            )
-            conn.commit()
-            if callback is not None:
-                callback("done", 1.0)
-        except BaseException as exc:
-            conn.rollback()
-            message = (
-                exc.message
-                if isinstance(exc, Conflict | InvalidInput | NotFound)
-                else f"{type(exc).__name__}: {exc}"
-            )
-            with engine.begin() as other:
-                _fail_run(other, run_id, message)
-            raise
-        finally:
-            try:
-                conn.rollback()
-                conn.execute(
-                    text("SELECT pg_advisory_unlock(:a, :b)"), {"a": _TRAVEL_LOCK[0], "b": _TRAVEL_LOCK[1]}
-                )
-                conn.commit()
-            except Exception:
-                log.exception("could not release the travel lock of run %s", run_id)
-                conn.invalidate()
-    finally:
-        conn.close()
+    return {"network_id": params.network_id, "parameters": params.as_json(), "phase": "queued"}, work
 
 
 def run_travel(
     engine: Engine, params: TravelParams, cache_dir: Path, progress: ProgressFn | None = None
 ) -> TravelRunInfo:
     """Compute travel times and service areas now, in this thread; graph cache under ``cache_dir``."""
-    conn, run_id = _prepare(engine, params)
-    _execute(engine, conn, run_id, params, cache_dir, progress)
-    with engine.connect() as c:
-        return get_travel_run(c, run_id)
-
-
-_THREADS: dict[int, threading.Thread] = {}
+    row, work = _travel_run(engine, params, cache_dir)
+    return launch(engine, TRAVEL_RUNS, row, work, background=False, callback=progress)
 
 
 def start_travel_run(engine: Engine, params: TravelParams, cache_dir: Path) -> TravelRunInfo:
     """Start a travel run in a background thread and return it (status running); poll with get_travel_run."""
-    conn, run_id = _prepare(engine, params)
-    start_worker(
-        _THREADS,
-        run_id,
-        f"travel-run-{run_id}",
-        lambda: _execute(engine, conn, run_id, params, cache_dir, None),
-    )
-    with engine.connect() as c:
-        return get_travel_run(c, run_id)
+    row, work = _travel_run(engine, params, cache_dir)
+    return launch(engine, TRAVEL_RUNS, row, work, background=True)
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -675,10 +543,8 @@ class TravelPage:
 
 
 def _latest_done(conn: Connection) -> TravelRunInfo | None:
-    row = conn.execute(
-        text(f"SELECT {_RUN_COLUMNS} FROM travel_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
-    ).first()
-    return TravelRunInfo(**row._mapping) if row else None
+    found = find_runs(conn, TRAVEL_RUNS, TravelRun.status == "done", limit=1)
+    return found[0] if found else None
 
 
 def _travel_feature(row, groups: tuple[str, ...]) -> dict:
@@ -720,7 +586,7 @@ def travel_time_rows(
         raise InvalidInput(f"travel times exist for villages and townships, not {unit_level!r}")
     if within_s is not None and (not math.isfinite(within_s) or within_s <= 0):
         raise InvalidInput(f"within_s must be greater than 0 seconds, got {within_s:g}")
-    prefix = require_area(conn, area).descendant_prefix if area is not None else ""
+    _, prefix = area_scope(conn, area)
     refresh_coverage(conn)
     groups = tuple(g.name for g in target.groups)
     where = "c.area_code LIKE :prefix"
@@ -746,20 +612,21 @@ def travel_time_rows(
 
 def service_area_features(
     conn: Connection,
-    area: str | None = None,
+    area: AreaRef | str | None = None,
     minutes: float | None = None,
     network_id: int | None = None,
     level: str | None = None,
 ) -> list[dict]:
     """Service areas (WGS-84 MultiPolygons, geodesic m²) of the stations of an area, as GeoJSON features.
 
-    Without ``network_id``, the network of the latest finished travel run.
+    ``area`` is a code or the area already resolved (``area_scope``). Without ``network_id``, the network of the
+    latest finished travel run.
     """
     if minutes is not None and (not math.isfinite(minutes) or minutes <= 0):
         raise InvalidInput(f"minutes must be greater than 0, got {minutes:g}")
     if level is not None and level not in _LEVELS:
         raise InvalidInput(f"unknown station level {level!r}; expected one of: {', '.join(_LEVELS)}")
-    prefix = require_area(conn, area).descendant_prefix if area is not None else ""
+    _, prefix = area_scope(conn, area)
     if network_id is None:
         latest = _latest_done(conn)
         if latest is None or latest.network_id is None:

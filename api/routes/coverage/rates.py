@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, require
 from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
-from api.runs import run_json
+from api.runs import RunPublic, run_json
 from api.schemas import FeatureCollectionPublic, Link
 from geo.accounts.audit import record_now
 from geo.accounts.permissions import authorize
@@ -23,7 +23,7 @@ from geo.coverage.rates import coverage_by_area, coverage_rows, station_gaps
 from geo.coverage.runs import (
     DEFAULT_TOWNSHIP_M,
     DEFAULT_VILLAGE_M,
-    RunInfo,
+    CoverageRunInfo,
     coverage_params,
     get_run,
     list_runs,
@@ -167,25 +167,16 @@ class CoverageRunCreate(BaseModel):
     )
 
 
-class CoverageRunPublic(BaseModel):
+class CoverageRunPublic(RunPublic):
     """A coverage run: full, or incremental after station changes; poll it while status is running."""
 
-    id: int
     kind: str
-    status: Literal["running", "done", "failed"]
-    parameters: dict[str, Any]
     base_run_id: int | None
-    started_at: str
-    finished_at: str | None
-    phase: str | None
-    progress: float
     counts: dict[str, Any] | None
-    error: str | None
-    links: list[Link]
 
 
-def _run_json(request: Request, run: RunInfo) -> dict:
-    return run_json(request, run, "read_run", drop=("areas_version",))
+def _run_json(request: Request, run: CoverageRunInfo) -> dict:
+    return run_json(request, run, CoverageRunPublic, "read_run")
 
 
 def _coverage_page(request: Request, unit_level: str, conn, settings, area, covered, limit, offset):

@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, require
 from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
-from api.runs import iso, run_json
-from api.schemas import FeatureCollectionPublic, Link
+from api.runs import RunPublic, iso, run_fields, run_json
+from api.schemas import FeatureCollectionPublic
 from geo.accounts.audit import record, record_now
 from geo.accounts.permissions import authorize
 from geo.coverage.roads import (
@@ -97,20 +97,11 @@ class TravelRunCreate(BaseModel):
     )
 
 
-class TravelRunPublic(BaseModel):
+class TravelRunPublic(RunPublic):
     """A travel run; poll it while status is running."""
 
-    id: int
     network_id: int | None
-    status: Literal["running", "done", "failed"]
-    parameters: dict[str, Any]
-    started_at: str
-    finished_at: str | None
-    phase: str | None
-    progress: float
     counts: dict[str, Any] | None
-    error: str | None
-    links: list[Link]
 
 
 class TravelFeatureCollectionPublic(FeatureCollectionPublic):
@@ -127,7 +118,7 @@ def _network_json(info: NetworkInfo) -> dict:
 
 
 def _run_json(request: Request, run: TravelRunInfo) -> dict:
-    return run_json(request, run, "read_travel_run")
+    return run_json(request, run, TravelRunPublic, "read_travel_run")
 
 
 def _import(engine: Engine, path: FilePath, **kwargs: Any) -> NetworkInfo:
@@ -296,12 +287,7 @@ def travel_times(
     distance-nearest station for comparison; ordered by code, paged."""
     limit = check_limit(limit, settings)
     page = travel_time_rows(conn, level, area, limit, offset, within_s)
-    last = dataclasses.asdict(page.last_run) if page.last_run else None
-    if last:
-        last["started_at"], last["finished_at"] = (
-            iso(page.last_run.started_at),
-            iso(page.last_run.finished_at),
-        )
+    last = run_fields(page.last_run) if page.last_run else None
     return GeoJSONResponse(
         {
             "type": "FeatureCollection",

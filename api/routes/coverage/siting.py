@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ConnDep, EngineDep
 from api.principal import ActorDep, require
 from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse
-from api.runs import run_json
-from api.schemas import Link
+from api.runs import RunPublic, run_json
 from geo.accounts.audit import record_now
 from geo.accounts.permissions import authorize
 from geo.coverage.siting_runs import (
@@ -88,26 +87,21 @@ class SitingRunCreate(BaseModel):
         )
 
 
-class SitingRunPublic(BaseModel):
+class SitingRunPublic(RunPublic):
     """A siting run; ``result`` holds the best answer so far (the heuristic while the exact stage runs)."""
 
-    id: int
     problem: str
     area_code: str | None
-    status: Literal["running", "done", "failed"]
-    parameters: dict[str, Any]
-    started_at: str
-    finished_at: str | None
-    phase: str | None
-    progress: float
     result: dict[str, Any] | None
-    error: str | None
-    links: list[Link]
 
 
 def _run_json(request: Request, run: SitingRunInfo) -> dict:
     return run_json(
-        request, run, "read_siting_run", links=(("siting_run_sites", "sites", "application/geo+json"),)
+        request,
+        run,
+        SitingRunPublic,
+        "read_siting_run",
+        links=(("siting_run_sites", "sites", "application/geo+json"),),
     )
 
 
