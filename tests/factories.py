@@ -1,11 +1,23 @@
-"""Test factories: build valid request bodies and records with overridable fields, and count the rows made."""
+"""Test factories: build valid request bodies and records with overridable fields, count the rows made, find
+free places on the demo atlas, and make the files, images, tiles and scratch databases tests feed the app."""
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from PIL import Image
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.engine import URL
+
+from geo.database.engine import drop_database, ensure_database
+from geo.database.migrate import upgrade
 
 # A point inside 资源县 (450329) of the demo atlas, and a small square around it.
 ZIYUAN_POINT = (110.64, 26.04)
@@ -113,3 +125,75 @@ def row_count(engine: Engine, table: str) -> int:
     """How many rows ``table`` holds now."""
     with engine.connect() as conn:
         return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+_FREE_POINT = """
+SELECT ST_X(p), ST_Y(p) FROM (
+  SELECT ST_SetSRID(ST_MakePoint(:lon + dx * 0.02, :lat + dy * 0.02), 4326) AS p
+  FROM generate_series(-10, 10) dx, generate_series(-10, 10) dy
+) c
+WHERE ST_Contains((SELECT geom FROM areas WHERE code = '450329'), p)
+  AND NOT EXISTS (SELECT 1 FROM memorials WHERE ST_DWithin(geom::geography, p::geography, 3000))
+  AND NOT EXISTS (SELECT 1 FROM cemeteries WHERE ST_DWithin(geom::geography, p::geography, 3000))
+  AND NOT EXISTS (SELECT 1 FROM graves WHERE ST_DWithin(geom::geography, p::geography, 3000))
+ORDER BY ST_Distance(p, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) LIMIT 1
+"""
+
+
+def free_point(conn: Connection, near: tuple[float, float] = ZIYUAN_POINT) -> tuple[float, float]:
+    """A point of 资源县 (450329) with no memorial, cemetery or grave within 3 km: of a grid of 0.02° steps
+    around ``near`` (lon, lat), the one nearest it."""
+    found = conn.execute(text(_FREE_POINT), {"lon": near[0], "lat": near[1]}).first()
+    assert found is not None, f"no free point in 资源县 near {near}"
+    return found[0], found[1]
+
+
+def offset(point: tuple[float, float], metres_east: float, metres_north: float = 0.0) -> tuple[float, float]:
+    """A point some metres east and north of ``point`` (lon, lat) - close enough for a few hundred metres."""
+    lon, lat = point
+    return lon + metres_east / (111_320 * math.cos(math.radians(lat))), lat + metres_north / 110_574
+
+
+def image(
+    fmt: str = "PNG", size: tuple[int, int] = (40, 30), colour: Any = (120, 30, 30), mode: str = "RGB"
+) -> bytes:
+    """A plain image of one colour in a Pillow format (PNG, JPEG, WEBP, GIF, BMP, ...)."""
+    out = io.BytesIO()
+    Image.new(mode, size, colour).save(out, fmt)
+    return out.getvalue()
+
+
+def tile_position(lon: float, lat: float, z: int) -> tuple[float, float]:
+    """Where a WGS-84 point lies at zoom ``z``, in tile units (x east, y south; spherical Mercator)."""
+    n = 2**z
+    return (lon + 180.0) / 360.0 * n, (1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The XYZ tile (x, y) holding a WGS-84 point at zoom ``z``."""
+    n = 2**z
+    x, y = tile_position(lon, lat, z)
+    return min(max(int(x), 0), n - 1), min(max(int(y), 0), n - 1)
+
+
+def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
+    """A CSV file of ``header`` and ``rows`` in ``encoding`` at ``path``; the path."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+@contextmanager
+def scratch_database(test_db_url: URL, suffix: str, migrated: bool = True) -> Iterator[URL]:
+    """A fresh database of its own beside the test database (``<test database>_<suffix>``), migrated unless
+    ``migrated`` is false; dropped after."""
+    url = test_db_url.set(database=f"{test_db_url.database}_{suffix}")
+    drop_database(url)
+    ensure_database(url)
+    if migrated:
+        upgrade(url)
+    yield url
+    drop_database(url)

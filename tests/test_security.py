@@ -32,6 +32,7 @@ from geo.atlas.sites import create_site
 from geo.ogc.tiles import LAYERS
 from geo.principal import Principal
 from geo.settings import SecuritySettings, Settings
+from tests.factories import tile_of
 from web.csp import add_script_nonce
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,7 +239,8 @@ def test_map_page_and_tiles_carry_no_private_field(client, as_role, private_grav
     page = client.get("/")
     assert page.status_code == 200 and "政策测试" in page.text
     _assert_no_secrets(page.text)
-    z, x, y = _tile_of(*GRAVE_POINT, 14)
+    z = 14
+    x, y = tile_of(*GRAVE_POINT, z)
     tile = client.get(f"/tiles/graves/{z}/{x}/{y}.mvt")
     assert tile.status_code == 200
     decoded = mapbox_vector_tile.decode(tile.content)
@@ -247,15 +249,6 @@ def test_map_page_and_tiles_carry_no_private_field(client, as_role, private_grav
     for p in props:
         assert not {"notes", *PERSONAL} & set(p)
     _assert_no_secrets(tile.content.decode("utf-8", "replace"))
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
-    import math
-
-    n = 2**z
-    x = int((lon + 180) / 360 * n)
-    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
-    return z, x, y
 
 
 # -- SQL injection --------------------------------------------------------------------------------------

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import re
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 
 import jwt
@@ -25,6 +23,7 @@ from geo.accounts.credentials import auth_secret, create_api_token
 from geo.accounts.users import authenticate_password, create_account
 from geo.errors import Unauthorized
 from geo.settings import PROJECT_ROOT, Settings
+from tests.command_line import run_main
 from tests.factories import if_match, station_body
 
 COUNTY = "450329"
@@ -487,16 +486,7 @@ def test_no_secret_file_is_tracked_by_git():
 
 
 def _cli(settings: Settings, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VETMAP_DATABASE_URL": settings.database_url}
-    return subprocess.run(
-        [sys.executable, "main.py", "user", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_main("user", *args, database_url=settings.database_url, stdin=stdin, timeout=120)
 
 
 def test_cli_user_commands(engine, settings, client):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import warnings
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from folium.elements import JSCSSMixin
 
+from tests.map_pages import MapPage
 from web.assets import (
     CACHE_CONTROL,
     VENDOR_URL_PREFIX,
@@ -119,63 +118,18 @@ def _outlines() -> dict:
     )
 
 
-class _PageParser(HTMLParser):
-    """Collects the <html lang>, <title>, external script/link URLs and inline scripts of a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.lang: str | None = None
-        self.title = ""
-        self.urls: list[tuple[str, str]] = []
-        self.inline_scripts: list[str] = []
-        self._in: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "html":
-            self.lang = a.get("lang")
-        elif tag == "script" and a.get("src") is not None:
-            self.urls.append(("script", a["src"] or ""))
-        elif tag == "script":
-            self._in = "script"
-            self.inline_scripts.append("")
-        elif tag == "link" and a.get("href") is not None:
-            self.urls.append(("link", a["href"] or ""))
-        elif tag == "title":
-            self._in = "title"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in == "script":
-            self.inline_scripts[-1] += data
-        elif self._in == "title":
-            self.title += data
-
-
-def _parse(html: str) -> _PageParser:
-    parser = _PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
 def _render(m: folium.Map) -> str:
     return m.get_root().render()
 
 
-def _overlay_names(page: _PageParser) -> list[str]:
-    """The layer names the LayerControl lists, decoded from its JS object literal."""
-    script = "\n".join(page.inline_scripts)
-    block = script[script.index("overlays :") :]
-    block = block[: block.index("}")]
-    return [json.loads(key) for key in re.findall(r'^\s*("(?:[^"\\]|\\.)*")\s*:', block, flags=re.M)]
+def _overlay_names(page: MapPage) -> list[str]:
+    """The layer names the LayerControl lists, in its order."""
+    return list(page.overlays())
 
 
-def _payloads(page: _PageParser) -> dict[str, dict]:
+def _payloads(page: MapPage) -> dict[str, dict]:
     """The compact per-layer tables embedded in the page, by collection."""
-    script = "\n".join(page.inline_scripts)
+    script = page.script
     decoder = json.JSONDecoder()
     out = {}
     start = 0
@@ -191,14 +145,14 @@ def _payloads(page: _PageParser) -> dict[str, dict]:
 
 
 def test_layers_are_named_in_chinese_by_default() -> None:
-    page = _parse(_render(build_atlas_map(_layers(), outlines=_outlines())))
+    page = MapPage(_render(build_atlas_map(_layers(), outlines=_outlines())))
     assert _overlay_names(page) == ["行政区划", "服务站", "纪念设施", "烈士陵园", "烈士墓"]
-    assert page.lang == "zh-CN"
+    assert page.html_lang == "zh-CN"
     assert page.title == "退役军人服务地图 VetMap"
 
 
 def test_layers_are_named_in_english_on_request() -> None:
-    page = _parse(_render(build_atlas_map(_layers(), lang="en", outlines=_outlines())))
+    page = MapPage(_render(build_atlas_map(_layers(), lang="en", outlines=_outlines())))
     assert _overlay_names(page) == [
         "Boundaries",
         "Service stations",
@@ -206,22 +160,22 @@ def test_layers_are_named_in_english_on_request() -> None:
         "Martyr cemeteries",
         "Martyr graves",
     ]
-    assert page.lang == "en"
+    assert page.html_lang == "en"
     assert page.title == "VetMap — veterans' service map"
 
 
 def test_boundaries_layer_only_with_outlines() -> None:
-    page = _parse(_render(build_atlas_map(_layers())))
+    page = MapPage(_render(build_atlas_map(_layers())))
     assert "行政区划" not in _overlay_names(page)
 
 
 def test_every_script_and_stylesheet_is_served_locally() -> None:
-    page = _parse(_render(build_atlas_map(_layers(), outlines=_outlines())))
+    page = MapPage(_render(build_atlas_map(_layers(), outlines=_outlines())))
     served = vendor_files(default_node_modules())
-    urls = [url for _, url in page.urls]
+    urls = page.local_assets()
     assert urls, "the page links no assets at all"
-    for kind, url in page.urls:
-        assert url.startswith(VENDOR_URL_PREFIX + "/"), f"{kind} {url} is not local"
+    for url in urls:
+        assert url.startswith(VENDOR_URL_PREFIX + "/"), f"{url} is not local"
         assert url[len(VENDOR_URL_PREFIX) + 1 :] in served, f"{url} is not served by the vendor app"
     for needed in ("leaflet/dist/leaflet.js", "leaflet.markercluster/dist/leaflet.markercluster.js"):
         assert f"{VENDOR_URL_PREFIX}/{needed}" in urls
@@ -230,19 +184,20 @@ def test_every_script_and_stylesheet_is_served_locally() -> None:
 def test_injected_markup_in_a_name_is_not_emitted_unescaped() -> None:
     html = _render(build_atlas_map(_layers()))
     assert "<script>alert" not in html
-    page = _parse(html)
+    page = MapPage(html)
     # The name still reaches the browser, as data for the JS that escapes it when building the popup.
     assert _payloads(page)["memorials"]["rows"][0][4] == EVIL_NAME
     # ...and it did not open or close any element: the page has the same scripts as with a plain name.
     benign = _layers()
     benign["memorials"]["features"][0]["properties"]["name"] = "纪念碑"
-    plain = _parse(_render(build_atlas_map(benign)))
-    assert (len(page.inline_scripts), page.urls) == (len(plain.inline_scripts), plain.urls)
+    plain = MapPage(_render(build_atlas_map(benign)))
+    assert len(page.inline_scripts) == len(plain.inline_scripts)
+    assert page.local_assets() == plain.local_assets()
 
 
 def test_popups_translate_labels_and_values() -> None:
-    zh = _payloads(_parse(_render(build_atlas_map(_layers()))))
-    en = _payloads(_parse(_render(build_atlas_map(_layers(), lang="en"))))
+    zh = _payloads(MapPage(_render(build_atlas_map(_layers()))))
+    en = _payloads(MapPage(_render(build_atlas_map(_layers(), lang="en"))))
 
     def cell(payloads: dict, collection: str, row: int, label: str) -> str | None:
         layer = payloads[collection]
@@ -265,7 +220,7 @@ def test_popups_translate_labels_and_values() -> None:
 
 
 def test_markers_are_styled_by_collection_kind_and_status() -> None:
-    payloads = _payloads(_parse(_render(build_atlas_map(_layers()))))
+    payloads = _payloads(MapPage(_render(build_atlas_map(_layers()))))
 
     def style(collection: str, row: int) -> tuple[str, str]:
         layer = payloads[collection]
@@ -281,7 +236,7 @@ def test_markers_are_styled_by_collection_kind_and_status() -> None:
 
 
 def test_features_without_geometry_are_left_out() -> None:
-    payloads = _payloads(_parse(_render(build_atlas_map(_layers()))))
+    payloads = _payloads(MapPage(_render(build_atlas_map(_layers()))))
     assert [row[3] for row in payloads["graves"]["rows"]] == [5, 6]
 
 
@@ -293,7 +248,7 @@ def test_points_become_one_table_per_layer_not_one_element_per_point() -> None:
     ]
     html = _render(build_atlas_map({"stations": _collection(*features)}))
     assert html.count("L.marker(") == 1  # markers are made by one loop in the browser
-    assert len(_payloads(_parse(html))["stations"]["rows"]) == n
+    assert len(_payloads(MapPage(html))["stations"]["rows"]) == n
     assert len(html) < 60_000 + 100 * n
 
 
@@ -354,9 +309,10 @@ def test_page_refuses_to_render_a_cdn_link_added_after_localizing() -> None:
 def test_localize_assets_rewrites_a_plain_folium_map_without_touching_folium() -> None:
     cdn_defaults = list(folium.Map.default_js), list(folium.Map.default_css)
     m = localize_assets(folium.Map(tiles=None))
-    page = _parse(_render(m))
-    assert page.urls and all(url.startswith(VENDOR_URL_PREFIX + "/") for _, url in page.urls)
-    assert not any("glyphicons" in url or "rotate" in url for _, url in page.urls)  # dropped, not kept
+    page = MapPage(_render(m))
+    urls = page.local_assets()
+    assert urls and all(url.startswith(VENDOR_URL_PREFIX + "/") for url in urls)
+    assert not any("glyphicons" in url or "rotate" in url for url in urls)  # dropped, not kept
     assert (folium.Map.default_js, folium.Map.default_css) == cdn_defaults  # class lists untouched
 
 

@@ -8,7 +8,6 @@ database.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -28,21 +27,12 @@ from geo.atlas.clusters import (
 )
 from geo.atlas.overview import map_layers
 from geo.settings import Settings
-from tests.factories import ZIYUAN_POINT, station_body
+from tests.factories import ZIYUAN_POINT, station_body, tile_of
 from web.atlas.map import site_marker
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
 URL = "/api/v1/clusters/{collection}/{z}/{x}/{y}.json"
-
-
-def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
-    """The XYZ tile (x, y) holding a WGS-84 point at zoom z (the slippy-map formulas)."""
-    n = 2**z
-    lat_r = math.radians(lat)
-    x = int((lon + 180.0) / 360.0 * n)
-    y = int((1.0 - math.asinh(math.tan(lat_r)) / math.pi) / 2.0 * n)
-    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
 
 
 def _sites(engine: Engine, table: str, where: str = "", **params) -> list[tuple[int, float, float]]:
@@ -54,7 +44,7 @@ def _sites(engine: Engine, table: str, where: str = "", **params) -> list[tuple[
 
 
 def _per_tile(sites: list[tuple[int, float, float]], z: int) -> Counter:
-    return Counter(_tile(lon, lat, z) for _, lon, lat in sites)
+    return Counter(tile_of(lon, lat, z) for _, lon, lat in sites)
 
 
 def _get(client: TestClient, collection: str, z: int, x: int, y: int, **params) -> dict:
@@ -84,7 +74,7 @@ def test_cells_sit_at_the_mean_position_of_their_sites(client, engine):
     sites = _sites(engine, "stations")
     z = 8
     (x, y), count = _per_tile(sites, z).most_common(1)[0]
-    members = [(lon, lat) for _, lon, lat in sites if _tile(lon, lat, z) == (x, y)]
+    members = [(lon, lat) for _, lon, lat in sites if tile_of(lon, lat, z) == (x, y)]
     cells = _get(client, "stations", z, x, y)["cells"]
     assert len(cells) > 1, "the busiest tile should hold several cells"
     assert sum(c["count"] * c["lon"] for c in cells) == pytest.approx(
@@ -94,7 +84,7 @@ def test_cells_sit_at_the_mean_position_of_their_sites(client, engine):
         sum(p[1] for p in members), abs=1e-5 * count
     )
     for cell in cells:  # each mean lies in its tile
-        assert _tile(cell["lon"], cell["lat"], z) == (x, y)
+        assert tile_of(cell["lon"], cell["lat"], z) == (x, y)
 
 
 def test_a_lone_site_comes_with_its_marker_and_popup(client, engine):
@@ -103,7 +93,7 @@ def test_a_lone_site_comes_with_its_marker_and_popup(client, engine):
         sid, lon, lat = conn.execute(
             text("SELECT id, ST_X(geom), ST_Y(geom) FROM stations WHERE name = :n"), {"n": name}
         ).one()
-    x, y = _tile(lon, lat, SINGLES_ZOOM)
+    x, y = tile_of(lon, lat, SINGLES_ZOOM)
     body = _get(client, "stations", SINGLES_ZOOM, x, y, lang="en")
     assert body["singles"] is True
     (cell,) = [c for c in body["cells"] if c.get("site", {}).get("id") == sid]
@@ -177,7 +167,7 @@ def test_public_answers_are_shared_cacheable_staff_answers_private(client, anon_
 
 
 def test_etag_answers_304_until_a_write_changes_the_tile(client, anon_client):
-    x, y = _tile(*ZIYUAN_POINT, 5)
+    x, y = tile_of(*ZIYUAN_POINT, 5)
     url = URL.format(collection="stations", z=5, x=x, y=y)
     first = anon_client.get(url)
     etag = first.headers["etag"]

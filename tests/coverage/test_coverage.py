@@ -29,10 +29,10 @@ from geo.coverage.runs import (
     refresh_coverage,
     run_full,
 )
-from geo.database.engine import drop_database, ensure_database, make_engine
-from geo.database.migrate import upgrade
+from geo.database.engine import make_engine
 from geo.errors import Conflict, InvalidInput
 from tests.auth_helpers import admin_headers
+from tests.factories import scratch_database
 
 DEG = 6378137.0 * math.pi / 180  # metres per degree of longitude along the equator
 
@@ -79,11 +79,14 @@ _ROW_COLUMNS = {
 @pytest.fixture(scope="module")
 def fixture_engine(test_db_url) -> Iterator[Engine]:
     """A database of its own holding only the hand-computed county."""
-    url = test_db_url.set(database=f"{test_db_url.database}_coverage")
-    drop_database(url)
-    ensure_database(url)
-    upgrade(url)
-    engine = make_engine(url)
+    with scratch_database(test_db_url, "coverage") as url:
+        engine = make_engine(url)
+        _add_county(engine)
+        yield engine
+        engine.dispose()
+
+
+def _add_county(engine: Engine) -> None:
     with engine.begin() as conn:
         point = "ST_SetSRID(ST_MakePoint(:lon, 0), 4326)"
         insert = text(
@@ -119,9 +122,6 @@ def fixture_engine(test_db_url) -> Iterator[Engine]:
                     population=POPULATION[code],
                 ),
             )
-    yield engine
-    engine.dispose()
-    drop_database(url)
 
 
 @pytest.fixture()

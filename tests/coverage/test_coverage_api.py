@@ -4,9 +4,7 @@ pyproj geodesics over every station row, and rates and gaps recounted in Python 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from collections import defaultdict
 
@@ -15,7 +13,7 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import text
 
-from geo.settings import PROJECT_ROOT
+from tests.command_line import run_main
 from tests.factories import if_match, make_site_at, remove_site
 
 GEOD = Geod(ellps="WGS84")
@@ -298,15 +296,7 @@ def test_bad_run_parameters_are_refused(client, demo_counts, body, detail):
 
 
 def _cli(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VETMAP_DATABASE_URL": settings.database_url}
-    return subprocess.run(
-        [sys.executable, "main.py", "coverage", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_main("coverage", *args, database_url=settings.database_url)
 
 
 def test_cli_runs_prints_rates_and_gaps(client, settings, current):

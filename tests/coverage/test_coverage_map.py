@@ -24,7 +24,8 @@ from geo.coverage.map_data import CoverageMapData, coverage_map_data, geodesic_c
 from geo.coverage.rates import AreaCoverage, CoverageRates, CoverageShare, LevelGaps, StationGaps, UnitGap
 from geo.coverage.runs import CoverageParams
 from geo.kit.crs import wgs84_to_gcj02
-from tests.atlas.test_map_page import MapPage
+from tests.factories import square
+from tests.map_pages import MapPage
 from web.coverage.map import (
     NO_DATA_COLOUR,
     RATE_CLASSES,
@@ -91,16 +92,6 @@ class CoveragePage(MapPage):
 # ------------------------------------------------------------------------------ hand-made data
 
 
-def _square(lon: float, lat: float, half: float = 0.02) -> dict:
-    ring = [
-        [lon - half, lat - half],
-        [lon + half, lat - half],
-        [lon + half, lat + half],
-        [lon - half, lat + half],
-    ]
-    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
-
-
 def _unit(code: str, name: str, villages: int, covered: int, population: int, people: int) -> AreaCoverage:
     def share(level: str, threshold: float) -> CoverageShare:
         return CoverageShare(
@@ -155,8 +146,8 @@ def _data(name: str = "甲镇") -> CoverageMapData:
     units = {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": _square(110.0, 26.0), "properties": {"code": "450999001"}},
-            {"type": "Feature", "geometry": _square(110.1, 26.0), "properties": {"code": "450999002"}},
+            {"type": "Feature", "geometry": square(110.0, 26.0, 0.02), "properties": {"code": "450999001"}},
+            {"type": "Feature", "geometry": square(110.1, 26.0, 0.02), "properties": {"code": "450999002"}},
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [110.2, 26.0]},
@@ -764,7 +755,10 @@ def test_road_service_areas_get_one_hidden_layer_per_time_limit() -> None:
         return {
             "type": "Feature",
             "id": station * 100 + int(minutes),
-            "geometry": {"type": "MultiPolygon", "coordinates": [[_square(110.0, 26.0)["coordinates"][0]]]},
+            "geometry": {
+                "type": "MultiPolygon",
+                "coordinates": [[square(110.0, 26.0, 0.02)["coordinates"][0]]],
+            },
             "properties": {"station_id": station, "minutes": minutes, "area_m2": 1.0e6},
         }
 

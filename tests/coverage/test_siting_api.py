@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
-import sys
 import time
 
 import numpy as np
@@ -14,7 +12,7 @@ import pytest
 from pyproj import Geod
 from sqlalchemy import text
 
-from geo.settings import PROJECT_ROOT
+from tests.command_line import run_main
 
 GEOD = Geod(ellps="WGS84")
 COUNTY = "450329"  # 资源县: 74 villages, 7 township stations
@@ -248,15 +246,7 @@ def test_unknown_run_is_404(client):
 
 
 def _cli(settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VETMAP_DATABASE_URL": settings.database_url}
-    return subprocess.run(
-        [sys.executable, "main.py", "coverage", "site", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_main("coverage", "site", *args, database_url=settings.database_url)
 
 
 def test_cli_gives_the_same_answer_as_the_api(client, settings, tmp_path):

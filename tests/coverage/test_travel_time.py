@@ -36,8 +36,7 @@ from geo.coverage.travel_time import (
     travel_params,
     travel_time_rows,
 )
-from geo.database.engine import drop_database, ensure_database, make_engine
-from geo.database.migrate import upgrade
+from geo.database.engine import make_engine
 from geo.demo.roads import DEMO_NETWORK, load_demo_roads
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.kit.crs import gcj02_to_wgs84, wgs84_to_gcj02
@@ -55,19 +54,16 @@ from tests.coverage.travel_fixture import (
     load_atlas,
     write_roads,
 )
+from tests.factories import scratch_database
 
 
 @pytest.fixture(scope="module")
 def travel_engine(test_db_url) -> Iterator[Engine]:
     """A database of its own for the hand-computed network."""
-    url = test_db_url.set(database=f"{test_db_url.database}_travel")
-    drop_database(url)
-    ensure_database(url)
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    drop_database(url)
+    with scratch_database(test_db_url, "travel") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")

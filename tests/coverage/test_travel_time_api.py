@@ -12,31 +12,27 @@ from fastapi.testclient import TestClient
 from shapely.geometry import Point
 
 from api.app import create_app
-from geo.database.engine import drop_database, ensure_database, make_engine
-from geo.database.migrate import upgrade
+from geo.database.engine import make_engine
 from tests.auth_helpers import admin_headers
 from tests.coverage.travel_fixture import AB, BC, CD, EXPECTED_VILLAGES, V2, load_atlas, write_roads
+from tests.factories import scratch_database
 
 
 @pytest.fixture(scope="module")
 def api(test_db_url, settings, tmp_path_factory) -> Iterator[tuple[TestClient, dict[str, int], bytes]]:
     """A client on a database of its own holding the fixture atlas; the station ids; the road file's bytes."""
-    url = test_db_url.set(database=f"{test_db_url.database}_travel_api")
-    drop_database(url)
-    ensure_database(url)
-    upgrade(url)
-    engine = make_engine(url)
-    ids = load_atlas(engine)
-    headers = admin_headers(engine)
-    engine.dispose()
-    folder = tmp_path_factory.mktemp("travel_api")
-    roads = write_roads(folder / "roads.gpkg").read_bytes()
-    app_settings = settings.model_copy(
-        update={"database_url": url.render_as_string(hide_password=False), "var_dir": folder / "var"}
-    )
-    with TestClient(create_app(app_settings), headers=headers) as client:
-        yield client, ids, roads
-    drop_database(url)
+    with scratch_database(test_db_url, "travel_api") as url:
+        engine = make_engine(url)
+        ids = load_atlas(engine)
+        headers = admin_headers(engine)
+        engine.dispose()
+        folder = tmp_path_factory.mktemp("travel_api")
+        roads = write_roads(folder / "roads.gpkg").read_bytes()
+        app_settings = settings.model_copy(
+            update={"database_url": url.render_as_string(hide_password=False), "var_dir": folder / "var"}
+        )
+        with TestClient(create_app(app_settings), headers=headers) as client:
+            yield client, ids, roads
 
 
 @pytest.fixture(scope="module")

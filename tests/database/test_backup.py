@@ -4,10 +4,8 @@ sequence is compared with the source; non-empty targets, damaged files and an un
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from geo.database.backup import BackupResult, backup_database, restore_database
 from geo.database.engine import drop_database
 from geo.errors import Conflict, InvalidInput
-from geo.settings import PROJECT_ROOT
+from tests.command_line import run_main
 from tests.conftest import TEST_DATABASE
 
 # every byte value, so a change of encoding anywhere on the way (escape vs hex bytea, text mode) shows
@@ -73,15 +71,7 @@ def _database_exists(engine: Engine, name: str) -> bool:
 
 def _cli(url: URL, *args: str) -> subprocess.CompletedProcess:
     """Run ``python main.py ARGS`` with VETMAP_DATABASE_URL pointing at ``url``."""
-    env = {**os.environ, "VETMAP_DATABASE_URL": url.render_as_string(hide_password=False)}
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_main(*args, database_url=url.render_as_string(hide_password=False), timeout=600)
 
 
 def _failed_cleanly(proc: subprocess.CompletedProcess, *phrases: str) -> None:

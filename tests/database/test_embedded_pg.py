@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from geo.database.embedded import EmbeddedCluster
 from geo.database.engine import ensure_database
-from geo.settings import PROJECT_ROOT
+from tests.command_line import run_main
 
 
 @pytest.fixture()
@@ -64,14 +63,7 @@ def test_password_is_private(base_settings):
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_main(*args, env=env, timeout=120)
 
 
 def test_cli_db_status_and_migrate(settings):

@@ -10,19 +10,16 @@ from alembic import command
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from geo.database.engine import drop_database, ensure_database
 from geo.database.migrate import alembic_config, downgrade, upgrade
+from tests.factories import scratch_database
 
 TABLES = {"areas", "stations", "memorials", "cemeteries", "graves"}
 
 
 @pytest.fixture()
 def scratch_url(test_db_url):
-    url = test_db_url.set(database=f"{test_db_url.database}_migrations")
-    drop_database(url)
-    ensure_database(url)
-    yield url
-    drop_database(url)
+    with scratch_database(test_db_url, "migrations", migrated=False) as url:
+        yield url
 
 
 def _tables(url) -> set[str]:

@@ -22,22 +22,13 @@ from geo.errors import Forbidden, InvalidInput
 from geo.importing.run import ImportOptions, run_import
 from geo.importing.writers import write_gis
 from geo.kit.crs import wgs84_to_bd09, wgs84_to_gcj02
-from tests.factories import ZIYUAN_POINT
+from tests.factories import ZIYUAN_POINT, write_csv
 
 OTHER_COUNTY = "450102"  # 兴宁区 (南宁市), far from ZIYUAN_POINT
 HEADER = ["code", "name", "level", "lon", "lat"]
 
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")  # the sites made here go after the module
-
-
-def _csv(path: Path, header: list[str], rows: list[list], encoding: str = "utf-8") -> Path:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
-    path.write_bytes(buf.getvalue().encode(encoding))
-    return path
 
 
 def _import(engine, path, collection="stations", actor=CLI_ACTOR, rejects=None, **kw):
@@ -63,7 +54,7 @@ def _near(tag: str, k: int) -> tuple[float, float]:
 
 def test_csv_import_then_reimport_changes_nothing_and_an_edit_is_one_update(engine, tmp_path):
     rows = [[f"T1-{k}", f"测试站{k}", "village", *_near("a", k)] for k in range(5)]
-    path = _csv(tmp_path / "stations.csv", HEADER, rows)
+    path = write_csv(tmp_path / "stations.csv", HEADER, rows)
     first = _import(engine, path)
     assert first.counts == {"rows": 5, "inserted": 5, "updated": 0, "unchanged": 0, "rejected": 0}
     with engine.connect() as conn:
@@ -75,7 +66,7 @@ def test_csv_import_then_reimport_changes_nothing_and_an_edit_is_one_update(engi
             conn.execute(text("SELECT code, version FROM stations WHERE code LIKE 'T1-%'")).all() == versions
         )
     rows[2][1] = "改名站"
-    edited = _import(engine, _csv(tmp_path / "edited.csv", HEADER, rows))
+    edited = _import(engine, write_csv(tmp_path / "edited.csv", HEADER, rows))
     assert edited.counts == {"rows": 5, "inserted": 0, "updated": 1, "unchanged": 4, "rejected": 0}
     assert _by_row(edited)[4]["status"] == "updated"  # spreadsheet row 4 = the third record
 
@@ -83,7 +74,7 @@ def test_csv_import_then_reimport_changes_nothing_and_an_edit_is_one_update(engi
 def test_gbk_csv_with_chinese_headers_in_gcj02_is_stored_in_wgs84(engine, tmp_path):
     lon, lat = _near("g", 7)
     g_lon, g_lat = wgs84_to_gcj02(lon, lat)
-    path = _csv(
+    path = write_csv(
         tmp_path / "gbk.csv",
         ["编码", "名称", "级别", "经度", "纬度", "是否有人员"],
         [["T2-1", "资源县某村服务站", "村", g_lon, g_lat, "是"]],
@@ -107,7 +98,7 @@ def test_other_source_systems(engine, tmp_path, crs):
     else:
         x, y = lon, lat
     code = f"T3-{crs}"
-    report = _import(engine, _csv(tmp_path / "s.csv", HEADER, [[code, "站", "village", x, y]]), crs=crs)
+    report = _import(engine, write_csv(tmp_path / "s.csv", HEADER, [[code, "站", "village", x, y]]), crs=crs)
     assert report.counts["inserted"] == 1, report.to_json()
     got = _point(engine, code)
     assert abs(got[0] - lon) < 1e-6 and abs(got[1] - lat) < 1e-6
@@ -150,7 +141,7 @@ def test_a_csv_with_bad_rows_of_every_kind_gets_a_reason_for_each(engine, tmp_pa
     rows = [[*r, ""] for r in rows]
     rows.append(["T5-area", "未知区划", "village", *ok, "999999"])  # 11
     rows.append(["T5-outside", "不在区内", "village", *ok, OTHER_COUNTY])  # 12
-    path = _csv(tmp_path / "bad.csv", header, rows)
+    path = write_csv(tmp_path / "bad.csv", header, rows)
     rejects = tmp_path / "bad.rejects.csv"
     report = _import(engine, path, rejects=rejects)
     by = _by_row(report)
@@ -180,7 +171,7 @@ def test_a_csv_with_bad_rows_of_every_kind_gets_a_reason_for_each(engine, tmp_pa
 
 
 def test_dry_run_reports_and_writes_nothing(engine, tmp_path):
-    path = _csv(tmp_path / "dry.csv", HEADER, [["T6-1", "试运行", "village", *_near("d", 14)]])
+    path = write_csv(tmp_path / "dry.csv", HEADER, [["T6-1", "试运行", "village", *_near("d", 14)]])
     with engine.connect() as conn:
         audits = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'import'")).scalar_one()
     report = _import(engine, path, dry_run=True)
@@ -196,7 +187,7 @@ def test_dry_run_reports_and_writes_nothing(engine, tmp_path):
 
 def test_one_audit_entry_per_run_with_the_counts(engine, tmp_path):
     rows = [[f"T7-{k}", "审计", "village", *_near("e", k)] for k in range(3)]
-    _import(engine, _csv(tmp_path / "a.csv", HEADER, rows))
+    _import(engine, write_csv(tmp_path / "a.csv", HEADER, rows))
     with engine.connect() as conn:
         entry = conn.execute(
             text(
@@ -221,7 +212,7 @@ def test_an_invalid_polygon_is_repaired_with_make_valid_and_noted(engine, tmp_pa
             ]
         ],
     }
-    path = _csv(
+    path = write_csv(
         tmp_path / "m.csv",
         ["code", "name", "kind", "protection_level", "lon", "lat", "protection_zone"],
         [["T8-1", "纪念碑", "monument", "county", x, y, json.dumps(bowtie)]],
@@ -320,7 +311,7 @@ def test_a_planner_imports_stations_only_and_only_in_its_area(engine, tmp_path):
             conn, CLI_ACTOR, "import-planner", "import-password", "planner", OTHER_COUNTY
         )
         actor = Actor(principal_for(conn, account.id))
-    path = _csv(tmp_path / "p.csv", HEADER, [["T11-1", "站", "village", *_near("h", 17)]])
+    path = write_csv(tmp_path / "p.csv", HEADER, [["T11-1", "站", "village", *_near("h", 17)]])
     report = _import(engine, path, actor=actor)
     assert report.counts["rejected"] == 1 and "outside your area" in report.rows[0].reason
     with pytest.raises(Forbidden):
@@ -339,7 +330,7 @@ def cli_env(monkeypatch, test_db_url):
 
 
 def test_cli_import_with_dry_run_rejects_file_and_report(cli_env, engine, tmp_path):
-    path = _csv(
+    path = write_csv(
         tmp_path / "cli.csv",
         HEADER,
         [["T12-1", "命令行", "village", *_near("i", 18)], ["T12-2", "坏", "village", "x", "y"]],
@@ -372,7 +363,9 @@ def test_cli_bad_file_is_a_message_and_exit_1_not_a_traceback(cli_env, tmp_path)
 
 
 def test_api_upload_dry_run_then_import(client, engine, tmp_path):
-    body = _csv(tmp_path / "api.csv", HEADER, [["T13-1", "接口", "village", *_near("j", 19)]]).read_bytes()
+    body = write_csv(
+        tmp_path / "api.csv", HEADER, [["T13-1", "接口", "village", *_near("j", 19)]]
+    ).read_bytes()
     files = {"file": ("api.csv", body, "text/csv")}
     dry = client.post("/api/v1/imports", data={"collection": "stations", "dry_run": "true"}, files=files)
     assert dry.status_code == 200, dry.text
@@ -427,7 +420,7 @@ def test_a_rule_only_the_database_knows_fails_the_whole_run_with_the_reason_and_
     engine, tmp_path
 ):
     x, y = _near("r", 22)
-    cem = _csv(
+    cem = write_csv(
         tmp_path / "c.csv",
         ["code", "name", "kind", "protection_level", "lon", "lat"],
         [["T15-c", "陵园", "martyr_cemetery", "county", x, y]],
@@ -436,10 +429,10 @@ def test_a_rule_only_the_database_knows_fails_the_whole_run_with_the_reason_and_
     with engine.connect() as conn:
         cemetery_id = conn.execute(text("SELECT id FROM cemeteries WHERE code = 'T15-c'")).scalar_one()
     header = ["code", "name", "kind", "cemetery_id", "lon", "lat"]
-    graves = _csv(tmp_path / "g.csv", header, [["T15-g", "墓", "in_cemetery", cemetery_id, x, y]])
+    graves = write_csv(tmp_path / "g.csv", header, [["T15-g", "墓", "in_cemetery", cemetery_id, x, y]])
     assert _import(engine, graves, collection="graves").counts["inserted"] == 1
     # kind changed to scattered, but the file has no cemetery_id column: the stored one would stay
-    partial = _csv(
+    partial = write_csv(
         tmp_path / "p.csv",
         ["code", "name", "kind", "lon", "lat"],
         [["T15-g", "墓", "scattered", x, y], ["T15-h", "新墓", "scattered", x, y]],
@@ -452,7 +445,7 @@ def test_a_rule_only_the_database_knows_fails_the_whole_run_with_the_reason_and_
 
 def test_a_number_too_large_for_its_column_is_a_rejected_row(engine, tmp_path):
     header = [*HEADER, "people_served"]
-    path = _csv(tmp_path / "big.csv", header, [["T16-1", "大", "village", *_near("s", 23), 10**12]])
+    path = write_csv(tmp_path / "big.csv", header, [["T16-1", "大", "village", *_near("s", 23), 10**12]])
     report = _import(engine, path)
     assert report.counts["rejected"] == 1 and "too large" in report.rows[0].reason
 
@@ -460,7 +453,7 @@ def test_a_number_too_large_for_its_column_is_a_rejected_row(engine, tmp_path):
 def test_api_rejects_download_fix_and_upload_again(client, anon_client, engine, tmp_path):
     rows = [["T17-1", "好站", "village", *_near("t", 24)], ["T17-2", "坏站", "village", "东经", "北纬"]]
     rows.append(["T17-3", "反站", "village", *reversed(_near("t", 25))])
-    body = _csv(tmp_path / "登记表.csv", HEADER, rows).read_bytes()
+    body = write_csv(tmp_path / "登记表.csv", HEADER, rows).read_bytes()
     first = client.post(
         "/api/v1/imports", data={"collection": "stations"}, files={"file": ("登记表.csv", body, "text/csv")}
     )
@@ -544,7 +537,7 @@ def test_a_shapefile_without_cpg_has_its_encoding_detected(engine, tmp_path, enc
 def test_csv_encodings_are_detected(engine, tmp_path, encoding, reported):
     name = "䶮站" if encoding == "gb18030" else "资源站"  # 䶮 (U+4DAE) is in GB18030, not in GBK
     code = f"T19-{encoding}"
-    path = _csv(
+    path = write_csv(
         tmp_path / "e.csv",
         ["编码", "名称", "级别", "经度", "纬度"],
         [[code, name, "村", *_near("v", 29)]],
@@ -583,7 +576,7 @@ def test_a_gis_file_in_a_projected_crs_and_a_shapefile_in_gcj02(engine, tmp_path
 
 def test_cli_import_shows_a_progress_bar(cli_env, tmp_path):
     rows = [[f"T21-{k}", "进度", "village", *_near("z", k)] for k in range(3)]
-    path = _csv(tmp_path / "progress.csv", HEADER, rows)
+    path = write_csv(tmp_path / "progress.csv", HEADER, rows)
     result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "checking rows" in result.output and "3/3" in result.output

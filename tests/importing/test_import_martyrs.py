@@ -14,8 +14,7 @@ from geo.accounts.users import create_account, principal_for
 from geo.errors import Forbidden, InvalidInput
 from geo.importing.run import ImportOptions, run_import
 from geo.public.martyrs import person_values
-from tests.factories import ZIYUAN_POINT
-from tests.importing.test_import import _csv
+from tests.factories import ZIYUAN_POINT, write_csv
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 X, Y = ZIYUAN_POINT
@@ -48,9 +47,9 @@ def burial_sites(engine: Engine, tmp_path_factory, atlas_restored) -> Iterator[d
     the martyr records made here are removed before the sites are."""
     folder = tmp_path_factory.mktemp("martyr-sites")
     header = ["code", "name", "kind", "protection_level", "lon", "lat"]
-    cem = _csv(folder / "c.csv", header, [["TM-C1", "测试陵园", "martyr_cemetery", "county", X, Y]])
+    cem = write_csv(folder / "c.csv", header, [["TM-C1", "测试陵园", "martyr_cemetery", "county", X, Y]])
     assert run_import(engine, cem, ImportOptions("cemeteries"), CLI_ACTOR).counts["inserted"] == 1
-    wall = _csv(folder / "m.csv", header, [["TM-W1", "英名墙", "name_wall", "county", X + 0.002, Y]])
+    wall = write_csv(folder / "m.csv", header, [["TM-W1", "英名墙", "name_wall", "county", X + 0.002, Y]])
     assert run_import(engine, wall, ImportOptions("memorials"), CLI_ACTOR).counts["inserted"] == 1
     with engine.connect() as conn:
         cemetery_id = conn.execute(text("SELECT id FROM cemeteries WHERE code = 'TM-C1'")).scalar_one()
@@ -60,7 +59,7 @@ def burial_sites(engine: Engine, tmp_path_factory, atlas_restored) -> Iterator[d
         ["TM-G2", "墓二", "in_cemetery", cemetery_id, "一", "1", "2", X + 1e-4, Y],
         ["TM-G3", "散葬墓", "scattered", "", "", "", "", X + 0.003, Y + 0.001],
     ]
-    g = _csv(folder / "g.csv", header, graves)
+    g = write_csv(folder / "g.csv", header, graves)
     assert run_import(engine, g, ImportOptions("graves"), CLI_ACTOR).counts["inserted"] == 3
     with engine.connect() as conn:
         ids = dict(conn.execute(text("SELECT code, id FROM graves WHERE code LIKE 'TM-G%'")).all())
@@ -74,7 +73,7 @@ def test_a_chinese_register_in_gbk_places_each_martyr_and_writes_the_pinyin(engi
         ["TM-1", "韦拔群", "男", "1894", "1932年10月19日", "广西东兰", "红七军", "TM-C1", "一", "1", "1"],
         ["TM-2", "李明", "女", "1920", "1949-11-02", "资源县", "某部", "TM-C1", "", "", ""],
     ]
-    path = _csv(tmp_path / "英名录.csv", HEADER, rows, encoding="gbk")
+    path = write_csv(tmp_path / "英名录.csv", HEADER, rows, encoding="gbk")
     report = _import(engine, path)
     assert report.encoding == "gb18030" and report.counts["inserted"] == 2, report.to_json()
     assert report.columns["姓名"] == "name" and report.columns["墓号"] == "grave_number"
@@ -94,7 +93,7 @@ def test_a_chinese_register_in_gbk_places_each_martyr_and_writes_the_pinyin(engi
     again = _import(engine, path)
     assert again.counts["unchanged"] == 2
     rows[1][6] = "某部三连"
-    edited = _import(engine, _csv(tmp_path / "b.csv", HEADER, rows, encoding="gbk"))
+    edited = _import(engine, write_csv(tmp_path / "b.csv", HEADER, rows, encoding="gbk"))
     assert (edited.counts["updated"], edited.counts["unchanged"]) == (1, 1)
 
 
@@ -126,7 +125,7 @@ def test_every_bad_row_gets_its_reason(engine, tmp_path, burial_sites):
         ["", "无码", "", "", "", "", "", "", "", "", ""],  # 14: no code
         ["TM-B12", "", "是", "", "1949", "", "", "TM-W1", "", "", ""],  # 15: fine: unnamed, on the name wall
     ]
-    report = _import(engine, _csv(tmp_path / "bad.csv", header, rows))
+    report = _import(engine, write_csv(tmp_path / "bad.csv", header, rows))
     why = _reasons(report)
     assert "grave_code 'NO-SUCH-GRAVE': no such record in graves" in why[2]
     assert "cemetery_code 'NO-SUCH'" in why[3] and "memorial_code 'NOPE'" in why[4]
@@ -152,12 +151,12 @@ def test_every_bad_row_gets_its_reason(engine, tmp_path, burial_sites):
 def test_position_without_cemetery_is_rejected_and_a_dry_run_writes_nothing(engine, tmp_path, burial_sites):
     header = ["code", "name", "grave_section", "cemetery_code", "grave_row", "grave_number"]
     rows = [["TM-D1", "位置", "二", "", "", ""], ["TM-D2", "试运行", "一", "TM-C1", "1", "2"]]
-    report = _import(engine, _csv(tmp_path / "d.csv", header, rows), dry_run=True)
+    report = _import(engine, write_csv(tmp_path / "d.csv", header, rows), dry_run=True)
     assert "need the cemetery_code" in _reasons(report)[2]
     assert report.rows[1].status == "inserted" and report.dry_run
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM martyrs WHERE code LIKE 'TM-D%'")).scalar_one() == 0
-    report = _import(engine, _csv(tmp_path / "d.csv", header, rows[1:]))
+    report = _import(engine, write_csv(tmp_path / "d.csv", header, rows[1:]))
     with engine.connect() as conn:
         grave = conn.execute(text("SELECT grave_id FROM martyrs WHERE code = 'TM-D2'")).scalar_one()
     assert grave == burial_sites["TM-G2"]
@@ -174,7 +173,7 @@ def test_an_xlsx_register_without_a_code_column_is_a_clear_error(engine, tmp_pat
 
 
 def test_the_api_takes_martyr_registers_from_admins(client, engine, tmp_path, burial_sites):
-    body = _csv(
+    body = write_csv(
         tmp_path / "api.csv", ["code", "name", "grave_code"], [["TM-A1", "接口烈士", "TM-G3"]]
     ).read_bytes()
     answer = client.post(
@@ -199,7 +198,7 @@ def test_martyr_registers_are_admins_and_a_county_admin_imports_only_in_its_coun
             Actor(principal_for(conn, planner.id)),
             Actor(principal_for(conn, county_admin.id)),
         )
-    path = _csv(
+    path = write_csv(
         tmp_path / "s.csv",
         ["code", "name", "grave_code"],
         [["TM-S1", "外县", "TM-G3"], ["TM-S2", "无处", ""]],

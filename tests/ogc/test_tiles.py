@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import tracemalloc
@@ -25,23 +24,11 @@ from geo.ogc.tiles import (
     etag_matches,
 )
 from geo.settings import TileSettings
-from tests.factories import remove_site, station_body
+from tests.factories import remove_site, station_body, tile_of, tile_position
 
 MVT = "application/vnd.mapbox-vector-tile"
 MAOJIAN = (110.78, 32.6)  # 十堰市茅箭区
 EDGE = 1e-6  # tile fraction within which a point is too close to an edge to call in or out
-
-
-def _fraction(lon: float, lat: float, z: int) -> tuple[float, float]:
-    """Position in tile units at zoom z (x east, y south), from the spherical Mercator formulas."""
-    n = 2**z
-    phi = math.radians(lat)
-    return (lon + 180.0) / 360.0 * n, (1.0 - math.asinh(math.tan(phi)) / math.pi) / 2.0 * n
-
-
-def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    fx, fy = _fraction(lon, lat, z)
-    return int(fx), int(fy)
 
 
 def _decode(data: bytes) -> dict:
@@ -68,7 +55,7 @@ def _stations(engine) -> list:
 
 def test_tile_over_maojian_holds_exactly_the_stations_in_its_envelope(client, engine):
     z = 10
-    x, y = _tile_of(*MAOJIAN, z)
+    x, y = tile_of(*MAOJIAN, z)
     features = _features(client.get(f"/tiles/stations/{z}/{x}/{y}.mvt"), "stations")
     by_id = {f["id"]: f for f in features}
     assert len(by_id) == len(features)
@@ -76,7 +63,7 @@ def test_tile_over_maojian_holds_exactly_the_stations_in_its_envelope(client, en
     margin = BUFFER / EXTENT
     inside, in_buffer, positions, rows = set(), set(), {}, {}
     for row in _stations(engine):
-        fx, fy = _fraction(row.lon, row.lat, z)
+        fx, fy = tile_position(row.lon, row.lat, z)
         dx, dy = fx - x, fy - y
         near_edge = any(abs(d - e) < EDGE for d in (dx, dy) for e in (0, 1, -margin, 1 + margin))
         assert not near_edge, f"station {row.id} lies on a tile edge; pick another tile"
@@ -108,7 +95,7 @@ def test_tile_over_maojian_holds_exactly_the_stations_in_its_envelope(client, en
 
 
 def test_empty_ocean_tile_is_204(client):
-    x, y = _tile_of(-150.0, -30.0, 10)  # South Pacific
+    x, y = tile_of(-150.0, -30.0, 10)  # South Pacific
     response = client.get(f"/tiles/stations/10/{x}/{y}.mvt")
     assert response.status_code == 204
     assert response.content == b""
@@ -116,7 +103,7 @@ def test_empty_ocean_tile_is_204(client):
 
 
 def test_zoom_below_a_layers_rules_gives_an_empty_tile(client):
-    x, y = _tile_of(*MAOJIAN, 5)
+    x, y = tile_of(*MAOJIAN, 5)
     assert client.get(f"/tiles/graves/5/{x}/{y}.mvt").status_code == 204
 
 
@@ -133,7 +120,7 @@ def test_village_stations_show_from_zoom_8(client, engine):
     lon, lat = villages[0].lon, villages[0].lat
     levels = {}
     for z in (7, 8):
-        x, y = _tile_of(lon, lat, z)
+        x, y = tile_of(lon, lat, z)
         levels[z] = {
             f["properties"]["level"]
             for f in _features(client.get(f"/tiles/stations/{z}/{x}/{y}.mvt"), "stations")
@@ -147,7 +134,7 @@ def test_each_site_layer_carries_its_declared_fields(client, engine, collection)
         site_id, lon, lat = conn.execute(
             text(f"SELECT id, ST_X(geom), ST_Y(geom) FROM {collection} ORDER BY id LIMIT 1")
         ).one()
-    x, y = _tile_of(lon, lat, 14)
+    x, y = tile_of(lon, lat, 14)
     features = _features(client.get(f"/tiles/{collection}/14/{x}/{y}.mvt"), collection)
     found = [f for f in features if f["id"] == site_id]
     assert len(found) == 1
@@ -160,7 +147,7 @@ def test_each_site_layer_carries_its_declared_fields(client, engine, collection)
     ("z", "level"), [(4, "province"), (7, "city"), (9, "county"), (12, "township"), (14, "village")]
 )
 def test_areas_show_one_level_per_zoom_band(client, engine, z, level):
-    x, y = _tile_of(*MAOJIAN, z)
+    x, y = tile_of(*MAOJIAN, z)
     features = _features(client.get(f"/tiles/areas/{z}/{x}/{y}.mvt"), "areas")
     assert {f["properties"]["level"] for f in features} == {level}
     with engine.connect() as conn:
@@ -177,7 +164,7 @@ def test_areas_show_one_level_per_zoom_band(client, engine, z, level):
 
 
 def test_etag_round_trip_answers_304_without_building_the_tile(client, statements):
-    x, y = _tile_of(*MAOJIAN, 11)
+    x, y = tile_of(*MAOJIAN, 11)
     url = f"/tiles/stations/11/{x}/{y}.mvt"
     first = client.get(url)
     assert first.status_code == 200
@@ -202,7 +189,7 @@ def test_etag_round_trip_answers_304_without_building_the_tile(client, statement
 
 def test_etag_changes_after_a_write_through_the_api(client):
     z = 12
-    x, y = _tile_of(*MAOJIAN, z)
+    x, y = tile_of(*MAOJIAN, z)
     url = f"/tiles/stations/{z}/{x}/{y}.mvt"
     before = client.get(url)
     etag = before.headers["etag"]
@@ -226,7 +213,7 @@ def test_etag_changes_after_a_write_through_the_api(client):
 
 def test_versions_are_shared_by_processes_and_follow_direct_sql(client, engine, settings):
     """Two apps with their own caches (as two processes) agree on the ETag, and a write in SQL moves both."""
-    x, y = _tile_of(*MAOJIAN, 10)
+    x, y = tile_of(*MAOJIAN, 10)
     url = f"/tiles/memorials/10/{x}/{y}.mvt"
     with TestClient(create_app(settings)) as other:
         assert client.get(url).headers["etag"] == other.get(url).headers["etag"]
@@ -245,8 +232,8 @@ def test_cache_stays_within_its_memory_bound(settings, demo_counts):
     bound = 48 * 1024
     app = create_app(settings, tiles=TileSettings(cache_max_bytes=bound))
     cache = app.state.tile_service.cache
-    x0, y0 = _tile_of(104.5, 26.3, 9)  # north-west of 广西
-    x1, y1 = _tile_of(112.0, 21.0, 9)  # south-east
+    x0, y0 = tile_of(104.5, 26.3, 9)  # north-west of 广西
+    x1, y1 = tile_of(112.0, 21.0, 9)  # south-east
     served = 0
     with TestClient(app) as c:
         for x in range(x0, x1 + 1):
@@ -353,7 +340,7 @@ def test_tilejson_describes_the_layer(client, engine, collection):
     lon, lat, zoom = doc["center"]
     assert west < lon < east and south < lat < north and doc["minzoom"] <= zoom <= doc["maxzoom"]
     # the template gives a working tile URL
-    x, y = _tile_of(lon, lat, zoom)
+    x, y = tile_of(lon, lat, zoom)
     tile_url = doc["tiles"][0].format(z=zoom, x=x, y=y).removeprefix("http://testserver")
     assert client.get(tile_url).status_code in (200, 204)
 
@@ -412,7 +399,7 @@ def test_bad_tile_requests_say_what_is_wrong(client, path, status, words):
 
 
 def test_pbf_extension_is_an_alias(client):
-    x, y = _tile_of(*MAOJIAN, 10)
+    x, y = tile_of(*MAOJIAN, 10)
     mvt = client.get(f"/tiles/stations/10/{x}/{y}.mvt")
     pbf = client.get(f"/tiles/stations/10/{x}/{y}.pbf")
     assert (

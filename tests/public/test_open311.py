@@ -18,44 +18,21 @@ from api.app import create_app
 from geo.kit.crs import wgs84_to_gcj02
 from geo.settings import SecuritySettings, Settings, UpkeepSettings
 from tests.auth_helpers import headers_of, staff_accounts
-from tests.factories import make_site_at
+from tests.factories import free_point, image, make_site_at, offset
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
 BASE = "/open311/v2"
 EMAIL = "reporter.o311@example.org"
 PHONE = "+86 138 0000 1234"
-# a point inside 资源县 (450329) of the demo atlas, then moved to where no site lies within 3 km
-ZIYUAN = (110.64, 26.04)
-
-_FREE_POINT = """
-SELECT ST_X(p), ST_Y(p) FROM (
-  SELECT ST_SetSRID(ST_MakePoint(:lon + dx * 0.02, :lat + dy * 0.02), 4326) AS p
-  FROM generate_series(-10, 10) dx, generate_series(-10, 10) dy
-) c
-WHERE ST_Contains((SELECT geom FROM areas WHERE code = '450329'), p)
-  AND NOT EXISTS (SELECT 1 FROM memorials WHERE ST_DWithin(geom::geography, p::geography, 3000))
-  AND NOT EXISTS (SELECT 1 FROM cemeteries WHERE ST_DWithin(geom::geography, p::geography, 3000))
-  AND NOT EXISTS (SELECT 1 FROM graves WHERE ST_DWithin(geom::geography, p::geography, 3000))
-ORDER BY ST_Distance(p, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) LIMIT 1
-"""
-
-
-def offset(point: tuple[float, float], metres_east: float, metres_north: float = 0.0) -> tuple[float, float]:
-    """A point some metres east and north of ``point`` (lon, lat) - close enough for a few hundred metres."""
-    import math
-
-    lon, lat = point
-    return lon + metres_east / (111_320 * math.cos(math.radians(lat))), lat + metres_north / 110_574
 
 
 @pytest.fixture(scope="module")
 def site(client: TestClient, engine: Engine) -> dict:
     """A memorial made at a point of 资源县 with no other site within 3 km."""
     with engine.connect() as conn:
-        found = conn.execute(text(_FREE_POINT), {"lon": ZIYUAN[0], "lat": ZIYUAN[1]}).first()
-    assert found is not None, "no free point in 资源县"
-    point = (round(found[0], 6), round(found[1], 6))
+        lon, lat = free_point(conn)
+    point = (round(lon, 6), round(lat, 6))
     made = make_site_at(client, "memorials", point, name="开放上报测试纪念碑")
     return {
         "id": made["id"],
@@ -108,12 +85,6 @@ def report(site: dict, **overrides) -> dict:
 def post(c: TestClient, data: dict, fmt: str = "json", **kw):
     """POST a form as an Open311 client does (no credentials)."""
     return c.post(f"{BASE}/requests.{fmt}", data=data, headers={"Authorization": ""}, **kw)
-
-
-def png(size: tuple[int, int] = (40, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (120, 30, 30)).save(out, "PNG")
-    return out.getvalue()
 
 
 # -- services and discovery -----------------------------------------------------------------------------------
@@ -266,7 +237,10 @@ def test_a_gcj02_pin_is_converted_to_wgs84_before_storing(
 def test_a_report_with_photos_keeps_them_private_at_stage_report(
     anon_client: TestClient, engine: Engine, site: dict
 ) -> None:
-    files = [("media", ("a.png", png(), "image/png")), ("media", ("b.png", png((20, 20)), "image/png"))]
+    files = [
+        ("media", ("a.png", image(), "image/png")),
+        ("media", ("b.png", image(size=(20, 20)), "image/png")),
+    ]
     response = post(anon_client, report(site, service_code="sign_damage"), files=files)
     assert response.status_code == 200, response.text
     rid = int(response.json()[0]["service_request_id"])
@@ -334,7 +308,7 @@ def test_a_refusal_in_xml_is_an_errors_document(anon_client: TestClient, engine:
     ("files", "status", "reason"),
     [
         ([("media", ("x.png", b"%PDF-1.4 not an image", "image/png"))], 415, "JPEG, PNG or WebP"),
-        ([("media", ("e.png", png(), "image/png"))] * 4, 400, "at most 3"),
+        ([("media", ("e.png", image(), "image/png"))] * 4, 400, "at most 3"),
     ],
     ids=["not an image", "too many photos"],
 )

@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from tests.auth_helpers import headers_of, staff_accounts
-from tests.factories import make_site_at
-from tests.public.test_open311 import _FREE_POINT, ZIYUAN, offset, png
+from tests.factories import ZIYUAN_POINT, free_point, image, make_site_at, offset
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -24,7 +23,7 @@ OTHER_COUNTY = "450321"  # 阳朔县, not 资源县
 def site(client: TestClient, engine: Engine) -> dict:
     """A memorial at a point of 资源县 with no other site within 3 km."""
     with engine.connect() as conn:
-        lon, lat = conn.execute(text(_FREE_POINT), {"lon": ZIYUAN[0] + 0.05, "lat": ZIYUAN[1] - 0.05}).one()
+        lon, lat = free_point(conn, (ZIYUAN_POINT[0] + 0.05, ZIYUAN_POINT[1] - 0.05))
     made = make_site_at(client, "memorials", (round(lon, 6), round(lat, 6)), name=SITE_NAME)
     return {
         "id": made["id"],
@@ -52,7 +51,7 @@ def staff(engine: Engine, site: dict) -> dict[str, dict[str, str]]:
 def filed(anon_client: TestClient, engine: Engine, site: dict) -> Iterator[dict]:
     """A public report with one photo, filed through Open311: its id, the photo's id and bytes."""
     lon, lat = offset(site["point"], 60)
-    photo = png((48, 36))
+    photo = image(size=(48, 36))
     response = anon_client.post(
         "/open311/v2/requests.json",
         data={

@@ -4,19 +4,18 @@ family-search form; 404 pages, 422 pages with a reason, complete English, no ext
 from __future__ import annotations
 
 import html
-import io
 import json
 import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.kit.crs import wgs84_to_gcj02
 from geo.settings import Settings
+from tests.factories import image
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -187,21 +186,19 @@ def test_site_page_hides_what_the_public_may_not_read(anon_client: TestClient, d
     assert "custodian" not in page
 
 
-def _jpeg(colour: str) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (80, 60), colour).save(out, format="JPEG")
-    return out.getvalue()
-
-
 def test_site_page_shows_public_photos_only(
     client: TestClient, anon_client: TestClient, engine: Engine, dongou: dict
 ) -> None:
     url = f"/api/v1/cemeteries/{dongou['id']}/photos"
     shown = client.post(
-        url, files={"file": ("a.jpg", _jpeg("red"), "image/jpeg")}, data={"caption": "陵园大门"}
+        url,
+        files={"file": ("a.jpg", image("JPEG", (80, 60), "red"), "image/jpeg")},
+        data={"caption": "陵园大门"},
     )
     hidden = client.post(
-        url, files={"file": ("b.jpg", _jpeg("blue"), "image/jpeg")}, data={"caption": "内部照片"}
+        url,
+        files={"file": ("b.jpg", image("JPEG", (80, 60), "blue"), "image/jpeg")},
+        data={"caption": "内部照片"},
     )
     assert shown.status_code == 201 and hidden.status_code == 201, (shown.text, hidden.text)
     ids = (shown.json()["id"], hidden.json()["id"])

@@ -30,8 +30,7 @@ from geo.public.reports import (
 )
 from geo.settings import ReportSettings, Settings, UpkeepSettings
 from geo.upkeep.work_orders import TRANSITIONS
-from tests.factories import make_site_at
-from tests.public.test_open311 import _FREE_POINT, ZIYUAN, offset
+from tests.factories import ZIYUAN_POINT, free_point, make_site_at, offset
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -42,7 +41,7 @@ ACTOR = Actor(Principal(None, "public", "public", None), "test", "127.0.0.1")
 def pair(client: TestClient, engine: Engine) -> dict:
     """A cemetery and, 300 m east of it, a grave, at a point of 资源县 with no other site within 3 km."""
     with engine.connect() as conn:
-        lon, lat = conn.execute(text(_FREE_POINT), {"lon": ZIYUAN[0] + 0.05, "lat": ZIYUAN[1] - 0.05}).one()
+        lon, lat = free_point(conn, (ZIYUAN_POINT[0] + 0.05, ZIYUAN_POINT[1] - 0.05))
     cemetery = make_site_at(client, "cemeteries", (lon, lat), name="上报测试陵园")
     grave_point = offset((lon, lat), 300)
     grave = make_site_at(client, "graves", grave_point, name="上报测试散葬墓")

@@ -12,13 +12,11 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import Engine, text
 
 from tests.browser_pages import WatchedPage
-from tests.factories import make_site_at
-from tests.public.test_open311 import _FREE_POINT, ZIYUAN, offset
+from tests.factories import ZIYUAN_POINT, free_point, image, make_site_at, offset
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -30,14 +28,14 @@ OSM_TILES = "https://tile.openstreetmap.org/"
 def site(client: TestClient, engine: Engine) -> dict:
     """A memorial at a point of 资源县 with no other site within 3 km."""
     with engine.connect() as conn:
-        lon, lat = conn.execute(text(_FREE_POINT), {"lon": ZIYUAN[0] - 0.06, "lat": ZIYUAN[1] + 0.04}).one()
+        lon, lat = free_point(conn, (ZIYUAN_POINT[0] - 0.06, ZIYUAN_POINT[1] + 0.04))
     made = make_site_at(client, "memorials", (lon, lat), name=SITE_NAME)
     return {"id": made["id"], "point": (lon, lat)}
 
 
 def _png(tmp_path) -> str:
     path = tmp_path / "damage.png"
-    Image.new("RGB", (64, 48), (90, 90, 90)).save(path, "PNG")
+    path.write_bytes(image(size=(64, 48), colour=(90, 90, 90)))
     return str(path)
 
 

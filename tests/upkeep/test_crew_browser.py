@@ -7,19 +7,17 @@ the test; a failed test keeps a screenshot).
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import Engine, text
 
 from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
-from tests.factories import make_site_at
+from tests.factories import image, make_site_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -49,12 +47,6 @@ def crew_account(engine: Engine, demo_counts: dict[str, int]) -> int:
     """A crew of 资源县 who signs in with a password."""
     with engine.begin() as conn:
         return create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "crew", COUNTY).id
-
-
-def _png(colour: str) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(out, format="PNG")
-    return out.getvalue()
 
 
 def _inspections(engine: Engine, site_id: int) -> list[dict]:
@@ -100,8 +92,8 @@ def _fill_form(wp: WatchedPage) -> None:
     page.set_input_files(
         "#photos",
         files=[
-            {"name": "front.png", "mimeType": "image/png", "buffer": _png("red")},
-            {"name": "back.png", "mimeType": "image/png", "buffer": _png("blue")},
+            {"name": "front.png", "mimeType": "image/png", "buffer": image("PNG", (64, 48), "red")},
+            {"name": "back.png", "mimeType": "image/png", "buffer": image("PNG", (64, 48), "blue")},
         ],
     )
 

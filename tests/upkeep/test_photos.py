@@ -20,7 +20,7 @@ from api.app import create_app
 from geo.settings import Settings, UpkeepSettings
 from geo.upkeep.photos import decode_photo, exif_position, exif_taken_at
 from tests.auth_helpers import each_role_in, headers_of, staff_accounts
-from tests.factories import make_site, make_site_at, row_count
+from tests.factories import image, make_site, make_site_at, row_count
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
 OTHER_COUNTY = "450102"
@@ -88,13 +88,6 @@ def jpeg(
         exif[ExifTags.IFD.Exif] = exif_ifd
     out = io.BytesIO()
     Image.new("RGB", size, (180, 30, 30)).save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def image(fmt: str, size: tuple[int, int] = (60, 30), mode: str = "RGB") -> bytes:
-    """A plain image in a Pillow format (PNG, WEBP, GIF, BMP, ...)."""
-    out = io.BytesIO()
-    Image.new(mode, size, 128).save(out, fmt)
     return out.getvalue()
 
 
@@ -255,7 +248,7 @@ def test_the_phones_position_wins_over_exif(client, memorial):
     ("fmt", "ctype"), [("PNG", "image/png"), ("WEBP", "image/webp"), ("JPEG", "image/jpeg")]
 )
 def test_png_webp_and_jpeg_are_judged_by_their_content(client, memorial, fmt, ctype):
-    data = image(fmt)
+    data = image(fmt, (60, 30), 128)
     response = _post(client, _site_url(memorial), data, name="photo.gif", ctype="application/octet-stream")
     assert response.status_code == 201, response.text
     photo = response.json()
@@ -264,7 +257,7 @@ def test_png_webp_and_jpeg_are_judged_by_their_content(client, memorial, fmt, ct
 
 
 def test_a_transparent_png_gets_a_jpeg_thumbnail(client, memorial):
-    data = image("PNG", (500, 250), mode="RGBA")
+    data = image("PNG", (500, 250), 128, "RGBA")
     photo = _post(client, _site_url(memorial), data).json()
     thumb = Image.open(io.BytesIO(client.get(photo["thumbnail_url"]).content))
     assert thumb.format == "JPEG" and thumb.size == (320, 160) and thumb.mode == "RGB"
@@ -274,8 +267,8 @@ def test_a_transparent_png_gets_a_jpeg_thumbnail(client, memorial):
 
 BAD_UPLOADS = {
     "text renamed .jpg": (b"this is not a photo at all\n" * 10, {}, 415, "JPEG, PNG or WebP"),
-    "gif": (image("GIF"), {}, 415, "GIF"),
-    "bmp": (image("BMP"), {}, 415, "BMP"),
+    "gif": (image("GIF", (60, 30), 128), {}, 415, "GIF"),
+    "bmp": (image("BMP", (60, 30), 128), {}, 415, "BMP"),
     "truncated jpeg": (jpeg(size=(300, 200))[:-400], {}, 422, "truncated"),
     "jpeg head only": (jpeg()[:200], {}, 422, "damaged or truncated"),
     "empty": (b"", {}, 422, "empty"),
@@ -324,13 +317,13 @@ def test_limits_of_bytes_and_pixels_come_from_the_settings(small_limits_client, 
     assert 4096 < len(big) < 60_000
     too_big = _post(small_limits_client, url, big)
     assert too_big.status_code == 413 and "over the limit of 4096 bytes" in too_big.json()["detail"]
-    too_many = _post(small_limits_client, url, image("PNG", (200, 100)))
+    too_many = _post(small_limits_client, url, image("PNG", (200, 100), 128))
     assert too_many.status_code == 413 and "20000 pixels" in too_many.json()["detail"]
     # a body far past the photo limit (and its multipart room) is cut off by the body limit
     huge = _post(small_limits_client, url, b"\xff" * 200_000)
     assert huge.status_code == 413 and "limit" in huge.json()["detail"]
     assert row_count(engine, "photos") == before
-    assert _post(small_limits_client, url, image("PNG", (100, 100))).status_code == 201
+    assert _post(small_limits_client, url, image("PNG", (100, 100), 128)).status_code == 201
 
 
 def test_a_photo_over_the_default_body_limit_is_accepted(client, memorial):
@@ -370,7 +363,7 @@ def test_before_and_after_photos_of_a_work_order(client, engine, memorial, accou
     order = _order_in(client, engine, memorial, "in_progress", crew_id)
     url = f"/api/v1/work-orders/{order['id']}/photos"
     before = _post(client, url, jpeg(), stage="before", headers=crew)
-    after = _post(client, url, image("PNG"), stage="after", headers=crew)
+    after = _post(client, url, image("PNG", (60, 30), 128), stage="after", headers=crew)
     assert before.status_code == after.status_code == 201, before.text + after.text
     assert before.json()["stage"] == "before" and after.json()["stage"] == "after"
     assert before.json()["work_order_id"] == order["id"] and before.json()["site_id"] == memorial["id"]
@@ -462,7 +455,7 @@ def test_who_may_read_photos(client, anon_client, engine, memorial, inspection, 
 def test_the_public_sees_only_public_photos_of_a_site(client, anon_client, engine):
     site = make_site(client, "graves")
     hidden = _post(client, _site_url(site, "graves"), jpeg()).json()
-    shown = _post(client, _site_url(site, "graves"), image("PNG")).json()
+    shown = _post(client, _site_url(site, "graves"), image("PNG", (60, 30), 128)).json()
     with engine.begin() as conn:  # issue 7 will publish photos; here the flag is set by hand
         conn.execute(text("UPDATE photos SET public = true WHERE id = :id"), {"id": shown["id"]})
     staff = client.get(_site_url(site, "graves")).json()

@@ -4,7 +4,6 @@ for something else is refused. On a real PostGIS, with threads for the simultane
 
 from __future__ import annotations
 
-import io
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,13 +11,12 @@ from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.settings import Settings
 from tests.auth_helpers import headers_only, staff_accounts
-from tests.factories import make_site, row_count
+from tests.factories import image, make_site, row_count
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
 REPLAY = "idempotent-replay"
@@ -45,12 +43,6 @@ def _counts(engine: Engine) -> tuple[int, ...]:
     return tuple(row_count(engine, t) for t in tables)
 
 
-def _png(shade: int = 90) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (shade, 120, 60)).save(out, "PNG")
-    return out.getvalue()
-
-
 def _inspect(http: TestClient, site: dict, key: str | None, headers=None, collection: str = "memorials"):
     body = {"scores": {"monument": 3, "cleanliness": 2}, "client_key": key}
     return http.post(f"/api/v1/{collection}/{site['id']}/inspections", json=body, headers=headers or {})
@@ -70,7 +62,7 @@ def _photo(
     data: bytes | None = None,
 ):
     form = {"client_key": key} if key else {}
-    files = {"file": ("p.png", data or _png(), "image/png")}
+    files = {"file": ("p.png", data or image(colour=(90, 120, 60)), "image/png")}
     return http.post(
         f"/api/v1/{collection}/{site['id']}/photos", files=files, data=form, headers=headers or {}
     )
@@ -120,15 +112,15 @@ def test_a_key_used_for_another_record_is_refused(client, engine, memorial, crew
 
 def test_a_photo_key_sent_with_other_bytes_or_to_another_place_is_refused(client, engine, memorial, crews):
     key = str(uuid.uuid4())
-    assert _photo(client, memorial, key, crews["a"], data=_png(90)).status_code == 201
+    assert _photo(client, memorial, key, crews["a"], data=image(colour=(90, 120, 60))).status_code == 201
     before = _counts(engine)
-    other_bytes = _photo(client, memorial, key, crews["a"], data=_png(91))
+    other_bytes = _photo(client, memorial, key, crews["a"], data=image(colour=(91, 120, 60)))
     assert other_bytes.status_code == 409 and "client_key" in other_bytes.json()["detail"]
     inspection = _inspect(client, memorial, None, crews["a"]).json()
     before = _counts(engine)
     to_inspection = client.post(
         f"/api/v1/memorials/{memorial['id']}/inspections/{inspection['id']}/photos",
-        files={"file": ("p.png", _png(90), "image/png")},
+        files={"file": ("p.png", image(colour=(90, 120, 60)), "image/png")},
         data={"client_key": key},
         headers=crews["a"],
     )
@@ -218,7 +210,7 @@ def test_a_photo_sent_again_after_its_order_closed_still_finds_the_first(client,
     body = {"collection": "memorials", "site_id": memorial["id"], "title": "清洗碑文"}
     order = client.post("/api/v1/work-orders", json=body).json()
     url, key = f"/api/v1/work-orders/{order['id']}/photos", str(uuid.uuid4())
-    files = {"file": ("p.png", _png(), "image/png")}
+    files = {"file": ("p.png", image(colour=(90, 120, 60)), "image/png")}
     first = client.post(url, files=files, data={"stage": "after", "client_key": key})
     assert first.status_code == 201, first.text
     with engine.begin() as conn:

@@ -10,11 +10,9 @@ import csv
 import datetime as dt
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,9 +27,9 @@ from geo.settings import Settings, UpkeepSettings
 from geo.upkeep.campaigns import default_dates, qingming_date
 from geo.upkeep.schedules import ScheduleQuery, china_today, list_schedule, schedule_summary
 from tests.auth_helpers import each_role_in, headers_only, newest_site_ids, remove_sites_after, staff_accounts
+from tests.command_line import run_main
 from tests.factories import make_site_at, square
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"  # 兴宁区
 NATIONAL = Principal(None, "sched-test", "admin", None)
@@ -592,15 +590,8 @@ def test_a_village_crew_sees_the_county_campaign_it_takes_part_in(client, anon_c
 
 
 def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "VETMAP_DATABASE_URL": settings.database_url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "main.py", "upkeep", *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {**os.environ, "COLUMNS": "200"}
+    return run_main("upkeep", *args, database_url=settings.database_url, env=env, timeout=120)
 
 
 def test_cli_overdue_prints_a_table_and_writes_csv(settings, sites, village, tmp_path):

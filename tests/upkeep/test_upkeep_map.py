@@ -18,8 +18,8 @@ from geo.kit.crs import wgs84_to_gcj02
 from geo.settings import UpkeepSettings
 from geo.upkeep.report import UpkeepFigures, UpkeepMapData, UpkeepReport, UpkeepSite
 from geo.upkeep.schedules import china_today
-from tests.atlas.test_map_page import MapPage
-from tests.upkeep.test_upkeep_report import COUNTY, TOWNSHIP, V1, Township, made_township
+from tests.map_pages import MapPage
+from tests.upkeep_township import COUNTY, TOWNSHIP, V1, Township, made_township
 from web.upkeep.map import CONDITION_COLOURS, OVERDUE_COLOUR, build_upkeep_map, condition_class
 
 LAYERS_ZH = ("纪念设施", "烈士陵园", "烈士墓", "逾期未巡查")
