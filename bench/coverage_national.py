@@ -231,12 +231,12 @@ def main() -> None:
     from geo.coverage.nearest import SiteIndex, nearest_sites_geodesic
     from geo.coverage.rates import coverage_by_area
     from geo.coverage.runs import (
-        _LEVEL_NUMBER,
+        LEVEL_NUMBER,
         TOWNSHIPS,
         VILLAGES,
         CoverageParams,
-        _read_stations,
-        _read_units,
+        read_active_stations,
+        read_units,
         refresh_coverage,
         run_full,
     )
@@ -277,9 +277,9 @@ def main() -> None:
 
     # 2. nearest alone, on the same arrays
     with engine.begin() as conn:
-        stations = _read_stations(conn)
-        villages = _read_units(conn, VILLAGES)
-        _read_units(conn, TOWNSHIPS)
+        stations = read_active_stations(conn)
+        villages = read_units(conn, VILLAGES)
+        read_units(conn, TOWNSHIPS)
 
     def ours() -> tuple[np.ndarray, float]:
         start = time.perf_counter()
@@ -313,7 +313,7 @@ def main() -> None:
             sjoin_ids, seconds = sjoin()
             sjoin_times.append(seconds)
     ours_s = min(ours_times)
-    mask = stations["level"] == _LEVEL_NUMBER["village"]
+    mask = stations["level"] == LEVEL_NUMBER["village"]
     t3 = time.perf_counter()
     village_index = SiteIndex.build(stations["id"][mask], stations["lon"][mask], stations["lat"][mask])
     nearest_sites_geodesic(village_index, villages["lon"], villages["lat"])

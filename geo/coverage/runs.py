@@ -73,7 +73,8 @@ FULL_RUN_LIMIT_S = 6 * 3600.0
 
 _LOCK_SCOPE = 4  # with geo.kit.runs.LOCK_CLASS, the advisory lock (issue 4) serialising coverage writers
 _LEVELS = vocab.STATION_LEVELS
-_LEVEL_NUMBER = {level: i + 1 for i, level in enumerate(_LEVELS)}
+LEVEL_NUMBER = {level: i + 1 for i, level in enumerate(_LEVELS)}
+"""Station level name → the level number the coverage arrays carry (village 1 … province 5)."""
 _UPPER = ("county", "city", "province")
 
 
@@ -127,7 +128,7 @@ class _Group:
 
 
 @dataclass(frozen=True)
-class _Target:
+class UnitTarget:
     """A coverage table and the area level it has one row for."""
 
     table: str
@@ -139,7 +140,7 @@ class _Target:
         return vocab.AREA_CODE_LENGTH[self.level]
 
 
-VILLAGES = _Target(
+VILLAGES = UnitTarget(
     "coverage_villages",
     "village",
     (
@@ -148,7 +149,7 @@ VILLAGES = _Target(
         _Group("any", _LEVELS, "village_m"),
     ),
 )
-TOWNSHIPS = _Target(
+TOWNSHIPS = UnitTarget(
     "coverage_townships",
     "township",
     (_Group("township", ("township",), "township_m"), _Group("any", _LEVELS, "township_m")),
@@ -277,7 +278,7 @@ def coverage_state(conn: Connection) -> CoverageState:
 # ------------------------------------------------------------------------------------------ full runs
 
 
-def _read_stations(
+def read_active_stations(
     conn: Connection, levels: tuple[str, ...] | None = None, box=None
 ) -> dict[str, np.ndarray]:
     """Active stations (id, level number, WGS-84 lon/lat), optionally of some levels and inside a box."""
@@ -296,7 +297,7 @@ def _read_stations(
     )
 
 
-def _read_units(conn: Connection, target: _Target) -> dict[str, np.ndarray]:
+def read_units(conn: Connection, target: UnitTarget) -> dict[str, np.ndarray]:
     """Villages or townships: code, population (-1 unknown), WGS-84 lon/lat of their point."""
     return copy_out(
         conn,
@@ -313,7 +314,7 @@ def _read_units(conn: Connection, target: _Target) -> dict[str, np.ndarray]:
 
 
 def _site_index(stations: dict[str, np.ndarray], levels: tuple[str, ...]) -> SiteIndex:
-    mask = np.isin(stations["level"], [_LEVEL_NUMBER[lv] for lv in levels])
+    mask = np.isin(stations["level"], [LEVEL_NUMBER[lv] for lv in levels])
     return SiteIndex.build(stations["id"][mask], stations["lon"][mask], stations["lat"][mask])
 
 
@@ -333,7 +334,7 @@ def _nearest_by_group(
 
 def _write_full(
     conn: Connection,
-    target: _Target,
+    target: UnitTarget,
     units: dict[str, np.ndarray],
     found: dict[str, tuple[np.ndarray, np.ndarray]],
     params: CoverageParams,
@@ -373,7 +374,7 @@ def _write_full(
     )
 
 
-def _summary(target: _Target, units, found, params: CoverageParams) -> dict[str, Any]:
+def _summary(target: UnitTarget, units, found, params: CoverageParams) -> dict[str, Any]:
     out: dict[str, Any] = {"units": len(units["code"])}
     for group in target.groups:
         ids, metres = found[group.name]
@@ -395,8 +396,8 @@ def _full_run_in(
     # the queue first: a station change committed after this read stays queued for the next refresh
     queued = conn.execute(text("SELECT id FROM coverage_queue")).scalars().all()
     areas_version = _areas_version(conn)
-    stations = _read_stations(conn)
-    units = {t.level: _read_units(conn, t) for t in TARGETS}
+    stations = read_active_stations(conn)
+    units = {t.level: read_units(conn, t) for t in TARGETS}
     timings["read_s"] = time.perf_counter() - t0
     report("indexing stations", 0.15)
     t1 = time.perf_counter()
@@ -528,7 +529,7 @@ def _boxes_sql(lon: np.ndarray, lat: np.ndarray, radius_m: float) -> str:
 
 def _refresh_target(
     conn: Connection,
-    target: _Target,
+    target: UnitTarget,
     params: CoverageParams,
     ids: np.ndarray,
     now: dict[str, np.ndarray],
@@ -540,7 +541,7 @@ def _refresh_target(
     conds = [f"{g.name}_station_id IN ({id_list})" for g in target.groups]
     movers: dict[str, SiteIndex] = {}
     for group in target.groups:
-        mask = now["active"].astype(bool) & np.isin(now["level"], [_LEVEL_NUMBER[lv] for lv in group.levels])
+        mask = now["active"].astype(bool) & np.isin(now["level"], [LEVEL_NUMBER[lv] for lv in group.levels])
         movers[group.name] = SiteIndex.build(now["id"][mask], now["lon"][mask], now["lat"][mask])
         if mask.any():
             near = _boxes_sql(now["lon"][mask], now["lat"][mask], radius)
@@ -592,7 +593,7 @@ def _or(value, default):
 
 def _update_rows(
     conn: Connection,
-    target: _Target,
+    target: UnitTarget,
     params: CoverageParams,
     run_id: int,
     codes: list[str],
@@ -647,7 +648,7 @@ def _nearest_in_db(
     radius = start_m
     while todo.size:
         box = reach_box(lon[todo], lat[todo], radius) if radius < 5_000_000 else None
-        stations = _read_stations(conn, levels, box)
+        stations = read_active_stations(conn, levels, box)
         index = SiteIndex.build(stations["id"], stations["lon"], stations["lat"])
         got_ids, got_m = nearest_sites_geodesic(index, lon[todo], lat[todo])
         # every station within `radius` of a point is inside the box, so an answer within it is the nearest

@@ -150,7 +150,7 @@ def test_crew_inspects_offline_and_the_outbox_sends_it_once(
     task = page.locator(f'li.task[data-site-id="{site["id"]}"]')
     expect(task).to_contain_text("浏览器巡查纪念碑")
     expect(task).to_contain_text("从未巡查")
-    expect(task.locator(".distance")).to_have_text(re.compile(r"^\d+ 米$"))
+    expect(task.locator(".distance")).to_have_text(re.compile(r"^\d+米$"))
     box = task.bounding_box()
     assert box is not None and box["height"] >= 48 and box["width"] > 300  # a thumb-sized target
     task.locator("a").click()
