@@ -74,7 +74,7 @@ FULL_RUN_LIMIT_S = 6 * 3600.0
 _LOCK_SCOPE = 4  # with geo.kit.runs.LOCK_CLASS, the advisory lock (issue 4) serialising coverage writers
 _LEVELS = vocab.STATION_LEVELS
 LEVEL_NUMBER = {level: i + 1 for i, level in enumerate(_LEVELS)}
-"""Station level name → the level number the coverage arrays carry (village 1 … province 5)."""
+"""Station level name → the level number the coverage arrays carry (province 1 … village 5)."""
 _UPPER = ("county", "city", "province")
 
 

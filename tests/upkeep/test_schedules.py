@@ -33,11 +33,13 @@ from tests.factories import make_site_at, square
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"  # 兴宁区
 NATIONAL = Principal(None, "sched-test", "admin", None)
-TODAY = china_today()
 
 
-def _ago(days: int) -> str:
-    return (TODAY - dt.timedelta(days=days)).isoformat()
+@pytest.fixture(scope="module")
+def today() -> dt.date:
+    """China's date when the module's sites are made: their last inspections count back from it, so the module
+    does not depend on the hour the suite was collected (collected before midnight in China, run after, it did)."""
+    return china_today()
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +59,9 @@ def village(engine: Engine, demo_counts: dict[str, int]) -> tuple[str, tuple[flo
 
 
 @pytest.fixture(scope="module")
-def sites(client: TestClient, engine: Engine, village) -> Iterator[dict[str, tuple[str, int]]]:
+def sites(
+    client: TestClient, engine: Engine, village, today: dt.date
+) -> Iterator[dict[str, tuple[str, int]]]:
     """(collection, id) per key; last inspections relative to today (cycles: the defaults of UpkeepSettings)."""
     newest = newest_site_ids(engine)
     with engine.connect() as conn:
@@ -74,35 +78,38 @@ def sites(client: TestClient, engine: Engine, village) -> Iterator[dict[str, tup
     out = {
         # cycle 30: due today → due_soon, 0 days overdue
         "national": ("memorials", make("memorials", name="国家级纪念碑", protection_level="national",
-                                       last_inspected_on=_ago(30))),
+                                       last_inspected_on=(today - dt.timedelta(days=30)).isoformat())),
         # cycle 60: due 31 days ago → overdue 31
         "provincial": ("memorials", make("memorials", name="省级纪念碑", protection_level="provincial",
-                                         last_inspected_on=_ago(91))),
+                                         last_inspected_on=(today - dt.timedelta(days=91)).isoformat())),
         # cycle 90: due in 29 days → ok
         "city": ("memorials", make("memorials", name="市级纪念碑", protection_level="city",
-                                   last_inspected_on=_ago(61))),
+                                   last_inspected_on=(today - dt.timedelta(days=61)).isoformat())),
         # cycle 90: due in 8 days → due_soon
         "county": ("memorials", make("memorials", name="县级纪念碑", protection_level="county",
-                                     last_inspected_on=_ago(82))),
+                                     last_inspected_on=(today - dt.timedelta(days=82)).isoformat())),
         "never": ("memorials", make("memorials", name="零散纪念设施", protection_level="scattered")),
         # cycle 90: due 32 days ago → overdue 32
         "cemetery": ("cemeteries", make("cemeteries", name="测试陵园", protection_level="county",
-                                        last_inspected_on=_ago(122))),
+                                        last_inspected_on=(today - dt.timedelta(days=122)).isoformat())),
     }  # fmt: skip
     cemetery_id = out["cemetery"][1]
     # scattered grave, cycle 180: due 3 days ago → overdue 3
-    out["scattered"] = ("graves", make("graves", name="散葬墓甲", last_inspected_on=_ago(183)))
+    out["scattered"] = (
+        "graves",
+        make("graves", name="散葬墓甲", last_inspected_on=(today - dt.timedelta(days=183)).isoformat()),
+    )
     # grave in a cemetery, cycle 365: due in 182 days → ok
     out["in_cemetery"] = (
         "graves",
         make("graves", name="园内墓", kind="in_cemetery", cemetery_id=cemetery_id, custodian_name=None,
-             last_inspected_on=_ago(183)),
+             last_inspected_on=(today - dt.timedelta(days=183)).isoformat()),
     )  # fmt: skip
     # moved into the cemetery: no schedule, no campaign task
     out["moved"] = (
         "graves",
         make("graves", name="已迁墓", disposition="moved", moved_to_grave_id=out["in_cemetery"][1],
-             last_inspected_on=_ago(400)),
+             last_inspected_on=(today - dt.timedelta(days=400)).isoformat()),
     )  # fmt: skip
     yield out
     with engine.begin() as conn:
@@ -146,9 +153,9 @@ def _by_key(items: list[dict], sites: dict) -> dict[str, dict]:
     return {where[(i["collection"], i["site_id"])]: i for i in items}
 
 
-def test_next_due_per_protection_level_and_grave_kind(engine, sites, village):
+def test_next_due_per_protection_level_and_grave_kind(today, engine, sites, village):
     with engine.connect() as conn:
-        found = list_schedule(conn, NATIONAL, ScheduleQuery(area=village[0], as_of=TODAY), UpkeepSettings())
+        found = list_schedule(conn, NATIONAL, ScheduleQuery(area=village[0], as_of=today), UpkeepSettings())
     items = _by_key(found["items"], sites)
     assert found["numberMatched"] == 8 and "moved" not in items
     due = {k: dt.date.fromisoformat(i["next_due_on"]) for k, i in items.items()}
@@ -163,29 +170,29 @@ def test_next_due_per_protection_level_and_grave_kind(engine, sites, village):
         "scattered": 180,
         "in_cemetery": 365,
     }
-    assert due["national"] == TODAY
-    assert due["provincial"] == TODAY - dt.timedelta(days=31)
-    assert due["city"] == TODAY + dt.timedelta(days=29)
-    assert due["county"] == TODAY + dt.timedelta(days=8)
-    assert due["never"] == TODAY  # never inspected: due now
-    assert due["scattered"] == TODAY - dt.timedelta(days=3)
-    assert due["in_cemetery"] == TODAY + dt.timedelta(days=182)
+    assert due["national"] == today
+    assert due["provincial"] == today - dt.timedelta(days=31)
+    assert due["city"] == today + dt.timedelta(days=29)
+    assert due["county"] == today + dt.timedelta(days=8)
+    assert due["never"] == today  # never inspected: due now
+    assert due["scattered"] == today - dt.timedelta(days=3)
+    assert due["in_cemetery"] == today + dt.timedelta(days=182)
     assert items["never"]["last_inspected_on"] is None and items["never"]["days_overdue"] is None
     assert items["in_cemetery"]["kind"] == "in_cemetery" and items["in_cemetery"]["protection_level"] is None
 
 
-def test_a_changed_cycle_applies_at_once(engine, sites, village):
+def test_a_changed_cycle_applies_at_once(today, engine, sites, village):
     changed = UpkeepSettings(cycle_days_provincial=90, cycle_days_cemetery_grave=100, due_soon_days=30)
     with engine.connect() as conn:
-        found = list_schedule(conn, NATIONAL, ScheduleQuery(area=village[0], as_of=TODAY), changed)
+        found = list_schedule(conn, NATIONAL, ScheduleQuery(area=village[0], as_of=today), changed)
     items = _by_key(found["items"], sites)
     assert (items["provincial"]["state"], items["provincial"]["days_overdue"]) == ("overdue", 1)
     assert (items["in_cemetery"]["state"], items["in_cemetery"]["days_overdue"]) == ("overdue", 83)
     assert items["city"]["state"] == "due_soon"  # 29 days ahead, within 30
 
 
-def test_a_later_day_moves_sites_along(engine, sites, village):
-    later = TODAY + dt.timedelta(days=15)
+def test_a_later_day_moves_sites_along(today, engine, sites, village):
+    later = today + dt.timedelta(days=15)
     with engine.connect() as conn:
         found = list_schedule(conn, NATIONAL, ScheduleQuery(area=village[0], as_of=later), UpkeepSettings())
     items = _by_key(found["items"], sites)
@@ -203,11 +210,11 @@ def test_the_env_sets_the_cycles(monkeypatch):
 # -- the overdue list over HTTP -------------------------------------------------------------------------------
 
 
-def test_schedule_lists_most_overdue_first(client, sites, village):
+def test_schedule_lists_most_overdue_first(today, client, sites, village):
     r = client.get("/api/v1/upkeep/schedule", params={"area": village[0]})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["numberMatched"] == body["numberReturned"] == 8 and body["as_of"] == TODAY.isoformat()
+    assert body["numberMatched"] == body["numberReturned"] == 8 and body["as_of"] == today.isoformat()
     got = [(i["collection"], i["site_id"], i["state"], i["days_overdue"]) for i in body["items"]]
     want = [(*sites[k], state, days) for k, state, days in EXPECTED_ORDER]
     assert got == want
