@@ -1,1 +1,1 @@
-"""Coverage: rates per area, nearest stations, runs, road networks, travel time and siting."""
+"""Coverage: rates per area, nearest stations, runs, road networks (and the generated demo roads), travel time and siting."""

@@ -318,7 +318,7 @@ def roads_demo(
     """Generate the demo road network (synthetic) from the demo atlas and import it."""
     from pathlib import Path
 
-    from geo.demo.roads import load_demo_roads, write_demo_roads
+    from geo.coverage.roads_demo import load_demo_roads, write_demo_roads
 
     with command_engine() as engine:
         info = load_demo_roads(engine)

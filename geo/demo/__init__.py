@@ -1,1 +1,1 @@
-"""The demo atlas: areas, sites, martyr records, upkeep history and roads, generated reproducibly."""
+"""The demo atlas: areas, sites, martyr records, upkeep history, generated reproducibly."""

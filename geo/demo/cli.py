@@ -23,8 +23,8 @@ def demo_load(
     force: Annotated[bool, typer.Option("--force", help="replace even non-synthetic sites")] = False,
 ) -> None:
     """Replace the atlas with the demo: real boundaries, synthetic townships, villages and sites."""
+    from geo.coverage.roads_demo import load_demo_roads
     from geo.demo.atlas import DEMO_SCALES, atlas_is_empty, load_demo
-    from geo.demo.roads import load_demo_roads
 
     if scale not in DEMO_SCALES:
         fail(f"unknown scale {scale!r}; choose one of: {', '.join(DEMO_SCALES)}")

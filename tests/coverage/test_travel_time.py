@@ -26,6 +26,7 @@ from geo.coverage.roads import (
     parse_speed_kmh,
     read_road_file,
 )
+from geo.coverage.roads_demo import DEMO_NETWORK, load_demo_roads
 from geo.coverage.runs import refresh_coverage
 from geo.coverage.travel_time import (
     TravelTimer,
@@ -37,7 +38,6 @@ from geo.coverage.travel_time import (
     travel_time_rows,
 )
 from geo.database.engine import make_engine
-from geo.demo.roads import DEMO_NETWORK, load_demo_roads
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.kit.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from tests.coverage.travel_fixture import (
