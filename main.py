@@ -13,11 +13,11 @@ import typer
 
 from geo.accounts.cli import user_cli
 from geo.coverage.cli import coverage_cli
-from geo.database.cli import db_cli
+from geo.database.cli import db_cli, prepared_url
 from geo.demo.cli import demo_cli
 from geo.errors import DomainError
 from geo.importing.cli import export_file, import_file
-from geo.kit.cli import fail, prepared_url
+from geo.kit.cli import fail
 from geo.settings import Settings
 from geo.upkeep.cli import upkeep_cli
 

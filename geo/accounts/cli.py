@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from geo.kit.cli import command_engine, fail
+from geo.database.cli import command_engine
+from geo.kit.cli import fail
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from geo.accounts.cli import audit_cli_write
-from geo.kit.cli import command_engine, fail
+from geo.database.cli import command_engine
+from geo.kit.cli import fail
 from geo.settings import Settings
 
 if TYPE_CHECKING:

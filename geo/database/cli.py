@@ -1,16 +1,45 @@
-"""``python main.py db up | down | status | migrate | backup | restore``: the cluster, migrations, backups."""
+"""``python main.py db up | down | status | migrate | backup | restore``: the cluster, migrations, backups; and the
+database every other command works on (``command_engine``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from geo.kit.cli import fail, prepared_url, reported
+from geo.kit.cli import fail, reported
 from geo.settings import Settings
 
+if TYPE_CHECKING:
+    from sqlalchemy import URL, Engine
+
 db_cli = typer.Typer(help="The database: embedded cluster and migrations.", no_args_is_help=True)
+
+
+def prepared_url(settings: Settings) -> URL:
+    """The database URL of ``settings``, with the embedded cluster started first when it is the one in use."""
+    from geo.database.engine import database_url, ensure_embedded_running
+
+    ensure_embedded_running(settings)
+    return database_url(settings)
+
+
+@contextmanager
+def command_engine() -> Iterator[Engine]:
+    """An engine on the migrated database for one command, disposed when the command is done."""
+    from geo.database.engine import make_engine
+    from geo.database.migrate import upgrade
+
+    url = prepared_url(Settings())
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @db_cli.command("up")

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from geo.kit.cli import command_engine, fail
+from geo.database.cli import command_engine
+from geo.kit.cli import fail
 
 demo_cli = typer.Typer(help="The demo atlas.", no_args_is_help=True)
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from geo.database.cli import command_engine
 from geo.errors import DomainError
-from geo.kit.cli import command_engine, fail
+from geo.kit.cli import fail
 
 
 def import_file(

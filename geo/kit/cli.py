@@ -1,4 +1,4 @@
-"""What every command-line module shares: a one-line failure, a reported action, the database of a command.
+"""What every command-line module shares: a one-line failure and a reported action.
 
 The commands themselves live beside their capability (``geo/<capability>/cli.py``) and are gathered by
 ``main.py``; imports of the heavy modules stay inside the functions, so ``python main.py --help`` starts fast.
@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import typer
 
 from geo.errors import DomainError
-from geo.settings import Settings
-
-if TYPE_CHECKING:
-    from sqlalchemy import URL, Engine
 
 
 def fail(message: str) -> NoReturn:
@@ -36,26 +32,3 @@ def reported(action: str) -> Iterator[None]:
         fail(exc.message)
     except DBAPIError as exc:
         fail(f"the {action} failed: {str(exc.orig).strip().splitlines()[0]}")
-
-
-def prepared_url(settings: Settings) -> URL:
-    """The database URL of ``settings``, with the embedded cluster started first when it is the one in use."""
-    from geo.database.engine import database_url, ensure_embedded_running
-
-    ensure_embedded_running(settings)
-    return database_url(settings)
-
-
-@contextmanager
-def command_engine() -> Iterator[Engine]:
-    """An engine on the migrated database for one command, disposed when the command is done."""
-    from geo.database.engine import make_engine
-    from geo.database.migrate import upgrade
-
-    url = prepared_url(Settings())
-    upgrade(url)
-    engine = make_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()

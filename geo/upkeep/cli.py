@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
+from geo.database.cli import command_engine
 from geo.errors import DomainError
-from geo.kit.cli import command_engine, fail
+from geo.kit.cli import fail
 
 upkeep_cli = typer.Typer(
     help="Upkeep: inspection schedules, overdue lists, seasonal campaigns.", no_args_is_help=True
