@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import Path, Query, Response
 
-from web.coverage.tables import Table, table_csv, table_xlsx
+from web.tables import Table, table_csv, table_xlsx
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -30,6 +30,8 @@ from web.i18n import html_lang, t
 MAP_HEIGHT = "68vh"
 CHINA_CENTER = (35.0, 105.0)
 CANVAS_ABOVE = 2000  # draw point layers larger than this on a canvas
+NO_DATA_COLOUR = "#bdbdbd"
+"""Grey for units and sites without figures, on every map."""
 Fit = tuple[float, float, float, float]
 """A view to fit: (min lon, min lat, max lon, max lat)."""
 
@@ -332,3 +334,17 @@ def fit_view(m: folium.Map, fit: Fit | None) -> None:
     if fit is not None:
         minx, miny, maxx, maxy = fit
         m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12), max_zoom=15)
+
+
+def error_page(message: str, lang: str = "zh", back: str = "/", title: str | None = None) -> OfflineFigure:
+    """A plain page in ``lang`` that says why a map (the coverage map unless ``title`` says) cannot be shown."""
+    title = title or t("coverage.error", lang)
+    figure = OfflineFigure(lang=html_lang(lang), title=title)
+    back_link = f'<a href="{html.escape(back)}">{html.escape(t("coverage.back_to_atlas", lang))}</a>'
+    figure.html.add_child(
+        Element(
+            f'<main class="vetmap-error" style="font-family: sans-serif; padding: 24px;"><h1>{html.escape(title)}'
+            f"</h1><p>{html.escape(message)}</p><p>{back_link}</p></main>"
+        )
+    )
+    return figure

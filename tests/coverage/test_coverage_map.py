@@ -32,12 +32,12 @@ from web.coverage.map import (
     PageLinks,
     ProposedSite,
     build_coverage_map,
-    error_page,
     rate_colour,
 )
-from web.coverage.tables import gaps_table, rates_table, table_csv, table_xlsx
+from web.coverage.tables import gaps_table, rates_table
 from web.i18n import distance_text
-from web.map_parts import BasemapChoice
+from web.map_parts import BasemapChoice, error_page
+from web.tables import table_csv, table_xlsx
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

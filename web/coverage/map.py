@@ -22,18 +22,18 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import folium
-from branca.element import Element
 from folium.template import Template
 
 from geo.coverage.map_data import CoverageMapData, ProposedSite
 from geo.coverage.rates import AreaCoverage, CoverageShare
-from web.assets import OfflineFigure, localize_assets
+from web.assets import localize_assets
 from web.basemaps import shift_geojson
-from web.coverage.tables import gaps_table, rates_table, table_html
-from web.i18n import check_lang, distance_text, enum_label, html_lang, t
+from web.coverage.tables import gaps_table, rates_table
+from web.i18n import check_lang, distance_text, enum_label, t
 from web.map_parts import (
     DISPLAY_DECIMALS,
     NO_BASEMAP,
+    NO_DATA_COLOUR,
     AfterMap,
     BasemapChoice,
     Fit,
@@ -47,6 +47,7 @@ from web.map_parts import (
     fit_view,
     script_json,
 )
+from web.tables import table_html
 
 By = Literal["village", "township", "any"]
 Weight = Literal["population", "villages"]
@@ -61,7 +62,6 @@ RATE_CLASSES: tuple[tuple[float, str], ...] = (
     (0.8, "#a6d96a"),
     (math.inf, "#1a9641"),
 )
-NO_DATA_COLOUR = "#bdbdbd"
 COVERED_COLOUR = "#1a9641"
 UNCOVERED_COLOUR = "#d7191c"
 STATION_COLOUR = "#1f5fa8"
@@ -469,17 +469,3 @@ def build_coverage_map(
     m.add_child(AfterMap(_tables_html(data, lang, links)))
     fit_view(m, fit)
     return localize_assets(m)
-
-
-def error_page(message: str, lang: str = "zh", back: str = "/", title: str | None = None) -> OfflineFigure:
-    """A plain page in ``lang`` that says why a map (the coverage map unless ``title`` says) cannot be shown."""
-    title = title or t("coverage.error", lang)
-    figure = OfflineFigure(lang=html_lang(lang), title=title)
-    back_link = f'<a href="{html.escape(back)}">{html.escape(t("coverage.back_to_atlas", lang))}</a>'
-    figure.html.add_child(
-        Element(
-            f'<main class="vetmap-error" style="font-family: sans-serif; padding: 24px;"><h1>{html.escape(title)}'
-            f"</h1><p>{html.escape(message)}</p><p>{back_link}</p></main>"
-        )
-    )
-    return figure

@@ -21,11 +21,10 @@ from geo.settings import UpkeepSettings
 from geo.upkeep.inspections import upkeep_status
 from geo.upkeep.report import UpkeepFigures, UpkeepMapData, UpkeepReport, UpkeepSite
 from web.assets import localize_assets
-from web.coverage.map import NO_DATA_COLOUR
-from web.coverage.tables import Cell, Column, Table, table_html
 from web.i18n import check_lang, enum_label, t
 from web.map_parts import (
     NO_BASEMAP,
+    NO_DATA_COLOUR,
     AfterMap,
     BasemapChoice,
     Fit,
@@ -38,6 +37,7 @@ from web.map_parts import (
     downloads_html,
     fit_view,
 )
+from web.tables import Cell, Column, Table, table_html
 
 CONDITION_COLOURS: dict[str, str] = {
     "good": "#1a9641",

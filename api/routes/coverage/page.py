@@ -18,8 +18,8 @@ from api.routes.atlas.sites import AREA_PATTERN
 from api.routes.coverage.rates import Level
 from geo.coverage.map_data import coverage_map_data, siting_run_sites
 from geo.errors import DomainError
-from web.coverage.map import PageLinks, build_coverage_map, error_page
-from web.map_parts import page_basemap
+from web.coverage.map import PageLinks, build_coverage_map
+from web.map_parts import error_page, page_basemap
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 

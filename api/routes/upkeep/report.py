@@ -24,9 +24,8 @@ from geo.errors import DomainError
 from geo.principal import Principal
 from geo.upkeep.report import upkeep_map_sites, upkeep_report
 from geo.upkeep.schedules import china_today
-from web.coverage.map import error_page
 from web.i18n import t
-from web.map_parts import page_basemap
+from web.map_parts import error_page, page_basemap
 from web.upkeep.map import UpkeepLinks, build_upkeep_map, upkeep_table
 
 router = APIRouter(prefix="/upkeep", tags=["upkeep"])
