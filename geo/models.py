@@ -604,7 +604,8 @@ class ApiToken(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser: the SHA-256 of its cookie token, its CSRF token and when it expires."""
+    """A signed-in browser: the SHA-256 of its cookie token, its CSRF token, when it expires, and the account's
+    credentials epoch it was started in (valid only while the account's ``auth_version`` is the same)."""
 
     __tablename__ = "web_sessions"
 
@@ -619,6 +620,7 @@ class WebSession(Base):
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    auth_version: Mapped[int] = mapped_column(Integer, nullable=False)  # migration 0010
 
 
 class LoginAttempt(Base):

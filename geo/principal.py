@@ -18,6 +18,9 @@ class Principal:
     area_code: str | None
     area_prefix: str | None = None
     """Leading digits of every area code inside ``area_code`` (from its level); None: derived from the code."""
+    auth_version: int | None = None
+    """The account's credentials epoch when these credentials were checked (access tokens and sessions made
+    from this principal carry it; a password change, disabling, a new role or area raises it); None: unknown."""
 
     @property
     def is_public(self) -> bool:

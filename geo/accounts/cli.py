@@ -108,7 +108,8 @@ def user_disable(
     username: Annotated[str, typer.Argument(help="the account")],
     enable: Annotated[bool, typer.Option("--enable", help="enable it again instead")] = False,
 ) -> None:
-    """Disable an account (it is signed out everywhere; its API tokens stop working), or enable it again."""
+    """Disable an account (signed out everywhere, its API tokens revoked for good), or enable it again (with no
+    old token: make new ones with `user token`)."""
     from geo.accounts.audit import CLI_ACTOR
     from geo.accounts.users import update_account
 
@@ -124,7 +125,7 @@ def user_set_password(
         bool, typer.Option("--password-stdin", help="read the password from standard input, not a prompt")
     ] = False,
 ) -> None:
-    """Set a new password (prompted for, hidden, or read from stdin); the account is signed out everywhere."""
+    """Set a new password (prompted for, hidden, or read from stdin); signed out everywhere, API tokens revoked."""
     from geo.accounts.audit import CLI_ACTOR
     from geo.accounts.users import update_account
 

@@ -66,13 +66,17 @@ def digest(token: str) -> str:
 
 
 def issue_access_token(conn: Connection, settings: Settings, principal: Principal) -> tuple[str, int]:
-    """A signed JWT for the principal's account and its lifetime in seconds."""
+    """A signed JWT for the principal's account (valid while the account's credentials epoch is unchanged) and
+    its lifetime in seconds."""
     now = dt.datetime.now(dt.UTC)
     lifetime = settings.access_token_minutes * 60
+    version = principal.auth_version  # the epoch the credentials were checked in, not whatever it is now
+    if version is None:
+        version = auth_version(conn, principal.user_id)
     claims = {
         "sub": str(principal.user_id),
         "name": principal.username,
-        "ver": auth_version(conn, principal.user_id),
+        "ver": version,
         "iat": now,
         "exp": now + dt.timedelta(seconds=lifetime),
         "typ": "access",
@@ -157,7 +161,11 @@ def create_api_token(
     """A new API token for an account: the token itself (shown this once) and its description; audited."""
     account = get_account(conn, account_id)
     authorize(actor.principal, "tokens.manage", [account.area_code])
-    if account.disabled:
+    # the account's row is held until commit, so a token is never made beside a disable running at once
+    disabled = conn.execute(
+        text("SELECT disabled FROM accounts WHERE id = :id FOR SHARE"), {"id": account_id}
+    ).scalar_one()
+    if disabled:
         raise InvalidInput(f"account {account.username!r} is disabled")
     label = name.strip()
     if not 1 <= len(label) <= 200 or not label.isprintable():
@@ -246,10 +254,12 @@ def start_session(
     """A new session for a signed-in account: the cookie token (kept only as a digest) and the session."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
+    version = principal.auth_version
     expires_at = conn.execute(
         text(
-            "INSERT INTO web_sessions (token_hash, account_id, csrf_token, client_addr, expires_at) "
-            "VALUES (:h, :a, :c, :addr, now() + make_interval(secs => :s)) RETURNING expires_at"
+            "INSERT INTO web_sessions (token_hash, account_id, csrf_token, client_addr, expires_at, auth_version) "
+            "VALUES (:h, :a, :c, :addr, now() + make_interval(secs => :s), "
+            "COALESCE(:v, (SELECT auth_version FROM accounts WHERE id = :a))) RETURNING expires_at"
         ),
         {
             "h": digest(token),
@@ -257,6 +267,7 @@ def start_session(
             "c": csrf,
             "addr": client_addr,
             "s": settings.session_hours * 3600,
+            "v": version,
         },
     ).scalar_one()
     conn.execute(text("DELETE FROM web_sessions WHERE expires_at < now()"))
@@ -264,16 +275,18 @@ def start_session(
 
 
 def find_session(conn: Connection, token: str) -> WebSession | None:
-    """The live session of a cookie token, or None (unknown, expired, or its account disabled)."""
+    """The live session of a cookie token, or None (unknown, expired, its account disabled, or started before the
+    account's credentials changed: a session holds only under the credentials epoch it was started in)."""
     row = conn.execute(
         text(
-            "SELECT account_id, csrf_token, expires_at FROM web_sessions WHERE token_hash = :h AND expires_at > now()"
+            "SELECT account_id, csrf_token, expires_at, auth_version FROM web_sessions "
+            "WHERE token_hash = :h AND expires_at > now()"
         ),
         {"h": digest(token)},
     ).first()
     if row is None:
         return None
-    principal = principal_for(conn, row.account_id)
+    principal = principal_for(conn, row.account_id, row.auth_version)
     return WebSession(principal, row.csrf_token, row.expires_at) if principal else None
 
 

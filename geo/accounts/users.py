@@ -156,7 +156,8 @@ def update_account(
 ) -> AccountInfo:
     """Change role, area (with ``set_area``; None: the whole atlas), disabled flag or password; audited.
 
-    Disabling or a new password also ends the account's sessions and access tokens.
+    Disabling or a new password ends the account's sessions and access tokens and revokes its API tokens for good
+    (enabling it again brings none back); a new role or area ends its sessions and access tokens. Audited.
     """
     before = get_account(conn, account_id)
     new_area = area_code if set_area else before.area_code
@@ -174,12 +175,14 @@ def update_account(
     if password is not None:
         sets.append("password_hash = :hash")
         params["hash"] = hash_password(password)
-    if password is not None or disabled or role is not None or set_area:
-        # access tokens carry the version: a bump makes the old ones invalid at once
+    reason = _revocation_reason(before, role, new_area, set_area, disabled, password)
+    if reason is not None:
+        # access tokens and sessions carry the credentials epoch: raising it ends every one issued before
         sets.append("auth_version = auth_version + 1")
-        conn.execute(text("DELETE FROM web_sessions WHERE account_id = :id"), {"id": account_id})
     conn.execute(text(f"UPDATE accounts SET {', '.join(sets)} WHERE id = :id"), params)
     after = get_account(conn, account_id)
+    if reason is not None:
+        _end_credentials(conn, actor, after, reason, api_tokens=disabled is True or password is not None)
     audit_after = after.audit_json() | ({"password_changed": True} if password is not None else {})
     record(
         conn,
@@ -192,6 +195,77 @@ def update_account(
         after=audit_after,
     )
     return after
+
+
+def _revocation_reason(
+    before: AccountInfo,
+    role: str | None,
+    new_area: str | None,
+    set_area: bool,
+    disabled: bool | None,
+    password: str | None,
+) -> str | None:
+    """Why an update ends the account's credentials (None: it does not)."""
+    if disabled is True:
+        return "account disabled"
+    if password is not None:
+        return "password changed"
+    if role is not None and role != before.role:
+        return "role changed"
+    if set_area and new_area != before.area_code:
+        return "area changed"
+    return None
+
+
+def _end_credentials(
+    conn: Connection, actor: Actor, account: AccountInfo, reason: str, api_tokens: bool
+) -> None:
+    """End the account's web sessions and (``api_tokens``) revoke its live API tokens for good, audited.
+
+    Revoked tokens stay revoked: enabling the account again brings none back; the admin makes new ones.
+    Access tokens (JWT) need no row: the raised credentials epoch refuses them.
+    """
+    ended = conn.execute(
+        text("DELETE FROM web_sessions WHERE account_id = :id RETURNING id"), {"id": account.id}
+    ).all()
+    if ended:
+        record(
+            conn,
+            actor,
+            "revoke",
+            "web_sessions",
+            account.id,
+            account.area_code,
+            after={"account_id": account.id, "sessions_ended": len(ended), "reason": reason},
+        )
+    if not api_tokens:
+        return
+    revoked = conn.execute(
+        text(
+            "UPDATE api_tokens SET revoked_at = now() WHERE account_id = :id AND revoked_at IS NULL "
+            "RETURNING id, name, prefix, expires_at, revoked_at"
+        ),
+        {"id": account.id},
+    ).all()
+    for token in sorted(revoked, key=lambda t: t.id):
+        record(
+            conn,
+            actor,
+            "revoke",
+            "api_tokens",
+            token.id,
+            account.area_code,
+            before={"id": token.id, "account_id": account.id, "prefix": token.prefix, "revoked_at": None},
+            after={
+                "id": token.id,
+                "account_id": account.id,
+                "name": token.name,
+                "prefix": token.prefix,
+                "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+                "revoked_at": token.revoked_at.isoformat(),
+                "reason": reason,
+            },
+        )
 
 
 def principal_for(conn: Connection, account_id: int, auth_version: int | None = None) -> Principal | None:
@@ -210,7 +284,12 @@ def principal_for(conn: Connection, account_id: int, auth_version: int | None = 
         return None
     prefix = area_prefix(row.area_code, row.level) if row.area_code is not None else None
     return Principal(
-        user_id=row.id, username=row.username, role=row.role, area_code=row.area_code, area_prefix=prefix
+        user_id=row.id,
+        username=row.username,
+        role=row.role,
+        area_code=row.area_code,
+        area_prefix=prefix,
+        auth_version=row.auth_version,
     )
 
 
@@ -273,7 +352,8 @@ def authenticate_password(
         if wait > 0:
             raise TooManyAttempts("too many failed logins: try again later", retry_after=int(wait) + 1)
         row = conn.execute(
-            text("SELECT id, password_hash, disabled FROM accounts WHERE username = :u"), {"u": name}
+            text("SELECT id, password_hash, disabled, auth_version FROM accounts WHERE username = :u"),
+            {"u": name},
         ).first()
         ok = False
         try:
@@ -290,7 +370,8 @@ def authenticate_password(
     if not ok:
         raise Unauthorized("wrong username or password")
     with engine.connect() as conn:
-        principal = principal_for(conn, row.id)
+        # the epoch read with the hash just verified: a password changed meanwhile makes this login fail
+        principal = principal_for(conn, row.id, row.auth_version)
     if principal is None:
         raise Unauthorized("wrong username or password")
     return principal

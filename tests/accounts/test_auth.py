@@ -247,7 +247,98 @@ def test_a_disabled_account_can_neither_sign_in_nor_use_its_tokens(app, engine, 
     assert c.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 401
     assert _login(c, name).status_code == 401
     assert client.patch(f"/api/v1/accounts/{account_id}", json={"disabled": False}).status_code == 200
+    assert c.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 401  # revoked for good
+    fresh = _token(engine, account_id)
+    assert c.get("/api/v1/auth/me", headers=_bearer(fresh)).json()["username"] == name
+
+
+def _signed_in(app: FastAPI, name: str) -> TestClient:
+    c = _client(app)
+    assert _sign_in(c, name).status_code == 303
+    assert c.get("/api/v1/auth/me").json()["username"] == name
+    return c
+
+
+@pytest.mark.parametrize("change", ["disable and enable", "password"])
+def test_every_credential_issued_before_a_disable_or_password_change_stays_dead(app, engine, client, change):
+    account_id, name = _account(engine, "crew")
+    token, access = _token(engine, account_id), _login(_client(app), name).json()["access_token"]
+    browser = _signed_in(app, name)
+    c = _client(app)
+    if change == "password":
+        assert client.patch(f"/api/v1/accounts/{account_id}", json={"password": "a new password"}).is_success
+        password = "a new password"
+    else:
+        assert client.patch(f"/api/v1/accounts/{account_id}", json={"disabled": True}).is_success
+        assert client.patch(f"/api/v1/accounts/{account_id}", json={"disabled": False}).is_success
+        password = PASSWORD
+    for old in (token, access):
+        response = c.get("/api/v1/auth/me", headers=_bearer(old))
+        assert response.status_code == 401 and 'error="invalid_token"' in response.headers["www-authenticate"]
+        assert c.post("/api/v1/stations", json=station_body(), headers=_bearer(old)).status_code == 401
+    assert browser.get("/api/v1/auth/me").json()["role"] == "public"  # the old session cookie is dead
+    assert browser.post("/api/v1/stations", json=station_body()).status_code == 401
+    listed = client.get(f"/api/v1/accounts/{account_id}/tokens").json()
+    assert listed[0]["revoked_at"] is not None
+    # what is issued after the change works
+    assert c.get("/api/v1/auth/me", headers=_bearer(_token(engine, account_id))).json()["username"] == name
+    new_access = _login(c, name, password).json()["access_token"]
+    assert c.get("/api/v1/auth/me", headers=_bearer(new_access)).json()["username"] == name
+    # each revocation is in the audit log, with its reason
+    revoked = _audit(client, collection="api_tokens", record_id=listed[-1]["id"])
+    reason = "password changed" if change == "password" else "account disabled"
+    assert revoked[0]["action"] == "revoke" and revoked[0]["after"]["reason"] == reason
+    sessions = _audit(client, collection="web_sessions", record_id=account_id)
+    assert sessions and sessions[-1]["action"] == "revoke" and sessions[-1]["after"]["sessions_ended"] == 1
+
+
+def test_a_login_that_races_a_password_change_gets_no_live_credential(app, engine, settings, client):
+    """A login checked the old password, then the password changed, then its token or session was made."""
+    from geo.accounts.credentials import find_session, issue_access_token, start_session
+
+    account_id, name = _account(engine, "crew")
+    checked = authenticate_password(engine, settings, name, PASSWORD, "10.81.0.1")
+    assert client.patch(f"/api/v1/accounts/{account_id}", json={"password": "changed meanwhile"}).is_success
+    with engine.begin() as conn:
+        access, _ = issue_access_token(conn, settings, checked)
+        cookie, _ = start_session(conn, settings, checked, "10.81.0.1")
+    with engine.connect() as conn:
+        assert find_session(conn, cookie) is None
+    assert _client(app).get("/api/v1/auth/me", headers=_bearer(access)).status_code == 401
+
+
+def test_a_role_change_ends_sessions_and_access_tokens_but_keeps_api_tokens(app, engine, client):
+    account_id, name = _account(engine, "crew")
+    token, access = _token(engine, account_id), _login(_client(app), name).json()["access_token"]
+    browser = _signed_in(app, name)
+    assert client.patch(f"/api/v1/accounts/{account_id}", json={"role": "planner"}).is_success
+    c = _client(app)
+    assert c.get("/api/v1/auth/me", headers=_bearer(access)).status_code == 401
+    assert browser.get("/api/v1/auth/me").json()["role"] == "public"
+    assert c.get("/api/v1/auth/me", headers=_bearer(token)).json()["role"] == "planner"
+
+
+def test_cli_disable_and_enable_revokes_the_api_tokens_for_good(app, engine, settings, client):
+    account_id, name = _account(engine, "crew")
+    token = _token(engine, account_id)
+    c = _client(app)
+    access = _login(c, name).json()["access_token"]
     assert c.get("/api/v1/auth/me", headers=_bearer(token)).json()["username"] == name
+    assert _cli(settings, "disable", name).returncode == 0
+    enabled = _cli(settings, "disable", name, "--enable")
+    assert enabled.returncode == 0, enabled.stderr
+    assert c.get("/api/v1/auth/me", headers=_bearer(token)).status_code == 401
+    assert c.get("/api/v1/auth/me", headers=_bearer(access)).status_code == 401
+    entry = _audit(client, collection="api_tokens", record_id=_token_id(engine, token))[0]
+    assert (entry["actor"], entry["action"]) == ("cli", "revoke")
+    assert entry["after"]["reason"] == "account disabled"
+
+
+def _token_id(engine: Engine, token: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT id FROM api_tokens WHERE prefix = :p"), {"p": token[:12]}
+        ).scalar_one()
 
 
 def test_bad_account_input_is_a_clear_4xx(client):

@@ -231,7 +231,8 @@ def read_account(conn: ConnDep, principal: PrincipalDep, account_id: Annotated[i
 def change_account(
     conn: ConnDep, actor: ActorDep, body: AccountUpdate, account_id: Annotated[int, Path(ge=1)]
 ):
-    """Role, area, disabled flag or password; disabling or a new password signs the account out everywhere."""
+    """Role, area, disabled flag or password; disabling or a new password signs the account out everywhere and
+    revokes its API tokens for good (enabling it again brings none back); a new role or area signs it out."""
     account = update_account(
         conn,
         actor,
