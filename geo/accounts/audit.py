@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geo.accounts.permissions import area_prefix, authorize, require_right
 from geo.atlas.collections import CollectionSpec
+from geo.kit.like import starts_with
 from geo.principal import Principal
 
 
@@ -148,7 +149,7 @@ def list_entries(
     if principal.area_code is not None:
         prefix = principal.area_prefix or area_prefix(principal.area_code)
         where.append("area_code LIKE :prefix")
-        params["prefix"] = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params["prefix"] = starts_with(prefix)
     cond = " AND ".join(where)
     total = conn.execute(text(f"SELECT count(*) FROM audit_log WHERE {cond}"), params).scalar_one()
     rows = conn.execute(

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, text
 from geo import vocab
 from geo.atlas.areas import require_area
 from geo.errors import InvalidInput
+from geo.kit.like import escape_like
 from geo.kit.pinyin import normalize, query_key
 
 SEARCH_COLLECTIONS = ("memorials", "cemeteries")
@@ -86,10 +87,6 @@ class _Match:
     params: dict = field(default_factory=dict)
 
 
-def _like_escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def clean_text(value: str | None, what: str) -> str | None:
     """The normalised search text, None when empty; InvalidInput when too long or only punctuation."""
     if value is None:
@@ -119,7 +116,7 @@ def _name_match(alias: str, q: str, short_prefix: bool, fuzzy: bool = False) -> 
     key = query_key(q)
     m = _Match()
     if key is not None:
-        m.params = {"k": key, "k_prefix": _like_escape(key) + "%", "k_sub": "%" + _like_escape(key) + "%"}
+        m.params = {"k": key, "k_prefix": escape_like(key) + "%", "k_sub": "%" + escape_like(key) + "%"}
         if len(key) >= 3:
             similar = f" OR :k <% {pinyin}" if fuzzy else ""
             m.where.append(f"({pinyin} LIKE :k_sub OR {initials} LIKE :k_prefix{similar})")
@@ -132,7 +129,7 @@ def _name_match(alias: str, q: str, short_prefix: bool, fuzzy: bool = False) -> 
         )
         m.sim = f"word_similarity(:k, {pinyin})"
         return m
-    m.params = {"q": q, "q_prefix": _like_escape(q) + "%", "q_sub": "%" + _like_escape(q) + "%"}
+    m.params = {"q": q, "q_prefix": escape_like(q) + "%", "q_sub": "%" + escape_like(q) + "%"}
     if len(q) >= 3:
         m.where.append(f"({name} ILIKE :q_sub OR :q <% {name})" if fuzzy else f"{name} ILIKE :q_sub")
         m.fuzzy = True
@@ -150,7 +147,7 @@ def _name_match(alias: str, q: str, short_prefix: bool, fuzzy: bool = False) -> 
 
 def _substring(column: str, value: str, param: str, params: dict) -> str:
     """A substring condition (a prefix one for 1-2 characters, which trigrams cannot look up inside)."""
-    escaped = _like_escape(value)
+    escaped = escape_like(value)
     if len(value) >= 3:
         params[param] = f"%{escaped}%"
     else:
@@ -221,7 +218,7 @@ def _site_page(
         params["level"] = level
     if q.area is not None:
         where.append("t.area_code LIKE :area_prefix")
-        params["area_prefix"] = _like_escape(require_area(conn, q.area).descendant_prefix) + "%"
+        params["area_prefix"] = escape_like(require_area(conn, q.area).descendant_prefix) + "%"
     distance = "NULL::float8"
     if q.near is not None:
         params["lon"], params["lat"] = q.near
@@ -296,7 +293,7 @@ def _martyr_conditions(conn: Connection, q: MartyrSearch, fuzzy: bool = False) -
         m.params["year_to"] = q.death_year_to
     if q.area is not None:
         m.where.append("m.area_code LIKE :area_prefix")
-        m.params["area_prefix"] = _like_escape(require_area(conn, q.area).descendant_prefix) + "%"
+        m.params["area_prefix"] = escape_like(require_area(conn, q.area).descendant_prefix) + "%"
     return m
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, text
 
 from geo.accounts.permissions import area_prefix, authorize, require_right
 from geo.errors import InvalidInput
+from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
@@ -119,7 +120,7 @@ def _like_prefix(principal: Principal) -> str:
     if principal.area_code is None:
         return "%"
     prefix = principal.area_prefix or area_prefix(principal.area_code)
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return starts_with(prefix)
 
 
 def _martyr(collection: str) -> str:

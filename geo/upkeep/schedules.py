@@ -28,6 +28,7 @@ from sqlalchemy import Connection, text
 from geo.accounts.permissions import area_prefix, authorize, require_right
 from geo.atlas.areas import require_area
 from geo.errors import InvalidInput
+from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
@@ -142,8 +143,7 @@ def _rows_sql(collections: tuple[str, ...], settings: UpkeepSettings, geometry: 
 
 
 def _params(prefix: str, as_of: dt.date | None, settings: UpkeepSettings) -> dict:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return {"prefix": escaped + "%", "today": as_of or china_today(), "soon": settings.due_soon_days}
+    return {"prefix": starts_with(prefix), "today": as_of or china_today(), "soon": settings.due_soon_days}
 
 
 def _item(row, today: dt.date) -> dict:

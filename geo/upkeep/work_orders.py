@@ -25,6 +25,7 @@ from sqlalchemy import Connection, text
 from geo.accounts.audit import Actor, record
 from geo.accounts.permissions import area_prefix, authorize, covers, require_right
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion, VersionRequired
+from geo.kit.like import starts_with
 from geo.models import WORK_ORDER_KINDS, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES
 from geo.principal import Principal
 from geo.upkeep.inspections import site_area
@@ -279,7 +280,7 @@ def list_work_orders(
     if principal.area_code is not None:
         prefix = principal.area_prefix or area_prefix(principal.area_code)
         where.append("area_code LIKE :prefix")
-        params["prefix"] = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params["prefix"] = starts_with(prefix)
     cond = " AND ".join(where)
     total = conn.execute(text(f"SELECT count(*) FROM work_orders WHERE {cond}"), params).scalar_one()
     rows = conn.execute(
