@@ -1,1 +1,1 @@
-"""Small helpers shared by the capabilities: CRS, geometry, pinyin, COPY, background work, command line."""
+"""Small helpers shared by the capabilities: CRS, geometry, pinyin, COPY, LIKE patterns, background runs, CLI."""
