@@ -121,6 +121,8 @@ def create_app(
     app.state.replicas = replica_set.replicas  # each with .name (host:port), .engine, .read_engine, .healthy
     app.state.upkeep = upkeep if upkeep is not None else UpkeepSettings()
     app.state.reports = reports if reports is not None else ReportSettings()  # public damage reports
+    # reports with photos taken at once (api/routes/public/open311.py): more are answered 503 before being read
+    app.state.report_uploads = threading.BoundedSemaphore(app.state.reports.upload_slots)
     # vector tiles (geo/ogc/tiles.py): one service and one in-process cache per app
     app.state.tile_service = TileService(tiles if tiles is not None else TileSettings())
     install_error_handlers(app)

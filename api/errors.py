@@ -7,7 +7,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from api.headers import preferred_lang
 from geo.errors import (
+    Busy,
     Conflict,
     DatabaseUnavailable,
     DomainError,
@@ -22,6 +24,7 @@ from geo.errors import (
     UnsupportedMediaType,
     VersionRequired,
 )
+from web.i18n import error_text
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -35,6 +38,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     TooManyAttempts: 429,
     VersionRequired: 428,
+    Busy: 503,
 }
 
 
@@ -45,7 +49,7 @@ def error_headers(exc: DomainError) -> dict[str, str]:
         if exc.error:
             challenge += f', error="{exc.error}"'
         return {"WWW-Authenticate": challenge}
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | Busy):
         return {"Retry-After": str(exc.retry_after)}
     return {}
 
@@ -60,6 +64,17 @@ def error_status(exc: DomainError) -> int:
     return 400
 
 
+def answer_lang(request: Request) -> str:
+    """The language of an error answer: ``?lang=``, the ``lang`` cookie, Accept-Language, else the default."""
+    default = getattr(getattr(request.app.state, "settings", None), "default_lang", "zh")
+    return preferred_lang(request.query_params.get("lang"), request.headers, default)
+
+
+def error_reason(request: Request, exc: DomainError) -> str:
+    """The reason of a domain error in the caller's language (its English message when it has no catalogue key)."""
+    return error_text(exc, answer_lang(request))
+
+
 def _describe_validation(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors():
@@ -72,8 +87,8 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register handlers so every domain or validation error becomes a 4xx/503 JSON body with a reason."""
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        body: dict = {"detail": exc.message}
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        body: dict = {"detail": error_reason(request, exc)}
         headers = error_headers(exc)
         if isinstance(exc, StaleVersion):  # the current state, so the caller can merge and retry
             body["current"] = exc.current

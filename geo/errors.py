@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class DomainError(Exception):
-    """Base of every error the domain reports to a caller."""
+    """Base of every error the domain reports to a caller.
 
-    def __init__(self, message: str) -> None:
+    ``message`` is the reason in English (logs, the command line). ``key`` names the reason's entry in the message
+    catalogue (web/i18n.py, ``error.<key>``) and ``params`` fills it in, so HTTP answers give the reason in the
+    caller's language; an error without a key is answered with its message."""
+
+    def __init__(
+        self, message: str, *, key: str | None = None, params: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.key = key
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class NotFound(DomainError):
@@ -29,6 +40,22 @@ class PayloadTooLarge(InvalidInput):
 
 class UnsupportedMediaType(InvalidInput):
     """An upload is not of an accepted kind (a photo that does not decode as JPEG, PNG or WebP)."""
+
+
+class Busy(DomainError):
+    """The server is at its limit of this kind of work right now (uploads, image decoding): retry after
+    ``retry_after`` seconds (HTTP 503)."""
+
+    def __init__(
+        self,
+        message: str,
+        retry_after: int,
+        *,
+        key: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, key=key, params=params)
+        self.retry_after = max(1, int(retry_after))
 
 
 class Conflict(DomainError):

@@ -164,6 +164,18 @@ class UpkeepSettings(BaseSettings):
     # photos of inspections and work orders (geo/upkeep/photos.py)
     photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="largest photo upload, bytes")
     photo_max_pixels: int = Field(default=50_000_000, ge=10_000, description="largest photo, width x height")
+    photo_decode_max_bytes: int = Field(
+        default=128 * MIB,
+        ge=MIB,
+        description="most memory decoding one photo may take, bytes: width x height x bytes per pixel, read from "
+        "the header (a JPEG is decoded at a reduced scale, so only its reduced size counts)",
+    )
+    photo_decode_wait_s: float = Field(
+        default=20.0,
+        ge=0,
+        le=600,
+        description="how long an upload waits for the worker's one decoding slot before it is answered 503",
+    )
 
     def cycle_days(self) -> dict[str, int]:
         """Days between inspections per cycle key (protection levels, scattered_grave, cemetery_grave)."""
@@ -197,6 +209,12 @@ class ReportSettings(BaseSettings):
         default=4000, ge=10, le=20_000, description="longest description, characters"
     )
     max_photos: int = Field(default=3, ge=0, le=10, description="photos per report")
+    upload_slots: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="reports with photos (multipart) one worker takes at once; more are answered 503 at once",
+    )
     list_max: int = Field(default=1000, ge=1, le=10_000, description="most requests one GET requests answers")
     list_days: int = Field(default=90, ge=1, le=3660, description="widest date range of GET requests, days")
 

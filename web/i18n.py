@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from geo.errors import DomainError
+
 DEFAULT_LANG = "zh"
 LANGS: tuple[str, ...] = ("zh", "en")
 
@@ -544,6 +546,73 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "public.need_contact": ("请填写电话或电子邮箱。", "Please give a phone number or an e-mail address."),
     "public.required": ("请填写：", "Please fill in:"),
+    # reasons of domain errors (geo/errors.py ``key``), filled with the error's parameters (error_text)
+    "error.photo.empty": (
+        "文件是空的：请发送 JPEG、PNG 或 WebP 格式的照片",
+        "the file is empty: send a JPEG, PNG or WebP photo",
+    ),
+    "error.photo.too_many_bytes": (
+        "照片有 {size} 字节（{size_text}），超过上限 {limit} 字节（{limit_text}）",
+        "the photo is {size} bytes ({size_text}), over the limit of {limit} bytes ({limit_text})",
+    ),
+    "error.photo.impossible_size": (
+        "图片声明的尺寸 {width} × {height} 像素不可能成立",
+        "the image claims an impossible size of {width} x {height} pixels",
+    ),
+    "error.photo.too_many_pixels": (
+        "图片为 {width} × {height} = {pixels} 像素，超过上限 {limit} 像素",
+        "the image has {width} x {height} = {pixels} pixels, over the limit of {limit} pixels",
+    ),
+    "error.photo.pixels_over": (
+        "图片的像素数超过上限 {limit} 像素",
+        "the image has more pixels than the limit of {limit} pixels",
+    ),
+    "error.photo.too_big_to_decode": (
+        "图片为 {width} × {height} 像素，解码需要 {need_mib} MiB 内存，超过上限 {limit_mib} MiB：请缩小后再上传，"
+        "或改用 JPEG 格式",
+        "the image is {width} x {height} pixels: decoding it takes {need_mib} MiB of memory, over the limit of "
+        "{limit_mib} MiB; send it smaller, or as a JPEG",
+    ),
+    "error.photo.other_format": (
+        "文件是 {found} 图片；照片须为 JPEG、PNG 或 WebP 格式（按文件内容判断，不看文件名）",
+        "the file is a {found} image; a photo must be JPEG, PNG or WebP (judged by its content, not its name)",
+    ),
+    "error.photo.not_an_image": (
+        "文件不是可识别的图片；照片须为 JPEG、PNG 或 WebP 格式（按文件内容判断，不看文件名）",
+        "the file is not an image Pillow can read; a photo must be JPEG, PNG or WebP (judged by its content, "
+        "not its name)",
+    ),
+    "error.photo.damaged": (
+        "图片已损坏或不完整：请重新发送相机保存的原图",
+        "the image is damaged or truncated: send the photo again, as the camera saved it",
+    ),
+    "error.photo.busy": (
+        "服务器正在处理其他照片，请 {seconds} 秒后再试",
+        "the server is decoding other photos: try again in {seconds} seconds",
+    ),
+    "error.report.photo": ("第 {index} 张照片：{reason}", "photo {index}: {reason}"),
+    "error.report.too_many_photos": (
+        "共 {count} 张照片：每份报告最多 {limit} 张",
+        "{count} photos: a report takes at most {limit}",
+    ),
+    "error.report.photos_too_large": (
+        "照片合计 {size} 字节（{size_text}），超过每份报告的上限 {limit} 字节（{limit_text}）",
+        "the photos have {size} bytes ({size_text}) together, over the limit of {limit} bytes ({limit_text}) "
+        "per report",
+    ),
+    "error.report.no_site": (
+        "标记点（{lon}, {lat}）{radius} 米内没有纪念设施、烈士陵园或烈士墓：请把标记放在需要维护的地点",
+        "no memorial, cemetery or grave lies within {radius} m of ({lon}, {lat}): put the pin at the site that "
+        "needs care",
+    ),
+    "error.report.unreadable_form": (
+        "请求内容不是可读取的表单：请以 application/x-www-form-urlencoded 或 multipart/form-data 发送",
+        "the body is not a readable form: send application/x-www-form-urlencoded or multipart/form-data",
+    ),
+    "error.report.busy": (
+        "正在处理的带照片的报告太多，请 {seconds} 秒后再试",
+        "too many reports with photos are being handled: try again in {seconds} seconds",
+    ),
 }
 
 
@@ -611,6 +680,26 @@ def distance_text(metres: float | None, lang: str = DEFAULT_LANG, exact: bool = 
 def _trimmed(value: float, digits: int) -> str:
     text = f"{value:.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def error_text(exc: DomainError, lang: str = DEFAULT_LANG) -> str:
+    """The reason of a domain error in ``lang``: its catalogue entry (``error.<key>``) filled with its parameters
+    (a parameter that is itself a domain error is written in ``lang`` too), else its English message."""
+    entry = _CATALOGUE.get(f"error.{exc.key}") if exc.key else None
+    if entry is None:
+        return exc.message
+    params = {
+        name: error_text(value, lang) if isinstance(value, DomainError) else value
+        for name, value in exc.params.items()
+    }
+    try:
+        return entry[LANGS.index(check_lang(lang))].format(**params)
+    except (
+        KeyError,
+        IndexError,
+        ValueError,
+    ):  # an entry and its parameters that do not match: say it in English
+        return exc.message
 
 
 def keys() -> frozenset[str]:

@@ -7,7 +7,9 @@ a GCJ-02 basemap is converted first), and the reporter's contact in ``reporter``
 it on the work order, the public never). Its history row and audit entry are written by the work orders' own
 helpers, in the caller's transaction. A report is refused (InvalidInput, PayloadTooLarge, UnsupportedMediaType)
 before anything is written: a pin outside China or with no site near, no or an unknown category, an empty or huge
-description, a malformed e-mail or phone, too many, too large or non-image photos.
+description, a malformed e-mail or phone, too many, too large or non-image photos. What is cheap is checked first
+(the fields, the photos' number, bytes and headers, then the nearest site); a photo is decoded only for a report
+that will be filed, one at a time per worker (geo/upkeep/photos.py).
 
 The public view of a report (``public_request``, ``public_requests``) carries the Open311 fields only: the public
 status (open or closed, from the work order's status), the staff's ``public_note`` as ``status_notes``, the
@@ -32,7 +34,7 @@ from geo.atlas.field_policy import PUBLIC_REPORT_FIELDS
 from geo.errors import InvalidInput, NotFound, PayloadTooLarge
 from geo.kit.crs import gcj02_to_wgs84, out_of_china
 from geo.settings import ReportSettings, UpkeepSettings
-from geo.upkeep.photos import decode_photo
+from geo.upkeep.photos import DecodedPhoto, PhotoHeader, decode_photo, read_photo_header, size_text
 from geo.upkeep.work_orders import read_work_order, write_history
 
 SOURCES = ("public", "open311")
@@ -232,23 +234,65 @@ def nearest_site(conn: Connection, lon: float, lat: float, radius_m: float) -> N
     return NearestSite(row.collection, row.id, row.name, row.area_code, float(row.d))
 
 
-def _check_photos(photos: tuple[bytes, ...], settings: ReportSettings, upkeep: UpkeepSettings) -> list:
+def _numbered(index: int, exc: InvalidInput) -> InvalidInput:
+    """The refusal of one photo of a report, said of that photo (the same class, so the same status)."""
+    return type(exc)(
+        f"photo {index}: {exc.message}", key="report.photo", params={"index": index, "reason": exc}
+    )
+
+
+def check_photos(
+    photos: tuple[bytes, ...], settings: ReportSettings, upkeep: UpkeepSettings
+) -> list[PhotoHeader]:
+    """Check a report's photos without decoding a pixel: their number, their bytes together, and each one's header
+    (format, pixels, the memory decoding it takes); InvalidInput, PayloadTooLarge or UnsupportedMediaType."""
     if len(photos) > settings.max_photos:
-        raise InvalidInput(f"{len(photos)} photos: a report takes at most {settings.max_photos}")
+        raise InvalidInput(
+            f"{len(photos)} photos: a report takes at most {settings.max_photos}",
+            key="report.too_many_photos",
+            params={"count": len(photos), "limit": settings.max_photos},
+        )
     total = sum(len(p) for p in photos)
     if total > upkeep.photo_max_bytes:
         raise PayloadTooLarge(
-            f"the photos have {total} bytes together, over the limit of {upkeep.photo_max_bytes} bytes per report"
+            f"the photos have {total} bytes ({size_text(total)}) together, over the limit of "
+            f"{upkeep.photo_max_bytes} bytes ({size_text(upkeep.photo_max_bytes)}) per report",
+            key="report.photos_too_large",
+            params={
+                "size": total,
+                "size_text": size_text(total),
+                "limit": upkeep.photo_max_bytes,
+                "limit_text": size_text(upkeep.photo_max_bytes),
+            },
         )
-    decoded = []
+    headers = []
     for index, data in enumerate(photos, start=1):
         try:
-            decoded.append(decode_photo(data, upkeep))
+            headers.append(read_photo_header(data, upkeep))
         except InvalidInput as exc:  # PayloadTooLarge and UnsupportedMediaType too: keep the class
-            exc.message = f"photo {index}: {exc.message}"
-            exc.args = (exc.message,)
-            raise
+            raise _numbered(index, exc) from None
+    return headers
+
+
+def _decode_photos(
+    photos: tuple[bytes, ...], headers: list[PhotoHeader], upkeep: UpkeepSettings
+) -> list[DecodedPhoto]:
+    decoded = []
+    for index, (data, header) in enumerate(zip(photos, headers, strict=True), start=1):
+        try:
+            decoded.append(decode_photo(data, upkeep, header))
+        except InvalidInput as exc:
+            raise _numbered(index, exc) from None
     return decoded
+
+
+def _no_site_near(lon: float, lat: float, radius_m: float) -> InvalidInput:
+    return InvalidInput(
+        f"no memorial, cemetery or grave lies within {radius_m:g} m of ({lon:.5f}, {lat:.5f}): "
+        "put the pin at the site that needs care",
+        key="report.no_site",
+        params={"radius": f"{radius_m:g}", "lon": f"{lon:.5f}", "lat": f"{lat:.5f}"},
+    )
 
 
 def _check_media_url(url: str | None) -> str | None:
@@ -314,13 +358,11 @@ def submit_report(
     media_url = _check_media_url(data.media_url)
     if media_url is not None:
         reporter["media_url"] = media_url
-    decoded = _check_photos(data.photos, settings, upkeep)
+    headers = check_photos(data.photos, settings, upkeep)  # cheap: counts, bytes, headers; nothing decoded
     site = nearest_site(conn, lon, lat, settings.radius_m)
     if site is None:
-        raise InvalidInput(
-            f"no memorial, cemetery or grave lies within {settings.radius_m:g} m of ({lon:.5f}, {lat:.5f}): "
-            "put the pin at the site that needs care"
-        )
+        raise _no_site_near(lon, lat, settings.radius_m)
+    decoded = _decode_photos(data.photos, headers, upkeep)  # only now, for a report that will be filed
     new_id = conn.execute(
         text(
             "INSERT INTO work_orders (collection, site_id, area_code, title, description, kind, source, category, "

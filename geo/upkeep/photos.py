@@ -2,11 +2,16 @@
 
 An upload is judged by decoding it with Pillow, never by the client's Content-Type or file name: only JPEG
 (phones' MPO JPEGs included), PNG and WebP are accepted (anything else: UnsupportedMediaType, HTTP 415). A file
-over ``UpkeepSettings.photo_max_bytes`` bytes or ``photo_max_pixels`` pixels (width x height, checked from the
-header before any pixel is decoded, so a decompression bomb is refused cheaply) is refused with
-PayloadTooLarge (413); an empty file, or a known format that does not decode (truncated, damaged), with
-InvalidInput (422). The original is stored byte for byte as uploaded (it is evidence: EXIF kept); a JPEG
-thumbnail of at most ``THUMBNAIL_PX`` pixels a side, turned upright by its EXIF orientation, is stored with it.
+over ``UpkeepSettings.photo_max_bytes`` bytes or ``photo_max_pixels`` pixels (width x height), or whose decoding
+would take more than ``photo_decode_max_bytes`` of memory (width x height x bytes per pixel as Pillow stores them),
+is refused with PayloadTooLarge (413), all read from the header before any pixel is decoded
+(``read_photo_header``), so a decompression bomb costs nothing; an empty file, or a known format that does not
+decode (truncated, damaged), with InvalidInput (422). Decoding then bounds its memory three ways: a JPEG is
+decoded at the smallest DCT scale (1/2 to 1/8) still twice the thumbnail, the full-size pixels are reduced before
+any conversion copies them, and a worker decodes one photo at a time (``decoding_slot``: an upload that cannot have
+the slot within ``photo_decode_wait_s`` gets Busy, 503). The original is stored byte for byte as uploaded (it is
+evidence: EXIF kept); a JPEG thumbnail of at most ``THUMBNAIL_PX`` pixels a side, turned upright by its EXIF
+orientation, is stored with it. Refusals carry a message catalogue key (``photo.*``) for the caller's language.
 
 Position: the phone's own fix (``lon``/``lat``/``accuracy_m`` of the form, ``position_source = 'device'``) wins;
 else the image's EXIF GPS (degrees, minutes, seconds with their N/S/E/W references, accuracy from
@@ -36,7 +41,9 @@ import datetime as dt
 import hashlib
 import io
 import math
+import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +53,7 @@ from sqlalchemy import Connection, text
 from geo.accounts.audit import Actor, record
 from geo.accounts.permissions import authorize, covers, require_right
 from geo.errors import (
+    Busy,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -55,7 +63,7 @@ from geo.errors import (
 )
 from geo.models import PHOTO_STAGES
 from geo.principal import Principal
-from geo.settings import UpkeepSettings
+from geo.settings import MIB, UpkeepSettings
 from geo.upkeep.inspections import site_area
 
 ACCEPTED_FORMATS: dict[str, str] = {
@@ -115,9 +123,32 @@ class DecodedPhoto:
 
 # -- decoding ------------------------------------------------------------------------------------------------
 
+_DECODING = threading.BoundedSemaphore(1)
+"""One decode at a time in a worker process: the memory of decoding is then one photo's, however many upload."""
+BUSY_RETRY_S = 5
+"""Retry-After of an upload that found the decoding slot taken for too long, seconds."""
 
-def _size_text(n: int) -> str:
-    return f"{n} bytes ({n / (1024 * 1024):.1f} MiB)"
+
+@dataclass(frozen=True)
+class PhotoHeader:
+    """What an upload's header says before any pixel is decoded: its Pillow format, its size in pixels, and the
+    bytes decoding it takes (at the reduced scale a JPEG is decoded at)."""
+
+    fmt: str
+    width: int
+    height: int
+    decode_bytes: int
+
+
+def _mib(n: int) -> float:
+    return round(n / MIB, 1)
+
+
+def size_text(n: int) -> str:
+    """A byte count as people read it, the same in every language: "10.0 MiB", "4.0 KiB", "300 B"."""
+    if n >= MIB:
+        return f"{n / MIB:.1f} MiB"
+    return f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n} B"
 
 
 def _sniff(data: bytes) -> str | None:
@@ -133,35 +164,132 @@ def _open(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data), formats=_DECODERS)
 
 
+def _pixel_bytes(mode: str) -> int:
+    """Bytes Pillow keeps per pixel of an image in ``mode`` (1, L and P one, 16-bit greys two, the rest four:
+    RGB is stored in four too)."""
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+def _reduce_on_decode(img: Image.Image) -> None:
+    """Ask the decoder for a reduced scale still at least twice the thumbnail (JPEG's DCT scaling, 1/2 to 1/8);
+    the other formats decode whole."""
+    img.draft(None, (2 * THUMBNAIL_PX, 2 * THUMBNAIL_PX))
+
+
 def _check_pixels(img: Image.Image, max_pixels: int) -> None:
     width, height = img.size
     if width <= 0 or height <= 0:
-        raise InvalidInput(f"the image claims an impossible size of {width} x {height} pixels")
+        raise InvalidInput(
+            f"the image claims an impossible size of {width} x {height} pixels",
+            key="photo.impossible_size",
+            params={"width": width, "height": height},
+        )
     if width * height > max_pixels:
         raise PayloadTooLarge(
-            f"the image has {width} x {height} = {width * height} pixels, over the limit of {max_pixels} pixels"
+            f"the image has {width} x {height} = {width * height} pixels, over the limit of {max_pixels} pixels",
+            key="photo.too_many_pixels",
+            params={"width": width, "height": height, "pixels": width * height, "limit": max_pixels},
         )
 
 
-def _identify(data: bytes, max_pixels: int) -> tuple[str, int, int]:
-    """Format, width and height from the header, checked against the pixel limit (no pixel decoded yet)."""
+def _too_many_pixels(max_pixels: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"the image has more pixels than the limit of {max_pixels} pixels",
+        key="photo.pixels_over",
+        params={"limit": max_pixels},
+    )
+
+
+def _not_accepted(found: str | None) -> UnsupportedMediaType:
+    if found:
+        return UnsupportedMediaType(
+            f"the file is a {found} image; a photo must be JPEG, PNG or WebP (judged by its content, not its name)",
+            key="photo.other_format",
+            params={"found": found},
+        )
+    return UnsupportedMediaType(
+        "the file is not an image Pillow can read; a photo must be JPEG, PNG or WebP (judged by its content, "
+        "not its name)",
+        key="photo.not_an_image",
+    )
+
+
+def _damaged() -> InvalidInput:
+    return InvalidInput(
+        "the image is damaged or truncated: send the photo again, as the camera saved it", key="photo.damaged"
+    )
+
+
+def _header(data: bytes, settings: UpkeepSettings) -> PhotoHeader:
+    with _open(data) as img:
+        _check_pixels(img, settings.photo_max_pixels)
+        img.verify()  # chunk checksums and structure, no pixel decoded
+        fmt, (width, height) = img.format or "", img.size
+    if fmt not in ACCEPTED_FORMATS:
+        raise _not_accepted(fmt)
+    with _open(data) as img:  # verify() spends the image: open it again to ask for the decoding scale
+        _reduce_on_decode(img)
+        decode_bytes = img.width * img.height * _pixel_bytes(img.mode)
+    if decode_bytes > settings.photo_decode_max_bytes:
+        raise PayloadTooLarge(
+            f"the image is {width} x {height} pixels: decoding it takes {_mib(decode_bytes)} MiB of memory, over "
+            f"the limit of {_mib(settings.photo_decode_max_bytes)} MiB; send it smaller, or as a JPEG",
+            key="photo.too_big_to_decode",
+            params={
+                "width": width,
+                "height": height,
+                "need_mib": _mib(decode_bytes),
+                "limit_mib": _mib(settings.photo_decode_max_bytes),
+            },
+        )
+    return PhotoHeader(fmt, width, height, decode_bytes)
+
+
+def read_photo_header(data: bytes, settings: UpkeepSettings) -> PhotoHeader:
+    """Check an upload from its bytes and header alone (size in bytes, format, pixels, the memory decoding it takes);
+    raises InvalidInput, PayloadTooLarge or UnsupportedMediaType, with nothing decoded."""
+    if not data:
+        raise InvalidInput("the file is empty: send a JPEG, PNG or WebP photo", key="photo.empty")
+    if len(data) > settings.photo_max_bytes:
+        size, limit = size_text(len(data)), size_text(settings.photo_max_bytes)
+        raise PayloadTooLarge(
+            f"the photo is {len(data)} bytes ({size}), over the limit of {settings.photo_max_bytes} bytes ({limit})",
+            key="photo.too_many_bytes",
+            params={
+                "size": len(data),
+                "size_text": size,
+                "limit": settings.photo_max_bytes,
+                "limit_text": limit,
+            },
+        )
     try:
-        with _open(data) as img:
-            _check_pixels(img, max_pixels)
-            img.verify()
-            return img.format or "", *img.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PayloadTooLarge(f"the image has too many pixels (limit {max_pixels}): {exc}") from exc
-    except Image.UnidentifiedImageError as exc:
-        found = _sniff(data)
-        what = f"a {found} image" if found else "not an image Pillow can read"
-        raise UnsupportedMediaType(
-            f"the file is {what}; a photo must be JPEG, PNG or WebP (judged by its content, not its name)"
-        ) from exc
-    except (PayloadTooLarge, InvalidInput):
+        return _header(data, settings)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(settings.photo_max_pixels) from None
+    except Image.UnidentifiedImageError:
+        raise _not_accepted(_sniff(data)) from None
+    except InvalidInput:  # PayloadTooLarge and UnsupportedMediaType too
         raise
-    except Exception as exc:  # noqa: BLE001 - every decoder error is a damaged file, never a 500
-        raise InvalidInput(f"the image is damaged or truncated: {exc}") from exc
+    except Exception:  # noqa: BLE001 - every parser error is a damaged file, never a 500
+        raise _damaged() from None
+
+
+@contextlib.contextmanager
+def decoding_slot(settings: UpkeepSettings) -> Iterator[None]:
+    """Hold the worker's one decoding slot; Busy (HTTP 503) when it is not free within ``photo_decode_wait_s``."""
+    if not _DECODING.acquire(timeout=settings.photo_decode_wait_s):
+        raise Busy(
+            f"the server is decoding other photos: try again in {BUSY_RETRY_S} seconds",
+            BUSY_RETRY_S,
+            key="photo.busy",
+            params={"seconds": BUSY_RETRY_S},
+        )
+    try:
+        yield
+    finally:
+        _DECODING.release()
 
 
 def _flatten(img: Image.Image) -> Image.Image:
@@ -177,10 +305,36 @@ def _flatten(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
+_STRIP_BYTES = 4 * MIB
+"""Most bytes of full-size pixels copied at once while an image with transparency is reduced."""
+
+
+def _shrunk(img: Image.Image) -> Image.Image:
+    """A copy reduced by a whole factor to at least twice the thumbnail, before any conversion copies full-size
+    pixels: averaged (images with transparency a strip at a time, as Pillow premultiplies a copy of what it
+    reduces); palette, bilevel and 16-bit images, which cannot be averaged as stored, sampled."""
+    factor = max(1, max(img.size) // (2 * THUMBNAIL_PX))
+    if factor == 1:
+        return img
+    size = (-(-img.width // factor), -(-img.height // factor))
+    if img.mode in ("1", "P", "PA") or img.mode.startswith("I;16"):
+        return img.resize(size, Image.Resampling.NEAREST)
+    if img.mode not in ("LA", "RGBA"):
+        return img.reduce(factor)
+    out = Image.new(img.mode, size)
+    step = factor * max(1, _STRIP_BYTES // (img.width * factor * 4))  # whole blocks of rows per strip
+    for top in range(0, img.height, step):
+        strip = img.crop((0, top, img.width, min(top + step, img.height)))
+        out.paste(strip.reduce(factor), (0, top // factor))
+    out.info = dict(img.info)  # the EXIF orientation goes with the pixels
+    return out
+
+
 def _thumbnail(img: Image.Image) -> bytes:
-    """A JPEG of at most THUMBNAIL_PX a side, upright; shrinks ``img`` in place (its pixels are not kept)."""
-    small = img if img.mode in ("RGB", "L") else _flatten(img)  # the copy keeps the EXIF orientation
-    small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))  # shrink first: turning a 50-megapixel image costs a copy
+    """A JPEG of at most THUMBNAIL_PX a side, upright (the copies keep the EXIF orientation)."""
+    small = _shrunk(img)
+    small = small if small.mode in ("RGB", "L") else _flatten(small)
+    small.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
     with contextlib.suppress(Exception):  # a broken orientation tag leaves the picture as stored
         small = ImageOps.exif_transpose(small)
     out = io.BytesIO()
@@ -256,30 +410,28 @@ def exif_taken_at(exif: Image.Exif) -> dt.datetime | None:
     )  # a camera clock gone wrong
 
 
-def decode_photo(data: bytes, settings: UpkeepSettings) -> DecodedPhoto:
-    """Decode an upload for real and make its thumbnail; raises InvalidInput, PayloadTooLarge, UnsupportedMediaType."""
-    if not data:
-        raise InvalidInput("the file is empty: send a JPEG, PNG or WebP photo")
-    if len(data) > settings.photo_max_bytes:
-        raise PayloadTooLarge(
-            f"the photo is {len(data)} bytes, over the limit of {_size_text(settings.photo_max_bytes)}"
-        )
-    fmt, width, height = _identify(data, settings.photo_max_pixels)
-    if fmt not in ACCEPTED_FORMATS:
-        raise UnsupportedMediaType(f"the file is a {fmt} image; a photo must be JPEG, PNG or WebP")
-    try:
-        with _open(data) as img:
-            img.load()  # every pixel: a truncated or damaged file fails here
-            exif = img.getexif()
-            position = exif_position(exif)
-            taken_at = exif_taken_at(exif)
-            thumbnail = _thumbnail(img)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PayloadTooLarge(f"the image has too many pixels: {exc}") from exc
-    except Exception as exc:  # noqa: BLE001 - every decoder error is a damaged file, never a 500
-        raise InvalidInput(f"the {fmt} image is damaged or truncated: {exc}") from exc
+def decode_photo(data: bytes, settings: UpkeepSettings, header: PhotoHeader | None = None) -> DecodedPhoto:
+    """Decode an upload for real and make its thumbnail, one decode at a time per worker and within
+    ``photo_decode_max_bytes`` of memory; raises InvalidInput, PayloadTooLarge, UnsupportedMediaType or Busy.
+
+    ``header``: what ``read_photo_header`` found for these bytes, when the caller has checked them already."""
+    header = header or read_photo_header(data, settings)
+    with decoding_slot(settings):
+        try:
+            with _open(data) as img:
+                _reduce_on_decode(img)
+                img.load()  # every pixel (at the reduced scale): a truncated or damaged file fails here
+                exif = img.getexif()
+                position = exif_position(exif)
+                taken_at = exif_taken_at(exif)
+                thumbnail = _thumbnail(img)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(settings.photo_max_pixels) from None
+        except Exception:  # noqa: BLE001 - every decoder error is a damaged file, never a 500
+            raise _damaged() from None
     lon, lat, accuracy = position if position else (None, None, None)
-    return DecodedPhoto(ACCEPTED_FORMATS[fmt], width, height, thumbnail, lon, lat, accuracy, taken_at)
+    content_type = ACCEPTED_FORMATS[header.fmt]
+    return DecodedPhoto(content_type, header.width, header.height, thumbnail, lon, lat, accuracy, taken_at)
 
 
 # -- records ---------------------------------------------------------------------------------------------------

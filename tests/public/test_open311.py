@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -16,9 +17,10 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.kit.crs import wgs84_to_gcj02
-from geo.settings import SecuritySettings, Settings, UpkeepSettings
+from geo.settings import ReportSettings, SecuritySettings, Settings, UpkeepSettings
 from tests.auth_helpers import headers_of, staff_accounts
 from tests.factories import free_point, image, make_site_at, offset
+from tests.hostile_files import blank_png, peak_growth
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -262,7 +264,7 @@ def test_a_report_with_photos_keeps_them_private_at_stage_report(
 
 REFUSALS = {
     "outside China": ({"lat": "48.8566", "long": "2.3522"}, 400, "outside China"),
-    "no site near": ({"lat": "31.5", "long": "88.5"}, 400, "within 1000 m"),
+    "no site near": ({"lat": "31.5", "long": "88.5"}, 400, "1000 米内没有纪念设施"),
     "no category": ({"service_code": ""}, 400, "service_code is required"),
     "unknown category": ({"service_code": "potholes"}, 400, "unknown service_code"),
     "empty description": ({"description": "   "}, 400, "description is required"),
@@ -307,8 +309,12 @@ def test_a_refusal_in_xml_is_an_errors_document(anon_client: TestClient, engine:
 @pytest.mark.parametrize(
     ("files", "status", "reason"),
     [
-        ([("media", ("x.png", b"%PDF-1.4 not an image", "image/png"))], 415, "JPEG, PNG or WebP"),
-        ([("media", ("e.png", image(), "image/png"))] * 4, 400, "at most 3"),
+        (
+            [("media", ("x.png", b"%PDF-1.4 not an image", "image/png"))],
+            415,
+            "第 1 张照片：文件不是可识别的图片",
+        ),
+        ([("media", ("e.png", image(), "image/png"))] * 4, 400, "每份报告最多 3 张"),
     ],
     ids=["not an image", "too many photos"],
 )
@@ -332,6 +338,102 @@ def test_an_oversized_photo_is_refused_with_413(settings: Settings, engine: Engi
         response = post(c, report(site), files=[("media", ("big.png", big.getvalue(), "image/png"))])
     assert response.status_code == 413, response.text
     assert counts(engine) == before
+
+
+# -- hostile photos: refused cheaply, memory bounded (issue 18) --------------------------------------------------
+
+FAR = {"lat": "31.5", "long": "88.5"}  # in China (Tibet), no site within the radius
+
+
+def damaged_png() -> bytes:
+    """A PNG whose header and checksums are sound but whose pixel data does not inflate: it fails only when decoded."""
+    sound = image(size=(64, 48))
+    start = sound.index(b"IDAT") - 4
+    length = int.from_bytes(sound[start : start + 4], "big")
+    junk = b"not deflate data" * 4
+    idat = len(junk).to_bytes(4, "big") + b"IDAT" + junk + zlib.crc32(b"IDAT" + junk).to_bytes(4, "big")
+    return sound[:start] + idat + sound[start + 12 + length :]
+
+
+@pytest.fixture
+def unlimited(settings: Settings) -> Iterator[TestClient]:
+    """An anonymous client on an app without the burst limit of POSTs."""
+    with TestClient(create_app(settings, security=SecuritySettings(rate_limit_requests=0))) as c:
+        yield c
+
+
+def test_a_pin_far_from_any_site_is_refused_before_any_photo_is_decoded(
+    unlimited: TestClient, engine: Engine, site: dict
+) -> None:
+    files = [("media", ("p.png", damaged_png(), "image/png"))]
+    before = counts(engine)
+    refused = post(unlimited, report(site, **FAR), files=files)
+    assert refused.status_code == 400, refused.text
+    reason = refused.json()[0]["description"]
+    assert "1000 米内没有纪念设施" in reason and "88.50000" in reason and "损坏" not in reason
+    english = unlimited.post(f"{BASE}/requests.json?lang=en", data=report(site, **FAR), files=files)
+    assert "within 1000 m" in english.json()[0]["description"]
+    near = post(unlimited, report(site), files=files)  # the same photo at the site: decoded, and refused
+    assert near.status_code == 400 and "第 1 张照片：图片已损坏" in near.json()[0]["description"]
+    assert counts(engine) == before
+
+
+HOSTILE_REPORT = """
+from fastapi.testclient import TestClient
+from api.app import create_app
+from geo.settings import SecuritySettings, Settings
+client = TestClient(create_app(Settings(database_url={url!r}, basemap="none"),
+                               security=SecuritySettings(rate_limit_requests=0)))
+client.__enter__()
+assert client.get("/open311/v2/services.json").status_code == 200  # the app warmed up before measuring
+photo = open({path!r}, "rb").read()
+files = [("media", (f"p{{i}}.png", photo, "image/png")) for i in range(3)]
+form = {form!r}
+"""
+
+
+def test_three_huge_photos_with_a_pin_far_from_any_site_take_a_bounded_memory(
+    settings: Settings, engine: Engine, site: dict, tmp_path
+) -> None:
+    """The report of issue 18: three 7070 x 7070 transparent PNGs (about 190 KB each, 190 MiB each decoded) and a
+    pin far from any site grew the server by about 500 MB; now refused from the headers."""
+    path = tmp_path / "huge.png"
+    path.write_bytes(blank_png(7070, 7070))
+    before = counts(engine)
+    setup = HOSTILE_REPORT.format(url=settings.database_url, path=str(path), form=report(site, **FAR))
+    growth, outcome = peak_growth(
+        setup,
+        "(lambda r: [r.status_code, r.json()])(client.post('/open311/v2/requests.json', data=form, files=files))",
+    )
+    status, body = outcome["value"]
+    assert status in (400, 413), body
+    assert "/" not in body[0]["description"].replace("MiB", "")
+    assert growth < 48, f"the report grew the peak memory by {growth:.0f} MiB"
+    assert counts(engine) == before
+
+
+def test_reports_with_photos_beyond_the_upload_slots_get_503_with_a_reason_in_chinese(
+    settings: Settings, engine: Engine, site: dict
+) -> None:
+    app = create_app(
+        settings, reports=ReportSettings(upload_slots=1), security=SecuritySettings(rate_limit_requests=0)
+    )
+    files = [("media", ("a.png", image(), "image/png"))]
+    with TestClient(app) as c:
+        before = counts(engine)
+        assert app.state.report_uploads.acquire(blocking=False)  # one report with photos is being handled
+        try:
+            busy = post(c, report(site), files=files)
+            xml = post(c, report(site), fmt="xml", files=files)
+            without_photos = post(c, report(site))  # a form-encoded report needs no slot
+        finally:
+            app.state.report_uploads.release()
+        assert busy.status_code == 503 and int(busy.headers["retry-after"]) >= 1
+        assert "带照片的报告太多" in busy.json()[0]["description"]
+        assert xml.status_code == 503 and ET.fromstring(xml.content).findtext("error/code") == "503"
+        assert without_photos.status_code == 200
+        assert counts(engine)[2] == before[2]  # no photo stored while busy
+        assert post(c, report(site), files=files).status_code == 200  # the slot is free again
 
 
 def test_a_burst_of_reports_from_one_client_gets_429_with_retry_after(

@@ -9,6 +9,7 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,9 +19,10 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.settings import Settings, UpkeepSettings
-from geo.upkeep.photos import decode_photo, exif_position, exif_taken_at
+from geo.upkeep.photos import decode_photo, decoding_slot, exif_position, exif_taken_at
 from tests.auth_helpers import each_role_in, headers_of, staff_accounts
 from tests.factories import image, make_site, make_site_at, row_count
+from tests.hostile_files import blank_png, flat_jpeg, peak_growth
 
 COUNTY = "450329"  # 资源县, where the factories' point lies
 OTHER_COUNTY = "450102"
@@ -266,14 +268,14 @@ def test_a_transparent_png_gets_a_jpeg_thumbnail(client, memorial):
 # -- refusals, nothing written -------------------------------------------------------------------------------
 
 BAD_UPLOADS = {
-    "text renamed .jpg": (b"this is not a photo at all\n" * 10, {}, 415, "JPEG, PNG or WebP"),
+    "text renamed .jpg": (b"this is not a photo at all\n" * 10, {}, 415, "JPEG、PNG 或 WebP"),
     "gif": (image("GIF", (60, 30), 128), {}, 415, "GIF"),
     "bmp": (image("BMP", (60, 30), 128), {}, 415, "BMP"),
-    "truncated jpeg": (jpeg(size=(300, 200))[:-400], {}, 422, "truncated"),
-    "jpeg head only": (jpeg()[:200], {}, 422, "damaged or truncated"),
-    "empty": (b"", {}, 422, "empty"),
-    "bomb header": (png_header(100_000, 100_000), {}, 413, "pixels"),
-    "over the pixel limit": (png_header(10_000, 6_000), {}, 413, "over the limit of 50000000 pixels"),
+    "truncated jpeg": (jpeg(size=(300, 200))[:-400], {}, 422, "图片已损坏或不完整"),
+    "jpeg head only": (jpeg()[:200], {}, 422, "图片已损坏或不完整"),
+    "empty": (b"", {}, 422, "文件是空的"),
+    "bomb header": (png_header(100_000, 100_000), {}, 413, "像素"),
+    "over the pixel limit": (png_header(10_000, 6_000), {}, 413, "超过上限 50000000 像素"),
     "lon without lat": (jpeg(), {"lon": 110.6}, 422, "both lon and lat"),
     "lon out of range": (jpeg(), {"lon": 190, "lat": 26}, 422, "lon"),
     "accuracy without a position": (jpeg(), {"accuracy_m": 5}, 422, "accuracy_m"),
@@ -316,9 +318,9 @@ def test_limits_of_bytes_and_pixels_come_from_the_settings(small_limits_client, 
     big = noise(64, "PNG")
     assert 4096 < len(big) < 60_000
     too_big = _post(small_limits_client, url, big)
-    assert too_big.status_code == 413 and "over the limit of 4096 bytes" in too_big.json()["detail"]
+    assert too_big.status_code == 413 and "超过上限 4096 字节（4.0 KiB）" in too_big.json()["detail"]
     too_many = _post(small_limits_client, url, image("PNG", (200, 100), 128))
-    assert too_many.status_code == 413 and "20000 pixels" in too_many.json()["detail"]
+    assert too_many.status_code == 413 and "20000 像素" in too_many.json()["detail"]
     # a body far past the photo limit (and its multipart room) is cut off by the body limit
     huge = _post(small_limits_client, url, b"\xff" * 200_000)
     assert huge.status_code == 413 and "limit" in huge.json()["detail"]
@@ -518,3 +520,69 @@ def test_the_openapi_document_declares_the_uploads_as_multipart(anon_client):
     assert (
         "get" in paths["/api/v1/photos/{photo_id}"] and "get" in paths["/api/v1/photos/{photo_id}/thumbnail"]
     )
+
+
+# -- memory: decoding is bounded (issue 18) ----------------------------------------------------------------------
+
+HUGE_SIDE = 7070  # 7070 x 7070 = 49,984,900 pixels: under the pixel limit, 190 MiB of RGBA once decoded
+
+
+@pytest.fixture(scope="module")
+def hostile_images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 7070 x 7070 transparent PNG (about 190 KB), a 4000 x 3000 one (46 MiB decoded, under the decoding limit)
+    and a 6000 x 4000 JPEG of one colour (a phone's 24 megapixels), as files."""
+    folder = tmp_path_factory.mktemp("hostile-images")
+    files = {"huge.png": blank_png(HUGE_SIDE, HUGE_SIDE), "large.png": blank_png(4000, 3000)}
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    flat_jpeg(6000, 4000, folder / "phone.jpg")
+    return {name: folder / name for name in (*files, "phone.jpg")}
+
+
+def test_a_photo_too_large_to_decode_is_refused_from_its_header_with_a_reason_in_chinese(
+    client, engine, memorial, hostile_images
+):
+    data = hostile_images["huge.png"].read_bytes()
+    assert len(data) < 300_000
+    before = (row_count(engine, "photos"), row_count(engine, "audit_log"))
+    response = _post(client, _site_url(memorial), data, name="huge.png", ctype="image/png")
+    assert response.status_code == 413, response.text
+    detail = response.json()["detail"]
+    assert "7070 × 7070" in detail and "解码" in detail and "MiB" in detail and "/" not in detail
+    english = _post(client, _site_url(memorial) + "?lang=en", data, name="huge.png", ctype="image/png")
+    assert english.status_code == 413 and "decoding it takes" in english.json()["detail"]
+    assert (row_count(engine, "photos"), row_count(engine, "audit_log")) == before
+
+
+DECODE = """
+from geo.settings import UpkeepSettings
+from geo.upkeep.photos import decode_photo
+data = open({path!r}, "rb").read()
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "refused", "bound_mib"),
+    [("huge.png", True, 16), ("phone.jpg", False, 24), ("large.png", False, 64)],
+    ids=["refused from its header", "a JPEG decoded at a reduced size", "a PNG decoded once, no copies"],
+)
+def test_decoding_a_photo_takes_a_bounded_memory(hostile_images, name, refused, bound_mib):
+    growth, outcome = peak_growth(
+        DECODE.format(path=str(hostile_images[name])), "decode_photo(data, UpkeepSettings()).width"
+    )
+    if refused:
+        assert outcome["error"] == "PayloadTooLarge", outcome
+    else:
+        assert "value" in outcome, outcome
+    assert growth < bound_mib, f"decoding {name} grew the peak memory by {growth:.0f} MiB"
+
+
+def test_one_decode_at_a_time_and_a_busy_answer_when_the_wait_is_over(settings, admin_api_token, memorial):
+    upkeep = UpkeepSettings(photo_decode_wait_s=0)
+    headers = {"Authorization": f"Bearer {admin_api_token}"}
+    with TestClient(create_app(settings, upkeep=upkeep), headers=headers) as c, decoding_slot(upkeep):
+        busy = _post(c, _site_url(memorial), jpeg())
+    assert busy.status_code == 503 and int(busy.headers["retry-after"]) >= 1
+    assert "正在处理其他照片" in busy.json()["detail"] and "秒后再试" in busy.json()["detail"]
+    with TestClient(create_app(settings, upkeep=upkeep), headers=headers) as c:
+        assert _post(c, _site_url(memorial), jpeg()).status_code == 201

@@ -28,10 +28,10 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from api.deps import report_settings
-from api.errors import error_status
+from api.errors import answer_lang, error_headers, error_reason, error_status
 from api.principal import client_address, request_id
 from geo.accounts.audit import Actor
-from geo.errors import DomainError, InvalidInput, NotFound
+from geo.errors import Busy, DomainError, InvalidInput, NotFound
 from geo.principal import Principal
 from geo.public.reports import (
     SERVICE_BY_CODE,
@@ -53,20 +53,6 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 JURISDICTION = "vetmap"
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 _FORM_FIELDS = ("service_code", "lat", "long", "description", "email", "first_name", "last_name", "phone")
-
-
-def request_lang(request: Request) -> str:
-    """``?lang=`` if zh or en, else the first of zh/en in Accept-Language, else the app's default language."""
-    lang = request.query_params.get("lang")
-    if lang in ("zh", "en"):
-        return lang
-    for part in request.headers.get("accept-language", "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("en"):
-            return "en"
-        if tag.startswith("zh"):
-            return "zh"
-    return getattr(request.app.state.settings, "default_lang", "zh")
 
 
 # -- serialising -------------------------------------------------------------------------------------------------
@@ -134,9 +120,10 @@ def open311_error(fmt: str, status: int, description: str, headers: dict[str, st
     return _answer(fmt if fmt in FORMATS else "json", "errors", "error", rows, status, **(headers or {}))
 
 
-def _error(fmt: str, exc: DomainError) -> Response:
+def _error(request: Request, fmt: str, exc: DomainError) -> Response:
+    """A domain error as Open311's error list, its reason in the caller's language (400 for a plain bad input)."""
     status = 400 if type(exc) is InvalidInput else error_status(exc)
-    return open311_error(fmt, status, exc.message)
+    return open311_error(fmt, status, error_reason(request, exc), error_headers(exc))
 
 
 def _format(fmt: str) -> str:
@@ -203,7 +190,7 @@ def discovery(request: Request, fmt: str) -> Response:
     try:
         fmt = _format(fmt)
     except DomainError as exc:
-        return _error("json", exc)
+        return _error(request, "json", exc)
     base = str(request.base_url).rstrip("/") + router.prefix + "/"
     return _one(
         fmt,
@@ -232,8 +219,8 @@ def services(request: Request, fmt: str) -> Response:
         fmt = _format(fmt)
         _check_jurisdiction(request, request.query_params.get("jurisdiction_id"))
     except DomainError as exc:
-        return _error(fmt if fmt in FORMATS else "json", exc)
-    lang = request_lang(request)
+        return _error(request, fmt if fmt in FORMATS else "json", exc)
+    lang = answer_lang(request)
     return _answer(fmt, "services", "service", [_service_row(s, lang) for s in SERVICES])
 
 
@@ -248,7 +235,7 @@ def service_definition(request: Request, code: str, fmt: str) -> Response:
                 f"unknown service_code {code[:40]!r}; expected one of {', '.join(SERVICE_BY_CODE)}"
             )
     except DomainError as exc:
-        return _error(fmt if fmt in FORMATS else "json", exc)
+        return _error(request, fmt if fmt in FORMATS else "json", exc)
     return _one(fmt, "service_definition", {"service_code": code, "attributes": []})
 
 
@@ -283,15 +270,47 @@ def _post(request: Request, form: Any, photos: tuple[bytes, ...]) -> dict:
         return submit_report(conn, actor, data, report_settings(request), request.app.state.upkeep)
 
 
+UPLOADS_RETRY_S = 5
+"""Retry-After of a report with photos that found every upload slot taken, seconds."""
+
+
+def _busy() -> Busy:
+    return Busy(
+        f"too many reports with photos are being handled: try again in {UPLOADS_RETRY_S} seconds",
+        UPLOADS_RETRY_S,
+        key="report.busy",
+        params={"seconds": UPLOADS_RETRY_S},
+    )
+
+
 @router.post("/requests.{fmt}")
 async def create_request(request: Request, fmt: str) -> Response:
-    """File a damage report; it becomes a work order in triage at the nearest site (named in the answer)."""
+    """File a damage report; it becomes a work order in triage at the nearest site (named in the answer).
+
+    A report with photos (multipart) takes one of the worker's ``ReportSettings.upload_slots`` before its body is
+    read; with none free it is answered 503 with Retry-After at once."""
     if fmt not in FORMATS:
-        return _error("json", NotFound(f"unknown format {fmt[:10]!r}: use .json or .xml"))
+        return _error(request, "json", NotFound(f"unknown format {fmt[:10]!r}: use .json or .xml"))
+    slots = request.app.state.report_uploads
+    multipart = request.headers.get("content-type", "").lower().startswith("multipart/")
+    if multipart and not slots.acquire(blocking=False):
+        return _error(request, fmt, _busy())
+    try:
+        return await _create(request, fmt)
+    finally:
+        if multipart:
+            slots.release()
+
+
+async def _create(request: Request, fmt: str) -> Response:
     try:
         form = await request.form(max_files=20, max_fields=100)
-    except Exception as exc:  # noqa: BLE001 - a malformed body is the client's error, never a 500
-        return open311_error(fmt, 400, f"the body is not a readable form: {exc}")
+    except Exception:  # noqa: BLE001 - a malformed body is the client's error, never a 500
+        unreadable = InvalidInput(
+            "the body is not a readable form: send application/x-www-form-urlencoded or multipart/form-data",
+            key="report.unreadable_form",
+        )
+        return _error(request, fmt, unreadable)
     try:
         photos = []
         for upload in form.getlist("media"):
@@ -302,10 +321,10 @@ async def create_request(request: Request, fmt: str) -> Response:
         try:
             created = await run_in_threadpool(_post, request, form, tuple(photos))
         except DomainError as exc:
-            return _error(fmt, exc)
+            return _error(request, fmt, exc)
     finally:
         await form.close()
-    lang = request_lang(request)
+    lang = answer_lang(request)
     site = created["site"]
     notice = (
         f"filed at {site['name']} ({created['distance_m']:.0f} m from the pin)"
@@ -376,8 +395,8 @@ def list_requests(request: Request, fmt: str) -> Response:
         fmt = _format(fmt)
         rows = _list(request)
     except DomainError as exc:
-        return _error(fmt if fmt in FORMATS else "json", exc)
-    lang = request_lang(request)
+        return _error(request, fmt if fmt in FORMATS else "json", exc)
+    lang = answer_lang(request)
     return _answer(fmt, "service_requests", "request", [request_row(request, r, lang) for r in rows])
 
 
@@ -392,5 +411,5 @@ def read_request(request: Request, report_id: str, fmt: str) -> Response:
         with request.app.state.engine.connect() as conn:
             row = public_request(conn, int(report_id))
     except DomainError as exc:
-        return _error(fmt if fmt in FORMATS else "json", exc)
-    return _answer(fmt, "service_requests", "request", [request_row(request, row, request_lang(request))])
+        return _error(request, fmt if fmt in FORMATS else "json", exc)
+    return _answer(fmt, "service_requests", "request", [request_row(request, row, answer_lang(request))])
