@@ -107,7 +107,8 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
 def require(action: str) -> Callable:
-    """A dependency that answers 401 (anonymous) or 403 (role lacks ``action``) before the body is read."""
+    """A dependency that answers 401 (anonymous) or 403 (role lacks ``action``); FastAPI reads a JSON or form body
+    first, so an upload's form is read by a dependency on this check instead (api/uploads.py)."""
     if action not in PERMISSIONS:
         raise KeyError(f"no such action {action!r} in geo/accounts/permissions.py")
 

@@ -4,7 +4,7 @@ collection, filtered by area and kind, in any of the import formats, or per-area
 Uploads are planners' and admins' (geo/accounts/permissions.py ``imports.run`` plus the collection's create and update
 rights, so martyr records are admins'; rows outside the account's area are rejected one by one). An upload's
 rejected rows are kept for its uploader to download (``rejects_url`` in the report; geo/importing/rejects_store.py). Exports are reads: public, with the
-properties the caller's role may read (geo/atlas/field_policy.py)."""
+properties the caller may read (geo/atlas/field_policy.py: personal ones only on rows of its area)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from api.deps import EngineDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.atlas.sites import AREA_PATTERN
+from api.uploads import UploadForm, form_reader, multipart_body
 from geo.errors import InvalidInput, PayloadTooLarge
 from geo.importing.console import default_rejects_path
 from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, export_summary, format_of
@@ -27,6 +29,7 @@ from geo.importing.readers import FORMATS
 from geo.importing.rejects_store import find_rejects, keep_rejects
 from geo.importing.report import ImportReport
 from geo.importing.run import ImportOptions, check_rights, run_import
+from geo.principal import Principal
 
 router = APIRouter(tags=["import and export"])
 
@@ -70,41 +73,55 @@ def _import(
         return report, keep_rejects(var_dir, rejects, actor.principal.user_id, name)
 
 
+class ImportFields(BaseModel):
+    """The options of an import upload: the form fields besides ``file``."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    collection: Collection = Field(description="the collection the rows belong to")
+    crs: str | None = Field(
+        default=None,
+        max_length=32,
+        description="source system: WGS84 (default), CGCS2000, GCJ02, BD09, EPSG:<code>",
+    )
+    column_map: str | None = Field(
+        default=None, alias="map", max_length=2000, description="column map, e.g. 名称=name,经度=lon,纬度=lat"
+    )
+    dry_run: bool = Field(default=False, description="check and report, write nothing")
+    fix_swapped: bool = Field(
+        default=False, description="swap latitude/longitude where that puts a point in China"
+    )
+    encoding: str | None = Field(default=None, max_length=32, description="text encoding (default: detected)")
+
+
+IMPORT_RIGHT = require("imports.run")
+ImportFormDep = Annotated[
+    UploadForm[ImportFields], Depends(form_reader(ImportFields, ("file",), IMPORT_RIGHT))
+]
+"""The upload's form, read only after the caller was found to hold ``imports.run`` (a 401/403 reads no body)."""
+
+
 @router.post(
     "/imports",
     summary="Import a register file",
-    dependencies=[Depends(require("imports.run"))],
+    dependencies=[Depends(IMPORT_RIGHT)],
     responses={200: {"description": "the report of every row (in a dry run, what would happen)"}},
+    openapi_extra=multipart_body(
+        ImportFields, {"file": "GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX"}
+    ),
 )
 async def import_file(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    actor: ActorDep,
-    file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX")],
-    collection: Annotated[Collection, Form(description="the collection the rows belong to")],
-    crs: Annotated[
-        str | None,
-        Form(max_length=32, description="source system: WGS84 (default), CGCS2000, GCJ02, BD09, EPSG:<code>"),
-    ] = None,
-    column_map: Annotated[
-        str | None,
-        Form(alias="map", max_length=2000, description="column map, e.g. 名称=name,经度=lon,纬度=lat"),
-    ] = None,
-    dry_run: Annotated[bool, Form(description="check and report, write nothing")] = False,
-    fix_swapped: Annotated[
-        bool, Form(description="swap latitude/longitude where that puts a point in China")
-    ] = False,
-    encoding: Annotated[
-        str | None, Form(max_length=32, description="text encoding (default: detected)")
-    ] = None,
+    request: Request, engine: EngineDep, settings: SettingsDep, actor: ActorDep, form: ImportFormDep
 ):
     """Upload a register as a multipart form (`file` plus options): every row is checked and reported
     (inserted, updated, unchanged or rejected with the reason); the accepted rows are committed in one
     transaction, upserted on their code. A file that cannot be read answers 422 with the reason. When rows are
-    rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again."""
-    options = ImportOptions(collection, crs, column_map, dry_run, fix_swapped, encoding=encoding)
-    report, token = await run_in_threadpool(_import, engine, settings.var_dir, file, options, actor)
+    rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again. The caller's
+    rights are checked before the body is read."""
+    f = form.fields
+    options = ImportOptions(f.collection, f.crs, f.column_map, f.dry_run, f.fix_swapped, encoding=f.encoding)
+    upload = form.files["file"]
+    report, token = await run_in_threadpool(_import, engine, settings.var_dir, upload, options, actor)
     if token is not None:
         report.rejects_url = str(request.url_for("download_rejects", token=token))
     return JSONResponse(report.to_json())
@@ -135,14 +152,14 @@ async def download_rejects(
     return FileResponse(kept.path, media_type=MEDIA_TYPES[fmt], filename=kept.filename)
 
 
-def _export(engine: Engine, collection: str, fmt: str, area, kind, role) -> bytes:
+def _export(engine: Engine, collection: str, fmt: str, area, kind, reader: Principal) -> bytes:
     with tempfile.TemporaryDirectory(prefix="vetmap-export-") as tmp:
         path = FilePath(tmp) / f"{collection}{SUFFIXES.get(fmt, '.xlsx')}"
         with engine.connect() as conn:
             if collection == "summary":
-                export_summary(conn, path, area)
+                export_summary(conn, path, area, reader)
             else:
-                export_collection(conn, collection, fmt, path, area=area, kind=kind, role=role)
+                export_collection(conn, collection, fmt, path, area=area, kind=kind, reader=reader)
         return path.read_bytes()
 
 
@@ -171,14 +188,15 @@ async def export_file(
         ),
     ] = None,
 ):
-    """A collection as a file that import reads back as the same records (properties as the caller's role may
-    read them), or `summary.xlsx`: per child area of `area`, counts by kind and status of every collection."""
+    """A collection as a file that import reads back as the same records (properties as the caller may read
+    them: personal ones only on rows of its area), or `summary.xlsx`: per child area of `area`, counts by kind and
+    status of every collection (martyrs with relatives found only for staff of `area`)."""
     fmt = "shp" if fmt == "zip" else fmt
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}")
     if collection == "summary" and fmt != "xlsx":
         raise InvalidInput("the per-area summary is an Excel workbook: /exports/summary.xlsx")
-    data = await run_in_threadpool(_export, engine, collection, fmt, area, kind, principal.role)
+    data = await run_in_threadpool(_export, engine, collection, fmt, area, kind, principal)
     name = f"{collection}{SUFFIXES[fmt]}"
     return Response(
         data,

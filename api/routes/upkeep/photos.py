@@ -21,13 +21,16 @@ import datetime as dt
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.atlas.sites import check_limit
+from api.uploads import UploadForm, form_reader, multipart_body
 from geo.accounts.audit import Actor
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.photos import (
@@ -57,22 +60,50 @@ UPLOAD_RESPONSES: dict[int | str, dict] = {
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
-def photo_form(
-    file: Annotated[UploadFile, File(description="the photo: JPEG, PNG or WebP (judged by its content)")],
-    client_key: Annotated[
-        uuid.UUID | None, Form(description="a UUID the phone made; the same upload sent again makes no copy")
-    ] = None,
-    lon: Annotated[float | None, Form(ge=-180, le=180, description="WGS-84 longitude of the phone")] = None,
-    lat: Annotated[float | None, Form(ge=-90, le=90, description="WGS-84 latitude of the phone")] = None,
-    accuracy_m: Annotated[float | None, Form(ge=0, le=100_000, description="horizontal accuracy, m")] = None,
-    caption: Annotated[str | None, Form(max_length=CAPTION_MAX)] = None,
-    taken_at: Annotated[dt.datetime | None, Form(description="when taken, ISO 8601 with a time zone")] = None,
+class PhotoFields(BaseModel):
+    """The form fields sent with a photo (besides ``file``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    client_key: uuid.UUID | None = Field(
+        default=None, description="a UUID the phone made; the same upload sent again makes no copy"
+    )
+    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS-84 longitude of the phone")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS-84 latitude of the phone")
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000, description="horizontal accuracy, m")
+    caption: str | None = Field(default=None, max_length=CAPTION_MAX)
+    taken_at: dt.datetime | None = Field(default=None, description="when taken, ISO 8601 with a time zone")
+
+
+class WorkOrderPhotoFields(PhotoFields):
+    """The form fields sent with a work order's photo: its stage too."""
+
+    stage: Literal["before", "after"] = Field(description="before or after the work")
+
+
+FILE_FIELD = {"file": "the photo: JPEG, PNG or WebP (judged by its content)"}
+SITE_PHOTO_RIGHT = require("inspections.create")
+WORK_ORDER_PHOTO_RIGHT = require("work_orders.update")
+
+
+def _upload(form: UploadForm[PhotoFields]) -> PhotoUpload:
+    f = form.fields
+    data = form.files["file"].file.read()  # bounded by the body limit of api/security.py
+    return PhotoUpload(data, f.client_key, f.lon, f.lat, f.accuracy_m, f.caption, f.taken_at)
+
+
+async def site_photo_form(
+    form: Annotated[UploadForm[PhotoFields], Depends(form_reader(PhotoFields, ("file",), SITE_PHOTO_RIGHT))],
 ) -> PhotoUpload:
-    """The upload's file and form fields (the file is already bounded by the body limit of api/security.py)."""
-    return PhotoUpload(file.file.read(), client_key, lon, lat, accuracy_m, caption, taken_at)
+    """The photo and its form fields, read once the caller holds ``inspections.create`` (no body read before)."""
+    return await run_in_threadpool(_upload, form)
 
 
-UploadDep = Annotated[PhotoUpload, Depends(photo_form)]
+UploadDep = Annotated[PhotoUpload, Depends(site_photo_form)]
+WorkOrderFormDep = Annotated[
+    UploadForm[WorkOrderPhotoFields],
+    Depends(form_reader(WorkOrderPhotoFields, ("file",), WORK_ORDER_PHOTO_RIGHT)),
+]
 Limit = Annotated[int | None, Query(ge=1)]
 Offset = Annotated[int, Query(ge=0)]
 
@@ -103,8 +134,9 @@ def site_photo_router(collection: str) -> APIRouter:
         "/photos",
         status_code=201,
         responses=UPLOAD_RESPONSES,
-        dependencies=[Depends(require("inspections.create"))],
+        dependencies=[Depends(SITE_PHOTO_RIGHT)],
         summary=f"Add a photo of one of the {collection}",
+        openapi_extra=multipart_body(PhotoFields, FILE_FIELD),
     )
     def add_site(site_id: int, upload: UploadDep, conn: ConnDep, actor: ActorDep, request: Request):
         return _add(request, conn, actor, PhotoTarget("site", collection, site_id), upload)
@@ -126,8 +158,9 @@ def site_photo_router(collection: str) -> APIRouter:
         "/inspections/{inspection_id}/photos",
         status_code=201,
         responses=UPLOAD_RESPONSES,
-        dependencies=[Depends(require("inspections.create"))],
+        dependencies=[Depends(SITE_PHOTO_RIGHT)],
         summary="Add a photo to an inspection",
+        openapi_extra=multipart_body(PhotoFields, FILE_FIELD),
     )
     def add_inspection(
         site_id: int, inspection_id: int, upload: UploadDep, conn: ConnDep, actor: ActorDep, request: Request
@@ -164,19 +197,16 @@ router = APIRouter(tags=["photos"])
     "/work-orders/{order_id}/photos",
     status_code=201,
     responses=UPLOAD_RESPONSES,
-    dependencies=[Depends(require("work_orders.update"))],
+    dependencies=[Depends(WORK_ORDER_PHOTO_RIGHT)],
     summary="Add a before or after photo to a work order",
+    openapi_extra=multipart_body(WorkOrderPhotoFields, FILE_FIELD),
 )
 def add_work_order(
-    order_id: int,
-    stage: Annotated[Literal["before", "after"], Form(description="before or after the work")],
-    upload: UploadDep,
-    conn: ConnDep,
-    actor: ActorDep,
-    request: Request,
+    order_id: int, form: WorkOrderFormDep, conn: ConnDep, actor: ActorDep, request: Request
 ) -> JSONResponse:
     """Add a before/after photo (planners and admins of the area; a crew on orders assigned to it)."""
-    return _add(request, conn, actor, PhotoTarget(stage, work_order_id=order_id), upload)
+    target = PhotoTarget(form.fields.stage, work_order_id=order_id)
+    return _add(request, conn, actor, target, _upload(form))
 
 
 @router.get(
