@@ -80,7 +80,7 @@ def private_grave(engine: Engine, demo_counts: dict[str, int]) -> Iterator[int]:
         }
     )
     with engine.begin() as conn:
-        grave_id = create_site(conn, spec, fields, Point(*GRAVE_POINT), role="admin")["id"]
+        grave_id = create_site(conn, spec, fields, Point(*GRAVE_POINT), _principal("admin"))["id"]
     yield grave_id
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM graves WHERE id = :id"), {"id": grave_id})

@@ -15,6 +15,16 @@ Properties fall into three classes:
   admins: the name and phone number of a scattered grave's custodian (a relative or a village
   committee contact) and the name of the responsible cadre. Planners do not need them.
 
+The area rule (issue 18): personal fields are readable only inside the reader's own area (accounts of the
+whole atlas: everywhere), decided per feature by the feature's ``area_code``. A feature inside the reader's
+area keeps them; outside, they are absent, and in SQL they read as NULL (``personal_column``), so a filter or
+sort on them learns nothing of the features outside either. Every read path that returns site properties asks
+this module with the reader (a Principal), not only its role: the /api/v1 site routes and their write answers,
+``nearest``/``within``, OGC items and item, exports in every format. The overview map and its cluster tiles
+embed no personal field (``overview.py`` drops them), and vector tiles carry public fields only, so their
+caches need no area in their keys. Martyr records hold no personal field (``relatives_found`` is internal);
+family-search requests, all personal, are read whole by staff of the request's area only.
+
 A service station's ``phone`` is its public office number (the number a veteran calls, printed on
 the station's sign), so it is public; a custodian's phone is a private person's number, so it is
 personal. Derived properties (``area_name``, ``distance_m``, the geodesic ``protection_zone_m2``)
@@ -27,8 +37,12 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Literal
 
+from sqlalchemy import ColumnElement, Text, case, false, func, literal, null, true
+
+from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.models import Area, Martyr
+from geo.principal import Principal
 
 Sensitivity = Literal["public", "internal", "personal"]
 
@@ -234,3 +248,66 @@ def filter_fields(collection: str, names: Iterable[str], role: str) -> tuple[str
 def private_fields(collection: str) -> tuple[str, ...]:
     """The stored properties the anonymous public may not read (for documentation and tests)."""
     return tuple(f for f in stored_fields(collection) if not can_read(collection, f, PUBLIC_ROLE))
+
+
+def personal_names(collection: str) -> frozenset[str]:
+    """The personal properties of a collection (empty for most)."""
+    return PERSONAL_FIELDS.get(collection, frozenset())
+
+
+def personal_prefix(reader: Principal) -> str | None:
+    """Leading digits of the area codes whose personal fields ``reader`` may read: ``""`` everywhere (an account
+    of the whole atlas), None nowhere (the public, or a role not cleared for personal data)."""
+    if "personal" not in CLEARANCE.get(reader.role, CLEARANCE[PUBLIC_ROLE]) or reader.is_public:
+        return None
+    if reader.area_code is None:
+        return ""
+    prefix = reader.area_prefix or area_prefix(reader.area_code)
+    if not prefix.isdigit():  # area codes are digits; anything else would match nothing sensible
+        raise ValueError(f"not an area code prefix: {prefix!r}")
+    return prefix
+
+
+def reads_personal_in(reader: Principal, area_code: str | None) -> bool:
+    """True when ``reader`` may read the personal fields of a feature whose area is ``area_code``."""
+    prefix = personal_prefix(reader)
+    if prefix is None:
+        return False
+    return prefix == "" or (area_code is not None and area_code.startswith(prefix))
+
+
+def personal_visible(reader: Principal, area_code: ColumnElement) -> ColumnElement[bool]:
+    """SQL: true for the rows (by their ``area_code`` column) whose personal fields ``reader`` may read."""
+    prefix = personal_prefix(reader)
+    if prefix is None:
+        return false()
+    if prefix == "":
+        return true()
+    return func.starts_with(area_code, literal(prefix, Text))
+
+
+def personal_visible_sql(reader: Principal, area_code_sql: str) -> str:
+    """``personal_visible`` as SQL text over a column expression (the prefix, digits only, written inline)."""
+    prefix = personal_prefix(reader)
+    if prefix is None:
+        return "FALSE"
+    if prefix == "":
+        return "TRUE"
+    return f"starts_with({area_code_sql}, '{prefix}')"
+
+
+def personal_column(
+    collection: str, name: str, column: ColumnElement, reader: Principal, area_code: ColumnElement
+) -> ColumnElement:
+    """A property's column as ``reader`` reads it: a personal one is NULL outside the reader's area."""
+    if name not in personal_names(collection) or personal_prefix(reader) == "":
+        return column
+    return case((personal_visible(reader, area_code), column), else_=null())
+
+
+def drop_personal(collection: str, properties: dict, visible: bool) -> dict:
+    """The properties without the personal ones when they are not ``visible`` (absent, not null); in place."""
+    if not visible:
+        for name in personal_names(collection):
+            properties.pop(name, None)
+    return properties

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, text
 
 from geo.atlas.collections import COLLECTIONS
-from geo.atlas.field_policy import PUBLIC_ROLE, filter_fields
+from geo.atlas.field_policy import PUBLIC_ROLE, filter_fields, personal_names
 
 # Popup fields per collection, beyond id, name, area and the point.
 _POPUP_FIELDS: dict[str, tuple[str, ...]] = {
@@ -22,10 +22,17 @@ MAP_COLLECTIONS: tuple[str, ...] = tuple(_POPUP_FIELDS)
 
 
 def _popup_sql(collection: str, role: str, where: str) -> str:
-    """SELECT of id, lon/lat (x, y), area name and the popup properties ``role`` may read, as JSON ``props``."""
+    """SELECT of id, lon/lat (x, y), area name and the popup properties ``role`` may read, as JSON ``props``.
+
+    Never a personal field: the page and the cluster tiles are cached per role (not per area), and personal
+    fields are readable only inside the reader's area (geo/atlas/field_policy.py).
+    """
     spec = COLLECTIONS[collection]
     table = spec.model.__tablename__
-    shown = filter_fields(collection, ("name", "area_code", *_POPUP_FIELDS[collection]), role)
+    wanted = [
+        f for f in ("name", "area_code", *_POPUP_FIELDS[collection]) if f not in personal_names(collection)
+    ]
+    shown = filter_fields(collection, wanted, role)
     props = ", ".join(f"'{f}', t.{f}" for f in shown)
     return (
         f"SELECT t.id, ST_X(t.geom) AS x, ST_Y(t.geom) AS y, a.name AS area_name, "

@@ -15,18 +15,19 @@ from typing import Any
 from geoalchemy2.shape import from_shape
 from pydantic import BaseModel, ValidationError
 from shapely.geometry import Point
-from sqlalchemy import Connection, Table, cast, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, cast, delete, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import JSON
 from sqlalchemy.exc import IntegrityError
 
 from geo import vocab
 from geo.atlas.areas import AreaRef, check_point_in_area, require_area, smallest_area_containing
 from geo.atlas.collections import CollectionSpec
-from geo.atlas.field_policy import PUBLIC_ROLE, readable_fields
+from geo.atlas.field_policy import drop_personal, personal_column, personal_visible, readable_fields
 from geo.atlas.graves import check_grave, moved_from
 from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRequired
 from geo.kit.pinyin import name_pinyin
 from geo.models import Area
+from geo.principal import PUBLIC, Principal
 
 
 @dataclass(frozen=True)
@@ -72,33 +73,40 @@ def site_table(spec: CollectionSpec) -> Table:
     return spec.model.__table__
 
 
-def _property_columns(spec: CollectionSpec, role: str | None) -> list:
+_PERSONAL_MARK = "_personal_visible"  # a column of site_select: may the reader see this row's personal fields
+
+
+def _property_columns(spec: CollectionSpec, reader: Principal | None) -> list:
     table = site_table(spec)
-    readable = None if role is None else readable_fields(spec.name, role)
+    readable = None if reader is None else readable_fields(spec.name, reader.role)
     cols = []
     for col in table.columns:
         if col.name in ("id", "geom") or (readable is not None and col.name not in readable):
             continue
         if col.name in spec.polygon_columns:
             cols.append(cast(func.ST_AsGeoJSON(col, 7), JSON).label(col.name))
+        elif reader is not None:
+            cols.append(personal_column(spec.name, col.name, col, reader, table.c.area_code).label(col.name))
         else:
             cols.append(col)
     return cols
 
 
-def site_select(spec: CollectionSpec, role: str | None):
+def site_select(spec: CollectionSpec, reader: Principal | None):
     """SELECT of a collection's rows as GeoJSON parts: id, geometry, area name, properties.
 
-    Only the properties ``role`` may read are selected (geo/atlas/field_policy.py); None selects every
+    Only the properties ``reader``'s role may read are selected, and personal ones only from rows inside the
+    reader's area (geo/atlas/field_policy.py; ``site_feature`` leaves them out elsewhere); None selects every
     column, for internal use only (merging an update), never for a response.
     """
     table = site_table(spec)
     area = Area.__table__
     geometry = cast(func.ST_AsGeoJSON(table.c.geom, 7), JSON).label("geometry")
-    columns = _property_columns(spec, role)
-    return select(table.c.id, geometry, area.c.name.label("area_name"), *columns).join(
-        area, area.c.code == table.c.area_code
-    )
+    columns = _property_columns(spec, reader)
+    visible = true() if reader is None else personal_visible(reader, table.c.area_code)
+    return select(
+        table.c.id, geometry, visible.label(_PERSONAL_MARK), area.c.name.label("area_name"), *columns
+    ).join(area, area.c.code == table.c.area_code)
 
 
 def _json_value(value: Any) -> Any:
@@ -107,9 +115,11 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def site_feature(row) -> dict:
-    """A row of site_select as a GeoJSON Feature dict."""
-    props = {k: _json_value(v) for k, v in row._mapping.items() if k not in ("id", "geometry")}
+def site_feature(row, collection: str) -> dict:
+    """A row of site_select as a GeoJSON Feature dict (personal fields absent where the reader may not see them)."""
+    values = row._mapping
+    props = {k: _json_value(v) for k, v in values.items() if k not in ("id", "geometry", _PERSONAL_MARK)}
+    drop_personal(collection, props, bool(values[_PERSONAL_MARK]))
     return {"type": "Feature", "id": row.id, "geometry": row.geometry, "properties": props}
 
 
@@ -135,37 +145,37 @@ def list_sites(
     flt: SiteFilter,
     limit: int,
     offset: int,
-    role: str = PUBLIC_ROLE,
+    reader: Principal = PUBLIC,
 ) -> SitePage:
-    """A page of sites matching the filter, ordered by id, with the total count; properties ``role`` may read."""
+    """A page of sites matching the filter, ordered by id, with the total count; properties ``reader`` may read."""
     conds = site_conditions(conn, spec, flt)
     table = site_table(spec)
     total = conn.execute(select(func.count()).select_from(table).where(*conds)).scalar_one()
     rows = conn.execute(
-        site_select(spec, role).where(*conds).order_by(table.c.id).limit(limit).offset(offset)
+        site_select(spec, reader).where(*conds).order_by(table.c.id).limit(limit).offset(offset)
     )
-    return SitePage(total, [site_feature(r) for r in rows])
+    return SitePage(total, [site_feature(r, spec.name) for r in rows])
 
 
 def _read_site(
-    conn: Connection, spec: CollectionSpec, site_id: int, role: str | None, lock: bool = False
+    conn: Connection, spec: CollectionSpec, site_id: int, reader: Principal | None, lock: bool = False
 ) -> dict:
     table = site_table(spec)
-    query = site_select(spec, role).where(table.c.id == site_id)
+    query = site_select(spec, reader).where(table.c.id == site_id)
     if lock:
         query = query.with_for_update(of=table)  # the site's row only, not its area's
     row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no {spec.name} record with id {site_id}")
-    feature = site_feature(row)
-    if spec.name == "graves" and role is not None:
+    feature = site_feature(row, spec.name)
+    if spec.name == "graves" and reader is not None:
         feature["properties"]["moved_from"] = moved_from(conn, site_id)
     return feature
 
 
-def get_site(conn: Connection, spec: CollectionSpec, site_id: int, role: str = PUBLIC_ROLE) -> dict:
-    """One site as a GeoJSON Feature with the properties ``role`` may read; raises NotFound."""
-    return _read_site(conn, spec, site_id, role)
+def get_site(conn: Connection, spec: CollectionSpec, site_id: int, reader: Principal = PUBLIC) -> dict:
+    """One site as a GeoJSON Feature with the properties ``reader`` may read; raises NotFound."""
+    return _read_site(conn, spec, site_id, reader)
 
 
 def lock_site(conn: Connection, spec: CollectionSpec, site_id: int) -> None:
@@ -180,7 +190,7 @@ def _check_version(
     current: dict,
     version: int | None,
     precondition: bool,
-    role: str,
+    reader: Principal,
 ) -> None:
     have = current["properties"]["version"]
     if version is None:
@@ -192,7 +202,7 @@ def _check_version(
         raise StaleVersion(
             f"{spec.name} {current['id']} is at version {have}, not {version}: someone changed it since you "
             "read it; merge with the current state and retry",
-            get_site(conn, spec, current["id"], role),
+            get_site(conn, spec, current["id"], reader),
             precondition,
         )
 
@@ -274,9 +284,9 @@ def _check_rules(
 
 
 def create_site(
-    conn: Connection, spec: CollectionSpec, fields: BaseModel, point: Point, role: str = PUBLIC_ROLE
+    conn: Connection, spec: CollectionSpec, fields: BaseModel, point: Point, reader: Principal = PUBLIC
 ) -> dict:
-    """Insert a site (area found from the point when not given) and return it as ``role`` may read it."""
+    """Insert a site (area found from the point when not given) and return it as ``reader`` may read it."""
     fields = _check_fields(spec, fields.model_dump())
     _check_rules(conn, spec, fields, None)
     area = _resolve_area(conn, point, fields.area_code)
@@ -284,7 +294,7 @@ def create_site(
     new_id = _execute_write(
         conn, insert(table).values(**_row_values(spec, fields, point, area)).returning(table.c.id)
     )
-    return get_site(conn, spec, new_id.scalar_one(), role)
+    return get_site(conn, spec, new_id.scalar_one(), reader)
 
 
 def update_site(
@@ -295,11 +305,11 @@ def update_site(
     point: Point | None,
     version: int | None,
     precondition: bool = False,
-    role: str = PUBLIC_ROLE,
+    reader: Principal = PUBLIC,
 ) -> dict:
-    """Update the site at ``version`` (row locked, merged, validated whole); returned as ``role`` reads it."""
+    """Update the site at ``version`` (row locked, merged, validated whole); returned as ``reader`` reads it."""
     current = _read_site(conn, spec, site_id, None, lock=True)  # every field: the merge must keep hidden ones
-    _check_version(conn, spec, current, version, precondition, role)
+    _check_version(conn, spec, current, version, precondition, reader)
     writable = set(spec.fields.model_fields)
     merged = {k: v for k, v in current["properties"].items() if k in writable}
     if point is not None and "area_code" not in changes:
@@ -317,10 +327,10 @@ def update_site(
     if result.rowcount != 1:  # cannot happen under the lock; refuse rather than write over a newer state
         raise StaleVersion(
             f"{spec.name} {site_id} changed while this update ran; merge with the current state and retry",
-            get_site(conn, spec, site_id, role),
+            get_site(conn, spec, site_id, reader),
             precondition,
         )
-    return get_site(conn, spec, site_id, role)
+    return get_site(conn, spec, site_id, reader)
 
 
 def delete_site(
@@ -329,10 +339,10 @@ def delete_site(
     site_id: int,
     version: int | None,
     precondition: bool = False,
-    role: str = PUBLIC_ROLE,
+    reader: Principal = PUBLIC,
 ) -> None:
     """Delete the site at ``version`` (row locked); NotFound, StaleVersion, VersionRequired or Conflict."""
     current = _read_site(conn, spec, site_id, None, lock=True)
-    _check_version(conn, spec, current, version, precondition, role)
+    _check_version(conn, spec, current, version, precondition, reader)
     table = site_table(spec)
     _execute_write(conn, delete(table).where(table.c.id == site_id, table.c.version == version))

@@ -33,7 +33,6 @@ from sqlalchemy import (
 
 from geo.atlas.areas import AreaRef
 from geo.atlas.collections import COLLECTIONS, CollectionSpec
-from geo.atlas.field_policy import PUBLIC_ROLE
 from geo.atlas.sites import (
     SiteFilter,
     SitePage,
@@ -45,6 +44,7 @@ from geo.atlas.sites import (
 )
 from geo.errors import InvalidInput, NotFound
 from geo.kit.geometry import parse_polygonal
+from geo.principal import PUBLIC, Principal
 
 MAX_RADIUS_M = 500_000.0
 """Largest radius (metres) of a radius query: 500 km, several prefectures; wider questions are batch work."""
@@ -334,9 +334,10 @@ def nearest_sites(
     point: Point,
     k: int,
     flt: SiteFilter | None = None,
-    role: str = PUBLIC_ROLE,
+    reader: Principal = PUBLIC,
 ) -> list[dict]:
-    """The k sites nearest a WGS-84 point as Features with distance_m (geodesic metres), nearest first."""
+    """The k sites nearest a WGS-84 point as Features with distance_m (geodesic metres), nearest first, with the
+    properties ``reader`` may read (geo/atlas/field_policy.py)."""
     # Candidates come from the GiST index in `<->` (degree) order and are re-ranked by geodesic distance.
     # Degree order is not geodesic order, so they are accepted only when every point within the k-th
     # geodesic distance D is provably among them (degree_reach(D) below the last candidate's degree
@@ -350,17 +351,17 @@ def nearest_sites(
         kth = ranked[-1].distance_m
         if degree_reach(point, kth) >= rows[-1].degrees:
             ranked = conn.execute(_nearest_in_envelopes(spec, point, conds, kth, k)).all()
-    return _features_with_distance(conn, spec, [(r.id, r.distance_m) for r in ranked], role)
+    return _features_with_distance(conn, spec, [(r.id, r.distance_m) for r in ranked], reader)
 
 
 def _features_with_distance(
-    conn: Connection, spec: CollectionSpec, ranked: list[tuple[int, float]], role: str
+    conn: Connection, spec: CollectionSpec, ranked: list[tuple[int, float]], reader: Principal
 ) -> list[dict]:
     if not ranked:
         return []
     table = site_table(spec)
-    rows = conn.execute(site_select(spec, role).where(table.c.id.in_([i for i, _ in ranked])))
-    by_id = {f["id"]: f for f in map(site_feature, rows)}
+    rows = conn.execute(site_select(spec, reader).where(table.c.id.in_([i for i, _ in ranked])))
+    by_id = {f["id"]: f for f in (site_feature(r, spec.name) for r in rows)}
     features = []
     for site_id, distance in ranked:
         feature = by_id[site_id]
@@ -376,23 +377,24 @@ def sites_within(
     flt: SiteFilter,
     limit: int,
     offset: int,
-    role: str = PUBLIC_ROLE,
+    reader: Principal = PUBLIC,
 ) -> SitePage:
-    """A page of sites in a WGS-84 region and/or area; circles sorted by geodesic distance_m (metres)."""
+    """A page of sites in a WGS-84 region and/or area, properties as ``reader`` may read them; circles sorted by
+    geodesic distance_m (metres)."""
     # Other regions sort by id. Polygon edges are straight in lon/lat, as GeoJSON says.
     if region is None and flt.area is None:
         raise InvalidInput("give a region: lon, lat and radius_m; or bbox; or a polygon; or an area code")
     conds = [*_conditions(conn, spec, flt), *_region_conditions(spec, region)]
     table = site_table(spec)
     total = conn.execute(select(func.count()).select_from(table).where(*conds)).scalar_one()
-    query = site_select(spec, role).where(*conds)
+    query = site_select(spec, reader).where(*conds)
     if isinstance(region, Circle):
         distance = _geodesic_distance(spec, region.centre)
         query = query.add_columns(distance.label("distance_m")).order_by(distance, table.c.id)
     else:
         query = query.order_by(table.c.id)
     rows = conn.execute(query.limit(limit).offset(offset))
-    return SitePage(total, [site_feature(r) for r in rows])
+    return SitePage(total, [site_feature(r, spec.name) for r in rows])
 
 
 def _explain(conn: Connection, statement: Select) -> str:

@@ -1,9 +1,11 @@
 """Export a collection, filtered by area and kind, to any import format (what an export writes, an import
 reads back as the same records), and per-area summary tables (counts by kind and status) to Excel.
 
-Columns: the collection's writable fields the role may read (geo/atlas/field_policy.py; None: every field, for the
+Columns: the collection's writable fields the reader may read (geo/atlas/field_policy.py; None: every field, for the
 command line), ``area_name`` (ignored on import), polygon columns as GeoJSON text (a zipped Shapefile carries
-them as extra layers named after the column instead), and ``lon``/``lat`` in CSV and XLSX."""
+them as extra layers named after the column instead), and ``lon``/``lat`` in CSV and XLSX. Personal fields (a
+grave's custodian and responsible cadre) are filled only on rows inside the reader's area, and left out as columns
+when no row of the export is; the summary workbook's ``relatives_found`` figure only for staff of its area."""
 
 from __future__ import annotations
 
@@ -12,11 +14,18 @@ from pathlib import Path
 
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select, text, true
 
+from geo.accounts.permissions import covers
 from geo.atlas.areas import require_area
 from geo.atlas.collections import COLLECTIONS
-from geo.atlas.field_policy import readable_fields
+from geo.atlas.field_policy import (
+    can_read,
+    personal_column,
+    personal_names,
+    personal_visible,
+    readable_fields,
+)
 from geo.atlas.sites import SiteFilter, site_conditions
 from geo.errors import InvalidInput
 from geo.importing.checks import AreaFields, fields_model
@@ -24,6 +33,7 @@ from geo.importing.martyrs import martyr_records, martyr_summary_sheet
 from geo.importing.readers import FORMATS
 from geo.importing.writers import Records, write_rows, write_xlsx
 from geo.models import Area
+from geo.principal import Principal
 from geo.vocab import area_code_prefix
 
 MEDIA_TYPES = {
@@ -45,7 +55,7 @@ SUFFIXES = {
 
 
 def _site_records(
-    conn: Connection, collection: str, area: str | None, kind: str | None, role: str | None
+    conn: Connection, collection: str, area: str | None, kind: str | None, reader: Principal | None
 ) -> Records:
     spec = COLLECTIONS[collection]
     if kind is not None and kind not in spec.kinds:
@@ -53,28 +63,42 @@ def _site_records(
             f"unknown {spec.kind_column} {kind!r} of {collection}; expected one of {', '.join(spec.kinds)}"
         )
     table = spec.model.__table__
-    readable = None if role is None else readable_fields(collection, role)
+    readable = None if reader is None else readable_fields(collection, reader.role)
     names = [n for n in spec.fields.model_fields if readable is None or n in readable]
     cols = []
     for n in names:
         if n in spec.polygon_columns:
             cols.append(func.ST_AsGeoJSON(table.c[n], 15).label(n))
+        elif reader is not None:  # personal fields: NULL outside the reader's area
+            cols.append(personal_column(collection, n, table.c[n], reader, table.c.area_code).label(n))
         else:
             cols.append(table.c[n])
+    visible = true() if reader is None else personal_visible(reader, table.c.area_code)
     area_t = Area.__table__
     stmt = (
-        select(*cols, area_t.c.name.label("area_name"), func.ST_X(table.c.geom), func.ST_Y(table.c.geom))
+        select(
+            *cols,
+            area_t.c.name.label("area_name"),
+            visible,
+            func.ST_X(table.c.geom),
+            func.ST_Y(table.c.geom),
+        )
         .join(area_t, area_t.c.code == table.c.area_code)
         .where(*site_conditions(conn, spec, SiteFilter(area=area, kind=kind)))
         .order_by(table.c.id)
     )
-    rows, lon, lat = [], [], []
+    rows, lon, lat, any_visible = [], [], [], False
     for r in conn.execute(stmt):
-        rows.append(list(r[:-2]))
+        rows.append(list(r[:-3]))
+        any_visible = any_visible or bool(r[-3])
         lon.append(r[-2])
         lat.append(r[-1])
+    columns = [*names, "area_name"]
+    if not any_visible:  # no row of the reader's area: the personal columns are left out, not sent empty
+        keep = [j for j, n in enumerate(columns) if n not in personal_names(collection)]
+        columns, rows = [columns[j] for j in keep], [[r[j] for j in keep] for r in rows]
     polys = tuple(n for n in names if n in spec.polygon_columns)
-    return Records([*names, "area_name"], rows, lon, lat, polys)
+    return Records(columns, rows, lon, lat, polys)
 
 
 def _area_records(conn: Connection, area: str | None, level: str | None) -> Records:
@@ -106,15 +130,16 @@ def fetch_records(
     collection: str,
     area: str | None = None,
     kind: str | None = None,
-    role: str | None = None,
+    reader: Principal | None = None,
 ) -> Records:
-    """The records of a collection (for areas ``kind`` is the level), filtered; InvalidInput for bad filters."""
+    """The records of a collection (for areas ``kind`` is the level), filtered, as ``reader`` may read them
+    (None: every field, for the command line); InvalidInput for bad filters."""
     fields_model(collection)
     if collection == "areas":
         return _area_records(conn, area, kind)
     if collection == "martyrs":
-        return martyr_records(conn, area, kind, role)
-    return _site_records(conn, collection, area, kind, role)
+        return martyr_records(conn, area, kind, None if reader is None else reader.role)
+    return _site_records(conn, collection, area, kind, reader)
 
 
 def _polygon(value: str | None):
@@ -158,12 +183,12 @@ def export_collection(
     path: Path,
     area: str | None = None,
     kind: str | None = None,
-    role: str | None = None,
+    reader: Principal | None = None,
 ) -> int:
-    """Export a collection (filtered by area and kind, fields as ``role`` may read them) to a file; the count."""
+    """Export a collection (filtered by area and kind, fields as ``reader`` may read them) to a file; the count."""
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    records = fetch_records(conn, collection, area, kind, role)
+    records = fetch_records(conn, collection, area, kind, reader)
     write_records(records, fmt, Path(path), collection)
     return len(records.rows)
 
@@ -195,10 +220,22 @@ def _summary_sheet(
     return header, out
 
 
-def export_summary(conn: Connection, path: Path, area: str | None = None) -> int:
+def summary_shows_relatives(reader: Principal | None, area: str | None) -> bool:
+    """True when the summary of ``area`` (None: the whole atlas) may count martyrs with relatives found for
+    ``reader``: staff whose role reads ``relatives_found`` and whose area holds ``area`` (None: the command line).
+
+    In a village with one martyr the count is that martyr's flag, which is casework, not public."""
+    if reader is None:
+        return True
+    return can_read("martyrs", "relatives_found", reader.role) and covers(reader, area)
+
+
+def export_summary(
+    conn: Connection, path: Path, area: str | None = None, reader: Principal | None = None
+) -> int:
     """Per-area summary tables to Excel: one sheet per collection, one row per child area of ``area`` (the
-    top-level areas when None) with counts by kind and by status (martyrs: by burial kind), and a total;
-    returns the number of areas."""
+    top-level areas when None) with counts by kind and by status (martyrs: by burial kind, and relatives found
+    when ``summary_shows_relatives``), and a total; returns the number of areas."""
     if area is not None:
         require_area(conn, area)
         parents = conn.execute(
@@ -210,7 +247,7 @@ def export_summary(conn: Connection, path: Path, area: str | None = None) -> int
         ).all()
     parents = [tuple(p) for p in parents]
     sheets = {c: _summary_sheet(conn, c, parents) for c in COLLECTIONS}
-    sheets["martyrs"] = martyr_summary_sheet(conn, parents)
+    sheets["martyrs"] = martyr_summary_sheet(conn, parents, summary_shows_relatives(reader, area))
     write_xlsx(Path(path), sheets)
     return len(parents)
 

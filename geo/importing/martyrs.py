@@ -228,15 +228,15 @@ def martyr_records(conn: Connection, area: str | None, kind: str | None, role: s
     return Records([*names, "area_name"], rows, lon, lat, (), points)
 
 
-def martyr_summary_sheet(conn: Connection, parents: list[tuple[str, str, str]]) -> tuple[list, list]:
+def martyr_summary_sheet(
+    conn: Connection, parents: list[tuple[str, str, str]], relatives: bool = False
+) -> tuple[list, list]:
     """The martyrs sheet of the per-area summary: per area (code, name, level), the records in all, by burial
-    kind, and how many have their relatives found."""
-    header = ["code", "name", "level", "total", *BURIAL_KINDS, "relatives_found"]
+    kind, and (``relatives``, for staff of the area only) how many have their relatives found."""
+    header = ["code", "name", "level", "total", *BURIAL_KINDS, *(["relatives_found"] if relatives else [])]
     kinds = ", ".join(f"count(*) FILTER (WHERE {_KIND_WHERE[k]})" for k in BURIAL_KINDS)
-    sql = text(
-        f"SELECT count(*), {kinds}, count(*) FILTER (WHERE m.relatives_found) FROM martyrs m "
-        "WHERE m.area_code LIKE :like"
-    )
+    found = ", count(*) FILTER (WHERE m.relatives_found)" if relatives else ""
+    sql = text(f"SELECT count(*), {kinds}{found} FROM martyrs m WHERE m.area_code LIKE :like")
     out = [
         [code, name, level, *conn.execute(sql, {"like": area_code_prefix(code, level) + "%"}).one()]
         for code, name, level in parents

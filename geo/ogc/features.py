@@ -38,6 +38,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     text,
@@ -48,10 +49,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from geo import vocab
 from geo.atlas.collections import COLLECTIONS, CollectionSpec
-from geo.atlas.field_policy import CLEARANCE, PUBLIC_ROLE, can_read
+from geo.atlas.field_policy import CLEARANCE, PUBLIC_ROLE, can_read, personal_names, personal_prefix
 from geo.errors import InvalidParameter, NotFound
 from geo.models import Area
 from geo.ogc.cql2 import CQL2Error, Kind, Queryable, compile_filter
+from geo.principal import PUBLIC, Principal
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -190,6 +192,11 @@ class FeatureSource:
     properties: tuple[Property, ...]
     intersects: Callable[[ColumnElement], ColumnElement[bool]]
     updated_at: ColumnElement
+    personal_visible: ColumnElement[bool] | None = None
+    """For a reader held to an area: true on the rows whose personal properties it may read (their expressions
+    are NULL elsewhere, and the features leave them out); None when the view has none or shows them on every row."""
+    view: tuple[str, str | None] = (PUBLIC_ROLE, None)
+    """Whose view this is: the role and the area prefix of its personal properties (see ``_source_for_view``)."""
 
     @property
     def queryables(self) -> dict[str, Queryable]:
@@ -315,19 +322,36 @@ def feature_sources() -> dict[str, FeatureSource]:
 
 
 @cache
-def _source_for_role(collection_id: str, role: str) -> FeatureSource:
+def _source_for_view(collection_id: str, role: str, prefix: str | None) -> FeatureSource:
+    """The collection as a role sees it, its personal properties read only in areas starting ``prefix``."""
     source = feature_sources()[collection_id]
     visible = tuple(p for p in source.properties if can_read(collection_id, p.name, role))
-    return dataclasses.replace(source, properties=visible)
+    personal = personal_names(collection_id) & {p.name for p in visible}
+    if not personal or not prefix:  # none shown, or shown on every row (an account of the whole atlas)
+        return dataclasses.replace(source, properties=visible, view=(role, prefix))
+    inside = func.starts_with(source.table.c.area_code, literal(prefix, Text))
+    masked = tuple(
+        dataclasses.replace(p, expression=case((inside, p.expression), else_=null()))
+        if p.name in personal
+        else p
+        for p in visible
+    )
+    return dataclasses.replace(source, properties=masked, personal_visible=inside, view=(role, prefix))
 
 
-def require_source(collection_id: str, role: str = PUBLIC_ROLE) -> FeatureSource:
-    """The collection with this id as ``role`` sees it (only the properties it may read; see
-    geo/atlas/field_policy.py), so private properties are neither output, queryable nor sortable for it;
-    raises NotFound naming the collections that exist."""
+def _view_key(reader: Principal) -> tuple[str, str | None]:
+    role = reader.role if reader.role in CLEARANCE else PUBLIC_ROLE
+    return role, personal_prefix(reader)
+
+
+def require_source(collection_id: str, reader: Principal = PUBLIC) -> FeatureSource:
+    """The collection with this id as ``reader`` sees it (only the properties its role may read, personal ones
+    only on features of its area; see geo/atlas/field_policy.py), so private properties are neither output,
+    queryable nor sortable for it, and personal ones read as NULL outside its area; raises NotFound naming the
+    collections that exist."""
     if collection_id not in feature_sources():
         raise NotFound(f"no collection {collection_id!r}; collections: {', '.join(feature_sources())}")
-    return _source_for_role(collection_id, role if role in CLEARANCE else PUBLIC_ROLE)
+    return _source_for_view(collection_id, *_view_key(reader))
 
 
 # -- collection metadata ------------------------------------------------------------------------------
@@ -385,9 +409,9 @@ def property_schema(prop: Property) -> dict:
     return schema
 
 
-def queryables_schema(collection_id: str, schema_id: str, role: str = PUBLIC_ROLE) -> dict:
-    """The queryables of a collection ``role`` may use, as a JSON Schema (2020-12), geometry included."""
-    source = require_source(collection_id, role)
+def queryables_schema(collection_id: str, schema_id: str, reader: Principal = PUBLIC) -> dict:
+    """The queryables of a collection ``reader`` may use, as a JSON Schema (2020-12), geometry included."""
+    source = require_source(collection_id, reader)
     properties = {p.name: property_schema(p) for p in source.properties if p.queryable}
     geometry_type = source.geometry_type
     properties["geometry"] = {
@@ -656,14 +680,14 @@ def _parse_equality(prop: Property, value: str) -> ColumnElement[bool]:
 
 
 def parse_item_query(
-    collection_id: str, params: Mapping[str, list[str]], limits: PageLimits, role: str = PUBLIC_ROLE
+    collection_id: str, params: Mapping[str, list[str]], limits: PageLimits, reader: Principal = PUBLIC
 ) -> ItemQuery:
-    """Validate an items request made by ``role``; raises NotFound or InvalidParameter with a reason.
+    """Validate an items request made by ``reader``; raises NotFound or InvalidParameter with a reason.
 
-    Only the properties ``role`` may read are output, filterable (CQL2, query parameters) or sortable;
-    any other name is refused as unknown.
+    Only the properties ``reader``'s role may read are output, filterable (CQL2, query parameters) or
+    sortable; any other name is refused as unknown. Personal ones are NULL outside the reader's area.
     """
-    source = require_source(collection_id, role)
+    source = require_source(collection_id, reader)
     equality = {p.name: p for p in source.properties if p.queryable}
     unknown = [name for name in params if name not in ITEM_PARAMETERS and name not in equality]
     if unknown:
@@ -738,19 +762,25 @@ def _feature_json(source: FeatureSource, crs: Crs, properties: tuple[Property, .
     values = [
         (p.name, _geojson(p.expression, crs) if p.kind == "geometry" else p.expression) for p in properties
     ]
+    shown = _json_object(values)
+    personal = personal_names(source.id)
+    if source.personal_visible is not None and any(name in personal for name, _ in values):
+        # outside the reader's area the personal properties are left out, not sent as null
+        others = _json_object([(name, value) for name, value in values if name not in personal])
+        shown = case((source.personal_visible, shown), else_=others)
     feature = _json_object(
         [
             ("type", literal("Feature", Text)),
             ("id", source.id_column),
             ("geometry", _geojson(source.geometry, crs)),
-            ("properties", _json_object(values)),
+            ("properties", shown),
         ]
     )
     return cast(feature, Text)
 
 
 @cache
-def _feature_rows_sql(source_id: str, crs: Crs, names: tuple[str, ...]) -> str:
+def _feature_rows_sql(source_id: str, view: tuple[str, str | None], crs: Crs, names: tuple[str, ...]) -> str:
     """``SELECT <id> AS fid, <GeoJSON Feature text> AS feature FROM <table>``, compiled once per output shape.
 
     Building and cache-keying this expression tree (two dozen json_build_object pairs) cost more
@@ -758,7 +788,7 @@ def _feature_rows_sql(source_id: str, crs: Crs, names: tuple[str, ...]) -> str:
     plain text. Only our own constants are inlined (property names, SRID, precision): the values a
     client sends stay bind parameters of the statement that wraps this one.
     """
-    source = feature_sources()[source_id]  # names were checked against the caller's view already
+    source = _source_for_view(source_id, *view)  # names were checked against the caller's view already
     properties = tuple(p for name in names if (p := source.property(name)) is not None)
     rows = select(
         source.id_column.label("fid"), _feature_json(source, crs, properties).label("feature")
@@ -787,7 +817,7 @@ def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
     )
     names = tuple(p.name for p in query.properties)
     rows = (
-        text(_feature_rows_sql(source.id, query.crs, names))
+        text(_feature_rows_sql(source.id, source.view, query.crs, names))
         .columns(fid=source.id_column.type, feature=Text)
         .subquery("feature_rows")
     )
@@ -829,9 +859,11 @@ def parse_feature_id(source: FeatureSource, feature_id: str) -> int | str:
     return number
 
 
-def get_item(conn: Connection, collection_id: str, feature_id: str, crs: Crs, role: str = PUBLIC_ROLE) -> str:
-    """One feature as GeoJSON text in the given CRS, with the properties ``role`` may read; raises NotFound."""
-    source = require_source(collection_id, role)
+def get_item(
+    conn: Connection, collection_id: str, feature_id: str, crs: Crs, reader: Principal = PUBLIC
+) -> str:
+    """One feature as GeoJSON text in the given CRS, with the properties ``reader`` may read; raises NotFound."""
+    source = require_source(collection_id, reader)
     key = parse_feature_id(source, feature_id)
     bind_type = BigInteger if source.integer_ids else Text
     statement = select(_feature_json(source, crs, source.properties)).where(

@@ -13,11 +13,13 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
+from api.principal import get_principal
 from geo.accounts.audit import CLI_ACTOR
 from geo.errors import InvalidInput
 from geo.importing.export import SUFFIXES, export_collection, export_summary
 from geo.importing.readers import FORMATS
 from geo.importing.run import ImportOptions, run_import
+from geo.principal import Principal
 
 COUNTY = "450329"  # 资源县 of the demo atlas
 SITES = ("stations", "memorials", "cemeteries", "graves")
@@ -142,6 +144,48 @@ def test_api_exports_with_the_field_policy(client, anon_client):
     assert anon_client.get("/api/v1/exports/stations.pdf").status_code == 422
     assert anon_client.get("/api/v1/exports/summary.csv").status_code == 422
     assert anon_client.get("/api/v1/exports/stations.csv?kind=galaxy").status_code == 422
+
+
+def _martyr_sheet(response) -> list[tuple]:
+    assert response.status_code == 200, response.text
+    return list(openpyxl.load_workbook(io.BytesIO(response.content))["martyrs"].iter_rows(values_only=True))
+
+
+def test_the_public_summary_has_no_relatives_found_figure(client, anon_client, engine):
+    """With one martyr in a village the count of records with relatives found is that martyr's flag: casework of
+    the family-search office, so the public summary leaves it out; staff of the area keep it."""
+    with engine.connect() as conn:  # a township of the county with a village of one martyr record
+        township = conn.execute(
+            text(
+                "SELECT left(area_code, 9) FROM martyrs WHERE area_code LIKE :p "
+                "GROUP BY area_code HAVING count(*) = 1 ORDER BY 1 LIMIT 1"
+            ),
+            {"p": COUNTY + "%"},
+        ).scalar_one()
+    villages = _martyr_sheet(anon_client.get(f"/api/v1/exports/summary.xlsx?area={township}"))
+    assert any(
+        row[3] == 1 for row in villages[1:-1]
+    )  # one record in a village row: the figure would be its flag
+    assert "relatives_found" not in villages[0] and all(len(row) == 8 for row in villages)
+    public = _martyr_sheet(anon_client.get(f"/api/v1/exports/summary.xlsx?area={COUNTY}"))
+    assert "relatives_found" not in public[0] and len(public[0]) == 8
+    assert all(len(row) == 8 for row in public)
+    staff = _martyr_sheet(client.get(f"/api/v1/exports/summary.xlsx?area={COUNTY}"))  # a national admin
+    assert staff[0][-1] == "relatives_found" and len(staff) == len(public)
+    try:
+        for role, area, sees in (
+            ("planner", COUNTY, True),
+            ("crew", "450300", True),
+            ("crew", "420302", False),
+        ):
+            reader = Principal(user_id=1, username=f"{role}-{area}", role=role, area_code=area)
+            client.app.dependency_overrides[get_principal] = lambda reader=reader: reader
+            sheet = _martyr_sheet(client.get(f"/api/v1/exports/summary.xlsx?area={COUNTY}"))
+            assert ("relatives_found" in sheet[0]) is sees, (role, area)
+            national = _martyr_sheet(client.get("/api/v1/exports/summary.xlsx"))
+            assert "relatives_found" not in national[0], (role, area)  # the whole atlas is no county's
+    finally:
+        client.app.dependency_overrides.pop(get_principal, None)
 
 
 def test_cli_export_and_summary(monkeypatch, test_db_url, tmp_path):

@@ -133,12 +133,12 @@ def site_router(spec: CollectionSpec) -> APIRouter:
                 ("national", "provincial", "city", "county", "scattered"),
                 "protection_level",
             )
-        page = list_sites(conn, spec, flt, limit, offset, principal.role)
+        page = list_sites(conn, spec, flt, limit, offset, principal)
         return feature_collection(request, page.features, page.number_matched, limit, offset)
 
     @router.get("/{site_id}", response_model=FeaturePublic, response_class=GeoJSONResponse)
     def read(site_id: int, conn: PublicConnDep, principal: PrincipalDep):
-        return feature_answer(get_site(conn, spec, site_id, principal.role))
+        return feature_answer(get_site(conn, spec, site_id, principal))
 
     @router.post(
         "",
@@ -156,7 +156,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
             spec,
             "create",
             None,
-            lambda: create_site(conn, spec, body.properties, body.geometry, principal.role),
+            lambda: create_site(conn, spec, body.properties, body.geometry, principal),
         )
         location = str(request.url_for(f"read_{spec.name}", site_id=feature["id"]))
         return feature_answer(feature, 201, {"Location": location})
@@ -188,7 +188,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
                 "update",
                 site_id,
                 lambda: update_site(
-                    conn, spec, site_id, changes, body.geometry, version, precondition, principal.role
+                    conn, spec, site_id, changes, body.geometry, version, precondition, principal
                 ),
             )
         )
@@ -215,7 +215,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
             spec,
             "delete",
             site_id,
-            lambda: delete_site(conn, spec, site_id, version, precondition, principal.role),
+            lambda: delete_site(conn, spec, site_id, version, precondition, principal),
         )
         return Response(status_code=204)
 

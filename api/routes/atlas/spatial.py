@@ -149,7 +149,7 @@ def nearest(
     """The k sites nearest a point, nearest first, each with distance_m in geodesic metres."""
     spec = site_collection(collection)
     flt = SiteFilter(area=area, kind=kind, status=status_)
-    features = nearest_sites(conn, spec, position(lon, lat), k, flt, principal.role)
+    features = nearest_sites(conn, spec, position(lon, lat), k, flt, principal)
     return GeoJSONResponse(
         {
             "type": "FeatureCollection",
@@ -205,7 +205,7 @@ def within(
     limit = check_limit(limit, settings)
     region = region_from_query(lon, lat, radius_m, bbox)
     flt = SiteFilter(area=area, kind=kind, status=status_)
-    return _page(request, sites_within(conn, spec, region, flt, limit, offset, principal.role), limit, offset)
+    return _page(request, sites_within(conn, spec, region, flt, limit, offset, principal), limit, offset)
 
 
 @router.post(
@@ -238,7 +238,7 @@ def within_polygon(
     limit = check_limit(limit, settings)
     polygon = parse_polygonal_body(body)
     flt = SiteFilter(area=area, kind=kind, status=status_)
-    page = sites_within(conn, spec, polygon, flt, limit, offset, principal.role)
+    page = sites_within(conn, spec, polygon, flt, limit, offset, principal)
     return _page(request, page, limit, offset)
 
 

@@ -139,7 +139,7 @@ def collection(collection_id: str, request: Request, conn: PublicConnDep) -> JSO
 def queryables(collection_id: str, request: Request, principal: PrincipalDep) -> JSONResponse:
     """The properties a filter, sortby or query parameter may name (those the caller may read), as a JSON Schema."""
     url = str(request.url_for("ogc_queryables", collection_id=collection_id))
-    return JSONResponse(queryables_schema(collection_id, url, principal.role), media_type=SCHEMA_JSON)
+    return JSONResponse(queryables_schema(collection_id, url, principal), media_type=SCHEMA_JSON)
 
 
 def _query_params(request: Request) -> dict[str, list[str]]:
@@ -151,7 +151,7 @@ def items(
     collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep, principal: PrincipalDep
 ) -> Response:
     """A page of features: bbox, bbox-crs, crs, datetime, filter (CQL2 text), sortby, properties, limit, offset."""
-    query = parse_item_query(collection_id, _query_params(request), _limits(settings), principal.role)
+    query = parse_item_query(collection_id, _query_params(request), _limits(settings), principal)
     page = query_items(conn, query)
     head = {
         "type": "FeatureCollection",
@@ -175,7 +175,7 @@ def item(
     if unknown:
         raise InvalidParameter(f"unknown query parameter {unknown[0]!r}; a single feature takes crs and f")
     crs = parse_crs(request.query_params.get("crs"), "crs")
-    feature = json.loads(get_item(conn, collection_id, feature_id, crs, principal.role))
+    feature = json.loads(get_item(conn, collection_id, feature_id, crs, principal))
     feature["links"] = [
         _link(request.url, "self", GEOJSON, "This feature"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),

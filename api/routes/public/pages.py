@@ -157,7 +157,7 @@ def site(
         if collection not in SITE_COLLECTIONS:
             raise NotFound(f"no public pages of {collection!r}: memorials and cemeteries have them")
         ident = _record_id(site_id, collection.rstrip("s"))
-        feature = get_site(conn, COLLECTIONS[collection], ident, PUBLIC_ROLE)
+        feature = get_site(conn, COLLECTIONS[collection], ident, PUBLIC)
     except DomainError as exc:
         return _refusal(ctx, exc)
     outline = _county_outline(conn, feature["properties"].get("area_code"))
@@ -239,7 +239,7 @@ def martyr(
     burial = record.get("burial") or {}
     boundary = None
     if burial.get("cemetery_id"):
-        cemetery = get_site(conn, COLLECTIONS["cemeteries"], int(burial["cemetery_id"]), PUBLIC_ROLE)
+        cemetery = get_site(conn, COLLECTIONS["cemeteries"], int(burial["cemetery_id"]), PUBLIC)
         boundary = cemetery["properties"].get("boundary")
     outline = _county_outline(conn, record.get("area_code")) if burial.get("lon") is not None else None
     tribute = _tribute(conn, "martyrs", int(record["id"]), ctx)
