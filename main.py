@@ -72,6 +72,7 @@ def serve(
         log_config=None,  # ours (configure_logging): uvicorn's records go through the same handler
         log_level=chosen_level,
         access_log=False,  # the app writes its own access line (api/request_log.py), with the request id
+        proxy_headers=False,  # X-Forwarded-For is believed from VETMAP_TRUSTED_PROXIES only (api/proxies.py)
     )
 
 

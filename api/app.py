@@ -15,6 +15,7 @@ from api.metrics import install_metrics
 from api.page_cache import PageCache
 from api.preferences import PreferencesMiddleware
 from api.preferences import router as preferences_router
+from api.proxies import install_trusted_proxies
 from api.replica_routing import ReplicaRoutingMiddleware
 from api.request_log import install_request_log
 from api.route_template import RouteTemplates
@@ -146,6 +147,9 @@ def create_app(
     templates = RouteTemplates(app)
     install_metrics(app, templates)
     install_request_log(app, templates)
+    # outermost of all: the client's address behind the trusted proxies (VETMAP_TRUSTED_PROXIES), so the request
+    # log, the metrics, the rate limits and the audit log see the same address
+    install_trusted_proxies(app, settings.trusted_proxies)
 
     # the busiest routes first: a request is matched against the routes in order, and these prefixes
     # (/tiles, /ogc) overlap no other

@@ -37,6 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.headers import bearer_token
+from api.proxies import FORWARDED_UNTRUSTED
 from api.route_template import STATE_KEY, RouteTemplates
 from geo.settings import Settings
 
@@ -148,8 +149,11 @@ class AppMetrics:
         self.latency.labels(label, route).observe(seconds)
 
 
-def metrics_refusal(client_host: str | None, bearer: str | None, settings: Settings) -> str | None:
-    """Why this client may not read /metrics, or None when it may (allowed network, or the metrics token)."""
+def metrics_refusal(
+    client_host: str | None, bearer: str | None, settings: Settings, forwarded_untrusted: bool = False
+) -> str | None:
+    """Why this client may not read /metrics, or None when it may (allowed network, or the metrics token).
+    ``forwarded_untrusted``: the request came through a proxy that is not trusted, so its client is unknown."""
     if bearer is not None:
         secret = settings.metrics_token.get_secret_value() if settings.metrics_token else None
         if secret and hmac.compare_digest(bearer.encode(), secret.encode()):
@@ -159,6 +163,11 @@ def metrics_refusal(client_host: str | None, bearer: str | None, settings: Setti
                 "no metrics token is configured (VETMAP_METRICS_TOKEN); read /metrics from an allowed network"
             )
         return "the bearer token is not the metrics token"
+    if forwarded_untrusted:
+        return (
+            f"the request was forwarded by {client_host}, which is not a trusted proxy (VETMAP_TRUSTED_PROXIES), "
+            "so its client is unknown; send the metrics token (VETMAP_METRICS_TOKEN) as a bearer token"
+        )
     try:
         address = ipaddress.ip_address(client_host or "")
     except ValueError:
@@ -218,7 +227,10 @@ class MetricsMiddleware:
         else:
             client = scope.get("client")
             reason = metrics_refusal(
-                client[0] if client else None, bearer_token(Headers(scope=scope)) or None, self.settings
+                client[0] if client else None,
+                bearer_token(Headers(scope=scope)) or None,
+                self.settings,
+                bool(scope.get("state", {}).get(FORWARDED_UNTRUSTED)),
             )
             if reason is not None:
                 response = JSONResponse({"detail": reason}, status_code=403)

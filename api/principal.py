@@ -94,7 +94,8 @@ def request_id(request: Request) -> str:
 
 
 def client_address(request: Request) -> str:
-    """The client's address as the server sees it (no forwarded headers are trusted)."""
+    """The client's address: the peer's, or behind a trusted proxy (VETMAP_TRUSTED_PROXIES) the right-most
+    X-Forwarded-For address that is not a trusted proxy (api/proxies.py, outermost, resolves it)."""
     return request.client.host if request.client else "unknown"
 
 

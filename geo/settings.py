@@ -8,11 +8,12 @@ The app factory (api/app.py ``create_app``) builds each once and hands it down; 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -110,12 +111,31 @@ class Settings(BaseSettings):
         default=None,
         description="bearer token with which any client may read /metrics; unset: no token opens it",
     )
+    # client addresses (issue 18): whose X-Forwarded-For is believed (api/proxies.py)
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default=[],
+        description="addresses or networks (CIDR) of the reverse proxies in front of the app, comma-separated or "
+        "a JSON list; a request from one of them is taken to come from the right-most address of its "
+        "X-Forwarded-For that is not a trusted proxy (rate limits, audit log, sign-ins, /metrics); "
+        "empty: X-Forwarded-For is never believed",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json", description="logs of `serve`: one JSON object a line, or text for humans"
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="least severe level `serve` logs (the access log is at info)"
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        """A comma- or space-separated string of addresses is a list too (a JSON list is read as JSON)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part for part in text.replace(",", " ").split() if part]
+        return value
 
 
 class UpkeepSettings(BaseSettings):

@@ -43,6 +43,7 @@ class LiveServer:
             access_log=False,
             lifespan="on",
             ws="none",  # the pages use no websockets; don't import a websockets implementation
+            proxy_headers=False,  # as `serve`: the app believes X-Forwarded-For from its trusted proxies only
             timeout_graceful_shutdown=5,
         )
         self._server = uvicorn.Server(config)

@@ -9,10 +9,8 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -31,10 +29,10 @@ from api.request_log import (
     sane_request_id,
 )
 from geo.settings import PROJECT_ROOT, Settings
+from tests.serve_process import start_serve, stop_serve
 
 NEW_ID = re.compile(r"^[0-9a-f]{32}$")
 ACCESS_FIELDS = {"time", "level", "request_id", "method", "path", "route", "status", "duration_ms", "client"}
-SERVE_START_TIMEOUT_S = 90
 
 
 class JsonLines:
@@ -180,50 +178,6 @@ def test_domain_errors_keep_their_answers(app_client: TestClient, logs: JsonLine
 # -- the serve command, in a real process ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(settings: Settings, log_file: Path, *args: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = {**os.environ, "VETMAP_DATABASE_URL": settings.database_url or "", "VETMAP_BASEMAP": "none"}
-    env.pop("VETMAP_LOG_FORMAT", None)
-    with log_file.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, str(PROJECT_ROOT / "main.py"), "serve", "--port", str(port), *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVE_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited with {process.returncode}: {log_file.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.2)
-    _stop(process)
-    raise AssertionError(
-        f"serve did not answer within {SERVE_START_TIMEOUT_S} s: {log_file.read_text()[-2000:]}"
-    )
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 def _get(url: str, request_id: str) -> int:
     request = urllib.request.Request(url, headers={REQUEST_ID_HEADER: request_id})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -232,11 +186,11 @@ def _get(url: str, request_id: str) -> int:
 
 def test_serve_logs_json_lines(settings: Settings, demo_counts: dict[str, int], tmp_path: Path) -> None:
     log_file = tmp_path / "serve.log"
-    process, base = _serve(settings, log_file)
+    process, base = start_serve(settings, log_file)
     try:
         assert _get(f"{base}/api/v1/areas", "serve-json-1") == 200
     finally:
-        _stop(process)
+        stop_serve(process)
     lines = [line for line in log_file.read_text().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is JSON: ours, uvicorn's, alembic's
     (access,) = [
@@ -254,11 +208,11 @@ def test_serve_logs_json_lines(settings: Settings, demo_counts: dict[str, int], 
 
 def test_serve_logs_text_when_asked(settings: Settings, demo_counts: dict[str, int], tmp_path: Path) -> None:
     log_file = tmp_path / "serve.log"
-    process, base = _serve(settings, log_file, "--log-format", "text", "--log-level", "info")
+    process, base = start_serve(settings, log_file, "--log-format", "text", "--log-level", "info")
     try:
         assert _get(f"{base}/api/v1/areas", "serve-text-1") == 200
     finally:
-        _stop(process)
+        stop_serve(process)
     lines = log_file.read_text().splitlines()
     assert not any(line.startswith("{") for line in lines)
     (access,) = [line for line in lines if "[serve-text-1]" in line]
