@@ -609,6 +609,46 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "请求内容不是可读取的表单：请以 application/x-www-form-urlencoded 或 multipart/form-data 发送",
         "the body is not a readable form: send application/x-www-form-urlencoded or multipart/form-data",
     ),
+    "error.archive.not_zip": ("{name} 不是有效的 zip 文件", "{name} is not a valid zip file"),
+    "error.archive.too_many_members": (
+        "压缩包内有 {count} 个文件，超过上限 {limit} 个",
+        "the zip holds {count} files, more than {limit}",
+    ),
+    "error.archive.too_large": (
+        "压缩包内的文件解压后至少 {size_text}（含 {member}），超过上限 {limit_text}",
+        "the zip's files take {size_text} or more once unzipped ({member} among them), over the limit of "
+        "{limit_text}",
+    ),
+    "error.archive.ratio": (
+        "压缩包内的 {member} 从 {compressed_text} 解压为 {size_text}，压缩比 {ratio}:1，超过上限 {limit}:1："
+        "这是压缩炸弹，不是数据",
+        "{member} in the zip inflates {ratio} times ({compressed_text} to {size_text}), more than {limit} times: "
+        "a zip bomb, not data",
+    ),
+    "error.archive.written_over": (
+        "压缩包内的 {member} 解压后比目录声明的大，超过上限 {limit_text}",
+        "{member} in the zip unzips to more than its directory declares, past the limit of {limit_text}",
+    ),
+    "error.archive.unsafe_name": (
+        "压缩包内的文件名 {member} 指向压缩包之外",
+        "the zip holds a file named {member}, which points outside the archive",
+    ),
+    "error.archive.encrypted": (
+        "压缩包内的 {member} 有密码保护：请发送未加密的文件",
+        "{member} in the zip is encrypted: send it without a password",
+    ),
+    "error.archive.damaged": (
+        "压缩包内的 {member} 已损坏，无法解压",
+        "{member} in the zip is damaged and cannot be unzipped",
+    ),
+    "error.archive.no_shapefile": (
+        "压缩包内没有 Shapefile（.shp 及其 .shx、.dbf）",
+        "the zip holds no Shapefile (.shp with its .shx and .dbf)",
+    ),
+    "error.archive.several_folders": (
+        "压缩包内有多个文件夹含 Shapefile（{folders}）：请只压缩其中一个文件夹",
+        "the zip holds Shapefiles in several folders ({folders}): zip one folder's",
+    ),
     "error.report.busy": (
         "正在处理的带照片的报告太多，请 {seconds} 秒后再试",
         "too many reports with photos are being handled: try again in {seconds} seconds",

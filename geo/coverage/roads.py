@@ -1,7 +1,9 @@
 """Road networks: read a road file, split it into a routable graph, store it in PostGIS, cache the graph.
 
 Input: any OGR file of LineStrings read with pyogrio (GeoPackage, GeoJSON, Shapefile or a zipped Shapefile,
-FlatGeobuf), or an OpenStreetMap ``.osm.pbf``/``.osm`` read with pyosmium (ways tagged ``highway``).
+FlatGeobuf), or an OpenStreetMap ``.osm.pbf``/``.osm`` read with pyosmium (ways tagged ``highway``). A zip is
+checked from its directory and its Shapefile unzipped to a temporary folder under ``ROAD_LIMITS`` first
+(geo/kit/archives.py), never inflated in memory.
 Optional attributes, found by column name (case-insensitive): the road class (``highway``, ``fclass``,
 ``road_class``, ``class``, ``type``), a speed in km/h (``maxspeed``, ``speed_kmh``, ``speed``, ``max_speed``;
 "30 mph" is converted; 0 or unparsable means unknown) and a direction (``oneway``: yes/true/1/F = only in the
@@ -44,6 +46,7 @@ from sqlalchemy import Connection, text
 
 from geo.coverage.nearest import GEOD
 from geo.errors import Conflict, InvalidInput, NotFound
+from geo.kit.archives import ROAD_LIMITS, unzipped_shapefiles
 from geo.kit.crs import declared_source, transform_geometry
 from geo.kit.pgcopy import Field, copy_out
 
@@ -195,8 +198,10 @@ def _to_wgs84(geoms: np.ndarray, source: str, label: str) -> np.ndarray:
     return out
 
 
-def _read_ogr(path: Path, crs: str | None, layer: str | None) -> tuple[RoadLines, str]:
-    label = _source_label(path)
+def _read_ogr(
+    path: Path, crs: str | None, layer: str | None, label: str | None = None
+) -> tuple[RoadLines, str]:
+    label = label or _source_label(path)
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends for anything unreadable
@@ -290,6 +295,9 @@ def read_road_file(
         if crs is not None and declared_source(crs) != "WGS84":
             raise InvalidInput("OSM files are WGS-84 by definition; do not declare another coordinate system")
         return _read_osm(path)
+    if name.endswith(".zip"):  # a zipped Shapefile: checked from its directory, unzipped under a cap
+        with unzipped_shapefiles(path, ROAD_LIMITS) as folder:
+            return _read_ogr(folder, crs, layer, _source_label(path))
     return _read_ogr(path, crs, layer)
 
 

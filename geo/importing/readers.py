@@ -1,8 +1,13 @@
 """Read a register file into rows of original values: CSV (UTF-8 or GBK/GB18030, detected), XLSX, and
-GeoJSON, GeoPackage, zipped Shapefile and KML through pyogrio. Bad files raise InvalidInput with the reason."""
+GeoJSON, GeoPackage, zipped Shapefile and KML through pyogrio. Bad files raise InvalidInput with the reason.
+
+A zip (a zipped Shapefile, an Excel workbook) is checked from its directory before anything is inflated, and a
+Shapefile's parts are unzipped to a temporary folder a MiB at a time under ``ZipLimits`` (geo/kit/archives.py):
+a zip bomb is refused with PayloadTooLarge, and memory stays bounded whatever the zip claims to hold."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -17,7 +22,9 @@ import pandas as pd
 import pyogrio
 
 from geo.errors import InvalidInput
+from geo.kit.archives import IMPORT_LIMITS, ZipLimits, check_zip, unzipped_shapefiles
 
+_CHUNK = 1024 * 1024
 OVERFLOW = "\u2026"
 """Key of a row's cells beyond the header (reported by the checks, never silently dropped)."""
 
@@ -59,7 +66,8 @@ def detect_format(path: Path, head: bytes) -> str:
         return _SUFFIXES[suffix]
     if head.startswith(b"PK"):
         try:
-            names = zipfile.ZipFile(path).namelist()
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
         except zipfile.BadZipFile:
             raise InvalidInput(f"{path.name} looks like a zip file but cannot be opened") from None
         return "xlsx" if "[Content_Types].xml" in names else "shp"
@@ -154,10 +162,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_xlsx(path: Path, sheet: str | None = None) -> RawTable:
-    """The first (or named) sheet of an Excel workbook, header in its first non-empty row."""
+def read_xlsx(path: Path, sheet: str | None = None, limits: ZipLimits = IMPORT_LIMITS) -> RawTable:
+    """The first (or named) sheet of an Excel workbook, header in its first non-empty row. The workbook (a zip) is
+    checked from its directory first (geo/kit/archives.py): no part may unzip past ``limits``."""
     import openpyxl
 
+    if zipfile.is_zipfile(path):
+        check_zip(path, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -206,10 +217,15 @@ def _read_layer(path: Path, layer: str, label: str, encoding: str | None):
 
 
 def read_gis(
-    path: Path, fmt: str, polygon_layers: tuple[str, ...] = (), encoding: str | None = None
+    path: Path,
+    fmt: str,
+    polygon_layers: tuple[str, ...] = (),
+    encoding: str | None = None,
+    label: str | None = None,
 ) -> RawTable:
-    """A GIS file's main layer (the first that is not a polygon-column layer) with geometries and CRS."""
-    label = path.name
+    """A GIS file's (or a folder of Shapefiles') main layer (the first that is not a polygon-column layer) with
+    geometries and CRS; ``label`` names it in messages (its file name by default)."""
+    label = label or path.name
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
@@ -236,50 +252,72 @@ _UNTOLD_LDIDS = (0x00, 0x57)
 default and reads as ISO-8859-1)."""
 
 
-def _dbf_files(path: Path) -> dict[str, bytes]:
-    """The .dbf files of a (zipped) Shapefile whose encoding nothing declares (no .cpg, an untold language
-    driver id): name → contents."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-            files = {n: z.read(n) for n in names if n.lower().endswith(".dbf")}
-    else:
-        names = [p.name for p in path.parent.iterdir()]
-        dbf = [n for n in names if n.lower() == path.with_suffix(".dbf").name.lower()]
-        files = {n: (path.parent / n).read_bytes() for n in dbf}
+def _undeclared_dbfs(folder: Path, only: str | None = None) -> list[Path]:
+    """The .dbf files of a folder (or the one of Shapefile ``only``) whose encoding nothing declares: no .cpg
+    beside it, and a language driver id that says nothing."""
+    names = [p.name for p in folder.iterdir() if p.is_file()]
     stems = {n.rsplit(".", 1)[0].lower() for n in names if n.lower().endswith(".cpg")}
-    return {
-        n: data
-        for n, data in files.items()
-        if n.rsplit(".", 1)[0].lower() not in stems and len(data) > 32 and data[29] in _UNTOLD_LDIDS
-    }
+    found = []
+    for name in names:
+        stem, _, suffix = name.rpartition(".")
+        if suffix.lower() != "dbf" or stem.lower() in stems or (only and stem.lower() != only.lower()):
+            continue
+        with (folder / name).open("rb") as f:
+            head = f.read(32)
+        if len(head) == 32 and head[29] in _UNTOLD_LDIDS:
+            found.append(folder / name)
+    return found
+
+
+def _records_decode(dbf: Path, encoding: str) -> bool:
+    """Whether the records of a .dbf decode in ``encoding``, read a MiB at a time (never the whole file)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with dbf.open("rb") as f:
+        f.seek(int.from_bytes(f.read(10)[8:10], "little"))
+        try:
+            while chunk := f.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def shapefile_encoding(path: Path) -> str | None:
     """The text encoding of a Shapefile's attributes when nothing declares it (no .cpg, no useful language
     driver id): UTF-8 when every undeclared .dbf's records decode as UTF-8, else GB18030 (GBK's superset) when
-    they decode so; None when a declaration is there for GDAL to follow, or neither fits."""
-    files = _dbf_files(path)
+    they decode so; None when a declaration is there for GDAL to follow, or neither fits. ``path``: a .shp, or a
+    folder of Shapefiles (an extracted zip)."""
+    files = _undeclared_dbfs(path) if path.is_dir() else _undeclared_dbfs(path.parent, path.stem)
     if not files:
         return None
-    records = []
-    for data in files.values():
-        start = int.from_bytes(data[8:10], "little")
-        records.append(data[start:].rstrip(b"\x1a"))
     for encoding in ("UTF-8", "GB18030"):
-        try:
-            for chunk in records:
-                chunk.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
+        if all(_records_decode(dbf, encoding) for dbf in files):
+            return encoding
     return None
 
 
-def read_file(
-    path: Path, fmt: str | None = None, polygon_layers: tuple[str, ...] = (), encoding=None
+def _read_zipped_shapefile(
+    path: Path, polygon_layers: tuple[str, ...], encoding: str | None, limits: ZipLimits
 ) -> RawTable:
-    """Read a register file of any supported format; InvalidInput for a missing, empty or unreadable file."""
+    """A zipped Shapefile: its directory checked, its Shapefile parts unzipped to a temporary folder under the
+    limits (a MiB at a time), then read from there."""
+    with unzipped_shapefiles(path, limits) as folder:
+        encoding = encoding or shapefile_encoding(folder)
+        table = read_gis(folder, "shp", polygon_layers, encoding, label=path.name)
+    table.encoding = encoding
+    return table
+
+
+def read_file(
+    path: Path,
+    fmt: str | None = None,
+    polygon_layers: tuple[str, ...] = (),
+    encoding=None,
+    limits: ZipLimits = IMPORT_LIMITS,
+) -> RawTable:
+    """Read a register file of any supported format; InvalidInput for a missing, empty or unreadable file, and
+    PayloadTooLarge for a zip (Shapefile, workbook) that unzips past ``limits``."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}")
     if path.stat().st_size == 0:
@@ -292,9 +330,11 @@ def read_file(
     if fmt == "csv":
         return read_csv(path, encoding)
     if fmt == "xlsx":
-        return read_xlsx(path)
+        return read_xlsx(path, limits=limits)
     if fmt == "shp" and path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
         raise InvalidInput(f"{path.name} is not a valid zip file (a zipped Shapefile is expected)")
+    if fmt == "shp" and (path.suffix.lower() == ".zip" or head.startswith(b"PK\x03\x04")):
+        return _read_zipped_shapefile(path, polygon_layers, encoding, limits)
     if fmt == "shp" and encoding is None:
         encoding = shapefile_encoding(path)
     table = read_gis(path, fmt, polygon_layers, encoding)

@@ -33,8 +33,9 @@ from geo.accounts.audit import Actor, record
 from geo.atlas.field_policy import PUBLIC_REPORT_FIELDS
 from geo.errors import InvalidInput, NotFound, PayloadTooLarge
 from geo.kit.crs import gcj02_to_wgs84, out_of_china
+from geo.kit.sizes import size_text
 from geo.settings import ReportSettings, UpkeepSettings
-from geo.upkeep.photos import DecodedPhoto, PhotoHeader, decode_photo, read_photo_header, size_text
+from geo.upkeep.photos import DecodedPhoto, PhotoHeader, decode_photo, read_photo_header
 from geo.upkeep.work_orders import read_work_order, write_history
 
 SOURCES = ("public", "open311")

@@ -61,6 +61,7 @@ from geo.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from geo.kit.sizes import size_text
 from geo.models import PHOTO_STAGES
 from geo.principal import Principal
 from geo.settings import MIB, UpkeepSettings
@@ -142,13 +143,6 @@ class PhotoHeader:
 
 def _mib(n: int) -> float:
     return round(n / MIB, 1)
-
-
-def size_text(n: int) -> str:
-    """A byte count as people read it, the same in every language: "10.0 MiB", "4.0 KiB", "300 B"."""
-    if n >= MIB:
-        return f"{n / MIB:.1f} MiB"
-    return f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n} B"
 
 
 def _sniff(data: bytes) -> str | None:

@@ -38,7 +38,7 @@ from geo.coverage.travel_time import (
     travel_time_rows,
 )
 from geo.database.engine import make_engine
-from geo.errors import Conflict, InvalidInput, NotFound
+from geo.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from geo.kit.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from tests.coverage.travel_fixture import (
     AB,
@@ -55,6 +55,7 @@ from tests.coverage.travel_fixture import (
     write_roads,
 )
 from tests.factories import scratch_database
+from tests.hostile_files import MIB, zero_zip
 
 
 @pytest.fixture(scope="module")
@@ -454,6 +455,18 @@ def test_zipped_shapefile_roads_are_read(tmp_path):
     lines, used = read_road_file(archive)
     assert used == "WGS84" and len(lines.geoms) == len(ROADS)
     assert list(lines.highway) == [r[1] for r in ROADS] and lines.oneway.tolist() == [0, 0, 0, 1, 0]
+
+
+def test_a_zipped_road_file_bomb_is_refused_from_its_directory(tmp_path):
+    """Issue 18: a zip of about 64 KB whose roads.dbf inflates to 64 MiB of zeros is refused before it is read."""
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    write_roads(folder / "roads.shp", layer="roads")
+    others = {f.name: f.read_bytes() for f in folder.iterdir() if f.suffix != ".dbf"}
+    bomb = zero_zip(tmp_path / "roads.zip", "roads.dbf", 64 * MIB, others)
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_road_file(bomb)
+    assert refused.value.key == "archive.ratio" and "roads.dbf" in refused.value.message
 
 
 # ------------------------------------------------------------------------------------------- demo

@@ -18,11 +18,13 @@ from typer.testing import CliRunner
 from geo.accounts.audit import CLI_ACTOR, Actor
 from geo.accounts.credentials import create_api_token
 from geo.accounts.users import create_account, principal_for
-from geo.errors import Forbidden, InvalidInput
+from geo.errors import Forbidden, InvalidInput, PayloadTooLarge
+from geo.importing.readers import read_file
 from geo.importing.run import ImportOptions, run_import
 from geo.importing.writers import write_gis
 from geo.kit.crs import wgs84_to_bd09, wgs84_to_gcj02
 from tests.factories import ZIYUAN_POINT, write_csv
+from tests.hostile_files import MIB, peak_growth, zero_zip
 
 OTHER_COUNTY = "450102"  # 兴宁区 (南宁市), far from ZIYUAN_POINT
 HEADER = ["code", "name", "level", "lon", "lat"]
@@ -609,3 +611,58 @@ def test_kept_rejects_files_expire_and_are_bounded_in_number(tmp_path, monkeypat
     left = {p.stem for p in (tmp_path / "var" / rejects_store.FOLDER).glob("*.json")}
     assert left == set(tokens[-2:])  # the newest KEEP_FILES
     assert len(list((tmp_path / "var" / rejects_store.FOLDER).iterdir())) == 4  # each with its data file
+
+
+# -- hostile zips (issue 18) ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def zero_dbf_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A zip of about 256 KB holding a 256 MiB all-zero ``upload.dbf`` (issue 18's was 1 GiB in 1 MB)."""
+    return zero_zip(tmp_path_factory.mktemp("bomb") / "hostile.zip", "upload.dbf", 256 * MIB)
+
+
+def test_a_zipped_shapefile_bomb_is_refused_with_a_reason_in_chinese_and_no_server_path(client, zero_dbf_zip):
+    files = {"file": ("hostile.zip", zero_dbf_zip.read_bytes(), "application/zip")}
+    response = client.post("/api/v1/imports", data={"collection": "stations"}, files=files)
+    assert response.status_code == 413, response.text
+    detail = response.json()["detail"]
+    assert (
+        "upload.dbf" in detail and "压缩炸弹" in detail and "/tmp" not in detail and "vetmap-" not in detail
+    )
+    english = client.post("/api/v1/imports?lang=en", data={"collection": "stations"}, files=files)
+    assert english.status_code == 413 and "zip bomb" in english.json()["detail"]
+
+
+def test_reading_a_zipped_shapefile_bomb_takes_a_bounded_memory(zero_dbf_zip):
+    setup = "from pathlib import Path\nfrom geo.importing.readers import read_file\n"
+    growth, outcome = peak_growth(setup, f"read_file(Path({str(zero_dbf_zip)!r})).fmt")
+    assert outcome.get("key") == "archive.ratio", outcome
+    assert growth < 32, f"reading the zip grew the peak memory by {growth:.0f} MiB"
+
+
+def test_a_workbook_that_unzips_to_a_bomb_is_refused_before_it_is_read(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.save(tmp_path / "ok.xlsx")
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as src, zipfile.ZipFile(tmp_path / "bomb.xlsx", "w") as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":  # the same sheet after 64 MiB of blank space
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (64 * MIB))
+            out.writestr(info.filename, data, zipfile.ZIP_DEFLATED)
+    with pytest.raises(PayloadTooLarge) as refused:
+        read_file(tmp_path / "bomb.xlsx")
+    assert refused.value.key == "archive.ratio" and "sheet1.xml" in refused.value.message
+
+
+def test_a_zipped_shapefile_in_a_folder_of_the_zip_is_read(engine, tmp_path):
+    folder = tmp_path / "inner"
+    folder.mkdir()
+    write_gis(folder / "plain.zip", "shp", "stations", HEADER[:3], [["T18-dir", "目录站", "village"]],
+              [shapely.Point(*_near("d", 3))])  # fmt: skip
+    with zipfile.ZipFile(folder / "plain.zip") as src, zipfile.ZipFile(tmp_path / "nested.zip", "w") as out:
+        for info in src.infolist():
+            out.writestr(f"登记表/{info.filename}", src.read(info), zipfile.ZIP_DEFLATED)
+    report = _import(engine, tmp_path / "nested.zip")
+    assert report.counts["inserted"] == 1, report.to_json()
