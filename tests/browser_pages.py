@@ -61,14 +61,19 @@ _SETTLED = """() => {
 }"""
 
 
-# Centre the map (no animation) on the circle marker whose tooltip is `title`: its position on the page and its
-# latitude/longitude as drawn, or null when there is none.
+# Centre the map (no animation) on the circle marker whose tooltip reads `title`: its position on the page and its
+# latitude/longitude as drawn, or null when there is none. A tooltip's content is text, a node or a function giving
+# one (the pages give names as text nodes).
 _CENTRE_ON_TITLED = """([mapName, title, zoom]) => {
     const map = window[mapName];
+    const text = (layer, content) => {
+        const given = typeof content === "function" ? content(layer) : content;
+        return given instanceof Node ? given.textContent : given;
+    };
     let found = null;
     map.eachLayer((layer) => {
         const tip = layer instanceof L.CircleMarker && layer.getTooltip && layer.getTooltip();
-        if (!found && tip && tip.getContent() === title) { found = layer; }
+        if (!found && tip && text(layer, tip.getContent()) === title) { found = layer; }
     });
     if (!found) { return null; }
     const at = found.getLatLng();

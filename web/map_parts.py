@@ -7,7 +7,8 @@ needed) with its switch. Its ``crs`` says how the overlays are drawn: the point,
 (``crs=``) and shift their WGS-84 data to GCJ-02 on AMap, and ``display_fit`` the view. Nothing on these pages
 sends a clicked position anywhere; a page that does turns it back with ``VetMapCRS.toWgs84``.
 
-Every value is HTML-escaped here or in the browser, and all data is embedded as script-safe JSON.
+All data is embedded as script-safe JSON, and the browser shows it as text (tooltips, popups and legends are
+built with text nodes, never parsed as HTML); the HTML written here escapes every value.
 """
 
 from __future__ import annotations
@@ -153,6 +154,35 @@ class MapPage(folium.MacroElement):
                 map.createPane("vetmapReach").style.zIndex = 410;
                 map.getPane("vetmapReach").style.pointerEvents = "none";
                 map.createPane("vetmapPoints").style.zIndex = 420;
+                // What the data say is put in as text (text nodes, textContent), never parsed as HTML.
+                function el(tag, className, text) {
+                    var node = document.createElement(tag);
+                    if (className) { node.className = className; }
+                    if (text !== null && text !== undefined) { node.textContent = String(text); }
+                    return node;
+                }
+                function asText(value) {
+                    var text = value === null || value === undefined ? "" : String(value);
+                    return function () { return document.createTextNode(text); };
+                }
+                // a popup: the title, a row per [label, value] with a value, then a link {href, text} if any
+                function popupNode(title, rows, link) {
+                    var box = el("div", "vetmap-popup");
+                    box.appendChild(el("div", "vetmap-popup-title", title));
+                    var table = box.appendChild(el("table"));
+                    rows.forEach(function (r) {
+                        if (r[1] === null || r[1] === undefined) { return; }
+                        var tr = table.appendChild(el("tr"));
+                        tr.appendChild(el("th", "", r[0]));
+                        tr.appendChild(el("td", "", r[1]));
+                    });
+                    if (link) {
+                        var a = box.appendChild(el("a", "vetmap-drill", link.text));
+                        a.href = link.href;
+                    }
+                    return box;
+                }
+                // data: GeoJSON units, properties {name, fill, popup: {title, rows, link}}
                 function units(data) {
                     return L.geoJSON(data, {
                         style: function (f) {
@@ -163,25 +193,17 @@ class MapPage(folium.MacroElement):
                             return L.circleMarker(latlng, {radius: 7});
                         },
                         onEachFeature: function (f, layer) {
-                            layer.bindPopup(f.properties.popup, {maxWidth: 380});
-                            layer.bindTooltip(f.properties.name, {sticky: true});
+                            var p = f.properties.popup;
+                            var content = function () { return popupNode(p.title, p.rows, p.link); };
+                            layer.bindPopup(content, {maxWidth: 380});
+                            layer.bindTooltip(asText(f.properties.name), {sticky: true});
                         }
                     });
                 }
-                var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
-                function esc(value) {
-                    return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
-                }
                 // data: {labels, styles (Leaflet path options), rows: [lat, lon, style, title, value...]}
                 function popup(labels, row) {
-                    var html = '<div class="vetmap-popup"><div class="vetmap-popup-title">' + esc(row[3])
-                        + '</div><table>';
-                    for (var j = 0; j < labels.length; j++) {
-                        var v = row[4 + j];
-                        if (v === null || v === undefined) { continue; }
-                        html += '<tr><th>' + esc(labels[j]) + '</th><td>' + esc(v) + '</td></tr>';
-                    }
-                    return html + '</table></div>';
+                    var rows = labels.map(function (label, j) { return [label, row[4 + j]]; });
+                    return popupNode(row[3], rows, null);
                 }
                 function points(data, canvas) {
                     var renderer = canvas ? L.canvas({pane: "vetmapPoints"}) : undefined;
@@ -190,7 +212,7 @@ class MapPage(folium.MacroElement):
                         if (renderer) { style.renderer = renderer; }
                         var marker = L.circleMarker([row[0], row[1]], style);
                         marker.bindPopup(function () { return popup(data.labels, row); }, {maxWidth: 320});
-                        marker.bindTooltip(esc(row[3]));
+                        marker.bindTooltip(asText(row[3]));
                         return marker;
                     });
                     return L.featureGroup(markers);
@@ -201,11 +223,19 @@ class MapPage(folium.MacroElement):
                         style: function () { return Object.assign({pane: "vetmapReach", interactive: false}, style); }
                     });
                 }
-                function legend(html) {
+                // spec: {title, items: [{text, fill, border, dot, className}]}: a swatch and text per item
+                function legend(spec) {
                     var control = L.control({position: "bottomright"});
                     control.onAdd = function () {
                         var div = L.DomUtil.create("div", "vetmap-legend");
-                        div.innerHTML = html;
+                        div.appendChild(el("div", "vetmap-legend-title", spec.title));
+                        spec.items.forEach(function (item) {
+                            var line = div.appendChild(el("div", item.className));
+                            var swatch = line.appendChild(el("i", item.dot ? "vetmap-dot" : ""));
+                            if (item.border) { swatch.style.border = item.border; }
+                            swatch.style.background = item.fill;
+                            line.appendChild(document.createTextNode(item.text));
+                        });
                         L.DomEvent.disableClickPropagation(div);
                         return div;
                     };
@@ -261,21 +291,37 @@ class Reach(folium.map.Layer):
         self.style = script_json(style)
 
 
+@dataclass(frozen=True)
+class LegendItem:
+    """One line of a legend: a swatch filled ``fill`` (with CSS ``border`` when given; round when ``dot``),
+    then ``text``; ``css_class`` names the line."""
+
+    text: str
+    fill: str
+    border: str | None = None
+    dot: bool = False
+    css_class: str | None = None
+
+
 class Legend(folium.MacroElement):
-    """The legend: the given HTML in a box at the bottom right of the map."""
+    """The legend: a title and its lines, built as text in a box at the bottom right of the map."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            VetMapCoverage.legend({{ this.html }}).addTo({{ this._parent.get_name() }});
+            VetMapCoverage.legend({{ this.spec }}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, html_text: str) -> None:
+    def __init__(self, title: str, items: list[LegendItem]) -> None:
         super().__init__()
         self._name = "CoverageLegend"
-        self.html = script_json(html_text)
+        lines = [
+            {"text": i.text, "fill": i.fill, "border": i.border, "dot": i.dot, "className": i.css_class}
+            for i in items
+        ]
+        self.spec = script_json({"title": title, "items": lines})
 
 
 class AfterMap(folium.MacroElement):

@@ -282,10 +282,10 @@ def test_unit_popups_carry_the_figures_and_a_link_to_the_unit_map() -> None:
         for f in page.units("Coverage by township")["features"]
         if f["properties"]["code"] == "450999001"
     )
-    assert "Villages within 3 km of a village station" in popup
-    assert "3 / 4 (75.0%)" in popup
-    assert "900 / 1,000 (90.0%)" in popup
-    link = re.search(r'href="([^"]+)"', popup).group(1).replace("&amp;", "&")
+    rows = dict(popup["rows"])
+    assert rows["Villages within 3 km of a village station"] == "3 / 4 (75.0%)"
+    assert "900 / 1,000 (90.0%)" in rows.values()
+    link = popup["link"]["href"]
     assert parse_qs(urlsplit(link).query) == {"area": ["450999001"], "lang": ["en"], "village_m": ["2500"]}
 
 
@@ -346,12 +346,14 @@ def test_legend_lists_the_colour_classes_and_symbols() -> None:
     match = re.search(r"VetMapCoverage\.legend\(", page.script)
     assert match, "no legend"
     legend, _ = json.JSONDecoder().raw_decode(page.script, match.end())
-    assert "vetmap-legend-title" in legend
-    assert "Share of population within 3 km of a village station" in legend
+    assert legend["title"] == "Share of population within 3 km of a village station"
+    items = {item["text"]: item for item in legend["items"]}
     for label in ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%", "No data", "Uncovered villages"):
-        assert label in legend, label
-    for _, colour in RATE_CLASSES:
-        assert colour in legend
+        assert label in items, label
+    assert [items[label]["fill"] for label in ("0–20%", "20–40%", "40–60%", "60–80%", "80–100%")] == [
+        colour for _, colour in RATE_CLASSES
+    ]
+    assert items["Uncovered villages"]["dot"] and items["Uncovered villages"]["border"] == "2px solid #d7191c"
 
 
 def test_tables_follow_the_map_with_download_links() -> None:
@@ -374,11 +376,11 @@ def test_form_keeps_the_query_and_shows_the_thresholds() -> None:
     assert 'name="village_m"' in form and 'value="3000"' in form and 'value="10000"' in form
 
 
-def test_names_with_markup_are_escaped() -> None:
+def test_names_with_markup_reach_the_page_only_as_script_safe_data() -> None:
     page = _render(_data(name=EVIL))
-    assert EVIL not in page.html
-    popup = page.units(LAYERS_ZH["units"])["features"][0]["properties"]["popup"]
-    assert "&lt;script&gt;" in popup
+    assert EVIL not in page.html  # nowhere as markup: escaped in the tables, JSON-escaped in the script
+    unit = page.units(LAYERS_ZH["units"])["features"][0]["properties"]
+    assert unit["name"] == EVIL and unit["popup"]["title"].startswith(EVIL)  # data the browser shows as text
 
 
 def test_bad_builder_input_raises() -> None:
@@ -905,5 +907,5 @@ def test_the_form_and_drill_down_links_keep_the_page_s_basemap(client: TestClien
     assert '<input type="hidden" name="basemap" value="amap">' in page.html
     units = page.units(LAYERS_ZH["units"])["features"]
     assert units and all(
-        "basemap=amap" in html.unescape(f["properties"]["popup"]) for f in units
+        "basemap=amap" in f["properties"]["popup"]["link"]["href"] for f in units
     )  # drill-down

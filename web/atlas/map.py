@@ -3,7 +3,7 @@
 Data in (GeoJSON FeatureCollections of points, WGS-84 lon/lat), ``folium.Map`` out. Each layer's
 points are embedded once as compact JSON and turned into markers in the browser inside a
 Leaflet.markercluster group, so a layer of tens of thousands of points costs one script, not one
-Folium element per point. Popups are built on click from the data, escaping every value in JS.
+Folium element per point. Popups are built on click from the data, every value put in as text (never HTML).
 The basemap (web/basemaps.py) is none by default here; the ``/`` page passes the visitor's choice. On AMap
 (GCJ-02) every overlay coordinate is shifted server-side before it is embedded; optional administrative outlines
 give the map its context offline.
@@ -363,31 +363,44 @@ class _AtlasPage(folium.MacroElement):
 
         {% macro script(this, kwargs) %}
             var VetMapAtlas = (function () {
-                var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
-                function esc(value) {
-                    return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+                // What the data say is put in as text (textContent), never parsed as HTML.
+                function el(tag, className, text) {
+                    var node = document.createElement(tag);
+                    if (className) { node.className = className; }
+                    if (text !== null && text !== undefined) { node.textContent = String(text); }
+                    return node;
+                }
+                // a site's popup: its title, then a row per [label, text]
+                function popup(collection, title, rows) {
+                    var box = el("div", "vetmap-popup vetmap-popup-" + collection);
+                    box.appendChild(el("div", "vetmap-popup-title", title));
+                    var table = box.appendChild(el("table"));
+                    rows.forEach(function (r) {
+                        var tr = table.appendChild(el("tr"));
+                        tr.appendChild(el("th", "", r[0]));
+                        tr.appendChild(el("td", "", r[1]));
+                    });
+                    return box;
                 }
                 // rows: [lat, lon, style index, id, title, value index or null per label]
-                function popupHtml(layer) {
+                function popupOf(layer) {
                     return function (marker) {
                         var row = marker.vetmapRow;
-                        var html = '<div class="vetmap-popup vetmap-popup-' + esc(layer.collection) + '">'
-                            + '<div class="vetmap-popup-title">' + esc(row[4]) + '</div><table>';
+                        var rows = [];
                         for (var j = 0; j < layer.labels.length; j++) {
                             var v = row[5 + j];
                             if (v === null || v === undefined) { continue; }
-                            html += '<tr><th>' + esc(layer.labels[j]) + '</th><td>'
-                                + esc(layer.values[v]) + '</td></tr>';
+                            rows.push([layer.labels[j], layer.values[v]]);
                         }
-                        return html + '</table></div>';
+                        return popup(layer.collection, row[4], rows);
                     };
                 }
                 function clusterIcon(collection) {
                     return function (c) {
-                        var n = c.getChildCount();
+                        var n = Number(c.getChildCount());
                         var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
                         return L.divIcon({
-                            html: "<div><span>" + n + "</span></div>",
+                            html: "<div><span>" + n + "</span></div>",  // a number, nothing else
                             className: "marker-cluster marker-cluster-" + size
                                 + " vetmap-cluster vetmap-cluster-" + collection,
                             iconSize: new L.Point(40, 40)
@@ -399,7 +412,7 @@ class _AtlasPage(folium.MacroElement):
                         return L.AwesomeMarkers.icon(
                             {icon: s[0], markerColor: s[1], prefix: "fa", iconColor: "white"});
                     });
-                    var popup = popupHtml(layer);
+                    var content = popupOf(layer);
                     var rows = layer.rows;
                     var markers = new Array(rows.length);
                     for (var i = 0; i < rows.length; i++) {
@@ -407,7 +420,7 @@ class _AtlasPage(folium.MacroElement):
                         var marker = L.marker([row[0], row[1]], {icon: icons[row[2]], title: row[4]});
                         marker.vetmapRow = row;
                         marker.vetmapId = row[3];
-                        marker.bindPopup(popup, {maxWidth: 320});
+                        marker.bindPopup(content, {maxWidth: 320});
                         markers[i] = marker;
                     }
                     var group = L.markerClusterGroup(options);
@@ -415,7 +428,7 @@ class _AtlasPage(folium.MacroElement):
                     group.addLayers(markers);
                     return group;
                 }
-                return {esc: esc, cluster: cluster};
+                return {popup: popup, cluster: cluster};
             })();
             L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
         {% endmacro %}

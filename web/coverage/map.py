@@ -6,8 +6,8 @@ station lies within the village threshold, the uncovered villages highlighted, t
 reach of each village and township station (geodesic circles, off at first), and proposed sites when
 given, on the chosen basemap (web/basemaps.py; none by default; on AMap every overlay and the view are shifted
 to GCJ-02). A legend, the threshold form, the figures as tables and download links complete the page. Every
-script and stylesheet is served by the app (``web.assets``); popups are built here with every value
-HTML-escaped, and all data is embedded as script-safe JSON. The parts it shares with the upkeep page (page
+script and stylesheet is served by the app (``web.assets``); all data, popups and legend included, is embedded as
+script-safe JSON and shown by the browser as text (web/map_parts.py); the HTML written here escapes every value. The parts it shares with the upkeep page (page
 scripts and styles, point, reach and legend layers, the base map) are in web/map_parts.py.
 """
 
@@ -38,6 +38,7 @@ from web.map_parts import (
     BasemapChoice,
     Fit,
     Legend,
+    LegendItem,
     Points,
     PointSet,
     Reach,
@@ -121,12 +122,9 @@ def _distance(metres: float | None, lang: str) -> str:
     )
 
 
-def _popup(title: str, rows: Sequence[tuple[str, str]], extra: str = "") -> str:
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return (
-        f'<div class="vetmap-popup"><div class="vetmap-popup-title">{html.escape(title)}</div>'
-        f"<table>{body}</table>{extra}</div>"
-    )
+def _popup(title: str, rows: Sequence[tuple[str, str]], link: dict[str, str] | None = None) -> dict[str, Any]:
+    """A unit's popup as the browser builds it, as text: its title, [label, value] rows, a link {href, text}."""
+    return {"title": title, "rows": [list(row) for row in rows], "link": link}
 
 
 def _share_of(unit: AreaCoverage, by: str) -> CoverageShare:
@@ -190,10 +188,10 @@ def _units_payload(
         if unit is None or feature.get("geometry") is None:
             continue
         value = unit_value(unit, by, weight)
-        extra = ""
+        drill = None
         if unit.level != "village":
             url = _page_url(links, {**query, "area": unit.code, "level": None})
-            extra = f'<a class="vetmap-drill" href="{html.escape(url)}">{html.escape(t("coverage.open_area", lang))}</a>'
+            drill = {"href": url, "text": t("coverage.open_area", lang)}
         features.append(
             {
                 "type": "Feature",
@@ -203,7 +201,7 @@ def _units_payload(
                     "name": unit.name,
                     "value": value,
                     "fill": rate_colour(value),
-                    "popup": _popup(f"{unit.name} ({unit.code})", _unit_rows(unit, lang), extra),
+                    "popup": _popup(f"{unit.name} ({unit.code})", _unit_rows(unit, lang), drill),
                 },
             }
         )
@@ -287,22 +285,19 @@ class _Units(folium.map.Layer):
         self.data = script_json(shift_geojson(data, crs, DISPLAY_DECIMALS))
 
 
-def _legend_html(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bool) -> str:
+def _legend(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bool) -> Legend:
     threshold = data.rates.params.township_m if by == "township" else data.rates.params.village_m
     title = t("coverage.legend", lang).format(
         weight=t(f"coverage.weight.{weight}", lang),
         reach=distance_text(threshold, lang, exact=True),
         by=t(f"coverage.by.{by}", lang),
     )
-    parts = [f'<div class="vetmap-legend-title">{html.escape(title)}</div>']
+    items = []
     lower = 0
     for upper, colour in RATE_CLASSES:
-        label = f"{lower}–{100 if math.isinf(upper) else round(upper * 100)}%"
-        parts.append(f'<div><i style="background:{colour}"></i>{html.escape(label)}</div>')
+        items.append(LegendItem(f"{lower}–{100 if math.isinf(upper) else round(upper * 100)}%", colour))
         lower = round(upper * 100) if not math.isinf(upper) else lower
-    parts.append(
-        f'<div><i style="background:{NO_DATA_COLOUR}"></i>{html.escape(t("coverage.no_data", lang))}</div>'
-    )
+    items.append(LegendItem(t("coverage.no_data", lang), NO_DATA_COLOUR))
     symbols = [
         (UNCOVERED_COLOUR, "#fff", t("coverage.layer.uncovered", lang)),
         (COVERED_COLOUR, COVERED_COLOUR, t("coverage.covered", lang)),
@@ -311,11 +306,10 @@ def _legend_html(data: CoverageMapData, by: str, weight: str, lang: str, propose
     if proposed:
         symbols.append((PROPOSED_COLOUR, PROPOSED_COLOUR, t("coverage.layer.proposed", lang)))
     for stroke, fill, label in symbols:
-        parts.append(
-            f'<div class="vetmap-legend-symbol"><i class="vetmap-dot" style="border:2px solid {stroke};'
-            f'background:{fill}"></i>{html.escape(label)}</div>'
+        items.append(
+            LegendItem(label, fill, f"2px solid {stroke}", dot=True, css_class="vetmap-legend-symbol")
         )
-    return "".join(parts)
+    return Legend(title, items)
 
 
 def _when(iso: str | None) -> str:
@@ -464,7 +458,7 @@ def build_coverage_map(
         sites = _proposed_points(proposed, lang)
         Points(sites, [_PROPOSED_STYLE], t("coverage.layer.proposed", lang), crs=crs).add_to(m)
 
-    m.add_child(Legend(_legend_html(data, by, weight, lang, proposed is not None)))
+    m.add_child(_legend(data, by, weight, lang, proposed is not None))
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(AfterMap(_tables_html(data, lang, links)))
     fit_view(m, fit)

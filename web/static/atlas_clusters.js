@@ -4,7 +4,8 @@
  * no longer wanted, draws the tiles it already holds and fetches the others. A cell holding several sites is a
  * bubble with its count, in the collection's cluster colours (clicking it zooms in there); a cell holding one site
  * is that site's marker with the same icon and popup as the embedded layers (web/atlas/map.py).
- * Needs Leaflet, Leaflet.awesome-markers and VetMapAtlas.esc (web/atlas/map.py) on the page.
+ * Needs Leaflet, Leaflet.awesome-markers and VetMapAtlas.popup (web/atlas/map.py, which puts data in as text) on
+ * the page.
  */
 var VetMapClusters = (function () {
     "use strict";
@@ -12,17 +13,8 @@ var VetMapClusters = (function () {
     var MAX_CACHED = 2000;
     var ZOOM_STEP = 2;
 
-    function popupHtml(collection, site) {
-        var esc = VetMapAtlas.esc;
-        var html = '<div class="vetmap-popup vetmap-popup-' + esc(collection) + '">'
-            + '<div class="vetmap-popup-title">' + esc(site.title) + '</div><table>';
-        for (var i = 0; i < site.rows.length; i++) {
-            html += "<tr><th>" + esc(site.rows[i][0]) + "</th><td>" + esc(site.rows[i][1]) + "</td></tr>";
-        }
-        return html + "</table></div>";
-    }
-
     function bubbleIcon(collection, count) {
+        count = Number(count);  // the bubble's markup holds this number and nothing else
         var size = count < 10 ? "small" : (count < 100 ? "medium" : "large");
         var digits = String(count).length;
         var width = Math.max(40, 16 + 8 * digits);
@@ -143,7 +135,9 @@ var VetMapClusters = (function () {
                 if (cell.site) {
                     marker = L.marker(latlng, {icon: this._siteIcon(cell.site), title: cell.site.title});
                     marker.vetmapId = cell.site.id;
-                    marker.bindPopup(popupHtml(collection, cell.site), {maxWidth: 320});
+                    var site = cell.site;
+                    marker.bindPopup(function () { return VetMapAtlas.popup(collection, site.title, site.rows); },
+                        {maxWidth: 320});
                 } else {
                     marker = L.marker(latlng, {icon: bubbleIcon(collection, cell.count)});
                     marker.vetmapCount = cell.count;

@@ -11,6 +11,9 @@
   const S = config.strings || {};
   const $ = (id) => document.getElementById(id);
 
+  // Tooltip content as a text node (never HTML): names are data, shown as they are written.
+  const asText = (value) => () => document.createTextNode(value == null ? "" : String(value));
+
   function fmt(key, values) {
     return (S[key] || key).replace(/\{(\w+)\}/g, (_, k) => (values && values[k] != null ? String(values[k]) : ""));
   }
@@ -49,7 +52,7 @@
         style: (f) => (f.properties.kind === "boundary"
           ? { color: "#2f6b3b", weight: 2, fillOpacity: 0.08 }
           : { color: "#c77700", weight: 1.5, dashArray: "5 4", fillOpacity: 0.05 }),
-        onEachFeature: (f, layer) => layer.bindTooltip(f.properties.label || ""),
+        onEachFeature: (f, layer) => layer.bindTooltip(asText(f.properties.label)),
       }).addTo(map);
       extend(shapes.getBounds());
     }
@@ -58,7 +61,7 @@
       const marker = L.circleMarker([p.lat, p.lon], {
         radius: 8, color: "#7a0000", weight: 2, fillColor: "#c00000", fillOpacity: 0.85, className: "vetmap-point",
       }).addTo(map);
-      marker.bindTooltip(p.label || "");
+      marker.bindTooltip(asText(p.label));
       if (p.url) { marker.on("click", () => { window.location.href = p.url; }); }
       markers.push(marker);
     });

@@ -61,8 +61,10 @@
         if (map && siteLayer) {
           siteLayer.clearLayers();
           found.sites.forEach(function (s) {
+            var name = String(s.name);
             L.circleMarker([s.lat, s.lon], { radius: 6, color: "#8b1a1a", weight: 2 })
-              .bindTooltip(s.name).addTo(siteLayer);
+              .bindTooltip(function () { return document.createTextNode(name); }) // a name is text, never HTML
+              .addTo(siteLayer);
           });
         }
         var first = found.sites.length ? found.sites[0] : null;

@@ -6,7 +6,8 @@ get a red ring in a layer of their own. Popups give the name, index, last inspec
 orders. The report table (``upkeep_table``, also the CSV and Excel downloads) follows the map. The basemap is the
 visitor's choice (web/basemaps.py; on AMap the sites and outlines are drawn shifted to GCJ-02). The page uses the
 map parts and table writers it shares with the coverage page (web/map_parts.py, web/coverage/tables.py): every
-asset is served by the app, every value is HTML-escaped and the data is embedded as script-safe JSON.
+asset is served by the app, the data (popups and legend too) is embedded as script-safe JSON and shown by the
+browser as text, and the HTML written here escapes every value.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from web.map_parts import (
     BasemapChoice,
     Fit,
     Legend,
+    LegendItem,
     Points,
     PointSet,
     Reach,
@@ -182,22 +184,21 @@ def _bands(settings: UpkeepSettings) -> dict[str, str]:
     }
 
 
-def _legend_html(lang: str, settings: UpkeepSettings) -> str:
-    parts = [f'<div class="vetmap-legend-title">{html.escape(t("upkeep.legend", lang))}</div>']
+def _legend(lang: str, settings: UpkeepSettings) -> Legend:
+    items = []
     bands = _bands(settings)
     for status, colour in CONDITION_COLOURS.items():
         label = enum_label("upkeep_status", status, lang)
         if status in bands:
             label = f"{bands[status]} {label}"
-        parts.append(
-            f'<div class="vetmap-legend-{status}"><i class="vetmap-dot" style="background:{colour}"></i>'
-            f"{html.escape(label)}</div>"
+        items.append(LegendItem(label, colour, dot=True, css_class=f"vetmap-legend-{status}"))
+    overdue = t("upkeep.layer.overdue", lang)
+    items.append(
+        LegendItem(
+            overdue, "#fff", f"2px solid {OVERDUE_COLOUR}", dot=True, css_class="vetmap-legend-overdue"
         )
-    parts.append(
-        f'<div class="vetmap-legend-overdue"><i class="vetmap-dot" style="border:2px solid {OVERDUE_COLOUR};'
-        f'background:#fff"></i>{html.escape(t("upkeep.layer.overdue", lang))}</div>'
     )
-    return "".join(parts)
+    return Legend(t("upkeep.legend", lang), items)
 
 
 def _header_html(data: UpkeepMapData, year: int, lang: str, links: UpkeepLinks, title: str) -> str:
@@ -273,7 +274,7 @@ def build_upkeep_map(
         t("upkeep.layer.overdue", lang),
         crs=crs,
     ).add_to(m)
-    m.add_child(Legend(_legend_html(lang, settings)))
+    m.add_child(_legend(lang, settings))
     folium.LayerControl(collapsed=False).add_to(m)
     m.add_child(AfterMap(_tables_html(report, lang, links)))
     fit_view(m, fit)
