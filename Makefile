@@ -25,3 +25,10 @@ bench-load:
 .PHONY: bench-paint
 bench-paint:
 	.venv/bin/python bench/first_paint.py
+
+# the server's memory under the hostile uploads of issue 18 (six Open311 reports of 7070x7070 PNGs at once, a 1 MB
+# zip of a 1 GiB .dbf): peak RSS per phase in MiB; HOSTILE_BEFORE=<rev> runs that revision's code first; bench/hostile_uploads.py
+.PHONY: bench-hostile
+HOSTILE_BEFORE ?=
+bench-hostile:
+	.venv/bin/python bench/hostile_uploads.py $(if $(HOSTILE_BEFORE),--before $(HOSTILE_BEFORE))
