@@ -3,8 +3,9 @@
 - Every response carries a Content-Security-Policy, X-Content-Type-Options, Referrer-Policy,
   X-Frame-Options, Permissions-Policy and Cross-Origin-Opener-Policy; HSTS only over https.
 - Scripts are allowed from the app itself and inline only with this response's nonce: each HTML
-  response gets a fresh nonce, written into every one of its <script> tags (web/csp.py), so the
-  Folium pages keep their inline scripts without 'unsafe-inline'. Styles keep 'unsafe-inline'
+  response gets a fresh nonce, which replaces the nonce mark the page builders wrote into their own
+  <script> tags (web/csp.py); no other tag gets it, so a script that data brought into a page does not
+  run, and the Folium pages keep their inline scripts without 'unsafe-inline'. Styles keep 'unsafe-inline'
   (Leaflet and Folium write style attributes and <style> elements).
 - Request bodies are limited (2 MiB by default; the road-file upload has its own, larger limit, and photo
   uploads the upkeep ``photo_max_bytes`` plus some multipart overhead, so geo/upkeep/photos.py names the limit):
@@ -35,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geo.settings import MIB, SecuritySettings
 from web.basemaps import TILE_HOSTS
-from web.csp import add_script_nonce
+from web.csp import stamp_nonce
 
 
 class SlidingWindowLimiter:
@@ -198,7 +199,7 @@ class SecurityMiddleware:
                 started = True
                 message = {**message, "headers": _merge(message.get("headers", []), headers)}
                 if _is_html(message) and scope.get("method") != "HEAD":
-                    html_start = message  # held back until the body is complete, to add the nonce
+                    html_start = message  # held back until the body is complete, to stamp the nonce
                     return
                 await send(message)
                 return
@@ -207,7 +208,7 @@ class SecurityMiddleware:
                 if message.get("more_body", False):
                     return
                 page = b"".join(html_body).decode("utf-8", "surrogateescape")
-                body = add_script_nonce(page, nonce).encode("utf-8", "surrogateescape")
+                body = stamp_nonce(page, nonce).encode("utf-8", "surrogateescape")
                 start_headers = [(k, v) for k, v in html_start["headers"] if k.lower() != b"content-length"]
                 start_headers.append((b"content-length", str(len(body)).encode()))
                 await send({**html_start, "headers": start_headers})

@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from web.csp import SCRIPT_NONCE, mark_scripts
+
 VENDOR_URL_PREFIX = "/static/vendor"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 """The pages' own scripts and styles (web/static), served by the app."""
@@ -167,7 +169,12 @@ def check_page_links(figure: Figure) -> None:
 
 
 class OfflineFigure(Figure):
-    """A page (branca Figure) with <html lang> that refuses to render a link to anything but /static/vendor."""
+    """A page (branca Figure) with <html lang> that refuses to render a link to anything but /static/vendor.
+
+    Its own scripts carry the CSP nonce mark (web/csp.py): those of the header (asset links and the templates'
+    headers, never data) and the page's script at the end. The body, where data is shown, gets none, so a
+    <script> that data brought there would not run.
+    """
 
     _template = jinja2.Template(
         "<!DOCTYPE html>\n"
@@ -175,12 +182,12 @@ class OfflineFigure(Figure):
         "<head>\n"
         '<meta charset="utf-8" />\n'
         "{% if this.title %}<title>{{ this.title|e }}</title>{% endif %}"
-        "    {{ this.header.render(**kwargs) }}\n"
+        "    {{ header }}\n"
         "</head>\n"
         "<body>\n"
         "    {{ this.html.render(**kwargs) }}\n"
         "</body>\n"
-        "<script>\n"
+        "<script{{ script_nonce }}>\n"
         "    {{ this.script.render(**kwargs) }}\n"
         "</script>\n"
         "</html>\n",
@@ -197,7 +204,8 @@ class OfflineFigure(Figure):
         for child in self._children.values():
             child.render(**kwargs)
         check_page_links(self)
-        return self._template.render(this=self, kwargs=kwargs)
+        header = mark_scripts(self.header.render(**kwargs))
+        return self._template.render(this=self, kwargs=kwargs, header=header, script_nonce=SCRIPT_NONCE)
 
 
 def _vendor_file(node_modules: Path, relative: str) -> Path:

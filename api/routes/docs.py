@@ -7,17 +7,19 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from web.assets import docs_asset_url
+from web.csp import mark_scripts
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/api/v1/docs")
 def openapi_viewer(request: Request) -> HTMLResponse:
-    """Swagger UI on the app's OpenAPI document; every script and stylesheet comes from /static/vendor."""
-    return get_swagger_ui_html(
+    """Swagger UI on the OpenAPI document, its assets from /static/vendor, its own scripts nonce-marked."""
+    page = get_swagger_ui_html(
         openapi_url=request.app.openapi_url,
         title=f"{request.app.title} API",
         swagger_js_url=docs_asset_url("swagger_js"),
         swagger_css_url=docs_asset_url("swagger_css"),
         swagger_favicon_url=docs_asset_url("swagger_favicon"),
     )
+    return HTMLResponse(mark_scripts(bytes(page.body).decode("utf-8")), status_code=page.status_code)

@@ -1,12 +1,13 @@
 """The public pages' common frame: page shell, header and language switch, map block, message pages, assets.
 
-Pure: data in, HTML text out; every value is escaped. Chinese by default, English on request. Scripts and styles
-are the app's own files (web/static/public.js and public.css, served at ``/static/public/<name>?v=<hash>``) and
-Leaflet from node_modules (web/assets.py), never a CDN: the pages work with no internet. Page data goes to the
-script as JSON in a ``<script type="application/json">`` element; the security middleware puts the CSP nonce on
-every script tag. The maps draw our own boundaries and the points; tiles (web/basemaps.py) only when the visitor
-chose a basemap (``?basemap=`` or its remembered cookie), so by default nothing is loaded from outside. On AMap
-the map's data are shifted to GCJ-02 for display (the public maps send no clicks back).
+Pure: data in, HTML text out; every value is escaped. Chinese by default, English on request. Scripts and
+styles are the app's own files (web/static/public.js and public.css, served at
+``/static/public/<name>?v=<hash>``) and Leaflet from node_modules (web/assets.py), never a CDN: the pages work
+with no internet. Page data goes to the script as JSON in a ``<script type="application/json">`` element; each
+script tag the frame writes carries the CSP nonce mark (web/csp.py), which the security middleware makes the
+response's nonce. The maps draw our own boundaries and the points; tiles (web/basemaps.py) only when the
+visitor chose a basemap (``?basemap=`` or its remembered cookie), so by default nothing is loaded from
+outside. On AMap the map's data are shifted to GCJ-02 for display (the public maps send no clicks back).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
 from web.basemaps import Basemap, shift_geojson, shift_points
+from web.csp import SCRIPT_NONCE
 from web.i18n import html_lang, t
 from web.upkeep.crew_pages import lang_query, script_json
 
@@ -62,7 +64,6 @@ class PageContext:
     path: str
     params: dict[str, Any] = field(default_factory=dict)
     base_url: str = ""
-    nonce: str = ""
     basemap: Basemap | None = None
     """The tiles under the maps (web/basemaps.py); None: no tiles, our own boundaries only (no internet needed)."""
 
@@ -148,7 +149,7 @@ def page(
             "basemap": _basemap_config(chosen) if chosen is not None else None,
         }
         leaflet_css = f'<link rel="stylesheet" href="{escape(vendor_url("leaflet_css"))}">'
-        leaflet_js = f'<script src="{escape(vendor_url("leaflet"))}" defer></script>'
+        leaflet_js = f'<script{SCRIPT_NONCE} src="{escape(vendor_url("leaflet"))}" defer></script>'
     home = ctx.link("/search")
     return (
         f'<!DOCTYPE html>\n<html lang="{html_lang(ctx.lang)}"><head><meta charset="utf-8">'
@@ -159,9 +160,9 @@ def page(
         f"{escape(t('public.brand', ctx.lang))}</a>{_nav(ctx)}</header>"
         f'<main id="content">{body}</main>'
         f'<footer class="site-footer"><p>{escape(t("public.footer", ctx.lang))}</p></footer>'
-        f'<script type="application/json" id="public-config">{script_json(data)}</script>'
+        f'<script{SCRIPT_NONCE} type="application/json" id="public-config">{script_json(data)}</script>'
         f"{leaflet_js}"
-        f'<script src="{escape(asset_url("public.js"))}" defer></script></body></html>'
+        f'<script{SCRIPT_NONCE} src="{escape(asset_url("public.js"))}" defer></script></body></html>'
     )
 
 

@@ -1,11 +1,12 @@
 """The public damage-report pages: the form (``/report``) and a report's public status (``/reports/{id}``).
 
 Pure: data in, HTML text out; every value is escaped. Chinese by default, English on request. Phone-sized. The
-form's map is Leaflet from node_modules (web/assets.py) with no online basemap: our county outlines and the sites
-near the pin are the map, and the pin can also be typed as latitude and longitude, so the page works with no
-internet. web/static/report.js (served at ``/static/report/report.js?v=<hash>``) drives the map and posts the
-form to ``/open311/v2/requests.json``; page data reaches it as JSON in a ``<script type="application/json">``
-element (the security middleware puts the CSP nonce on every script tag).
+form's map is Leaflet from node_modules (web/assets.py) with no online basemap: our county outlines and the
+sites near the pin are the map, and the pin can also be typed as latitude and longitude, so the page works
+with no internet. web/static/report.js (served at ``/static/report/report.js?v=<hash>``) drives the map and
+posts the form to ``/open311/v2/requests.json``; page data reaches it as JSON in a ``<script
+type="application/json">`` element. Each script tag the page writes carries the CSP nonce mark (web/csp.py),
+made the response's nonce by the security middleware.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from geo.public.reports import SERVICES
 from geo.upkeep.photos import photo_url
 from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
+from web.csp import SCRIPT_NONCE
 from web.i18n import enum_label, html_lang, t
 from web.upkeep.crew_pages import lang_query, script_json
 
@@ -154,9 +156,9 @@ def report_form_page(
     }
     head = f'<link rel="stylesheet" href="{escape(vendor_url("leaflet_css"))}">'
     tail = (
-        f'<script type="application/json" id="report-config">{script_json(data)}</script>'
-        f'<script src="{escape(vendor_url("leaflet"))}" defer></script>'
-        f'<script src="{escape(script_url())}" defer></script>'
+        f'<script{SCRIPT_NONCE} type="application/json" id="report-config">{script_json(data)}</script>'
+        f'<script{SCRIPT_NONCE} src="{escape(vendor_url("leaflet"))}" defer></script>'
+        f'<script{SCRIPT_NONCE} src="{escape(script_url())}" defer></script>'
     )
     return _shell(lang, t("report.title", lang), body, switch, head, tail)
 

@@ -11,6 +11,7 @@ from html import escape
 from geo.models import TRIBUTE_TARGETS
 from geo.public.tributes import AUTHOR_MAX_CHARS, MESSAGE_MAX_CHARS, TributeSummary
 from web.assets import STATIC_DIR
+from web.csp import SCRIPT_NONCE
 from web.i18n import check_lang, t
 
 SCRIPT_URL = "/static/tribute/tribute.js"
@@ -51,13 +52,11 @@ def _messages_html(summary: TributeSummary | None, lang: str) -> str:
     return f'<ol class="tribute-messages"{empty}>{items}</ol>'
 
 
-def tribute_section(
-    target: str, target_id: int, lang: str, nonce: str, summary: TributeSummary | None = None
-) -> str:
+def tribute_section(target: str, target_id: int, lang: str, summary: TributeSummary | None = None) -> str:
     """The tribute section of a page (HTML) for ``target`` (martyrs, memorials, cemeteries) ``target_id``.
 
     ``summary`` (geo/public/tributes.py tribute_summary), when given, fills the counts and messages at once; the script
-    loads them either way. ``nonce`` is the page's CSP nonce, put on the script tag.
+    loads them either way. The script tag carries the CSP nonce mark (web/csp.py).
     """
     check_lang(lang)
     if target not in TRIBUTE_TARGETS:
@@ -78,7 +77,6 @@ def tribute_section(
         "</button>"
         for kind in ("flower", "candle")
     )
-    nonce_attr = f' nonce="{escape(nonce)}"' if nonce else ""
     return (
         f'<section class="vetmap-tribute" id="tribute" data-tribute="{escape(json.dumps(config, ensure_ascii=False))}">'
         f"<h2>{escape(t('tribute.title', lang))}</h2>"
@@ -93,5 +91,5 @@ def tribute_section(
         f'<p class="tribute-status" role="status" aria-live="polite"></p>'
         f"<h3>{escape(t('tribute.messages', lang))}</h3>"
         + _messages_html(summary, lang)
-        + f'<script src="{SCRIPT_URL}"{nonce_attr} defer></script></section>'
+        + f'<script{SCRIPT_NONCE} src="{SCRIPT_URL}" defer></script></section>'
     )

@@ -1,10 +1,11 @@
 """The crews' phone pages: my task list (``/crew``) and the page of one site (web/upkeep/crew_site_page.py).
 
-Pure: data in (geo/upkeep/crew_tasks.py dataclasses), HTML text out; every value is escaped. Chinese by default, English
-on request. Scripts and styles are the app's own files (web/static, served at ``/static/crew/<name>?v=<hash>``),
-never a CDN; page data goes to the script as JSON in a ``<script type="application/json">`` element (the CSP
-nonce is added to every script tag by the security middleware). The script keeps an offline outbox of
-submissions (web/static/crew.js).
+Pure: data in (geo/upkeep/crew_tasks.py dataclasses), HTML text out; every value is escaped. Chinese by
+default, English on request. Scripts and styles are the app's own files (web/static, served at
+``/static/crew/<name>?v=<hash>``), never a CDN; page data goes to the script as JSON in a ``<script
+type="application/json">`` element (each script tag the page writes carries the CSP nonce mark of web/csp.py,
+made the response's nonce by the security middleware). The script keeps an offline outbox of submissions
+(web/static/crew.js).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlencode
 
 from geo.upkeep.crew_tasks import CrewTask, TaskList
 from web.assets import STATIC_DIR
+from web.csp import SCRIPT_NONCE
 from web.i18n import choose_url, distance_text, enum_label, html_lang, t
 
 CREW_ASSETS: dict[str, str] = {
@@ -81,8 +83,8 @@ def page(lang: str, title: str, body: str, config: dict[str, Any]) -> str:
         f"<title>{escape(title)} · VetMap</title>"
         f'<link rel="stylesheet" href="{escape(asset_url("crew.css"))}"></head>'
         f"<body>{body}"
-        f'<script type="application/json" id="crew-config">{script_json(data)}</script>'
-        f'<script src="{escape(asset_url("crew.js"))}" defer></script></body></html>'
+        f'<script{SCRIPT_NONCE} type="application/json" id="crew-config">{script_json(data)}</script>'
+        f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew.js"))}" defer></script></body></html>'
     )
 
 

@@ -59,7 +59,6 @@ def _ctx(request: Request, settings, lang: str | None, **params) -> PageContext:
         path=request.url.path,
         params=params,
         base_url=str(request.base_url).rstrip("/"),
-        nonce=getattr(request.state, "csp_nonce", ""),
         basemap=basemap(chosen.name, page_lang, chosen.tianditu_key),
     )
 
@@ -187,7 +186,7 @@ def _county_outline(conn, area_code: str | None) -> dict | None:
 
 def _tribute(conn, target: str, target_id: int, ctx: PageContext) -> str:
     """The tribute section of web/public/tribute_widget.py, with its counts and approved messages."""
-    return tribute_section(target, target_id, ctx.lang, ctx.nonce, tribute_summary(conn, target, target_id))
+    return tribute_section(target, target_id, ctx.lang, tribute_summary(conn, target, target_id))
 
 
 @router.get("/martyrs", response_class=HTMLResponse)
