@@ -24,6 +24,7 @@ from geo.errors import (
     UnsupportedMediaType,
     VersionRequired,
 )
+from geo.kit.db_refusals import refusal
 from web.i18n import error_text
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -108,6 +109,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "the database is unavailable, try again shortly"}, status_code=503)
 
     @app.exception_handler(DBAPIError)
-    async def _db_rejected(_: Request, exc: DBAPIError) -> JSONResponse:
-        primary = getattr(getattr(exc.orig, "diag", None), "message_primary", None) or "invalid value"
-        return JSONResponse({"detail": f"rejected by the database: {primary}"}, status_code=422)
+    async def _db_rejected(request: Request, exc: DBAPIError) -> JSONResponse:
+        error = refusal(exc)  # what was wrong with the input; the database's own text only in the log
+        return JSONResponse({"detail": error_reason(request, error)}, status_code=error_status(error))

@@ -653,6 +653,49 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "正在处理的带照片的报告太多，请 {seconds} 秒后再试",
         "too many reports with photos are being handled: try again in {seconds} seconds",
     ),
+    # what a refusal of the database says about the input (geo/kit/db_refusals.py): never its own text
+    "error.db.duplicate": ("已有 {field} 为 {value} 的记录", "a record with {field} {value} exists already"),
+    "error.db.duplicate_record": ("该记录已存在", "the record exists already"),
+    "error.db.still_referenced": (
+        "该记录仍被 {table} 中的记录引用，不能删除或更改",
+        "the record is still referenced by {table}",
+    ),
+    "error.db.no_such_record": ("{field} 为 {value} 的记录不存在", "{field} {value} names no record"),
+    "error.db.missing_reference": ("引用的记录不存在", "the record refers to one that does not exist"),
+    "error.db.required": ("缺少必填项 {field}", "{field} is required"),
+    "error.db.rule": ("取值不符合规则 {rule}", "a value breaks the rule {rule}"),
+    "error.db.out_of_range": (
+        "数字超出该字段允许的范围（编号最大为 {bigint}，数量最大为 {integer}）",
+        "a number is out of the range its field allows (ids up to {bigint}, counts up to {integer})",
+    ),
+    "error.db.too_long": ("文字超过该字段允许的长度", "a text is longer than its field allows"),
+    "error.db.bad_value": ("某个值不符合该字段的格式", "a value is not of the kind its field takes"),
+    "error.db.refused": ("数据库拒绝了请求中的某个值", "the database refused a value of the request"),
+    "error.import.refused": (
+        "数据库拒绝了这些行，未写入任何内容：{reason}",
+        "the database refused the rows, nothing was written: {reason}",
+    ),
+    # a file that cannot be read: what is wrong with it, never the reader library's text or a server path
+    "error.file.not_xlsx": (
+        "{name} 无法作为 Excel 工作簿（.xlsx）读取：文件已损坏，或不是 .xlsx 工作簿",
+        "{name} cannot be read as an Excel workbook (.xlsx): it is damaged or not an .xlsx workbook",
+    ),
+    "error.file.not_format": (
+        "{name} 无法作为 {format} 文件读取：文件已损坏，或是其他格式",
+        "{name} cannot be read as a {format} file: it is damaged or of another format",
+    ),
+    "error.file.unreadable": (
+        "{name} 的记录无法读取：文件已损坏或不完整",
+        "the records of {name} cannot be read: the file is damaged or incomplete",
+    ),
+    "error.file.not_osm": (
+        "{name} 无法作为 OSM 文件读取：文件已损坏，或不是 .osm.pbf / .osm 文件",
+        "{name} cannot be read as an OSM file: it is damaged or not an .osm.pbf or .osm file",
+    ),
+    "error.upload.not_a_form": (
+        "请求内容不是可读取的 multipart/form-data 表单：请以表单发送文件及其字段",
+        "the body is not a readable multipart form: send the file and its fields as multipart/form-data",
+    ),
 }
 
 

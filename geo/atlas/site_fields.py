@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from geo.kit.db_refusals import INTEGER_MAX
 from geo.kit.geometry import GeoPolygonal
 
 AreaCode = Field(
@@ -48,7 +49,7 @@ class StationFields(SiteFields):
     has_support: bool = Field(default=False, description="有保障")
     star_rating: int | None = Field(default=None, ge=1, le=5, description="local star rating, 1–5")
     national_model: bool = Field(default=False, description="全国示范型")
-    people_served: int | None = Field(default=None, ge=0)
+    people_served: int | None = Field(default=None, ge=0, le=INTEGER_MAX)
     opened_on: dt.date | None = None
     phone: str | None = Field(default=None, max_length=32)
 
@@ -80,7 +81,7 @@ class CemeteryFields(ProtectedFields):
 
     kind: Literal["martyr_cemetery", "grave_area", "columbarium", "veterans_section"]
     boundary: GeoPolygonal | None = None
-    grave_capacity: int | None = Field(default=None, ge=0)
+    grave_capacity: int | None = Field(default=None, ge=0, le=INTEGER_MAX)
 
 
 class GraveFields(SiteFields, UpkeepFields):

@@ -24,7 +24,8 @@ from geo.atlas.areas import AreaRef, check_point_in_area, require_area, smallest
 from geo.atlas.collections import CollectionSpec
 from geo.atlas.field_policy import drop_personal, personal_column, personal_visible, readable_fields
 from geo.atlas.graves import check_grave, moved_from
-from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRequired
+from geo.errors import InvalidInput, NotFound, StaleVersion, VersionRequired
+from geo.kit.db_refusals import refusal
 from geo.kit.pinyin import name_pinyin
 from geo.models import Area
 from geo.principal import PUBLIC, Principal
@@ -232,34 +233,12 @@ def _row_values(spec: CollectionSpec, fields: BaseModel, point: Point, area: Are
     return values
 
 
-def integrity_message(exc: IntegrityError) -> tuple[type[Exception], str]:
-    """The domain error class (Conflict or InvalidInput) and message for a write the database refused."""
-    orig = exc.orig
-    code = getattr(orig, "pgcode", None)
-    diag = getattr(orig, "diag", None)
-    detail = (getattr(diag, "message_detail", None) or "").strip()
-    constraint = getattr(diag, "constraint_name", None) or "a constraint"
-    if code == "23505":
-        return Conflict, f"duplicate value: {detail or constraint}"
-    if code == "23503":
-        return (
-            Conflict if "still referenced" in detail else InvalidInput
-        ), f"reference error: {detail or constraint}"
-    if code == "23514":
-        return InvalidInput, f"value rejected by rule {constraint}"
-    return (
-        InvalidInput,
-        f"rejected by the database: {(getattr(diag, 'message_primary', None) or str(orig)).strip()}",
-    )
-
-
 def _execute_write(conn: Connection, statement):
     try:
         with conn.begin_nested():
             return conn.execute(statement)
     except IntegrityError as exc:
-        kind, message = integrity_message(exc)
-        raise kind(message) from None
+        raise refusal(exc) from None
 
 
 def _check_fields(spec: CollectionSpec, data: dict) -> BaseModel:

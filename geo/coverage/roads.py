@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import math
 import os
 import re
@@ -49,6 +50,8 @@ from geo.errors import Conflict, InvalidInput, NotFound
 from geo.kit.archives import ROAD_LIMITS, unzipped_shapefiles
 from geo.kit.crs import declared_source, transform_geometry
 from geo.kit.pgcopy import Field, copy_out
+
+_log = logging.getLogger(__name__)
 
 SNAP_DEG = 1e-7
 """Grid (degrees) that line vertices are snapped to; vertices on the same grid point are the same node."""
@@ -205,7 +208,7 @@ def _read_ogr(
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises DataSourceError and friends for anything unreadable
-        raise InvalidInput(f"{label} cannot be read as a GIS file: {_first_line(exc)}") from None
+        raise _unreadable(label, exc, "GIS") from None
     if len(layers) == 0:
         raise InvalidInput(f"{label} is not a road network: it has no layers")
     if layer is None:
@@ -219,7 +222,7 @@ def _read_ogr(
         # only the attribute columns used: road files often carry dozens
         frame = pyogrio.read_dataframe(path, layer=layer, columns=[f for f in fields if f.lower() in wanted])
     except Exception as exc:
-        raise InvalidInput(f"{label} cannot be read: {_first_line(exc)}") from None
+        raise _unreadable(label, exc) from None
     if "geometry" not in frame or len(frame) == 0:
         raise _not_a_network(label, {})
     source = declared_source(crs, frame.crs)
@@ -240,8 +243,27 @@ def _read_ogr(
     return RoadLines(parts, highway[owner], speed[owner], oneway[owner]), source
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+def _unreadable(label: str, exc: BaseException, kind: str | None = None) -> InvalidInput:
+    """The refusal of a file the reading library could not read; the library's text (which may name server paths)
+    goes to the log only."""
+    _log.info("road file %s could not be read: %s: %s", label, type(exc).__name__, str(exc).strip()[:500])
+    if kind == "OSM":
+        return InvalidInput(
+            f"{label} cannot be read as an OSM file: it is damaged or not an .osm.pbf or .osm file",
+            key="file.not_osm",
+            params={"name": label},
+        )
+    if kind is not None:
+        return InvalidInput(
+            f"{label} cannot be read as a {kind} file: it is damaged or of another format",
+            key="file.not_format",
+            params={"name": label, "format": kind},
+        )
+    return InvalidInput(
+        f"the records of {label} cannot be read: the file is damaged or incomplete",
+        key="file.unreadable",
+        params={"name": label},
+    )
 
 
 def _read_osm(path: Path) -> tuple[RoadLines, str]:
@@ -271,7 +293,7 @@ def _read_osm(path: Path) -> tuple[RoadLines, str]:
             implied = tags.get("junction") == "roundabout" or tags.get("highway") == "motorway"
             oneway.append(flag if flag or tags.get("oneway") == "no" else int(implied))
     except RuntimeError as exc:
-        raise InvalidInput(f"{label} cannot be read as an OSM file: {_first_line(exc)}") from None
+        raise _unreadable(label, exc, "OSM") from None
     if not coords:
         raise InvalidInput(f"{label} is not a road network: it has no ways tagged highway")
     geoms = np.array([shapely.LineString(c) for c in coords], dtype=object)

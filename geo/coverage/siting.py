@@ -191,8 +191,8 @@ def _coords(
     try:
         lon_a = np.asarray(lon, dtype=np.float64)
         lat_a = np.asarray(lat, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{what} coordinates are not numbers: {exc}") from None
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{what} coordinates are not all numbers") from None
     if lon_a.ndim != 1 or lat_a.ndim != 1:
         raise InvalidInput(f"{what} longitudes and latitudes must be one-dimensional arrays")
     if lon_a.size != lat_a.size:
@@ -314,8 +314,8 @@ def build_instance(
     else:
         try:
             w = np.asarray(weights, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"demand weights are not numbers: {exc}") from None
+        except (TypeError, ValueError):
+            raise InvalidInput("demand weights are not all numbers") from None
         if w.shape != d_lon.shape:
             raise InvalidInput(f"{w.size} demand weights for {d_lon.size} demand points")
         if not np.isfinite(w).all():

@@ -15,7 +15,6 @@ from sqlalchemy.exc import DataError, IntegrityError
 from geo.accounts.permissions import area_prefix
 from geo.atlas.areas import AREA_TOLERANCE_M
 from geo.atlas.collections import COLLECTIONS
-from geo.atlas.sites import integrity_message
 from geo.errors import InvalidInput
 from geo.importing.checks import CheckedRow
 from geo.importing.martyrs import load_martyrs
@@ -28,6 +27,7 @@ from geo.importing.staging import (
     reject_rows,
     stage_rows,
 )
+from geo.kit.db_refusals import refusal
 from geo.kit.pinyin import name_pinyin
 from geo.models import Area
 from geo.principal import Principal
@@ -180,11 +180,12 @@ def load_rows(
     try:
         return _load(conn, collection, rows, present, principal, dry_run)
     except (IntegrityError, DataError) as exc:
-        if isinstance(exc, IntegrityError):
-            message = integrity_message(exc)[1]
-        else:
-            message = (str(exc.orig).strip().splitlines() or ["invalid value"])[0]
-        raise InvalidInput(f"the database refused the rows, nothing was written: {message}") from None
+        reason = refusal(exc)
+        raise InvalidInput(
+            f"the database refused the rows, nothing was written: {reason.message}",
+            key="import.refused",
+            params={"reason": reason},
+        ) from None
 
 
 def _load(

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import logging
 import math
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ import pyogrio
 
 from geo.errors import InvalidInput
 from geo.kit.archives import IMPORT_LIMITS, ZipLimits, check_zip, unzipped_shapefiles
+
+_log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 OVERFLOW = "\u2026"
@@ -59,8 +62,9 @@ class RawTable:
     layers: dict[str, dict[str, Any]] = field(default_factory=dict)  # extra polygon layers: code → geom
 
 
-def detect_format(path: Path, head: bytes) -> str:
-    """The format of a file from its name, else from its first bytes; InvalidInput when neither tells."""
+def detect_format(path: Path, head: bytes, label: str | None = None) -> str:
+    """The format of a file from its name, else from its first bytes; InvalidInput when neither tells (``label``
+    names the file in messages: its name by default)."""
     suffix = path.suffix.lower()
     if suffix in _SUFFIXES:
         return _SUFFIXES[suffix]
@@ -69,7 +73,7 @@ def detect_format(path: Path, head: bytes) -> str:
             with zipfile.ZipFile(path) as z:
                 names = z.namelist()
         except zipfile.BadZipFile:
-            raise InvalidInput(f"{path.name} looks like a zip file but cannot be opened") from None
+            raise InvalidInput(f"{label or path.name} looks like a zip file but cannot be opened") from None
         return "xlsx" if "[Content_Types].xml" in names else "shp"
     if head.startswith(b"SQLite format 3"):
         return "gpkg"
@@ -139,17 +143,19 @@ def _rows_of(grid: list[list[Any]], label: str, first_line: int = 1) -> RawTable
     return RawTable("", header, rows, numbers)
 
 
-def read_csv(path: Path, encoding: str | None = None) -> RawTable:
-    """A CSV file (delimiter sniffed among , ; tab |) with its header row; row numbers as a spreadsheet shows."""
+def read_csv(path: Path, encoding: str | None = None, label: str | None = None) -> RawTable:
+    """A CSV file (delimiter sniffed among , ; tab |) with its header row; row numbers as a spreadsheet shows;
+    ``label`` names it in messages (its file name by default)."""
+    label = label or path.name
     text, enc = decode_text(path.read_bytes(), encoding)
     if not text.strip():
-        raise InvalidInput(f"{path.name} is empty")
+        raise InvalidInput(f"{label} is empty")
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     grid = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    table = _rows_of(grid, path.name)
+    table = _rows_of(grid, label)
     table.fmt, table.encoding = "csv", enc
     return table
 
@@ -162,27 +168,34 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_xlsx(path: Path, sheet: str | None = None, limits: ZipLimits = IMPORT_LIMITS) -> RawTable:
+def read_xlsx(
+    path: Path, sheet: str | None = None, limits: ZipLimits = IMPORT_LIMITS, label: str | None = None
+) -> RawTable:
     """The first (or named) sheet of an Excel workbook, header in its first non-empty row. The workbook (a zip) is
-    checked from its directory first (geo/kit/archives.py): no part may unzip past ``limits``."""
+    checked from its directory first (geo/kit/archives.py): no part may unzip past ``limits``. ``label`` names it
+    in messages (its file name by default)."""
     import openpyxl
 
+    label = label or path.name
     if zipfile.is_zipfile(path):
         check_zip(path, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        _refused_by_library(label, exc)
         raise InvalidInput(
-            f"{path.name} cannot be read as an Excel workbook (.xlsx): {_first_line(exc)}"
+            f"{label} cannot be read as an Excel workbook (.xlsx): it is damaged or not an .xlsx workbook",
+            key="file.not_xlsx",
+            params={"name": label},
         ) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise InvalidInput(f"{path.name} has no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}")
+            raise InvalidInput(f"{label} has no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}")
         ws = book[sheet] if sheet else book.worksheets[0]
         grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
     finally:
         book.close()
-    table = _rows_of(grid, path.name)
+    table = _rows_of(grid, label)
     table.fmt = "xlsx"
     return table
 
@@ -191,8 +204,13 @@ _KML_STRUCTURE = ("id", "timestamp", "begin", "end", "altitudeMode", "tessellate
 _KML_STRUCTURE += ("drawOrder", "icon")
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+FORMAT_NAMES = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shp": "Shapefile", "kml": "KML"}
+"""How a GIS format is named to a person."""
+
+
+def _refused_by_library(label: str, exc: BaseException) -> None:
+    """Log what the reading library said (its text may hold server paths: the log only, never the answer)."""
+    _log.info("%s could not be read: %s: %s", label, type(exc).__name__, str(exc).strip()[:500])
 
 
 def _python(value: Any) -> Any:
@@ -213,7 +231,12 @@ def _read_layer(path: Path, layer: str, label: str, encoding: str | None):
     try:
         return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except Exception as exc:  # pyogrio raises DataSourceError and friends for anything unreadable
-        raise InvalidInput(f"{label} cannot be read: {_first_line(exc)}") from None
+        _refused_by_library(label, exc)
+        raise InvalidInput(
+            f"the records of {label} cannot be read: the file is damaged or incomplete",
+            key="file.unreadable",
+            params={"name": label},
+        ) from None
 
 
 def read_gis(
@@ -229,7 +252,13 @@ def read_gis(
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise InvalidInput(f"{label} cannot be read as a {fmt} file: {_first_line(exc)}") from None
+        _refused_by_library(label, exc)
+        name = FORMAT_NAMES.get(fmt, fmt)
+        raise InvalidInput(
+            f"{label} cannot be read as a {name} file: it is damaged or of another format",
+            key="file.not_format",
+            params={"name": label, "format": name},
+        ) from None
     main = [n for n in layers if n not in polygon_layers]
     if not main:
         raise InvalidInput(f"{label} has no layer of records")
@@ -298,13 +327,13 @@ def shapefile_encoding(path: Path) -> str | None:
 
 
 def _read_zipped_shapefile(
-    path: Path, polygon_layers: tuple[str, ...], encoding: str | None, limits: ZipLimits
+    path: Path, polygon_layers: tuple[str, ...], encoding: str | None, limits: ZipLimits, label: str
 ) -> RawTable:
     """A zipped Shapefile: its directory checked, its Shapefile parts unzipped to a temporary folder under the
     limits (a MiB at a time), then read from there."""
     with unzipped_shapefiles(path, limits) as folder:
         encoding = encoding or shapefile_encoding(folder)
-        table = read_gis(folder, "shp", polygon_layers, encoding, label=path.name)
+        table = read_gis(folder, "shp", polygon_layers, encoding, label=label)
     table.encoding = encoding
     return table
 
@@ -315,28 +344,31 @@ def read_file(
     polygon_layers: tuple[str, ...] = (),
     encoding=None,
     limits: ZipLimits = IMPORT_LIMITS,
+    label: str | None = None,
 ) -> RawTable:
     """Read a register file of any supported format; InvalidInput for a missing, empty or unreadable file, and
-    PayloadTooLarge for a zip (Shapefile, workbook) that unzips past ``limits``."""
+    PayloadTooLarge for a zip (Shapefile, workbook) that unzips past ``limits``. ``label`` names the file in
+    messages (an upload's own name; the file's name by default): never the server's path to it."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}")
+    label = label or path.name
     if path.stat().st_size == 0:
-        raise InvalidInput(f"{path.name} is empty")
+        raise InvalidInput(f"{label} is empty")
     with path.open("rb") as f:
         head = f.read(512)
-    fmt = fmt or detect_format(path, head)
+    fmt = fmt or detect_format(path, head, label)
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "csv":
-        return read_csv(path, encoding)
+        return read_csv(path, encoding, label)
     if fmt == "xlsx":
-        return read_xlsx(path, limits=limits)
+        return read_xlsx(path, limits=limits, label=label)
     if fmt == "shp" and path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
-        raise InvalidInput(f"{path.name} is not a valid zip file (a zipped Shapefile is expected)")
+        raise InvalidInput(f"{label} is not a valid zip file (a zipped Shapefile is expected)")
     if fmt == "shp" and (path.suffix.lower() == ".zip" or head.startswith(b"PK\x03\x04")):
-        return _read_zipped_shapefile(path, polygon_layers, encoding, limits)
+        return _read_zipped_shapefile(path, polygon_layers, encoding, limits, label)
     if fmt == "shp" and encoding is None:
         encoding = shapefile_encoding(path)
-    table = read_gis(path, fmt, polygon_layers, encoding)
+    table = read_gis(path, fmt, polygon_layers, encoding, label)
     table.encoding = encoding
     return table

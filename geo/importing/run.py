@@ -121,7 +121,9 @@ def run_import(
 ) -> ImportReport:
     """Import a file (see the module doc); the report lists every row. Bad files raise InvalidInput."""
     check_rights(actor, options.collection)
-    table = read_file(Path(path), options.fmt, polygon_columns(options.collection), options.encoding)
+    table = read_file(
+        Path(path), options.fmt, polygon_columns(options.collection), options.encoding, label=label
+    )
     if not table.rows:
         raise InvalidInput(f"{label or Path(path).name} has no records")
     source = declared_source(options.crs, table.file_crs, check_epsg=True)

@@ -289,7 +289,7 @@ def _transformer_to_wgs84(epsg: str) -> Transformer:
     try:
         crs = CRS.from_user_input(epsg)
     except CRSError as exc:
-        raise ValueError(f"unknown coordinate system {epsg!r}: {exc}") from exc
+        raise ValueError(f"unknown coordinate system {epsg!r}: pyproj knows no such code") from exc
     return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
 

@@ -48,6 +48,8 @@ LOCK_CLASS = 1447383117
 """Advisory lock class of the one-at-a-time scopes (coverage 4, travel 43), the keys those runs always took."""
 ABANDONED = "abandoned: the process running it stopped"
 """The error stored for a run whose worker is gone."""
+UNEXPECTED_FAILURE = "failed: an unexpected error stopped it on the server (its log has the details)"
+"""The error stored for a run that failed on something other than a domain error."""
 PROGRESS_EVERY_S = 0.25
 """Shortest time between two progress writes of one run (seconds)."""
 ERROR_CHARS = 2000
@@ -234,8 +236,9 @@ class ActiveRun:
             self.callback("done", 1.0)
 
     def fail(self, exc: BaseException) -> None:
-        """Store the failure (a domain error's message, else the exception's type and text) from another connection."""
-        message = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        """Store the failure from another connection: a domain error's message, else only that the server failed
+        (an exception's own text names tables, paths and SQL: it goes to the log, never to the run's readers)."""
+        message = exc.message if isinstance(exc, DomainError) else UNEXPECTED_FAILURE
         with self.engine.begin() as other:
             fail_run(other, self.kind, self.id, message, self.kind.failed_phase)
 

@@ -132,6 +132,10 @@ def _excerpt(text: str, position: int, width: int = 30) -> str:
     return f"{before}⟨here⟩{after}"
 
 
+class _BadWkt(ValueError):
+    """A WKT literal the parser itself found malformed (its message is ours, fit to answer with)."""
+
+
 @dataclass(frozen=True)
 class _Token:
     kind: str  # string, qident, ident, number, op, punct, end
@@ -559,8 +563,10 @@ class _Parser:
             raise self._error("empty geometries are not supported")
         try:
             return self._wkt_body(kind)
-        except (ValueError, GEOSException) as exc:
+        except _BadWkt as exc:
             raise self._error(f"invalid {kind}: {exc}", start.pos) from None
+        except (ValueError, GEOSException):  # shapely's and GEOS's own words: not ours to answer with
+            raise self._error(f"invalid {kind}: its positions do not make a {kind}", start.pos) from None
 
     def _wkt_body(self, kind: str) -> BaseGeometry:
         if kind == "POINT":
@@ -612,7 +618,7 @@ class _Parser:
         rings = self._list_of(self._coordinate_list, "POLYGON")
         for ring in rings:
             if len(ring) < 4 or ring[0] != ring[-1]:
-                raise ValueError("each ring needs at least 4 positions and must end where it starts")
+                raise _BadWkt("each ring needs at least 4 positions and must end where it starts")
         return Polygon(rings[0], rings[1:])
 
     def _coordinate_list(self) -> list[tuple[float, ...]]:

@@ -20,7 +20,8 @@ from geo.accounts.audit import Actor, record
 from geo.accounts.permissions import authorize, require_right
 from geo.atlas.areas import require_area
 from geo.atlas.field_policy import PUBLIC_ROLE, readable_fields
-from geo.errors import Conflict, InvalidInput, NotFound, StaleVersion, VersionRequired
+from geo.errors import InvalidInput, NotFound, StaleVersion, VersionRequired
+from geo.kit.db_refusals import refusal
 from geo.kit.pinyin import name_pinyin
 from geo.models import Martyr
 from geo.public.search import MARTYR_SUMMARY, martyr_summary
@@ -140,16 +141,7 @@ def _write(conn: Connection, statement):
         with conn.begin_nested():
             return conn.execute(statement)
     except IntegrityError as exc:
-        diag = getattr(exc.orig, "diag", None)
-        code = getattr(exc.orig, "pgcode", None)
-        detail = (
-            getattr(diag, "message_detail", None) or getattr(diag, "constraint_name", None) or ""
-        ).strip()
-        if code == "23505":
-            raise Conflict(f"duplicate value: {detail}") from None
-        if code == "23503" and "still referenced" in detail:
-            raise Conflict(f"the record is still referenced: {detail}") from None
-        raise InvalidInput(f"rejected by the database: {detail or exc.orig}") from None
+        raise refusal(exc) from None
 
 
 _BURIAL = """

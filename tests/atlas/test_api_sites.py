@@ -79,7 +79,7 @@ def test_grave_in_cemetery_links_to_it_and_blocks_its_deletion(client):
     )
     assert grave["properties"]["cemetery_id"] == cemetery["id"]
     refused = remove_site(client, "cemeteries", cemetery["id"])
-    assert refused.status_code == 409 and "still referenced" in refused.json()["detail"]
+    assert refused.status_code == 409 and "仍被 graves 中的记录引用" in refused.json()["detail"]
     remove_site(client, "graves", grave["id"])
     assert remove_site(client, "cemeteries", cemetery["id"]).status_code == 204
 

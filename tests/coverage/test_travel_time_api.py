@@ -72,7 +72,7 @@ def _points_gpkg(path: Path) -> bytes:
         ({}, b"hello, these are not roads", 422, "not a road file this reads"),
         ({"filename": "roads.txt"}, b"a,b\n1,2\n", 422, "not a road file type"),
         ({"filename": "roads.gpkg"}, b"", 422, "body is empty"),
-        ({"filename": "roads.gpkg"}, b"SQLite format 3\x00 but truncated", 422, "cannot be read"),
+        ({"filename": "roads.gpkg"}, b"SQLite format 3\x00 but truncated", 422, "无法作为 GIS 文件读取"),
         ({"filename": "roads.gpkg", "crs": "MARS"}, "roads", 422, "unknown coordinate system"),
         ({"filename": "roads.gpkg", "name": "fixture"}, "roads", 409, "exists"),
     ],

@@ -439,7 +439,7 @@ def test_a_rule_only_the_database_knows_fails_the_whole_run_with_the_reason_and_
         ["code", "name", "kind", "lon", "lat"],
         [["T15-g", "墓", "scattered", x, y], ["T15-h", "新墓", "scattered", x, y]],
     )
-    with pytest.raises(InvalidInput, match="nothing was written: .*ck_graves_cemetery_matches_kind"):
+    with pytest.raises(InvalidInput, match="nothing was written: .*rule graves_cemetery_matches_kind"):
         _import(engine, partial, collection="graves")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM graves WHERE code = 'T15-h'")).scalar_one() == 0
@@ -449,7 +449,8 @@ def test_a_number_too_large_for_its_column_is_a_rejected_row(engine, tmp_path):
     header = [*HEADER, "people_served"]
     path = write_csv(tmp_path / "big.csv", header, [["T16-1", "大", "village", *_near("s", 23), 10**12]])
     report = _import(engine, path)
-    assert report.counts["rejected"] == 1 and "too large" in report.rows[0].reason
+    assert report.counts["rejected"] == 1 and "people_served" in report.rows[0].reason
+    assert "2147483647" in report.rows[0].reason  # the largest count the column holds
 
 
 def test_api_rejects_download_fix_and_upload_again(client, anon_client, engine, tmp_path):

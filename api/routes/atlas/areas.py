@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import PublicConnDep, SettingsDep
-from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, check_limit, feature_collection
+from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, Offset, check_limit, feature_collection
 from api.schemas import FeatureCollectionPublic, FeaturePublic
 from geo.atlas.areas import get_area, list_areas
 
@@ -23,7 +23,7 @@ def list_all(
     parent: Annotated[str | None, Query(pattern=AREA_PATTERN)] = None,
     geometry: bool = False,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ):
     """Areas by level and parent; geometries only when asked for (they are large)."""
     limit = check_limit(limit, settings)

@@ -19,6 +19,7 @@ from geo.accounts.audit import audited_site_write
 from geo.atlas.collections import COLLECTIONS, CollectionSpec
 from geo.atlas.sites import SiteFilter, create_site, delete_site, get_site, list_sites, lock_site, update_site
 from geo.errors import InvalidInput
+from geo.kit.db_refusals import BIGINT_MAX
 
 GEOJSON = "application/geo+json"
 AREA_PATTERN = r"^[0-9]{6}([0-9]{3}){0,2}$"
@@ -87,6 +88,10 @@ def feature_collection(
     )
 
 
+Offset = Annotated[int, Query(ge=0, le=BIGINT_MAX, description="rows to skip before the page")]
+"""A page's offset: at most the largest bigint, so that no offset reaches the database out of its range."""
+
+
 def check_limit(limit: int | None, settings) -> int:
     """The page size to use: the default when absent, a clear 4xx above the maximum."""
     if limit is None:
@@ -110,7 +115,7 @@ def site_router(spec: CollectionSpec) -> APIRouter:
         settings: SettingsDep,
         principal: PrincipalDep,
         limit: Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")] = None,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
         area: Annotated[
             str | None, Query(pattern=AREA_PATTERN, description="area code; includes sub-areas")
         ] = None,

@@ -13,6 +13,7 @@ from api.routes.atlas.sites import (
     AREA_PATTERN,
     GEOJSON,
     GeoJSONResponse,
+    Offset,
     check_limit,
     feature_collection,
 )
@@ -54,7 +55,6 @@ Area = Annotated[
     Query(pattern=AREA_PATTERN, description="area code (6, 9 or 12 digits); includes all its sub-areas"),
 ]
 Limit = Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")]
-Offset = Annotated[int, Query(ge=0)]
 
 _POLYGON_BODY_SCHEMA: dict[str, Any] = {
     "description": "a GeoJSON Polygon or MultiPolygon (WGS-84 lon/lat, rings closed, valid), "

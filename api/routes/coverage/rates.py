@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, require
-from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
+from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, Offset, check_limit, page_links
 from api.runs import RunPublic, run_json
 from api.schemas import FeatureCollectionPublic, Link
 from geo.accounts.audit import record_now
@@ -51,7 +51,6 @@ TownshipM = Annotated[
     ),
 ]
 Limit = Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")]
-Offset = Annotated[int, Query(ge=0)]
 
 
 class CoverageStatePublic(BaseModel):

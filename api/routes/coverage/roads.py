@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.principal import ActorDep, require
-from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, check_limit, page_links
+from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, Offset, check_limit, page_links
 from api.runs import RunPublic, iso, run_fields, run_json
 from api.schemas import FeatureCollectionPublic
 from geo.accounts.audit import record, record_now
@@ -280,7 +280,7 @@ def travel_times(
         float | None, Query(gt=0, description="only units reaching a station of their level within this (s)")
     ] = None,
     limit: Annotated[int | None, Query(ge=1, description="page size (default 100, maximum 1000)")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ):
     """Points with `travel_time_s` (seconds by road to the nearest station of their own level), `station_by_time`
     (its id), the same for the other levels, `access_m` (walk to the road, geodesic metres) and the

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, client_address, require
-from api.routes.atlas.sites import AREA_PATTERN, check_limit
+from api.routes.atlas.sites import AREA_PATTERN, Offset, check_limit
 from api.versions import IfMatch, etag, read_version
 from geo.accounts.credentials import auth_secret
 from geo.public.family_requests import (
@@ -96,7 +96,7 @@ def list_all(
     status_: Annotated[Status | None, Query(alias="status")] = None,
     area: Annotated[str | None, Query(pattern=AREA_PATTERN)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> JSONResponse:
     """The requests of your area, newest first."""
     flt = FamilyRequestFilter(status=status_, area=area)

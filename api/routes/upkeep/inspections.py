@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, require
-from api.routes.atlas.sites import check_limit
+from api.routes.atlas.sites import Offset, check_limit
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.inspections import InspectionInput, get_inspection, list_inspections, submit_inspection
 from geo.upkeep.photos import photo_refs
@@ -115,7 +115,7 @@ def inspection_router(collection: str) -> APIRouter:
         settings: SettingsDep,
         actor: ActorDep,
         limit: Annotated[int | None, Query(ge=1)] = None,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict:
         total, items = list_inspections(
             conn, actor, collection, site_id, check_limit(limit, settings), offset

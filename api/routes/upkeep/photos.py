@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
-from api.routes.atlas.sites import check_limit
+from api.routes.atlas.sites import Offset, check_limit
 from api.uploads import UploadForm, form_reader, multipart_body
 from geo.accounts.audit import Actor
 from geo.models import UPKEEP_COLLECTIONS
@@ -105,7 +105,6 @@ WorkOrderFormDep = Annotated[
     Depends(form_reader(WorkOrderPhotoFields, ("file",), WORK_ORDER_PHOTO_RIGHT)),
 ]
 Limit = Annotated[int | None, Query(ge=1)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _created(photo: dict, replayed: bool) -> JSONResponse:

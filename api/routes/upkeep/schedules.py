@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
-from api.routes.atlas.sites import AREA_PATTERN, GEOJSON, GeoJSONResponse, check_limit, page_links
+from api.routes.atlas.sites import AREA_PATTERN, GEOJSON, GeoJSONResponse, Offset, check_limit, page_links
 from geo.errors import InvalidInput
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.campaigns import (
@@ -107,7 +107,7 @@ def schedule(
         str | None, Query(description="memorials, cemeteries, graves (comma-separated); default all")
     ] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     f: Annotated[Literal["json", "geojson"] | None, Query(description="json or geojson")] = None,
 ):
     """Sites of an area with cycle, last inspection, next due date, days overdue and state; most overdue first."""
@@ -167,7 +167,7 @@ def campaigns(
     kind: CampaignKind | None = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict:
     """Campaigns of your area (and those covering it), newest first, with their progress (tasks per status)."""
     page = check_limit(limit, settings)

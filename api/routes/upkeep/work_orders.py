@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
-from api.routes.atlas.sites import check_limit
+from api.routes.atlas.sites import Offset, check_limit
 from api.versions import IfMatch, etag, read_version
 from geo.upkeep.photos import photo_refs
 from geo.upkeep.work_orders import (
@@ -123,7 +123,7 @@ def list_orders(
     kind: Kind | None = None,
     campaign_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict:
     """Work orders in your area, newest first."""
     flt = WorkOrderFilter(collection, site_id, status_, assigned_to, kind, campaign_id)
