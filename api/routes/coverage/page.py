@@ -19,6 +19,7 @@ from api.routes.coverage.rates import Level
 from geo.coverage.map_data import coverage_map_data, siting_run_sites
 from geo.errors import DomainError
 from web.coverage.map import PageLinks, build_coverage_map
+from web.i18n import error_text
 from web.map_parts import error_page, page_basemap
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -52,7 +53,7 @@ def coverage_map(
             area = area or run_area
         data = coverage_map_data(conn, area, level, village_m, township_m)
     except DomainError as exc:
-        page = error_page(exc.message, lang, back=atlas)
+        page = error_page(error_text(exc, lang), lang, back=atlas)
         return HTMLResponse(page.render(), status_code=error_status(exc))
     query = {
         "area": area,

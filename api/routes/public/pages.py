@@ -26,7 +26,7 @@ from geo.public.tributes import tribute_summary
 from geo.upkeep.photos import PhotoFilter, list_photos
 from web.assets import STATIC_DIR
 from web.basemaps import basemap
-from web.i18n import t
+from web.i18n import error_text, t
 from web.map_parts import page_basemap
 from web.public.family_page import family_page
 from web.public.frame import PUBLIC_ASSETS, PageContext, message_page, not_found_page
@@ -72,8 +72,8 @@ def _html(html: str, status: int = 200) -> HTMLResponse:
 def _refusal(ctx: PageContext, exc: DomainError) -> HTMLResponse:
     status = error_status(exc)
     if status == 404:
-        return _html(not_found_page(ctx, exc.message), 404)
-    return _html(message_page(ctx, t("public.cannot_show", ctx.lang), exc.message), status)
+        return _html(not_found_page(ctx, error_text(exc, ctx.lang)), 404)
+    return _html(message_page(ctx, t("public.cannot_show", ctx.lang), error_text(exc, ctx.lang)), status)
 
 
 def _record_id(value: str, what: str) -> int:
@@ -136,7 +136,7 @@ def search(
         )
         found = search_sites(conn, query)
     except DomainError as exc:
-        page = search_page(ctx, form, area_options, None, outlines, error=exc.message)
+        page = search_page(ctx, form, area_options, None, outlines, error=error_text(exc, ctx.lang))
         return _html(page, error_status(exc))
     return _html(search_page(ctx, form, area_options, found, outlines))
 
@@ -221,7 +221,7 @@ def martyrs(
         )
         found = search_martyrs(conn, query)
     except DomainError as exc:
-        return _html(martyr_search_page(ctx, form, None, error=exc.message), error_status(exc))
+        return _html(martyr_search_page(ctx, form, None, error=error_text(exc, ctx.lang)), error_status(exc))
     return _html(martyr_search_page(ctx, form, found))
 
 

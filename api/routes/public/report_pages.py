@@ -19,7 +19,7 @@ from geo.errors import DomainError, InvalidInput, NotFound
 from geo.public.reports import check_pin, map_frame, public_request, site_position, sites_near
 from web.basemaps import basemap as basemap_layers
 from web.basemaps import shift_bounds, shift_geojson, shift_points
-from web.i18n import t
+from web.i18n import error_text, t
 from web.map_parts import page_basemap
 from web.public.report_page import SCRIPT_PATH, report_form_page, report_message_page, report_status_page
 
@@ -77,7 +77,7 @@ def report_form(
     try:
         start = _start(conn, site, lat, long)
     except DomainError as exc:
-        html = report_message_page(page_lang, t("report.title", page_lang), exc.message)
+        html = report_message_page(page_lang, t("report.title", page_lang), error_text(exc, page_lang))
         return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
     reports = report_settings(request)
     config = {
@@ -118,7 +118,7 @@ def report_status(report_id: str, conn: PublicConnDep, settings: SettingsDep, la
             raise NotFound(f"no public report with id {report_id[:20]!r}")
         view = public_request(conn, int(report_id))
     except DomainError as exc:
-        html = report_message_page(page_lang, t("report.not_found", page_lang), exc.message)
+        html = report_message_page(page_lang, t("report.not_found", page_lang), error_text(exc, page_lang))
         return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
     return HTMLResponse(report_status_page(page_lang, lang, view), headers=NO_STORE)
 

@@ -22,7 +22,7 @@ from geo.errors import DomainError
 from geo.principal import Principal
 from geo.upkeep.crew_tasks import MAX_TASKS, check_position, my_tasks, site_sheet
 from web.assets import STATIC_DIR
-from web.i18n import t
+from web.i18n import error_text, t
 from web.upkeep.crew_pages import CREW_ASSETS, message_page, tasks_page
 from web.upkeep.crew_site_page import site_page
 
@@ -73,7 +73,7 @@ def _sign_in(request: Request, lang: str | None) -> RedirectResponse:
 
 
 def _refusal(exc: DomainError, lang: str, explicit: str | None) -> HTMLResponse:
-    html = message_page(lang, explicit, t("crew.error_title", lang), exc.message)
+    html = message_page(lang, explicit, t("crew.error_title", lang), error_text(exc, lang))
     return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
 
 

@@ -24,7 +24,7 @@ from geo.errors import DomainError
 from geo.principal import Principal
 from geo.upkeep.report import upkeep_map_sites, upkeep_report
 from geo.upkeep.schedules import china_today
-from web.i18n import t
+from web.i18n import error_text, t
 from web.map_parts import error_page, page_basemap
 from web.upkeep.map import UpkeepLinks, build_upkeep_map, upkeep_table
 
@@ -111,7 +111,9 @@ def upkeep_map(
         code = found.area.code if found.area else None
         data = upkeep_map_sites(conn, principal, found.area, upkeep, found.today)  # the area found once
     except DomainError as exc:
-        page = error_page(exc.message, page_lang, back=atlas, title=t("upkeep.error", page_lang))
+        page = error_page(
+            error_text(exc, page_lang), page_lang, back=atlas, title=t("upkeep.error", page_lang)
+        )
         return HTMLResponse(page.render(), status_code=error_status(exc))
     params = urlencode({k: v for k, v in {"area": code, "year": found.year, "lang": page_lang}.items() if v})
 
