@@ -13,7 +13,8 @@
   streams past it is cut off with 413.
 - URLs with a NUL character are refused with 400 (no text column can hold one).
 - Public POST endpoints (spatial queries, protection-zone checks, login/token, public reports) are
-  rate limited per client address with an in-process sliding window: 429 with Retry-After.
+  rate limited per client address with an in-process sliding window: 429 with Retry-After. The address is
+  ``scope['client']``, which api/proxies.py (outermost) resolves from X-Forwarded-For for trusted proxies only.
 
 Settings: ``SecuritySettings`` in geo/settings.py (prefix ``VETMAP_SECURITY_``), built by create_app, never at
 import.
