@@ -19,7 +19,7 @@ from api.proxies import install_trusted_proxies
 from api.replica_routing import ReplicaRoutingMiddleware
 from api.request_log import install_request_log
 from api.route_template import RouteTemplates
-from api.routes import docs, health
+from api.routes import docs, health, staff
 from api.routes.accounts import login
 from api.routes.accounts.audit import router as audit_router
 from api.routes.accounts.auth import router as auth_router
@@ -190,6 +190,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(coverage_page_router)  # /coverage, where the atlas pages' router had it
     app.include_router(login.router)
+    app.include_router(staff.router)
     app.include_router(upkeep_page_router)
     app.include_router(crew_pages_router)
     app.include_router(public_pages_router)

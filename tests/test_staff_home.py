@@ -1,0 +1,258 @@
+"""The staff frame and home ``/staff/`` (issue 19): who is signed in, the navigation each role may use, the
+language switch and sign-out, the figures of the account's area equal to what the API says, and autoescaping."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from html import unescape
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from api.app import create_app
+from geo.accounts.audit import CLI_ACTOR
+from geo.accounts.users import create_account
+from geo.atlas.areas import AreaRef
+from geo.settings import Settings
+from web.csp import NONCE_MARK
+from web.jinja import PAGES, render
+from web.staff import NavLink, StaffFrame
+
+pytestmark = pytest.mark.usefixtures("atlas_restored")
+
+COUNTY = "450329"  # 资源县
+PASSWORD = "staff-home-test-password"
+_addresses = itertools.count(1)
+_names = itertools.count(1)
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
+    """The app, shared by this module's clients."""
+    application = create_app(settings)
+    with TestClient(application):
+        yield application
+
+
+def _signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> tuple[TestClient, str]:
+    """A client signed in through /login as a new account of ``role`` in ``area``, and its username."""
+    name = f"staff-home-{role}-{next(_names)}"
+    with engine.begin() as conn:
+        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
+    c = TestClient(app, client=(f"10.78.{next(_addresses)}.1", 40000))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+    answer = c.post(
+        "/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/staff/"
+    return c, name
+
+
+def _nav(html: str) -> dict[str, str]:
+    """Label → href of the staff navigation."""
+    nav = re.search(r'<nav class="staff-nav".*?</nav>', html, re.S).group(0)
+    return {
+        unescape(label): unescape(href)
+        for href, label in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav)
+    }
+
+
+def _figures(html: str) -> dict[str, tuple[str, str | None]]:
+    """Figure key → (value, link) of the home."""
+    found = {}
+    for key, body in re.findall(r'<li class="figure" data-figure="([^"]+)">(.*?)</li>', html, re.S):
+        value = re.search(r'<span class="value">([^<]*)</span>', body).group(1)
+        href = re.search(r'<a href="([^"]+)"', body)
+        found[key] = (unescape(value), unescape(href.group(1)) if href else None)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("role", "area", "role_zh", "area_zh", "nav"),
+    [
+        (
+            "crew",
+            COUNTY,
+            "维护人员",
+            "资源县 (450329)",
+            {
+                "首页": "/staff/",
+                "覆盖": f"/coverage?area={COUNTY}",
+                "养护": f"/upkeep?area={COUNTY}",
+                "巡护": "/crew",
+            },
+        ),
+        (
+            "planner",
+            COUNTY,
+            "规划人员",
+            "资源县 (450329)",
+            {"首页": "/staff/", "覆盖": f"/coverage?area={COUNTY}", "养护": f"/upkeep?area={COUNTY}"},
+        ),
+        (
+            "admin",
+            COUNTY,
+            "管理员",
+            "资源县 (450329)",
+            {
+                "首页": "/staff/",
+                "覆盖": f"/coverage?area={COUNTY}",
+                "养护": f"/upkeep?area={COUNTY}",
+                "接口文档": "/api/v1/docs",
+            },
+        ),
+        (
+            "admin",
+            None,
+            "管理员",
+            "全国",
+            {"首页": "/staff/", "覆盖": "/coverage", "养护": "/upkeep", "接口文档": "/api/v1/docs"},
+        ),
+    ],
+)
+def test_the_frame_names_me_and_links_only_my_jobs(app, engine, role, area, role_zh, area_zh, nav):
+    c, name = _signed_in(app, engine, role, area)
+    page = c.get("/staff/")
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    html = page.text
+    assert '<html lang="zh-CN">' in html and "退役军人服务地图" in html
+    assert f'<dd class="staff-name">{name}</dd>' in html
+    assert f'<dd class="staff-role">{role_zh}</dd>' in html
+    assert f'<dd class="staff-area">{area_zh}</dd>' in html
+    assert _nav(html) == nav
+    assert 'aria-current="page">首页' in html
+    assert 'action="/logout"' in html and 'lang="en">English</a>' in html
+
+
+def test_the_anonymous_are_sent_to_sign_in_and_come_back(app):
+    c = TestClient(app, client=("10.78.250.1", 40000))
+    answer = c.get("/staff/?lang=en", follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=%2Fstaff%2F%3Flang%3Den&lang=en"
+
+
+def test_sign_out_from_the_frame_ends_the_session(app, engine):
+    c, _ = _signed_in(app, engine, "planner", COUNTY)
+    html = c.get("/staff/").text
+    csrf = re.search(r'<form method="post" action="/logout">.*?name="csrf_token" value="([^"]+)"', html, re.S)
+    assert c.post("/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False).status_code == 303
+    assert c.get("/staff/", follow_redirects=False).status_code == 303
+
+
+def test_english_is_complete(app, engine):
+    c, name = _signed_in(app, engine, "admin", None)
+    html = c.get("/staff/?lang=en").text
+    assert '<html lang="en">' in html
+    body = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    # the only Chinese left is the switch to Chinese (written in Chinese, marked lang="zh-CN")
+    shown = re.sub(r'<a [^>]*lang="zh-CN">中文</a>', "", body)
+    assert CJK.findall(shown) == [], CJK.findall(shown)
+    assert "The whole atlas" in html and "Administrator" in html and "Sign out" in html
+    assert set(_nav(html)) == {"Home", "Coverage", "Upkeep", "API docs"}
+    assert {"Coverage rate", "Villages beyond reach", "Overdue inspections", "Open work orders"} <= {
+        unescape(s) for s in re.findall(r'<span class="label">([^<]+)</span>', html)
+    }
+    # the switch remembers the choice and comes back to this page, without the lang parameter
+    assert 'href="/choose?lang=zh&amp;next=%2Fstaff%2F"' in html
+
+
+def test_the_english_frame_names_a_county_account_in_english(app, engine):
+    c, _ = _signed_in(app, engine, "crew", COUNTY)
+    html = c.get("/staff/?lang=en").text
+    assert '<dd class="staff-role">Maintenance crew</dd>' in html
+    assert _nav(html) == {
+        "Home": "/staff/",
+        "Coverage": f"/coverage?area={COUNTY}",
+        "Upkeep": f"/upkeep?area={COUNTY}",
+        "Crew app": "/crew",
+    }
+
+
+@pytest.mark.parametrize("area", [COUNTY, None])
+def test_every_figure_is_what_the_api_says(app, engine, area):
+    c, _ = _signed_in(app, engine, "admin", area)
+    figures = _figures(c.get("/staff/").text)
+    mine = {"area": area} if area else {}
+    rates = c.get("/api/v1/coverage/rates", params=mine)
+    assert rates.status_code == 200, rates.text
+    whole = rates.json()["area"]
+    reach = next(s for s in whole["shares"] if s["station_level"] == "any")
+    assert figures["coverage_share"][0] == f"{reach['village_share'] * 100:.1f}%"
+    assert figures["beyond_reach"][0] == f"{whole['villages'] - reach['villages_covered']:,}"
+    gaps = c.get("/api/v1/coverage/gaps", params={**mine, "limit": 1}).json()
+    assert figures["gaps"][0] == f"{sum(level['without_station'] for level in gaps['levels']):,}"
+    report = c.get("/api/v1/upkeep/report", params=mine).json()["total"]
+    assert figures["overdue"][0] == f"{report['overdue']:,}"
+    assert figures["open_orders"][0] == f"{report['open_work_orders']:,}"
+    overdue = c.get("/api/v1/upkeep/schedule/summary", params=mine).json()
+    # overdue as the upkeep page counts it: past the cycle, or never inspected
+    assert figures["overdue"][0] == f"{overdue['states']['overdue'] + overdue['states']['never_inspected']:,}"
+    pending = c.get("/api/v1/tributes/pending", params={"limit": 1}).json()
+    assert figures["tributes"][0] == f"{pending['total']:,}"
+    open_requests = sum(
+        c.get("/api/v1/family-requests", params={"status": s, "limit": 1}).json()["numberMatched"]
+        for s in ("new", "in_progress")
+    )
+    assert figures["family"][0] == f"{open_requests:,}"
+    # every figure links to a page that answers
+    for key, (_, href) in figures.items():
+        assert href is not None, key
+        assert c.get(href).status_code == 200, (key, href)
+
+
+def test_a_crew_sees_no_moderation_queues(app, engine):
+    c, _ = _signed_in(app, engine, "crew", COUNTY)
+    figures = _figures(c.get("/staff/").text)
+    assert set(figures) == {"coverage_share", "beyond_reach", "gaps", "overdue", "open_orders"}
+
+
+def test_markup_in_an_area_name_shows_as_text(app, engine):
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT name FROM areas WHERE code = :c"), {"c": COUNTY}).scalar_one()
+    c, _ = _signed_in(app, engine, "planner", COUNTY)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE areas SET name = :n WHERE code = :c"),
+                {"n": "<b>资源</b><script>x()</script>", "c": COUNTY},
+            )
+        html = c.get("/staff/").text
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE areas SET name = :n WHERE code = :c"), {"n": before, "c": COUNTY})
+    assert "<b>资源</b>" not in html and "<script>x()" not in html
+    assert "&lt;b&gt;资源&lt;/b&gt;&lt;script&gt;x()&lt;/script&gt; (450329)" in html
+
+
+def test_the_templates_escape_every_value():
+    frame = StaffFrame(
+        lang="zh",
+        username='<img src=x onerror="alert(1)">',
+        role="<i>role</i>",
+        area=f"{AreaRef('450329', 'county', '<b>县</b>').name} (450329)",
+        nav=[NavLink('"><script>', '/x?a=1&b="2"', False)],
+        other_lang="en",
+        other_lang_href="/choose?lang=en&next=/staff/",
+        csrf_token='"><x>',
+    )
+    html = render("staff/home.html", frame=frame, groups=[])
+    assert "<img" not in html and "<i>role" not in html and "<b>县" not in html and '"><script>' not in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
+    assert 'value="&#34;&gt;&lt;x&gt;"' in html
+    assert PAGES.autoescape is not False
+
+
+def test_scripts_written_by_templates_carry_the_nonce_mark():
+    markup = PAGES.from_string("<script {{ script_nonce }}>1</script><p>{{ x }}</p>").render(x="<script>")
+    assert markup == f"<script {NONCE_MARK}>1</script><p>&lt;script&gt;</p>"
+    for path in PAGES.list_templates():
+        source = PAGES.loader.get_source(PAGES, path)[0]
+        for tag in re.findall(r"<script\b[^>]*>", source, re.I):
+            assert "{{ script_nonce }}" in tag, (path, tag)
