@@ -201,6 +201,7 @@ def test_every_figure_is_what_the_api_says(app, engine, area):
         for s in ("new", "in_progress")
     )
     assert figures["family"][0] == f"{open_requests:,}"
+    assert figures["gaps"][1] == "/coverage" + (f"?area={area}" if area else "")
     # every figure links to a page that answers
     for key, (_, href) in figures.items():
         assert href is not None, key

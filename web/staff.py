@@ -120,6 +120,11 @@ class Figure:
     note: str
     href: str | None
 
+    @property
+    def to_api(self) -> bool:
+        """True when the link opens the API's JSON list (until the list has a page of its own)."""
+        return bool(self.href and self.href.startswith("/api/"))
+
 
 @dataclass(frozen=True)
 class FigureGroup:
@@ -157,7 +162,7 @@ def home_figures(home: StaffHome, lang: str) -> list[FigureGroup]:
             [
                 figure("coverage_share", share, f"/coverage{mine}", share_note),
                 figure("beyond_reach", _count(home.villages_beyond_reach, lang), f"/coverage{mine}"),
-                figure("gaps", _count(home.units_without_station, lang), f"/api/v1/coverage/gaps{mine}"),
+                figure("gaps", _count(home.units_without_station, lang), f"/coverage{mine}"),
             ],
         ),
         FigureGroup(

@@ -1,0 +1,95 @@
+"""The staff home in a real headless Chromium, offline but for 127.0.0.1: sign in through /login, land on
+/staff/, follow a figure to its page; no request leaves the machine and the policy refuses no script or style.
+
+With ``VETMAP_SHOTS=<dir>`` the test also keeps screenshots of the home at 1440×900 and 390×844 and of the
+English frame, to look at (outside the repository)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import Engine
+
+from geo.accounts.audit import CLI_ACTOR
+from geo.accounts.users import create_account
+from tests.browser_pages import TIMEOUT_MS, WatchedPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
+
+COUNTY = "450329"  # 资源县
+USERNAME = "staff-home-browser"
+PASSWORD = "staff-home-browser-password"  # a test account's password, made by the test
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CSP_WATCH = """() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+    });
+}"""
+
+
+@pytest.fixture(scope="module")
+def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
+    """A planner of 资源县 who signs in with a password."""
+    with engine.begin() as conn:
+        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    return USERNAME
+
+
+def _shot(wp: WatchedPage, name: str) -> None:
+    where = os.environ.get("VETMAP_SHOTS")
+    if where:
+        Path(where).mkdir(parents=True, exist_ok=True)
+        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
+
+
+def _no_csp_violation(wp: WatchedPage) -> None:
+    assert wp.page.evaluate("() => window.__cspViolations") == []
+
+
+def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planner: str) -> None:
+    page = watched.page
+    page.add_init_script(f"({CSP_WATCH})()")
+    page.set_viewport_size(DESKTOP)
+    page.goto(watched.base_url + "/staff/", wait_until="load")
+    assert "/login" in page.url  # not signed in: the sign-in page, which brings us back
+    page.fill("#username", planner)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
+    expect(page).to_have_title(re.compile("工作台首页"))
+    header = page.locator("header.staff-header")
+    expect(header).to_contain_text(planner)
+    expect(header).to_contain_text("规划人员")
+    expect(header).to_contain_text("资源县 (450329)")
+    nav = page.locator("nav.staff-nav a")
+    expect(nav).to_have_text(["首页", "覆盖", "养护"])
+    _no_csp_violation(watched)
+    _shot(watched, "staff-home-1440x900")
+
+    page.set_viewport_size(PHONE)
+    _shot(watched, "staff-home-390x844")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the home is {overflow}px wider than a phone"
+
+    page.set_viewport_size(DESKTOP)
+    page.locator("header.staff-header a[lang=en]").click()
+    page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(nav).to_have_text(["Home", "Coverage", "Upkeep"])
+    _shot(watched, "staff-home-en-1440x900")
+    page.locator("header.staff-header a[lang=zh-CN]").click()
+    page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
+
+    link = page.locator('[data-figure="beyond_reach"] a')
+    expect(link).to_have_attribute("href", f"/coverage?area={COUNTY}")
+    link.click()
+    page.wait_for_url(re.compile(rf"/coverage\?area={COUNTY}$"), timeout=TIMEOUT_MS)
+    page.wait_for_load_state("networkidle")
+    _no_csp_violation(watched)
+    watched.assert_clean()
