@@ -44,6 +44,7 @@ _JS_STRINGS = (
 )
 
 _STYLE = """
+.leaflet-tooltip { white-space: normal; width: max-content; max-width: min(18rem, 42vw); overflow-wrap: anywhere; }
 body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; margin: 0; background: #f4f5f7; color: #222; }
 header { background: #8b1a1a; color: #fff; padding: .6rem 1rem; display: flex; justify-content: space-between;
          align-items: center; }
