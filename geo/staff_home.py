@@ -18,6 +18,7 @@ from geo.errors import Conflict
 from geo.public.family_requests import FamilyRequestFilter, list_requests
 from geo.public.tributes import pending_tributes
 from geo.settings import UpkeepSettings
+from geo.upkeep.photos import unpublished_report_photos
 from geo.upkeep.report import upkeep_report
 from geo.upkeep.schedules import china_today
 
@@ -37,6 +38,7 @@ class StaffHome:
     overdue_inspections: int
     open_work_orders: int
     tributes_pending: int | None
+    report_photos_unpublished: int | None
     family_requests_open: int | None
 
 
@@ -54,9 +56,11 @@ def staff_home(conn: Connection, actor: Actor, upkeep: UpkeepSettings) -> StaffH
         pass
     gaps = sum(level.without_station for level in station_gaps(conn, area, None, 0, 0).levels)
     report = upkeep_report(conn, principal, principal.area_code, china_today().year, upkeep)
-    tributes = families = None
+    tributes = families = photos = None
     if allowed(principal.role, "tributes.moderate"):
         tributes = pending_tributes(conn, actor, limit=1)[1]
+    if allowed(principal.role, "photos.publish"):
+        photos = unpublished_report_photos(conn, principal)
     if allowed(principal.role, "family_requests.read"):
         families = sum(
             list_requests(conn, principal, FamilyRequestFilter(status=status), 1, 0)[0]
@@ -71,5 +75,6 @@ def staff_home(conn: Connection, actor: Actor, upkeep: UpkeepSettings) -> StaffH
         overdue_inspections=report.total.overdue,
         open_work_orders=report.total.open_orders,
         tributes_pending=tributes,
+        report_photos_unpublished=photos,
         family_requests_open=families,
     )

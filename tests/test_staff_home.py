@@ -17,7 +17,9 @@ from api.app import create_app
 from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
 from geo.atlas.areas import AreaRef
+from geo.principal import Principal
 from geo.settings import Settings
+from geo.upkeep.photos import unpublished_report_photos
 from web.csp import NONCE_MARK
 from web.jinja import PAGES, render
 from web.staff import NavLink, StaffFrame
@@ -202,16 +204,60 @@ def test_every_figure_is_what_the_api_says(app, engine, area):
     )
     assert figures["family"][0] == f"{open_requests:,}"
     assert figures["gaps"][1] == "/coverage" + (f"?area={area}" if area else "")
-    # every figure links to a page that answers
+    with engine.connect() as conn:
+        assert figures["report_photos"] == (
+            f"{unpublished_report_photos(conn, _principal(conn, area)):,}",
+            None,
+        )
+    # every other figure links to a page that answers
     for key, (_, href) in figures.items():
-        assert href is not None, key
-        assert c.get(href).status_code == 200, (key, href)
+        if key != "report_photos":  # no list of them yet: a plain figure
+            assert href is not None, key
+            assert c.get(href).status_code == 200, (key, href)
 
 
 def test_a_crew_sees_no_moderation_queues(app, engine):
     c, _ = _signed_in(app, engine, "crew", COUNTY)
     figures = _figures(c.get("/staff/").text)
-    assert set(figures) == {"coverage_share", "beyond_reach", "gaps", "overdue", "open_orders"}
+    # crews publish photos but do not moderate tributes or answer 寻亲 requests
+    assert set(figures) == {
+        "coverage_share",
+        "beyond_reach",
+        "gaps",
+        "overdue",
+        "open_orders",
+        "report_photos",
+    }
+
+
+def _principal(conn, area: str | None) -> Principal:
+    return Principal(user_id=None, username="figures", role="admin", area_code=area)
+
+
+def test_a_report_photo_waiting_to_be_published_is_counted(app, engine):
+    c, _ = _signed_in(app, engine, "planner", COUNTY)
+    before = _figures(c.get("/staff/").text)["report_photos"][0]
+    with engine.begin() as conn:
+        order = conn.execute(
+            text(
+                "SELECT id, collection, site_id, area_code FROM work_orders WHERE area_code LIKE :p LIMIT 1"
+            ),
+            {"p": COUNTY + "%"},
+        ).one()
+        photo_id = conn.execute(
+            text(
+                "INSERT INTO photos (collection, site_id, area_code, stage, work_order_id, content_type, "
+                "byte_size, width, height, sha256, data) VALUES (:c, :s, :a, 'report', :w, 'image/jpeg', 1, 1, 1, "
+                "repeat('0', 64), '\\x00') RETURNING id"
+            ),
+            {"c": order.collection, "s": order.site_id, "a": order.area_code, "w": order.id},
+        ).scalar_one()
+    try:
+        after = _figures(c.get("/staff/").text)["report_photos"][0]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM photos WHERE id = :id"), {"id": photo_id})
+    assert int(after.replace(",", "")) == int(before.replace(",", "")) + 1
 
 
 def test_markup_in_an_area_name_shows_as_text(app, engine):

@@ -233,6 +233,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "staff.home.open_orders.note": ("未验收、未驳回、非重复的工单", "Not verified, rejected or duplicate"),
     "staff.home.tributes": ("待审核的祭扫留言", "Tribute messages to moderate"),
     "staff.home.tributes.note": ("公众留言，审核后公开", "Public messages, shown once approved"),
+    "staff.home.report_photos": ("未公开的问题反映照片", "Report photos not published"),
+    "staff.home.report_photos.note": (
+        "公众反映问题时上传，经工作人员公开后可见",
+        "Sent with public reports; shown once staff publish them",
+    ),
     "staff.home.family": ("未办结的寻亲申请", "Open family-search requests"),
     "staff.home.family.note": ("新提交或办理中", "New or in progress"),
     # upkeep map and report (issue 6): /upkeep and /api/v1/upkeep/report(.csv|.xlsx)
