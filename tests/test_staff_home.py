@@ -27,7 +27,7 @@ from web.staff import NavLink, StaffFrame
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
 COUNTY = "450329"  # 资源县
-PASSWORD = "staff-home-test-password"
+PASSWORD = "test-staff-home-password"
 _addresses = itertools.count(1)
 _names = itertools.count(1)
 CJK = re.compile(r"[\u3400-\u9fff]")

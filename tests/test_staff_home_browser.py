@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 USERNAME = "staff-home-browser"
-PASSWORD = "staff-home-browser-password"  # a test account's password, made by the test
+PASSWORD = "test-staff-home-browser-password"  # a test account's password, made by the test
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 CSP_WATCH = """() => {
