@@ -34,7 +34,7 @@ from geo.principal import Principal
 from geo.settings import SecuritySettings, Settings
 from tests.factories import tile_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET_NOTE = "INTERNAL-NOTE-7f3a"
 SECRET_PHONE = "13800007777"
 SECRET_CUSTODIAN = "保管人张某某"

@@ -1,0 +1,1 @@
+"""Tests of operations: metrics, request logs, deployment files."""
