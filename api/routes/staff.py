@@ -11,10 +11,11 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import client_address, get_web_session, request_id
+from api.routes.accounts.login import sign_in_first
 from geo.accounts.audit import Actor
 from geo.accounts.credentials import WebSession
 from geo.staff_home import staff_home
@@ -22,13 +23,6 @@ from web.jinja import render
 from web.staff import home_figures, staff_frame
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-
-
-def sign_in_first(request: Request, lang: str | None) -> RedirectResponse:
-    """The redirect to the sign-in page that comes back to this page afterwards."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    query = urlencode({"next": here, **({"lang": lang} if lang else {})})
-    return RedirectResponse(f"{request.app.url_path_for('login_form')}?{query}", status_code=303)
 
 
 @router.get("/staff/", response_class=HTMLResponse)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +28,15 @@ LOGIN_CSRF_COOKIE = "vetmap_login_csrf"
 LOGIN_CSRF_MAX_AGE = 3600
 Lang = Literal["zh", "en"]
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def sign_in_first(request: Request, lang: str | None) -> RedirectResponse:
+    """The redirect of a staff page's anonymous visitor to the sign-in page, which brings them back afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    query = urlencode({"next": here, **({"lang": lang} if lang else {})})
+    return RedirectResponse(
+        f"{request.app.url_path_for('login_form')}?{query}", status_code=303, headers=NO_STORE
+    )
 
 
 def safe_next(next_url: str | None) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.errors import error_status
 from api.principal import PrincipalDep, require
+from api.routes.accounts.login import sign_in_first
 from geo.accounts.permissions import allowed
 from geo.errors import DomainError
 from geo.principal import Principal
@@ -66,12 +66,6 @@ def _who(principal: Principal, lang: str) -> str:
     return f"{principal.username} · {principal.area_code or t('login.whole_atlas', lang)}"
 
 
-def _sign_in(request: Request, lang: str | None) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    query = {"next": target, **({"lang": lang} if lang else {})}
-    return RedirectResponse(f"/login?{urlencode(query)}", status_code=303, headers=NO_STORE)
-
-
 def _refusal(exc: DomainError, lang: str, explicit: str | None) -> HTMLResponse:
     html = message_page(lang, explicit, t("crew.error_title", lang), error_text(exc, lang))
     return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
@@ -90,7 +84,7 @@ def crew_tasks_page(
     """My tasks, nearest first when the page was given my position (the script asks the browser for it)."""
     page_lang = lang or settings.default_lang
     if principal.is_public:
-        return _sign_in(request, lang)
+        return sign_in_first(request, lang)
     try:
         found = my_tasks(conn, principal, request.app.state.upkeep, check_position(lon, lat))
     except DomainError as exc:
@@ -111,7 +105,7 @@ def crew_site_page(
     """A site of my area: its condition, open work orders and the inspection form."""
     page_lang = lang or settings.default_lang
     if principal.is_public:
-        return _sign_in(request, lang)
+        return sign_in_first(request, lang)
     try:
         sheet = site_sheet(conn, principal, collection, site_id, request.app.state.upkeep)
     except DomainError as exc:

@@ -13,12 +13,13 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
 from api.errors import error_status
 from api.principal import PrincipalDep, require
+from api.routes.accounts.login import sign_in_first
 from api.routes.atlas.sites import AREA_PATTERN
 from geo.errors import DomainError
 from geo.principal import Principal
@@ -101,9 +102,7 @@ def upkeep_map(
     """The upkeep map of an area with its report, on the chosen basemap; the anonymous are sent to sign in first."""
     page_lang = lang or settings.default_lang
     if principal.is_public:
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        query = urlencode({"next": here, **({"lang": lang} if lang else {})})
-        return RedirectResponse(f"{request.app.url_path_for('login_form')}?{query}", status_code=303)
+        return sign_in_first(request, lang)
     atlas = str(request.app.url_path_for("overview_map")) + (f"?lang={lang}" if lang else "")
     upkeep = request.app.state.upkeep
     try:
