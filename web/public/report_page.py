@@ -54,6 +54,7 @@ main { max-width: 40rem; margin: 0 auto; padding: .8rem 1rem 2rem; background: #
 #map { height: 45vh; min-height: 16rem; border: 1px solid #bbb; background: #e8eef2; }
 label { display: block; margin: .7rem 0 .2rem; font-weight: 600; }
 input, select, textarea, button { font-size: 1rem; }
+input[type=file] { max-width: 100%; }
 input[type=text], input[type=email], input[type=tel], select, textarea { width: 100%; box-sizing: border-box;
   padding: .45rem; }
 textarea { min-height: 6rem; }
