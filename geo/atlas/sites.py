@@ -17,7 +17,6 @@ from pydantic import BaseModel, ValidationError
 from shapely.geometry import Point
 from sqlalchemy import Connection, Table, cast, delete, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import JSON
-from sqlalchemy.exc import IntegrityError
 
 from geo import vocab
 from geo.atlas.areas import AreaRef, check_point_in_area, require_area, smallest_area_containing
@@ -25,7 +24,7 @@ from geo.atlas.collections import CollectionSpec
 from geo.atlas.field_policy import drop_personal, personal_column, personal_visible, readable_fields
 from geo.atlas.graves import check_grave, moved_from
 from geo.errors import InvalidInput, NotFound, StaleVersion, VersionRequired
-from geo.kit.db_refusals import refusal
+from geo.kit.db_refusals import write_or_refuse
 from geo.kit.pinyin import name_pinyin
 from geo.models import Area
 from geo.principal import PUBLIC, Principal
@@ -233,14 +232,6 @@ def _row_values(spec: CollectionSpec, fields: BaseModel, point: Point, area: Are
     return values
 
 
-def _execute_write(conn: Connection, statement):
-    try:
-        with conn.begin_nested():
-            return conn.execute(statement)
-    except IntegrityError as exc:
-        raise refusal(exc) from None
-
-
 def _check_fields(spec: CollectionSpec, data: dict) -> BaseModel:
     try:
         return spec.fields.model_validate(data)
@@ -270,7 +261,7 @@ def create_site(
     _check_rules(conn, spec, fields, None)
     area = _resolve_area(conn, point, fields.area_code)
     table = site_table(spec)
-    new_id = _execute_write(
+    new_id = write_or_refuse(
         conn, insert(table).values(**_row_values(spec, fields, point, area)).returning(table.c.id)
     )
     return get_site(conn, spec, new_id.scalar_one(), reader)
@@ -300,7 +291,7 @@ def update_site(
     area = _resolve_area(conn, new_point, fields.area_code)
     table = site_table(spec)
     values = _row_values(spec, fields, new_point, area)
-    result = _execute_write(
+    result = write_or_refuse(
         conn, update(table).where(table.c.id == site_id, table.c.version == version).values(**values)
     )
     if result.rowcount != 1:  # cannot happen under the lock; refuse rather than write over a newer state
@@ -324,4 +315,4 @@ def delete_site(
     current = _read_site(conn, spec, site_id, None, lock=True)
     _check_version(conn, spec, current, version, precondition, reader)
     table = site_table(spec)
-    _execute_write(conn, delete(table).where(table.c.id == site_id, table.c.version == version))
+    write_or_refuse(conn, delete(table).where(table.c.id == site_id, table.c.version == version))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Connection, CursorResult, Executable
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from geo.errors import Conflict, DomainError, InvalidInput
 
@@ -87,3 +88,13 @@ def refusal(exc: DBAPIError) -> DomainError:
     if code.startswith("22"):  # data exceptions: a malformed date, number or geometry, ...
         return InvalidInput("a value is not of the kind its field takes", key="db.bad_value")
     return InvalidInput("the database refused a value of the request", key="db.refused")
+
+
+def write_or_refuse(conn: Connection, statement: Executable) -> CursorResult:
+    """Execute a write in a savepoint; a constraint it breaks is the domain error ``refusal`` names, and the
+    caller's transaction stays usable."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(statement)
+    except IntegrityError as exc:
+        raise refusal(exc) from None

@@ -14,14 +14,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import Connection, delete, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from geo.accounts.audit import Actor, record
 from geo.accounts.permissions import authorize, require_right
 from geo.atlas.areas import require_area
 from geo.atlas.field_policy import PUBLIC_ROLE, readable_fields
 from geo.errors import InvalidInput, NotFound, StaleVersion, VersionRequired
-from geo.kit.db_refusals import refusal
+from geo.kit.db_refusals import write_or_refuse
 from geo.kit.pinyin import name_pinyin
 from geo.models import Martyr
 from geo.public.search import MARTYR_SUMMARY, martyr_summary
@@ -134,14 +133,6 @@ def _row_values(conn: Connection, fields: MartyrFields) -> dict:
     if fields.hometown_area_code is not None:
         require_area(conn, fields.hometown_area_code, "hometown_area_code")
     return values
-
-
-def _write(conn: Connection, statement):
-    try:
-        with conn.begin_nested():
-            return conn.execute(statement)
-    except IntegrityError as exc:
-        raise refusal(exc) from None
 
 
 _BURIAL = """
@@ -258,7 +249,7 @@ def martyrs_at(conn: Connection, collection: str, site_id: int, limit: int = 200
 def create_martyr(conn: Connection, data: dict, role: str = "admin") -> dict:
     """Insert a martyr record (pinyin filled from the name) and return it as ``role`` reads it."""
     values = _row_values(conn, _validate(data))
-    martyr_id = _write(conn, insert(MARTYRS).values(**values).returning(MARTYRS.c.id)).scalar_one()
+    martyr_id = write_or_refuse(conn, insert(MARTYRS).values(**values).returning(MARTYRS.c.id)).scalar_one()
     return get_martyr(conn, martyr_id, role)
 
 
@@ -298,7 +289,7 @@ def update_martyr(
     if changes.get("death_date") is not None and "death_year" not in changes:
         merged["death_year"] = None  # follows the new date
     values = _row_values(conn, _validate(merged))
-    _write(
+    write_or_refuse(
         conn,
         update(MARTYRS)
         .where(MARTYRS.c.id == martyr_id, MARTYRS.c.version == version)
@@ -313,11 +304,11 @@ def delete_martyr(
     """Delete a martyr record at ``version``; its tributes go with it; Conflict if a family request names it."""
     current = _read(conn, martyr_id, "admin", lock=True)
     _check_version(conn, current, version, precondition, role)
-    _write(
+    write_or_refuse(
         conn,
         text("DELETE FROM tributes WHERE target = 'martyrs' AND target_id = :id").bindparams(id=martyr_id),
     )
-    _write(conn, delete(MARTYRS).where(MARTYRS.c.id == martyr_id, MARTYRS.c.version == version))
+    write_or_refuse(conn, delete(MARTYRS).where(MARTYRS.c.id == martyr_id, MARTYRS.c.version == version))
 
 
 def _snapshot(conn: Connection, martyr_id: int) -> dict | None:
