@@ -76,6 +76,17 @@ def _figures(html: str) -> dict[str, tuple[str, str | None]]:
     return found
 
 
+PLANNING = {
+    "选址": "/staff/siting",
+    "出行时间": "/staff/travel",
+    "点位编辑": "/staff/sites",
+    "保护范围核查": "/staff/zones/check",
+    "导入": "/staff/imports",
+    "导出": "/staff/exports",
+}
+"""The planning jobs of the navigation (issue 19), which planners and admins both do."""
+
+
 @pytest.mark.parametrize(
     ("role", "area", "role_zh", "area_zh", "nav"),
     [
@@ -87,6 +98,9 @@ def _figures(html: str) -> dict[str, tuple[str, str | None]]:
             {
                 "首页": "/staff/",
                 "覆盖": f"/coverage?area={COUNTY}",
+                "点位编辑": "/staff/sites",
+                "保护范围核查": "/staff/zones/check",
+                "导出": "/staff/exports",
                 "养护": f"/upkeep?area={COUNTY}",
                 "巡护": "/crew",
             },
@@ -96,7 +110,12 @@ def _figures(html: str) -> dict[str, tuple[str, str | None]]:
             COUNTY,
             "规划人员",
             "资源县 (450329)",
-            {"首页": "/staff/", "覆盖": f"/coverage?area={COUNTY}", "养护": f"/upkeep?area={COUNTY}"},
+            {
+                "首页": "/staff/",
+                "覆盖": f"/coverage?area={COUNTY}",
+                **PLANNING,
+                "养护": f"/upkeep?area={COUNTY}",
+            },
         ),
         (
             "admin",
@@ -106,6 +125,7 @@ def _figures(html: str) -> dict[str, tuple[str, str | None]]:
             {
                 "首页": "/staff/",
                 "覆盖": f"/coverage?area={COUNTY}",
+                **PLANNING,
                 "养护": f"/upkeep?area={COUNTY}",
                 "接口文档": "/api/v1/docs",
             },
@@ -115,7 +135,13 @@ def _figures(html: str) -> dict[str, tuple[str, str | None]]:
             None,
             "管理员",
             "全国",
-            {"首页": "/staff/", "覆盖": "/coverage", "养护": "/upkeep", "接口文档": "/api/v1/docs"},
+            {
+                "首页": "/staff/",
+                "覆盖": "/coverage",
+                **PLANNING,
+                "养护": "/upkeep",
+                "接口文档": "/api/v1/docs",
+            },
         ),
     ],
 )
@@ -157,7 +183,18 @@ def test_english_is_complete(app, engine):
     shown = re.sub(r'<a [^>]*lang="zh-CN">中文</a>', "", body)
     assert CJK.findall(shown) == [], CJK.findall(shown)
     assert "The whole atlas" in html and "Administrator" in html and "Sign out" in html
-    assert set(_nav(html)) == {"Home", "Coverage", "Upkeep", "API docs"}
+    assert set(_nav(html)) == {
+        "Home",
+        "Coverage",
+        "Siting",
+        "Travel time",
+        "Sites",
+        "Zone check",
+        "Import",
+        "Export",
+        "Upkeep",
+        "API docs",
+    }
     assert {"Coverage rate", "Villages beyond reach", "Overdue inspections", "Open work orders"} <= {
         unescape(s) for s in re.findall(r'<span class="label">([^<]+)</span>', html)
     }
@@ -172,6 +209,9 @@ def test_the_english_frame_names_a_county_account_in_english(app, engine):
     assert _nav(html) == {
         "Home": "/staff/",
         "Coverage": f"/coverage?area={COUNTY}",
+        "Sites": "/staff/sites",
+        "Zone check": "/staff/zones/check",
+        "Export": "/staff/exports",
         "Upkeep": f"/upkeep?area={COUNTY}",
         "Crew app": "/crew",
     }

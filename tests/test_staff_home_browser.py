@@ -68,7 +68,9 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
     expect(header).to_contain_text("规划人员")
     expect(header).to_contain_text("资源县 (450329)")
     nav = page.locator("nav.staff-nav a")
-    expect(nav).to_have_text(["首页", "覆盖", "养护"])
+    expect(nav).to_have_text(
+        ["首页", "覆盖", "选址", "出行时间", "点位编辑", "保护范围核查", "导入", "导出", "养护"]
+    )
     _no_csp_violation(watched)
     _shot(watched, "staff-home-1440x900")
 
@@ -81,7 +83,9 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
     page.locator("header.staff-header a[lang=en]").click()
     page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(nav).to_have_text(["Home", "Coverage", "Upkeep"])
+    expect(nav).to_have_text(
+        ["Home", "Coverage", "Siting", "Travel time", "Sites", "Zone check", "Import", "Export", "Upkeep"]
+    )
     _shot(watched, "staff-home-en-1440x900")
     page.locator("header.staff-header a[lang=zh-CN]").click()
     page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)

@@ -59,6 +59,19 @@ DOCS_ASSETS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# Scripts and styles of the server-rendered staff pages (web/templates/), by the name a template asks for with
+# ``vendor_url(name)``: Leaflet for their maps, htmx for small progressive enhancement (polling a run, swapping a
+# fragment), Leaflet-Geoman for dragging points and drawing polygons.
+PAGE_ASSETS: Mapping[str, str] = MappingProxyType(
+    {
+        "leaflet_js": "leaflet/dist/leaflet.js",
+        "leaflet_css": "leaflet/dist/leaflet.css",
+        "htmx": "htmx.org/dist/htmx.min.js",
+        "geoman_js": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
+        "geoman_css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+    }
+)
+
 # Cosmetic assets with no local counterpart that our pages do not use: Bootstrap 3 glyphicons (we use
 # Font Awesome icons) and folium's rotate CSS for awesome-markers (we never rotate icons).
 DROPPED_ASSETS: frozenset[str] = frozenset({"glyphicons_css", "awesome_rotate_css"})
@@ -226,7 +239,7 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
             "front-end packages (leaflet, leaflet.markercluster, ...) that the map pages load"
         )
     files: dict[str, Path] = {}
-    for relative in (*VENDOR_ASSETS.values(), *DOCS_ASSETS.values()):
+    for relative in (*VENDOR_ASSETS.values(), *DOCS_ASSETS.values(), *PAGE_ASSETS.values()):
         files[relative] = _vendor_file(node_modules, relative)
     for directory in VENDOR_DIRECTORIES:
         folder = node_modules / directory
@@ -236,6 +249,11 @@ def vendor_files(node_modules: Path) -> dict[str, Path]:
             if path.is_file() and path.suffix.lower() in _CONTENT_TYPES:
                 files[str(PurePosixPath(directory, path.name))] = path.resolve()
     return files
+
+
+def vendor_url(name: str) -> str:
+    """The local URL of a staff page's vendor asset (a key of PAGE_ASSETS); KeyError for an unknown name."""
+    return f"{VENDOR_URL_PREFIX}/{PAGE_ASSETS[name]}"
 
 
 def docs_asset_url(name: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from geo.errors import DomainError
+from web.messages import atlas, coverage, imports, sites, siting, travel
 
 DEFAULT_LANG = "zh"
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -197,8 +198,20 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "staff.product": ("退役军人服务地图 · 工作台", "VetMap · staff workbench"),
     "staff.who.name": ("用户", "User"),
     "staff.nav.label": ("工作导航", "Staff navigation"),
+    "staff.refused.title": ("无权使用此页面", "Not open to your account"),
+    "staff.refused.role": (
+        "您的角色（{role}）不能使用此页面。如需使用，请联系本单位管理员。",
+        "Your role ({role}) may not use this page. Ask your bureau's administrator if you need it.",
+    ),
+    "staff.refused.home": ("返回工作首页", "Back to the staff home"),
     "staff.nav.home": ("首页", "Home"),
     "staff.nav.coverage": ("覆盖", "Coverage"),
+    "staff.nav.siting": ("选址", "Siting"),
+    "staff.nav.travel": ("出行时间", "Travel time"),
+    "staff.nav.sites": ("点位编辑", "Sites"),
+    "staff.nav.zones": ("保护范围核查", "Zone check"),
+    "staff.nav.imports": ("导入", "Import"),
+    "staff.nav.exports": ("导出", "Export"),
     "staff.nav.upkeep": ("养护", "Upkeep"),
     "staff.nav.crew": ("巡护", "Crew app"),
     "staff.nav.api_docs": ("接口文档", "API docs"),
@@ -744,6 +757,25 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
         "the body is not a readable multipart form: send the file and its fields as multipart/form-data",
     ),
 }
+
+
+def _merge(catalogue: dict[str, tuple[str, str]], *parts: dict[str, tuple[str, str]]) -> None:
+    for part in parts:
+        twice = sorted(set(part) & set(catalogue))
+        if twice:
+            raise ValueError(f"message keys defined twice: {', '.join(twice)}")
+        catalogue.update(part)
+
+
+_merge(
+    _CATALOGUE,
+    atlas.MESSAGES,
+    coverage.MESSAGES,
+    imports.MESSAGES,
+    siting.MESSAGES,
+    sites.MESSAGES,
+    travel.MESSAGES,
+)
 
 
 CHOOSE_PATH = "/choose"

@@ -1,6 +1,7 @@
 """The one Jinja2 environment of the pages: templates under ``web/templates/``, every value autoescaped.
 
-Made once at import. Templates get ``t`` (the message catalogue), ``html_lang`` and ``script_nonce``: the CSP
+Made once at import. Templates get ``t`` (the message catalogue), ``html_lang``, ``vendor_url`` (a vendor asset's
+local URL, web/assets.PAGE_ASSETS) and ``script_nonce``: the CSP
 nonce mark (web/csp.py) that each ``<script>`` a template writes must carry, as ``<script {{ script_nonce }}>``.
 """
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from web.assets import vendor_url
 from web.csp import NONCE_MARK
 from web.i18n import html_lang, t
 
@@ -24,7 +26,7 @@ PAGES = Environment(
     lstrip_blocks=True,
 )
 """Page templates; autoescape on for every template, so data is always written as text."""
-PAGES.globals.update(t=t, html_lang=html_lang, script_nonce=Markup(NONCE_MARK))
+PAGES.globals.update(t=t, html_lang=html_lang, script_nonce=Markup(NONCE_MARK), vendor_url=vendor_url)
 
 
 def render(name: str, **context: object) -> str:

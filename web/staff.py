@@ -37,12 +37,22 @@ def _right(action: str) -> Callable[[Principal], bool]:
     return lambda principal: allowed(principal.role, action)
 
 
+def _may_edit_sites(principal: Principal) -> bool:
+    return any(allowed(principal.role, f"{kind}.update") for kind in ("stations", "memorials"))
+
+
 STAFF_JOBS: tuple[StaffJob, ...] = (
     StaffJob("staff.nav.home", "/staff/", _everyone),
     StaffJob("staff.nav.coverage", "/coverage", _everyone, by_area=True),
+    StaffJob("staff.nav.siting", "/staff/siting", _right("siting.run")),
+    StaffJob("staff.nav.travel", "/staff/travel", _right("travel.run")),
+    StaffJob("staff.nav.sites", "/staff/sites", _may_edit_sites),
+    StaffJob("staff.nav.zones", "/staff/zones/check", _everyone),
+    StaffJob("staff.nav.imports", "/staff/imports", _right("imports.run")),
+    StaffJob("staff.nav.exports", "/staff/exports", _everyone),
     StaffJob("staff.nav.upkeep", "/upkeep", _right("inspections.read"), by_area=True),
     StaffJob("staff.nav.crew", "/crew", lambda p: p.role == "crew"),
-    # issues 19 and 20 add here: siting, travel, sites, imports, work orders, moderation, accounts, audit
+    # issue 20 adds here: work orders, moderation, campaigns, accounts, audit
     StaffJob("staff.nav.api_docs", "/api/v1/docs", _right("tokens.manage")),
 )
 """Every job of the staff navigation, in the order shown."""

@@ -454,7 +454,7 @@ def test_wrong_password_on_the_page_says_so_and_next_never_leaves_the_site(app, 
     assert bad.status_code == 401 and "用户名或密码错误" in bad.text
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         response = _sign_in(_client(app), name, evil)
-        assert response.status_code == 303 and response.headers["location"] == "/"
+        assert response.status_code == 303 and response.headers["location"] == "/staff/"
 
 
 def test_cookie_is_secure_over_https(app, engine):

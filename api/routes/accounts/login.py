@@ -39,12 +39,16 @@ def sign_in_first(request: Request, lang: str | None) -> RedirectResponse:
     )
 
 
-def safe_next(next_url: str | None) -> str:
-    """A local path to go to after signing in (never another site): else ``/``."""
+STAFF_HOME = "/staff/"
+"""Where a sign-in with no (or no local) page to go back to lands: the staff home."""
+
+
+def safe_next(next_url: str | None, default: str = "/") -> str:
+    """A local path to go to next (never another site): else ``default``."""
     if not next_url or not next_url.startswith("/") or next_url.startswith("//") or "\\" in next_url:
-        return "/"
+        return default
     if any(ord(c) < 32 for c in next_url) or len(next_url) > 2000:
-        return "/"
+        return default
     return next_url
 
 
@@ -97,7 +101,7 @@ def login_form(
             page_lang, SignedIn(p.username, p.role, p.area_code), session.csrf_token, _atlas(lang)
         )
         return HTMLResponse(html, headers=NO_STORE)
-    return _form_page(request, page_lang, lang, safe_next(next))
+    return _form_page(request, page_lang, lang, safe_next(next, STAFF_HOME))
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -108,12 +112,12 @@ def login_submit(
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    next: Annotated[str, Form(max_length=2000)] = STAFF_HOME,
     lang: Annotated[Lang | None, Form()] = None,
 ) -> Response:
     """Check the CSRF token and the password; on success start a session and go to ``next`` (a local path)."""
     page_lang = lang or settings.default_lang
-    target = safe_next(next)
+    target = safe_next(next, STAFF_HOME)
     if not same_token(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE, "")):
         return _form_page(request, page_lang, lang, target, 403, t("login.csrf", page_lang), username)
     try:
