@@ -25,6 +25,7 @@ from api.routes.accounts.audit import router as audit_router
 from api.routes.accounts.auth import router as auth_router
 from api.routes.atlas import areas, pages
 from api.routes.atlas.clusters import router as clusters_router
+from api.routes.atlas.site_pages import router as site_pages_router
 from api.routes.atlas.sites import all_site_routers
 from api.routes.atlas.spatial import router as spatial_router
 from api.routes.coverage.downloads import router as coverage_downloads_router
@@ -32,7 +33,10 @@ from api.routes.coverage.page import router as coverage_page_router
 from api.routes.coverage.rates import router as coverage_router
 from api.routes.coverage.roads import router as roads_router
 from api.routes.coverage.siting import router as siting_router
+from api.routes.coverage.siting_page import router as siting_page_router
+from api.routes.coverage.travel_page import router as travel_page_router
 from api.routes.importing.imports import router as imports_router
+from api.routes.importing.pages import router as import_pages_router
 from api.routes.ogc.features import router as ogc_router
 from api.routes.ogc.tiles import router as tiles_router
 from api.routes.public.family_requests import router as family_requests_router
@@ -191,6 +195,10 @@ def create_app(
     app.include_router(coverage_page_router)  # /coverage, where the atlas pages' router had it
     app.include_router(login.router)
     app.include_router(staff.router)
+    app.include_router(siting_page_router)
+    app.include_router(travel_page_router)
+    app.include_router(site_pages_router)
+    app.include_router(import_pages_router)
     app.include_router(upkeep_page_router)
     app.include_router(crew_pages_router)
     app.include_router(public_pages_router)
