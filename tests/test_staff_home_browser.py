@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
+from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
@@ -72,6 +73,7 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
         ["首页", "覆盖", "选址", "出行时间", "点位编辑", "保护范围核查", "导入", "导出", "养护"]
     )
     _no_csp_violation(watched)
+    assert axe_violations(page) == []
     _shot(watched, "staff-home-1440x900")
 
     page.set_viewport_size(PHONE)
