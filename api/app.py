@@ -23,6 +23,7 @@ from api.routes import docs, health, staff
 from api.routes.accounts import login
 from api.routes.accounts.audit import router as audit_router
 from api.routes.accounts.auth import router as auth_router
+from api.routes.accounts.pages import router as account_pages_router
 from api.routes.atlas import areas, pages
 from api.routes.atlas.clusters import router as clusters_router
 from api.routes.atlas.site_pages import router as site_pages_router
@@ -39,6 +40,7 @@ from api.routes.importing.imports import router as imports_router
 from api.routes.importing.pages import router as import_pages_router
 from api.routes.ogc.features import router as ogc_router
 from api.routes.ogc.tiles import router as tiles_router
+from api.routes.public.family_request_pages import router as family_request_pages_router
 from api.routes.public.family_requests import router as family_requests_router
 from api.routes.public.martyrs import router as martyrs_router
 from api.routes.public.open311 import router as open311_router
@@ -199,6 +201,8 @@ def create_app(
     app.include_router(travel_page_router)
     app.include_router(site_pages_router)
     app.include_router(import_pages_router)
+    app.include_router(account_pages_router)
+    app.include_router(family_request_pages_router)
     app.include_router(upkeep_page_router)
     app.include_router(crew_pages_router)
     app.include_router(public_pages_router)

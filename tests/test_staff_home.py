@@ -85,6 +85,8 @@ PLANNING = {
     "导出": "/staff/exports",
 }
 """The planning jobs of the navigation (issue 19), which planners and admins both do."""
+ADMINISTRATION = {"寻亲": "/staff/family-requests", "账号": "/staff/accounts", "审计日志": "/staff/audit"}
+"""The administrators' jobs of the navigation (issue 20); planners have 寻亲 too."""
 
 
 @pytest.mark.parametrize(
@@ -115,6 +117,7 @@ PLANNING = {
                 "覆盖": f"/coverage?area={COUNTY}",
                 **PLANNING,
                 "养护": f"/upkeep?area={COUNTY}",
+                "寻亲": "/staff/family-requests",
             },
         ),
         (
@@ -127,6 +130,7 @@ PLANNING = {
                 "覆盖": f"/coverage?area={COUNTY}",
                 **PLANNING,
                 "养护": f"/upkeep?area={COUNTY}",
+                **ADMINISTRATION,
                 "接口文档": "/api/v1/docs",
             },
         ),
@@ -140,6 +144,7 @@ PLANNING = {
                 "覆盖": "/coverage",
                 **PLANNING,
                 "养护": "/upkeep",
+                **ADMINISTRATION,
                 "接口文档": "/api/v1/docs",
             },
         ),
@@ -193,6 +198,9 @@ def test_english_is_complete(app, engine):
         "Import",
         "Export",
         "Upkeep",
+        "Family requests",
+        "Accounts",
+        "Audit log",
         "API docs",
     }
     assert {"Coverage rate", "Villages beyond reach", "Overdue inspections", "Open work orders"} <= {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from geo.errors import DomainError
-from web.messages import atlas, coverage, imports, sites, siting, travel
+from web.messages import accounts, atlas, coverage, family, imports, sites, siting, travel
 
 DEFAULT_LANG = "zh"
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -213,6 +213,9 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "staff.nav.imports": ("导入", "Import"),
     "staff.nav.exports": ("导出", "Export"),
     "staff.nav.upkeep": ("养护", "Upkeep"),
+    "staff.nav.family": ("寻亲", "Family requests"),
+    "staff.nav.accounts": ("账号", "Accounts"),
+    "staff.nav.audit": ("审计日志", "Audit log"),
     "staff.nav.crew": ("巡护", "Crew app"),
     "staff.nav.api_docs": ("接口文档", "API docs"),
     "staff.home.title": ("工作台首页", "Staff home"),
@@ -769,8 +772,10 @@ def _merge(catalogue: dict[str, tuple[str, str]], *parts: dict[str, tuple[str, s
 
 _merge(
     _CATALOGUE,
+    accounts.MESSAGES,
     atlas.MESSAGES,
     coverage.MESSAGES,
+    family.MESSAGES,
     imports.MESSAGES,
     siting.MESSAGES,
     sites.MESSAGES,

@@ -52,7 +52,10 @@ STAFF_JOBS: tuple[StaffJob, ...] = (
     StaffJob("staff.nav.exports", "/staff/exports", _everyone),
     StaffJob("staff.nav.upkeep", "/upkeep", _right("inspections.read"), by_area=True),
     StaffJob("staff.nav.crew", "/crew", lambda p: p.role == "crew"),
-    # issue 20 adds here: work orders, moderation, campaigns, accounts, audit
+    # issue 20 adds here: work orders, inspections, schedule, campaigns, moderation
+    StaffJob("staff.nav.family", "/staff/family-requests", _right("family_requests.read")),
+    StaffJob("staff.nav.accounts", "/staff/accounts", _right("accounts.manage")),
+    StaffJob("staff.nav.audit", "/staff/audit", _right("audit.read")),
     StaffJob("staff.nav.api_docs", "/api/v1/docs", _right("tokens.manage")),
 )
 """Every job of the staff navigation, in the order shown."""
