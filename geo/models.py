@@ -1032,6 +1032,7 @@ class FamilyRequest(_Timestamps, Base):
     handled_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
     client_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    follow_up_hash: Mapped[str | None] = mapped_column(String(64))  # migration 0011
 
     __table_args__ = (
         CheckConstraint(_in("status", FAMILY_REQUEST_STATUSES), name="ck_family_requests_status"),
@@ -1044,4 +1045,45 @@ class FamilyRequest(_Timestamps, Base):
         CheckConstraint("version >= 1", name="ck_family_requests_version"),
         _prefix_index("ix_family_requests_area_code", "area_code"),
         Index("ix_family_requests_status", "status"),
+    )
+
+
+class FamilyRequestNote(Base):
+    """A note staff add to a family-search request: public (the requester sees it) or internal (migration 0011)."""
+
+    __tablename__ = "family_request_notes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("family_requests.id", ondelete="CASCADE"), nullable=False
+    )
+    public: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        CheckConstraint("char_length(btrim(body)) BETWEEN 1 AND 2000", name="ck_family_request_notes_body"),
+        Index("ix_family_request_notes_request", "request_id", "created_at"),
+    )
+
+
+class FamilyFollowUpAttempt(Base):
+    """One check of a family-search follow-up code (request id asked for, keyed client hash), migration 0011."""
+
+    __tablename__ = "family_follow_up_attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    request_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    client_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    succeeded: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    attempted_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+
+    __table_args__ = (
+        Index("ix_family_follow_up_attempts_request", "request_id", "attempted_at"),
+        Index("ix_family_follow_up_attempts_client", "client_hash", "attempted_at"),
     )
