@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import tempfile
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
-from pydantic import BaseModel
+import shapely.geometry
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+from shapely.geometry import MultiPolygon
+from starlette.datastructures import UploadFile
 
 from api.deps import ConnDep, PublicConnDep, SettingsDep
 from api.principal import PrincipalDep
@@ -18,6 +24,7 @@ from api.routes.atlas.sites import (
     feature_collection,
 )
 from api.schemas import FeatureCollectionPublic, FeaturePublic, Link
+from api.uploads import UploadForm, form_reader, multipart_body
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.sites import SiteFilter, SitePage
 from geo.atlas.spatial import (
@@ -32,6 +39,9 @@ from geo.atlas.spatial import (
     site_collection,
     sites_within,
 )
+from geo.atlas.zone_check import MAX_POLYGON_FILE_BYTES, read_polygon_file, zone_overlaps
+from geo.errors import InvalidInput, PayloadTooLarge, Unauthorized
+from geo.principal import Principal
 
 router = APIRouter()
 
@@ -274,3 +284,94 @@ def protection_zone_check(body: PolygonBody, conn: ConnDep) -> ZoneCheckPublic:
     result = check_protection_zones(conn, parse_polygonal_body(body))
     hits = [ZoneHitPublic(**vars(h)) for h in result.hits]
     return ZoneCheckPublic(polygon_m2=result.polygon_m2, numberHit=len(hits), hits=hits)
+
+
+class ZoneOverlapPublic(ZoneHitPublic):
+    """A zone the polygon overlaps, with the zone's outline and the overlap as GeoJSON geometries (WGS-84)."""
+
+    zone_geometry: dict
+    overlap_geometry: dict | None
+
+
+class ZoneOverlapsPublic(BaseModel):
+    """Every zone the proposed polygon overlaps with both outlines, largest overlap first; empty when none."""
+
+    polygon_m2: float
+    numberHit: int
+    overlaps: list[ZoneOverlapPublic]
+
+
+@router.post(
+    "/protection-zones/overlaps",
+    tags=["spatial"],
+    response_model=ZoneOverlapsPublic,
+    summary="Protection zones a construction polygon overlaps, with their outlines",
+    description="As `/protection-zones/check`, and each hit also carries the zone's outline (`zone_geometry`) and "
+    "the overlapping part (`overlap_geometry`, null for a zone only touched at its edge) as GeoJSON, to draw them.",
+)
+def protection_zone_overlaps(body: PolygonBody, conn: ConnDep) -> ZoneOverlapsPublic:
+    """Zones a proposed polygon intersects, overlap in geodesic m², with the zones' and overlaps' outlines."""
+    result = zone_overlaps(conn, parse_polygonal_body(body))
+    overlaps = [ZoneOverlapPublic(**vars(o)) for o in result.overlaps]
+    return ZoneOverlapsPublic(polygon_m2=result.polygon_m2, numberHit=len(overlaps), overlaps=overlaps)
+
+
+class PolygonFileFields(BaseModel):
+    """The options of a construction-polygon upload besides ``file``."""
+
+    model_config = ConfigDict(extra="ignore")
+    crs: Literal["WGS84", "CGCS2000", "GCJ02", "BD09"] | None = Field(
+        default=None, description="the file's coordinate system when it does not say (AMap drawings: GCJ02)"
+    )
+
+
+async def signed_in(principal: PrincipalDep) -> Principal:
+    """A dependency that answers 401 to the anonymous public (reading a file is staff work)."""
+    if principal.is_public:
+        raise Unauthorized("sign in to read a construction polygon from a file")
+    return principal
+
+
+PolygonFileDep = Annotated[
+    UploadForm[PolygonFileFields], Depends(form_reader(PolygonFileFields, ("file",), signed_in))
+]
+
+
+def _polygon_from_upload(upload: UploadFile, declared: str | None) -> MultiPolygon:
+    label = FilePath(upload.filename or "upload").name
+    suffix = FilePath(label).suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="vetmap-zone-") as tmp:
+        path = FilePath(tmp) / f"upload{suffix if suffix in ('.geojson', '.json', '.kml', '.zip') else ''}"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := upload.file.read(1024 * 1024):
+                size += len(chunk)
+                if size > MAX_POLYGON_FILE_BYTES:
+                    raise PayloadTooLarge(
+                        f"{label} is over {MAX_POLYGON_FILE_BYTES // 2**20} MiB",
+                        key="zone_file.too_large",
+                        params={"name": label, "mib": MAX_POLYGON_FILE_BYTES // 2**20},
+                    )
+                out.write(chunk)
+        if size == 0:
+            raise InvalidInput(f"{label} is empty", key="zone_file.empty", params={"name": label})
+        return read_polygon_file(path, label, declared)
+
+
+@router.post(
+    "/protection-zones/polygon-file",
+    tags=["spatial"],
+    summary="Read a construction polygon from a file",
+    dependencies=[Depends(signed_in)],
+    openapi_extra=multipart_body(PolygonFileFields, {"file": "GeoJSON, KML or zipped Shapefile"}),
+)
+async def polygon_file(form: PolygonFileDep) -> dict:
+    """The union of the polygons of an uploaded GeoJSON, KML or zipped Shapefile as one GeoJSON Feature (WGS-84),
+    to check with `/protection-zones/overlaps`; a file without a polygon answers 422 with the reason."""
+    upload = form.files["file"]
+    polygon = await run_in_threadpool(_polygon_from_upload, upload, form.fields.crs)
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(polygon),
+        "properties": {"name": FilePath(upload.filename or "upload").name, "parts": len(polygon.geoms)},
+    }
