@@ -19,6 +19,7 @@ from geo.errors import InvalidInput
 from geo.importing.columns import COORD_FIELDS, ColumnMap, station_level, yes_no
 from geo.importing.coords import Points, polygon_value
 from geo.importing.readers import OVERFLOW
+from geo.importing.reasons import RowReason, reason, rejected, validation_reason
 from geo.public.martyrs import MartyrFields, person_values
 
 _INT32 = 2**31 - 1
@@ -169,10 +170,6 @@ def _converter(kinds: set[type]):
     return _other
 
 
-def _reason(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in exc.errors())
-
-
 def _area_level(code: str) -> str | None:
     if not re.fullmatch(r"[0-9]{6}([0-9]{3}){0,2}", code or ""):
         return None
@@ -200,7 +197,11 @@ class RowChecker:
 
     def _data(self, row: dict[str, Any], notes: list[str]) -> dict[str, Any]:
         if OVERFLOW in row:
-            raise InvalidInput(f"the row has more cells than the header has columns: {row[OVERFLOW]!r}")
+            raise rejected(
+                f"the row has more cells than the header has columns: {row[OVERFLOW]!r}",
+                "too_many_cells",
+                extra=str(row[OVERFLOW]),
+            )
         data: dict[str, Any] = {}
         for header, name, convert in self.plan:
             value = convert(row.get(header))
@@ -221,12 +222,18 @@ class RowChecker:
     def check(self, i: int, row: dict[str, Any], pts: Points) -> CheckedRow:
         """The checked row ``i``, or InvalidInput with the reason it is rejected."""
         if i in pts.reasons:
-            raise InvalidInput(pts.reasons[i])
+            exc = InvalidInput(pts.reasons[i])
+            exc.row_reason = pts.reasons[i]  # type: ignore[attr-defined]
+            raise exc
         notes = list(pts.notes.get(i, []))
         data = self._data(row, notes)
         code = data.get("code")
         if code is None:
-            raise InvalidInput("no code: every row needs its register code (编码) so a re-import updates it")
+            raise rejected(
+                "no code: every row needs its register code (编码) so a re-import updates it",
+                "no_code",
+                "code",
+            )
         for col, by_code in self.layers.items():
             if col in self.polygons and col not in data and str(code) in by_code:
                 value, note = polygon_value(by_code[str(code)], self.source, col)
@@ -243,19 +250,22 @@ class RowChecker:
         try:
             fields = self.model.model_validate(data)
         except ValidationError as exc:
-            raise InvalidInput(_reason(exc)) from None
+            found = validation_reason(exc)
+            refusal = InvalidInput(str(found))
+            refusal.row_reason = found  # type: ignore[attr-defined]
+            raise refusal from None
         values = dict(fields.__dict__)
         if self.collection == "martyrs":  # the rules and pinyin of the martyrs API (geo/public/martyrs.py)
             values = person_values(values)
         for name, v in values.items():
             limit = _INT64 if name.endswith("_id") else _INT32
             if isinstance(v, int) and not isinstance(v, bool) and abs(v) > limit:
-                raise InvalidInput(f"{name}: {v} is too large")
+                raise rejected(f"{name}: {v} is too large", "too_large", name, value=v)
         shape = pts.polygons.get(i) if self.collection == "areas" else None
         return CheckedRow(i, values, float(pts.lon[i]), float(pts.lat[i]), notes, shape)
 
 
-def duplicate_codes(rows: list[CheckedRow], numbers: list[int]) -> dict[int, str]:
+def duplicate_codes(rows: list[CheckedRow], numbers: list[int]) -> dict[int, RowReason]:
     """Rows whose code appears more than once in the file → the reason (every such row is rejected)."""
     where: dict[str, list[int]] = {}
     for r in rows:
@@ -265,5 +275,11 @@ def duplicate_codes(rows: list[CheckedRow], numbers: list[int]) -> dict[int, str
         if len(idx) > 1:
             for i in idx:
                 others = ", ".join(str(numbers[j]) for j in idx if j != i)
-                out[i] = f"duplicate code {code!r} in the file (also on row {others})"
+                out[i] = reason(
+                    f"duplicate code {code!r} in the file (also on row {others})",
+                    "duplicate_code",
+                    "code",
+                    code=code,
+                    others=others,
+                )
     return out

@@ -17,6 +17,7 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 
 from geo.errors import InvalidInput
+from geo.importing.reasons import RowReason, reason, rejected, row_reason
 from geo.kit.crs import out_of_china, transform_geometry
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -28,7 +29,7 @@ class Points:
 
     lon: np.ndarray
     lat: np.ndarray
-    reasons: dict[int, str] = field(default_factory=dict)
+    reasons: dict[int, RowReason] = field(default_factory=dict)
     notes: dict[int, list[str]] = field(default_factory=dict)
     polygons: dict[int, MultiPolygon] = field(default_factory=dict)
 
@@ -75,7 +76,11 @@ def repair_polygonal(geom: Any, what: str) -> tuple[MultiPolygon, str | None]:
     fixed = shapely.make_valid(geom)
     parts = [g for g in shapely.get_parts(fixed) if isinstance(g, Polygon) and not g.is_empty]
     if not parts:
-        raise InvalidInput(f"{what}: invalid polygon ({reason}) that make_valid cannot turn into an area")
+        raise rejected(
+            f"{what}: invalid polygon ({reason}) that make_valid cannot turn into an area",
+            "polygon.invalid",
+            what,
+        )
     return MultiPolygon(parts), f"{what}: invalid polygon ({reason}) repaired with make_valid"
 
 
@@ -93,16 +98,19 @@ def polygon_value(value: Any, source: str, what: str) -> tuple[MultiPolygon | No
         else:
             geom = value
     except Exception:  # json, shapely and GEOS raise various errors for text that is not a geometry
-        raise InvalidInput(f"{what}: not a polygon (GeoJSON or WKT expected)") from None
+        raise rejected(
+            f"{what}: not a polygon (GeoJSON or WKT expected)", "polygon.not_geometry", what
+        ) from None
     geom = shapely.force_2d(geom) if isinstance(geom, shapely.Geometry) else geom
     if not isinstance(geom, Polygon | MultiPolygon) or geom.is_empty:
-        raise InvalidInput(
-            f"{what}: a Polygon or MultiPolygon is expected, got {getattr(geom, 'geom_type', '?')}"
+        kind = getattr(geom, "geom_type", "?")
+        raise rejected(
+            f"{what}: a Polygon or MultiPolygon is expected, got {kind}", "polygon.kind", what, kind=kind
         )
     try:
         geom = transform_geometry(geom, source)
     except ValueError as exc:
-        raise InvalidInput(f"{what}: {exc}") from None
+        raise rejected(f"{what}: {exc}", "polygon.transform", what) from None
     return repair_polygonal(geom, what)
 
 
@@ -121,26 +129,40 @@ def _raw_xy(rows, geoms, lon_h, lat_h, pts: Points, source: str) -> tuple[np.nda
                 try:
                     poly, note = polygon_value(g, source, "geometry")
                 except InvalidInput as exc:
-                    pts.reasons[i] = exc.message
+                    pts.reasons[i] = row_reason(exc)
                     continue
                 pts.polygons[i] = poly
                 if note:
                     pts.notes.setdefault(i, []).append(note)
             else:
-                pts.reasons[i] = f"geometry is a {g.geom_type}: a point (or a polygon) is expected"
+                pts.reasons[i] = reason(
+                    f"geometry is a {g.geom_type}: a point (or a polygon) is expected",
+                    "geometry_kind",
+                    kind=g.geom_type,
+                )
             continue
         if lon_h is None:
-            pts.reasons[i] = "missing coordinates: no geometry and no longitude/latitude columns"
+            pts.reasons[i] = reason(
+                "missing coordinates: no geometry and no longitude/latitude columns", "no_coordinates"
+            )
             continue
         raw_x, raw_y = rows[i].get(lon_h), rows[i].get(lat_h)
         if raw_x in (None, "") or raw_y in (None, ""):
-            pts.reasons[i] = "missing coordinates: longitude or latitude is empty"
+            pts.reasons[i] = reason(
+                "missing coordinates: longitude or latitude is empty",
+                "empty_coordinates",
+                "lon" if raw_x in (None, "") else "lat",
+            )
             continue
         fx, fy = parse_number(raw_x), parse_number(raw_y)
         if fx is None or fy is None:
             bad = raw_x if fx is None else raw_y
-            pts.reasons[i] = (
-                f"coordinates are not numbers: {'longitude' if fx is None else 'latitude'} {bad!r}"
+            axis = "lon" if fx is None else "lat"
+            pts.reasons[i] = reason(
+                f"coordinates are not numbers: {'longitude' if fx is None else 'latitude'} {bad!r}",
+                "not_a_number",
+                axis,
+                value=str(bad),
             )
             continue
         x[i], y[i] = fx, fy
@@ -167,17 +189,33 @@ def locate(rows, geoms, lon_h: str | None, lat_h: str | None, source: str, fix_s
                 f"latitude and longitude were swapped: fixed to ({y[i]}, {x[i]})"
             )
         elif swapped_ok[j]:
-            pts.reasons[int(i)] = (
+            pts.reasons[int(i)] = reason(
                 f"latitude and longitude look swapped: ({x[i]}, {y[i]}) lies outside China, ({y[i]}, {x[i]}) "
-                "inside; swap the columns or import with --fix-swapped"
+                "inside; swap the columns or import with --fix-swapped",
+                "swapped",
+                "lon",
+                x=float(x[i]),
+                y=float(y[i]),
             )
         else:
-            pts.reasons[int(i)] = f"outside China: ({x[i]}, {y[i]}) in {source} is not a point in China"
+            pts.reasons[int(i)] = reason(
+                f"outside China: ({x[i]}, {y[i]}) in {source} is not a point in China",
+                "outside_china",
+                "lon",
+                x=float(x[i]),
+                y=float(y[i]),
+                source=source,
+            )
     for i, poly in pts.polygons.items():
         if i not in pts.reasons:
             p = poly.point_on_surface()
             if in_china(np.array([p.x]), np.array([p.y]))[0]:
                 pts.lon[i], pts.lat[i] = p.x, p.y
             else:
-                pts.reasons[i] = f"outside China: the polygon lies at ({p.x:.6f}, {p.y:.6f})"
+                pts.reasons[i] = reason(
+                    f"outside China: the polygon lies at ({p.x:.6f}, {p.y:.6f})",
+                    "polygon_outside_china",
+                    x=round(p.x, 6),
+                    y=round(p.y, 6),
+                )
     return pts

@@ -260,3 +260,35 @@ def format_of(path: Path, fmt: str | None) -> str:
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return fmt
+
+
+def export_counts(conn: Connection, area: str | None = None) -> dict[str, int]:
+    """How many records each collection (sites, areas, martyr records) has in ``area`` and inside it (None: all)."""
+    prefix = require_area(conn, area).descendant_prefix + "%" if area is not None else "%"
+    out = {}
+    for name, spec in COLLECTIONS.items():
+        table = spec.model.__table__.name
+        out[name] = conn.execute(
+            text(f"SELECT count(*) FROM {table} WHERE area_code LIKE :p"), {"p": prefix}
+        ).scalar_one()
+    out["areas"] = conn.execute(
+        text("SELECT count(*) FROM areas WHERE code LIKE :p"), {"p": prefix}
+    ).scalar_one()
+    out["martyrs"] = conn.execute(
+        text("SELECT count(*) FROM martyrs WHERE area_code LIKE :p"), {"p": prefix}
+    ).scalar_one()
+    return out
+
+
+def export_areas(conn: Connection, within: str | None, limit: int = 600) -> list[tuple[str, str, str]]:
+    """(code, name, level) of the areas an export may be limited to: ``within`` (None: all) and the areas inside
+    it down to townships, ordered by code, at most ``limit``."""
+    prefix = require_area(conn, within).descendant_prefix + "%" if within is not None else "%"
+    rows = conn.execute(
+        text(
+            "SELECT code, name, level FROM areas WHERE code LIKE :p AND level <> 'village' "
+            "ORDER BY length(code), code LIMIT :limit"
+        ),
+        {"p": prefix, "limit": limit},
+    ).all()
+    return [(r[0], r[1], r[2]) for r in rows]

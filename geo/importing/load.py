@@ -18,6 +18,7 @@ from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.importing.checks import CheckedRow
 from geo.importing.martyrs import load_martyrs
+from geo.importing.reasons import reason
 from geo.importing.staging import (
     SAME_DEG,
     LoadResult,
@@ -74,7 +75,7 @@ def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
         result,
         f"SELECT _row, area_code FROM {_TMP} i WHERE area_code IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = i.area_code)",
-        lambda r: f"unknown area code {r[1]!r}",
+        lambda r: reason(f"unknown area code {r[1]!r}", "unknown_area", "area_code", code=r[1]),
     )
     reject_rows(
         conn,
@@ -83,7 +84,14 @@ def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
         f"SELECT i._row, a.code, a.name, ST_Distance(a.geom::geography, i.geom::geography) FROM {_TMP} i "
         "JOIN areas a ON a.code = i.area_code WHERE a.geom IS NOT NULL AND NOT ST_Covers(a.geom, i.geom) "
         "AND NOT ST_DWithin(a.geom::geography, i.geom::geography, :tol)",
-        lambda r: f"the point lies {r[3] / 1000:.1f} km outside its declared area {r[1]} {r[2]}",
+        lambda r: reason(
+            f"the point lies {r[3] / 1000:.1f} km outside its declared area {r[1]} {r[2]}",
+            "outside_declared_area",
+            "area_code",
+            km=f"{r[3] / 1000:.1f}",
+            code=r[1],
+            name=r[2],
+        ),
         tol=AREA_TOLERANCE_M,
     )
     # a row without an area code keeps the stored one when its point has not moved
@@ -114,7 +122,13 @@ def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
         _TMP,
         result,
         f"SELECT _row, ST_X(geom), ST_Y(geom) FROM {_TMP} WHERE area_code IS NULL",
-        lambda r: f"the point ({r[1]:.6f}, {r[2]:.6f}) lies in no known area; give its area code",
+        lambda r: reason(
+            f"the point ({r[1]:.6f}, {r[2]:.6f}) lies in no known area; give its area code",
+            "no_area",
+            "area_code",
+            lon=f"{r[1]:.6f}",
+            lat=f"{r[2]:.6f}",
+        ),
     )
 
 
@@ -129,7 +143,13 @@ def _check_references(conn: Connection, collection: str, result: LoadResult) -> 
             result,
             f"SELECT _row, {col} FROM {_TMP} i WHERE {col} IS NOT NULL "
             f"AND NOT EXISTS (SELECT 1 FROM {ref.table.name} r WHERE r.{ref.name} = i.{col})",
-            lambda r, col=col, ref=ref: f"{col} {r[1]!r}: no such record in {ref.table.name}",
+            lambda r, col=col, ref=ref: reason(
+                f"{col} {r[1]!r}: no such record in {ref.table.name}",
+                "no_reference",
+                col,
+                value=str(r[1]),
+                table=ref.table.name,
+            ),
         )
 
 
@@ -141,7 +161,12 @@ def _check_parents(conn: Connection, result: LoadResult) -> None:
         f"SELECT _row, parent_code FROM {_TMP} i WHERE parent_code IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = i.parent_code) "
         f"AND NOT EXISTS (SELECT 1 FROM {_TMP} j WHERE j.code = i.parent_code)",
-        lambda r: f"unknown parent area code {r[1]!r} (neither stored nor in the file)",
+        lambda r: reason(
+            f"unknown parent area code {r[1]!r} (neither stored nor in the file)",
+            "unknown_parent",
+            "parent_code",
+            code=r[1],
+        ),
     )
 
 
@@ -156,9 +181,14 @@ def _check_scope(conn: Connection, table: str, principal: Principal, result: Loa
         result,
         f"SELECT i._row, i.area_code, t.area_code FROM {_TMP} i LEFT JOIN {table} t ON t.code = i.code "
         "WHERE i.area_code NOT LIKE :like OR t.area_code NOT LIKE :like",
-        lambda r: (
+        lambda r: reason(
             f"outside your area: {principal.username} may import only in {principal.area_code}, "
-            f"not in {r[2] if r[2] and not r[2].startswith(prefix) else r[1]}"
+            f"not in {r[2] if r[2] and not r[2].startswith(prefix) else r[1]}",
+            "outside_scope",
+            "area_code",
+            user=principal.username,
+            mine=principal.area_code,
+            theirs=r[2] if r[2] and not r[2].startswith(prefix) else r[1],
         ),
         like=like,
     )

@@ -19,6 +19,7 @@ from geo.atlas.areas import require_area
 from geo.atlas.field_policy import readable_fields
 from geo.errors import InvalidInput
 from geo.importing.checks import MartyrImportFields
+from geo.importing.reasons import reason
 from geo.importing.staging import LoadResult, classify_rows, copy_value, differs_sql, reject_rows, stage_rows
 from geo.importing.writers import Records
 from geo.models import Martyr
@@ -57,7 +58,13 @@ def _resolve_burial(conn: Connection, reject) -> None:
         conn.execute(text(f"UPDATE {_TMP} i SET {id_column} = s.id FROM {table} s WHERE s.code = i.{column}"))
         reject(
             f"SELECT _row, {column} FROM {_TMP} WHERE {column} IS NOT NULL AND {id_column} IS NULL",
-            lambda r, column=column, table=table: f"{column} {r[1]!r}: no such record in {table}",
+            lambda r, column=column, table=table: reason(
+                f"{column} {r[1]!r}: no such record in {table}",
+                "no_reference",
+                column,
+                value=str(r[1]),
+                table=table,
+            ),
         )
     placed = " OR ".join(f"i.{c} IS NOT NULL" for c in _POSITION)
     reject(
@@ -102,7 +109,12 @@ def _resolve_area(conn: Connection, set_area: bool, reject) -> None:
         reject(
             f"SELECT _row, {column} FROM {_TMP} i WHERE {column} IS NOT NULL "
             f"AND NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = i.{column})",
-            lambda r, column=column: f"unknown {column.replace('_code', '').replace('_', ' ')} code {r[1]!r}",
+            lambda r, column=column: reason(
+                f"unknown {column.replace('_code', '').replace('_', ' ')} code {r[1]!r}",
+                "unknown_area",
+                column,
+                code=r[1],
+            ),
         )
     conn.execute(  # a grave's cemetery and the area follow the burial place, as the martyrs API derives them
         text(
@@ -126,9 +138,14 @@ def _check_scope(principal: Principal, reject) -> None:
     reject(
         f"SELECT i._row, i.area_code, t.area_code FROM {_TMP} i LEFT JOIN martyrs t ON t.code = i.code "
         "WHERE COALESCE(i.area_code, '') NOT LIKE :like OR COALESCE(t.area_code, :like) NOT LIKE :like",
-        lambda r: (
+        lambda r: reason(
             f"outside your area: {principal.username} may import only in {principal.area_code}, "
-            f"not in {r[2] or r[1] or 'a record with no area'}"
+            f"not in {r[2] or r[1] or 'a record with no area'}",
+            "outside_scope",
+            "area_code",
+            user=principal.username,
+            mine=principal.area_code,
+            theirs=r[2] or r[1] or "-",
         ),
         like=like,
     )

@@ -73,7 +73,11 @@ def detect_format(path: Path, head: bytes, label: str | None = None) -> str:
             with zipfile.ZipFile(path) as z:
                 names = z.namelist()
         except zipfile.BadZipFile:
-            raise InvalidInput(f"{label or path.name} looks like a zip file but cannot be opened") from None
+            raise InvalidInput(
+                f"{label or path.name} looks like a zip file but cannot be opened",
+                key="import.not_zip",
+                params={"name": label or path.name},
+            ) from None
         return "xlsx" if "[Content_Types].xml" in names else "shp"
     if head.startswith(b"SQLite format 3"):
         return "gpkg"
@@ -98,7 +102,10 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             break
         return text, ("utf-8" if enc == "utf-8-sig" else enc)
     tried = ", ".join(candidates)
-    raise InvalidInput(f"the file is not text in {tried}: declare its encoding or save it as UTF-8 CSV")
+    raise InvalidInput(
+        f"the file is not text in {tried}: declare its encoding or save it as UTF-8 CSV",
+        key="import.not_text",
+    )
 
 
 def _header_rows(rows: list[list[Any]], label: str) -> tuple[list[str], int]:
@@ -110,12 +117,22 @@ def _header_rows(rows: list[list[Any]], label: str) -> tuple[list[str], int]:
             seen: set[str] = set()
             for j, name in enumerate(header):
                 if not name:
-                    raise InvalidInput(f"{label}: column {j + 1} of the header row has no name")
+                    raise InvalidInput(
+                        f"{label}: column {j + 1} of the header row has no name",
+                        key="import.header_unnamed",
+                        params={"name": label, "column": j + 1},
+                    )
                 if name in seen:
-                    raise InvalidInput(f"{label}: the header names column {name!r} twice")
+                    raise InvalidInput(
+                        f"{label}: the header names column {name!r} twice",
+                        key="import.header_twice",
+                        params={"name": label, "column": name},
+                    )
                 seen.add(name)
             return header, i
-    raise InvalidInput(f"{label} is empty: no header row and no records")
+    raise InvalidInput(
+        f"{label} is empty: no header row and no records", key="import.empty", params={"name": label}
+    )
 
 
 def _present(value: Any) -> bool:
@@ -149,7 +166,7 @@ def read_csv(path: Path, encoding: str | None = None, label: str | None = None) 
     label = label or path.name
     text, enc = decode_text(path.read_bytes(), encoding)
     if not text.strip():
-        raise InvalidInput(f"{label} is empty")
+        raise InvalidInput(f"{label} is empty", key="import.empty", params={"name": label})
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
     except csv.Error:
@@ -261,7 +278,9 @@ def read_gis(
         ) from None
     main = [n for n in layers if n not in polygon_layers]
     if not main:
-        raise InvalidInput(f"{label} has no layer of records")
+        raise InvalidInput(
+            f"{label} has no layer of records", key="import.no_records", params={"name": label}
+        )
     frame = _read_layer(path, main[0], label, encoding)
     skip = _KML_STRUCTURE if fmt == "kml" else ()
     columns = [str(c) for c in frame.columns if c != "geometry" and c not in skip]
@@ -353,18 +372,24 @@ def read_file(
         raise InvalidInput(f"no such file: {path}")
     label = label or path.name
     if path.stat().st_size == 0:
-        raise InvalidInput(f"{label} is empty")
+        raise InvalidInput(f"{label} is empty", key="import.empty", params={"name": label})
     with path.open("rb") as f:
         head = f.read(512)
     fmt = fmt or detect_format(path, head, label)
     if fmt not in FORMATS:
-        raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise InvalidInput(
+            f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", key="import.unknown_format"
+        )
     if fmt == "csv":
         return read_csv(path, encoding, label)
     if fmt == "xlsx":
         return read_xlsx(path, limits=limits, label=label)
     if fmt == "shp" and path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
-        raise InvalidInput(f"{label} is not a valid zip file (a zipped Shapefile is expected)")
+        raise InvalidInput(
+            f"{label} is not a valid zip file (a zipped Shapefile is expected)",
+            key="import.not_zip",
+            params={"name": label},
+        )
     if fmt == "shp" and (path.suffix.lower() == ".zip" or head.startswith(b"PK\x03\x04")):
         return _read_zipped_shapefile(path, polygon_layers, encoding, limits, label)
     if fmt == "shp" and encoding is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.importing.readers import RawTable
+from geo.importing.reasons import RowReason
 from geo.importing.writers import write_rows
 
 STATUSES = ("inserted", "updated", "unchanged", "rejected")
@@ -21,7 +22,7 @@ class RowReport:
     row: int
     code: str | None
     status: str
-    reason: str | None = None
+    reason: str | None = None  # a RowReason when the check knew its key and field
     notes: list[str] = field(default_factory=list)
 
 
@@ -56,7 +57,11 @@ class ImportReport:
         for r in self.rows:
             item: dict[str, Any] = {"row": r.row, "code": r.code, "status": r.status}
             if r.reason:
-                item["reason"] = r.reason
+                item["reason"] = str(r.reason)
+                if isinstance(r.reason, RowReason) and (r.reason.key or r.reason.parts):
+                    item["reason_detail"] = r.reason.to_json()
+                if isinstance(r.reason, RowReason) and r.reason.field:
+                    item["field"] = r.reason.field
             if r.notes:
                 item["notes"] = r.notes
             rows.append(item)
@@ -75,6 +80,34 @@ class ImportReport:
             "rejects_file": self.rejects_file,
             "rejects_url": self.rejects_url,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ImportReport:
+        """The report ``to_json`` wrote (a kept report reopened), reasons with their keys and fields."""
+        rows = []
+        for item in data["rows"]:
+            reason = item.get("reason")
+            if "reason_detail" in item:
+                reason = RowReason.from_json(item["reason_detail"])
+            elif reason is not None:
+                reason = RowReason(reason, field=item.get("field"))
+            rows.append(
+                RowReport(item["row"], item.get("code"), item["status"], reason, item.get("notes", []))
+            )
+        return cls(
+            data["file"],
+            data["format"],
+            data["collection"],
+            data["crs"],
+            data.get("encoding"),
+            bool(data["dry_run"]),
+            bool(data.get("fix_swapped")),
+            dict(data.get("columns") or {}),
+            list(data.get("ignored_columns") or []),
+            rows,
+            data.get("rejects_file"),
+            data.get("rejects_url"),
+        )
 
     def summary(self) -> str:
         """One line of counts."""

@@ -33,6 +33,7 @@ from geo.importing.columns import (
 from geo.importing.coords import Points, locate
 from geo.importing.load import load_rows
 from geo.importing.readers import RawTable, read_file
+from geo.importing.reasons import RowReason, row_reason
 from geo.importing.report import ImportReport, RowReport, write_rejects
 from geo.kit.crs import declared_source
 
@@ -75,12 +76,16 @@ def _column_map(table: RawTable, collection: str, option) -> ColumnMap:
     has_geoms = table.geoms is not None and any(g is not None for g in table.geoms)
     if points and ("lon" in mapped) != ("lat" in mapped):
         raise InvalidInput(
-            "the file has a longitude column but no latitude column, or the reverse; use --map"
+            "the file has a longitude column but no latitude column, or the reverse; use --map",
+            key="import.half_coordinates",
+            params={"columns": ", ".join(table.columns)},
         )
     if points and not has_geoms and "lon" not in mapped:
         raise InvalidInput(
             "no coordinate columns: name them lon/lat (经度/纬度, longitude/latitude) or map them, e.g. "
-            f"--map X=lon,Y=lat; the file's columns: {', '.join(table.columns)}"
+            f"--map X=lon,Y=lat; the file's columns: {', '.join(table.columns)}",
+            key="import.no_coordinates",
+            params={"columns": ", ".join(table.columns)},
         )
     optional = {"level"} if collection == "areas" else set()
     missing = [
@@ -89,20 +94,28 @@ def _column_map(table: RawTable, collection: str, option) -> ColumnMap:
     if missing:
         raise InvalidInput(
             f"the file has no column for {', '.join(missing)}, which every {collection} record needs: is it a "
-            f"{collection} file? Its columns: {', '.join(table.columns)} (map them with --map header=field)"
+            f"{collection} file? Its columns: {', '.join(table.columns)} (map them with --map header=field)",
+            key="import.missing_columns",
+            params={
+                "fields": ", ".join(missing),
+                "collection": InvalidInput(collection, key=f"import.collection.{collection}"),
+                "columns": ", ".join(table.columns),
+            },
         )
     return cmap
 
 
-def _check_rows(table, checker, pts, progress: Progress | None) -> tuple[list[CheckedRow], dict[int, str]]:
+def _check_rows(
+    table, checker, pts, progress: Progress | None
+) -> tuple[list[CheckedRow], dict[int, RowReason]]:
     good: list[CheckedRow] = []
-    reasons: dict[int, str] = {}
+    reasons: dict[int, RowReason] = {}
     total = len(table.rows)
     for i, row in enumerate(table.rows):
         try:
             good.append(checker.check(i, row, pts))
         except InvalidInput as exc:
-            reasons[i] = exc.message
+            reasons[i] = row_reason(exc)
         if progress and (i % 2000 == 1999 or i == total - 1):
             progress("checking rows", i + 1, total)
     dups = duplicate_codes(good, table.row_numbers)
@@ -125,7 +138,8 @@ def run_import(
         Path(path), options.fmt, polygon_columns(options.collection), options.encoding, label=label
     )
     if not table.rows:
-        raise InvalidInput(f"{label or Path(path).name} has no records")
+        name = label or Path(path).name
+        raise InvalidInput(f"{name} has no records", key="import.no_records", params={"name": name})
     source = declared_source(options.crs, table.file_crs, check_epsg=True)
     cmap = _column_map(table, options.collection, options.column_map)
     lon_h, lat_h = cmap.header_of("lon"), cmap.header_of("lat")

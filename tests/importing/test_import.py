@@ -384,7 +384,7 @@ def test_api_refuses_the_public_a_bad_file_and_a_planner_on_memorials(anon_clien
         anon_client.post("/api/v1/imports", data={"collection": "stations"}, files=files).status_code == 401
     )
     bad = client.post("/api/v1/imports", data={"collection": "stations"}, files=files)
-    assert bad.status_code == 422 and "no records" in bad.json()["detail"]
+    assert bad.status_code == 422 and "没有任何记录" in bad.json()["detail"]  # the API's default language
     with engine.begin() as conn:
         account = create_account(conn, CLI_ACTOR, "import-planner-2", "import-password", "planner", None)
         token, _ = create_api_token(conn, CLI_ACTOR, account.id, "t")

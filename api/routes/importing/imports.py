@@ -28,6 +28,7 @@ from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, expor
 from geo.importing.readers import FORMATS
 from geo.importing.rejects_store import find_rejects, keep_rejects
 from geo.importing.report import ImportReport
+from geo.importing.report_store import keep_report
 from geo.importing.run import ImportOptions, check_rights, run_import
 from geo.principal import Principal
 
@@ -53,7 +54,7 @@ def _save(upload: UploadFile, folder: FilePath) -> FilePath:
                 raise PayloadTooLarge(f"the file is over {MAX_IMPORT_BYTES // 2**20} MiB")
             out.write(chunk)
     if size == 0:
-        raise InvalidInput("the uploaded file is empty")
+        raise InvalidInput("the uploaded file is empty", key="import.upload_empty")
     return path
 
 
@@ -114,7 +115,9 @@ async def import_file(
     request: Request, engine: EngineDep, settings: SettingsDep, actor: ActorDep, form: ImportFormDep
 ):
     """Upload a register as a multipart form (`file` plus options): every row is checked and reported
-    (inserted, updated, unchanged or rejected with the reason); the accepted rows are committed in one
+    (inserted, updated, unchanged or rejected with the reason, and `field`, the field it concerns, when known);
+    the report is kept for the staff of the uploader's area (`report_token`, reopened on /staff/imports); the
+    accepted rows are committed in one
     transaction, upserted on their code. A file that cannot be read answers 422 with the reason. When rows are
     rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again. The caller's
     rights are checked before the body is read."""
@@ -122,9 +125,10 @@ async def import_file(
     options = ImportOptions(f.collection, f.crs, f.column_map, f.dry_run, f.fix_swapped, encoding=f.encoding)
     upload = form.files["file"]
     report, token = await run_in_threadpool(_import, engine, settings.var_dir, upload, options, actor)
+    kept = await run_in_threadpool(keep_report, settings.var_dir, report, actor.principal, token)
     if token is not None:
         report.rejects_url = str(request.url_for("download_rejects", token=token))
-    return JSONResponse(report.to_json())
+    return JSONResponse({**report.to_json(), "report_token": kept})
 
 
 @router.get(

@@ -1,0 +1,161 @@
+// The import page (/staff/imports): upload with progress to POST /api/v1/imports (a dry run first), show the kept
+// report rendered by /staff/imports/report/{token}, then "import for real" sends the same file again.
+(function () {
+  "use strict";
+  const form = document.getElementById("import-form");
+  if (!form) return;
+  const text = JSON.parse(document.getElementById("imports-text").textContent);
+  const lang = form.dataset.lang;
+  const csrf = form.dataset.csrf;
+  const collection = document.getElementById("collection");
+  const fileInput = document.getElementById("file");
+  const crs = document.getElementById("crs");
+  const fixSwapped = document.getElementById("fix_swapped");
+  const button = document.getElementById("dry-run");
+  const progress = document.getElementById("upload-progress");
+  const status = document.getElementById("import-status");
+  const area = document.getElementById("report-area");
+  let lastUpload = null; // the file and options of the last dry run, sent again to commit
+
+  function fieldError(name, message) {
+    const box = document.getElementById(name + "-field");
+    const error = document.getElementById(name + "-error");
+    error.textContent = message || "";
+    error.hidden = !message;
+    box.classList.toggle("has-error", Boolean(message));
+  }
+
+  function setStatus(node, message, bad) {
+    node.textContent = message || "";
+    node.classList.toggle("bad", Boolean(bad));
+  }
+
+  function reasonOf(xhr) {
+    try {
+      const body = JSON.parse(xhr.responseText);
+      if (body && typeof body.detail === "string" && !body.errors) return body.detail;
+    } catch (e) {
+      // not JSON: the generic sentence below
+    }
+    return text.failed;
+  }
+
+  function upload(options, onProgress) {
+    return new Promise(function (resolve, reject) {
+      const data = new FormData();
+      data.append("collection", options.collection);
+      data.append("crs", options.crs);
+      data.append("fix_swapped", options.fixSwapped ? "true" : "false");
+      data.append("dry_run", options.dryRun ? "true" : "false");
+      data.append("file", options.file, options.file.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/v1/imports?lang=" + encodeURIComponent(lang));
+      xhr.setRequestHeader("X-CSRF-Token", csrf);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) onProgress(Math.round((100 * e.loaded) / e.total), false);
+      });
+      xhr.upload.addEventListener("load", function () { onProgress(100, true); });
+      xhr.addEventListener("load", function () {
+        if (xhr.status === 200) {
+          try {
+            resolve(JSON.parse(xhr.responseText));
+          } catch (e) {
+            reject(new Error(text.failed));
+          }
+        } else {
+          reject(new Error(reasonOf(xhr)));
+        }
+      });
+      xhr.addEventListener("error", function () { reject(new Error(text.failed)); });
+      xhr.send(data);
+    });
+  }
+
+  async function showReport(token) {
+    const answer = await fetch("/staff/imports/report/" + encodeURIComponent(token) + "?lang=" + lang, {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    });
+    if (!answer.ok) throw new Error(text.failed);
+    // our own server-rendered, autoescaped part of this page (as htmx would swap it in)
+    area.innerHTML = await answer.text();
+    area.hidden = false;
+    const heading = document.getElementById("report-heading");
+    if (heading) {
+      heading.focus();
+      heading.scrollIntoView({ block: "start" });
+    }
+    const commit = document.getElementById("commit");
+    if (commit) commit.addEventListener("click", commitLast);
+  }
+
+  async function commitLast() {
+    const commit = document.getElementById("commit");
+    const commitStatus = document.getElementById("commit-status");
+    if (!lastUpload) {
+      setStatus(commitStatus, text.need_file, true);
+      return;
+    }
+    commit.disabled = true;
+    setStatus(commitStatus, text.committing, false);
+    try {
+      const report = await upload(Object.assign({}, lastUpload, { dryRun: false }), function () {});
+      lastUpload = null;
+      await showReport(report.report_token);
+      setStatus(status, "", false);
+    } catch (e) {
+      commit.disabled = false;
+      setStatus(commitStatus, e.message, true);
+    }
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    fieldError("collection", "");
+    fieldError("file", "");
+    setStatus(status, "", false);
+    let bad = false;
+    if (!collection.value) {
+      fieldError("collection", text.need_collection);
+      bad = true;
+    }
+    if (!fileInput.files || fileInput.files.length === 0) {
+      fieldError("file", text.need_file);
+      bad = true;
+    }
+    if (bad) {
+      (collection.value ? fileInput : collection).focus();
+      return;
+    }
+    const options = {
+      collection: collection.value,
+      crs: crs.value,
+      fixSwapped: fixSwapped.checked,
+      file: fileInput.files[0],
+      dryRun: true,
+    };
+    button.disabled = true;
+    progress.hidden = false;
+    progress.value = 0;
+    try {
+      const report = await upload(options, function (percent, sent) {
+        progress.value = percent;
+        setStatus(status, sent ? text.checking : text.uploading.replace("{percent}", percent), false);
+      });
+      lastUpload = options;
+      await showReport(report.report_token);
+      setStatus(status, "", false);
+    } catch (e) {
+      fieldError("file", e.message);
+      setStatus(status, "", false);
+      fileInput.focus();
+    } finally {
+      button.disabled = false;
+      progress.hidden = true;
+    }
+  });
+
+  fileInput.addEventListener("change", function () { fieldError("file", ""); });
+  collection.addEventListener("change", function () { fieldError("collection", ""); });
+})();
