@@ -9,6 +9,13 @@
   geo/accounts/permissions.py); the requester's contact is personal data, never shown to the public. Updates carry the
   version the caller read (StaleVersion / VersionRequired like sites) and are audited.
 - The client address is kept only as a keyed hash, to refuse bursts beyond ``MAX_PER_CLIENT_PER_DAY``.
+- Staff add notes to a request: public ones (the requester reads them) and internal ones (staff only).
+- The requester follows their request at ``/family-search/{reference}`` with the follow-up code given once, at
+  submission (``follow_request``): a random code of ``FOLLOW_UP_LENGTH`` characters, stored only as a keyed hash
+  and compared in constant time. Chosen over the phone number, which others may know, which an e-mail-only
+  requester has not given, and which would be one more use of personal data. A wrong code, an unknown reference
+  and a request filed without a code get the same answer; ``FOLLOW_UP_FAILURES`` wrong codes for one request (or
+  ``FOLLOW_UP_CLIENT_FAILURES`` from one address) in the window are refused for a while.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -42,8 +50,22 @@ LIMITS: dict[str, int] = {
     "contact_phone": 32,
     "contact_email": 254,
     "staff_note": 2000,
+    "public_note": 2000,
+    "internal_note": 2000,
 }
 """Longest accepted text of each field, in characters."""
+
+FOLLOW_UP_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""Letters and digits of a follow-up code: none that reads like another (no 0/O, 1/I/L)."""
+FOLLOW_UP_LENGTH = 8
+"""Characters of a follow-up code (31⁸ ≈ 8.5 × 10¹¹ codes), shown in two groups of four: ``K7MQ-2PXR``."""
+FOLLOW_UP_FAILURES = 5
+"""Wrong codes for one request within ``FOLLOW_UP_WINDOW_S`` before its checks are refused for a while."""
+FOLLOW_UP_CLIENT_FAILURES = 20
+"""Wrong codes from one client address (any request) within ``FOLLOW_UP_WINDOW_S`` before it is refused."""
+FOLLOW_UP_WINDOW_S = 900
+_REFERENCE = re.compile(r"^XQ-?(\d{1,18})$", re.IGNORECASE)
+_DUMMY_HASH = "0" * 64
 
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-]+$")
 _EMAIL = re.compile(
@@ -138,6 +160,32 @@ def _area_of(conn: Connection, data: FamilyRequestInput) -> str | None:
     return None
 
 
+def parse_reference(value: str) -> int | None:
+    """The request id of a reference number (``XQ-000002``, case and the hyphen optional), None when malformed."""
+    match = _REFERENCE.match(value.strip())
+    return int(match.group(1)) if match and 0 < int(match.group(1)) < 2**63 else None
+
+
+def new_follow_up_code() -> str:
+    """A fresh random follow-up code, ``FOLLOW_UP_LENGTH`` characters in two groups (``K7MQ-2PXR``)."""
+    raw = "".join(secrets.choice(FOLLOW_UP_ALPHABET) for _ in range(FOLLOW_UP_LENGTH))
+    half = FOLLOW_UP_LENGTH // 2
+    return f"{raw[:half]}-{raw[half:]}"
+
+
+def normalize_code(value: str) -> str:
+    """A typed follow-up code as stored: upper case, spaces and hyphens dropped (full-width forms folded)."""
+    folded = unicodedata.normalize("NFKC", value or "").upper()
+    return "".join(c for c in folded if c.isalnum())[: FOLLOW_UP_LENGTH * 2]
+
+
+def follow_up_hash(secret: str, code: str) -> str:
+    """The keyed hash (HMAC-SHA-256, hex) a follow-up code is stored as; the code itself is never stored."""
+    return hmac.new(
+        f"family-follow-up:{secret}".encode(), normalize_code(code).encode(), hashlib.sha256
+    ).hexdigest()
+
+
 def check_request(data: FamilyRequestInput) -> dict[str, Any]:
     """The columns of a valid request (texts trimmed, phone digits only); InvalidInput naming the first fault."""
     values: dict[str, Any] = {
@@ -159,8 +207,11 @@ def check_request(data: FamilyRequestInput) -> dict[str, Any]:
     return values
 
 
-def create_request(conn: Connection, data: FamilyRequestInput, client: str | None) -> dict:
-    """File a request (status ``new``); returns id, reference, status, created_at. TooManyAttempts on a burst."""
+def create_request(
+    conn: Connection, data: FamilyRequestInput, client: str | None, secret: str | None = None
+) -> dict:
+    """File a request (status ``new``); returns id, reference, status, created_at and, when ``secret`` is given,
+    the follow-up code (``follow_up_code``, shown once: only its keyed hash is kept). TooManyAttempts on a burst."""
     values = check_request(data)
     values["area_code"] = _area_of(conn, data)
     if client is not None:
@@ -179,6 +230,9 @@ def create_request(conn: Connection, data: FamilyRequestInput, client: str | Non
                 retry_after=3600,
             )
     values["client_hash"] = client
+    code = new_follow_up_code() if secret is not None else None
+    if code is not None:
+        values["follow_up_hash"] = follow_up_hash(secret, code)
     names = ", ".join(values)
     row = conn.execute(
         text(
@@ -187,12 +241,15 @@ def create_request(conn: Connection, data: FamilyRequestInput, client: str | Non
         ),
         values,
     ).one()
-    return {
+    created = {
         "id": row.id,
         "reference": reference(row.id),
         "status": row.status,
         "created_at": row.created_at.isoformat(),
     }
+    if code is not None:
+        created["follow_up_code"] = code
+    return created
 
 
 def _as_dict(row) -> dict:
@@ -209,16 +266,82 @@ def _read(conn: Connection, request_id: int, lock: bool = False) -> dict:
         {"id": request_id},
     ).first()
     if row is None:
-        raise NotFound(f"no family-search request with id {request_id}")
+        raise NotFound(
+            f"no family-search request with id {request_id}",
+            key="family.not_found",
+            params={"id": request_id},
+        )
     return _as_dict(row)
 
 
+def request_notes(conn: Connection, request_id: int, public_only: bool = False) -> list[dict]:
+    """The notes of a request, oldest first: id, public, body, author (username, None for the public view),
+    created_at (ISO 8601); only the public ones when ``public_only``."""
+    rows = conn.execute(
+        text(
+            "SELECT n.id, n.public, n.body, a.username AS author, n.created_at FROM family_request_notes n "
+            "LEFT JOIN accounts a ON a.id = n.author_id WHERE n.request_id = :id"
+            + (" AND n.public" if public_only else "")
+            + " ORDER BY n.created_at, n.id"
+        ),
+        {"id": request_id},
+    )
+    notes = []
+    for row in rows:
+        note = {
+            "id": row.id,
+            "public": row.public,
+            "body": row.body,
+            "created_at": row.created_at.isoformat(),
+        }
+        if not public_only:
+            note["author"] = row.author
+        notes.append(note)
+    return notes
+
+
 def get_request(conn: Connection, principal: Principal, request_id: int) -> dict:
-    """One request, for staff of its area (401 for the public, 403 outside the area, 404 when absent)."""
+    """One request with its notes, for staff of its area (401 for the public, 403 outside the area, 404 when
+    absent)."""
     require_right(principal, "family_requests.read")
     found = _read(conn, request_id)
     authorize(principal, "family_requests.read", [found["area_code"]])
+    found["notes"] = request_notes(conn, request_id)
     return found
+
+
+def area_names(conn: Connection, codes: list[str | None]) -> dict[str, str]:
+    """The names of the areas ``codes`` as ``name (code)``, for the areas that exist."""
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return {}
+    rows = conn.execute(text("SELECT code, name FROM areas WHERE code = ANY(:c)"), {"c": wanted})
+    return {row.code: f"{row.name} ({row.code})" for row in rows}
+
+
+def has_follow_up(conn: Connection, request_id: int) -> bool:
+    """Whether the requester of ``request_id`` was given a follow-up code (requests filed before had none)."""
+    found = conn.execute(
+        text("SELECT follow_up_hash IS NOT NULL FROM family_requests WHERE id = :id"), {"id": request_id}
+    ).scalar()
+    return bool(found)
+
+
+def status_counts(conn: Connection, principal: Principal) -> dict[str, int]:
+    """How many requests of the caller's area are at each status (every status present, 0 when none)."""
+    require_right(principal, "family_requests.read")
+    where, params = "true", {}
+    if principal.area_code is not None:
+        where, params = (
+            "area_code LIKE :mine",
+            {"mine": (principal.area_prefix or area_prefix(principal.area_code)) + "%"},
+        )
+    rows = conn.execute(
+        text(f"SELECT status, count(*) AS n FROM family_requests WHERE {where} GROUP BY status"), params
+    )
+    counts = dict.fromkeys(FAMILY_REQUEST_STATUSES, 0)
+    counts.update({row.status: row.n for row in rows})
+    return counts
 
 
 @dataclass(frozen=True)
@@ -232,7 +355,9 @@ class FamilyRequestFilter:
 def _check_status(status: str) -> None:
     if status not in FAMILY_REQUEST_STATUSES:
         raise InvalidInput(
-            f"unknown status {status!r}; expected one of: {', '.join(FAMILY_REQUEST_STATUSES)}"
+            f"unknown status {status!r}; expected one of: {', '.join(FAMILY_REQUEST_STATUSES)}",
+            key="family.unknown_status",
+            params={"status": status},
         )
 
 
@@ -273,43 +398,66 @@ def update_request(
     version: int | None,
     precondition: bool,
 ) -> dict:
-    """Set ``status`` and/or ``staff_note`` under the version the caller read; audited; returns the request."""
+    """Set ``status`` and/or ``staff_note`` and add a public and/or an internal note (``public_note``,
+    ``internal_note``) under the version the caller read; audited; returns the request with its notes."""
     principal = actor.principal
     require_right(principal, "family_requests.update")
-    unknown = set(changes) - {"status", "staff_note"}
+    unknown = set(changes) - {"status", "staff_note", "public_note", "internal_note"}
     if unknown:
-        raise InvalidInput(f"only status and staff_note can be changed, not {', '.join(sorted(unknown))}")
-    if not changes:
-        raise InvalidInput("nothing to change: send status and/or staff_note")
+        raise InvalidInput(
+            f"only status, staff_note and notes can be changed, not {', '.join(sorted(unknown))}",
+            key="family.unknown_change",
+        )
+    notes = {
+        public: _text(changes.get(field), field)
+        for public, field in ((True, "public_note"), (False, "internal_note"))
+    }
+    if not changes or ({"status", "staff_note"}.isdisjoint(changes) and not any(notes.values())):
+        raise InvalidInput("nothing to change: send a status, a note or both", key="family.nothing_to_change")
     current = _read(conn, request_id, lock=True)
     authorize(principal, "family_requests.update", [current["area_code"]])
     if version is None:
         raise VersionRequired(
-            f'send the version you read: If-Match: W/"{current["version"]}" or a version field'
+            f'send the version you read: If-Match: W/"{current["version"]}" or a version field',
+            key="family.version_required",
         )
     if version != current["version"]:
-        raise StaleVersion(
+        stale = StaleVersion(
             f"request {request_id} is at version {current['version']}, not {version}: someone changed it "
             "since you read it; merge with the current state and retry",
-            current,
+            {**current, "notes": request_notes(conn, request_id)},
             precondition,
         )
+        stale.key, stale.params = "family.stale", {"version": current["version"], "given": version}
+        raise stale
     values: dict[str, Any] = {}
     if "status" in changes:
         if changes["status"] is None:
-            raise InvalidInput("status cannot be empty")
+            raise InvalidInput("status cannot be empty", key="family.unknown_status", params={"status": ""})
         _check_status(changes["status"])
         values["status"] = changes["status"]
     if "staff_note" in changes:
         values["staff_note"] = _text(changes["staff_note"], "staff_note")
-    sets = ", ".join(f"{k} = :{k}" for k in values)
+    sets = "".join(f"{k} = :{k}, " for k in values)
     conn.execute(
-        text(f"UPDATE family_requests SET {sets}, handled_by = :by, updated_at = now() WHERE id = :id"),
+        text(f"UPDATE family_requests SET {sets}handled_by = :by, updated_at = now() WHERE id = :id"),
         {**values, "by": principal.user_id, "id": request_id},
     )
+    added = [{"public": public, "body": body} for public, body in notes.items() if body]
+    for note in added:
+        conn.execute(
+            text(
+                "INSERT INTO family_request_notes (request_id, public, body, author_id) "
+                "VALUES (:id, :public, :body, :by)"
+            ),
+            {**note, "id": request_id, "by": principal.user_id},
+        )
     after = _read(conn, request_id)
+    after["notes"] = request_notes(conn, request_id)
     before_public = {k: current[k] for k in ("status", "staff_note", "version")}
     after_public = {k: after[k] for k in ("status", "staff_note", "version")}
+    if added:
+        after_public["notes_added"] = added
     record(
         conn,
         actor,
@@ -321,3 +469,67 @@ def update_request(
         after_public,
     )
     return after
+
+
+# -- the requester's follow-up -----------------------------------------------------------------------------------
+
+
+def _locked_for(conn: Connection, column: str, value: Any, limit: int) -> float:
+    """Seconds until the failed checks of this request (or client) in the window fall below ``limit``; 0: free."""
+    row = conn.execute(
+        text(
+            "SELECT EXTRACT(EPOCH FROM attempted_at + make_interval(secs => :window) - now()) "
+            f"FROM family_follow_up_attempts WHERE {column} = :value AND NOT succeeded "
+            "AND attempted_at > now() - make_interval(secs => :window) "
+            "ORDER BY attempted_at DESC OFFSET :skip LIMIT 1"
+        ),
+        {"value": value, "window": FOLLOW_UP_WINDOW_S, "skip": limit - 1},
+    ).scalar()
+    return max(0.0, float(row)) if row is not None else 0.0
+
+
+def follow_request(conn: Connection, request_id: int, code: str, secret: str, client: str) -> dict | None:
+    """What the requester may see of request ``request_id`` when ``code`` is its follow-up code: reference,
+    martyr_name, status, created_at, updated_at and the public notes (body, created_at); None when the code does not
+    match or there is no such request (recorded, in this transaction). TooManyAttempts, before anything is compared,
+    after too many wrong codes for this request or from this client (``client``: a keyed hash of its address)."""
+    # one check at a time per request, so parallel guesses cannot slip past the count
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 13))"), {"k": f"fu:{request_id}"})
+    wait = max(
+        _locked_for(conn, "request_id", request_id, FOLLOW_UP_FAILURES),
+        _locked_for(conn, "client_hash", client, FOLLOW_UP_CLIENT_FAILURES),
+    )
+    if wait > 0:
+        refused = TooManyAttempts(
+            "too many wrong follow-up codes: try again later", retry_after=int(wait) + 1
+        )
+        refused.key, refused.params = "family.follow_up.too_many", {"minutes": int(wait) // 60 + 1}
+        raise refused
+    row = conn.execute(
+        text(
+            "SELECT id, martyr_name, status, follow_up_hash, created_at, updated_at FROM family_requests "
+            "WHERE id = :id"
+        ),
+        {"id": request_id},
+    ).first()
+    stored = row.follow_up_hash if row is not None and row.follow_up_hash else _DUMMY_HASH
+    given = normalize_code(code)
+    matches = hmac.compare_digest(stored, follow_up_hash(secret, given))
+    ok = matches and row is not None and row.follow_up_hash is not None and len(given) == FOLLOW_UP_LENGTH
+    conn.execute(
+        text(
+            "INSERT INTO family_follow_up_attempts (request_id, client_hash, succeeded) VALUES (:id, :c, :ok)"
+        ),
+        {"id": request_id, "c": client, "ok": ok},
+    )
+    conn.execute(text("DELETE FROM family_follow_up_attempts WHERE attempted_at < now() - interval '1 day'"))
+    if not ok:
+        return None
+    return {
+        "reference": reference(row.id),
+        "martyr_name": row.martyr_name,
+        "status": row.status,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "notes": request_notes(conn, row.id, public_only=True),
+    }

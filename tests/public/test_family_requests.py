@@ -97,7 +97,9 @@ def test_the_public_files_a_request_and_gets_a_reference(
 ) -> None:
     answer = _file(public, martyr_id=martyr_id, contact_email="wang@example.cn")
     assert answer["reference"] == f"XQ-{answer['id']:06d}" and answer["status"] == "new"
-    assert set(answer) == {"id", "reference", "status", "created_at"}, "nothing of the request is echoed"
+    assert set(answer) == {"id", "reference", "status", "created_at", "follow_up_code"}, (
+        "nothing of the request is echoed"
+    )
     with engine.connect() as conn:
         row = conn.execute(text("SELECT * FROM family_requests WHERE id = :id"), {"id": answer["id"]}).one()
     assert row.area_code == MAOJIAN, "the martyr's area"

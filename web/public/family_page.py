@@ -1,7 +1,9 @@
 """The family-search form (寻亲, ``/family-search``): what a relative knows of a martyr and how to reach them.
 
 Pure: the martyr record to fill it in with (optional) in, HTML text out. web/static/public.js sends the form as
-JSON to ``POST /api/v1/family-requests`` and shows the reference number, or the server's reason for refusing.
+JSON to ``POST /api/v1/family-requests`` and shows the reference number, or the server's reason for refusing; on
+success it fills in the confirmation (web/templates/public/family_sent.html): the reference, the follow-up code
+shown this once, the address to follow the request at (``/family-search/{reference}``) and what to bring.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from html import escape
 
 from geo.public.family_requests import LIMITS, MAX_YEAR, MIN_YEAR
 from web.i18n import t
+from web.jinja import render
 from web.public.frame import PageContext, page
 
 API_URL = "/api/v1/family-requests"
@@ -68,9 +71,11 @@ def family_page(ctx: PageContext, martyr: dict | None = None) -> str:
         f'<button type="submit" class="primary" id="family-submit">{escape(t("public.family.submit", lang))}</button>'
         '<p id="family-status" class="message" role="status" aria-live="polite" hidden></p></form>'
     )
+    done = render("public/family_sent.html", lang=lang, path=ctx.link("/family-search/{reference}"))
     body = (
         f"<h1>{escape(title)}</h1>"
         f'<p class="intro">{escape(t("public.family.intro", lang))}</p>'
-        f'<p class="hint privacy">{escape(t("public.family.privacy", lang))}</p>' + form
+        f'<p class="hint privacy">{escape(t("public.family.privacy", lang))}</p>' + form + done
     )
-    return page(ctx, title, body, config={"page": "family"})
+    head = render("public/family_head.html")
+    return page(ctx, title, body, head=head, config={"page": "family"})

@@ -136,6 +136,7 @@
         if (response.status === 201) {
           show(fmt("sent", { reference: answer.reference }), "ok");
           status.dataset.reference = answer.reference;
+          followUp(answer);
           form.querySelectorAll("input, textarea, button").forEach((el) => { el.disabled = true; });
           return;
         }
@@ -147,6 +148,18 @@
         show(S.offline, "error");
       });
     });
+  }
+
+  // the confirmation (web/templates/public/family_sent.html): reference, follow-up code and address, as text
+  function followUp(answer) {
+    const done = $("family-done");
+    if (!done || !answer.follow_up_code) { return; }
+    const path = done.dataset.path.replace("{reference}", encodeURIComponent(answer.reference));
+    const slots = { reference: answer.reference, code: answer.follow_up_code, url: window.location.origin + path };
+    done.querySelectorAll("[data-slot]").forEach((el) => { el.textContent = slots[el.dataset.slot] || ""; });
+    done.querySelector("a[data-slot=url]").href = path;
+    done.hidden = false;
+    done.focus();
   }
 
   function start() {

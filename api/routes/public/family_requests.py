@@ -1,9 +1,11 @@
 """Family-search requests (寻亲): ``/api/v1/family-requests``.
 
-``POST`` is public (the form at ``/family-search``): 201 with a reference number, 422 naming the first fault,
+``POST`` is public (the form at ``/family-search``): 201 with a reference number and the follow-up code (shown
+this once; the requester follows the request at ``/family-search/{reference}`` with it), 422 naming the first fault,
 429 on a burst (the middleware's per-address window, api/security.py, and a daily limit per client hash in
 geo/public/family_requests.py). Staff with ``family_requests.read`` list and read the requests of their area (the public:
-401, another area: 403); ``PATCH`` sets status and staff_note under the version read (If-Match or ``version``).
+401, another area: 403), each with its notes; ``PATCH`` sets status and staff_note and adds a public and/or an internal
+note under the version read (If-Match or ``version``).
 """
 
 from __future__ import annotations
@@ -68,23 +70,28 @@ class FamilyRequestCreated(BaseModel):
     reference: str
     status: str
     created_at: str
+    follow_up_code: str = Field(description="the code to follow the request at /family-search/{reference}")
 
 
 class FamilyRequestPatch(BaseModel):
-    """Staff changes: a status and/or a note; ``version`` is the one read (or send ``If-Match``)."""
+    """Staff changes: a status, the staff note, a note to add (public: the requester reads it; internal: staff
+    only); ``version`` is the one read (or send ``If-Match``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     version: int | None = Field(default=None, ge=1)
     status: Status | None = None
     staff_note: str | None = _text("staff_note")
+    public_note: str | None = _text("public_note")
+    internal_note: str | None = _text("internal_note")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FamilyRequestCreated)
 def create(body: FamilyRequestCreate, request: Request, conn: ConnDep, settings: SettingsDep) -> JSONResponse:
     """File a family-search request (public); the answer carries its reference number."""
     client = client_hash(auth_secret(settings), client_address(request))
-    created = create_request(conn, FamilyRequestInput(**body.model_dump()), client)
+    data = FamilyRequestInput(**body.model_dump())
+    created = create_request(conn, data, client, secret=auth_secret(settings))
     return JSONResponse(created, status_code=201, headers={"Cache-Control": "no-store"})
 
 
@@ -116,7 +123,7 @@ def read(request_id: RequestId, conn: ConnDep, principal: PrincipalDep) -> JSONR
 def patch(
     request_id: RequestId, body: FamilyRequestPatch, conn: ConnDep, actor: ActorDep, if_match: IfMatch = None
 ) -> JSONResponse:
-    """Set the status and/or the staff note of a request at the version you read."""
+    """Set the status and/or the staff note, add notes, of a request at the version you read."""
     version, precondition = read_version(if_match, body.version)
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     found = update_request(conn, actor, request_id, changes, version, precondition)
