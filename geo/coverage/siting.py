@@ -55,6 +55,7 @@ __all__ = [
     "GEODESIC_RATIO_MAX",
     "GEODESIC_RATIO_MIN",
     "Problem",
+    "Reason",
     "SitingInstance",
     "SitingResult",
     "SitingTimings",
@@ -145,6 +146,25 @@ class SitingTimings:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why an answer is what it is, for a person: a code and the figures a sentence about it needs.
+
+    Codes: ``few_candidates`` (p, candidates: fewer candidate sites than the p asked for), ``no_gain``
+    (useful, useless, distance_m: only ``useful`` candidates would newly cover anyone; within distance_m of
+    each of the others every demand point is already covered by an existing station), ``all_reachable_covered``
+    (chosen, p: the chosen sites already cover every demand point some candidate can reach, so more sites
+    would cover nobody new), ``uncoverable`` (points, weight, distance_m: demand farther than distance_m from
+    every existing station and every candidate), ``nothing_needed`` (share_before: no new site is needed),
+    ``not_proven`` (gap: the quick heuristic's answer; the best possible may be up to ``gap`` better),
+    ``time_limit`` (gap: the exact model stopped at its time limit), ``within_gap`` (gap, mip_gap: proven
+    within the requested relative gap, not exactly).
+    """
+
+    code: str
+    params: dict[str, float | int]
+
+
+@dataclass(frozen=True)
 class SitingResult:
     """A siting answer.
 
@@ -162,6 +182,10 @@ class SitingResult:
     the time limit; the answer is the best found and ``gap`` says how far it may be from the optimum) or
     "heuristic_only" (no exact stage ran). ``warm_start_accepted`` says whether HiGHS took the heuristic
     answer as its starting incumbent (None when no MIP ran, or HiGHS's presolve solved it outright).
+
+    ``requested_sites`` is p for MCLP (None otherwise); ``reasons`` say in codes and figures why fewer sites
+    than requested were chosen, what no answer can cover, and how far an unproven answer may be from the best
+    (empty when the answer is the proven optimum with p sites and everything reachable).
     """
 
     problem: Problem
@@ -180,6 +204,8 @@ class SitingResult:
     status: Status
     warm_start_accepted: bool | None
     timings: SitingTimings
+    requested_sites: int | None = None
+    reasons: tuple[Reason, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------- input
@@ -893,12 +919,64 @@ class _Answer:
         self.mip_solve_s += mip.solve_s
 
 
+def _reasons(
+    inst: SitingInstance,
+    problem: Problem,
+    p: int | None,
+    n_chosen: int,
+    status: Status,
+    gap: float,
+    mip_gap: float,
+) -> tuple[Reason, ...]:
+    """Why the answer has fewer sites than asked, what it cannot cover, and how sure it is (see ``Reason``)."""
+    reasons: list[Reason] = []
+    open_w = inst.weights[inst.open_demand]
+    gaining = inst.cover[np.flatnonzero(open_w > 0)]
+    useful = int((np.diff(sparse.csc_array(gaining).indptr) > 0).sum())
+    n = inst.n_candidates
+    if problem == "mclp" and p is not None and n_chosen < p:
+        if p > n:
+            reasons.append(Reason("few_candidates", {"p": p, "candidates": n}))
+        if useful < min(p, n):
+            reasons.append(
+                Reason("no_gain", {"useful": useful, "useless": n - useful, "distance_m": inst.distance_m})
+            )
+        if n_chosen < min(p, useful):
+            reasons.append(Reason("all_reachable_covered", {"chosen": n_chosen, "p": p}))
+    if problem != "mclp" and n_chosen == 0:
+        reasons.append(Reason("nothing_needed", {"share_before": inst.weight_before / inst.total_weight}))
+    unreachable = inst.uncoverable
+    if unreachable.size:
+        weight = float(inst.weights[unreachable].sum())
+        reasons.append(
+            Reason(
+                "uncoverable",
+                {"points": int(unreachable.size), "weight": weight, "distance_m": inst.distance_m},
+            )
+        )
+    if status == "heuristic_only":
+        reasons.append(Reason("not_proven", {"gap": gap}))
+    elif status == "time_limit":
+        reasons.append(Reason("time_limit", {"gap": gap}))
+    elif gap > 0:
+        reasons.append(Reason("within_gap", {"gap": gap, "mip_gap": mip_gap}))
+    return tuple(reasons)
+
+
 def _finish(
-    inst: SitingInstance, problem: Problem, red: _Reduced, answer: _Answer, started: float
+    inst: SitingInstance,
+    problem: Problem,
+    red: _Reduced,
+    answer: _Answer,
+    started: float,
+    *,
+    p: int | None = None,
+    mip_gap: float = 0.0,
 ) -> SitingResult:
     chosen = np.sort(red.columns[np.asarray(answer.chosen, dtype=np.int64)]).astype(np.int64)
     chosen, served, distances, newly = _assign(inst, chosen)
     total = inst.total_weight
+    gap = _relative_gap(answer.objective, answer.bound)
     return SitingResult(
         problem=problem,
         chosen=chosen,
@@ -912,7 +990,7 @@ def _finish(
         heuristic_objective=answer.heuristic_objective,
         bound=answer.bound,
         mip_bound=answer.mip_bound,
-        gap=_relative_gap(answer.objective, answer.bound),
+        gap=gap,
         status=answer.status,
         warm_start_accepted=answer.warm_start_accepted,
         timings=SitingTimings(
@@ -923,6 +1001,8 @@ def _finish(
             mip_solve_s=answer.mip_solve_s,
             total_s=inst.build_seconds + time.perf_counter() - started,
         ),
+        requested_sites=p,
+        reasons=_reasons(inst, problem, p, int(chosen.size), answer.status, gap, mip_gap),
     )
 
 
@@ -931,9 +1011,7 @@ def _check_p(p: int, inst: SitingInstance) -> int:
         raise InvalidInput(f"the number of new sites must be an integer, got {p!r}")
     if p <= 0:
         raise InvalidInput(f"the number of new sites must be at least 1, got {p}")
-    if p > inst.n_candidates:
-        raise InvalidInput(f"{p} new sites requested but only {inst.n_candidates} candidate sites given")
-    return int(p)
+    return int(p)  # more than the candidates is no error: every useful one is taken, and a reason says why
 
 
 def _improve_with_lp(red: _Reduced, p: int, answer: _Answer, tol: float, time_limit_s: float) -> np.ndarray:
@@ -1006,6 +1084,7 @@ def maximize_coverage(
 ) -> SitingResult:
     """MCLP: at most p new sites maximising the newly covered weight (sites that add nothing are left out).
 
+    p may exceed the number of candidates; the answer's ``reasons`` then say so (``few_candidates``).
     ``exact=False`` stops after greedy + swap. ``time_limit_s`` bounds the exact stage (LP relaxation and
     MIP); ``mip_gap`` is the relative gap at which an answer counts as optimal (0: proven optimal).
     ``lp_first`` solves the LP relaxation before the MIP for a Lagrangian bound, an LP-guided start and
@@ -1060,7 +1139,7 @@ def maximize_coverage(
             answer.bound = max(answer.bound, answer.objective)  # HiGHS's bound is within its tolerance
             if proven():
                 answer.status = "optimal"
-    return _finish(inst, "mclp", red, answer, started)
+    return _finish(inst, "mclp", red, answer, started, p=p, mip_gap=mip_gap)
 
 
 def _fewest(
@@ -1101,7 +1180,7 @@ def _fewest(
         answer.bound = min(answer.bound, answer.objective)
         if proven():
             answer.status = "optimal"
-    return _finish(inst, problem, red, answer, started)
+    return _finish(inst, problem, red, answer, started, mip_gap=mip_gap)
 
 
 def minimize_sites(
@@ -1123,7 +1202,9 @@ def minimize_sites(
         raise InvalidInput(
             f"full coverage is impossible: {uncoverable.size} demand points are farther than "
             f"{inst.distance_m:g} m from every existing station and candidate site "
-            f"(first indices {uncoverable[:10].tolist()})"
+            f"(first indices {uncoverable[:10].tolist()})",
+            key="siting.full_cover_impossible",
+            params={"points": int(uncoverable.size), "km": f"{inst.distance_m / 1000:g}"},
         )
     started = time.perf_counter()
     keep = np.flatnonzero(np.diff(inst.cover.indptr) > 0)
@@ -1151,7 +1232,9 @@ def reach_coverage_share(
     if share * total > inst.weight_before + inst.coverable_weight + slack:
         raise InvalidInput(
             f"target coverage share {share:.4g} is unreachable: existing stations plus every candidate "
-            f"site cover at most {reachable:.4g} of the demand weight"
+            f"site cover at most {reachable:.4g} of the demand weight",
+            key="siting.unreachable_share",
+            params={"share": f"{share * 100:.1f}", "reachable": f"{reachable * 100:.1f}"},
         )
     started = time.perf_counter()
     open_w = inst.weights[inst.open_demand]

@@ -34,7 +34,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, text
 
 from geo import vocab
-from geo.atlas.areas import AreaRef, require_area
+from geo.atlas.areas import AreaRef, find_area
 from geo.coverage.runs import DEFAULT_TOWNSHIP_M, DEFAULT_VILLAGE_M, MAX_THRESHOLD_M, reach_box
 from geo.coverage.siting import (
     SitingInstance,
@@ -97,6 +97,8 @@ class SitingRequest:
     exact: bool = True
     time_limit_s: float = 60.0
     mip_gap: float = 0.0
+    keep_existing: bool = True
+    """False: plan as if there were no station yet (existing stations are neither counted nor shown as covering)."""
 
     @property
     def reach_m(self) -> float:
@@ -118,7 +120,31 @@ class SitingRequest:
             "exact": self.exact,
             "time_limit_s": self.time_limit_s,
             "mip_gap": self.mip_gap,
+            "keep_existing": self.keep_existing,
         }
+
+
+def request_from_json(parameters: dict[str, Any]) -> SitingRequest:
+    """The request a run was stored with (its ``parameters``), as a ``SitingRequest``."""
+    sites = tuple(
+        GivenSite(float(s["lon"]), float(s["lat"]), str(s.get("label") or ""))
+        for s in parameters.get("sites") or ()
+    )
+    return SitingRequest(
+        problem=parameters["problem"],
+        area=parameters.get("area"),
+        station_level=parameters.get("station_level", "village"),
+        distance_m=parameters.get("distance_m"),
+        p=parameters.get("p"),
+        share=parameters.get("share"),
+        candidates=parameters.get("candidates", "villages_without_station"),
+        sites=sites,
+        require_full_coverage=bool(parameters.get("require_full_coverage", False)),
+        exact=bool(parameters.get("exact", True)),
+        time_limit_s=float(parameters.get("time_limit_s", 60.0)),
+        mip_gap=float(parameters.get("mip_gap", 0.0)),
+        keep_existing=bool(parameters.get("keep_existing", True)),
+    )
 
 
 def _number(value: Any, name: str) -> float:
@@ -144,17 +170,24 @@ def check_request(req: SitingRequest) -> SitingRequest:
         if d <= 0:
             raise InvalidInput(f"distance_m must be greater than 0 metres, got {d:g}")
         if d > MAX_THRESHOLD_M:
-            raise InvalidInput(f"distance_m {d:g} is over the maximum of {MAX_THRESHOLD_M:g} m")
+            raise InvalidInput(
+                f"distance_m {d:g} is over the maximum of {MAX_THRESHOLD_M:g} m",
+                key="siting.distance_too_far",
+                params={"km": f"{MAX_THRESHOLD_M / 1000:g}"},
+            )
     if req.problem == "mclp":
         if req.p is None:
-            raise InvalidInput("mclp needs p, the number of new stations to place")
+            raise InvalidInput("mclp needs p, the number of new stations to place", key="siting.p_required")
         if isinstance(req.p, bool) or not isinstance(req.p, int) or req.p < 1:
             raise InvalidInput(f"p must be a whole number of at least 1, got {req.p!r}")
     elif req.p is not None:
         raise InvalidInput(f"p applies to mclp only, not to {req.problem}")
     if req.problem == "target_share":
         if req.share is None:
-            raise InvalidInput("target_share needs share, the covered share of people to reach, in (0, 1]")
+            raise InvalidInput(
+                "target_share needs share, the covered share of people to reach, in (0, 1]",
+                key="siting.share_required",
+            )
         share = _number(req.share, "share")
         if not 0 < share <= 1:
             raise InvalidInput(f"share must be in (0, 1], got {share:g} (0.9 means 90 %)")
@@ -163,7 +196,9 @@ def check_request(req: SitingRequest) -> SitingRequest:
     if req.require_full_coverage and req.problem != "lscp":
         raise InvalidInput("require_full_coverage applies to lscp only")
     if req.candidates == "given" and not req.sites:
-        raise InvalidInput("candidates=given needs sites: a list of {lon, lat, label}")
+        raise InvalidInput(
+            "candidates=given needs sites: a list of {lon, lat, label}", key="siting.sites_required"
+        )
     if req.candidates != "given" and req.sites:
         raise InvalidInput("sites are given but candidates is not 'given'")
     if len(req.sites) > MAX_GIVEN_SITES:
@@ -234,12 +269,20 @@ def _weights(population: np.ndarray) -> tuple[np.ndarray, str]:
 
 def read_siting_data(conn: Connection, req: SitingRequest) -> SitingData:
     """Villages of the request's area (demand), active stations of its level, and the candidate sites."""
-    area = require_area(conn, req.area) if req.area is not None else None
+    area = find_area(conn, req.area) if req.area is not None else None
+    if req.area is not None and area is None:
+        raise InvalidInput(
+            f"unknown area code {req.area!r}", key="siting.unknown_area", params={"code": req.area}
+        )
     prefix = area.descendant_prefix if area else ""
     rows = conn.execute(text(_VILLAGES_SQL), {"prefix": prefix + "%"}).all()
     where = f"area {area.code} ({area.name})" if area else "the atlas"
     if not rows:
-        raise InvalidInput(f"{where} has no villages to cover")
+        raise InvalidInput(
+            f"{where} has no villages to cover",
+            key="siting.no_villages",
+            params={"area": f"{area.name} ({area.code})" if area else ""},
+        )
     codes = np.array([r.code for r in rows])
     lon = np.array([r.lon for r in rows], dtype=np.float64)
     lat = np.array([r.lat for r in rows], dtype=np.float64)
@@ -251,6 +294,8 @@ def read_siting_data(conn: Connection, req: SitingRequest) -> SitingData:
         text(_STATIONS_SQL),
         {"level": req.station_level, "everywhere": box is None, "x1": x1, "y1": y1, "x2": x2, "y2": y2},
     ).all()
+    if not req.keep_existing:
+        stations = []
     data = SitingData(
         area=area,
         village_code=codes,
@@ -284,7 +329,9 @@ def read_siting_data(conn: Connection, req: SitingRequest) -> SitingData:
         if not pick.any():
             raise InvalidInput(
                 f"every village of {where} already has an active {req.station_level} station: no candidates "
-                "(use candidates=all_villages or give sites)"
+                "(use candidates=all_villages or give sites)",
+                key="siting.no_candidates",
+                params={"level": req.station_level},
             )
     idx = np.flatnonzero(pick)
     data.candidate_code = [str(codes[i]) for i in idx]
@@ -342,6 +389,8 @@ def result_json(data: SitingData, inst: SitingInstance, result: SitingResult) ->
                 "name": data.village_name[i],
                 "population": None if data.village_population[i] < 0 else int(data.village_population[i]),
                 "distance_m": round(float(d), 1),
+                "lon": round(float(data.village_lon[i]), 7),
+                "lat": round(float(data.village_lat[i]), 7),
             }
             for i, d in sorted(zip(served.tolist(), dist.tolist(), strict=True), key=lambda t: t[1])
         ]
@@ -377,6 +426,8 @@ def result_json(data: SitingData, inst: SitingInstance, result: SitingResult) ->
         },
         "newly_covered_people": round(newly, 1),
         "uncoverable_villages": [str(data.village_code[i]) for i in result.uncoverable.tolist()],
+        "requested_sites": result.requested_sites,
+        "reasons": [{"code": r.code, "params": dict(r.params)} for r in result.reasons],
         "chosen": chosen,
         "timings": {k: round(v, 4) for k, v in vars(result.timings).items()},
     }
@@ -424,9 +475,14 @@ def get_siting_run(conn: Connection, run_id: int) -> SitingRunInfo:
     return read_run(conn, SITING_RUNS, run_id)
 
 
-def list_siting_runs(conn: Connection, area: str | None = None, limit: int = 20) -> list[SitingRunInfo]:
-    """The latest runs (of one area when given), newest first."""
+def list_siting_runs(
+    conn: Connection, area: str | None = None, limit: int = 20, *, within: str | None = None
+) -> list[SitingRunInfo]:
+    """The latest runs, newest first: of one area when ``area`` is given; of every area whose code starts with
+    ``within`` (an area's descendant prefix: the area and the areas inside it) when that is given."""
     where = [SitingRun.area_code == area] if area is not None else []
+    if within is not None:
+        where.append(SitingRun.area_code.like(within + "%"))
     return find_runs(conn, SITING_RUNS, *where, limit=limit)
 
 

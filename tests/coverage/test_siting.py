@@ -399,13 +399,51 @@ def test_served_villages_are_within_the_distance_and_partition_the_new_coverage(
         assert (dist <= 3_000.0).all()
 
 
+# ------------------------------------------------------------------------------- fewer sites: reasons
+
+
+def test_more_sites_than_candidates_take_every_useful_one_and_say_why():
+    inst = _line()
+    result = maximize_coverage(inst, 5)
+    assert result.requested_sites == 5 and result.chosen.size <= inst.n_candidates
+    assert result.reasons[0].code == "few_candidates"
+    assert result.reasons[0].params == {"p": 5, "candidates": inst.n_candidates}
+    assert result.covered_share_after == maximize_coverage(inst, inst.n_candidates).covered_share_after
+
+
+def test_a_site_that_adds_nobody_is_named_as_the_reason_for_fewer_sites():
+    # one candidate beside an existing station: it would cover nobody new
+    inst = build_instance(
+        [0.0, 0.5], [0.0, 0.0], [0.0, 0.5], [0.0, 0.0], 3_000.0, existing_lon=[0.0], existing_lat=[0.0]
+    )
+    result = maximize_coverage(inst, 2)
+    assert result.chosen.tolist() == [1] and result.status == "optimal"
+    assert [r.code for r in result.reasons] == ["no_gain"]
+    assert result.reasons[0].params == {"useful": 1, "useless": 1, "distance_m": 3_000.0}
+
+
+def test_fewer_sites_when_every_reachable_point_is_covered_already():
+    # two candidates 1 km apart reach the same one village: the second adds nobody once the first is chosen
+    inst = build_instance([0.0], [0.0], [0.0, 0.009], [0.0, 0.0], 3_000.0)
+    result = maximize_coverage(inst, 2)
+    assert result.chosen.size == 1
+    assert [r.code for r in result.reasons] == ["all_reachable_covered"]
+
+
+def test_an_unproven_answer_says_so_with_its_gap():
+    result = maximize_coverage(_line(), 1, exact=False)
+    if result.status == "heuristic_only":
+        assert result.reasons[-1].code == "not_proven" and result.reasons[-1].params["gap"] == result.gap
+    else:
+        assert all(r.code != "not_proven" for r in result.reasons)
+
+
 # ----------------------------------------------------------------------------------------- bad input
 
 
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda inst: maximize_coverage(inst, 5), "5 new sites requested but only 4 candidate sites"),
         (lambda inst: maximize_coverage(inst, 0), "at least 1"),
         (lambda inst: maximize_coverage(inst, -2), "at least 1"),
         (lambda inst: maximize_coverage(inst, 1.5), "must be an integer"),
@@ -458,7 +496,6 @@ def test_bad_instances_are_invalid_input(kwargs, message):
         ({"problem": "p-median"}, "unknown siting problem"),
         ({"problem": "mclp"}, "mclp needs p"),
         ({"problem": "target_share"}, "target_share needs share"),
-        ({"problem": "mclp", "p": 3}, "3 new sites requested but only 2"),
     ],
 )
 def test_solve_siting_rejects_incomplete_requests(kwargs, message):

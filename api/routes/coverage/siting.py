@@ -17,6 +17,7 @@ from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse
 from api.runs import RunPublic, run_json
 from geo.accounts.audit import record_now
 from geo.accounts.permissions import authorize
+from geo.coverage.siting_map import siting_run_map
 from geo.coverage.siting_runs import (
     MAX_GIVEN_SITES,
     MAX_TIME_LIMIT_S,
@@ -68,6 +69,10 @@ class SitingRunCreate(BaseModel):
     exact: bool = Field(default=True, description="after greedy + swap, prove the answer with HiGHS")
     time_limit_s: float = Field(default=60.0, gt=0, le=MAX_TIME_LIMIT_S)
     mip_gap: float = Field(default=0.0, ge=0, lt=1)
+    keep_existing: bool = Field(
+        default=True,
+        description="count the existing active stations of the level as already there (false: plan from scratch)",
+    )
     wait: bool = Field(default=False, description="answer when the exact stage is done (201) instead of 202")
 
     def to_request(self) -> SitingRequest:
@@ -84,6 +89,7 @@ class SitingRunCreate(BaseModel):
             exact=self.exact,
             time_limit_s=self.time_limit_s,
             mip_gap=self.mip_gap,
+            keep_existing=self.keep_existing,
         )
 
 
@@ -140,7 +146,9 @@ def runs(
 
 @router.get("/{run_id}", summary="One siting run", response_model=SitingRunPublic)
 def read_siting_run(request: Request, conn: ConnDep, run_id: Annotated[int, Path(ge=1)]):
-    """A run's status, progress (0–1) and answer: chosen sites, people newly covered, before/after, gap."""
+    """A run's status, progress (0–1) and answer: chosen sites, people newly covered, before/after, gap, and
+    ``reasons``: codes with figures saying why fewer sites than ``requested_sites`` were chosen, what no site
+    can cover, and how far an unproven answer may be from the best."""
     return JSONResponse(_run_json(request, get_siting_run(conn, run_id)))
 
 
@@ -167,3 +175,10 @@ def siting_run_sites(conn: ConnDep, run_id: Annotated[int, Path(ge=1)]):
             "run": {"id": run.id, "status": run.status, "problem": run.problem},
         }
     )
+
+
+@router.get("/{run_id}/map", summary="A siting run on a map, as GeoJSON")
+def siting_run_map_features(conn: ConnDep, run_id: Annotated[int, Path(ge=1)]):
+    """The run's area outline, its villages (``state``: before, new, open, unreachable), the existing stations it
+    counted, the candidates it did not choose and the chosen sites (``layer`` says which), WGS-84."""
+    return GeoJSONResponse(siting_run_map(conn, run_id))
