@@ -19,6 +19,7 @@ from pyproj import Geod
 from shapely.geometry import Point
 from sqlalchemy import Connection, text
 
+from geo import vocab
 from geo.atlas.areas import AreaRef, Bounds, area_bounds, existing_area, unit_shapes
 from geo.atlas.spatial import degree_reach
 from geo.coverage.rates import CoverageRates, StationGaps, coverage_by_area, station_gaps
@@ -75,6 +76,8 @@ class CoverageMapData:
     bounds: Bounds | None
     villages_left_out: int = 0
     service_areas: dict = field(default_factory=lambda: {"type": "FeatureCollection", "features": []})
+    beyond: BeyondReachRows | None = None
+    """Villages and townships beyond reach of a station of their level (the table under the map)."""
 
 
 def _collection(features: list[dict]) -> dict:
@@ -233,14 +236,17 @@ def coverage_map_data(
     bounds = area_bounds(conn, ref)
     units = unit_shapes(conn, rates.level, prefix)
     gaps = station_gaps(conn, ref, None, MAX_TABLE_GAPS, 0)
+    beyond = beyond_reach(conn, rates)
     if rates.area.villages > max_villages:
         empty = _collection([])
-        return CoverageMapData(ref, rates, units, empty, empty, empty, gaps, bounds, rates.area.villages)
+        return CoverageMapData(
+            ref, rates, units, empty, empty, empty, gaps, bounds, rates.area.villages, beyond=beyond
+        )
     villages = village_points(conn, prefix, rates.params)
     stations = stations_reaching(conn, ref, bounds, rates.params)
     reach = station_reach(stations)
     return CoverageMapData(
-        ref, rates, units, villages, stations, reach, gaps, bounds, 0, road_service_areas(conn, ref)
+        ref, rates, units, villages, stations, reach, gaps, bounds, 0, road_service_areas(conn, ref), beyond
     )
 
 
@@ -280,3 +286,91 @@ def siting_run_sites(conn: Connection, run_id: int) -> tuple[str | None, list[Pr
         for i, site in enumerate(run.result.get("chosen") or (), start=1)
     ]
     return run.area_code, sites
+
+
+@dataclass(frozen=True)
+class BeyondReach:
+    """A village or township with no active station of its own level within that level's radius (metres).
+
+    ``distance_m`` is the geodesic distance to the nearest active station of the level (None: there is none);
+    ``township_code``/``township_name`` name a village's township (a township's own for a township)."""
+
+    code: str
+    name: str | None
+    level: str
+    township_code: str
+    township_name: str | None
+    population: int | None
+    distance_m: float | None
+    threshold_m: float
+
+
+@dataclass(frozen=True)
+class BeyondReachRows:
+    """The villages and townships of an area beyond reach, for the thresholds of ``rates`` (and their state)."""
+
+    area: AreaRef | None
+    params: CoverageParams
+    state: dict
+    rows: list[BeyondReach]
+
+    @property
+    def villages(self) -> int:
+        """How many villages are beyond reach of a village station."""
+        return sum(1 for r in self.rows if r.level == "village")
+
+    @property
+    def townships(self) -> int:
+        """How many townships are beyond reach of a township station."""
+        return sum(1 for r in self.rows if r.level == "township")
+
+
+_BEYOND_SQL = """
+SELECT c.area_code AS code, a.name, 'village' AS level, left(c.area_code, 9) AS township_code,
+  t.name AS township_name, c.population, c.village_station_m AS distance_m, :vm AS threshold_m
+FROM coverage_villages c LEFT JOIN areas a ON a.code = c.area_code
+  LEFT JOIN areas t ON t.code = left(c.area_code, 9)
+WHERE c.area_code LIKE :prefix AND (c.village_station_m IS NULL OR c.village_station_m > :vm)
+UNION ALL
+SELECT c.area_code, a.name, 'township', c.area_code, a.name,
+  COALESCE(c.population, a.population), c.township_station_m, :tm
+FROM coverage_townships c LEFT JOIN areas a ON a.code = c.area_code
+WHERE c.area_code LIKE :prefix AND (c.township_station_m IS NULL OR c.township_station_m > :tm)
+ORDER BY level DESC, code
+"""
+
+
+def beyond_reach(conn: Connection, rates: CoverageRates) -> BeyondReachRows:
+    """The villages and townships beyond reach in the area of ``rates``, for its thresholds (read after its refresh)."""
+    ref = rates.area
+    prefix = "" if ref.code is None else vocab.area_code_prefix(ref.code, ref.level)
+    params = rates.params
+    rows = conn.execute(
+        text(_BEYOND_SQL), {"prefix": prefix + "%", "vm": params.village_m, "tm": params.township_m}
+    )
+    found = [
+        BeyondReach(
+            r.code,
+            r.name,
+            r.level,
+            r.township_code,
+            r.township_name,
+            r.population,
+            r.distance_m,
+            float(r.threshold_m),
+        )
+        for r in rows
+    ]
+    area = None if ref.code is None else AreaRef(ref.code, ref.level or "", ref.name or "")
+    return BeyondReachRows(area, params, rates.state, found)
+
+
+def beyond_reach_rows(
+    conn: Connection, area: str | None, village_m: float | None = None, township_m: float | None = None
+) -> BeyondReachRows:
+    """Villages with no active village station within ``village_m`` and townships with no active township
+    station within ``township_m`` (geodesic metres; default: the current run's), villages first, by code;
+    NotFound for an unknown area, None: the whole atlas."""
+    ref = existing_area(conn, area)
+    level = "village" if ref is not None and ref.level == "village" else None
+    return beyond_reach(conn, coverage_by_area(conn, ref, level, village_m, township_m))

@@ -42,7 +42,7 @@ from sqlalchemy.exc import OperationalError
 from geo import vocab
 from geo.atlas.spatial import geodesic_envelopes
 from geo.coverage.nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic
-from geo.errors import InvalidInput
+from geo.errors import Conflict, InvalidInput
 from geo.kit.pgcopy import Field, copy_in, copy_out
 from geo.kit.runs import (
     LOCK_CLASS,
@@ -297,13 +297,16 @@ def read_active_stations(
     )
 
 
-def read_units(conn: Connection, target: UnitTarget) -> dict[str, np.ndarray]:
-    """Villages or townships: code, population (-1 unknown), WGS-84 lon/lat of their point."""
+def read_units(conn: Connection, target: UnitTarget, prefix: str = "") -> dict[str, np.ndarray]:
+    """Villages or townships (whose code starts with ``prefix``, digits): code, population (-1 unknown), WGS-84
+    lon/lat of their point."""
+    if not prefix.isdigit() and prefix:
+        raise InvalidInput(f"an area code prefix is digits, not {prefix!r}")
     return copy_out(
         conn,
         "SELECT code, COALESCE(population, -1), ST_X(p), ST_Y(p) FROM ("
         " SELECT code, population, COALESCE(point, ST_PointOnSurface(geom)) AS p FROM areas"
-        f" WHERE level = '{target.level}') s WHERE p IS NOT NULL AND NOT ST_IsEmpty(p)",
+        f" WHERE level = '{target.level}' AND code LIKE '{prefix}%') s WHERE p IS NOT NULL AND NOT ST_IsEmpty(p)",
         [
             Field("code", f"text:{target.code_length}"),
             Field("population", "int4"),
@@ -332,14 +335,14 @@ def _nearest_by_group(
     return {name: found[name] for name in names}
 
 
-def _write_full(
-    conn: Connection,
+def _row_columns(
     target: UnitTarget,
     units: dict[str, np.ndarray],
     found: dict[str, tuple[np.ndarray, np.ndarray]],
     params: CoverageParams,
     run_id: int,
-) -> None:
+) -> list[tuple[Field, np.ndarray, np.ndarray | None]]:
+    """The coverage table's columns (field, values, null mask) for these units and their nearest stations."""
     n = len(units["code"])
     columns = [
         (Field("area_code", f"text:{target.code_length}"), units["code"], None),
@@ -357,6 +360,18 @@ def _write_full(
             (Field(f"{group.name}_station_m", "float8"), metres, none),
             (Field(f"covered_{group.name}", "bool"), (~none & (metres <= limit)).astype(np.uint8), None),
         ]
+    return columns
+
+
+def _write_full(
+    conn: Connection,
+    target: UnitTarget,
+    units: dict[str, np.ndarray],
+    found: dict[str, tuple[np.ndarray, np.ndarray]],
+    params: CoverageParams,
+    run_id: int,
+) -> None:
+    columns = _row_columns(target, units, found, params, run_id)
     # Bulk path: per-row foreign-key checks and index inserts cost more than the COPY itself, so the
     # run_id key and the prefix index are dropped and rebuilt in one pass each (same names, so the schema
     # is unchanged after commit). TRUNCATE already holds the table exclusively.
@@ -450,6 +465,109 @@ def run_full(engine: Engine, params: CoverageParams, progress: ProgressFn | None
 def start_full_run(engine: Engine, params: CoverageParams) -> CoverageRunInfo:
     """Start a full run in a background thread and return it (status running); poll it with get_run."""
     return launch(engine, COVERAGE_RUNS, _full_run(params), _full_work(params), background=True)
+
+
+# ------------------------------------------------------------------------------------------ area runs
+
+
+def _area_rows_in(
+    conn: Connection,
+    target: UnitTarget,
+    prefix: str,
+    units: dict[str, np.ndarray],
+    found: dict[str, tuple[np.ndarray, np.ndarray]],
+    params: CoverageParams,
+    run_id: int,
+) -> dict[str, Any]:
+    """Make the rows of one coverage table under ``prefix`` those of ``units``: rows that differ are replaced
+    (stamped ``run_id``, travel times cleared), rows of units gone deleted, the others kept; returns counts."""
+    cols = ", ".join(f"{g.name}_station_id, {g.name}_station_m" for g in target.groups)
+    stored = {
+        r[0]: tuple(r[1:])
+        for r in conn.execute(
+            text(
+                f"SELECT area_code, lon, lat, population, {cols} FROM {target.table} "
+                "WHERE area_code LIKE :prefix"
+            ),
+            {"prefix": prefix + "%"},
+        )
+    }
+    codes = [c.decode() for c in units["code"]]
+    fresh = []
+    for i in range(len(codes)):
+        row: list[Any] = [float(units["lon"][i]), float(units["lat"][i])]
+        row.append(None if units["population"][i] < 0 else int(units["population"][i]))
+        for group in target.groups:
+            ids, metres = found[group.name]
+            none = ids[i] == NO_SITE
+            row += [None if none else int(ids[i]), None if none else float(metres[i])]
+        fresh.append(tuple(row))
+    changed = np.array([stored.get(code) != row for code, row in zip(codes, fresh, strict=True)], dtype=bool)
+    gone = sorted(set(stored) - set(codes))
+    replace = [c for c, ch in zip(codes, changed, strict=True) if ch]
+    if replace or gone:
+        conn.execute(
+            text(f"DELETE FROM {target.table} WHERE area_code = ANY(:codes)"), {"codes": replace + gone}
+        )
+    if changed.any():
+        subset = {k: v[changed] for k, v in units.items()}
+        chosen = {name: (ids[changed], metres[changed]) for name, (ids, metres) in found.items()}
+        copy_in(conn, target.table, _row_columns(target, subset, chosen, params, run_id))
+    return {**_summary(target, units, found, params), "changed": int(changed.sum()), "removed": len(gone)}
+
+
+def _area_run_in(
+    conn: Connection, prefix: str, params: CoverageParams, run_id: int, progress: ProgressFn
+) -> dict[str, Any]:
+    """Recompute the coverage rows of the villages and townships under ``prefix`` (the caller holds the lock)."""
+    progress("reading", 0.0)
+    stations = read_active_stations(conn)  # the nearest station of a unit may lie outside its area
+    units = {t.level: read_units(conn, t, prefix) for t in TARGETS}
+    progress("indexing stations", 0.2)
+    indexes = {
+        "village": _site_index(stations, ("village",)),
+        "township": _site_index(stations, ("township",)),
+        "upper": _site_index(stations, _UPPER),
+    }
+    progress("nearest stations of villages", 0.4)
+    found = {VILLAGES.level: _nearest_by_group(units["village"], indexes, ("village", "township", "any"))}
+    progress("nearest stations of townships", 0.6)
+    found[TOWNSHIPS.level] = _nearest_by_group(units["township"], indexes, ("township", "any"))
+    progress("writing", 0.8)
+    counts: dict[str, Any] = {"stations": len(stations["id"])}
+    for target in TARGETS:
+        counts[target.level + "s"] = _area_rows_in(
+            conn, target, prefix, units[target.level], found[target.level], params, run_id
+        )
+    return {"counts": counts}
+
+
+def start_area_run(engine: Engine, area_code: str, prefix: str, background: bool = True) -> CoverageRunInfo:
+    """Recompute the coverage of the villages and townships of one area (``prefix``: the leading digits of its
+    codes), with the thresholds of the current full run; stored as an incremental run whose parameters name
+    ``area_code``. In a background thread unless ``background`` is False. Conflict (key coverage.run_busy) while
+    another coverage run holds the tables."""
+    if not prefix.isdigit():
+        raise InvalidInput(f"an area code prefix is digits, not {prefix!r}")
+    with engine.connect() as conn:
+        base = _latest_full(conn)
+    params = base.params if base else CoverageParams()
+    values = {
+        "kind": "incremental",
+        "parameters": {**params.as_json(), "area_code": area_code},
+        "base_run_id": base.id if base else None,
+        "phase": "queued",
+    }
+
+    def work(run: ActiveRun) -> dict[str, Any]:
+        return _area_run_in(run.conn, prefix, params, run.id, run.progress)
+
+    try:
+        return launch(engine, COVERAGE_RUNS, values, work, background=background)
+    except Conflict as exc:
+        if exc.key:
+            raise
+        raise Conflict(exc.message, key="coverage.run_busy") from None
 
 
 # -------------------------------------------------------------------------------- incremental refresh

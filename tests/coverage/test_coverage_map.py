@@ -251,7 +251,7 @@ def test_no_script_or_stylesheet_comes_from_outside() -> None:
     page = _render()
     assert any(src.endswith("/leaflet.js") for src in page.script_srcs)
     for url in page.local_assets():
-        assert url.startswith("/static/vendor/"), url
+        assert url.startswith(("/static/vendor/", "/static/staff/coverage.")), url
     for href in page.anchors():
         assert href.startswith("/"), href
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page.html)
@@ -463,7 +463,7 @@ def test_page_is_chinese_by_default_with_every_layer(county_page: CoveragePage) 
     assert "资源县" in county_page.title
     assert set(county_page.overlays()) == set(LAYERS_ZH.values())
     for url in county_page.local_assets():
-        assert url.startswith("/static/vendor/"), url
+        assert url.startswith(("/static/vendor/", "/static/staff/coverage.")), url
 
 
 def test_page_is_english_on_request(client: TestClient) -> None:
@@ -529,7 +529,9 @@ def test_township_page_draws_village_polygons(client: TestClient) -> None:
 def test_page_links_its_downloads(client: TestClient, county_page: CoveragePage) -> None:
     links = [unquote(h.replace("&amp;", "&")) for h in county_page.anchors() if h.startswith(API)]
     paths = {urlsplit(h).path for h in links}
-    assert paths == {f"{API}/rates.csv", f"{API}/rates.xlsx", f"{API}/gaps.csv", f"{API}/gaps.xlsx"}
+    assert paths == {
+        f"{API}/{name}.{fmt}" for name in ("rates", "gaps", "beyond-reach") for fmt in ("csv", "xlsx")
+    }
     for href in links:
         response = client.get(href)
         assert response.status_code == 200, href

@@ -14,7 +14,6 @@ scripts and styles, point, reach and legend layers, the base map) are in web/map
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,14 +21,17 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 
 import folium
+from branca.element import Element
 from folium.template import Template
+from markupsafe import Markup
 
 from geo.coverage.map_data import CoverageMapData, ProposedSite
 from geo.coverage.rates import AreaCoverage, CoverageShare
 from web.assets import localize_assets
 from web.basemaps import shift_geojson
-from web.coverage.tables import gaps_table, rates_table
+from web.coverage.tables import beyond_table, gaps_table, rates_table
 from web.i18n import check_lang, distance_text, enum_label, t
+from web.jinja import render
 from web.map_parts import (
     DISPLAY_DECIMALS,
     NO_BASEMAP,
@@ -44,10 +46,10 @@ from web.map_parts import (
     Reach,
     base_map,
     display_fit,
-    downloads_html,
     fit_view,
     script_json,
 )
+from web.staff import StaffFrame
 from web.tables import table_html
 
 By = Literal["village", "township", "any"]
@@ -99,6 +101,30 @@ class PageLinks:
     rates_xlsx: str | None = None
     gaps_csv: str | None = None
     gaps_xlsx: str | None = None
+    beyond_csv: str | None = None
+    beyond_xlsx: str | None = None
+    sign_in: str = "/login?next=/coverage"
+    runs_api: str = "/api/v1/coverage/runs"
+
+
+@dataclass(frozen=True)
+class StaffTools:
+    """What a signed-in staff member has on the page: the staff frame (web/staff.py), the token for the page's
+    writes, whether they may recompute the area (``area_code``: None for the whole atlas), and the sentence about
+    a recomputation that has just finished."""
+
+    frame: StaffFrame
+    csrf_token: str
+    may_recompute: bool
+    area_code: str | None
+    finished: str | None = None
+
+
+PAGE_ASSETS_HTML = (
+    '<link rel="stylesheet" href="/static/staff/coverage.css">'
+    '<script src="/static/staff/coverage.js" defer></script>'
+)
+"""The page's own stylesheet and script (web/static/staff/), linked in the page's head."""
 
 
 def rate_colour(share: float | None) -> str:
@@ -312,7 +338,7 @@ def _legend(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bo
     return Legend(title, items)
 
 
-def _when(iso: str | None) -> str:
+def when_text(iso: str | None) -> str:
     """An ISO timestamp as "YYYY-MM-DD HH:MM UTC" (unchanged when it is not one)."""
     if not iso:
         return ""
@@ -325,57 +351,102 @@ def _when(iso: str | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC" if when.tzinfo else "%Y-%m-%d %H:%M")
 
 
+def _defs(data: CoverageMapData, lang: str) -> dict[str, str]:
+    """The two measures of "not covered" in words, with this area's counts."""
+    params = data.rates.params
+    reach = {
+        "village_reach": distance_text(params.village_m, lang, exact=True),
+        "township_reach": distance_text(params.township_m, lang, exact=True),
+    }
+    beyond_count = ""
+    if data.beyond is not None:
+        beyond_count = t("coverage.defs.beyond_count", lang).format(
+            villages=f"{data.beyond.villages:,}", townships=f"{data.beyond.townships:,}"
+        )
+    return {
+        "beyond": t("coverage.defs.beyond", lang).format(**reach),
+        "beyond_count": beyond_count,
+        "own_count": t("coverage.defs.own_count", lang).format(n=f"{data.gaps.number_matched:,}"),
+    }
+
+
+def _recompute_text(lang: str) -> dict[str, Any]:
+    """The sentences the recompute button's script shows, in ``lang`` (phases by their stored names)."""
+    keys = ("started", "progress", "done", "failed", "network", "session")
+    text = {key: t(f"coverage.recompute.{key}", lang) for key in keys}
+    phases = ("queued", "reading", "indexing stations", "nearest stations of villages")
+    phases += ("nearest stations of townships", "writing", "done")
+    text["phases"] = {phase: t(f"coverage.recompute.phase.{phase}", lang) for phase in phases}
+    return text
+
+
 def _header_html(
-    data: CoverageMapData, lang: str, links: PageLinks, query: Mapping[str, Any], title: str
+    data: CoverageMapData,
+    lang: str,
+    links: PageLinks,
+    query: Mapping[str, Any],
+    title: str,
+    tools: StaffTools | None = None,
 ) -> str:
     params = data.rates.params
-    hidden = "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(str(v))}">'
-        for k, v in query.items()
-        if v is not None and k not in ("village_m", "township_m")
-    )
-    form = (
-        f'<form method="get" action="{html.escape(links.page)}" class="vetmap-thresholds">{hidden}'
-        f"<span>{html.escape(t('coverage.thresholds', lang))}</span>"
-        f'<label>{html.escape(t("coverage.village_m", lang))} <input type="number" name="village_m" min="1" '
-        f'step="any" required value="{params.village_m:g}"></label>'
-        f'<label>{html.escape(t("coverage.township_m", lang))} <input type="number" name="township_m" min="1" '
-        f'step="any" required value="{params.township_m:g}"></label>'
-        f'<button type="submit" class="btn btn-sm btn-primary">{html.escape(t("coverage.apply", lang))}</button>'
-        f'<a href="{html.escape(links.atlas)}">{html.escape(t("coverage.back_to_atlas", lang))}</a></form>'
-    )
-    notes = ""
+    hidden = [(k, str(v)) for k, v in query.items() if v is not None and k not in ("village_m", "township_m")]
     state = data.rates.state
+    run_note = ""
     if state.get("run_id") is not None:
-        run = t("coverage.run", lang).format(run=state["run_id"], time=_when(state.get("computed_at")))
-        notes += f'<p class="vetmap-run">{html.escape(run)}</p>'
+        run_note = t("coverage.run", lang).format(
+            run=state["run_id"], time=when_text(state.get("computed_at"))
+        )
+    left_out = ""
     if data.villages_left_out:
-        note = t("coverage.villages_left_out", lang).format(n=f"{data.villages_left_out:,}")
-        notes += f'<p class="vetmap-note">{html.escape(note)}</p>'
-    return f'<header class="vetmap-coverage-header"><h1>{html.escape(title)}</h1>{form}{notes}</header>'
+        left_out = t("coverage.villages_left_out", lang).format(n=f"{data.villages_left_out:,}")
+    area_label = f"{data.area.name} ({data.area.code})" if data.area else t("coverage.all_areas", lang)
+    recompute = None
+    if tools is not None:
+        recompute = {
+            **_recompute_text(lang),
+            "refused": t("coverage.recompute.refused", lang).format(area=area_label),
+        }
+    return render(
+        "staff/coverage_header.html",
+        lang=lang,
+        title=title,
+        links=links,
+        hidden=hidden,
+        village_m=f"{params.village_m:g}",
+        township_m=f"{params.township_m:g}",
+        run_note=run_note,
+        left_out=left_out,
+        defs=_defs(data, lang),
+        tools=tools,
+        area_label=area_label,
+        recompute_text=recompute,
+    )
 
 
 def _tables_html(data: CoverageMapData, lang: str, links: PageLinks) -> str:
     rates = rates_table(data.rates, lang)
     gaps = gaps_table(data.gaps, lang, data.rates.state)
-    parts = [
-        '<section class="vetmap-tables">',
-        f"<h2>{html.escape(rates.title)}</h2>",
-        downloads_html(lang, links.rates_csv, links.rates_xlsx),
-        f'<div class="vetmap-table-scroll">{table_html(rates, css_class="vetmap-rates")}</div>',
-        f"<h2>{html.escape(gaps.title)}</h2>",
-        downloads_html(lang, links.gaps_csv, links.gaps_xlsx),
-    ]
-    if not gaps.rows:
-        parts.append(f'<p class="vetmap-gaps-none">{html.escape(t("coverage.gaps_none", lang))}</p>')
-    else:
-        if len(gaps.rows) > GAPS_SHOWN:
-            parts.append(f"<p>{html.escape(t('coverage.gaps_more', lang).format(n=GAPS_SHOWN))}</p>")
-        parts.append(
-            f'<div class="vetmap-table-scroll">{table_html(gaps, GAPS_SHOWN, css_class="vetmap-gaps")}</div>'
-        )
-    parts.append("</section>")
-    return "".join(parts)
+    beyond = beyond_table(data.beyond, lang) if data.beyond is not None else None
+    params = data.rates.params
+    beyond_def = t("coverage.defs.beyond", lang).format(
+        village_reach=distance_text(params.village_m, lang, exact=True),
+        township_reach=distance_text(params.township_m, lang, exact=True),
+    )
+    return render(
+        "staff/coverage_tables.html",
+        lang=lang,
+        links=links,
+        shown=GAPS_SHOWN,
+        beyond=beyond,
+        beyond_html=Markup(table_html(beyond, GAPS_SHOWN, css_class="vetmap-beyond")) if beyond else "",
+        beyond_blank=beyond is not None and any(row[5] is None for row in beyond.rows),
+        beyond_def=beyond_def,
+        rates=rates,
+        rates_html=Markup(table_html(rates, css_class="vetmap-rates")),
+        gaps=gaps,
+        gaps_def=t("coverage.defs.own", lang),
+        gaps_html=Markup(table_html(gaps, GAPS_SHOWN, css_class="vetmap-gaps")),
+    )
 
 
 def _fit(data: CoverageMapData) -> Fit | None:
@@ -397,8 +468,12 @@ def build_coverage_map(
     links: PageLinks | None = None,
     query: Mapping[str, Any] | None = None,
     basemap: BasemapChoice = NO_BASEMAP,
+    tools: StaffTools | None = None,
 ) -> folium.Map:
     """Build the offline coverage page for planners: choropleth, villages, stations, reach, proposed sites, tables.
+
+    With ``tools`` (a signed-in staff member) the page opens with the staff frame and offers the recomputation of
+    its area; without, with its own header and a link to sign in.
 
     ``by`` picks the station level whose coverage colours the units, ``weight`` whether by people or by
     villages; ``query`` holds the page's own query parameters (kept by the form and the drill-down links).
@@ -417,7 +492,9 @@ def build_coverage_map(
 
     crs = basemap.crs(lang)
     fit = display_fit(_fit(data), crs)
-    m = base_map(fit, lang, title, _header_html(data, lang, links, query, title), "coverage_header", basemap)
+    header = _header_html(data, lang, links, query, title, tools)
+    m = base_map(fit, lang, title, header, "coverage_header", basemap)
+    m.get_root().header.add_child(Element(PAGE_ASSETS_HTML), name="coverage_assets")
 
     level_label = enum_label("area_level", data.rates.level, lang)
     units = _units_payload(data, by, weight, lang, links, query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from geo.coverage.map_data import BeyondReachRows
 from geo.coverage.rates import AreaCoverage, CoverageRates, StationGaps
 from web.i18n import check_lang, distance_text, enum_label, t
 from web.tables import Cell, Column, Table
@@ -80,6 +81,44 @@ def gaps_table(gaps: StationGaps, lang: str, state: dict | None = None) -> Table
     area = gaps.area
     about = _about(area.code if area else None, area.name if area else None, state, lang)
     return Table(t("coverage.gaps_table", lang), columns, rows, about, lang)
+
+
+def _km(metres: float | None) -> float | None:
+    return None if metres is None else round(metres / 1000, 2)
+
+
+def beyond_table(beyond: BeyondReachRows, lang: str) -> Table:
+    """Villages and townships with no active station of their level within its radius, with the distance (km) to
+    the nearest one, in ``lang``; villages first."""
+    check_lang(lang)
+    columns = [
+        Column("code", t("col.code", lang), "text"),
+        Column("name", t("col.name", lang), "text"),
+        Column("level", t("col.level", lang), "text"),
+        Column("township", t("coverage.col.township", lang), "text"),
+        Column("population", t("col.population", lang), "count"),
+        Column("distance_km", t("coverage.col.distance_km", lang), "count"),
+        Column("radius_km", t("coverage.col.radius_km", lang), "count"),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            r.code,
+            r.name,
+            enum_label("area_level", r.level, lang),
+            r.township_name if r.level == "village" else None,
+            r.population,
+            _km(r.distance_m),
+            _km(r.threshold_m),
+        ]
+        for r in beyond.rows
+    ]
+    area = beyond.area
+    about = _about(area.code if area else None, area.name if area else None, beyond.state, lang)
+    about += [
+        (t("coverage.village_m", lang), distance_text(beyond.params.village_m, lang, exact=True)),
+        (t("coverage.township_m", lang), distance_text(beyond.params.township_m, lang, exact=True)),
+    ]
+    return Table(t("coverage.beyond.title", lang), columns, rows, about, lang)
 
 
 def _about(code: str | None, name: str | None, state: dict | None, lang: str) -> list[tuple[str, str]]:

@@ -1,7 +1,9 @@
-"""Coverage figures as files: rates and units without a station, as CSV (UTF-8 with BOM) and Excel .xlsx.
+"""Coverage figures as files: rates, villages and townships beyond reach, and units without a station, as CSV
+(UTF-8 with BOM) and Excel .xlsx.
 
-The figures are those of ``GET /api/v1/coverage/rates`` and ``/gaps`` (every gap, not a page); header rows
-follow ``lang`` (Chinese by default). Thresholds are geodesic metres.
+The figures are those of ``GET /api/v1/coverage/rates``, ``/villages`` and ``/townships`` (beyond reach: no
+active station of the level within its radius) and ``/gaps`` (every gap, not a page); header rows follow
+``lang`` (Chinese by default). Thresholds are geodesic metres.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from fastapi import APIRouter, Query, Response
 from api.deps import ConnDep, SettingsDep
 from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
 from api.routes.coverage.rates import AreaCode, Level, TownshipM, VillageM
-from geo.coverage.map_data import gap_rows, rate_rows
-from web.coverage.tables import gaps_table, rates_table
+from geo.coverage.map_data import beyond_reach_rows, gap_rows, rate_rows
+from web.coverage.tables import beyond_table, gaps_table, rates_table
 from web.i18n import t
 
 router = APIRouter(prefix="/coverage", tags=["coverage"])
@@ -82,3 +84,30 @@ def gaps_file(
 ):
     """Every unit without an active station of its level (横向到边、纵向到底); 404 for an unknown area."""
     return _gaps_file(conn, settings, area, level, lang, fmt)
+
+
+@router.get(
+    "/beyond-reach.{fmt}",
+    summary="Villages and townships beyond reach as CSV or Excel",
+    response_class=Response,
+    responses=FILE_RESPONSES,
+)
+def beyond_file(
+    fmt: FileFormat,
+    conn: ConnDep,
+    settings: SettingsDep,
+    area: AreaCode = None,
+    village_m: VillageM = None,
+    township_m: TownshipM = None,
+    lang: Lang = None,
+) -> Response:
+    """Every village with no active village station within `village_m` and every township with no active
+    township station within `township_m` (geodesic metres; default: the current run's), with its township,
+    population and the distance in km to the nearest active station of its level; 404 for an unknown area."""
+    lang = lang or settings.default_lang
+    beyond = beyond_reach_rows(conn, area, village_m, township_m)
+    table = beyond_table(beyond, lang)
+    stem = f"coverage-beyond-reach-{area or 'all'}"
+    sheet = t("coverage.sheet.beyond", lang)
+    label = f"{sheet}-{beyond.area.name if beyond.area else t('coverage.all_areas', lang)}"
+    return file_response(table, stem, label, fmt, sheet)

@@ -1,7 +1,10 @@
 """The planners' coverage page ``/coverage``: the coverage map of an area, its tables and their downloads.
 
 The figures are those of ``/api/v1/coverage/rates`` and ``/gaps``; an unknown area or siting run answers an error
-page with the API's status. SQL lives in geo/coverage/, HTML in web/coverage/.
+page with the API's status. A signed-in staff member sees the page in the staff frame (api/staff_pages.py) and,
+with the right in the page's area, a button that recomputes the area's coverage (``POST
+/api/v1/coverage/runs`` with ``area``); the anonymous keep the public page with a link to sign in. SQL lives in
+geo/coverage/, HTML in web/coverage/ and web/templates/staff/coverage_*.html.
 """
 
 from __future__ import annotations
@@ -9,17 +12,22 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.errors import error_status
+from api.principal import get_web_session
 from api.routes.atlas.sites import AREA_PATTERN
 from api.routes.coverage.rates import Level
+from api.staff_pages import NO_STORE, StaffPage, open_staff_page
+from geo.accounts.credentials import WebSession
+from geo.accounts.permissions import allowed, covers
 from geo.coverage.map_data import coverage_map_data, siting_run_sites
-from geo.errors import DomainError
-from web.coverage.map import PageLinks, build_coverage_map
-from web.i18n import error_text
+from geo.coverage.runs import get_run
+from geo.errors import DomainError, NotFound
+from web.coverage.map import PageLinks, StaffTools, build_coverage_map, when_text
+from web.i18n import error_text, t
 from web.map_parts import error_page, page_basemap
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -39,12 +47,21 @@ def coverage_map(
     siting_run: Annotated[int | None, Query(ge=1)] = None,
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
     basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
-) -> HTMLResponse:
-    """The planners' coverage map of an area: rates per unit, uncovered villages, station reach, tables;
-    with ``siting_run``, that run's chosen sites as proposed sites (and its area when none is given); on the
-    chosen basemap (``basemap`` or the remembered one, else the settings')."""
+    recomputed: Annotated[int | None, Query(ge=1)] = None,
+    session: Annotated[WebSession | None, Depends(get_web_session)] = None,
+) -> Response:
+    """The planners' coverage map of an area: rates per unit, villages and townships beyond reach, units without a
+    station, station reach, tables; with ``siting_run``, that run's chosen sites as proposed sites (and its area
+    when none is given); on the chosen basemap (``basemap`` or the remembered one, else the settings').
+    ``recomputed``: the coverage run the page's recompute button has just finished (the page says so)."""
     explicit_lang = lang
     lang = lang or settings.default_lang
+    staff = None
+    if session is not None and not session.principal.is_public:
+        opened = open_staff_page(request, conn, session, lang, "/coverage")
+        if isinstance(opened, Response):
+            return opened
+        staff = opened
     atlas = str(request.app.url_path_for("overview_map")) + (f"?lang={lang}" if explicit_lang else "")
     proposed = None
     try:
@@ -80,9 +97,50 @@ def coverage_map(
         rates_xlsx=url("rates_file", "xlsx", downloads),
         gaps_csv=url("gaps_file", "csv", gaps_query),
         gaps_xlsx=url("gaps_file", "xlsx", gaps_query),
+        beyond_csv=url("beyond_file", "csv", downloads),
+        beyond_xlsx=url("beyond_file", "xlsx", downloads),
+        sign_in=str(request.app.url_path_for("login_form")) + "?" + urlencode({"next": _here(request)}),
+        runs_api=str(request.app.url_path_for("create_run")),
     )
     chosen = page_basemap(settings, basemap, links.page, query)
+    tools = _staff_tools(conn, staff, area, recomputed, lang) if staff else None
     m = build_coverage_map(
-        data, lang=lang, proposed=proposed, by=by, weight=weight, links=links, query=query, basemap=chosen
+        data,
+        lang=lang,
+        proposed=proposed,
+        by=by,
+        weight=weight,
+        links=links,
+        query=query,
+        basemap=chosen,
+        tools=tools,
     )
-    return HTMLResponse(m.get_root().render())
+    return HTMLResponse(m.get_root().render(), headers=NO_STORE if staff else None)
+
+
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _staff_tools(conn, page: StaffPage, area: str | None, recomputed: int | None, lang: str) -> StaffTools:
+    """The frame, the recompute right in ``area`` and the sentence about the run that has just finished."""
+    principal = page.principal
+    may = allowed(principal.role, "coverage.run") and covers(principal, area)
+    finished = None
+    if recomputed is not None:
+        try:
+            run = get_run(conn, recomputed)
+        except NotFound:
+            run = None
+        if run is not None and run.status == "done" and run.counts:
+            when = when_text(run.finished_at.isoformat() if run.finished_at else None)
+            if run.kind == "full":
+                finished = t("coverage.recompute.finished_all", lang).format(run=run.id, time=when)
+            else:
+                finished = t("coverage.recompute.finished", lang).format(
+                    run=run.id,
+                    time=when,
+                    villages=f"{(run.counts.get('villages') or {}).get('changed', 0):,}",
+                    townships=f"{(run.counts.get('townships') or {}).get('changed', 0):,}",
+                )
+    return StaffTools(page.frame, page.csrf_token, may, area, finished)

@@ -18,18 +18,22 @@ from api.routes.atlas.sites import AREA_PATTERN, GeoJSONResponse, Offset, check_
 from api.runs import RunPublic, run_json
 from api.schemas import FeatureCollectionPublic, Link
 from geo.accounts.audit import record_now
-from geo.accounts.permissions import authorize
+from geo.accounts.permissions import authorize, covers
+from geo.atlas.areas import find_area
 from geo.coverage.rates import coverage_by_area, coverage_rows, station_gaps
 from geo.coverage.runs import (
     DEFAULT_TOWNSHIP_M,
     DEFAULT_VILLAGE_M,
     CoverageRunInfo,
     coverage_params,
+    coverage_state,
     get_run,
     list_runs,
     run_full,
+    start_area_run,
     start_full_run,
 )
+from geo.errors import Forbidden, InvalidInput
 
 router = APIRouter(prefix="/coverage", tags=["coverage"])
 
@@ -154,12 +158,22 @@ class StationGapsPublic(BaseModel):
 
 
 class CoverageRunCreate(BaseModel):
-    """Parameters of a full run; thresholds in geodesic metres."""
+    """Parameters of a run; thresholds in geodesic metres. With ``area``, a run of that area only."""
 
     model_config = ConfigDict(extra="forbid")
-    village_m: float = Field(default=DEFAULT_VILLAGE_M, description="reach of village-level stations (> 0)")
-    township_m: float = Field(
-        default=DEFAULT_TOWNSHIP_M, description="reach of township-level stations (> 0)"
+    area: str | None = Field(
+        default=None,
+        pattern=AREA_PATTERN,
+        description="recompute only the villages and townships of this area (6, 9 or 12 digits), with the "
+        "thresholds of the current full run; an account may run it for any area inside its own",
+    )
+    village_m: float | None = Field(
+        default=None,
+        description=f"reach of village-level stations (> 0; default {DEFAULT_VILLAGE_M:g}; with area: the current run's)",
+    )
+    township_m: float | None = Field(
+        default=None,
+        description=f"reach of township-level stations (> 0; default {DEFAULT_TOWNSHIP_M:g}; with area: the current run's)",
     )
     wait: bool = Field(
         default=False, description="run in the request and answer 201 when done (small atlases)"
@@ -302,10 +316,14 @@ def create_run(
     actor: ActorDep,
     body: Annotated[CoverageRunCreate | None, Body()] = None,
 ):
-    """Recompute the coverage tables for the whole atlas (a planner or admin of the whole atlas). Runs in the
-    background (202; poll the run's link) unless `wait` is true. 409 while another full run is in progress."""
-    authorize(actor.principal, "coverage.run", [None])
+    """Recompute the coverage tables for the whole atlas (a planner or admin of the whole atlas), or with `area`
+    for that area only (an area action: a planner or admin whose area holds it, a county planner included).
+    Runs in the background (202; poll the run's link) unless `wait` is true. 409 while another run is in
+    progress."""
     body = body or CoverageRunCreate()
+    if body.area is not None:
+        return _area_run(request, engine, actor, body)
+    authorize(actor.principal, "coverage.run", [None])
     params = coverage_params(body.village_m, body.township_m)
     if body.wait:
         run = run_full(engine, params)
@@ -315,6 +333,38 @@ def create_run(
         status = 202
     record_now(engine, actor, "run", "coverage_runs", run.id, after={"parameters": run.parameters})
     data = _run_json(request, run)
+    return JSONResponse(data, status_code=status, headers={"Location": data["links"][0]["href"]})
+
+
+def _area_run(request: Request, engine, actor, body: CoverageRunCreate) -> JSONResponse:
+    principal = actor.principal
+    with engine.connect() as conn:
+        area = find_area(conn, body.area)
+        base = coverage_state(conn).base_run
+    if area is None:
+        raise InvalidInput(
+            f"no area with code {body.area!r}", key="coverage.run_area_unknown", params={"area": body.area}
+        )
+    if not covers(principal, area.code):
+        mine = principal.area_code or "the whole atlas"
+        raise Forbidden(
+            f"{principal.username} may coverage run only in {mine}, not in area {area.code}",
+            key="coverage.run_outside",
+            params={"user": principal.username, "mine": mine, "area": f"{area.name} ({area.code})"},
+        )
+    params = base.params if base else coverage_params()
+    asked = coverage_params(body.village_m, body.township_m, params)
+    if asked != params:
+        raise InvalidInput(
+            "a run of one area keeps the thresholds of the current full run "
+            f"(village_m {params.village_m:g}, township_m {params.township_m:g}); run the whole atlas to change them",
+            key="coverage.run_thresholds",
+            params={"village_m": f"{params.village_m:g}", "township_m": f"{params.township_m:g}"},
+        )
+    run = start_area_run(engine, area.code, area.descendant_prefix, background=not body.wait)
+    record_now(engine, actor, "run", "coverage_runs", run.id, after={"parameters": run.parameters})
+    data = _run_json(request, run)
+    status = 201 if body.wait else 202
     return JSONResponse(data, status_code=status, headers={"Location": data["links"][0]["href"]})
 
 
