@@ -5,6 +5,7 @@ Names are matched anywhere in the site's name, its register code and (graves) th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ class SiteRow:
     area_code: str
     area_name: str
     version: int
-    updated_at: str | None
+    updated_at: dt.datetime | None
     martyr_name: str | None = None
 
 
@@ -97,7 +98,7 @@ def search_sites(
                 r.area_code,
                 r.area_name,
                 r.version,
-                r.updated_at.isoformat(timespec="minutes") if r.updated_at is not None else None,
+                r.updated_at,
                 r.martyr_name,
             )
             for r in rows

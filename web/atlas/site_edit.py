@@ -64,6 +64,9 @@ SECTIONS: dict[str, str] = {
 }
 """The fieldset of each field (the others are in ``basic``)."""
 
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+"""Times on the list are written in China Standard Time (UTC+8), the bureaus' clock."""
+
 SECTION_ORDER = ("basic", "five", "protection", "grave", "care", "upkeep")
 
 ZONE_COLORS = {"boundary": "#5b4a9e", "protection_zone": "#c0392b", "control_zone": "#d68910"}
@@ -214,7 +217,7 @@ def list_rows(collection: str, page: SiteListPage, lang: str) -> list[ListRow]:
             r.martyr_name or "",
             enum_label(group, r.kind, lang),
             f"{r.area_name} ({r.area_code})",
-            (r.updated_at or "").replace("T", " "),
+            r.updated_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if r.updated_at else "",
         )
         for r in page.rows
     ]

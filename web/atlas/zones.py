@@ -46,6 +46,7 @@ def zone_page_config(lang: str, csrf: str, basemap: dict[str, Any], outline: dic
         "colors": ZONE_COLORS,
         "kinds": kinds,
         "levels": levels,
+        "vertexLabel": t("sites.vertex", lang),
         "messages": {key.removeprefix("zones.js."): t(key, lang) for key in JS_MESSAGES},
     }
 

@@ -22,7 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites.next": ("下一页", "Next page"),
     "sites.col.name": ("名称", "Name"),
     "sites.col.area": ("所在区划", "Area"),
-    "sites.col.updated": ("最后修改", "Last changed"),
+    "sites.col.updated": ("最后修改（北京时间）", "Last changed (China time)"),
     "sites.refused.role": (
         "您的角色（{role}）不能编辑任何点位。",
         "Your role ({role}) may not edit any site.",
@@ -66,6 +66,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Drag the marker to move the site, or press “Place on the map” and click the map; or type the "
         "longitude and latitude (WGS-84).",
     ),
+    "sites.vertex": ("范围顶点（可拖动）", "Corner of the zone (drag to move)"),
     "sites.map.place": ("在地图上点选位置", "Place on the map"),
     "sites.lon": ("经度", "Longitude"),
     "sites.lat": ("纬度", "Latitude"),

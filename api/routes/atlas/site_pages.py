@@ -23,6 +23,7 @@ from api.principal import get_web_session
 from api.staff_pages import StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed, covers
+from geo.atlas.areas import existing_area
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.site_list import area_outline, search_sites
 from geo.atlas.sites import get_site
@@ -123,6 +124,13 @@ def sites_list_page(
     )
 
 
+def _site_area(conn: Connection, code: str | None) -> dict | None:
+    """The outline and name of the site's own area (its village, usually): context on a map with no basemap."""
+    area = existing_area(conn, code) if code else None
+    outline = area_outline(conn, area) if area else None
+    return {"geometry": outline, "name": area.name} if area and outline else None
+
+
 def _edit_page(
     request: Request,
     conn: Connection,
@@ -184,10 +192,12 @@ def _edit_page(
         "fields": {f.name: {"widget": f.widget, "label": f.label} for s in sections for f in s.fields},
         "zones": zones,
         "outline": area_outline(conn, page.area),
+        "siteArea": _site_area(conn, props.get("area_code")),
         "myArea": page.area.code if page.area else None,
         "myAreaPrefix": page.area.descendant_prefix if page.area else "",
         "basemap": basemap_config(chosen),
         "messages": js_messages(lang_),
+        "vertexLabel": t("sites.vertex", lang_),
         "editUrl": f"{SITES_PATH}/{collection}/",
     }
     return staff_response(

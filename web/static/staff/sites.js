@@ -74,6 +74,15 @@
 
   // ------------------------------------------------------------------------------------- the map
   var map = V.makeMap("site-map", cfg);
+  if (cfg.siteArea) {  // the site's own area (its village), named, under everything else
+    var areaLayer = L.geoJSON(V.toDisplay(map, cfg.siteArea.geometry), {
+      style: {color: "#5f6b77", weight: 1.5, dashArray: "2 4", fillColor: "#5f6b77", fillOpacity: 0.04},
+      pmIgnore: true
+    }).addTo(map);
+    var areaName = document.createElement("span");
+    areaName.textContent = cfg.siteArea.name;
+    areaLayer.bindTooltip(areaName, {sticky: true});
+  }
   var marker = null;
   var zoneNames = cfg.zones.map(function (z) { return z.name; });
   var groups = {}, dirtyZones = {}, editing = {};

@@ -46,6 +46,7 @@
     var map = L.map(id, {zoomControl: true});
     var basemap = config.basemap || {crs: "wgs84", layers: []};
     map.vetmapCrs = basemap.crs;
+    if (map.pm && map.pm.setLang) { map.pm.setLang(config.lang === "zh" ? "zh" : "en"); }  // Geoman's own hints
     (basemap.layers || []).forEach(function (layer) {
       var options = {attribution: layer.attribution || "", maxZoom: layer.maxZoom || 18};
       if (layer.subdomains) { options.subdomains = layer.subdomains; }
@@ -58,7 +59,22 @@
         pmIgnore: true
       }).addTo(map);
     }
+    labelVertices(map, config.vertexLabel || "");
+    window.VetSites.maps[id] = map;
     return map;
+  }
+
+  /* Geoman's vertex handles are buttons with no name: give each one the catalogue's word for a corner. */
+  function labelVertices(map, label) {
+    var pane = map.getPane("markerPane");
+    function name(el) {
+      if (el.nodeType === 1 && el.classList.contains("marker-icon") && !el.hasAttribute("aria-label")) {
+        el.setAttribute("aria-label", label);
+      }
+    }
+    new MutationObserver(function (records) {
+      records.forEach(function (r) { r.addedNodes.forEach(name); });
+    }).observe(pane, {childList: true});
   }
 
   /* WGS-84 [lon, lat] → the LatLng to draw it at on this map. */
@@ -128,6 +144,7 @@
   window.VetSites = {
     makeMap: makeMap, toMap: toMap, toWgs84: toWgs84, toDisplay: toDisplay, fromDisplay: fromDisplay,
     groupToMultiPolygon: groupToMultiPolygon, reasonOf: reasonOf, squareMetres: squareMetres,
-    readConfig: readConfig, wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84
+    readConfig: readConfig, wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84,
+    maps: {}  // the page's maps by element id (for tests and the browser console)
   };
 })();

@@ -24,6 +24,42 @@
   }
   if (map.vetmapOutline) { map.fitBounds(map.vetmapOutline.getBounds()); } else { map.setView([35, 105], 4); }
 
+  /* The zones in view, drawn faintly before anything is checked, so a person sees where they lie (zoom 13+). */
+  var context = L.featureGroup().addTo(map);
+  context.bringToBack && context.bringToBack();
+  var contextAsked = 0;
+  function loadContext() {
+    if (map.getZoom() < 13) { context.clearLayers(); return; }
+    var b = map.getBounds();
+    var sw = V.toWgs84(map, b.getSouthWest()), ne = V.toWgs84(map, b.getNorthEast());
+    var bbox = [sw[0], sw[1], ne[0], ne[1]].map(function (v) { return v.toFixed(6); }).join(",");
+    var asked = ++contextAsked;
+    Promise.all(["memorials", "cemeteries"].map(function (collection) {
+      return fetch("/api/v1/" + collection + "/within?limit=500&bbox=" + bbox, {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : {features: []}; })
+        .then(function (body) { return {collection: collection, features: body.features || []}; });
+    })).then(function (answers) {
+      if (asked !== contextAsked) { return; }
+      context.clearLayers();
+      answers.forEach(function (a) {
+        a.features.forEach(function (f) {
+          ["control_zone", "protection_zone"].forEach(function (zone) {
+            var g = f.properties[zone];
+            if (!g) { return; }
+            var color = cfg.colors[zone];
+            var layer = L.geoJSON(V.toDisplay(map, g), {
+              style: {color: color, weight: 1, dashArray: "4 3", fillColor: color, fillOpacity: 0.05},
+              pmIgnore: true, interactive: false
+            });
+            context.addLayer(layer);
+          });
+        });
+      });
+    }, function () { /* context only: the check itself reports its own failures */ });
+  }
+  map.on("moveend", loadContext);
+  loadContext();
+
   function setDrawn(geometry) {
     drawn.clearLayers();
     L.geoJSON(V.toDisplay(map, geometry), {style: DRAWN}).eachLayer(function (l) { drawn.addLayer(l); });
