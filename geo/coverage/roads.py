@@ -45,6 +45,7 @@ import scipy.sparse as sp
 import shapely
 from sqlalchemy import Connection, text
 
+from geo.atlas.areas import AreaRef
 from geo.coverage.nearest import GEOD
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.kit.archives import ROAD_LIMITS, unzipped_shapefiles
@@ -177,7 +178,9 @@ def _explode_lines(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str,
 def _not_a_network(label: str, found: dict[str, int]) -> InvalidInput:
     what = ", ".join(f"{n} {k}" for k, n in sorted(found.items())) or "no geometries"
     return InvalidInput(
-        f"{label} is not a road network: it has no lines (found {what}); a road file holds LineStrings"
+        f"{label} is not a road network: it has no lines (found {what}); a road file holds LineStrings",
+        key="roads.not_a_network",
+        params={"name": label, "found": what},
     )
 
 
@@ -185,7 +188,9 @@ def _to_wgs84(geoms: np.ndarray, source: str, label: str) -> np.ndarray:
     try:
         out = transform_geometry(geoms, source)
     except ValueError as exc:
-        raise InvalidInput(f"{label}: {exc}") from None
+        raise InvalidInput(
+            f"{label}: {exc}", key="roads.unknown_crs", params={"name": label, "crs": source}
+        ) from None
     bounds = shapely.total_bounds(out)
     if (
         not np.all(np.isfinite(bounds))
@@ -196,7 +201,9 @@ def _to_wgs84(geoms: np.ndarray, source: str, label: str) -> np.ndarray:
     ):
         raise InvalidInput(
             f"{label}: coordinates are not longitude/latitude degrees after conversion from {source} "
-            f"(bounds {', '.join(f'{b:.6g}' for b in bounds)}); declare the file's coordinate system"
+            f"(bounds {', '.join(f'{b:.6g}' for b in bounds)}); declare the file's coordinate system",
+            key="roads.not_degrees",
+            params={"name": label, "crs": source},
         )
     return out
 
@@ -210,7 +217,7 @@ def _read_ogr(
     except Exception as exc:  # pyogrio raises DataSourceError and friends for anything unreadable
         raise _unreadable(label, exc, "GIS") from None
     if len(layers) == 0:
-        raise InvalidInput(f"{label} is not a road network: it has no layers")
+        raise _not_a_network(label, {})
     if layer is None:
         lines = [str(name) for name, kind in layers if kind and "line" in str(kind).lower()]
         layer = lines[0] if lines else str(layers[0][0])
@@ -225,7 +232,7 @@ def _read_ogr(
         raise _unreadable(label, exc) from None
     if "geometry" not in frame or len(frame) == 0:
         raise _not_a_network(label, {})
-    source = declared_source(crs, frame.crs)
+    source = _source_system(crs, frame.crs, label)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     parts, owner, found = _explode_lines(geoms)
     if len(parts) == 0:
@@ -241,6 +248,16 @@ def _read_ogr(
     speed = np.array([parse_speed_kmh(v) for v in frame[spd]]) if spd else np.full(n, np.nan)
     oneway = np.array([_oneway_flag(v) for v in frame[one]], dtype=np.int8) if one else np.zeros(n, np.int8)
     return RoadLines(parts, highway[owner], speed[owner], oneway[owner]), source
+
+
+def _source_system(crs: str | None, file_crs: Any, label: str) -> str:
+    """The system to convert from (``declared_source``), its refusal keyed for the pages."""
+    try:
+        return declared_source(crs, file_crs, check_epsg=crs is not None)
+    except InvalidInput as exc:
+        if crs is None:
+            raise InvalidInput(exc.message, key="roads.no_epsg", params={"name": label}) from None
+        raise InvalidInput(exc.message, key="roads.unknown_crs", params={"name": label, "crs": crs}) from None
 
 
 def _unreadable(label: str, exc: BaseException, kind: str | None = None) -> InvalidInput:
@@ -295,7 +312,11 @@ def _read_osm(path: Path) -> tuple[RoadLines, str]:
     except RuntimeError as exc:
         raise _unreadable(label, exc, "OSM") from None
     if not coords:
-        raise InvalidInput(f"{label} is not a road network: it has no ways tagged highway")
+        raise InvalidInput(
+            f"{label} is not a road network: it has no ways tagged highway",
+            key="roads.no_highways",
+            params={"name": label},
+        )
     geoms = np.array([shapely.LineString(c) for c in coords], dtype=object)
     return (
         RoadLines(geoms, np.array(highway, dtype=object), np.array(speed), np.array(oneway, np.int8)),
@@ -311,11 +332,14 @@ def read_road_file(
     if not path.is_file():
         raise InvalidInput(f"no such road file: {path}")
     if path.stat().st_size == 0:
-        raise InvalidInput(f"{_source_label(path)} is empty")
+        raise InvalidInput(f"{_source_label(path)} is empty", key="roads.empty")
     name = path.name.lower()
     if name.endswith(OSM_SUFFIXES):
-        if crs is not None and declared_source(crs) != "WGS84":
-            raise InvalidInput("OSM files are WGS-84 by definition; do not declare another coordinate system")
+        if crs is not None and _source_system(crs, None, _source_label(path)) != "WGS84":
+            raise InvalidInput(
+                "OSM files are WGS-84 by definition; do not declare another coordinate system",
+                key="roads.osm_is_wgs84",
+            )
         return _read_osm(path)
     if name.endswith(".zip"):  # a zipped Shapefile: checked from its directory, unzipped under a cap
         with unzipped_shapefiles(path, ROAD_LIMITS) as folder:
@@ -365,7 +389,7 @@ def build_edges(lines: RoadLines) -> RoadEdges:
     keep = good_line[line]
     q, line = q[keep], line[keep]
     if len(q) == 0:
-        raise InvalidInput("the road file has no line with two distinct points")
+        raise InvalidInput("the road file has no line with two distinct points", key="roads.no_edges")
     key = (q[:, 0] << 32) | (q[:, 1] & 0xFFFFFFFF)
     uniq, inverse, occurrences = np.unique(key, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
@@ -397,7 +421,9 @@ def build_edges(lines: RoadLines) -> RoadEdges:
     loop = src == dst  # a loop never shortens a route
     start, end, src, dst, length = start[~loop], end[~loop], src[~loop], dst[~loop], length[~loop]
     if len(start) == 0:
-        raise InvalidInput("the road file's lines form no edge between two distinct points")
+        raise InvalidInput(
+            "the road file's lines form no edge between two distinct points", key="roads.no_edges"
+        )
     sizes = end - start + 1
     offsets = np.r_[0, np.cumsum(sizes)[:-1]]
     flat = np.repeat(start, sizes) + (np.arange(sizes.sum()) - np.repeat(offsets, sizes))
@@ -445,6 +471,10 @@ class NetworkInfo:
     imported_at: dt.datetime
 
 
+POINT_REACH_DEG = 0.05
+"""An area drawn only as points (no boundary) counts as reached by a network whose edges pass within this many
+degrees (about 5 km) of the box of its townships' and villages' points."""
+
 _NETWORK_COLUMNS = (
     "id, name, source, source_crs, synthetic, content_hash, nodes, edges, length_m, imported_at"
 )
@@ -452,7 +482,7 @@ _NETWORK_COLUMNS = (
 
 def _check_name(name: str) -> str:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-        raise InvalidInput("a road network needs a name of 1 to 200 characters")
+        raise InvalidInput("a road network needs a name of 1 to 200 characters", key="roads.bad_name")
     return name.strip()
 
 
@@ -480,7 +510,9 @@ def store_network(
     if existing is not None:
         if not replace:
             raise Conflict(
-                f"a road network named {name!r} exists (id {existing}); replace it or pick another name"
+                f"a road network named {name!r} exists (id {existing}); replace it or pick another name",
+                key="roads.name_taken",
+                params={"name": name},
             )
         conn.execute(text("DELETE FROM road_networks WHERE id = :id"), {"id": existing})
     network_id = conn.execute(
@@ -565,6 +597,37 @@ def delete_network(conn: Connection, network_id: int) -> None:
     """Delete a network with its edges and service areas; NotFound if there is none."""
     get_network(conn, network_id)
     conn.execute(text("DELETE FROM road_networks WHERE id = :id"), {"id": network_id})
+
+
+def network_coverage(conn: Connection, area: AreaRef | None = None) -> dict[int, list[AreaRef]]:
+    """Per road network, the areas of ``area`` its edges reach: the area itself when it is a county or smaller,
+    else its counties (every county of the atlas when ``area`` is None). Areas drawn as points only are reached
+    when an edge passes within ``POINT_REACH_DEG`` of one of their points. Networks reaching none are absent."""
+    if area is not None and area.level in ("county", "township", "village"):
+        candidates = "SELECT code, name, level FROM areas WHERE code = :code"
+    else:
+        candidates = "SELECT code, name, level FROM areas WHERE level = 'county' AND code LIKE :prefix"
+    rows = conn.execute(
+        text(
+            f"WITH cand AS ({candidates}), shape AS ("
+            " SELECT c.code, c.name, c.level, COALESCE(a.geom, ("
+            "  SELECT ST_Expand(ST_Collect(COALESCE(d.point, ST_PointOnSurface(d.geom))), :reach)"
+            "  FROM areas d WHERE d.code LIKE c.code || '%' AND d.level IN ('township', 'village'))) AS g"
+            " FROM cand c JOIN areas a ON a.code = c.code)"
+            " SELECT n.id, s.code, s.name, s.level FROM road_networks n JOIN shape s ON s.g IS NOT NULL AND EXISTS ("
+            "  SELECT 1 FROM road_edges e WHERE e.network_id = n.id AND e.geom && s.g AND ST_Intersects(e.geom, s.g))"
+            " ORDER BY n.id, s.code"
+        ),
+        {
+            "code": area.code if area else None,
+            "prefix": (area.descendant_prefix if area else "") + "%",
+            "reach": POINT_REACH_DEG,
+        },
+    )
+    out: dict[int, list[AreaRef]] = {}
+    for r in rows:
+        out.setdefault(r.id, []).append(AreaRef(r.code, r.level, r.name))
+    return out
 
 
 # ------------------------------------------------------------------------------------- graph cache
@@ -680,7 +743,9 @@ def road_file_suffix(filename: str | None, head: bytes) -> str:
                 _check_declared_type(suffix, head)
                 return suffix
         raise InvalidInput(
-            f"{filename!r} is not a road file type this reads; expected one of: {', '.join(ROAD_FILE_SUFFIXES)}"
+            f"{filename!r} is not a road file type this reads; expected one of: {', '.join(ROAD_FILE_SUFFIXES)}",
+            key="roads.bad_suffix",
+            params={"name": filename, "expected": ", ".join(ROAD_FILE_SUFFIXES)},
         )
     return _sniff_suffix(head)
 
@@ -696,7 +761,11 @@ def _check_declared_type(suffix: str, head: bytes) -> None:
             sniffed = None
         matches = sniffed is not None and _SAME_KIND.get(sniffed, sniffed) == _SAME_KIND.get(suffix, suffix)
     if not matches:
-        raise InvalidInput(f"the upload is not a {suffix} file: its first bytes are those of another type")
+        raise InvalidInput(
+            f"the upload is not a {suffix} file: its first bytes are those of another type",
+            key="roads.wrong_type",
+            params={"suffix": suffix},
+        )
 
 
 def _sniff_suffix(head: bytes) -> str:
@@ -716,5 +785,6 @@ def _sniff_suffix(head: bytes) -> str:
         return ".osm"
     raise InvalidInput(
         "the upload is not a road file this reads (GeoPackage, GeoJSON, zipped Shapefile, "
-        "FlatGeobuf, OSM .pbf/.osm); give its file name with ?filename="
+        "FlatGeobuf, OSM .pbf/.osm); give its file name with ?filename=",
+        key="roads.unknown_type",
     )

@@ -12,6 +12,7 @@ give the same roads. Coordinates are WGS-84 degrees.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -79,11 +80,20 @@ def _links(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return np.vstack([tree_pairs, pairs[extra]])
 
 
-def demo_road_lines(conn: Connection, seed: int = DEMO_SEED) -> RoadLines:
-    """Generate the demo roads (WGS-84 LineStrings, class, speed km/h) from the atlas's areas and stations."""
-    rng = np.random.default_rng(seed)
+def demo_road_lines(
+    conn: Connection, seed: int = DEMO_SEED, counties: Collection[str] | None = None
+) -> RoadLines:
+    """Generate the demo roads (WGS-84 LineStrings, class, speed km/h) from the atlas's areas and stations.
+
+    ``counties`` (six-digit codes) keeps the roads of those counties only; each county's roads are the same
+    whether it is generated alone or with others."""
     geoms, classes, speeds = [], [], []
-    for _, (lon, lat, seat) in sorted(_county_points(conn).items()):
+    for county, (lon, lat, seat) in sorted(_county_points(conn).items()):
+        # one generator per county, seeded by the seed and the county, so a county's roads never depend on
+        # which other counties are generated
+        rng = np.random.default_rng([seed, int(county)])
+        if counties is not None and county not in counties:
+            continue
         lat0 = float(lat.mean())
         kx, ky = 111_320 * math.cos(math.radians(lat0)), 110_574.0
         # one road end per distinct point (a station may stand on a village's point)
@@ -107,10 +117,13 @@ def demo_road_lines(conn: Connection, seed: int = DEMO_SEED) -> RoadLines:
     )
 
 
-def load_demo_roads(engine: Engine, seed: int = DEMO_SEED) -> NetworkInfo:
-    """Generate the demo road network from the atlas and store it (replacing an earlier one), marked synthetic."""
+def load_demo_roads(
+    engine: Engine, seed: int = DEMO_SEED, counties: Collection[str] | None = None
+) -> NetworkInfo:
+    """Generate the demo road network from the atlas (of ``counties`` only, when given) and store it (replacing
+    an earlier one), marked synthetic."""
     with engine.begin() as conn:
-        edges = build_edges(demo_road_lines(conn, seed))
+        edges = build_edges(demo_road_lines(conn, seed, counties))
         return store_network(
             conn,
             DEMO_NETWORK,

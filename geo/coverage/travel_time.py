@@ -12,6 +12,10 @@ Method (times in seconds, positions WGS-84 lon/lat degrees, distances geodesic m
   ``scipy.sparse.csgraph.dijkstra`` pass per station level (``min_only=True``, with ``return_predecessors``
   for the ``sources`` array) gives every node its time to the nearest station of that level and which
   station that is. Villages and townships read their node's answer and add their own walk.
+- A run limited to an area (``TravelParams.area``) writes the travel times of that area's villages and townships
+  only, and the service areas of that area's stations only; every active station of the atlas is still a
+  destination (a village on a county's edge may be nearest to the next county's station), and the rows of other
+  areas keep what earlier runs wrote. So a planner of a county runs travel time for the county alone.
 - Results go into the coverage tables (``{level}_station_s``, ``{level}_time_station_id``, ``access_m``,
   ``travel_time_s`` = the any-level time, ``travel_run_id``). A full distance run rewrites those tables
   and an incremental refresh clears the travel columns of the rows it changes: run travel time again after.
@@ -39,9 +43,16 @@ from scipy.spatial import cKDTree
 from sqlalchemy import Connection, Engine, text
 
 from geo import vocab
-from geo.atlas.areas import AreaRef, area_scope, require_area
+from geo.atlas.areas import AreaRef, area_scope, find_area, require_area
 from geo.coverage.nearest import NO_SITE, geodesic_m, unit_vectors
-from geo.coverage.roads import RoadGraph, get_network, load_graph
+from geo.coverage.roads import (
+    NetworkInfo,
+    RoadGraph,
+    get_network,
+    list_networks,
+    load_graph,
+    network_coverage,
+)
 from geo.coverage.runs import TOWNSHIPS, VILLAGES, lock_coverage_tables, refresh_coverage
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.kit.pgcopy import Field, copy_in, copy_out
@@ -80,7 +91,9 @@ class TravelParams:
     network_id: int
     access_kmh: float = DEFAULT_ACCESS_KMH
     limits_min: tuple[float, ...] = DEFAULT_LIMITS_MIN
-    area: str | None = None  # service areas only for the stations of this area
+    area: str | None = (
+        None  # travel times of this area's villages and townships, service areas of its stations
+    )
     max_access_m: float = DEFAULT_MAX_ACCESS_M
 
     def as_json(self) -> dict[str, Any]:
@@ -323,11 +336,15 @@ def _level_mask(stations: dict[str, np.ndarray], group: str) -> np.ndarray:
     return np.isin(stations["level"], numbers)
 
 
-def _travel_target(conn: Connection, timer: TravelTimer, stations, target, run_id: int) -> dict[str, Any]:
-    """Travel times of one coverage table's rows, written back; returns counts."""
+def _travel_target(
+    conn: Connection, timer: TravelTimer, stations, target, run_id: int, prefix: str = ""
+) -> dict[str, Any]:
+    """Travel times of one coverage table's rows (those whose code starts with ``prefix``), written back; counts."""
+    if not prefix.isdigit() and prefix != "":
+        raise InvalidInput(f"an area code prefix is digits, got {prefix!r}")
     units = copy_out(
         conn,
-        f"SELECT area_code, lon, lat FROM {target.table}",
+        f"SELECT area_code, lon, lat FROM {target.table} WHERE area_code LIKE '{prefix}%'",
         [Field("area_code", f"text:{target.code_length}"), Field("lon", "float8"), Field("lat", "float8")],
     )
     n = len(units["area_code"])
@@ -475,6 +492,7 @@ def _travel_run_in(
         )
     report("loading the road graph", 0.05)
     network = get_network(conn, params.network_id)
+    prefix = require_area(conn, params.area).descendant_prefix if params.area is not None else ""
     graph = load_graph(conn, params.network_id, cache_dir)
     stations = _read_stations(conn)
     timings["load_s"] = time.perf_counter() - t0
@@ -490,9 +508,11 @@ def _travel_run_in(
         "stations": len(stations["id"]),
         "stations_off_network": int((~timer.station_on).sum()),
     }
-    counts["villages"] = _travel_target(conn, timer, stations, VILLAGES, run_id)
+    if params.area is not None:
+        counts["area"] = params.area
+    counts["villages"] = _travel_target(conn, timer, stations, VILLAGES, run_id, prefix)
     report("travel time of townships", 0.5)
-    counts["townships"] = _travel_target(conn, timer, stations, TOWNSHIPS, run_id)
+    counts["townships"] = _travel_target(conn, timer, stations, TOWNSHIPS, run_id, prefix)
     timings["travel_s"] = time.perf_counter() - t1
     report("service areas", 0.6)
     t2 = time.perf_counter()
@@ -542,9 +562,20 @@ class TravelPage:
     last_run: TravelRunInfo | None
 
 
-def _latest_done(conn: Connection) -> TravelRunInfo | None:
-    found = find_runs(conn, TRAVEL_RUNS, TravelRun.status == "done", limit=1)
-    return found[0] if found else None
+def latest_travel_run(conn: Connection, area: AreaRef | None = None) -> TravelRunInfo | None:
+    """The latest finished travel run whose travel times include the area's: one of the whole atlas or of an area
+    holding it (any finished run when ``area`` is None)."""
+    refs: dict[str, AreaRef | None] = {}
+    for run in find_runs(conn, TRAVEL_RUNS, TravelRun.status == "done", limit=200):
+        code = (run.parameters or {}).get("area")
+        if area is None or code is None:
+            return run
+        if code not in refs:
+            refs[code] = find_area(conn, code)
+        ref = refs[code]
+        if ref is not None and area.code.startswith(ref.descendant_prefix):
+            return run
+    return None
 
 
 def _travel_feature(row, groups: tuple[str, ...]) -> dict:
@@ -552,6 +583,7 @@ def _travel_feature(row, groups: tuple[str, ...]) -> dict:
     main = groups[0]
     props["travel_time_s"] = getattr(row, f"{main}_station_s")
     props["station_by_time"] = getattr(row, f"{main}_time_station_id")
+    props["station_by_time_name"] = row.station_by_time_name
     props["nearest_station"] = getattr(row, f"{main}_station_id")
     props["distance_m"] = getattr(row, f"{main}_station_m")
     for g in groups[1:]:
@@ -586,7 +618,7 @@ def travel_time_rows(
         raise InvalidInput(f"travel times exist for villages and townships, not {unit_level!r}")
     if within_s is not None and (not math.isfinite(within_s) or within_s <= 0):
         raise InvalidInput(f"within_s must be greater than 0 seconds, got {within_s:g}")
-    _, prefix = area_scope(conn, area)
+    ref, prefix = area_scope(conn, area)
     refresh_coverage(conn)
     groups = tuple(g.name for g in target.groups)
     where = "c.area_code LIKE :prefix"
@@ -602,12 +634,14 @@ def travel_time_rows(
     ).scalar_one()
     rows = conn.execute(
         text(
-            f"SELECT c.*, a.name FROM {target.table} c LEFT JOIN areas a ON a.code = c.area_code "
+            f"SELECT c.*, a.name, s.name AS station_by_time_name FROM {target.table} c "
+            f"LEFT JOIN areas a ON a.code = c.area_code LEFT JOIN stations s ON s.id = c.{groups[0]}_time_station_id "
             f"WHERE {where} ORDER BY c.area_code LIMIT :limit OFFSET :offset"
         ),
         args,
     )
-    return TravelPage(total, [_travel_feature(r, groups) for r in rows], missing, _latest_done(conn))
+    features = [_travel_feature(r, groups) for r in rows]
+    return TravelPage(total, features, missing, latest_travel_run(conn, ref))
 
 
 def service_area_features(
@@ -620,15 +654,15 @@ def service_area_features(
     """Service areas (WGS-84 MultiPolygons, geodesic m²) of the stations of an area, as GeoJSON features.
 
     ``area`` is a code or the area already resolved (``area_scope``). Without ``network_id``, the network of the
-    latest finished travel run.
+    latest finished travel run that covered the area (``latest_travel_run``).
     """
     if minutes is not None and (not math.isfinite(minutes) or minutes <= 0):
         raise InvalidInput(f"minutes must be greater than 0, got {minutes:g}")
     if level is not None and level not in _LEVELS:
         raise InvalidInput(f"unknown station level {level!r}; expected one of: {', '.join(_LEVELS)}")
-    _, prefix = area_scope(conn, area)
+    ref, prefix = area_scope(conn, area)
     if network_id is None:
-        latest = _latest_done(conn)
+        latest = latest_travel_run(conn, ref)
         if latest is None or latest.network_id is None:
             raise NotFound("no travel run yet: start one with POST /api/v1/roads/travel-runs")
         network_id = latest.network_id
@@ -664,3 +698,65 @@ def service_area_features(
         }
         for r in rows
     ]
+
+
+# ------------------------------------------------------------------------------------- the page's view
+
+OVERVIEW_VILLAGES_MAX = 20_000
+"""Most villages an overview reads (an area larger than this is shown by its first villages in code order)."""
+
+
+@dataclass(frozen=True)
+class TravelOverview:
+    """What a planner sees of travel time in an area: the road networks and what each reaches, the counties to
+    choose among, the latest run of the area, a run in progress, and the villages with their seconds."""
+
+    area: AreaRef | None
+    networks: list[NetworkInfo]
+    coverage: dict[int, list[AreaRef]]  # network id -> the areas of ``area`` its roads reach
+    reach: dict[int, list[AreaRef]]  # network id -> the counties of the atlas its roads reach
+    counties: list[AreaRef]  # counties inside ``within`` (none when that is a county or smaller)
+    last_run: TravelRunInfo | None
+    running: TravelRunInfo | None
+    villages: TravelPage | None  # None without an area
+
+    @property
+    def covering(self) -> list[NetworkInfo]:
+        """The networks with a road in the area, newest first."""
+        return [n for n in self.networks if n.id in self.coverage]
+
+
+def _counties_in(conn: Connection, within: AreaRef | None) -> list[AreaRef]:
+    if within is not None and within.level not in ("province", "city"):
+        return []
+    prefix = within.descendant_prefix if within is not None else ""
+    rows = conn.execute(
+        text("SELECT code, level, name FROM areas WHERE level = 'county' AND code LIKE :p ORDER BY code"),
+        {"p": prefix + "%"},
+    )
+    return [AreaRef(*r) for r in rows]
+
+
+def travel_overview(conn: Connection, area: AreaRef | None, within: AreaRef | None) -> TravelOverview:
+    """The travel-time overview of ``area`` (None: the whole atlas, without villages) for an account whose own
+    area is ``within`` (None: the whole atlas), whose counties it may choose among."""
+    networks = list_networks(conn)
+    coverage = network_coverage(conn, area)
+    reach = coverage if area is None else network_coverage(conn, None)
+    latest = find_runs(conn, TRAVEL_RUNS, limit=1)
+    running = get_travel_run(conn, latest[0].id) if latest and latest[0].status == "running" else None
+    if running is not None and running.status != "running":
+        running = None
+    villages = None
+    if area is not None:
+        villages = travel_time_rows(conn, "village", area.code, OVERVIEW_VILLAGES_MAX, 0)
+    return TravelOverview(
+        area=area,
+        networks=networks,
+        coverage=coverage,
+        reach=reach,
+        counties=_counties_in(conn, within),
+        last_run=latest_travel_run(conn, area),
+        running=running,
+        villages=villages,
+    )

@@ -486,9 +486,22 @@ def test_demo_network_is_generated_deterministically_and_travel_time_runs_on_it(
     )  # every village is on a road
     with engine.connect() as conn:
         features = service_area_features(conn, "450329", 15)
+        written = dict(
+            conn.execute(
+                text(
+                    "SELECT left(area_code, 6) = '450329', count(*) FILTER (WHERE travel_run_id = :run) "
+                    "FROM coverage_villages GROUP BY 1"
+                ),
+                {"run": run.id},
+            ).all()
+        )
         missing = conn.execute(
-            text("SELECT count(*) FROM coverage_villages WHERE any_station_s IS NULL")
+            text(
+                "SELECT count(*) FROM coverage_villages WHERE area_code LIKE '450329%' AND any_station_s IS NULL"
+            )
         ).scalar()
     assert features and all(f["properties"]["area_code"].startswith("450329") for f in features)
     assert all(f["properties"]["area_m2"] > 0 for f in features)
     assert missing == 0
+    # a run of an area writes that area's villages only
+    assert written[True] == villages["units"] and written.get(False, 0) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,7 +72,7 @@ def _points_gpkg(path: Path) -> bytes:
         ({"filename": "points.gpkg"}, "points", 422, "not a road network"),
         ({}, b"hello, these are not roads", 422, "not a road file this reads"),
         ({"filename": "roads.txt"}, b"a,b\n1,2\n", 422, "not a road file type"),
-        ({"filename": "roads.gpkg"}, b"", 422, "body is empty"),
+        ({"filename": "roads.gpkg"}, b"", 422, "the file is empty"),
         ({"filename": "roads.gpkg"}, b"SQLite format 3\x00 but truncated", 422, "无法作为 GIS 文件读取"),
         ({"filename": "roads.gpkg", "crs": "MARS"}, "roads", 422, "unknown coordinate system"),
         ({"filename": "roads.gpkg", "name": "fixture"}, "roads", 409, "exists"),
@@ -81,7 +82,9 @@ def test_bad_uploads_get_a_4xx_with_the_reason(api, network_id, tmp_path, params
     client, _, roads = api
     data = {"points": lambda: _points_gpkg(tmp_path / "p.gpkg"), "roads": lambda: roads}
     body = data[content]() if isinstance(content, str) else content
-    r = client.post("/api/v1/roads/networks", params=params, content=body)
+    # reasons in the language asked for (Chinese by default)
+    lang = {} if re.search(r"[\u3400-\u9fff]", reason) else {"lang": "en"}
+    r = client.post("/api/v1/roads/networks", params={**params, **lang}, content=body)
     assert r.status_code == status, r.text
     assert reason in r.json()["detail"]
 
@@ -89,6 +92,8 @@ def test_bad_uploads_get_a_4xx_with_the_reason(api, network_id, tmp_path, params
 def test_a_multipart_form_upload_is_refused_with_how_to_send_it(api):
     client, _, roads = api
     r = client.post("/api/v1/roads/networks", files={"file": ("roads.gpkg", roads)})
+    assert r.status_code == 415 and "请求内容" in r.json()["detail"]
+    r = client.post("/api/v1/roads/networks?lang=en", files={"file": ("roads.gpkg", roads)})
     assert r.status_code == 415 and "request body" in r.json()["detail"]
 
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,6 +45,7 @@ from geo.coverage.travel_time import (
     travel_params,
     travel_time_rows,
 )
+from geo.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 router = APIRouter(prefix="/roads", tags=["roads"])
 
@@ -86,7 +87,8 @@ class TravelRunCreate(BaseModel):
     area: str | None = Field(
         default=None,
         pattern=AREA_PATTERN,
-        description="draw service areas only for the stations of this area",
+        description="travel times of this area's villages and townships and service areas of its stations only "
+        "(default: the whole atlas); an account of an area runs for an area inside its own",
     )
     max_access_m: float = Field(
         default=DEFAULT_MAX_ACCESS_M,
@@ -162,7 +164,9 @@ async def import_network(
     Road networks belong to the whole atlas: a planner or admin of the whole atlas imports them."""
     authorize(actor.principal, "roads.import", [None])
     if request.headers.get("content-type", "").startswith("multipart/"):
-        raise HTTPException(415, "send the road file itself as the request body, not as a multipart form")
+        raise UnsupportedMediaType(
+            "send the road file itself as the request body, not as a multipart form", key="roads.multipart"
+        )
     with tempfile.TemporaryDirectory(prefix="vetmap-roads-") as tmp:
         size, head = 0, b""
         part = FilePath(tmp) / "upload"
@@ -170,12 +174,16 @@ async def import_network(
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_UPLOAD_BYTES:
-                    raise HTTPException(413, f"the road file is over {MAX_UPLOAD_BYTES // 2**20} MiB")
+                    raise PayloadTooLarge(
+                        f"the road file is over {MAX_UPLOAD_BYTES // 2**20} MiB",
+                        key="roads.too_large",
+                        params={"mib": MAX_UPLOAD_BYTES // 2**20},
+                    )
                 if len(head) < 64:
                     head += chunk[:64]
                 out.write(chunk)
         if size == 0:
-            raise HTTPException(422, "the request body is empty: send the road file as the body")
+            raise InvalidInput("the request body is empty: send the road file as the body", key="roads.empty")
         suffix = road_file_suffix(filename, head)
         path = part.rename(FilePath(tmp) / f"roads{suffix}")
         default_name = FilePath(filename).name.split(".")[0] if filename else f"upload {dt.date.today()}"
@@ -237,9 +245,11 @@ def create_travel_run(
     body: Annotated[TravelRunCreate, Body()],
 ):
     """Travel time to the nearest station of each level for every village and township (one multi-source
-    Dijkstra per level) and service areas per station. Background (202, poll the link) unless `wait`. It
-    rewrites the travel times of the whole atlas: a planner or admin of the whole atlas runs it."""
-    authorize(actor.principal, "travel.run", [None])
+    Dijkstra per level) and service areas per station. Background (202, poll the link) unless `wait`. With
+    `area`, only that area's villages, townships and stations are rewritten (every station of the atlas is still
+    a destination): a planner or admin of an area runs it for an area inside their own; without `area` it
+    rewrites the whole atlas, which needs an account of the whole atlas."""
+    authorize(actor.principal, "travel.run", [body.area])
     params = travel_params(body.network_id, body.access_kmh, body.limits_min, body.area, body.max_access_m)
     if body.wait:
         run, status = run_travel(engine, params, settings.var_dir), 201
