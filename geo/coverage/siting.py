@@ -39,7 +39,7 @@ import numbers
 import re
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
@@ -79,6 +79,8 @@ GEODESIC_RATIO_MAX = _GEOD.a / math.sqrt(1.0 - _GEOD.es) / EARTH_MEAN_RADIUS_M
 _FLOAT_GUARD = 1e-9  # relative slack so rounding never moves a pair to the wrong side of a bound
 _MAX_PRODUCT_NNZ = 40_000_000  # skip the dominance reduction when A'A would be larger than this
 _MAX_PAD_CELLS = 30_000_000  # skip merging identical rows when the padded row table would be larger
+MAX_NAMED = 10
+"""At most this many candidates are named in a reason (``Reason.params``)."""
 _IMPROVE_SECONDS = 5.0  # wall-clock budget of the swap / fewer-sites improvement loops (MIP does the rest)
 
 
@@ -150,8 +152,9 @@ class Reason:
     """Why an answer is what it is, for a person: a code and the figures a sentence about it needs.
 
     Codes: ``few_candidates`` (p, candidates: fewer candidate sites than the p asked for), ``no_gain``
-    (useful, useless, distance_m: only ``useful`` candidates would newly cover anyone; within distance_m of
-    each of the others every demand point is already covered by an existing station), ``all_reachable_covered``
+    (useful, useless, distance_m, useless_sites: only ``useful`` candidates would newly cover anyone; within
+    distance_m of each of the others, the first ``MAX_NAMED`` of which are indexed in useless_sites, every demand
+    point is already covered by an existing station), ``all_reachable_covered``
     (chosen, p: the chosen sites already cover every demand point some candidate can reach, so more sites
     would cover nobody new), ``uncoverable`` (points, weight, distance_m: demand farther than distance_m from
     every existing station and every candidate), ``nothing_needed`` (share_before: no new site is needed),
@@ -161,7 +164,7 @@ class Reason:
     """
 
     code: str
-    params: dict[str, float | int]
+    params: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -932,15 +935,16 @@ def _reasons(
     reasons: list[Reason] = []
     open_w = inst.weights[inst.open_demand]
     gaining = inst.cover[np.flatnonzero(open_w > 0)]
-    useful = int((np.diff(sparse.csc_array(gaining).indptr) > 0).sum())
+    gains = np.diff(sparse.csc_array(gaining).indptr) > 0
+    useful = int(gains.sum())
     n = inst.n_candidates
     if problem == "mclp" and p is not None and n_chosen < p:
         if p > n:
             reasons.append(Reason("few_candidates", {"p": p, "candidates": n}))
         if useful < min(p, n):
-            reasons.append(
-                Reason("no_gain", {"useful": useful, "useless": n - useful, "distance_m": inst.distance_m})
-            )
+            params = {"useful": useful, "useless": n - useful, "distance_m": inst.distance_m}
+            params["useless_sites"] = np.flatnonzero(~gains)[:MAX_NAMED].tolist()
+            reasons.append(Reason("no_gain", params))
         if n_chosen < min(p, useful):
             reasons.append(Reason("all_reachable_covered", {"chosen": n_chosen, "p": p}))
     if problem != "mclp" and n_chosen == 0:

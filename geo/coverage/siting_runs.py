@@ -37,6 +37,7 @@ from geo import vocab
 from geo.atlas.areas import AreaRef, find_area
 from geo.coverage.runs import DEFAULT_TOWNSHIP_M, DEFAULT_VILLAGE_M, MAX_THRESHOLD_M, reach_box
 from geo.coverage.siting import (
+    Reason,
     SitingInstance,
     SitingResult,
     build_instance,
@@ -374,6 +375,14 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
+def _reason_json(data: SitingData, reason: Reason) -> dict[str, Any]:
+    """A reason as stored: candidates it names by index are named by their labels (``useless_names``)."""
+    params = dict(reason.params)
+    if "useless_sites" in params:
+        params["useless_names"] = [data.candidate_label[j] for j in params.pop("useless_sites")]
+    return {"code": reason.code, "params": params}
+
+
 def result_json(data: SitingData, inst: SitingInstance, result: SitingResult) -> dict[str, Any]:
     """The answer as stored and served: chosen sites with the villages each serves, before/after, gap."""
     w = data.weights
@@ -427,7 +436,7 @@ def result_json(data: SitingData, inst: SitingInstance, result: SitingResult) ->
         "newly_covered_people": round(newly, 1),
         "uncoverable_villages": [str(data.village_code[i]) for i in result.uncoverable.tolist()],
         "requested_sites": result.requested_sites,
-        "reasons": [{"code": r.code, "params": dict(r.params)} for r in result.reasons],
+        "reasons": [_reason_json(data, r) for r in result.reasons],
         "chosen": chosen,
         "timings": {k: round(v, 4) for k, v in vars(result.timings).items()},
     }

@@ -419,7 +419,12 @@ def test_a_site_that_adds_nobody_is_named_as_the_reason_for_fewer_sites():
     result = maximize_coverage(inst, 2)
     assert result.chosen.tolist() == [1] and result.status == "optimal"
     assert [r.code for r in result.reasons] == ["no_gain"]
-    assert result.reasons[0].params == {"useful": 1, "useless": 1, "distance_m": 3_000.0}
+    assert result.reasons[0].params == {
+        "useful": 1,
+        "useless": 1,
+        "distance_m": 3_000.0,
+        "useless_sites": [0],
+    }
 
 
 def test_fewer_sites_when_every_reachable_point_is_covered_already():

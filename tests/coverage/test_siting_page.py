@@ -20,6 +20,8 @@ from sqlalchemy import Engine
 from api.app import create_app
 from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
+from geo.coverage.siting_runs import SITING_RUNS
+from geo.kit.runs import carry_out, start_run
 from geo.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
@@ -117,7 +119,12 @@ def test_fewer_sites_than_asked_say_why_in_words(planner: TestClient) -> None:
     assert page.status_code == 200
     text = _text(page.text)
     assert "要求 3 个新站，只选出 2 个。原因：" in text
-    assert "只有 2 个候选点能新增覆盖：其余 1 个候选点 3公里 内的村均已在已有服务站 3公里 内。" in text
+    useless = run["result"]["reasons"][0]["params"]["useless_names"]
+    assert len(useless) == 1 and useless[0] not in [s["label"] for s in result["chosen"]]
+    assert (
+        f"只有 2 个候选点能新增覆盖：其余 1 个候选点（{useless[0]}）3公里内的村均已在已有服务站3公里内。"
+        in text
+    )
     assert "个村（" in text and "任何方案都覆盖不到" in text  # the villages no candidate reaches
     html = planner.get(f"/staff/siting/runs/{run['id']}?lang=en").text
     english = _text(html)
@@ -126,7 +133,8 @@ def test_fewer_sites_than_asked_say_why_in_words(planner: TestClient) -> None:
     # no Chinese in the English page's own words (names of places are data; the upload hint names 经度/纬度)
     own = _text(re.search(r'<form id="siting-form".*?</form>', html, re.S).group(0))
     own += " ".join(_text(m) for m in re.findall(r'<div class="siting-why.*?</div>', html, re.S))
-    own = own.replace("资源县", "").replace("经度", "").replace("纬度", "").replace("名称", "")
+    for data in ("资源县", "经度", "纬度", "名称", useless[0]):
+        own = own.replace(data, "")
     assert not CJK.search(own), CJK.findall(own)
 
 
@@ -232,3 +240,47 @@ def test_a_run_of_another_area_is_not_shown(
     assert page.status_code == 403 and "不在您负责的区域内" in _text(page.text)
     assert planner.get(f"/staff/siting/runs/{other}/sites.csv").status_code == 403
     assert f'href="/staff/siting/runs/{other}"' not in planner.get("/staff/siting").text
+
+
+def test_a_running_run_shows_its_progress_and_the_quick_answer_until_it_is_done(
+    planner: TestClient, engine: Engine
+) -> None:
+    # a run as the background worker leaves it while HiGHS works: status running, the heuristic's answer stored
+    done = _run(planner, problem="mclp", p=3, candidates="all_villages")
+    quick = {**done["result"], "status": "heuristic_only"}
+    quick["reasons"] = [{"code": "not_proven", "params": {"gap": 0.05}}]
+    values = {
+        "problem": "mclp",
+        "area_code": COUNTY,
+        "parameters": done["parameters"],
+        "phase": "exact model (HiGHS)",
+        "progress": 0.62,
+        "result": quick,
+    }
+    active = start_run(engine, SITING_RUNS, values)
+    try:
+        active.progress("exact model (HiGHS)", 0.62)
+        part = planner.get(f"/staff/siting/runs/{active.id}/result")
+        assert part.status_code == 200 and 'data-running="true"' in part.text
+        text = _text(part.text)
+        assert "正在计算：精确模型求解（HiGHS）（62%）" in text
+        assert "快速解已得出（见下），正在用精确模型求证是否最优" in text
+        assert "已证明" not in text and "尚未证明最优" not in text  # no claim either way while it runs
+        assert '<progress max="100" value="62"' in part.text
+        page = planner.get(f"/staff/siting/runs/{active.id}")
+        assert '"running": true' in page.text and "计算中" in _text(page.text)
+    finally:
+        carry_out(
+            active,
+            lambda _: {
+                "result": {
+                    **quick,
+                    "status": "time_limit",
+                    "reasons": [{"code": "time_limit", "params": {"gap": 0.0123}}],
+                }
+            },
+        )
+    text = _text(planner.get(f"/staff/siting/runs/{active.id}/result").text)
+    assert "时限内找到的最好结果，尚未证明最优。" in text
+    assert "精确求解在时限内未完成：结果与最优解的差距最多为1.2%。" in text
+    assert "已证明" not in text

@@ -68,6 +68,13 @@ def _people(value: float | None) -> str:
 def reason_text(code: str, params: dict[str, Any], lang: str) -> str:
     """One reason of a siting answer as a sentence in ``lang`` (an unknown code: the code itself)."""
     values = dict(params)
+    names = [str(n) for n in values.get("useless_names") or ()]
+    values["names"] = ""
+    if names:
+        listed = ("、" if lang == "zh" else ", ").join(names[:5]) + (
+            "等" if lang == "zh" and len(names) > 5 else ""
+        )
+        values["names"] = f"（{listed}）" if lang == "zh" else f" ({listed}{', …' if len(names) > 5 else ''})"
     if "distance_m" in values:
         values["distance"] = distance_text(values["distance_m"], lang)
     if "weight" in values:

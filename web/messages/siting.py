@@ -131,8 +131,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only {candidates} candidate sites are available, fewer than the {p} asked for.",
     ),
     "siting.reason.no_gain": (
-        "只有 {useful} 个候选点能新增覆盖：其余 {useless} 个候选点 {distance} 内的村均已在已有服务站 {distance} 内。",
-        "Only {useful} candidate sites would newly cover anyone: within {distance} of the other {useless}, "
+        "只有 {useful} 个候选点能新增覆盖：其余 {useless} 个候选点{names}{distance}内的村均已在已有服务站{distance}内。",
+        "Only {useful} candidate sites would newly cover anyone: within {distance} of the other {useless}{names}, "
         "every village is already within {distance} of an existing station.",
     ),
     "siting.reason.all_reachable_covered": (
@@ -141,25 +141,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nobody new.",
     ),
     "siting.reason.uncoverable": (
-        "{points} 个村（{people} 人）距离已有服务站和所有候选点都超过 {distance}，任何方案都覆盖不到；"
+        "{points} 个村（{people} 人）距离已有服务站和所有候选点都超过{distance}，任何方案都覆盖不到；"
         "可改用“全部村”或自己添加候选点。",
         "{points} villages ({people} people) are farther than {distance} from every existing station and every "
         "candidate: no choice covers them; try all villages as candidates, or add points of your own.",
     ),
     "siting.reason.nothing_needed": (
-        "不需要新站点：已有服务站已覆盖 {share}。",
+        "不需要新站点：已有服务站已覆盖{share}。",
         "No new station is needed: existing stations already cover {share}.",
     ),
     "siting.reason.not_proven": (
-        "这是快速启发式的结果，尚未证明最优：最优解与它的差距最多为 {gap}。",
+        "这是快速启发式的结果，尚未证明最优：最优解与它的差距最多为{gap}。",
         "This is the quick heuristic's answer, not proven best: the best answer is at most {gap} better.",
     ),
     "siting.reason.time_limit": (
-        "精确求解在时限内未完成：结果与最优解的差距最多为 {gap}。",
+        "精确求解在时限内未完成：结果与最优解的差距最多为{gap}。",
         "The exact model stopped at its time limit: the answer is within {gap} of the best possible.",
     ),
     "siting.reason.within_gap": (
-        "已证明与最优解相差不超过 {gap}（按要求的容差）。",
+        "已证明与最优解相差不超过{gap}（按要求的容差）。",
         "Proven within {gap} of the best possible (the requested tolerance).",
     ),
     "siting.figures.requested": ("要求新站", "New stations asked"),

@@ -45,7 +45,7 @@
   showParts();
 
   /* ---- the map ---- */
-  const map = L.map("siting-map", { zoomControl: true, attributionControl: true }).setView([25.9, 110.6], 9);
+  const map = L.map("siting-map", { zoomControl: true, attributionControl: true, zoomSnap: 0.25 }).setView([25.9, 110.6], 9);
   config.tiles.forEach((tile) => {
     L.tileLayer(tile.url, { attribution: tile.attribution, subdomains: tile.subdomains || "abc", maxZoom: tile.maxZoom }).addTo(map);
   });
@@ -297,7 +297,7 @@
     }).then((r) => r.json().catch(() => ({})).then((data) => ({ ok: r.ok, status: r.status, data: data })))
       .then((answerOf) => {
         if (answerOf.ok && answerOf.data.id) {
-          window.location.assign(config.runs + "/" + answerOf.data.id);
+          window.location.assign(config.runs + "/" + answerOf.data.id + "#answer");
           return;
         }
         submit.disabled = false;
@@ -338,6 +338,9 @@
   } catch (e) { /* no points */ }
   drawGiven();
   if (config.run) {
+    if (window.location.hash === "#answer" && window.matchMedia("(max-width: 60rem)").matches) {
+      document.getElementById("siting-map").scrollIntoView();  // one column: the answer is below the form
+    }
     loadAnswer(config.run);
     if (config.running) { poll(config.run); }
   } else {

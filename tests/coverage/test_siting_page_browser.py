@@ -1,0 +1,149 @@
+"""The siting page in a real headless Chromium (issue 19 item 4), offline but for 127.0.0.1: a county planner of
+资源县 signs in, asks for 3 new stations among all villages, sees 3 sites on the map and in the table, downloads
+the CSV; then asks the issue's question with the default candidates and reads why only 2 sites were chosen.
+
+With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots at 1440×900 and 390×844, to look at."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import Engine
+
+from geo.accounts.audit import CLI_ACTOR
+from geo.accounts.users import create_account
+from tests.accessibility import axe_violations
+from tests.browser_pages import TIMEOUT_MS, WatchedPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
+
+COUNTY = "450329"  # 资源县
+USERNAME = "siting-page-browser"
+PASSWORD = "test-siting-page-browser-password"  # a test account's password, made by the test
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+CSP_WATCH = """() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+    });
+}"""
+RUN_URL = re.compile(r"/staff/siting/runs/\d+(#answer)?$")
+
+
+@pytest.fixture(scope="module")
+def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
+    """A planner of 资源县 who signs in with a password."""
+    with engine.begin() as conn:
+        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    return USERNAME
+
+
+def _shot(wp: WatchedPage, name: str) -> None:
+    where = os.environ.get("VETMAP_SHOTS")
+    if where:
+        Path(where).mkdir(parents=True, exist_ok=True)
+        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
+
+
+def _clean(wp: WatchedPage) -> None:
+    assert wp.page.evaluate("() => window.__cspViolations") == []
+    assert axe_violations(wp.page) == []
+
+
+def _answered(wp: WatchedPage) -> None:
+    """Wait for the run's page to show a finished answer and its map to be drawn."""
+    wp.page.wait_for_url(RUN_URL, timeout=TIMEOUT_MS)
+    expect(wp.page.locator('#siting-result[data-running="false"]')).to_be_attached(timeout=60_000)
+    expect(wp.page.locator("#siting-map[data-sites]")).to_be_attached(timeout=TIMEOUT_MS)
+
+
+def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
+    watched: WatchedPage, planner: str
+) -> None:
+    page = watched.page
+    page.add_init_script(f"({CSP_WATCH})()")
+    page.set_viewport_size(DESKTOP)
+    page.goto(watched.base_url + "/staff/siting", wait_until="load")
+    page.fill("#username", planner)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/siting$"), timeout=TIMEOUT_MS)
+    expect(page.locator("h1")).to_have_text("选址 — 资源县 (450329)")
+    expect(page.locator("#siting-area")).to_have_value(COUNTY)
+    expect(page.locator(".siting-map path.leaflet-interactive, .siting-map path")).not_to_have_count(
+        0
+    )  # outline
+    _clean(watched)
+    _shot(watched, "siting-form-1440x900")
+
+    # a wrong number is refused next to its field, in words
+    page.fill("#siting-p", "0")
+    page.click("#siting-submit")
+    expect(page.locator("#siting-p-error")).to_have_text("新站数量须为 1 以上的整数")
+    expect(page.locator("#siting-p")).to_have_attribute("aria-invalid", "true")
+
+    # p = 3 among all villages: 3 sites on the map and in the table
+    page.fill("#siting-p", "3")
+    page.check('input[name="candidates"][value="all_villages"]')
+    page.click("#siting-submit")
+    _answered(watched)
+    expect(page.locator("#siting-map")).to_have_attribute("data-sites", "3")
+    expect(page.locator("path.siting-site")).to_have_count(3)
+    rows = page.locator("#siting-result table.siting-table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator(".siting-claim")).to_contain_text("已证明最优")
+    expect(page.locator(".siting-fewer")).to_have_count(0)
+    expect(
+        page.locator('input[name="candidates"][value="all_villages"]')
+    ).to_be_checked()  # the run's question
+    _clean(watched)
+    _shot(watched, "siting-three-sites-1440x900")
+    labels = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)]
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载 CSV").click()
+    download = download_info.value
+    body = Path(download.path()).read_bytes().decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(body)))
+    assert lines[0][:2] == ["序号", "站点"]
+    assert [line[1] for line in lines[1:]] == labels
+
+    page.set_viewport_size(PHONE)
+    _shot(watched, "siting-three-sites-390x844")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the siting page is {overflow}px wider than a phone"
+    page.set_viewport_size(DESKTOP)
+
+    # the issue's question: p = 3 with the default candidates gives 2 sites, and the page says why
+    page.goto(watched.base_url + "/staff/siting", wait_until="load")
+    expect(page.locator('input[name="candidates"][value="villages_without_station"]')).to_be_checked()
+    page.click("#siting-submit")
+    _answered(watched)
+    expect(page.locator("#siting-map")).to_have_attribute("data-sites", "2")
+    fewer = page.locator(".siting-fewer")
+    expect(fewer).to_contain_text("要求 3 个新站，只选出 2 个。原因：")
+    expect(fewer).to_contain_text(
+        re.compile(r"只有 2 个候选点能新增覆盖：其余 1 个候选点（\S+村）3公里内的村均已在已有服务站3公里内。")
+    )
+    expect(page.locator("#siting-result table.siting-table tbody tr")).to_have_count(2)
+    # both runs are listed below, the open one marked, each reopenable
+    expect(page.locator(".siting-past tbody tr")).to_have_count(2)
+    expect(page.locator(".siting-past tr.current")).to_have_count(1)
+    _clean(watched)
+    _shot(watched, "siting-fewer-1440x900")
+    page.set_viewport_size(PHONE)
+    _shot(watched, "siting-fewer-390x844")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the siting page is {overflow}px wider than a phone"
+    page.set_viewport_size(DESKTOP)
+    page.locator(".siting-past tbody tr").nth(1).locator("a").click()
+    _answered(watched)
+    expect(page.locator("#siting-map")).to_have_attribute("data-sites", "3")
+    watched.assert_clean()
