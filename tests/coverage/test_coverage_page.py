@@ -192,7 +192,7 @@ def test_beyond_reach_downloads_hold_the_rows_of_the_page(anon_client: TestClien
         "级别",
         "所属乡镇(街道)",
         "人口",
-        "到最近运行中本级服务站的距离(公里)",
+        "到最近本级站(公里)",
         "服务半径(公里)",
     ]
     assert [r[0] for r in table[1:]] == [r[0] for r in rows]
@@ -200,7 +200,7 @@ def test_beyond_reach_downloads_hold_the_rows_of_the_page(anon_client: TestClien
     assert english.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(english.content)).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0][:2] == ("Code", "Name") and values[0][5].startswith("Distance to the nearest")
+    assert values[0][:2] == ("Code", "Name") and values[0][5] == "To the nearest station of its level (km)"
     assert [v[0] for v in values[1:]] == [r[0] for r in rows]
     assert all(isinstance(v[5], float | int) or v[5] is None for v in values[1:])
 

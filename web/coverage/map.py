@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -457,6 +458,16 @@ def _fit(data: CoverageMapData) -> Fit | None:
         return None
     lats, lons = zip(*points, strict=True)
     return min(lons), min(lats), max(lons), max(lats)
+
+
+# Folium's own viewport forbids zooming the page, which people with low vision need (WCAG 1.4.4).
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport" content="[^"]*user-scalable=no[^"]*" />')
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1" />'
+
+
+def render_page(m: folium.Map) -> str:
+    """The whole coverage page's HTML, with a viewport that lets people zoom the page."""
+    return _FOLIUM_VIEWPORT.sub(_VIEWPORT, m.get_root().render(), count=1)
 
 
 def build_coverage_map(

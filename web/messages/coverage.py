@@ -51,10 +51,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "coverage.sheet.beyond": ("服务半径外", "Beyond reach"),
     "coverage.col.township": ("所属乡镇(街道)", "Township"),
-    "coverage.col.distance_km": (
-        "到最近运行中本级服务站的距离(公里)",
-        "Distance to the nearest active station of the level (km)",
-    ),
+    "coverage.col.distance_km": ("到最近本级站(公里)", "To the nearest station of its level (km)"),
     "coverage.col.radius_km": ("服务半径(公里)", "Radius (km)"),
     # recomputing an area's coverage from the page
     "coverage.recompute.title": ("重新计算", "Recompute"),

@@ -26,7 +26,7 @@ from geo.accounts.permissions import allowed, covers
 from geo.coverage.map_data import coverage_map_data, siting_run_sites
 from geo.coverage.runs import get_run
 from geo.errors import DomainError, NotFound
-from web.coverage.map import PageLinks, StaffTools, build_coverage_map, when_text
+from web.coverage.map import PageLinks, StaffTools, build_coverage_map, render_page, when_text
 from web.i18n import error_text, t
 from web.map_parts import error_page, page_basemap
 
@@ -115,7 +115,7 @@ def coverage_map(
         basemap=chosen,
         tools=tools,
     )
-    return HTMLResponse(m.get_root().render(), headers=NO_STORE if staff else None)
+    return HTMLResponse(render_page(m), headers=NO_STORE if staff else None)
 
 
 def _here(request: Request) -> str:

@@ -1,0 +1,152 @@
+"""The coverage page in a real headless Chromium, offline but for 127.0.0.1 (issue 19 item 3): a county planner
+signs in, opens /coverage?area=450329 in the staff frame, reads the two measures defined in words, finds the
+villages ringed on the map listed in the beyond-reach table, downloads it as CSV, recomputes the county and sees
+the page come back with the refreshed figures. No script or style is refused by the policy, axe-core finds no
+WCAG 2.1 A/AA violation, and the page fits a phone.
+
+With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots at 1440×900 and 390×844 to look at."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import Engine
+
+from geo.accounts.audit import CLI_ACTOR
+from geo.accounts.users import create_account
+from tests.accessibility import axe_violations
+from tests.browser_pages import TIMEOUT_MS, WatchedPage
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
+
+COUNTY = "450329"  # 资源县
+USERNAME = "coverage-page-browser"
+PASSWORD = "test-coverage-page-browser-password"  # a test account's password, made by the test
+DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WATCH = """() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
+    });
+    // what the recompute status said, kept across the reload that shows the refreshed figures
+    document.addEventListener("DOMContentLoaded", () => {
+        const status = document.getElementById("vetmap-recompute-status");
+        if (!status) { return; }
+        new MutationObserver(() => {
+            const said = JSON.parse(sessionStorage.getItem("said") || "[]");
+            said.push(status.textContent);
+            sessionStorage.setItem("said", JSON.stringify(said));
+        }).observe(status, {childList: true, characterData: true, subtree: true});
+    });
+}"""
+
+
+@pytest.fixture(scope="module")
+def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
+    """A planner of 资源县 who signs in with a password."""
+    with engine.begin() as conn:
+        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    return USERNAME
+
+
+def _shot(wp: WatchedPage, name: str) -> None:
+    where = os.environ.get("VETMAP_SHOTS")
+    if where:
+        Path(where).mkdir(parents=True, exist_ok=True)
+        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
+
+
+def _no_csp_violation(wp: WatchedPage) -> None:
+    assert wp.page.evaluate("() => window.__cspViolations") == []
+
+
+def test_a_county_planner_reads_downloads_and_recomputes_the_coverage(
+    watched: WatchedPage, planner: str, tmp_path: Path
+) -> None:
+    page = watched.page
+    page.add_init_script(f"({WATCH})()")
+    page.set_viewport_size(DESKTOP)
+    # anonymous: the public page, its own header, and a way to sign in that comes back here
+    watched.open(f"/coverage?area={COUNTY}")
+    expect(page.locator("header.staff-header")).to_have_count(0)
+    expect(page.locator("#vetmap-recompute")).to_have_count(0)
+    expect(page.locator("section.vetmap-recompute")).to_contain_text("登录后可重新计算本区域的覆盖率。")
+    _no_csp_violation(watched)
+    violations = axe_violations(page)
+    assert violations == [], "\n".join(violations)
+    _shot(watched, "coverage-anonymous-1440x900")
+    page.locator("section.vetmap-recompute a", has_text="登录").click()
+    page.wait_for_url(re.compile(r"/login\?"), timeout=TIMEOUT_MS)
+    page.fill("#username", planner)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(rf"/coverage\?area={COUNTY}$"), timeout=TIMEOUT_MS)
+    watched.settle()
+
+    # the staff frame, with 覆盖 as the current job
+    header = page.locator("header.staff-header")
+    expect(header).to_contain_text(planner)
+    expect(header).to_contain_text("规划人员")
+    expect(header).to_contain_text("资源县 (450329)")
+    expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("覆盖")
+    expect(page.get_by_text("返回总图")).to_have_count(0)
+
+    # the two measures in words, and the villages ringed on the map listed in the table
+    defs = page.locator("section.vetmap-defs")
+    expect(defs.locator("dt")).to_have_text(["服务半径外", "无本级服务站"])
+    expect(defs).to_contain_text("3公里内没有运行中的村级服务站")
+    beyond = page.locator("table.vetmap-beyond tbody tr")
+    village_rows = page.locator("table.vetmap-beyond tbody tr", has_text="村(社区)")
+    rings = page.locator("path.vetmap-uncovered")
+    assert village_rows.count() > 0
+    assert rings.count() == village_rows.count()
+    count = re.search(r"本区域：(\d+)个村\(社区\)、(\d+)个乡镇", defs.inner_text())
+    assert count and int(count.group(1)) == village_rows.count()
+    assert int(count.group(1)) + int(count.group(2)) == beyond.count()
+    _no_csp_violation(watched)
+    violations = axe_violations(page)
+    assert violations == [], "\n".join(violations)
+    _shot(watched, "coverage-1440x900")
+
+    # the table as CSV
+    link = page.locator("section.vetmap-tables a", has_text="下载 CSV").first
+    with page.expect_download() as info:
+        link.click()
+    saved = tmp_path / "beyond.csv"
+    info.value.save_as(saved)
+    rows = list(csv.reader(io.StringIO(saved.read_bytes().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["区划代码", "名称", "级别"]
+    assert [r[0] for r in rows[1:]] == [
+        beyond.nth(i).locator("td").first.inner_text() for i in range(beyond.count())
+    ]
+
+    # recompute the county: progress next to the button, then the page again with the refreshed figures
+    button = page.locator("#vetmap-recompute")
+    expect(button).to_have_text("重新计算本区域覆盖率")
+    button.click()
+    page.wait_for_url(re.compile(r"recomputed=\d+"), timeout=TIMEOUT_MS)
+    watched.settle()
+    expect(page.locator(".vetmap-recomputed")).to_contain_text("已按第")
+    expect(page.locator(".vetmap-recomputed")).to_contain_text("最近服务站有变化")
+    said = page.evaluate("() => JSON.parse(sessionStorage.getItem('said') || '[]')")
+    assert said and said[0] == "已开始重新计算……" and said[-1] == "计算完成，正在刷新数字……", said
+    expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("覆盖")
+    assert page.locator("table.vetmap-beyond tbody tr").count() == beyond.count()
+    _no_csp_violation(watched)
+    violations = axe_violations(page)
+    assert violations == [], "\n".join(violations)
+    _shot(watched, "coverage-recomputed-1440x900")
+
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)
+    _shot(watched, "coverage-390x844")
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the coverage page is {overflow}px wider than a phone"
+    watched.assert_clean()
