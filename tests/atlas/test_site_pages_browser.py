@@ -9,6 +9,7 @@ With ``VETMAP_SHOTS=<dir>`` the tests keep screenshots at 1440×900 and 390×844
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 from pathlib import Path
@@ -216,16 +217,44 @@ def test_a_stale_edit_shows_the_differences_and_reapplies_mine(
     assert watched.blocked == []
 
 
-def test_a_refused_field_is_named_next_to_it(watched: WatchedPage, accounts):
+def test_a_new_station_is_refused_field_by_field_then_created(
+    watched: WatchedPage, accounts, engine: Engine, client: TestClient
+):
+    make_site_at(client, "stations", (LON + 0.009, LAT + 0.002), name="占用编码的服务站", code="ZY-PAGE-001")
     page = _sign_in(watched, accounts["planner"], "/staff/sites/stations/new")
     page.fill("#f-star_rating", "9")
     page.click("#save")
     expect(page.locator("#error-name")).to_have_text("请填写名称。")
+    expect(page.locator("#error-level")).to_have_text("请从列表中选择级别。")
     expect(page.locator("#error-star_rating")).to_have_text("星级不能大于 5。")
     expect(page.locator("#error-geometry")).to_have_text("请在地图上放置点位。")
-    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#error-summary li")).to_have_count(4)
     expect(page.locator("#f-name")).to_have_attribute("aria-invalid", "true")
-    watched.assert_clean()
+    _checked(watched, "sites-new-refused")
+    page.fill("#f-name", "页面新建服务站")
+    page.select_option("#f-level", "village")
+    page.fill("#f-star_rating", "4")
+    page.fill("#f-code", "ZY-PAGE-001")
+    page.fill("#f-lon", str(LON + 0.009))
+    page.fill("#f-lat", str(LAT))
+    page.locator("#f-lat").dispatch_event("change")
+    page.click("#save")
+    # the database's refusal of a code in use, in the page's language, next to the code
+    expect(page.locator("#error-code")).to_have_text("已有 code 为 ZY-PAGE-001 的记录")
+    page.fill("#f-code", "ZY-PAGE-002")
+    page.click("#save")
+    page.wait_for_url(re.compile(r"/staff/sites/stations/\d+\?lang=zh$"), timeout=TIMEOUT_MS)
+    site_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    expect(page.locator("h1")).to_have_text("编辑：页面新建服务站")
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT code, star_rating, ST_X(geom) AS x, area_code FROM stations WHERE id = :i"),
+            {"i": site_id},
+        ).one()
+    assert row.code == "ZY-PAGE-002" and row.star_rating == 4 and row.x == pytest.approx(LON + 0.009)
+    assert row.area_code.startswith(COUNTY)
+    unexpected = [e for e in watched.errors if "409" not in e]
+    assert unexpected == []
 
 
 def test_a_zone_check_of_a_drawn_polygon_lists_the_zones_it_overlaps(
@@ -269,7 +298,34 @@ def test_a_zone_check_of_a_drawn_polygon_lists_the_zones_it_overlaps(
     expect(link).to_have_text("核查页用纪念碑")
     expect(link).to_have_attribute("href", f"/staff/sites/memorials/{memorial['id']}")
     _checked(watched, "zones-check")
-    watched.assert_clean()
+
+    # the same check from an uploaded file: a GeoJSON square over the memorial's protection zone only
+    page.get_by_role("button", name="清除").click()
+    expect(page.locator("#zones-table")).to_be_hidden()
+    page.get_by_role("button", name="读取文件并核查").click()
+    expect(page.locator("#error-file")).to_have_text("请选择一个文件。")
+    upload = {"type": "Feature", "properties": {}, "geometry": square(LON + 0.01, LAT + 0.01, 0.0003)}
+    page.set_input_files(
+        "#zones-file",
+        files=[
+            {
+                "name": "工地范围.geojson",
+                "mimeType": "application/geo+json",
+                "buffer": json.dumps(upload).encode(),
+            }
+        ],
+    )
+    page.get_by_role("button", name="读取文件并核查").click()
+    expect(page.locator("#zones-map-status")).to_have_text("已读取 工地范围.geojson。")
+    expect(page.locator("#error-file")).to_be_hidden()
+    expect(row).to_have_count(1)
+    page.set_input_files(
+        "#zones-file", files=[{"name": "表格.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}]
+    )
+    page.get_by_role("button", name="读取文件并核查").click()
+    expect(page.locator("#error-file")).to_have_text("表格.csv 不是 GeoJSON、KML 或压缩的 Shapefile 文件")
+    unexpected = [e for e in watched.errors if "422" not in e]
+    assert unexpected == [] and watched.blocked == []
 
 
 def test_on_a_gcj02_basemap_the_marker_is_shifted_and_the_saved_point_is_wgs84(

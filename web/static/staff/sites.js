@@ -304,13 +304,15 @@
     var list = summary.querySelector("ul");
     list.textContent = "";
     Object.keys(errors).forEach(function (name) {
-      var el = document.getElementById("error-" + name) || document.getElementById("error-geometry");
-      el.textContent = errors[name];
-      el.hidden = false;
+      var el = name === "_summary" ? null : document.getElementById("error-" + name) || document.getElementById("error-geometry");
+      if (el) {
+        el.textContent = errors[name];
+        el.hidden = false;
+      }
       var field = input(name);
       if (field) { field.setAttribute("aria-invalid", "true"); }
       var li = document.createElement("li"), a = document.createElement("a");
-      a.href = field ? "#f-" + name : "#site-map";
+      a.href = field ? "#f-" + name : name === "_summary" ? "#site-form" : "#site-map";
       a.textContent = errors[name];
       li.appendChild(a);
       list.appendChild(li);
@@ -379,6 +381,20 @@
     });
     return errors;
   }
+  /* A refusal in words (a domain error): next to the field it names, else next to the map when it is about the
+   * position or the area, else in the summary only. */
+  function placed(reason) {
+    var errors = {};
+    var named = names.concat(zoneNames).sort(function (a, b) { return b.length - a.length; }).filter(function (n) {
+      return new RegExp("(^|[^a-z_])" + n + "([^a-z_]|$)").test(reason) || reason.indexOf(labelOf(n)) >= 0;
+    })[0];
+    if (named) { errors[named] = reason; } else if (/point|position|area|坐标|位置|区划/i.test(reason)) {
+      errors.geometry = reason;
+    } else {
+      errors._summary = reason;
+    }
+    return errors;
+  }
   function failure(response, body) {
     if (response.status === 412 || response.status === 409 && body && body.current) {
       showStale(body.current);
@@ -394,9 +410,7 @@
     if (response.status === 401) { setStatus(statusLine, M.not_yours, "error"); return; }
     if (response.status === 403) { setStatus(statusLine, say(M.refused, {reason: reason}), "error"); return; }
     if (response.status === 404) { setStatus(statusLine, M.gone, "error"); return; }
-    var errors = {};
-    errors[/point|area|position|位置|区/i.test(reason) ? "geometry" : "name"] = reason;
-    showErrors(errors);
+    showErrors(placed(reason));
     setStatus(statusLine, say(M.failed, {reason: reason}), "error");
   }
   function send(method, url, payload) {
