@@ -11,6 +11,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rejected rows can be downloaded, fixed and imported again.",
     ),
     "imports.form": ("选择文件", "Choose the file"),
+    "imports.steps": ("导入步骤", "How an import goes"),
+    "imports.step.choose": (
+        "选择导入内容和文件（如坐标来自高德或百度地图，请选对坐标系）。",
+        "Choose what the file holds and the file (pick the coordinate system if the points come from AMap or Baidu).",
+    ),
+    "imports.step.dry_run": (
+        "试导入：逐行检查并列出每行结果和被拒绝的原因，不写入任何内容。",
+        "Dry run: every row is checked and its result and any reason listed; nothing is written.",
+    ),
+    "imports.step.commit": (
+        "确认报告后点击“正式导入”，被接受的行写入数据库。",
+        "When the report looks right, choose “Import for real”: the accepted rows are written.",
+    ),
+    "imports.step.rejects": (
+        "下载被拒绝的行，修改后重新导入。",
+        "Download the rejected rows, fix them and import them again.",
+    ),
     "imports.collection": ("导入内容", "What the file holds"),
     "imports.collection.choose": ("请选择…", "Choose…"),
     "imports.file": ("文件", "File"),
@@ -314,7 +331,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "exports.fmt.shp": ("Shapefile（zip）", "Shapefile (zip)"),
     "exports.fmt.kml": ("KML", "KML"),
     "exports.fmt.ogc": ("OGC API", "OGC API"),
-    "exports.download": ("下载 {collection}（{format}）", "Download {collection} ({format})"),
+    "exports.download": ("{format}：下载{collection}", "{format}: download {collection}"),
     "exports.summary.note": (
         "每个下级区域一行，各类数据按类型、状态计数。",
         "One row per child area, each collection counted by kind and status.",

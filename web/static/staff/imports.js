@@ -88,6 +88,21 @@
     }
     const commit = document.getElementById("commit");
     if (commit) commit.addEventListener("click", commitLast);
+    refreshPast();
+  }
+
+  async function refreshPast() {
+    // the list of past imports, as the page now shows it (this upload included)
+    try {
+      const answer = await fetch("/staff/imports?lang=" + lang, { credentials: "same-origin" });
+      if (!answer.ok) return;
+      const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+      const list = fresh.getElementById("past-imports");
+      const here = document.getElementById("past-imports");
+      if (list && here) here.replaceWith(document.importNode(list, true));
+    } catch (e) {
+      // the list stays as it was; the report is shown all the same
+    }
   }
 
   async function commitLast() {
