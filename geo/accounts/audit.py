@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, text
 
 from geo.accounts.permissions import area_prefix, authorize, require_right
 from geo.atlas.collections import CollectionSpec
+from geo.errors import InvalidParameter
 from geo.kit.like import starts_with
 from geo.principal import Principal
 
@@ -136,10 +137,27 @@ def list_entries(
     record_id: int | None,
     limit: int,
     offset: int,
+    *,
+    actor: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
 ) -> tuple[int, list[AuditEntryInfo]]:
-    """Entries an admin may read (those of its area; whole-atlas ones only for whole-atlas admins), newest first."""
+    """Entries an admin may read (those of its area; whole-atlas ones only for whole-atlas admins), newest first.
+
+    ``actor``: the username who wrote (any case); ``since`` (inclusive) and ``until`` (exclusive): aware times."""
     require_right(principal, "audit.read")
+    if since is not None and until is not None and until <= since:
+        raise InvalidParameter("the last day lies before the first", key="audit.dates_reversed")
     where, params = ["TRUE"], {"limit": limit, "offset": offset}
+    if actor is not None:
+        where.append("actor = :actor")
+        params["actor"] = actor.strip().lower()
+    if since is not None:
+        where.append("at >= :since")
+        params["since"] = since
+    if until is not None:
+        where.append("at < :until")
+        params["until"] = until
     if collection is not None:
         where.append("collection = :collection")
         params["collection"] = collection
@@ -160,3 +178,34 @@ def list_entries(
         params,
     )
     return total, [AuditEntryInfo(*r) for r in rows]
+
+
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+"""The calendar the audit log is read by (China Standard Time, UTC+8, no daylight saving)."""
+
+
+def china_day_bounds(
+    first: dt.date | None, last: dt.date | None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The times (``since`` inclusive, ``until`` exclusive) covering calendar days ``first`` to ``last`` in UTC+8."""
+    since = dt.datetime.combine(first, dt.time(), CHINA_TIME) if first is not None else None
+    until = (
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA_TIME) if last is not None else None
+    )
+    return since, until
+
+
+def audit_choices(conn: Connection, principal: Principal) -> tuple[list[str], list[str]]:
+    """The usernames who wrote and the collections written in the entries this admin may read, each sorted."""
+    require_right(principal, "audit.read")
+    where, params = "TRUE", {}
+    if principal.area_code is not None:
+        where = "area_code LIKE :prefix"
+        params["prefix"] = starts_with(principal.area_prefix or area_prefix(principal.area_code))
+    actors = conn.execute(
+        text(f"SELECT DISTINCT actor FROM audit_log WHERE {where} ORDER BY actor LIMIT 500"), params
+    )
+    collections = conn.execute(
+        text(f"SELECT DISTINCT collection FROM audit_log WHERE {where} ORDER BY collection LIMIT 200"), params
+    )
+    return [r[0] for r in actors], [r[0] for r in collections]

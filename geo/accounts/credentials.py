@@ -20,7 +20,7 @@ import jwt
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import authorize
+from geo.accounts.permissions import authorize_accounts
 from geo.accounts.users import auth_version, get_account, principal_for
 from geo.errors import InvalidInput, NotFound, Unauthorized
 from geo.principal import Principal
@@ -143,14 +143,14 @@ def get_api_token(conn: Connection, token_id: int) -> ApiTokenInfo:
     """One API token's description; raises NotFound."""
     row = conn.execute(text(_TOKEN_SELECT + " WHERE id = :id"), {"id": token_id}).first()
     if row is None:
-        raise NotFound(f"no API token with id {token_id}")
+        raise NotFound(f"no API token with id {token_id}", key="accounts.no_token", params={"id": token_id})
     return ApiTokenInfo(*row)
 
 
 def list_api_tokens(conn: Connection, actor: Actor, account_id: int) -> list[ApiTokenInfo]:
     """The API tokens of an account, newest first (the actor must manage tokens in its area)."""
     account = get_account(conn, account_id)
-    authorize(actor.principal, "tokens.manage", [account.area_code])
+    authorize_accounts(actor.principal, "tokens.manage", [account.area_code])
     rows = conn.execute(text(_TOKEN_SELECT + " WHERE account_id = :a ORDER BY id DESC"), {"a": account_id})
     return [ApiTokenInfo(*r) for r in rows]
 
@@ -160,18 +160,22 @@ def create_api_token(
 ) -> tuple[str, ApiTokenInfo]:
     """A new API token for an account: the token itself (shown this once) and its description; audited."""
     account = get_account(conn, account_id)
-    authorize(actor.principal, "tokens.manage", [account.area_code])
+    authorize_accounts(actor.principal, "tokens.manage", [account.area_code])
     # the account's row is held until commit, so a token is never made beside a disable running at once
     disabled = conn.execute(
         text("SELECT disabled FROM accounts WHERE id = :id FOR SHARE"), {"id": account_id}
     ).scalar_one()
     if disabled:
-        raise InvalidInput(f"account {account.username!r} is disabled")
+        raise InvalidInput(
+            f"account {account.username!r} is disabled",
+            key="accounts.token_disabled",
+            params={"name": account.username},
+        )
     label = name.strip()
     if not 1 <= len(label) <= 200 or not label.isprintable():
-        raise InvalidInput("a token name has 1-200 printable characters")
+        raise InvalidInput("a token name has 1-200 printable characters", key="accounts.token_name")
     if expires_at is not None and expires_at <= dt.datetime.now(dt.UTC):
-        raise InvalidInput("expires_at lies in the past")
+        raise InvalidInput("expires_at lies in the past", key="accounts.token_past")
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     new_id = conn.execute(
         text(
@@ -196,7 +200,7 @@ def revoke_api_token(conn: Connection, actor: Actor, token_id: int) -> ApiTokenI
     """Revoke an API token (it stops working at once); audited. Revoking twice changes nothing."""
     before = get_api_token(conn, token_id)
     account = get_account(conn, before.account_id)
-    authorize(actor.principal, "tokens.manage", [account.area_code])
+    authorize_accounts(actor.principal, "tokens.manage", [account.area_code])
     if before.revoked_at is not None:
         return before
     conn.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE id = :id"), {"id": token_id})

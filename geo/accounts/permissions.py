@@ -116,6 +116,28 @@ def require_right(principal: Principal, action: str) -> None:
         raise Forbidden(f"role {principal.role!r} may not {action.replace('.', ' ')}")
 
 
+def authorize_accounts(principal: Principal, action: str, areas: Iterable[str | None]) -> None:
+    """``authorize`` for the administration of accounts and tokens, its refusals keyed for the catalogue
+    (``error.accounts.outside_area`` with ``code`` and ``mine``, ``error.accounts.whole_atlas_only``)."""
+    require_right(principal, action)
+    for code in areas:
+        if covers(principal, code):
+            continue
+        mine = principal.area_code or "the whole atlas"
+        verb = action.replace(".", " ")
+        if code is None:
+            raise Forbidden(
+                f"{principal.username} may {verb} only in {mine}, not in the whole atlas",
+                key="accounts.whole_atlas_only",
+                params={"mine": mine},
+            )
+        raise Forbidden(
+            f"{principal.username} may {verb} only in {mine}, not in area {code}",
+            key="accounts.outside_area",
+            params={"mine": mine, "code": code},
+        )
+
+
 def authorize(principal: Principal, action: str, areas: Iterable[str | None]) -> None:
     """Raise unless the principal may do ``action`` in each area code of ``areas`` (None: the whole atlas)."""
     require_right(principal, action)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -15,9 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize
-from geo.atlas.areas import find_area
+from geo.accounts.permissions import area_prefix, authorize_accounts
+from geo.atlas.areas import AreaRef, find_area
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from geo.kit.like import starts_with
 from geo.principal import Principal
 from geo.settings import Settings
 
@@ -25,6 +27,9 @@ ACCOUNT_ROLES: tuple[str, ...] = ("crew", "planner", "admin")
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
+
+GENERATED_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+"""Letters and digits of generated passwords, without those read alike (i, l, o, 0, 1)."""
 
 _hasher = PasswordHasher()
 # verified against when the username is unknown, so that both answers take as long
@@ -66,7 +71,8 @@ def normalize_username(username: str) -> str:
     name = username.strip().lower()
     if not re.fullmatch(USERNAME_PATTERN, name):
         raise InvalidInput(
-            "a username is 1-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+            "a username is 1-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            key="accounts.username",
         )
     return name
 
@@ -74,15 +80,31 @@ def normalize_username(username: str) -> str:
 def hash_password(password: str) -> str:
     """An argon2id hash of the password; raises InvalidInput when it is too short or too long."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+            key="accounts.password_short",
+            params={"n": MIN_PASSWORD_LENGTH},
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f"a password has at most {MAX_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            f"a password has at most {MAX_PASSWORD_LENGTH} characters",
+            key="accounts.password_long",
+            params={"n": MAX_PASSWORD_LENGTH},
+        )
     return _hasher.hash(password)
+
+
+def generate_password() -> str:
+    """A new random password to hand over once: four groups of four easily read characters (about 79 bits)."""
+    chars = "".join(secrets.choice(GENERATED_PASSWORD_ALPHABET) for _ in range(16))
+    return "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
 def _check_role(role: str) -> str:
     if role not in ACCOUNT_ROLES:
-        raise InvalidInput(f"unknown role {role!r}; expected one of: {', '.join(ACCOUNT_ROLES)}")
+        raise InvalidInput(
+            f"unknown role {role!r}; expected one of: {', '.join(ACCOUNT_ROLES)}", key="accounts.role"
+        )
     return role
 
 
@@ -90,7 +112,9 @@ def _check_area(conn: Connection, area_code: str | None) -> str | None:
     if area_code is None:
         return None
     if find_area(conn, area_code) is None:
-        raise InvalidInput(f"unknown area code {area_code!r}")
+        raise InvalidInput(
+            f"unknown area code {area_code!r}", key="accounts.unknown_area", params={"code": area_code}
+        )
     return area_code
 
 
@@ -98,7 +122,9 @@ def get_account(conn: Connection, account_id: int) -> AccountInfo:
     """One account; raises NotFound."""
     row = conn.execute(text(_SELECT + " WHERE a.id = :id"), {"id": account_id}).first()
     if row is None:
-        raise NotFound(f"no account with id {account_id}")
+        raise NotFound(
+            f"no account with id {account_id}", key="accounts.no_account", params={"id": account_id}
+        )
     return AccountInfo(*row)
 
 
@@ -117,11 +143,25 @@ def list_accounts(conn: Connection, within: Principal | None = None) -> list[Acc
     return [r for r in rows if r.area_code is not None and r.area_code.startswith(prefix)]
 
 
+def areas_to_manage(conn: Connection, principal: Principal, limit: int = 3000) -> list[AreaRef]:
+    """The areas a principal may give accounts (its own and those inside it; all for the whole atlas), the
+    larger first, then by code; at most ``limit``."""
+    where, params = "TRUE", {"limit": limit}
+    if principal.area_code is not None:
+        where = "code LIKE :prefix"
+        params["prefix"] = starts_with(principal.area_prefix or area_prefix(principal.area_code))
+    rows = conn.execute(
+        text(f"SELECT code, level, name FROM areas WHERE {where} ORDER BY length(code), code LIMIT :limit"),
+        params,
+    )
+    return [AreaRef(*r) for r in rows]
+
+
 def create_account(
     conn: Connection, actor: Actor, username: str, password: str, role: str, area_code: str | None
 ) -> AccountInfo:
     """Create an account (the actor must manage accounts in its area); raises Conflict for a taken name."""
-    authorize(actor.principal, "accounts.manage", [area_code])
+    authorize_accounts(actor.principal, "accounts.manage", [area_code])
     name = normalize_username(username)
     values = {
         "u": name,
@@ -137,7 +177,9 @@ def create_account(
         values,
     ).scalar_one_or_none()
     if new_id is None:
-        raise Conflict(f"the username {name!r} is taken")
+        raise Conflict(
+            f"the username {name!r} is taken", key="accounts.username_taken", params={"name": name}
+        )
     account = get_account(conn, new_id)
     record(conn, actor, "create", "accounts", new_id, area_code, after=account.audit_json())
     return account
@@ -161,7 +203,16 @@ def update_account(
     """
     before = get_account(conn, account_id)
     new_area = area_code if set_area else before.area_code
-    authorize(actor.principal, "accounts.manage", [before.area_code, new_area])
+    authorize_accounts(actor.principal, "accounts.manage", [before.area_code, new_area])
+    if account_id == actor.principal.user_id and (
+        disabled is True
+        or (role is not None and role != before.role)
+        or (set_area and new_area != before.area_code)
+    ):
+        raise Conflict(
+            "an administrator may not disable their own account or change its role or area: ask another one",
+            key="accounts.not_yourself",
+        )
     sets, params = ["updated_at = now()"], {"id": account_id}
     if role is not None:
         sets.append("role = :role")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 
 from api.deps import ConnDep
 from api.principal import PrincipalDep, require
-from geo.accounts.audit import list_entries
+from geo.accounts.audit import china_day_bounds, list_entries
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -57,11 +58,23 @@ def audit_log(
         ),
     ] = None,
     record_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="the record's id")] = None,
+    actor: Annotated[
+        str | None, Query(min_length=1, max_length=64, description="the username who wrote (any case)")
+    ] = None,
+    since: Annotated[
+        dt.date | None, Query(description="from this calendar day (China time, UTC+8), inclusive")
+    ] = None,
+    until: Annotated[
+        dt.date | None, Query(description="up to this calendar day (China time, UTC+8), inclusive")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ):
     """Entries of writes in the admin's area (those of the whole atlas for admins of the whole atlas)."""
-    total, entries = list_entries(conn, principal, collection, record_id, limit, offset)
+    start, end = china_day_bounds(since, until)
+    total, entries = list_entries(
+        conn, principal, collection, record_id, limit, offset, actor=actor, since=start, until=end
+    )
     rows = []
     for e in entries:
         row = e.__dict__.copy()

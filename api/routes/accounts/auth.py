@@ -21,16 +21,18 @@ from geo.accounts.credentials import (
     list_api_tokens,
     revoke_api_token,
 )
-from geo.accounts.permissions import actions_of, authorize, require_right
+from geo.accounts.permissions import actions_of, authorize_accounts, require_right
 from geo.accounts.users import (
     ACCOUNT_ROLES,
     AccountInfo,
     authenticate_password,
     create_account,
+    generate_password,
     get_account,
     list_accounts,
     update_account,
 )
+from geo.errors import InvalidInput
 
 router = APIRouter(tags=["auth"])
 
@@ -59,11 +61,12 @@ class MePublic(BaseModel):
 
 
 class AccountCreate(BaseModel):
-    """A new account; without ``area_code`` it holds its rights in the whole atlas."""
+    """A new account; without ``area_code`` it holds its rights in the whole atlas; without ``password`` one is
+    generated and given in the answer (only there)."""
 
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    password: str = Field(min_length=8, max_length=1024)
+    password: str | None = Field(default=None, min_length=8, max_length=1024)
     role: Role
     area_code: str | None = Field(default=None, pattern=AREA_PATTERN)
 
@@ -76,10 +79,13 @@ class AccountUpdate(BaseModel):
     area_code: str | None = Field(default=None, pattern=AREA_PATTERN)
     disabled: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=1024)
+    generate_password: bool = Field(
+        default=False, description="true: a new password is generated and given in the answer (only there)"
+    )
 
 
 class AccountPublic(BaseModel):
-    """An account (never its password)."""
+    """An account (never its password hash); ``password`` only in the answer that generated it."""
 
     id: int
     username: str
@@ -89,6 +95,7 @@ class AccountPublic(BaseModel):
     disabled: bool
     created_at: str
     updated_at: str
+    password: str | None = None
 
 
 class ApiTokenCreate(BaseModel):
@@ -204,9 +211,14 @@ def accounts(conn: ConnDep, principal: PrincipalDep):
     dependencies=[Depends(require("accounts.manage"))],
 )
 def add_account(conn: ConnDep, actor: ActorDep, body: AccountCreate):
-    """A new account in the admin's area (admins of the whole atlas may create accounts without an area)."""
-    account = create_account(conn, actor, body.username, body.password, body.role, body.area_code)
-    return JSONResponse(_account_json(account), status_code=201)
+    """A new account in the admin's area (admins of the whole atlas may create accounts without an area); without
+    a password, a generated one comes in this answer only (`password`), to hand to the person."""
+    generated = generate_password() if body.password is None else None
+    account = create_account(
+        conn, actor, body.username, body.password or generated, body.role, body.area_code
+    )
+    data = _account_json(account) | ({"password": generated} if generated else {})
+    return JSONResponse(data, status_code=201, headers=NO_STORE)
 
 
 @router.get(
@@ -218,7 +230,7 @@ def add_account(conn: ConnDep, actor: ActorDep, body: AccountCreate):
 def read_account(conn: ConnDep, principal: PrincipalDep, account_id: Annotated[int, Path(ge=1)]):
     """An account of the admin's area."""
     account = get_account(conn, account_id)
-    authorize(principal, "accounts.manage", [account.area_code])
+    authorize_accounts(principal, "accounts.manage", [account.area_code])
     return JSONResponse(_account_json(account))
 
 
@@ -231,8 +243,14 @@ def read_account(conn: ConnDep, principal: PrincipalDep, account_id: Annotated[i
 def change_account(
     conn: ConnDep, actor: ActorDep, body: AccountUpdate, account_id: Annotated[int, Path(ge=1)]
 ):
-    """Role, area, disabled flag or password; disabling or a new password signs the account out everywhere and
-    revokes its API tokens for good (enabling it again brings none back); a new role or area signs it out."""
+    """Role, area, disabled flag or password (`generate_password`: a new one made and given in this answer only);
+    disabling or a new password signs the account out everywhere and revokes its API tokens for good (enabling it
+    again brings none back); a new role or area signs it out. Admins may not disable or demote themselves."""
+    if body.generate_password and body.password is not None:
+        raise InvalidInput(
+            "give a password or ask for one to be generated, not both", key="accounts.password_twice"
+        )
+    generated = generate_password() if body.generate_password else None
     account = update_account(
         conn,
         actor,
@@ -241,9 +259,10 @@ def change_account(
         area_code=body.area_code,
         set_area="area_code" in body.model_fields_set,
         disabled=body.disabled,
-        password=body.password,
+        password=body.password or generated,
     )
-    return JSONResponse(_account_json(account))
+    data = _account_json(account) | ({"password": generated} if generated else {})
+    return JSONResponse(data, headers=NO_STORE)
 
 
 @router.get(
