@@ -357,3 +357,31 @@ def test_on_a_gcj02_basemap_the_marker_is_shifted_and_the_saved_point_is_wgs84(
     x1, y1, _ = _position(engine, "stations", site_id)
     assert (x1, y1) == pytest.approx((lon, lat), abs=2e-7)
     assert lon < LON + 0.006 and lat < LAT  # moved west and south, in WGS-84 as stored
+
+
+def test_a_crew_updates_a_grave_and_is_told_the_graves_rules(watched: WatchedPage, accounts, engine: Engine):
+    with engine.connect() as conn:
+        grave_id = conn.execute(
+            text(
+                "SELECT id FROM graves WHERE kind = 'scattered' AND area_code LIKE :p "
+                "AND disposition IS DISTINCT FROM 'moved' ORDER BY id LIMIT 1"
+            ),
+            {"p": COUNTY + "%"},
+        ).scalar_one()
+    page = _sign_in(watched, accounts["crew"], f"/staff/sites/graves/{grave_id}")
+    expect(page.locator("#f-kind")).to_have_value("scattered")
+    page.select_option("#f-kind", "in_cemetery")
+    page.click("#save")
+    expect(page.locator("#error-cemetery_id")).to_have_text("陵园内的烈士墓须填写所在陵园编号。")
+    page.select_option("#f-kind", "scattered")
+    page.select_option("#f-upkeep_status", "damaged")
+    page.click("#save")
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"已保存（第 \d+ 版）。"))
+    expect(page.locator("#error-summary")).to_be_hidden()
+    with engine.connect() as conn:
+        status = conn.execute(
+            text("SELECT upkeep_status FROM graves WHERE id = :i"), {"i": grave_id}
+        ).scalar_one()
+    assert status == "damaged"
+    _checked(watched, "sites-edit-grave")
+    watched.assert_clean()

@@ -275,6 +275,9 @@ JS_MESSAGES = (
     "sites.js.none",
     "sites.js.area_m2",
     "sites.js.version",
+    "sites.js.grave_cemetery",
+    "sites.js.grave_scattered",
+    "sites.js.grave_moved",
 )
 """The catalogue entries the edit page's script writes (status lines, refusals next to fields)."""
 

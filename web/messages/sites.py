@@ -201,6 +201,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites.js.none": ("未绘制", "Not drawn"),
     "sites.js.area_m2": ("{n} 平方米", "{n} m²"),
     "sites.js.version": ("第 {version} 版", "Version {version}"),
+    "sites.js.grave_cemetery": (
+        "陵园内的烈士墓须填写所在陵园编号。",
+        "A grave in a cemetery needs the cemetery's id.",
+    ),
+    "sites.js.grave_scattered": (
+        "散葬烈士墓不填所在陵园编号（在陵园内请选“陵园内”）。",
+        "A scattered grave has no cemetery id (choose “In a cemetery” for one inside).",
+    ),
+    "sites.js.grave_moved": (
+        "处置方式为“迁入陵园”时须填写迁入后墓位编号，其他处置方式不填。",
+        "“Moved into a cemetery” goes with the id of the grave moved to, and only with it.",
+    ),
     # the protection-zone check
     "zones.title": ("保护范围核查", "Protection-zone check"),
     "zones.intro": (

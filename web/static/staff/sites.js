@@ -24,7 +24,10 @@
   }
 
   // ------------------------------------------------------------------ values: form ⇄ properties
-  var names = Object.keys(cfg.fields);
+  // the fields in the order the form shows them (the config's keys come sorted)
+  var names = Array.prototype.map.call(form.querySelectorAll(".edit-fields [data-field]"), function (el) {
+    return el.getAttribute("data-field");
+  }).filter(function (n) { return n in cfg.fields; });
 
   function normal(name, value) {
     var widget = cfg.fields[name].widget;
@@ -340,8 +343,17 @@
   function checkAll() {
     var errors = {};
     names.forEach(function (n) { var e = check(n); if (e) { errors[n] = e; } });
-    if (!marker) { errors.geometry = M.no_point; }
-    return errors;
+    if (cfg.collection === "graves") {  // the grave's rules (geo/atlas/site_fields.py), said before the server does
+      var kind = readField("kind"), cemetery = readField("cemetery_id");
+      if (kind === "in_cemetery" && cemetery === null && !errors.cemetery_id) { errors.cemetery_id = M.grave_cemetery; }
+      if (kind === "scattered" && cemetery !== null && !errors.cemetery_id) { errors.cemetery_id = M.grave_scattered; }
+      if ((readField("disposition") === "moved") !== (readField("moved_to_grave_id") !== null)
+          && !errors.moved_to_grave_id) { errors.moved_to_grave_id = M.grave_moved; }
+    }
+    var ordered = {};
+    if (!marker) { ordered.geometry = M.no_point; }
+    names.forEach(function (n) { if (errors[n]) { ordered[n] = errors[n]; } });
+    return ordered;
   }
   /* The point must lie in an area of the atlas, inside mine: asked before saving, answered in my language. */
   function checkPosition(point) {
