@@ -4,6 +4,7 @@ a ``reject_reason`` column, ready to be fixed and imported again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,12 +126,16 @@ def rejects_format(fmt: str) -> str:
     return fmt if fmt in ("csv", "xlsx", "geojson", "gpkg", "shp") else "csv"
 
 
-def write_rejects(path: Path, table: RawTable, reasons: dict[int, str]) -> str:
-    """Write the rejected rows (index → reason) with a ``reject_reason`` column; returns the format used."""
+def write_rejects(
+    path: Path, table: RawTable, reasons: dict[int, str], describe: Callable[[str], str] | None = None
+) -> str:
+    """Write the rejected rows (index → reason) with a ``reject_reason`` column (each reason as ``describe`` says
+    it, by default as it is); returns the format used."""
     fmt = rejects_format(table.fmt)
     columns = [*table.columns, "reject_reason"]
     idx = sorted(reasons)
-    rows = [[table.rows[i].get(c) for c in table.columns] + [reasons[i]] for i in idx]
+    say = describe or str
+    rows = [[table.rows[i].get(c) for c in table.columns] + [say(reasons[i])] for i in idx]
     geoms = [table.geoms[i] for i in idx] if table.geoms is not None else None
     if fmt not in ("csv", "xlsx") and geoms is None:
         fmt = "csv"

@@ -131,8 +131,12 @@ def run_import(
     rejects: Path | None = None,
     progress: Progress | None = None,
     label: str | None = None,
+    describe: Callable[[str], str] | None = None,
 ) -> ImportReport:
-    """Import a file (see the module doc); the report lists every row. Bad files raise InvalidInput."""
+    """Import a file (see the module doc); the report lists every row. Bad files raise InvalidInput.
+
+    ``describe`` says a row's reason (a RowReason) for the rejects file, say in the uploader's language
+    (default: the English reason)."""
     check_rights(actor, options.collection)
     table = read_file(
         Path(path), options.fmt, polygon_columns(options.collection), options.encoding, label=label
@@ -173,7 +177,7 @@ def run_import(
     if progress:
         progress("loading", 1, 1)
     if rejects is not None and reasons:
-        write_rejects(rejects, table, reasons)
+        write_rejects(rejects, table, reasons, describe)
         report.rejects_file = str(rejects)
     return report
 

@@ -468,7 +468,7 @@ def test_api_rejects_download_fix_and_upload_again(client, anon_client, engine, 
     assert ".rejects.csv" in got.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert table[0] == [*HEADER, "reject_reason"] and [r[0] for r in table[1:]] == ["T17-2", "T17-3"]
-    assert "not numbers" in table[1][-1] and "swapped" in table[2][-1]
+    assert "不是数字" in table[1][-1] and "填反" in table[2][-1]  # in the API's default language
     # another account, the public, an unknown token: nothing
     with engine.begin() as conn:
         account = create_account(conn, CLI_ACTOR, "import-admin-3", "import-password", "admin", None)

@@ -134,6 +134,9 @@ def test_dry_run_reports_every_row_in_chinese_and_writes_nothing_then_commit_wri
     rejects = client.get(rejects_href)
     assert rejects.status_code == 200
     assert "reject_reason" in rejects.text and "IMPG-4" in rejects.text and "IMPG-1" not in rejects.text
+    assert (
+        "缺少编码" in rejects.text and "级别：取值应为" in rejects.text
+    )  # the reasons in the page's language
 
     done = upload(client, csrf, register_csv("IMPG"), dry_run=False)
     assert done.status_code == 200 and done.json()["counts"]["inserted"] == 2

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from api.deps import EngineDep, SettingsDep
+from api.errors import answer_lang
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.atlas.sites import AREA_PATTERN
 from api.uploads import UploadForm, form_reader, multipart_body
@@ -31,6 +32,7 @@ from geo.importing.report import ImportReport
 from geo.importing.report_store import keep_report
 from geo.importing.run import ImportOptions, check_rights, run_import
 from geo.principal import Principal
+from web.importing.reports import reason_text
 
 router = APIRouter(tags=["import and export"])
 
@@ -59,14 +61,22 @@ def _save(upload: UploadFile, folder: FilePath) -> FilePath:
 
 
 def _import(
-    engine: Engine, var_dir: FilePath, upload: UploadFile, options: ImportOptions, actor
+    engine: Engine, var_dir: FilePath, upload: UploadFile, options: ImportOptions, actor, lang: str
 ) -> tuple[ImportReport, str | None]:
     check_rights(actor, options.collection)  # before the file is stored
     with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
         path = _save(upload, FilePath(tmp))
         label = FilePath(upload.filename or "upload").name
         rejects = default_rejects_path(path)
-        report = run_import(engine, path, options, actor, rejects=rejects, label=label)
+        report = run_import(
+            engine,
+            path,
+            options,
+            actor,
+            rejects=rejects,
+            label=label,
+            describe=lambda reason: reason_text(reason, lang),  # the rejects file in the uploader's language
+        )
         if report.rejects_file is None:
             return report, None
         report.rejects_file = None  # a server path means nothing to the uploader: the report gets a URL
@@ -119,12 +129,15 @@ async def import_file(
     the report is kept for the staff of the uploader's area (`report_token`, reopened on /staff/imports); the
     accepted rows are committed in one
     transaction, upserted on their code. A file that cannot be read answers 422 with the reason. When rows are
-    rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again. The caller's
+    rejected, `rejects_url` downloads them (the uploader only, for a day) to fix and upload again, each
+    `reject_reason` in the request's language (`?lang=`, Accept-Language). The caller's
     rights are checked before the body is read."""
     f = form.fields
     options = ImportOptions(f.collection, f.crs, f.column_map, f.dry_run, f.fix_swapped, encoding=f.encoding)
     upload = form.files["file"]
-    report, token = await run_in_threadpool(_import, engine, settings.var_dir, upload, options, actor)
+    report, token = await run_in_threadpool(
+        _import, engine, settings.var_dir, upload, options, actor, answer_lang(request)
+    )
     kept = await run_in_threadpool(keep_report, settings.var_dir, report, actor.principal, token)
     if token is not None:
         report.rejects_url = str(request.url_for("download_rejects", token=token))
