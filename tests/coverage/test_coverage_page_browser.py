@@ -144,6 +144,20 @@ def test_a_county_planner_reads_downloads_and_recomputes_the_coverage(
     assert violations == [], "\n".join(violations)
     _shot(watched, "coverage-recomputed-1440x900")
 
+    # the same page in English, through the frame's language switch
+    page.locator("header.staff-header a[lang=en]").click()
+    page.wait_for_url(re.compile(r"/coverage\?"), timeout=TIMEOUT_MS)
+    watched.settle()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("Coverage")
+    expect(page.locator("section.vetmap-defs dt")).to_have_text(["Beyond reach", "Without a station of its own"])
+    expect(page.locator("#vetmap-recompute")).to_have_text("Recompute coverage for this area")
+    expect(page.locator("h2#vetmap-beyond")).to_have_text("Villages and townships beyond reach")
+    _shot(watched, "coverage-en-1440x900")
+    page.locator("header.staff-header a[lang=zh-CN]").click()
+    page.wait_for_url(re.compile(r"/coverage\?"), timeout=TIMEOUT_MS)
+    watched.settle()
+
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
     _shot(watched, "coverage-390x844")

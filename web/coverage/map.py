@@ -429,7 +429,7 @@ def _tables_html(data: CoverageMapData, lang: str, links: PageLinks) -> str:
     gaps = gaps_table(data.gaps, lang, data.rates.state)
     beyond = beyond_table(data.beyond, lang) if data.beyond is not None else None
     params = data.rates.params
-    beyond_def = t("coverage.defs.beyond", lang).format(
+    beyond_def = t("coverage.beyond.intro", lang).format(
         village_reach=distance_text(params.village_m, lang, exact=True),
         township_reach=distance_text(params.township_m, lang, exact=True),
     )
@@ -445,7 +445,7 @@ def _tables_html(data: CoverageMapData, lang: str, links: PageLinks) -> str:
         rates=rates,
         rates_html=Markup(table_html(rates, css_class="vetmap-rates")),
         gaps=gaps,
-        gaps_def=t("coverage.defs.own", lang),
+        gaps_def=t("coverage.gaps.intro", lang),
         gaps_html=Markup(table_html(gaps, GAPS_SHOWN, css_class="vetmap-gaps")),
     )
 

@@ -37,6 +37,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务半径外的村(社区)和乡镇(街道)",
         "Villages and townships beyond reach",
     ),
+    "coverage.beyond.intro": (
+        "村(社区){village_reach}内没有运行中的村级服务站、乡镇(街道){township_reach}内没有运行中的乡镇级服务站"
+        "(直线距离)。地图上的红圈就是这些村(社区)。",
+        "Villages with no active village-level station within {village_reach} and townships with no active "
+        "township-level station within {township_reach} (straight-line distance); the red rings on the map are "
+        "these villages.",
+    ),
+    "coverage.gaps.intro": (
+        "没有运行中的本级服务站为其服务的单位(按服务站的服务区域，未填时按其所在区划)，与距离无关。",
+        "Units that no active station of their own level serves (by the station's served area, else the area it "
+        "stands in), whatever the distance.",
+    ),
     "coverage.beyond.none": (
         "本区域没有服务半径外的村(社区)或乡镇(街道)。",
         "No village or township in this area is beyond reach.",
