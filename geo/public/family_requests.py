@@ -109,12 +109,16 @@ def _text(value: str | None, field: str, required: bool = False) -> str | None:
     cleaned = None if value is None else unicodedata.normalize("NFC", value).strip()
     if not cleaned:
         if required:
-            raise InvalidInput(f"{field} is required")
+            raise InvalidInput(f"{field} is required", key=f"family.{field}.required")
         return None
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in cleaned):
-        raise InvalidInput(f"{field} must not contain control characters")
+        raise InvalidInput(f"{field} must not contain control characters", key=f"family.{field}.control")
     if len(cleaned) > LIMITS[field]:
-        raise InvalidInput(f"{field} is too long: {len(cleaned)} characters, at most {LIMITS[field]}")
+        raise InvalidInput(
+            f"{field} is too long: {len(cleaned)} characters, at most {LIMITS[field]}",
+            key=f"family.{field}.too_long",
+            params={"length": len(cleaned), "limit": LIMITS[field]},
+        )
     return cleaned
 
 
@@ -126,7 +130,9 @@ def _phone(value: str | None) -> str | None:
     if not _PHONE_CHARS.match(phone) or not 7 <= len(digits) <= 15:
         raise InvalidInput(
             f"contact_phone {phone!r} is not a phone number: 7 to 15 digits (a leading + and spaces, "
-            "hyphens or brackets allowed), e.g. 13800138000 or 0719-8123456"
+            "hyphens or brackets allowed), e.g. 13800138000 or 0719-8123456",
+            key="family.phone",
+            params={"phone": phone},
         )
     return ("+" if phone.startswith("+") else "") + digits
 
@@ -136,7 +142,11 @@ def _email(value: str | None) -> str | None:
     if email is None:
         return None
     if not _EMAIL.match(email):
-        raise InvalidInput(f"contact_email {email!r} is not an e-mail address, e.g. name@example.cn")
+        raise InvalidInput(
+            f"contact_email {email!r} is not an e-mail address, e.g. name@example.cn",
+            key="family.email",
+            params={"email": email},
+        )
     return email
 
 
@@ -147,7 +157,11 @@ def _area_of(conn: Connection, data: FamilyRequestInput) -> str | None:
             text("SELECT area_code, hometown_area_code FROM martyrs WHERE id = :id"), {"id": data.martyr_id}
         ).first()
         if row is None:
-            raise InvalidInput(f"martyr_id {data.martyr_id}: there is no martyr record with that id")
+            raise InvalidInput(
+                f"martyr_id {data.martyr_id}: there is no martyr record with that id",
+                key="family.no_martyr",
+                params={"id": data.martyr_id},
+            )
         if row.area_code or row.hometown_area_code:
             return row.area_code or row.hometown_area_code
     if data.hometown_area_code is not None:
@@ -155,7 +169,11 @@ def _area_of(conn: Connection, data: FamilyRequestInput) -> str | None:
             text("SELECT code FROM areas WHERE code = :c"), {"c": data.hometown_area_code}
         ).scalar_one_or_none()
         if found is None:
-            raise InvalidInput(f"hometown_area_code {data.hometown_area_code!r}: no such area")
+            raise InvalidInput(
+                f"hometown_area_code {data.hometown_area_code!r}: no such area",
+                key="family.no_area",
+                params={"code": data.hometown_area_code},
+            )
         return found
     return None
 
@@ -201,9 +219,15 @@ def check_request(data: FamilyRequestInput) -> dict[str, Any]:
         "martyr_id": data.martyr_id,
     }
     if values["contact_phone"] is None and values["contact_email"] is None:
-        raise InvalidInput("leave a phone number or an e-mail address so that staff can reach you")
+        raise InvalidInput(
+            "leave a phone number or an e-mail address so that staff can reach you", key="family.need_contact"
+        )
     if data.death_year is not None and not MIN_YEAR <= data.death_year <= MAX_YEAR:
-        raise InvalidInput(f"death_year {data.death_year} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})")
+        raise InvalidInput(
+            f"death_year {data.death_year} is not a plausible year ({MIN_YEAR}-{MAX_YEAR})",
+            key="family.death_year",
+            params={"year": data.death_year, "min": MIN_YEAR, "max": MAX_YEAR},
+        )
     return values
 
 
@@ -224,11 +248,13 @@ def create_request(
             {"c": client},
         ).scalar_one()
         if recent >= MAX_PER_CLIENT_PER_DAY:
-            raise TooManyAttempts(
+            burst = TooManyAttempts(
                 f"at most {MAX_PER_CLIENT_PER_DAY} family-search requests a day from one place; "
                 "staff will answer the ones you sent",
                 retry_after=3600,
             )
+            burst.key, burst.params = "family.too_many_a_day", {"limit": MAX_PER_CLIENT_PER_DAY}
+            raise burst
     values["client_hash"] = client
     code = new_follow_up_code() if secret is not None else None
     if code is not None:

@@ -130,6 +130,20 @@ def test_the_form_carries_the_confirmation_with_the_follow_up_address(anon_clien
     assert "You will need the reference and the code" in english
 
 
+def test_the_form_refusals_are_in_the_page_language(app: FastAPI) -> None:
+    body = {"martyr_name": "王德胜", "requester_name": "王小明", "contact_phone": "12345"}
+    zh = _client(app).post(f"{URL}?lang=zh", json=body)
+    assert zh.status_code == 422 and zh.json()["detail"].startswith("“12345”不是电话号码")
+    en = _client(app).post(f"{URL}?lang=en", json={**body, "contact_phone": None, "contact_email": "a@b"})
+    assert en.status_code == 422 and en.json()["detail"] == (
+        "contact_email 'a@b' is not an e-mail address, e.g. name@example.cn"
+    )
+    long = _client(app).post(
+        f"{URL}?lang=zh", json={**body, "contact_phone": "13800138000", "relation": "亲" * 51}
+    )
+    assert long.json()["detail"] == "与烈士关系最多 50 个字，现有 51 个字"
+
+
 # -- the requester's follow-up -------------------------------------------------------------------------------------
 
 

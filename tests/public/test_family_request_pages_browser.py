@@ -157,6 +157,23 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
         page.set_viewport_size(DESKTOP)
         page.click("#save")  # nothing changed: said next to the button, nothing sent
         expect(said).to_have_text("请更改状态或填写备注后再保存。")
+        rid = int(page.url.rsplit("/", 1)[1])
+        with engine.begin() as conn:  # someone else closes it meanwhile (the row version goes up)
+            conn.execute(text("UPDATE family_requests SET status = 'closed' WHERE id = :id"), {"id": rid})
+        page.fill("#public-note", "稍后补充")
+        page.click("#save")
+        expect(said).to_contain_text("保存前此登记已被他人修改(现为“已结束”，第 3 版)")
+        expect(page.locator('#handling [data-field="status"]')).to_have_text("已结束")
+        expect(page.locator("#public-note")).to_have_value("稍后补充")  # what was typed is kept
+        expect(notes).to_have_count(2)
+        _shot(page, "staff-family-detail-stale-1440x900")
+        staff.errors[:] = [
+            e for e in staff.errors if not ("409" in e and f"/api/v1/family-requests/{rid}" in e)
+        ]
+        page.select_option("#status", "in_progress")
+        page.fill("#public-note", "")
+        page.click("#save")
+        expect(said).to_have_text("已保存(第 4 版)。")
         staff.assert_clean()
 
     # 3. the requester follows: a wrong code gets one sentence; the right one status and the public note only

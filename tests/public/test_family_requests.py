@@ -22,8 +22,8 @@ ZIYUAN = "450329"  # 桂林市资源县
 
 @pytest.fixture(scope="module")
 def public(settings: Settings, demo_counts: dict[str, int]) -> Iterator[TestClient]:
-    """An anonymous client on an app of this module's own (its own rate-limit windows)."""
-    with TestClient(create_app(settings)) as client:
+    """An anonymous client on an app of this module's own (its own rate-limit windows), reading reasons in English."""
+    with TestClient(create_app(settings), headers={"Accept-Language": "en"}) as client:
         yield client
 
 

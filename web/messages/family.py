@@ -2,7 +2,41 @@
 (``/staff/family-requests``), the requester's follow-up (``/family-search/{reference}``), the confirmation of the
 form, and the reasons of the family requests' domain errors (``error.family.*``)."""
 
+_FIELDS: dict[str, tuple[str, str]] = {
+    "martyr_name": ("烈士姓名", "the martyr's name"),
+    "requester_name": ("您的姓名", "your name"),
+    "hometown": ("籍贯", "the hometown"),
+    "unit": ("生前部队", "the unit"),
+    "details": ("其他情况", "what else you know"),
+    "relation": ("与烈士关系", "the relation to the martyr"),
+    "contact_phone": ("电话", "the phone number"),
+    "contact_email": ("电子邮箱", "the e-mail address"),
+    "staff_note": ("工作备注", "the staff note"),
+    "public_note": ("公开备注", "the public note"),
+    "internal_note": ("内部备注", "the internal note"),
+}
+"""The fields of a request as the reasons of their refusals name them (the English keeps the field's API name)."""
+
+_FIELD_REASONS: dict[str, tuple[str, str]] = {
+    **{
+        f"error.family.{f}.required": (f"请填写{zh}", f"{f} is required: fill in {en}")
+        for f, (zh, en) in _FIELDS.items()
+    },
+    **{
+        f"error.family.{f}.too_long": (
+            f"{zh}最多 {{limit}} 个字，现有 {{length}} 个字",
+            f"{f} is too long: {{length}} characters, at most {{limit}}",
+        )
+        for f, (zh, en) in _FIELDS.items()
+    },
+    **{
+        f"error.family.{f}.control": (f"{zh}含有控制字符，请删去", f"{f} must not contain control characters")
+        for f, (zh, en) in _FIELDS.items()
+    },
+}
+
 MESSAGES: dict[str, tuple[str, str]] = {
+    **_FIELD_REASONS,
     # statuses as people say them (stored: new, in_progress, found, closed)
     "family.status.new": ("已收到", "Received"),
     "family.status.in_progress": ("查找中", "Searching"),
@@ -123,9 +157,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A note is at most {limit} characters; this one has {length}.",
     ),
     "family.detail.stale": (
-        "保存前此登记已被他人修改(现为“{status}”，第 {version} 版)。上方已显示最新内容，您填写的备注仍保留，请核对后再保存。",
+        "保存前此登记已被他人修改(现为“{status}”，第 {version} 版)。页面已更新为最新内容，您填写的备注仍保留，请核对后再保存。",
         "Someone changed this request before you saved (now “{status}”, version {version}). The latest state is "
-        "shown above; your notes are kept: check them and save again.",
+        "shown on the page now; your notes are kept: check them and save again.",
     ),
     "family.detail.failed": ("未能保存：", "Not saved:"),
     "family.detail.offline": (
@@ -189,6 +223,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You will need the reference and the code. Staff will also contact you by the phone or e-mail you gave.",
     ),
     # reasons of the family requests' domain errors (geo/public/family_requests.py)
+    "error.family.phone": (
+        "“{phone}”不是电话号码：应为 7 到 15 位数字(可带开头的 +、空格、连字符或括号)，例如 13800138000 或 0719-8123456",
+        "contact_phone '{phone}' is not a phone number: 7 to 15 digits (a leading + and spaces, hyphens or brackets "
+        "allowed), e.g. 13800138000 or 0719-8123456",
+    ),
+    "error.family.email": (
+        "“{email}”不是电子邮箱地址，例如 name@example.cn",
+        "contact_email '{email}' is not an e-mail address, e.g. name@example.cn",
+    ),
+    "error.family.need_contact": (
+        "请留下电话或电子邮箱，以便工作人员与您联系",
+        "leave a phone number or an e-mail address so that staff can reach you",
+    ),
+    "error.family.death_year": (
+        "牺牲年份 {year} 不合理(应在 {min}–{max} 之间)",
+        "death_year {year} is not a plausible year ({min}-{max})",
+    ),
+    "error.family.no_martyr": (
+        "没有编号为 {id} 的烈士记录",
+        "martyr_id {id}: there is no martyr record with that id",
+    ),
+    "error.family.no_area": ("没有代码为 {code} 的地区", "hometown_area_code '{code}': no such area"),
+    "error.family.too_many_a_day": (
+        "同一地点每天最多提交 {limit} 条寻亲登记；工作人员会答复您已提交的登记",
+        "at most {limit} family-search requests a day from one place; staff will answer the ones you sent",
+    ),
     "error.family.not_found": ("没有编号为 {id} 的寻亲登记", "there is no family search request {id}"),
     "error.family.unknown_status": (
         "未知状态“{status}”：可选 已收到、查找中、已找到、已结束",

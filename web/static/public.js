@@ -127,7 +127,7 @@
       if (!body.contact_phone && !body.contact_email) { show(S.need_contact, "error"); return; }
       submit.disabled = true;
       show(S.sending, "");
-      fetch(form.dataset.api, {
+      fetch(`${form.dataset.api}?lang=${encodeURIComponent(config.lang)}`, {  // reasons in the page's language
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(body),
