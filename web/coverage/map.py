@@ -5,10 +5,14 @@ units without a polygon are drawn as circles), every village as a dot coloured b
 station lies within the village threshold, the uncovered villages highlighted, the active stations, the
 reach of each village and township station (geodesic circles, off at first), and proposed sites when
 given, on the chosen basemap (web/basemaps.py; none by default; on AMap every overlay and the view are shifted
-to GCJ-02). A legend, the threshold form, the figures as tables and download links complete the page. Every
-script and stylesheet is served by the app (``web.assets``); all data, popups and legend included, is embedded as
-script-safe JSON and shown by the browser as text (web/map_parts.py); the HTML written here escapes every value. The parts it shares with the upkeep page (page
-scripts and styles, point, reach and legend layers, the base map) are in web/map_parts.py.
+to GCJ-02). A legend, the threshold form, the two measures of "not covered" defined in words, the figures as
+tables (villages and townships beyond reach, rates, units without a station) and download links complete the page;
+a signed-in staff member gets the staff frame and the recompute button (``StaffTools``). That markup comes from the
+templates web/templates/staff/coverage_header.html and coverage_tables.html (autoescaped); the page's own script
+and styles are web/static/staff/coverage.js and .css. Every script and stylesheet is served by the app
+(``web.assets``); all data, popups and legend included, is embedded as script-safe JSON and shown by the browser as
+text (web/map_parts.py). The parts it shares with the upkeep page (page scripts and styles, point, reach and legend
+layers, the base map) are in web/map_parts.py.
 """
 
 from __future__ import annotations
