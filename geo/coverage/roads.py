@@ -176,7 +176,13 @@ def _explode_lines(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str,
 
 
 def _not_a_network(label: str, found: dict[str, int]) -> InvalidInput:
-    what = ", ".join(f"{n} {k}" for k, n in sorted(found.items())) or "no geometries"
+    if not found:
+        return InvalidInput(
+            f"{label} is not a road network: it has no features",
+            key="roads.no_features",
+            params={"name": label},
+        )
+    what = ", ".join(f"{n} {k}" for k, n in sorted(found.items()))
     return InvalidInput(
         f"{label} is not a road network: it has no lines (found {what}); a road file holds LineStrings",
         key="roads.not_a_network",
@@ -283,11 +289,11 @@ def _unreadable(label: str, exc: BaseException, kind: str | None = None) -> Inva
     )
 
 
-def _read_osm(path: Path) -> tuple[RoadLines, str]:
+def _read_osm(path: Path, label: str | None = None) -> tuple[RoadLines, str]:
     """Ways tagged ``highway`` of an OSM file (coordinates are WGS-84 by definition)."""
     import osmium
 
-    label = _source_label(path)
+    label = label or _source_label(path)
     coords: list[list[tuple[float, float]]] = []
     highway: list[str | None] = []
     speed: list[float] = []
@@ -325,26 +331,28 @@ def _read_osm(path: Path) -> tuple[RoadLines, str]:
 
 
 def read_road_file(
-    path: str | Path, crs: str | None = None, layer: str | None = None
+    path: str | Path, crs: str | None = None, layer: str | None = None, label: str | None = None
 ) -> tuple[RoadLines, str]:
-    """Read road lines from a file into WGS-84; returns them and the source system used. InvalidInput if not roads."""
+    """Read road lines from a file into WGS-84; returns them and the source system used. InvalidInput if not roads
+    (naming the file as ``label``, by default its name: an upload's own name rather than its temporary one)."""
     path = Path(path)
+    label = label or _source_label(path)
     if not path.is_file():
         raise InvalidInput(f"no such road file: {path}")
     if path.stat().st_size == 0:
-        raise InvalidInput(f"{_source_label(path)} is empty", key="roads.empty")
+        raise InvalidInput(f"{label} is empty", key="roads.empty")
     name = path.name.lower()
     if name.endswith(OSM_SUFFIXES):
-        if crs is not None and _source_system(crs, None, _source_label(path)) != "WGS84":
+        if crs is not None and _source_system(crs, None, label) != "WGS84":
             raise InvalidInput(
                 "OSM files are WGS-84 by definition; do not declare another coordinate system",
                 key="roads.osm_is_wgs84",
             )
-        return _read_osm(path)
+        return _read_osm(path, label)
     if name.endswith(".zip"):  # a zipped Shapefile: checked from its directory, unzipped under a cap
         with unzipped_shapefiles(path, ROAD_LIMITS) as folder:
-            return _read_ogr(folder, crs, layer, _source_label(path))
-    return _read_ogr(path, crs, layer)
+            return _read_ogr(folder, crs, layer, label)
+    return _read_ogr(path, crs, layer, label)
 
 
 # ------------------------------------------------------------------------------------------ the graph
@@ -572,7 +580,7 @@ def import_road_file(
 ) -> NetworkInfo:
     """Read a road file (declared source CRS, WGS84 by default), build its graph and store it in PostGIS."""
     path = Path(path)
-    lines, used = read_road_file(path, crs, layer)
+    lines, used = read_road_file(path, crs, layer, source)
     edges = build_edges(lines)
     return store_network(conn, name or path.stem, edges, source or path.name, used, replace=replace)
 

@@ -182,7 +182,7 @@ def test_an_area_without_roads_says_so_and_what_to_do(app: FastAPI, engine: Engi
     seen = _text(html)
     assert "没有覆盖本范围的路网" in seen
     assert "兴宁区 (450102) 内没有任何已导入路网的道路" in seen
-    assert "请全区（全部地区）的规划人员或管理员导入覆盖 兴宁区 (450102) 的道路文件" in seen
+    assert "请负责全部地区的规划人员或管理员导入覆盖 兴宁区 (450102) 的道路文件" in seen
     assert 'id="tt-run-form"' not in html and "开始计算 兴宁区" not in seen
     assert "资源县 (450329)" in seen  # the networks' list still says where its roads are
     # a planner of the whole atlas is pointed at the import form on the page instead

@@ -32,6 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "travel.networks.more": ("等 {n} 个", "and {n} more"),
     "travel.networks.synthetic": ("演示（生成）", "demo (generated)"),
     "travel.networks.edges_km": ("{edges} 段 / {km} 公里", "{edges} edges / {km} km"),
+    "travel.networks.deleted": ("已删除的路网", "a deleted road network"),
     "travel.networks.mine": ("覆盖本范围", "covers this area"),
     "travel.no_network.title": ("没有覆盖本范围的路网", "No road network covers this area"),
     "travel.no_network.text": (
@@ -45,7 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ".osm.pbf or a GeoPackage, for example), then start a run.",
     ),
     "travel.no_network.ask": (
-        "怎么办：路网属于全部地区，请全区（全部地区）的规划人员或管理员导入覆盖 {area} 的道路文件"
+        "怎么办：路网属于全部地区，请负责全部地区的规划人员或管理员导入覆盖 {area} 的道路文件"
         "（如 OpenStreetMap 的 .osm.pbf 或 GeoPackage），然后回到本页开始计算。",
         "What to do: road networks belong to the whole atlas; ask a planner or administrator of the whole atlas "
         "to import a road file covering {area} (an OpenStreetMap .osm.pbf or a GeoPackage, for example), then "
@@ -59,6 +60,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "GeoPackage, GeoJSON, zipped Shapefile (.zip), FlatGeobuf or OpenStreetMap (.osm.pbf / .osm), "
         "at most {mib} MiB.",
     ),
+    "travel.import.choose": ("选择文件", "Choose a file"),
+    "travel.import.none_chosen": ("未选择文件", "No file chosen"),
     "travel.import.name": ("路网名称", "Network name"),
     "travel.import.name_hint": ("留空则使用文件名。", "Leave empty to use the file name."),
     "travel.import.crs": ("文件的坐标系", "The file's coordinate system"),
@@ -224,6 +227,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.roads.not_a_network": (
         "{name} 不是路网：其中没有线（找到的是：{found}）；道路文件应包含线要素（LineString）",
         "{name} is not a road network: it has no lines (found {found}); a road file holds LineStrings",
+    ),
+    "error.roads.no_features": (
+        "{name} 不是路网：其中没有任何要素",
+        "{name} is not a road network: it has no features",
     ),
     "error.roads.no_highways": (
         "{name} 不是路网：其中没有带 highway 标签的道路",

@@ -85,7 +85,9 @@ def _about_run(view: TravelOverview, lang: str) -> str:
     code = (run.parameters or {}).get("area")
     where = code if code else t("travel.area.whole", lang)
     return t("travel.run.last", lang).format(
-        when=run.started_at.strftime("%Y-%m-%d %H:%M"), network=names.get(run.network_id, "?"), area=where
+        when=run.started_at.strftime("%Y-%m-%d %H:%M"),
+        network=names.get(run.network_id, t("travel.networks.deleted", lang)),
+        area=where,
     )
 
 

@@ -142,7 +142,7 @@
     }).addTo(map);
     serviceLayer = L.geoJSON(null, {
       pane: "service",
-      style: {color: "#0b5cad", weight: 1.5, fillColor: "#0b5cad", fillOpacity: 0.18},
+      style: {color: "#0b5cad", weight: 1, opacity: 0.7, fillColor: "#0b5cad", fillOpacity: 0.12},
       onEachFeature: function (f, layer) {
         var label = document.createElement("span");
         label.textContent = (f.properties.station_name || "") + " · " +
@@ -160,7 +160,7 @@
         .then(function (feature) {
           if (!feature || !feature.geometry) return;
           outline.addData(feature);
-          if (!data.villages.length) fitTo(outline);
+          fitTo(outline);  // the whole area, its villages inside
         })
         .catch(function () { /* the outline is only context */ });
     }
@@ -314,6 +314,12 @@
       var target = field === "crs" && !epsgField.hidden ? epsg : inputs[field];
       target.focus();
     }
+
+    var chosenName = document.getElementById("tt-file-chosen");
+    var noneChosen = chosenName.textContent;
+    file.addEventListener("change", function () {
+      chosenName.textContent = file.files && file.files[0] ? file.files[0].name : noneChosen;
+    });
 
     crs.addEventListener("change", function () {
       epsgField.hidden = crs.value !== "EPSG";
