@@ -289,8 +289,9 @@ def _point(collection: str, feature: Mapping[str, Any]) -> tuple[float, float] |
 def _layer_payload(collection: str, collection_data: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """Turn one FeatureCollection into the compact table the browser builds markers from.
 
-    rows: [lat, lon, style index, id, title, field value index or null, ...]; field values are
-    indices into `values` (each distinct display string once), labels and styles are listed once.
+    rows: [lat, lon, style index, id, title, field value index or null (one per label), area code or null];
+    field values are indices into `values` (each distinct display string once), labels and styles are listed once.
+    The area code lets the page decide which links a popup offers to whom (edit and upkeep within one's area).
     """
     fields = _FIELDS[collection]
     style = _STYLES[collection]
@@ -311,6 +312,7 @@ def _layer_payload(collection: str, collection_data: Mapping[str, Any], lang: st
         for field in fields:
             text = field.value(props, lang)
             row.append(None if text is None else values.setdefault(text, len(values)))
+        row.append(_text(props.get("area_code")))
         rows.append(row)
     return {
         "collection": collection,
@@ -322,8 +324,8 @@ def _layer_payload(collection: str, collection_data: Mapping[str, Any], lang: st
 
 
 def site_marker(collection: str, feature: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """How one site of a cluster tile is drawn: its id, title, marker icon and colour and its popup rows
-    ([label, text], only those with a value), exactly as the embedded layers draw it."""
+    """How one site of a cluster tile is drawn: its id, title, marker icon and colour, its popup rows
+    ([label, text], only those with a value) and its area code, exactly as the embedded layers draw it."""
     check_lang(lang)
     props = feature.get("properties") or {}
     icon, colour = _marker_style(_STYLES[collection], props)
@@ -336,11 +338,15 @@ def site_marker(collection: str, feature: Mapping[str, Any], lang: str) -> dict[
         "icon": icon,
         "colour": colour,
         "rows": rows,
+        "area_code": _text(props.get("area_code")),
     }
 
 
 class _AtlasPage(folium.MacroElement):
-    """Page CSS and the shared JS that builds a clustered layer from a compact table (once per page)."""
+    """Page CSS and the shared JS that builds a clustered layer from a compact table (once per page).
+
+    ``VetMapAtlas`` also keeps the page's map, its layers by collection (``register``) and the layer control, for
+    the legend and the overview page's search; ``siteLinks`` (set by a page) gives a popup's links."""
 
     _template = Template(
         """
@@ -358,6 +364,8 @@ class _AtlasPage(folium.MacroElement):
                 .vetmap-popup th { font-weight: normal; color: #555; padding: 1px 8px 1px 0;
                                    vertical-align: top; white-space: nowrap; }
                 .vetmap-popup td { padding: 1px 0; }
+                .vetmap-popup .vetmap-popup-links { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 8px 0 0; }
+                .vetmap-popup-links a { display: inline-block; padding: 4px 0; font-weight: bold; }
             </style>
         {% endmacro %}
 
@@ -370,8 +378,9 @@ class _AtlasPage(folium.MacroElement):
                     if (text !== null && text !== undefined) { node.textContent = String(text); }
                     return node;
                 }
-                // a site's popup: its title, then a row per [label, text]
-                function popup(collection, title, rows) {
+                // a site's popup: its title, a row per [label, text], then the links the page offers for it
+                // (site: {id, area_code}; api.siteLinks(collection, site) gives [[text, href], ...])
+                function popup(collection, title, rows, site) {
                     var box = el("div", "vetmap-popup vetmap-popup-" + collection);
                     box.appendChild(el("div", "vetmap-popup-title", title));
                     var table = box.appendChild(el("table"));
@@ -380,20 +389,38 @@ class _AtlasPage(folium.MacroElement):
                         tr.appendChild(el("th", "", r[0]));
                         tr.appendChild(el("td", "", r[1]));
                     });
+                    var links = site && api.siteLinks ? api.siteLinks(collection, site) : [];
+                    if (links.length) {
+                        var p = box.appendChild(el("p", "vetmap-popup-links"));
+                        links.forEach(function (link) {
+                            var a = p.appendChild(el("a", link[2] || "", link[0]));
+                            a.href = link[1];
+                        });
+                    }
                     return box;
                 }
-                // rows: [lat, lon, style index, id, title, value index or null per label]
+                // rows: [lat, lon, style index, id, title, value index or null per label, area code]
                 function popupOf(layer) {
+                    var n = layer.labels.length;
                     return function (marker) {
                         var row = marker.vetmapRow;
                         var rows = [];
-                        for (var j = 0; j < layer.labels.length; j++) {
+                        for (var j = 0; j < n; j++) {
                             var v = row[5 + j];
                             if (v === null || v === undefined) { continue; }
                             rows.push([layer.labels[j], layer.values[v]]);
                         }
-                        return popup(layer.collection, row[4], rows);
+                        return popup(layer.collection, row[4], rows, {id: row[3], area_code: row[5 + n]});
                     };
+                }
+                // Each layer's bubbles sit in their own corner of the point they count (stations up left,
+                // memorials up right, cemeteries down left, graves down right), so bubbles of different layers
+                // at one place stand side by side instead of hiding each other.
+                var CORNERS = {stations: [-1, -1], memorials: [1, -1], cemeteries: [-1, 1], graves: [1, 1]};
+                var SHIFT = 17;
+                function clusterAnchor(collection, width, height) {
+                    var c = CORNERS[collection] || [0, 0];
+                    return new L.Point(width / 2 - c[0] * SHIFT, height / 2 - c[1] * SHIFT);
                 }
                 function clusterIcon(collection) {
                     return function (c) {
@@ -403,7 +430,8 @@ class _AtlasPage(folium.MacroElement):
                             html: "<div><span>" + n + "</span></div>",  // a number, nothing else
                             className: "marker-cluster marker-cluster-" + size
                                 + " vetmap-cluster vetmap-cluster-" + collection,
-                            iconSize: new L.Point(40, 40)
+                            iconSize: new L.Point(40, 40),
+                            iconAnchor: clusterAnchor(collection, 40, 40)
                         });
                     };
                 }
@@ -428,8 +456,18 @@ class _AtlasPage(folium.MacroElement):
                     group.addLayers(markers);
                     return group;
                 }
-                return {popup: popup, cluster: cluster};
+                // the page's layers by collection ("boundaries" for the outlines): {layer, kind}
+                function register(collection, layer, kind) {
+                    api.layers[collection] = {layer: layer, kind: kind};
+                    return layer;
+                }
+                var api = {
+                    popup: popup, cluster: cluster, clusterAnchor: clusterAnchor, register: register,
+                    layers: {}, map: null, control: null, siteLinks: null
+                };
+                return api;
             })();
+            VetMapAtlas.map = {{ this._parent.get_name() }};
             L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -451,6 +489,7 @@ class _PointCluster(MarkerCluster):
                 {{ this.payload }},
                 {{ this.options|tojavascript }}
             );
+            VetMapAtlas.register({{ this.collection }}, {{ this.get_name() }}, "embedded");
         {% endmacro %}
         """
     )
@@ -470,6 +509,7 @@ class _PointCluster(MarkerCluster):
         super().__init__(name=name, chunked_loading=True, show_coverage_on_hover=False)
         self._name = "PointCluster"
         self.payload = _script_json(payload)
+        self.collection = _script_json(payload["collection"])
 
 
 _CLUSTER_SCRIPT = (STATIC_DIR / "atlas_clusters.js").read_text(encoding="utf-8")
@@ -500,6 +540,7 @@ class _ClusterTiles(JSCSSMixin, folium.map.Layer):
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = VetMapClusters.layer({{ this.options_json }});
+            VetMapAtlas.register({{ this.collection }}, {{ this.get_name() }}, "tiled");
         {% endmacro %}
         """
     )
@@ -511,6 +552,7 @@ class _ClusterTiles(JSCSSMixin, folium.map.Layer):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "ClusterTiles"
         self.options_json = _script_json({"collection": collection, "url": url})
+        self.collection = _script_json(collection)
 
 
 class _Outlines(folium.map.Layer):
@@ -526,6 +568,7 @@ class _Outlines(folium.map.Layer):
                     return L.circleMarker(latlng, {radius: 2, color: "#6b6b6b", weight: 1, fill: false});
                 }
             });
+            VetMapAtlas.register("boundaries", {{ this.get_name() }}, "outlines");
         {% endmacro %}
         """
     )
@@ -564,6 +607,95 @@ class _PageLink(folium.MacroElement):
         self._name = "PageLink"
         self.href = _script_json(href)
         self.label = _script_json(label)
+
+
+_LEGEND_SCRIPT = (STATIC_DIR / "atlas_legend.js").read_text(encoding="utf-8")
+_LEGEND_CSS = (STATIC_DIR / "atlas_legend.css").read_text(encoding="utf-8")
+_LEGEND_GROUPS: Mapping[str, str] = {
+    "stations": "station_level",
+    "memorials": "memorial_kind",
+    "cemeteries": "cemetery_kind",
+    "graves": "grave_kind",
+}
+_OUTLINE_COLOUR = "#6b6b6b"
+
+
+def legend_items(collection: str, lang: str) -> list[list[str]]:
+    """What a collection's legend lists, as [icon, colour, label]: its cluster bubble (icon "cluster", colour
+    "r, g, b"), then each level or kind as its markers are drawn, then (stations) the colours of their status."""
+    check_lang(lang)
+    style = _STYLES[collection]
+    items = [["cluster", _CLUSTER_RGB[collection], t("atlas.legend.cluster", lang)]]
+    for kind, icon in style.icons.items():
+        colour = style.colours.get(kind, style.default_colour)
+        items.append([icon, colour, enum_label(_LEGEND_GROUPS[collection], kind, lang)])
+    if collection == "stations":
+        for status, colour in style.status_colours.items():
+            items.append([style.default_icon, colour, enum_label("station_status", status, lang)])
+    return items
+
+
+def legend_spec(collections: tuple[str, ...], outlines: bool, lang: str) -> dict[str, Any]:
+    """The legend of a map drawing ``collections`` (and the boundaries when ``outlines``), in ``lang``."""
+    layers: dict[str, list[list[str]]] = {c: legend_items(c, lang) for c in collections}
+    if outlines:
+        layers["boundaries"] = [["line", _OUTLINE_COLOUR, t("atlas.legend.boundaries", lang)]]
+    upkeep = [
+        ["", colour, enum_label("upkeep_status", status, lang)] for status, colour in _PROBLEM_COLOURS.items()
+    ]
+    return {
+        "toggle": t("atlas.legend.toggle", lang),
+        "note": t("atlas.legend.note", lang),
+        "upkeep": {"title": t("atlas.legend.upkeep", lang), "items": upkeep},
+        "layers": layers,
+    }
+
+
+_DECLUTTER_SCRIPT = (STATIC_DIR / "atlas_declutter.js").read_text(encoding="utf-8")
+
+
+class _Declutter(folium.MacroElement):
+    """Keeps bubbles of different layers apart on screen (web/static/atlas_declutter.js, inlined once)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.code }}
+            VetMapAtlas.declutter = VetMapDeclutter.attach({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Declutter"
+        self.code = _DECLUTTER_SCRIPT
+
+
+class _Legend(folium.MacroElement):
+    """The legend, inside the layer control (web/static/atlas_legend.js and .css, inlined once)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        {{ this.code }}
+            VetMapAtlas.control = {{ this.control.get_name() }};
+            VetMapAtlas.legend = VetMapLegend.attach(
+                {{ this._parent.get_name() }}, {{ this.control.get_name() }}, {{ this.spec }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, control: folium.LayerControl, spec: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.control = control
+        self.spec = _script_json(spec)
+        self.code = _LEGEND_SCRIPT
+        self.css = _LEGEND_CSS
 
 
 def _check_bounds(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -667,7 +799,11 @@ def build_atlas_map(
         elif collection in tiled:
             _ClusterTiles(collection, _with_crs(tiled[collection], crs), name=name).add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(_Declutter())
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    drawn = tuple(c for c in COLLECTIONS if c in payload_of or c in tiled)
+    m.add_child(_Legend(control, legend_spec(drawn, outlines is not None, lang)))
     if coverage_url is not None:
         m.add_child(_PageLink(coverage_url, t("coverage.title", lang)))
     if fit is not None:

@@ -4,8 +4,8 @@
  * no longer wanted, draws the tiles it already holds and fetches the others. A cell holding several sites is a
  * bubble with its count, in the collection's cluster colours (clicking it zooms in there); a cell holding one site
  * is that site's marker with the same icon and popup as the embedded layers (web/atlas/map.py).
- * Needs Leaflet, Leaflet.awesome-markers and VetMapAtlas.popup (web/atlas/map.py, which puts data in as text) on
- * the page.
+ * Needs Leaflet, Leaflet.awesome-markers and VetMapAtlas.popup and .clusterAnchor (web/atlas/map.py, which puts data
+ * in as text and places each collection's bubbles in their own corner) on the page.
  */
 var VetMapClusters = (function () {
     "use strict";
@@ -22,7 +22,9 @@ var VetMapClusters = (function () {
         return L.divIcon({
             html: "<div" + inner + "><span>" + count + "</span></div>",
             className: "marker-cluster marker-cluster-" + size + " vetmap-cluster vetmap-cluster-" + collection,
-            iconSize: new L.Point(width, 40)
+            iconSize: new L.Point(width, 40),
+            // in the collection's own corner of the point, as the embedded layers' bubbles
+            iconAnchor: VetMapAtlas.clusterAnchor(collection, width, 40)
         });
     }
 
@@ -136,8 +138,10 @@ var VetMapClusters = (function () {
                     marker = L.marker(latlng, {icon: this._siteIcon(cell.site), title: cell.site.title});
                     marker.vetmapId = cell.site.id;
                     var site = cell.site;
-                    marker.bindPopup(function () { return VetMapAtlas.popup(collection, site.title, site.rows); },
-                        {maxWidth: 320});
+                    marker.bindPopup(function () {
+                        return VetMapAtlas.popup(collection, site.title, site.rows,
+                            {id: site.id, area_code: site.area_code});
+                    }, {maxWidth: 320});
                 } else {
                     marker = L.marker(latlng, {icon: bubbleIcon(collection, cell.count)});
                     marker.vetmapCount = cell.count;

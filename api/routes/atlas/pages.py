@@ -1,4 +1,7 @@
-"""The atlas page: the overview map at ``/`` (the planners' coverage map is api/routes/coverage/page.py)."""
+"""The atlas page: the overview map at ``/`` (the planners' coverage map is api/routes/coverage/page.py).
+
+The page is cached whole per role, language and basemap (api/page_cache.py): who is signed in, their links and
+the search are asked for by the page's script (web/atlas/overview.py), never written into the cached HTML."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from api.principal import PrincipalDep
 from geo.atlas.areas import area_outlines, atlas_bounds
 from geo.atlas.overview import MAP_COLLECTIONS, map_layers, map_versions, site_counts
 from web.atlas.map import build_atlas_map
+from web.atlas.overview import OverviewPage, add_overview, render_page
 from web.map_parts import page_basemap
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -26,7 +30,8 @@ def overview_map(
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
     basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
 ) -> HTMLResponse:
-    """The atlas map: one clustered layer per collection, county outlines for context, on the chosen basemap.
+    """The atlas map under its title, legend, search and sign-in state: one clustered layer per collection,
+    county outlines for context, on the chosen basemap.
 
     A collection of more than ``map_embed_max`` sites is not embedded: the page fetches its cluster tiles."""
     page_lang = lang or settings.default_lang
@@ -50,16 +55,17 @@ def overview_map(
             lang=page_lang,
             bounds=atlas_bounds(conn),
             outlines=area_outlines(conn, ("county",)),
-            coverage_url="/coverage" + (f"?lang={lang}" if lang else ""),
             basemap_name=chosen.name,
             tianditu_key=chosen.tianditu_key,
             page_url=("/", {"lang": lang}),
         )
-        return m.get_root().render()
+        add_overview(m, OverviewPage(page_lang, explicit_lang=lang, explicit_basemap=basemap))
+        return render_page(m)
 
-    # everything the page depends on: who asks, what they chose, and the data it is built from
+    # everything the page depends on: the role (what the popups may show), what the URL chose, and the data it
+    # is built from; never who exactly asks
     versions = map_versions(conn)
-    cache_key = ("overview", principal.role, lang, page_lang, chosen.name, versions)
+    cache_key = ("overview", principal.role, lang, page_lang, chosen.name, basemap, versions)
     return HTMLResponse(request.app.state.page_cache.get_or_build(cache_key, build, versions))
 
 
