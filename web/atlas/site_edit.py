@@ -278,6 +278,7 @@ JS_MESSAGES = (
     "sites.js.grave_cemetery",
     "sites.js.grave_scattered",
     "sites.js.grave_moved",
+    "sites.js.area_not_mine",
 )
 """The catalogue entries the edit page's script writes (status lines, refusals next to fields)."""
 

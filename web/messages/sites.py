@@ -201,6 +201,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites.js.none": ("未绘制", "Not drawn"),
     "sites.js.area_m2": ("{n} 平方米", "{n} m²"),
     "sites.js.version": ("第 {version} 版", "Version {version}"),
+    "sites.js.area_not_mine": (
+        "{field}不在您的辖区内；留空则按位置自动确定。",
+        "The {field} is outside your area; leave it empty to find it from the position.",
+    ),
     "sites.js.grave_cemetery": (
         "陵园内的烈士墓须填写所在陵园编号。",
         "A grave in a cemetery needs the cemetery's id.",

@@ -350,6 +350,13 @@
       if ((readField("disposition") === "moved") !== (readField("moved_to_grave_id") !== null)
           && !errors.moved_to_grave_id) { errors.moved_to_grave_id = M.grave_moved; }
     }
+    var prefix = cfg.myAreaPrefix || "";
+    ["area_code", "served_area_code"].forEach(function (n) {
+      var code = cfg.fields[n] ? readField(n) : null;
+      if (code && prefix && !errors[n] && String(code).indexOf(prefix) !== 0) {
+        errors[n] = say(M.area_not_mine, {field: cfg.fields[n].label});
+      }
+    });
     var ordered = {};
     if (!marker) { ordered.geometry = M.no_point; }
     names.forEach(function (n) { if (errors[n]) { ordered[n] = errors[n]; } });
