@@ -294,3 +294,13 @@ def test_refusals_of_an_area_run_are_sentences_in_the_callers_language(
     crew, _ = _signed_in(app, engine, "crew", COUNTY)
     crew_page = crew.get("/coverage", params={"area": COUNTY}).text
     assert 'id="vetmap-recompute"' not in crew_page and "你的账号无权重新计算" in crew_page
+
+
+def test_a_page_that_cannot_be_shown_stays_in_the_staff_frame(planner: tuple[TestClient, str]) -> None:
+    client, name = planner
+    response = client.get("/coverage", params={"area": "999999"})
+    assert response.status_code == 404
+    page = response.text
+    assert '<header class="staff-header">' in page and name in page
+    assert "<h1>无法显示覆盖率地图</h1>" in page
+    assert '<a href="/coverage?area=450329">打开本人所辖区域的覆盖率地图</a>' in page

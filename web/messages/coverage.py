@@ -32,6 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The counts differ: a village without a station of its own may lie within reach of a neighbour's "
         "station, and a village with its own station may have its centre farther from it than the radius.",
     ),
+    "coverage.error.back": ("打开本人所辖区域的覆盖率地图", "Open the coverage map of my area"),
     # the table of units beyond reach
     "coverage.beyond.title": (
         "服务半径外的村(社区)和乡镇(街道)",

@@ -20,7 +20,7 @@ from api.errors import error_status
 from api.principal import get_web_session
 from api.routes.atlas.sites import AREA_PATTERN
 from api.routes.coverage.rates import Level
-from api.staff_pages import NO_STORE, StaffPage, open_staff_page
+from api.staff_pages import NO_STORE, StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed, covers
 from geo.coverage.map_data import coverage_map_data, siting_run_sites
@@ -29,6 +29,7 @@ from geo.errors import DomainError, NotFound
 from web.coverage.map import PageLinks, StaffTools, build_coverage_map, render_page, when_text
 from web.i18n import error_text, t
 from web.map_parts import error_page, page_basemap
+from web.staff import STAFF_JOBS, job_href
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -70,6 +71,15 @@ def coverage_map(
             area = area or run_area
         data = coverage_map_data(conn, area, level, village_m, township_m)
     except DomainError as exc:
+        if staff is not None:
+            mine = job_href(next(j for j in STAFF_JOBS if j.path == "/coverage"), staff.principal)
+            return staff_response(
+                staff,
+                "staff/coverage_error.html",
+                error_status(exc),
+                message=error_text(exc, lang),
+                back=mine,
+            )
         page = error_page(error_text(exc, lang), lang, back=atlas)
         return HTMLResponse(page.render(), status_code=error_status(exc))
     query = {
