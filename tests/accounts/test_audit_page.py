@@ -130,10 +130,16 @@ def test_the_page_shows_the_record_history_as_before_and_after(reader, history):
     disabled, created = entries
     assert disabled["rows"] == {"disabled": ("否", "是")}
     assert "audit-page-writer（管理员）" in disabled["meta"] and "区域 450329" in disabled["meta"]
-    assert created["rows"]["username"] == ("", "audit-page-crew")
-    assert created["rows"]["role"] == ("", "维护人员")
+    assert created["rows"]["username"] == ("—", "audit-page-crew")
+    assert created["rows"]["role"] == ("—", "维护人员")
     assert "共 2 条，显示第 1–2 条" in unescape(page.text)
     assert "未改动的字段（4）" in unescape(page.text)  # id, username, role, area_code of the disabling
+
+
+def test_the_page_filters_by_who(reader, history):
+    entries = _entries(reader.get("/staff/audit?actor=audit-page-writer").text)
+    assert len(entries) >= 2 and all("audit-page-writer（管理员）" in e["meta"] for e in entries)
+    assert _entries(reader.get("/staff/audit?actor=nobody-wrote-this").text) == []
 
 
 def test_an_admin_reads_only_the_log_of_its_area(reader, history):
@@ -191,6 +197,7 @@ def test_values_are_written_in_words():
     ring = [[[0, 0], [1, 0], [1, 1], [0, 0]]]
     assert value_text("zone", {"type": "Polygon", "coordinates": ring}, "en") == "Polygon (4 vertices)"
     assert value_text("note", None, "en") == "(empty)"
+    assert value_text("revoked_at", "2026-04-04T16:30:05+00:00", "zh") == "2026-04-05 00:30:05"
     assert value_text("five_have", {"staff": True, "money": False}, "en") == "staff: yes; money: no"
     long = value_text("notes", "字" * 400, "zh")
     assert long.startswith("字" * 300) and long.endswith("…（共 400 字）")

@@ -141,6 +141,7 @@ _SCRIPT_KEYS = (
     "accounts.created",
     "accounts.created.own_password",
     "accounts.manage_link",
+    "accounts.list.count",
     "accounts.state.enabled",
     "accounts.state.disabled",
     "accounts.whole_atlas",

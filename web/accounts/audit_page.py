@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from geo.accounts.audit import AuditEntryInfo
-from web.accounts.account_pages import Choice, local_time
+from web.accounts.account_pages import CHINA_TIME, Choice, local_time
 from web.i18n import t
 
 PAGE_SIZE = 20
@@ -23,6 +23,7 @@ PAGE_SIZE = 20
 MAX_TEXT = 300
 """Characters of a value shown before it is cut."""
 _COLLECTION = re.compile(r"^[a-z_]{1,64}$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 @dataclass
@@ -96,13 +97,16 @@ def parse_audit_query(params: Mapping[str, str], lang: str) -> AuditQuery:
 
 @dataclass(frozen=True)
 class DiffRow:
-    """One field of an entry: its label, its value before and after, as text."""
+    """One field of an entry: its label, its value before and after as text ("" where the record had no such
+    field: before a creation, after a deletion)."""
 
     field: str
     label: str
     before: str
     after: str
     changed: bool
+    before_absent: bool = False
+    after_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,8 +157,20 @@ def _geometry_text(value: Mapping[str, Any], lang: str) -> str:
     return t("audit.value.shape", lang).format(kind=kind, n=count(coords))
 
 
+def _time_text(value: str) -> str:
+    """An ISO 8601 time with a zone in China time to the second; as given when it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def value_text(name: str, value: Any, lang: str) -> str:
-    """A recorded value in words: empty, yes/no, a role's name, a point's position, a shape's vertices, else
+    """A recorded value in words: empty, yes/no, a role's name, a time in China time, a point's position, a
+    shape's vertices, else
     the value (nested records as ``key: value`` pairs), cut after ``MAX_TEXT`` characters."""
     if value is None or value == "":
         return t("audit.value.empty", lang)
@@ -168,6 +184,8 @@ def value_text(name: str, value: Any, lang: str) -> str:
         text = "; ".join(f"{k}: {value_text(str(k), v, lang)}" for k, v in value.items())
     elif isinstance(value, list):
         text = ", ".join(value_text(name, v, lang) for v in value)
+    elif isinstance(value, str) and _ISO_TIME.match(value):
+        text = _time_text(value)
     elif isinstance(value, str):
         text = value
     else:
@@ -192,6 +210,8 @@ def diff_rows(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
                 before=value_text(name, was, lang) if name in before else "",
                 after=value_text(name, now, lang) if name in after else "",
                 changed=changed,
+                before_absent=name not in before,
+                after_absent=name not in after,
             )
         )
     return rows

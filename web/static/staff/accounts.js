@@ -235,6 +235,10 @@
     });
     tr.classList.add("is-new");
     rows.insertBefore(tr, rows.firstChild);
+    const count = document.getElementById("account-count");
+    const n = Number(count.dataset.n) + 1;
+    count.dataset.n = String(n);
+    count.textContent = fill(T["accounts.list.count"], {n: n});
   }
 
   // -- one account ------------------------------------------------------------------------------------------
@@ -319,7 +323,7 @@
   // -- API tokens ---------------------------------------------------------------------------------------------
 
   const tokenRows = document.getElementById("token-rows");
-  const tokensStatus = document.querySelector(".tokens-status");
+  const tokensStatus = document.getElementById("tokens-status");
 
   const tokenLabels = JSON.parse(tokenRows.closest("table").dataset.labels);
 
@@ -383,19 +387,19 @@
     const name = row.dataset.name;
     if (!window.confirm(fill(T["account.tokens.revoke.confirm"], {name: name}))) { return; }
     button.disabled = true;
-    tokensStatus.className = "status busy";
+    tokensStatus.className = "status tokens-status busy";
     tokensStatus.textContent = T["accounts.working"];
     const answer = await api("DELETE", "/api/v1/tokens/" + row.dataset.token);
     if (!answer.ok) {
       button.disabled = false;
       const json = answer.json || {};
-      tokensStatus.className = "status bad";
+      tokensStatus.className = "status tokens-status bad";
       tokensStatus.textContent = answer.status === 401 ? T["accounts.signed_out"]
         : (typeof json.detail === "string" && answer.status < 500 ? json.detail : T["accounts.failed"]);
       return;
     }
     await refreshTokens();
-    tokensStatus.className = "status good";
+    tokensStatus.className = "status tokens-status good";
     tokensStatus.textContent = fill(T["account.tokens.revoked_now"], {name: name});
   });
 
