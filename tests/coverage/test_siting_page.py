@@ -100,6 +100,18 @@ def test_the_form_opens_on_my_area_with_the_planners_choices(planner: TestClient
     assert '<script type="application/json" id="siting-config">' in r.text
 
 
+def test_an_admin_may_pick_any_area(app: FastAPI, engine: Engine) -> None:
+    admin = _signed_in(app, engine, "admin", None)
+    html = admin.get("/staff/siting").text
+    assert re.search(r'<input id="siting-area" name="area" inputmode="numeric" value=""', html)
+    assert "留空为全部地区" in _text(html)
+    run = admin.post(
+        API, json={"problem": "mclp", "p": 1, "area": COUNTY, "candidates": "all_villages", "wait": True}
+    )
+    assert run.status_code == 201
+    assert f'href="/staff/siting/runs/{run.json()["id"]}"' in admin.get("/staff/siting").text
+
+
 def test_the_page_needs_sign_in_and_the_siting_right(app: FastAPI, engine: Engine) -> None:
     anonymous = TestClient(app)
     r = anonymous.get("/staff/siting", follow_redirects=False)

@@ -34,7 +34,7 @@ CSP_WATCH = """() => {
         window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
     });
 }"""
-RUN_URL = re.compile(r"/staff/siting/runs/\d+(#answer)?$")
+RUN_URL = re.compile(r"/staff/siting/runs/\d+(\?lang=\w+)?(#answer)?$")
 
 
 @pytest.fixture(scope="module")
@@ -146,4 +146,54 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     page.locator(".siting-past tbody tr").nth(1).locator("a").click()
     _answered(watched)
     expect(page.locator("#siting-map")).to_have_attribute("data-sites", "3")
+    watched.assert_clean()
+
+
+def test_a_planner_sites_among_points_clicked_and_uploaded(watched: WatchedPage, planner: str) -> None:
+    page = watched.page
+    page.add_init_script(f"({CSP_WATCH})()")
+    page.set_viewport_size(DESKTOP)
+    page.goto(watched.base_url + "/staff/siting", wait_until="load")
+    page.fill("#username", planner)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/siting$"), timeout=TIMEOUT_MS)
+    page.check('input[name="candidates"][value="given"]')
+    page.click("#siting-submit")  # no point yet: said next to the upload
+    expect(page.locator("#siting-given-error")).to_have_text("请先在地图上点选或上传至少 1 个候选点")
+    upload = page.locator("#siting-file")
+    upload.set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": "名字,地址\n甲,乙\n".encode()}]
+    )
+    expect(page.locator("#siting-given-error")).to_have_text(
+        "文件中没有可用的点：CSV 缺少 lon/lat（经度/纬度）列"
+    )
+    csv_points = "经度,纬度,名称\n110.6201116,25.8212735,永凤村旁\n".encode()
+    upload.set_input_files(files=[{"name": "points.csv", "mimeType": "text/csv", "buffer": csv_points}])
+    expect(page.locator("#siting-given-count")).to_have_text("已选 1 个候选点")
+    watched.settle()  # the map has zoomed to the points read
+    the_map = page.locator("#siting-map")
+    box = the_map.bounding_box()
+    the_map.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.5})
+    expect(page.locator("#siting-given-count")).to_have_text("已选 2 个候选点")
+    the_map.click(position={"x": box["width"] * 0.4, "y": box["height"] * 0.65})
+    expect(page.locator("#siting-given-count")).to_have_text("已选 3 个候选点")
+    _shot(watched, "siting-given-1440x900")
+    page.click("#siting-submit")
+    _answered(watched)
+    sites = int(page.locator("#siting-map").get_attribute("data-sites"))
+    assert 1 <= sites <= 3
+    expect(page.locator("#siting-result table.siting-table tbody tr")).to_have_count(sites)
+    expect(page.locator("#siting-result table.siting-table tbody")).to_contain_text("永凤村旁")
+    if sites < 3:
+        expect(page.locator(".siting-fewer")).to_contain_text(f"要求 3 个新站，只选出 {sites} 个。原因：")
+    expect(page.locator("#siting-given-count")).to_have_text("已选 3 个候选点")  # the run's points, kept
+    assert "site " not in page.locator("#siting-result").inner_text()  # unnamed points named in Chinese
+    _clean(watched)
+    _shot(watched, "siting-given-answer-1440x900")
+    page.goto(page.url.split("#")[0] + "?lang=en", wait_until="load")
+    _answered(watched)
+    expect(page.locator("h1")).to_have_text("Siting — 资源县 (450329)")
+    expect(page.locator(".siting-claim")).to_contain_text("Proven best")
+    _shot(watched, "siting-given-answer-en-1440x900")
     watched.assert_clean()

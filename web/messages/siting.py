@@ -45,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "CSV with lon and lat columns (or 经度, 纬度), optionally label (名称); GeoJSON: its points. WGS-84.",
     ),
     "siting.form.given_count": ("已选 {n} 个候选点", "{n} candidate points chosen"),
+    "siting.form.point_label": ("候选点 {n}", "Point {n}"),
     "siting.form.given_clear": ("清除候选点", "Clear the points"),
     "siting.form.keep": ("保留已有服务站", "Keep existing stations"),
     "siting.keep.yes": (

@@ -50,6 +50,7 @@ JS_TEXTS = (
     "siting.invalid.file_empty",
     "siting.invalid.file_loaded",
     "siting.form.given_count",
+    "siting.form.point_label",
     "siting.form.sending",
     "siting.form.failed",
     "siting.form.network",

@@ -82,7 +82,7 @@
         L.circleMarker(at, { color: "#0d2a52", fillColor: "#1f4e8c", fillOpacity: 1, radius: 4, weight: 1 })
           .bindTooltip(textTip(say("siting.tip.station"))).addTo(answer);
       } else if (p.layer === "candidate") {
-        L.circleMarker(at, { color: "#6c3483", fill: false, radius: 8, weight: 2, dashArray: "3 3" })
+        L.circleMarker(at, { color: "#6c3483", fill: false, radius: 9, weight: 3, dashArray: "4 3" })
           .bindTooltip(textTip((p.label || "") + " · " + say("siting.legend.candidate"))).addTo(answer);
       } else if (p.layer === "site") {
         sites.push([at, p]);
@@ -137,12 +137,15 @@
   map.on("click", (e) => {
     if (checked("candidates") !== "given") { return; }
     const ll = e.latlng.wrap();
-    given.push({ lon: Math.round(ll.lng * 1e7) / 1e7, lat: Math.round(ll.lat * 1e7) / 1e7, label: "" });
+    given.push({ lon: Math.round(ll.lng * 1e7) / 1e7, lat: Math.round(ll.lat * 1e7) / 1e7, label: pointLabel() });
     clearError("siting-given-error");
     drawGiven();
   });
   document.getElementById("siting-given-clear").addEventListener("click", () => { given.length = 0; drawGiven(); });
 
+  function pointLabel(extra) {  // an unnamed point is named by its number among the points
+    return say("siting.form.point_label", { n: given.length + (extra || 0) + 1 });
+  }
   function validPoint(lon, lat) {
     return Number.isFinite(lon) && Number.isFinite(lat) && Math.abs(lon) <= 180 && Math.abs(lat) <= 90;
   }
@@ -172,7 +175,7 @@
       const cells = splitCsvLine(lines[i]);
       const lon = parseFloat(cells[lonAt]), lat = parseFloat(cells[latAt]);
       if (!validPoint(lon, lat)) { throw new Error(say("siting.invalid.file_row", { row: i + 1 })); }
-      points.push({ lon: lon, lat: lat, label: labelAt >= 0 ? (cells[labelAt] || "").slice(0, 200) : "" });
+      points.push({ lon: lon, lat: lat, label: (labelAt >= 0 ? (cells[labelAt] || "").slice(0, 200) : "") || pointLabel(points.length) });
     }
     return points;
   }
@@ -183,7 +186,7 @@
     const visit = (geometry, props) => {
       if (!geometry) { return; }
       const label = props ? String(props.label || props.name || props["名称"] || "").slice(0, 200) : "";
-      const add = (c) => { if (validPoint(c[0], c[1])) { points.push({ lon: c[0], lat: c[1], label: label }); } };
+      const add = (c) => { if (validPoint(c[0], c[1])) { points.push({ lon: c[0], lat: c[1], label: label || pointLabel(points.length) }); } };
       if (geometry.type === "Point") { add(geometry.coordinates); }
       if (geometry.type === "MultiPoint") { geometry.coordinates.forEach(add); }
       if (geometry.type === "GeometryCollection") { geometry.geometries.forEach((g) => visit(g, props)); }
