@@ -192,7 +192,7 @@ def home_figures(home: StaffHome, lang: str) -> list[FigureGroup]:
     if home.report_photos_unpublished is not None:  # no list of them yet (moderation page: issue 19/20)
         waiting.append(figure("report_photos", _count(home.report_photos_unpublished, lang), None))
     if home.family_requests_open is not None:
-        waiting.append(figure("family", _count(home.family_requests_open, lang), "/api/v1/family-requests"))
+        waiting.append(figure("family", _count(home.family_requests_open, lang), "/staff/family-requests"))
     if waiting:
         groups.append(FigureGroup(t("staff.home.group.moderation", lang), waiting))
     return groups

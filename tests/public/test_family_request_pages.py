@@ -307,3 +307,36 @@ def test_staff_detail_shows_contact_and_notes_and_updates_are_versioned_and_audi
         [{"public": False, "body": "内部：已核实"}],
     ]
     assert [a["status"] for a in audit] == ["new", "found"]
+
+
+def test_the_english_staff_pages_have_no_chinese_label(
+    app: FastAPI, engine: Engine, planner: TestClient
+) -> None:
+    filed = _file(app)
+    rid = filed["id"]
+    csrf = _csrf(planner.get(f"/staff/family-requests/{rid}").text)
+    _patch(
+        planner, rid, csrf, version=1, status="in_progress", public_note="公开的话", internal_note="内部的话"
+    )
+    with engine.connect() as conn:
+        names = (
+            conn.execute(text("SELECT name FROM areas WHERE :c LIKE code || '%'"), {"c": MAOJIAN})
+            .scalars()
+            .all()
+        )
+    data = [
+        "王德胜",
+        "王小明",
+        "孙子",
+        "湖北省十堰市",
+        "祖父1946年随部队转战，此后音信全无。",
+        "公开的话",
+        "内部的话",
+        "中文",
+    ]
+    for path in ("/staff/family-requests?lang=en", f"/staff/family-requests/{rid}?lang=en"):
+        shown = _visible(planner.get(path).text)
+        for value in [*data, *names]:
+            shown = shown.replace(value, "")
+        assert not CJK.search(shown), (path, CJK.findall(shown)[:10])
+    assert "Searching" in _visible(planner.get(f"/staff/family-requests/{rid}?lang=en").text)
