@@ -43,19 +43,23 @@ from api.routes.ogc.tiles import router as tiles_router
 from api.routes.public.family_request_pages import router as family_request_pages_router
 from api.routes.public.family_requests import router as family_requests_router
 from api.routes.public.martyrs import router as martyrs_router
+from api.routes.public.moderation_pages import router as moderation_pages_router
 from api.routes.public.open311 import router as open311_router
 from api.routes.public.pages import router as public_pages_router
 from api.routes.public.report_pages import router as report_pages_router
 from api.routes.public.search import router as search_router
 from api.routes.public.tributes import asset_router as tribute_asset_router
 from api.routes.public.tributes import router as tributes_router
+from api.routes.upkeep.campaign_pages import router as campaign_pages_router
 from api.routes.upkeep.crew import api_router as crew_api_router
 from api.routes.upkeep.crew import pages_router as crew_pages_router
+from api.routes.upkeep.inspection_pages import router as inspection_pages_router
 from api.routes.upkeep.inspections import all_inspection_routers
 from api.routes.upkeep.photos import all_photo_routers
 from api.routes.upkeep.report import page_router as upkeep_page_router
 from api.routes.upkeep.report import router as upkeep_router
 from api.routes.upkeep.schedules import router as schedules_router
+from api.routes.upkeep.work_order_pages import router as work_order_pages_router
 from api.routes.upkeep.work_orders import router as work_orders_router
 from api.security import install_security
 from geo.atlas.clusters import ClusterService
@@ -203,6 +207,10 @@ def create_app(
     app.include_router(import_pages_router)
     app.include_router(account_pages_router)
     app.include_router(family_request_pages_router)
+    app.include_router(work_order_pages_router)
+    app.include_router(inspection_pages_router)
+    app.include_router(campaign_pages_router)
+    app.include_router(moderation_pages_router)
     app.include_router(upkeep_page_router)
     app.include_router(crew_pages_router)
     app.include_router(public_pages_router)

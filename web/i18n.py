@@ -9,7 +9,20 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from geo.errors import DomainError
-from web.messages import accounts, atlas, coverage, family, imports, sites, siting, travel
+from web.messages import (
+    accounts,
+    atlas,
+    campaigns,
+    coverage,
+    family,
+    imports,
+    inspections,
+    moderation,
+    sites,
+    siting,
+    travel,
+    work_orders,
+)
 
 DEFAULT_LANG = "zh"
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -214,6 +227,11 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "staff.nav.exports": ("导出", "Export"),
     "staff.nav.upkeep": ("养护", "Upkeep"),
     "staff.nav.family": ("寻亲", "Family requests"),
+    "staff.nav.work_orders": ("工单", "Work orders"),
+    "staff.nav.inspections": ("巡查记录", "Inspections"),
+    "staff.nav.schedule": ("巡查计划", "Schedule"),
+    "staff.nav.campaigns": ("专项活动", "Campaigns"),
+    "staff.nav.moderation": ("审核", "Moderation"),
     "staff.nav.accounts": ("账号", "Accounts"),
     "staff.nav.audit": ("审计日志", "Audit log"),
     "staff.nav.crew": ("巡护", "Crew app"),
@@ -774,9 +792,13 @@ _merge(
     _CATALOGUE,
     accounts.MESSAGES,
     atlas.MESSAGES,
+    campaigns.MESSAGES,
     coverage.MESSAGES,
     family.MESSAGES,
     imports.MESSAGES,
+    inspections.MESSAGES,
+    moderation.MESSAGES,
+    work_orders.MESSAGES,
     siting.MESSAGES,
     sites.MESSAGES,
     travel.MESSAGES,
