@@ -304,3 +304,13 @@ def test_a_page_that_cannot_be_shown_stays_in_the_staff_frame(planner: tuple[Tes
     assert '<header class="staff-header">' in page and name in page
     assert "<h1>无法显示覆盖率地图</h1>" in page
     assert '<a href="/coverage?area=450329">打开本人所辖区域的覆盖率地图</a>' in page
+
+
+def test_a_planner_of_the_whole_atlas_may_recompute_it_all_from_the_page(
+    app: FastAPI, engine: Engine
+) -> None:
+    national, _ = _signed_in(app, engine, "planner", None)
+    page = national.get("/coverage").text
+    button = re.search(r'<button type="button" id="vetmap-recompute"[^>]*>([^<]*)</button>', page)
+    assert button and button.group(1) == "重新计算全部地区覆盖率" and 'data-area=""' in button.group(0)
+    assert "全部地区" in page
