@@ -416,6 +416,64 @@ def list_requests(
     return total, [_as_dict(r) for r in rows]
 
 
+def _current(
+    conn: Connection, principal: Principal, request_id: int, version: int | None, precondition: bool
+) -> dict:
+    """The request, locked, when the caller may update it and read it at ``version``; else the refusal."""
+    current = _read(conn, request_id, lock=True)
+    authorize(principal, "family_requests.update", [current["area_code"]])
+    if version is None:
+        raise VersionRequired(
+            f'send the version you read: If-Match: W/"{current["version"]}" or a version field',
+            key="family.version_required",
+        )
+    if version != current["version"]:
+        stale = StaleVersion(
+            f"request {request_id} is at version {current['version']}, not {version}: someone changed it "
+            "since you read it; merge with the current state and retry",
+            {**current, "notes": request_notes(conn, request_id)},
+            precondition,
+        )
+        stale.key, stale.params = "family.stale", {"version": current["version"], "given": version}
+        raise stale
+    return current
+
+
+def reissue_follow_up_code(
+    conn: Connection, actor: Actor, request_id: int, version: int | None, precondition: bool, secret: str
+) -> dict:
+    """A new follow-up code for request ``request_id`` (one filed before codes, or whose code was lost): the old
+    one stops working and the wrong codes counted against the request are forgotten; audited without the code.
+    Returns the request with its notes and ``follow_up_code``, shown this once, for staff to tell the requester."""
+    principal = actor.principal
+    require_right(principal, "family_requests.update")
+    current = _current(conn, principal, request_id, version, precondition)
+    code = new_follow_up_code()
+    conn.execute(
+        text(
+            "UPDATE family_requests SET follow_up_hash = :h, handled_by = :by, updated_at = now() WHERE id = :id"
+        ),
+        {"h": follow_up_hash(secret, code), "by": principal.user_id, "id": request_id},
+    )
+    conn.execute(
+        text("DELETE FROM family_follow_up_attempts WHERE request_id = :id AND NOT succeeded"),
+        {"id": request_id},
+    )
+    after = _read(conn, request_id)
+    after["notes"] = request_notes(conn, request_id)
+    record(
+        conn,
+        actor,
+        "update",
+        "family_requests",
+        request_id,
+        current["area_code"],
+        {"version": current["version"]},
+        {"version": after["version"], "follow_up_code": "issued"},
+    )
+    return {**after, "follow_up_code": code}
+
+
 def update_request(
     conn: Connection,
     actor: Actor,
@@ -440,22 +498,7 @@ def update_request(
     }
     if not changes or ({"status", "staff_note"}.isdisjoint(changes) and not any(notes.values())):
         raise InvalidInput("nothing to change: send a status, a note or both", key="family.nothing_to_change")
-    current = _read(conn, request_id, lock=True)
-    authorize(principal, "family_requests.update", [current["area_code"]])
-    if version is None:
-        raise VersionRequired(
-            f'send the version you read: If-Match: W/"{current["version"]}" or a version field',
-            key="family.version_required",
-        )
-    if version != current["version"]:
-        stale = StaleVersion(
-            f"request {request_id} is at version {current['version']}, not {version}: someone changed it "
-            "since you read it; merge with the current state and retry",
-            {**current, "notes": request_notes(conn, request_id)},
-            precondition,
-        )
-        stale.key, stale.params = "family.stale", {"version": current["version"], "given": version}
-        raise stale
+    current = _current(conn, principal, request_id, version, precondition)
     values: dict[str, Any] = {}
     if "status" in changes:
         if changes["status"] is None:

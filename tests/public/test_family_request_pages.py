@@ -340,3 +340,36 @@ def test_the_english_staff_pages_have_no_chinese_label(
             shown = shown.replace(value, "")
         assert not CJK.search(shown), (path, CJK.findall(shown)[:10])
     assert "Searching" in _visible(planner.get(f"/staff/family-requests/{rid}?lang=en").text)
+
+
+def test_staff_issue_a_new_code_and_the_old_one_stops_working(
+    app: FastAPI, engine: Engine, planner: TestClient
+) -> None:
+    filed = _file(app)
+    rid, path = filed["id"], f"/family-search/{filed['reference']}"
+    csrf = _csrf(planner.get(f"/staff/family-requests/{rid}").text)
+    for n in range(FOLLOW_UP_FAILURES - 1):  # wrong codes counted against the request are forgotten
+        _client(app).post(path, data={"code": f"WRNG-CD{n + 2}"})
+    url = f"{URL}/{rid}/follow-up-code"
+    assert planner.post(url, json={}, headers={"X-CSRF-Token": csrf}).status_code == 428
+    assert planner.post(url, json={"version": 9}, headers={"X-CSRF-Token": csrf}).status_code == 409
+    issued = planner.post(url, json={"version": 1}, headers={"X-CSRF-Token": csrf})
+    assert issued.status_code == 200 and issued.json()["version"] == 2
+    new_code = issued.json()["follow_up_code"]
+    assert new_code != filed["follow_up_code"]
+    assert _client(app).post(path, data={"code": filed["follow_up_code"]}).status_code == 403
+    assert _client(app).post(path, data={"code": new_code}).status_code == 200
+    crew = _signed_in(app, engine, "crew", MAOJIAN)
+    assert crew.post(url, json={"version": 2}).status_code in (401, 403)
+    with engine.connect() as conn:
+        last = (
+            conn.execute(
+                text(
+                    "SELECT after FROM audit_log WHERE collection = 'family_requests' AND record_id = :id ORDER BY id"
+                ),
+                {"id": rid},
+            )
+            .scalars()
+            .all()[-1]
+        )
+    assert last == {"version": 2, "follow_up_code": "issued"}, "the audit keeps no code"

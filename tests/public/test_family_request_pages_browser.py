@@ -2,7 +2,8 @@
 a member of the public files a request on a phone and keeps the reference and code; a planner of the area opens it
 from /staff/family-requests, sets 查找中 with a public and an internal note; the requester opens
 /family-search/{reference}, a wrong code gets one sentence and nothing else, the right one the status and the public
-note, never the internal one. No CSP violation, no axe-core violation, nothing wider than the phone.
+note, never the internal one; the requester lost the code, the planner issues a new one and the old one stops
+working. No CSP violation, no axe-core violation, nothing wider than the phone.
 
 With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots: staff pages at 1440×900, public ones at 390×844 and 320 wide.
 """
@@ -174,37 +175,60 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
         page.fill("#public-note", "")
         page.click("#save")
         expect(said).to_have_text("已保存(第 4 版)。")
-        staff.assert_clean()
 
-    # 3. the requester follows: a wrong code gets one sentence; the right one status and the public note only
-    with watched_page(browser, live_server, request, viewport=PHONE) as follow:
-        page = follow.page
-        page.add_init_script(f"({CSP_WATCH})()")
-        follow.open(f"/family-search/{reference}")
-        expect(page.locator("main")).to_contain_text(f"请输入提交登记 {reference} 时获得的查询码")
-        _at_widths(follow, "public-family-follow-form")
-        page.fill("#code", "ABCD-EFGH")
-        page.click("#follow-form button[type=submit]")
-        page.wait_for_load_state("load")
-        error = page.locator("#code-error")
-        expect(error).to_have_text("编号和查询码不匹配。请核对您保存的登记编号和查询码后再试。")
-        expect(page.locator("#code")).to_have_attribute("aria-invalid", "true")
-        main = page.locator("main")
-        for hidden in ("查找中", PUBLIC_NOTE, "内部", "覃秀兰"):
-            expect(main).not_to_contain_text(hidden)
-        _at_widths(follow, "public-family-follow-wrong")
-        # the wrong code's answer is a 403 page, as it should be: the one error the browser may report
-        follow.errors[:] = [
-            e for e in follow.errors if not ("403" in e and f"/family-search/{reference}" in e)
-        ]
-        page.fill("#code", code.lower())
-        page.click("#follow-form button[type=submit]")
-        page.wait_for_load_state("load")
-        expect(page.locator("#follow-status .status")).to_have_text("查找中")
-        expect(page.locator("#public-notes")).to_contain_text(PUBLIC_NOTE)
-        for hidden in (INTERNAL_NOTE, "李主任", "13907730000", "覃秀兰"):
-            expect(main).not_to_contain_text(hidden)
-        _at_widths(follow, "public-family-follow-seen")
-        follow.assert_clean()
+        # 3. the requester follows: a wrong code gets one sentence; the right one status and the public note only
+        with watched_page(browser, live_server, request, viewport=PHONE) as follow:
+            page = follow.page
+            page.add_init_script(f"({CSP_WATCH})()")
+            follow.open(f"/family-search/{reference}")
+            expect(page.locator("main")).to_contain_text(f"请输入提交登记 {reference} 时获得的查询码")
+            _at_widths(follow, "public-family-follow-form")
+            page.fill("#code", "ABCD-EFGH")
+            page.click("#follow-form button[type=submit]")
+            page.wait_for_load_state("load")
+            error = page.locator("#code-error")
+            expect(error).to_have_text("编号和查询码不匹配。请核对您保存的登记编号和查询码后再试。")
+            expect(page.locator("#code")).to_have_attribute("aria-invalid", "true")
+            main = page.locator("main")
+            for hidden in ("查找中", PUBLIC_NOTE, "内部", "覃秀兰"):
+                expect(main).not_to_contain_text(hidden)
+            _at_widths(follow, "public-family-follow-wrong")
+            # the wrong code's answer is a 403 page, as it should be: the one error the browser may report
+            follow.errors[:] = [
+                e for e in follow.errors if not ("403" in e and f"/family-search/{reference}" in e)
+            ]
+            page.fill("#code", code.lower())
+            page.click("#follow-form button[type=submit]")
+            page.wait_for_load_state("load")
+            expect(page.locator("#follow-status .status")).to_have_text("查找中")
+            expect(page.locator("#public-notes")).to_contain_text(PUBLIC_NOTE)
+            for hidden in (INTERNAL_NOTE, "李主任", "13907730000", "覃秀兰"):
+                expect(main).not_to_contain_text(hidden)
+            _at_widths(follow, "public-family-follow-seen")
+
+            # 4. the requester lost the code: the planner issues a new one, shown once, and the old one stops working
+            staff_page = staff.page
+            staff_page.click("#reissue")
+            issued = staff_page.locator("#reissue-status")
+            expect(issued).to_contain_text("新查询码：")
+            new_code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}", issued.inner_text()).group(0)
+            expect(issued).to_contain_text(f"{live_server}/family-search/{reference}")
+            _checked(staff, "staff-family-detail-reissued-1440x900")
+            staff.assert_clean()
+            page.goto(f"{live_server}/family-search/{reference}", wait_until="load")
+            page.fill("#code", code)
+            page.click("#follow-form button[type=submit]")
+            page.wait_for_load_state("load")
+            expect(page.locator("#code-error")).to_have_text(
+                "编号和查询码不匹配。请核对您保存的登记编号和查询码后再试。"
+            )
+            follow.errors[:] = [
+                e for e in follow.errors if not ("403" in e and f"/family-search/{reference}" in e)
+            ]
+            page.fill("#code", new_code)
+            page.click("#follow-form button[type=submit]")
+            page.wait_for_load_state("load")
+            expect(page.locator("#follow-status .status")).to_have_text("查找中")
+            follow.assert_clean()
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM family_requests WHERE martyr_id = :m"), {"m": martyr_id})

@@ -130,6 +130,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "此登记提交时没有查询码：请通过电话或电子邮箱告知登记人进展。",
         "This request was filed without a follow-up code: tell the requester by phone or e-mail.",
     ),
+    "family.detail.reissue": ("生成新查询码", "Issue a new follow-up code"),
+    "family.detail.reissue.hint": (
+        "登记人遗失查询码，或登记时没有查询码时使用。旧查询码随即失效；新查询码只在此显示一次，请通过电话或电子邮箱告知登记人。",
+        "When the requester lost their code, or was given none. The old code stops working; the new one is shown "
+        "here only once: tell it to the requester by phone or e-mail.",
+    ),
+    "family.detail.reissued": (
+        "新查询码：{code}(只显示这一次)。请告知登记人：在 {url} 输入此查询码即可查看进度。",
+        "New follow-up code: {code} (shown only this once). Tell the requester to enter it at {url} to see the "
+        "progress.",
+    ),
     "family.detail.staff_note": ("工作备注(旧)", "Staff note (earlier)"),
     "family.detail.notes": ("备注记录", "Notes"),
     "family.detail.no_notes": ("暂无备注。", "No notes yet."),

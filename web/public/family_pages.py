@@ -224,8 +224,19 @@ def staff_detail(
     ]
     strings = {
         key: t(f"family.detail.{key}", lang)
-        for key in ("saving", "saved", "nothing", "too_long", "stale", "failed", "offline", "no_notes")
+        for key in (
+            "saving",
+            "saved",
+            "nothing",
+            "too_long",
+            "stale",
+            "failed",
+            "offline",
+            "no_notes",
+            "reissued",
+        )
     }
+    strings["follow_up_yes"] = t("family.detail.follow_up.yes", lang)
     strings["public"] = t("family.detail.note.public", lang)
     strings["internal"] = t("family.detail.note.internal", lang)
     strings["by"] = t("family.detail.note.by", lang)
@@ -234,6 +245,8 @@ def staff_detail(
         "version": found["version"],
         "status": found["status"],
         "api": f"{API_URL}/{found['id']}?lang={lang}",
+        "reissue": f"{API_URL}/{found['id']}/follow-up-code?lang={lang}",
+        "follow": _link(f"/family-search/{found['reference']}", explicit_lang),
         "csrf": csrf_token,
         "limit": NOTE_LIMIT,
         "statuses": {s: status_label(s, lang) for s in FAMILY_REQUEST_STATUSES},

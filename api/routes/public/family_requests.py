@@ -5,7 +5,8 @@ this once; the requester follows the request at ``/family-search/{reference}`` w
 429 on a burst (the middleware's per-address window, api/security.py, and a daily limit per client hash in
 geo/public/family_requests.py). Staff with ``family_requests.read`` list and read the requests of their area (the public:
 401, another area: 403), each with its notes; ``PATCH`` sets status and staff_note and adds a public and/or an internal
-note under the version read (If-Match or ``version``).
+note under the version read (If-Match or ``version``); ``POST …/{id}/follow-up-code`` gives the requester a new code
+(the old one stops working), shown to staff once to pass on by phone or e-mail.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from geo.public.family_requests import (
     create_request,
     get_request,
     list_requests,
+    reissue_follow_up_code,
     update_request,
 )
 
@@ -71,6 +73,14 @@ class FamilyRequestCreated(BaseModel):
     status: str
     created_at: str
     follow_up_code: str = Field(description="the code to follow the request at /family-search/{reference}")
+
+
+class FollowUpReissue(BaseModel):
+    """The version of the request read (or send ``If-Match``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(default=None, ge=1)
 
 
 class FamilyRequestPatch(BaseModel):
@@ -127,4 +137,19 @@ def patch(
     version, precondition = read_version(if_match, body.version)
     changes = body.model_dump(exclude_unset=True, exclude={"version"})
     found = update_request(conn, actor, request_id, changes, version, precondition)
+    return JSONResponse(found, headers={"ETag": etag(found["version"]), "Cache-Control": "no-store"})
+
+
+@router.post("/{request_id}/follow-up-code", dependencies=[Depends(require("family_requests.update"))])
+def reissue_code(
+    request_id: RequestId,
+    conn: ConnDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    body: FollowUpReissue | None = None,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """A new follow-up code for the requester (the old one stops working), shown this once in ``follow_up_code``."""
+    version, precondition = read_version(if_match, body.version if body is not None else None)
+    found = reissue_follow_up_code(conn, actor, request_id, version, precondition, auth_secret(settings))
     return JSONResponse(found, headers={"ETag": etag(found["version"]), "Cache-Control": "no-store"})

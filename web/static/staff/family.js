@@ -68,6 +68,39 @@
     $("no-notes").hidden = (request.notes || []).length > 0;
   }
 
+  const reissue = $("reissue");
+  const reissueSaid = $("reissue-status");
+  reissue.addEventListener("click", () => {
+    reissue.disabled = true;
+    const say = (text, kind) => { reissueSaid.textContent = text; reissueSaid.className = `form-status ${kind}`; reissueSaid.hidden = false; };
+    say(S.saving, "busy");
+    fetch(data.reissue, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": data.csrf },
+      body: JSON.stringify({ version }),
+      credentials: "same-origin",
+    }).then((response) => response.json().catch(() => ({})).then((answer) => {
+      reissue.disabled = false;
+      if (response.ok) {
+        show(answer);
+        $("follow-up").textContent = S.follow_up_yes;
+        said.hidden = true;  // an earlier "saved" would name an older version
+        say(fmt(S.reissued, { code: answer.follow_up_code, url: window.location.origin + data.follow }), "ok");
+        return;
+      }
+      if ((response.status === 409 || response.status === 412) && answer.current) {
+        data.status = answer.current.status;
+        show(answer.current);
+        say(fmt(S.stale, { status: data.statuses[answer.current.status] || answer.current.status, version: answer.current.version }), "error");
+        return;
+      }
+      say(`${S.failed} ${answer.detail || response.status}`, "error");
+    })).catch(() => {
+      reissue.disabled = false;
+      say(S.offline, "error");
+    });
+  });
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = { version };
