@@ -55,6 +55,9 @@ _BUBBLES = """() => {
     return out;
 }"""
 
+# Whether the map's centre lies in 资源县 (its box, roughly: 110.3-110.9 E, 25.8-26.4 N).
+_IN_COUNTY = "(() => { const c = VetMapAtlas.map.getCenter(); return c.lng > 110.2 && c.lng < 111 && c.lat > 25.7 && c.lat < 26.5; })()"
+
 # The map's centre (as drawn) and its zoom.
 _VIEW = """() => {
     const map = VetMapAtlas.map;
@@ -156,6 +159,25 @@ def test_the_public_sees_title_legend_search_and_sign_in(watched: WatchedPage, i
     expect(page.locator(".atlas-staff")).to_be_hidden()
     expect(page.get_by_role("link", name="工作台")).to_have_count(0)
 
+    # a place: the county, chosen with the keyboard, fills the map
+    box = page.get_by_role("combobox")
+    box.fill("资源县")
+    county = page.get_by_role("option").filter(has_text="行政区 · 450329")
+    expect(county).to_have_count(1)
+    expect(page.get_by_role("option").first).to_contain_text("资源县")  # the exact name first
+    expect(page.get_by_role("option")).not_to_have_count(
+        1
+    )  # its sites too: 资源县烈士陵园, the service centre
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "atlas-result-0")
+    box.press("Enter")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+    page.wait_for_function(f"() => VetMapAtlas.map.getZoom() >= 9 && {_IN_COUNTY}")
+    watched.settle()
+    if os.environ.get("VETMAP_SHOTS"):
+        page.wait_for_timeout(1500)
+    _shot(watched, "overview-public-county-1440x900")
+
     # the search: by pinyin (the public search API), the map flies to the memorial and opens it
     zoom = page.evaluate(_VIEW)["zoom"]
     _find(page, MEMORIAL_PINYIN, MEMORIAL)
@@ -197,6 +219,21 @@ def test_the_public_sees_title_legend_search_and_sign_in(watched: WatchedPage, i
         _shot(watched, f"overview-public-found-{size['width']}x{size['height']}")
     assert axe_violations(page) == []
     _no_csp_violation(page)
+
+    # in English, links keep the language
+    page.set_viewport_size(DESKTOP)
+    page.goto(watched.base_url + "/?lang=en", wait_until="networkidle")
+    watched.settle()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Service stations and martyr memorial sites")
+    expect(page.get_by_role("button", name="Layers and legend")).to_be_visible()
+    expect(page.get_by_role("link", name="Sign in")).to_have_attribute(
+        "href", "/login?next=%2F%3Flang%3Den&lang=en"
+    )
+    _find(page, MEMORIAL_PINYIN, MEMORIAL)
+    expect(page.locator(".leaflet-popup-content").get_by_role("link", name="Site page")).to_have_attribute(
+        "href", f"/sites/memorials/{ids['memorial']}?lang=en"
+    )
+    _shot(watched, "overview-public-en-1440x900")
     watched.assert_clean()
 
 

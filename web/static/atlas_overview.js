@@ -25,7 +25,6 @@ var VetMapOverview = (function () {
     var shown = [];
     var active = -1;
     var timer = null;
-    var controller = null;
     var asked = 0;
     var index = null;
 
@@ -193,14 +192,21 @@ var VetMapOverview = (function () {
         };
     }
 
-    function merge(server, local) {
+    // the server's results and the page's own, one of each site, the exact names first, then the names that
+    // begin with the words, then the rest (the server's order among its own: pinyin and similar names last)
+    function merge(server, local, q) {
+        var wanted = key(q);
         var seen = {};
-        var out = [];
+        var all = [];
         server.concat(local).forEach(function (r) {
             var id = r.collection + "/" + r.id;
-            if (!seen[id] && out.length < MAX_SHOWN) { seen[id] = true; out.push(r); }
+            if (seen[id]) { return; }
+            seen[id] = true;
+            var r0 = rank(key(r.name), wanted);
+            all.push([r0 < 0 ? 4 : r0, all.length, r]);
         });
-        return out;
+        all.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+        return all.slice(0, MAX_SHOWN).map(function (entry) { return entry[2]; });
     }
 
     function setStatus(text) { status.textContent = text; }
@@ -250,13 +256,10 @@ var VetMapOverview = (function () {
     }
 
     function ask(q, local) {
-        if (controller) { controller.abort(); }
-        controller = new AbortController();
-        var mine = ++asked;
+        var mine = ++asked;  // only the answer to the latest question is shown
         setStatus(config.text.searching);
         var url = config.search_api + "?" + new URLSearchParams({q: q, limit: "8"}).toString();
         fetch(url, {
-            signal: controller.signal,
             credentials: "same-origin",
             headers: {Accept: "application/json", "Accept-Language": config.lang}
         })
@@ -266,10 +269,10 @@ var VetMapOverview = (function () {
             })
             .then(function (data) {
                 if (mine !== asked) { return; }
-                show(merge((data.results || []).map(fromServer), local), q);
+                show(merge((data.results || []).map(fromServer), local, q), q);
             })
             .catch(function (error) {
-                if (error.name === "AbortError" || mine !== asked) { return; }
+                if (mine !== asked) { return; }
                 show(local);
                 setStatus(local.length ? format(config.text.found, {n: local.length}) : config.text.failed);
             });
@@ -279,7 +282,6 @@ var VetMapOverview = (function () {
         clearTimeout(timer);
         var q = input.value.trim();
         if (!q) {
-            if (controller) { controller.abort(); }
             asked++;
             show([]);
             setStatus("");
@@ -390,8 +392,7 @@ var VetMapOverview = (function () {
     function choose(r) {
         if (!r) { return; }
         clearTimeout(timer);  // a search still to come would reopen the list
-        if (controller) { controller.abort(); }
-        asked++;
+        asked++;  // and the answer of one under way is not shown
         close();
         input.value = r.name;
         setStatus("");
