@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo.settings import Settings
-from tests.importing.test_import_pages import CJK, signed_in
+from tests.importing.import_pages import CJK, signed_in
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 

@@ -22,7 +22,7 @@ from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
-from tests.importing.test_import_pages import register_csv, station_codes
+from tests.importing.import_pages import register_csv, station_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
