@@ -4,7 +4,9 @@
   reference number (``XQ-000123``). Nothing is stored unless every field passes: the martyr's name and the
   requester's name are required, a phone or an e-mail is required and must be well-formed, every text is bounded.
 - A request belongs to an area: the linked martyr record's area (else its hometown area), else the hometown area
-  the requester chose; with none known it belongs to the whole atlas, so only national staff see it.
+  the requester chose, else the one county the hometown they typed names (``广西资源县中峰乡`` → 资源县; narrowed by
+  a city it also names; none when still ambiguous); with none known it belongs to the whole atlas, so only national
+  staff see it.
 - Staff read and update requests in their area (``family_requests.read`` / ``family_requests.update`` in
   geo/accounts/permissions.py); the requester's contact is personal data, never shown to the public. Updates carry the
   version the caller read (StaleVersion / VersionRequired like sites) and are audited.
@@ -204,6 +206,25 @@ def follow_up_hash(secret: str, code: str) -> str:
     ).hexdigest()
 
 
+def county_named_in(conn: Connection, hometown: str | None) -> str | None:
+    """The code of the one county whose name the typed hometown contains (narrowed by a city it also names), else
+    None: no county named, or more than one."""
+    if not hometown:
+        return None
+    named = conn.execute(
+        text(
+            "SELECT code, level FROM areas WHERE level IN ('city', 'county') AND char_length(name) >= 2 "
+            "AND strpos(:t, name) > 0"
+        ),
+        {"t": hometown},
+    ).all()
+    counties = [r.code for r in named if r.level == "county"]
+    cities = [r.code[:4] for r in named if r.level == "city"]
+    if len(counties) > 1 and cities:
+        counties = [c for c in counties if c[:4] in cities]
+    return counties[0] if len(counties) == 1 else None
+
+
 def check_request(data: FamilyRequestInput) -> dict[str, Any]:
     """The columns of a valid request (texts trimmed, phone digits only); InvalidInput naming the first fault."""
     values: dict[str, Any] = {
@@ -237,7 +258,7 @@ def create_request(
     """File a request (status ``new``); returns id, reference, status, created_at and, when ``secret`` is given,
     the follow-up code (``follow_up_code``, shown once: only its keyed hash is kept). TooManyAttempts on a burst."""
     values = check_request(data)
-    values["area_code"] = _area_of(conn, data)
+    values["area_code"] = _area_of(conn, data) or county_named_in(conn, values["hometown"])
     if client is not None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 11))"), {"k": f"fr:{client}"})
         recent = conn.execute(

@@ -373,3 +373,15 @@ def test_staff_issue_a_new_code_and_the_old_one_stops_working(
             .all()[-1]
         )
     assert last == {"version": 2, "follow_up_code": "issued"}, "the audit keeps no code"
+
+
+def test_a_request_naming_a_county_in_its_hometown_reaches_that_county(
+    app: FastAPI, engine: Engine, planner: TestClient
+) -> None:
+    named = _file(app, area=None, hometown="湖北省十堰市茅箭区东沟村")
+    vague = _file(app, area=None, hometown="湖北省十堰市")
+    with engine.connect() as conn:
+        areas = dict(conn.execute(text("SELECT id, area_code FROM family_requests")).all())
+    assert areas[named["id"]] == MAOJIAN and areas[vague["id"]] is None
+    shown = _visible(planner.get("/staff/family-requests").text)
+    assert named["reference"] in shown and vague["reference"] not in shown

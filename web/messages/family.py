@@ -203,8 +203,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "family.follow.empty": ("请输入查询码。", "Enter your follow-up code."),
     "family.follow.lost": (
-        "查询码遗失无法找回；工作人员会通过您登记时留下的电话或电子邮箱与您联系。",
-        "A lost code cannot be recovered; staff will contact you by the phone or e-mail you gave.",
+        "遗失查询码？工作人员可为您生成新的查询码，并通过您登记时留下的电话或电子邮箱告知您。",
+        "Lost the code? Staff can give you a new one and tell you by the phone or e-mail you gave.",
     ),
     "family.follow.not_reference": (
         "“{reference}”不是寻亲登记编号。编号形如 XQ-000002。",
