@@ -140,7 +140,7 @@ def test_fewer_sites_than_asked_say_why_in_words(planner: TestClient) -> None:
     assert "个村（" in text and "任何方案都覆盖不到" in text  # the villages no candidate reaches
     html = planner.get(f"/staff/siting/runs/{run['id']}?lang=en").text
     english = _text(html)
-    assert "3 new stations were asked for; 2 were chosen. Why:" in english
+    assert "3 new stations were asked for, only 2 chosen. Why:" in english
     assert "Only 2 candidate sites would newly cover anyone" in english
     # no Chinese in the English page's own words (names of places are data; the upload hint names 经度/纬度)
     own = _text(re.search(r'<form id="siting-form".*?</form>', html, re.S).group(0))

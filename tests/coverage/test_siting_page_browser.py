@@ -105,6 +105,7 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     ).to_be_checked()  # the run's question
     _clean(watched)
     _shot(watched, "siting-three-sites-1440x900")
+    first = re.search(r"/runs/(\d+)", page.url).group(1)
     labels = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)]
 
     with page.expect_download() as download_info:
@@ -134,8 +135,10 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     )
     expect(page.locator("#siting-result table.siting-table tbody tr")).to_have_count(2)
     # both runs are listed below, the open one marked, each reopenable
-    expect(page.locator(".siting-past tbody tr")).to_have_count(2)
-    expect(page.locator(".siting-past tr.current")).to_have_count(1)
+    second = re.search(r"/runs/(\d+)", page.url).group(1)
+    expect(page.locator(".siting-past tr.current a")).to_have_text(f"#{second}")
+    earlier = page.locator(f'.siting-past a[href="/staff/siting/runs/{first}"]')
+    expect(earlier).to_have_count(1)
     _clean(watched)
     _shot(watched, "siting-fewer-1440x900")
     page.set_viewport_size(PHONE)
@@ -143,7 +146,7 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the siting page is {overflow}px wider than a phone"
     page.set_viewport_size(DESKTOP)
-    page.locator(".siting-past tbody tr").nth(1).locator("a").click()
+    earlier.click()
     _answered(watched)
     expect(page.locator("#siting-map")).to_have_attribute("data-sites", "3")
     watched.assert_clean()

@@ -24,8 +24,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "siting.form.p": ("新站数量 p", "Number of new stations p"),
     "siting.form.share": ("目标覆盖率（%）", "Target share (%)"),
     "siting.form.level": ("站点级别", "Station level"),
-    "siting.level.village": ("村（社区）服务站", "Village (community) stations"),
-    "siting.level.township": ("乡镇（街道）服务站", "Township (street) stations"),
+    "siting.level.village": ("村（社区）级", "Village"),
+    "siting.level.township": ("乡镇（街道）级", "Township"),
     "siting.form.radius": ("服务半径（公里）", "Reach (km)"),
     "siting.form.radius_hint": (
         "村级默认 3 公里，乡镇级默认 10 公里（按地面实际距离）",
@@ -124,7 +124,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "siting.fewer": (
         "要求 {p} 个新站，只选出 {n} 个。原因：",
-        "{p} new stations were asked for; {n} were chosen. Why:",
+        "{p} new stations were asked for, only {n} chosen. Why:",
     ),
     "siting.why": ("说明：", "Notes:"),
     "siting.reason.few_candidates": (
@@ -221,7 +221,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "siting.past.col.candidates": ("候选点", "Candidates"),
     "siting.past.col.result": ("结果", "Result"),
     "siting.past.open": ("打开第 {id} 次计算", "Open run {id}"),
-    "siting.past.sites": ("{n} 个站点", "{n} sites"),
+    "siting.past.sites": ("{n} 个站点", "{n} chosen"),
     "siting.past.running": ("计算中", "running"),
     "siting.past.failed": ("失败", "failed"),
     "siting.question.mclp": ("p = {p}，覆盖最多的人", "p = {p}, cover the most people"),
