@@ -107,6 +107,7 @@ def test_a_planner_dry_runs_a_register_commits_and_downloads_the_rejects(
         "#file", {"name": "资源县服务站.csv", "mimeType": "text/csv", "buffer": register_csv("IMPB")}
     )
     expect(page.locator("#file-error")).to_be_hidden()
+    expect(page.locator("#file-name")).to_have_text("资源县服务站.csv")  # the chosen file, named in the page
     page.click("#dry-run")
     expect(page.locator("#report-heading")).to_have_text("试导入报告：尚未写入任何内容", timeout=TIMEOUT_MS)
     expect(page.locator('[data-total="rejected"] .value')).to_have_text("4")

@@ -36,6 +36,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "CSV, Excel (.xlsx), GeoJSON, GeoPackage, KML or a zipped Shapefile (.zip); every row needs its code, "
         "points need longitude and latitude columns.",
     ),
+    "imports.file.choose": ("选择文件", "Choose a file"),
+    "imports.file.none": ("未选择文件", "No file chosen"),
     "imports.crs": ("坐标系", "Coordinate system"),
     "imports.crs.wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"),
     "imports.crs.cgcs2000": ("CGCS2000（国家 2000）", "CGCS2000"),

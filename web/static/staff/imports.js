@@ -171,6 +171,15 @@
     }
   });
 
-  fileInput.addEventListener("change", function () { fieldError("file", ""); });
+  const fileName = document.getElementById("file-name");
+  function showFileName() {
+    const chosen = fileInput.files && fileInput.files.length ? fileInput.files[0].name : "";
+    fileName.textContent = chosen || fileName.dataset.none;
+  }
+  fileInput.addEventListener("change", function () {
+    fieldError("file", "");
+    showFileName();
+  });
+  showFileName(); // a file kept by the browser after a reload
   collection.addEventListener("change", function () { fieldError("collection", ""); });
 })();
