@@ -187,6 +187,9 @@ def test_an_area_without_roads_says_so_and_what_to_do(app: FastAPI, engine: Engi
     assert "资源县 (450329)" in seen  # the networks' list still says where its roads are
     # a planner of the whole atlas is pointed at the import form on the page instead
     admin = _signed_in(app, engine, "planner", None)
+    whole = admin.get("/staff/travel")  # the whole atlas: choose a county to see its villages
+    assert whole.status_code == 200 and 'id="tt-area-select"' in whole.text
+    assert f'<option value="{NO_ROADS}">' in whole.text and "开始计算 全国" in _text(whole.text)
     html = admin.get("/staff/travel", params={"area": NO_ROADS}).text
     assert "没有覆盖本范围的路网" in _text(html) and 'id="tt-import-form"' in html
     assert "在下方“导入路网”中上传覆盖 兴宁区 (450102) 的道路文件" in _text(html)

@@ -200,12 +200,26 @@ def test_a_planner_of_the_atlas_uploads_a_road_file_with_progress(
     roads = write_roads(tmp_path / "test-roads.gpkg")
     page.set_input_files("#tt-file", str(roads))
     page.fill("#tt-name", "浏览器测试路网")
+    held = []  # the upload is held on its way, to see the page while it goes
+
+    def hold(route) -> None:
+        held.append(route)
+
+    page.route("**/api/v1/roads/networks?*", hold)
     page.click("#tt-import-button")
-    expect(page.locator("#tt-import-text")).to_contain_text(
-        "已导入路网“浏览器测试路网”：6 个路段", timeout=30_000
+    expect(page.locator("#tt-import-text")).to_have_text(
+        re.compile(r"^正在上传：\d+%$|^已上传，正在读取道路")
     )
-    page.wait_for_load_state("load")
-    expect(page.locator("#tt-network-table")).to_contain_text("浏览器测试路网", timeout=TIMEOUT_MS)
+    expect(page.locator("#tt-import-progress")).to_be_visible()
+    expect(page.locator("#tt-import-button")).to_be_disabled()
+    _shot(watched, "travel-import-progress-1440x900")
+    page.unroute("**/api/v1/roads/networks?*", hold)
+    held[0].continue_()
+    # the page comes back with the new network listed and the import confirmed
+    expect(page.locator("#tt-imported")).to_have_text(
+        re.compile("已导入路网“浏览器测试路网”：6 个路段，共 [0-9.]+ 公里。"), timeout=30_000
+    )
+    expect(page.locator("#tt-network-table tr.tt-new")).to_contain_text("浏览器测试路网")
     _clean(watched)
     _no_overflow(watched, "travel-import-390x844")
     refused = [e for e in watched.errors if "/api/v1/roads/networks" not in e]

@@ -111,6 +111,7 @@ def travel_page(
     lang: Lang = None,
     area: Annotated[str | None, Query(max_length=20)] = None,
     basemap_name: Annotated[str | None, Query(alias="basemap", max_length=20)] = None,
+    imported: Annotated[int | None, Query(ge=1, description="a network just imported, to confirm")] = None,
 ) -> Response:
     """Road networks, a travel run for my area, villages coloured by minutes and service areas on a map."""
     page = open_staff_page(request, conn, session, lang or settings.default_lang, PATH, action="travel.run")
@@ -144,9 +145,11 @@ def travel_page(
         if tiles.crs == "wgs84"
         else [],
     }
+    just_imported = next((n for n in view.networks if n.id == imported), None)
     return staff_response(
         page,
         "staff/travel.html",
+        just_imported=just_imported,
         view=view,
         chosen=chosen,
         chosen_label=area_label(chosen, lang),

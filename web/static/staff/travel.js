@@ -379,7 +379,11 @@
             name: body.name, edges: body.edges, km: (body.length_m / 1000).toFixed(1)
           });
           status.className = "tt-ok";
-          window.setTimeout(function () { window.location.reload(); }, 1500);
+          var next = new URLSearchParams(window.location.search);
+          next.set("imported", String(body.id));
+          window.setTimeout(function () {
+            window.location.assign(window.location.pathname + "?" + next.toString() + "#tt-networks");
+          }, 800);
           return;
         }
         var detail = detailOf(body, text("travel.import.failed"));
