@@ -220,6 +220,10 @@ def test_bad_references_and_empty_codes_get_a_sentence(app: FastAPI) -> None:
     empty = c.post(f"/family-search/{filed['reference']}", data={"code": "  "})
     assert empty.status_code == 422 and "请输入查询码" in _visible(empty.text)
     assert c.get("/family-search/xq-1").status_code == 200, "case and zeros do not matter"
+    long = c.post(f"/family-search/{filed['reference']}", data={"code": "A" * 5000})
+    assert long.status_code == 403 and "编号和查询码不匹配" in _visible(long.text)
+    nothing = c.post(f"/family-search/{filed['reference']}")
+    assert nothing.status_code == 422 and "请输入查询码" in _visible(nothing.text)
 
 
 # -- staff ---------------------------------------------------------------------------------------------------------
@@ -239,6 +243,8 @@ def test_staff_list_their_area_by_status(app: FastAPI, engine: Engine, planner: 
     assert mine["reference"] not in _visible(searching.text) and "没有符合条件的寻亲登记" in _visible(
         searching.text
     )
+    assert "未知状态" in _visible(planner.get("/staff/family-requests", params={"status": "x" * 500}).text)
+    assert "页码不正确" in _visible(planner.get("/staff/family-requests?offset=-3").text)
     bad = planner.get("/staff/family-requests?status=lost")
     assert bad.status_code == 422 and "未知状态“lost”" in _visible(bad.text)
     english = planner.get("/staff/family-requests?lang=en")

@@ -55,8 +55,8 @@ def family_requests_page(
     settings: SettingsDep,
     session: SessionDep,
     lang: Lang = None,
-    status: Annotated[str, Query(max_length=40)] = "",
-    offset: Annotated[str, Query(max_length=20)] = "",
+    status: str = "",
+    offset: str = "",
 ) -> Response:
     """The 寻亲 requests of my area, newest first, filtered by status, 50 a page."""
     page = open_staff_page(
@@ -70,6 +70,7 @@ def family_requests_page(
     if isinstance(page, Response):
         return page
     error = None
+    status, offset = status[:40], offset[:20]  # a sentence for anything else, never a JSON refusal
     chosen = status or None
     if chosen is not None and chosen not in FAMILY_REQUEST_STATUSES:
         error = t("family.staff.bad_status", page.lang).format(status=chosen)
@@ -169,7 +170,7 @@ def follow_check(
     conn: ConnDep,
     settings: SettingsDep,
     ref: str,
-    code: Annotated[str, Form(max_length=100)] = "",
+    code: Annotated[str, Form()] = "",
     lang: Lang = None,
 ) -> HTMLResponse:
     """The requester's follow-up after the check: status and public notes with the right code, else one sentence."""
@@ -179,6 +180,7 @@ def follow_check(
         message = t("family.follow.not_reference", ctx.lang).format(reference=ref[:40])
         return _follow_answer(ctx, FollowUp(ref[:40], error=message, not_a_reference=True), 404)
     shown = reference(number)
+    code = code[:100]
     if not code.strip():
         return _follow_answer(ctx, FollowUp(shown, error=t("family.follow.empty", ctx.lang)), 422)
     secret = auth_secret(settings)
