@@ -189,9 +189,9 @@ def china_day_bounds(
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
     """The times (``since`` inclusive, ``until`` exclusive) covering calendar days ``first`` to ``last`` in UTC+8."""
     since = dt.datetime.combine(first, dt.time(), CHINA_TIME) if first is not None else None
-    until = (
-        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA_TIME) if last is not None else None
-    )
+    until = None
+    if last is not None and last < dt.date.max:  # the calendar's last day bounds nothing
+        until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA_TIME)
     return since, until
 
 

@@ -108,6 +108,9 @@ def test_the_api_filters_by_who_collection_record_and_day(reader, history):
     tomorrow = today + dt.timedelta(days=1)
     later = reader.get(f"/api/v1/audit?actor=audit-page-writer&since={tomorrow}").json()
     assert later["numberMatched"] == 0
+    ends = reader.get("/api/v1/audit?since=0001-01-01&until=9999-12-31&actor=audit-page-writer").json()
+    assert ends["numberMatched"] == by_actor["numberMatched"]
+    assert reader.get("/api/v1/audit?actor=a%20b").status_code == 422
     reversed_days = reader.get(f"/api/v1/audit?since={tomorrow}&until={today}&lang=en")
     assert (
         reversed_days.status_code == 400
@@ -161,11 +164,16 @@ def test_an_admin_reads_only_the_log_of_its_area(reader, history):
         ("since=2026-13-40", "since", "请按 年-月-日 填写日期"),
         ("since=2026-05-02&until=2026-05-01", "until", "结束日期早于开始日期"),
         ("collection=Robert');DROP", "collection", "没有这个数据类别"),
-        ("actor=" + "x" * 65, "actor", "用户名最多 64 个字符"),
+        ("actor=" + "x" * 65, "actor", "用户名为 1–64 个字符：字母、数字、“.”、“_”或“-”"),
+        ("actor=a%20b", "actor", "用户名为 1–64 个字符：字母、数字、“.”、“_”或“-”"),
+        ("until=9999-12-31&since=0001-01-01", None, None),
     ],
 )
 def test_a_bad_filter_is_answered_next_to_its_field(reader, history, query, field, sentence):
     page = reader.get(f"/staff/audit?{query}")
+    if field is None:  # the ends of the calendar: every entry, no error
+        assert page.status_code == 200 and 'class="entry"' in page.text
+        return
     assert page.status_code == 400
     html = unescape(page.text)
     assert f'<p class="field-error" id="f-{field}-error">{sentence}</p>' in html

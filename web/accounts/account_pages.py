@@ -132,6 +132,7 @@ _SCRIPT_KEYS = (
     "accounts.saved",
     "accounts.failed",
     "accounts.signed_out",
+    "accounts.stale_page",
     "accounts.check.username",
     "accounts.check.password",
     "accounts.check.area",

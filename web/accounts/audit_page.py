@@ -23,6 +23,7 @@ PAGE_SIZE = 20
 MAX_TEXT = 300
 """Characters of a value shown before it is cut."""
 _COLLECTION = re.compile(r"^[a-z_]{1,64}$")
+_ACTOR = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
@@ -68,10 +69,10 @@ def parse_audit_query(params: Mapping[str, str], lang: str) -> AuditQuery:
     typed = {name: (params.get(name) or "").strip() for name in FILTER_FIELDS}
     query = AuditQuery(typed=typed)
     if typed["actor"]:
-        if len(typed["actor"]) > 64:
-            query.errors["actor"] = t("audit.check.actor", lang)
-        else:
+        if _ACTOR.fullmatch(typed["actor"]):
             query.actor = typed["actor"]
+        else:
+            query.errors["actor"] = t("audit.check.actor", lang)
     if typed["collection"]:
         if _COLLECTION.fullmatch(typed["collection"]):
             query.collection = typed["collection"]

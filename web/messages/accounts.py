@@ -100,6 +100,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "操作未完成，请稍后重试。",
         "That did not work; please try again in a moment.",
     ),
+    "accounts.stale_page": (
+        "本页已过期（可能已在别处重新登录），请刷新页面后重试。",
+        "This page has gone stale (perhaps you signed in again elsewhere): reload it and retry.",
+    ),
     "accounts.signed_out": (
         "您的登录已失效，请重新登录后再试。",
         "Your sign-in has ended: sign in again and retry.",
@@ -247,7 +251,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit.filter.clear": ("清除筛选", "Clear the filters"),
     "audit.check.record": ("记录编号为正整数", "a record id is a whole number above 0"),
     "audit.check.date": ("请按 年-月-日 填写日期", "write the date as year-month-day"),
-    "audit.check.actor": ("用户名最多 64 个字符", "a username has at most 64 characters"),
+    "audit.check.actor": (
+        "用户名为 1–64 个字符：字母、数字、“.”、“_”或“-”",
+        "a username is 1-64 characters: letters, digits, '.', '_' or '-'",
+    ),
     "audit.check.collection": ("没有这个数据类别", "there is no such collection"),
     "audit.count": ("共 {n} 条，显示第 {first}–{last} 条", "{n} entries, showing {first}-{last}"),
     "audit.empty": ("没有符合条件的记录。", "No entry matches."),

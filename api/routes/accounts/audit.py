@@ -59,7 +59,13 @@ def audit_log(
     ] = None,
     record_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="the record's id")] = None,
     actor: Annotated[
-        str | None, Query(min_length=1, max_length=64, description="the username who wrote (any case)")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[A-Za-z0-9._-]+$",
+            description="the username who wrote (any case)",
+        ),
     ] = None,
     since: Annotated[
         dt.date | None, Query(description="from this calendar day (China time, UTC+8), inclusive")

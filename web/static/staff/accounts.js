@@ -74,11 +74,18 @@
     expires_at: "accounts.check.date",
   };
 
+  // The session changed since the page was made (signed out and in elsewhere): its CSRF token is refused.
+  function staleCsrf(answer) {
+    const detail = (answer.json || {}).detail;
+    return answer.status === 403 && typeof detail === "string" && detail.includes("X-CSRF-Token");
+  }
+
   // An answer that is not a success, as sentences next to the field it is about (``fieldOf``: status → field).
   function refusal(form, answer, fieldOf) {
     if (answer.status === 0) { status(form, T["accounts.failed"], "bad"); return; }
     if (answer.status === 401) { status(form, T["accounts.signed_out"], "bad"); return; }
     const json = answer.json || {};
+    if (staleCsrf(answer)) { status(form, T["accounts.stale_page"], "bad"); return; }
     if (answer.status === 422 && Array.isArray(json.errors) && json.errors.length) {
       let shown = false;
       json.errors.forEach((e) => {
@@ -395,6 +402,7 @@
       const json = answer.json || {};
       tokensStatus.className = "status tokens-status bad";
       tokensStatus.textContent = answer.status === 401 ? T["accounts.signed_out"]
+        : staleCsrf(answer) ? T["accounts.stale_page"]
         : (typeof json.detail === "string" && answer.status < 500 ? json.detail : T["accounts.failed"]);
       return;
     }
