@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
+from geo.coverage.siting_runs import SITING_RUNS, list_siting_runs
+from geo.kit.runs import carry_out, start_run
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 
@@ -199,4 +201,51 @@ def test_a_planner_sites_among_points_clicked_and_uploaded(watched: WatchedPage,
     expect(page.locator("h1")).to_have_text("Siting — 资源县 (450329)")
     expect(page.locator(".siting-claim")).to_contain_text("Proven best")
     _shot(watched, "siting-given-answer-en-1440x900")
+    watched.assert_clean()
+
+
+def test_a_running_run_shows_progress_then_its_answer_without_a_reload(
+    watched: WatchedPage, planner: str, engine: Engine
+) -> None:
+    """While HiGHS works the page shows the phase and a progress bar, then the answer appears by itself."""
+    with engine.connect() as conn:
+        done = next(
+            r
+            for r in list_siting_runs(conn, COUNTY)
+            if r.status == "done" and r.result["chosen"] and r.result["status"] == "optimal"
+        )
+    quick = {**done.result, "status": "heuristic_only"}
+    active = start_run(
+        engine,
+        SITING_RUNS,
+        {
+            "problem": done.problem,
+            "area_code": COUNTY,
+            "parameters": done.parameters,
+            "phase": "exact model (HiGHS)",
+            "progress": 0.5,
+            "result": quick,
+        },
+    )
+    try:
+        page = watched.page
+        page.add_init_script(f"({CSP_WATCH})()")
+        page.set_viewport_size(DESKTOP)
+        page.goto(watched.base_url + f"/staff/siting/runs/{active.id}", wait_until="load")
+        page.fill("#username", planner)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(RUN_URL, timeout=TIMEOUT_MS)
+        state = page.locator("#siting-result .siting-state")
+        expect(state).to_contain_text("正在计算：精确模型求解（HiGHS）（50%）")
+        expect(page.locator("#siting-result progress")).to_have_attribute("value", "50")
+        active.progress("exact model (HiGHS)", 0.8)
+        expect(state).to_contain_text("（80%）", timeout=TIMEOUT_MS)  # the page reloads its answer part
+        _clean(watched)
+        _shot(watched, "siting-running-1440x900")
+    finally:
+        carry_out(active, lambda _: {"result": done.result})
+    expect(page.locator('#siting-result[data-running="false"]')).to_be_attached(timeout=TIMEOUT_MS)
+    expect(page.locator(".siting-claim")).to_contain_text("已证明最优")
+    expect(page.locator("#siting-map")).to_have_attribute("data-sites", str(len(done.result["chosen"])))
     watched.assert_clean()
