@@ -229,6 +229,20 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
             page.click("#follow-form button[type=submit]")
             page.wait_for_load_state("load")
             expect(page.locator("#follow-status .status")).to_have_text("查找中")
+
+            # 5. the same in English, for the requester and for staff
+            page.goto(f"{live_server}/family-search/{reference}?lang=en", wait_until="load")
+            page.fill("#code", new_code)
+            page.click("#follow-form button[type=submit]")
+            page.wait_for_load_state("load")
+            expect(page.locator("#follow-status .status")).to_have_text("Searching")
+            expect(page.locator("main h2")).to_have_text("Replies from staff")
+            _at_widths(follow, "public-family-follow-seen-en")
             follow.assert_clean()
+            staff_page.goto(f"{live_server}/staff/family-requests/{rid}?lang=en", wait_until="load")
+            expect(staff_page.locator("#h-update")).to_have_text("Update the status and add notes")
+            expect(staff_page.locator("#notes li").first).to_contain_text("Public")
+            _checked(staff, "staff-family-detail-en-1440x900")
+            staff.assert_clean()
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM family_requests WHERE martyr_id = :m"), {"m": martyr_id})
