@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
+from api.app import create_app
 from geo.accounts.audit import CLI_ACTOR
 from geo.accounts.users import create_account
+from geo.settings import Settings
 from tests.accessibility import axe_violations
-from tests.browser_pages import TIMEOUT_MS, WatchedPage
+from tests.browser_pages import TIMEOUT_MS, WatchedPage, watched_page
+from tests.live_server import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -309,3 +313,39 @@ def test_a_planner_sees_their_name_the_workbench_and_edit_links(
     page.goto(watched.base_url + "/", wait_until="networkidle")
     expect(page.get_by_role("link", name="登录")).to_be_visible()
     watched.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def tiled_server(settings: Settings, demo_counts: dict[str, int]) -> Iterator[LiveServer]:
+    """The app over the demo atlas embedding no collection: every layer is drawn from cluster tiles."""
+    server = LiveServer(create_app(settings.model_copy(update={"map_embed_max": 5})))
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_on_a_map_of_cluster_tiles_the_search_opens_the_site_drawn_from_a_tile(
+    browser: Browser, tiled_server: LiveServer, request: pytest.FixtureRequest, ids: dict[str, int]
+) -> None:
+    with watched_page(browser, tiled_server.url, request, viewport=DESKTOP) as watched:
+        page = watched.page
+        watched.open("/")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.leaflet-marker-pane .vetmap-cluster').length > 8"
+        )
+        watched.settle()
+        bubbles = page.evaluate(_BUBBLES)
+        assert set(bubbles) == {"stations", "memorials", "cemeteries", "graves"}, bubbles
+        assert all(b["hidden"] == 0 for b in bubbles.values()), bubbles
+        assert MEMORIAL not in page.content()  # nothing embedded: the search asks the server
+
+        _find(page, MEMORIAL_PINYIN, MEMORIAL)
+        popup = page.locator(".leaflet-popup-content")
+        expect(popup.get_by_role("link", name="查看详情")).to_have_attribute(
+            "href", f"/sites/memorials/{ids['memorial']}"
+        )
+        marker = page.locator(f'.leaflet-marker-pane [title="{MEMORIAL}"]')
+        expect(marker).to_have_count(1)  # the popup is the tile's marker's own
+        expect(popup).to_contain_text("纪念堂馆")
+        _shot(watched, "overview-tiled-found-1440x900")
+        watched.assert_clean()
