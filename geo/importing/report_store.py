@@ -2,13 +2,17 @@
 (dry run or commit) as JSON in ``<var_dir>/import-reports`` under a random token, with who uploaded it, the area it
 was uploaded for, when, and the token of its rejects file (geo/importing/rejects_store.py). Kept ``KEEP_SECONDS``
 and at most ``KEEP_FILES`` (the oldest go first). An account sees the reports of its own area and the areas inside
-it (an admin of the whole atlas: every report)."""
+it (an admin of the whole atlas: every report).
+
+A dry run also keeps its file and options for its uploader (``UPLOAD_KEEP_SECONDS``), so the report can be
+committed later without uploading the file again (``kept_upload``); a commit uses the file up (``drop_upload``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import secrets
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +27,8 @@ KEEP_SECONDS = 90 * 24 * 3600
 """How long an upload's report is kept (seconds)."""
 KEEP_FILES = 1000
 """How many reports are kept at most (all accounts together)."""
+UPLOAD_KEEP_SECONDS = 24 * 3600
+"""How long a dry run's file is kept for its commit (seconds)."""
 FOLDER = "import-reports"
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -40,17 +46,36 @@ class KeptReport:
     report: ImportReport
 
 
+@dataclass(frozen=True)
+class KeptUpload:
+    """A dry run's file kept for its commit: where it is, its name and the options it was checked with."""
+
+    path: Path
+    filename: str
+    options: dict[str, Any]
+
+
 def _prune(folder: Path, now: float) -> None:
     files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for i, path in enumerate(files):
         if i >= KEEP_FILES - 1 or now - path.stat().st_mtime > KEEP_SECONDS:
             path.unlink(missing_ok=True)
+    for path in folder.glob("*.upload"):
+        if now - path.stat().st_mtime > UPLOAD_KEEP_SECONDS or not path.with_suffix(".json").exists():
+            path.unlink(missing_ok=True)
 
 
 def keep_report(
-    var_dir: Path, report: ImportReport, principal: Principal, rejects_token: str | None = None
+    var_dir: Path,
+    report: ImportReport,
+    principal: Principal,
+    rejects_token: str | None = None,
+    upload: Path | None = None,
+    options: dict[str, Any] | None = None,
 ) -> str:
-    """Keep an upload's report for the staff of ``principal``'s area; returns its token (prunes old ones first)."""
+    """Keep an upload's report for the staff of ``principal``'s area; returns its token (prunes old ones first).
+
+    ``upload`` (a dry run's file, copied) and its ``options`` are kept for the uploader to commit later."""
     folder = Path(var_dir) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     _prune(folder, time.time())
@@ -64,8 +89,11 @@ def keep_report(
         "area_code": principal.area_code,
         "saved_at": dt.datetime.now(dt.UTC).isoformat(),
         "rejects_token": rejects_token,
+        "options": options or {},
         "report": data,
     }
+    if upload is not None:
+        shutil.copyfile(upload, folder / f"{token}.upload")
     (folder / f"{token}.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
     return token
 
@@ -106,6 +134,26 @@ def find_report(var_dir: Path, token: str, principal: Principal) -> KeptReport:
     if time.time() - path.stat().st_mtime > KEEP_SECONDS:
         raise gone
     return kept
+
+
+def kept_upload(var_dir: Path, token: str, principal: Principal) -> KeptUpload:
+    """The file a dry run kept for ``principal`` (its uploader) to commit; NotFound when there is none (another's
+    upload, committed already, expired)."""
+    kept = find_report(var_dir, token, principal)
+    path = Path(var_dir) / FOLDER / f"{token}.upload"
+    fresh = path.is_file() and time.time() - path.stat().st_mtime <= UPLOAD_KEEP_SECONDS
+    if kept.owner_id != principal.user_id or not kept.report.dry_run or not fresh:
+        raise NotFound(
+            "the dry run's file is no longer kept (committed already, expired, or not yours): upload it again",
+            key="import.upload_gone",
+        )
+    meta = json.loads((path.with_suffix(".json")).read_text(encoding="utf-8"))
+    return KeptUpload(path, kept.report.file, dict(meta.get("options") or {}))
+
+
+def drop_upload(var_dir: Path, token: str) -> None:
+    """Forget a dry run's kept file (once it is committed)."""
+    (Path(var_dir) / FOLDER / f"{token}.upload").unlink(missing_ok=True)
 
 
 def list_reports(var_dir: Path, principal: Principal, limit: int = 20) -> list[KeptReport]:

@@ -76,7 +76,37 @@ def test_dry_run_reports_every_row_in_chinese_and_writes_nothing_then_commit_wri
     reopened = client.get(f"/staff/imports?report={body['report_token']}")
     assert reopened.status_code == 200
     assert report_rows(reopened.text)[4]["reason"].startswith("缺少编码")
-    assert "若要正式导入，请重新选择该文件" in reopened.text  # a kept dry run cannot commit without its file
+    assert 'id="commit"' in reopened.text  # its uploader may still commit the file the dry run kept
+
+
+def test_a_dry_run_is_committed_from_its_kept_file_once_and_by_its_uploader_only(app, engine):
+    client, csrf = signed_in(app, engine, "planner", COUNTY)
+    dry = upload(client, csrf, register_csv("IMPK"), dry_run=True).json()
+    neighbour, neighbour_csrf = signed_in(app, engine, "planner", COUNTY)  # same county, another account
+    assert 'id="commit"' not in neighbour.get(f"/staff/imports?report={dry['report_token']}").text
+    refused = neighbour.post(
+        f"/api/v1/imports/reports/{dry['report_token']}/commit", headers={"X-CSRF-Token": neighbour_csrf}
+    )
+    assert refused.status_code == 404 and "试导入的文件已不再保留" in refused.json()["detail"]
+    no_csrf = client.post(f"/api/v1/imports/reports/{dry['report_token']}/commit")
+    assert no_csrf.status_code == 403 and station_codes(engine, "IMPK") == []
+
+    done = client.post(
+        f"/api/v1/imports/reports/{dry['report_token']}/commit", headers={"X-CSRF-Token": csrf}
+    )
+    assert done.status_code == 200, done.text
+    report = done.json()
+    assert report["dry_run"] is False and report["file"] == "register.csv"
+    assert report["counts"] == {"rows": 6, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 4}
+    assert station_codes(engine, "IMPK") == ["IMPK-1", "IMPK-2"]
+    part = client.get(f"/staff/imports/report/{report['report_token']}")
+    assert "导入完成" in part.text and report_rows(part.text)[4]["reason"].startswith("缺少编码")
+    again = client.post(
+        f"/api/v1/imports/reports/{dry['report_token']}/commit", headers={"X-CSRF-Token": csrf}
+    )
+    assert again.status_code == 404  # once: the file is used up
+    reopened = client.get(f"/staff/imports?report={dry['report_token']}").text
+    assert 'id="commit"' not in reopened and "若要正式导入，请重新选择该文件" in reopened
 
 
 def test_the_report_in_english_has_no_chinese_but_the_data(app, engine):

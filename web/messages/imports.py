@@ -78,8 +78,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "imports.report.nothing": ("没有可写入的行。", "No row can be written."),
     "imports.report.reopen_commit": (
-        "这是已保存的报告。若要正式导入，请重新选择该文件。",
-        "This is a kept report. To import for real, choose the file again.",
+        "试导入的文件已不再保留（已正式导入、已过期，或不是您上传的）。若要正式导入，请重新选择该文件。",
+        "The dry run's file is no longer kept (committed already, expired, or not yours). To import for real, "
+        "choose the file again.",
     ),
     "imports.report.truncated": (
         "仅显示前 {shown} 行，共 {total} 行；被拒绝的行都在下载文件中。",
@@ -301,6 +302,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.import.collection.graves": ("烈士墓", "martyr graves"),
     "error.import.collection.areas": ("行政区划", "administrative areas"),
     "error.import.collection.martyrs": ("烈士英名录", "martyr records"),
+    "error.import.upload_gone": (
+        "试导入的文件已不再保留（已正式导入、已过期，或不是您上传的）：请重新选择文件。",
+        "The dry run's file is no longer kept (committed already, expired, or not yours): choose the file again.",
+    ),
     "error.import.report_gone": (
         "该导入报告已过期，或不属于您的辖区。",
         "That import report has expired, or it belongs to another area.",

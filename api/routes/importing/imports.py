@@ -8,6 +8,7 @@ properties the caller may read (geo/atlas/field_policy.py: personal ones only on
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
@@ -29,7 +30,7 @@ from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, expor
 from geo.importing.readers import FORMATS
 from geo.importing.rejects_store import find_rejects, keep_rejects
 from geo.importing.report import ImportReport
-from geo.importing.report_store import keep_report
+from geo.importing.report_store import drop_upload, keep_report, kept_upload
 from geo.importing.run import ImportOptions, check_rights, run_import
 from geo.principal import Principal
 from web.importing.reports import reason_text
@@ -60,28 +61,70 @@ def _save(upload: UploadFile, folder: FilePath) -> FilePath:
     return path
 
 
+def _run_and_keep(
+    engine: Engine, var_dir: FilePath, path: FilePath, label: str, options: ImportOptions, actor, lang: str
+) -> tuple[ImportReport, str | None, str]:
+    """Import ``path`` (named ``label``), keep its rejects and report (a dry run: its file too); the report, the
+    rejects token and the report token."""
+    rejects = default_rejects_path(path)
+    report = run_import(
+        engine,
+        path,
+        options,
+        actor,
+        rejects=rejects,
+        label=label,
+        describe=lambda reason: reason_text(reason, lang),  # the rejects file in the uploader's language
+    )
+    token = None
+    if report.rejects_file is not None:
+        report.rejects_file = None  # a server path means nothing to the uploader: the report gets a URL
+        name = f"{FilePath(label).stem}.rejects{rejects.suffix}"
+        token = keep_rejects(var_dir, rejects, actor.principal.user_id, name)
+    kept_options = {
+        "collection": options.collection,
+        "crs": options.crs,
+        "column_map": options.column_map,
+        "fix_swapped": options.fix_swapped,
+        "encoding": options.encoding,
+        "suffix": path.suffix,
+    }
+    upload = path if options.dry_run else None
+    kept = keep_report(var_dir, report, actor.principal, token, upload, kept_options)
+    return report, token, kept
+
+
 def _import(
     engine: Engine, var_dir: FilePath, upload: UploadFile, options: ImportOptions, actor, lang: str
-) -> tuple[ImportReport, str | None]:
+) -> tuple[ImportReport, str | None, str]:
     check_rights(actor, options.collection)  # before the file is stored
     with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
         path = _save(upload, FilePath(tmp))
         label = FilePath(upload.filename or "upload").name
-        rejects = default_rejects_path(path)
-        report = run_import(
-            engine,
-            path,
-            options,
-            actor,
-            rejects=rejects,
-            label=label,
-            describe=lambda reason: reason_text(reason, lang),  # the rejects file in the uploader's language
-        )
-        if report.rejects_file is None:
-            return report, None
-        report.rejects_file = None  # a server path means nothing to the uploader: the report gets a URL
-        name = f"{FilePath(label).stem}.rejects{rejects.suffix}"
-        return report, keep_rejects(var_dir, rejects, actor.principal.user_id, name)
+        return _run_and_keep(engine, var_dir, path, label, options, actor, lang)
+
+
+def _commit_kept(
+    engine: Engine, var_dir: FilePath, report_token: str, actor, lang: str
+) -> tuple[ImportReport, str | None, str]:
+    kept = kept_upload(var_dir, report_token, actor.principal)
+    o = kept.options
+    options = ImportOptions(
+        o["collection"],
+        o.get("crs"),
+        o.get("column_map"),
+        False,
+        bool(o.get("fix_swapped")),
+        encoding=o.get("encoding"),
+    )
+    check_rights(actor, options.collection)
+    suffix = o.get("suffix") if o.get("suffix") in _KNOWN_SUFFIXES else ""
+    with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
+        path = FilePath(tmp) / f"upload{suffix}"
+        shutil.copyfile(kept.path, path)
+        result = _run_and_keep(engine, var_dir, path, kept.filename, options, actor, lang)
+    drop_upload(var_dir, report_token)
+    return result
 
 
 class ImportFields(BaseModel):
@@ -135,12 +178,37 @@ async def import_file(
     f = form.fields
     options = ImportOptions(f.collection, f.crs, f.column_map, f.dry_run, f.fix_swapped, encoding=f.encoding)
     upload = form.files["file"]
-    report, token = await run_in_threadpool(
+    report, token, kept = await run_in_threadpool(
         _import, engine, settings.var_dir, upload, options, actor, answer_lang(request)
     )
-    kept = await run_in_threadpool(keep_report, settings.var_dir, report, actor.principal, token)
     if token is not None:
         report.rejects_url = str(request.url_for("download_rejects", token=token))
+    return JSONResponse({**report.to_json(), "report_token": kept})
+
+
+@router.post(
+    "/imports/reports/{token}/commit",
+    summary="Commit a dry run's file",
+    dependencies=[Depends(IMPORT_RIGHT)],
+    responses={
+        200: {"description": "the report of the import"},
+        404: {"description": "not a dry run of the caller's, committed already, or expired"},
+    },
+)
+async def commit_dry_run(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    token: Annotated[str, Path(max_length=64, description="the dry run's report_token")],
+):
+    """Import for real the file of a dry run (its uploader only, within a day, once), with the dry run's options:
+    no second upload. The answer is the import's report, as `POST /imports` gives it."""
+    report, rejects, kept = await run_in_threadpool(
+        _commit_kept, engine, settings.var_dir, token, actor, answer_lang(request)
+    )
+    if rejects is not None:
+        report.rejects_url = str(request.url_for("download_rejects", token=rejects))
     return JSONResponse({**report.to_json(), "report_token": kept})
 
 

@@ -2,7 +2,8 @@
 
 The import page uploads with its own script to ``POST /api/v1/imports`` (progress from the upload itself), a dry
 run first; the report is kept (geo/importing/report_store.py) and shown from ``/staff/imports/report/{token}``, a
-fragment of the page rendered here in the page's language; "import for real" sends the same file again. Past
+fragment of the page rendered here in the page's language; "import for real" commits the file the dry run kept
+(``POST /api/v1/imports/reports/{token}/commit``), no second upload. Past
 imports of the account's area are listed, each reopened at ``/staff/imports?report=<token>``. The export page links
 each collection × format of ``GET /api/v1/exports/{collection}.{fmt}`` for the chosen area, with its count."""
 
@@ -23,7 +24,7 @@ from geo.errors import DomainError, NotFound
 from geo.importing.checks import IMPORTABLE
 from geo.importing.export import export_areas, export_counts
 from geo.importing.rejects_store import find_rejects
-from geo.importing.report_store import KeptReport, find_report, list_reports
+from geo.importing.report_store import KeptReport, find_report, kept_upload, list_reports
 from geo.importing.run import check_rights
 from web.i18n import t
 from web.importing.exports import OGC_COLLECTIONS, export_rows
@@ -59,8 +60,17 @@ def _rejects_href(settings, kept: KeptReport, page: StaffPage) -> str | None:
     return f"/api/v1/imports/rejects/{kept.rejects_token}"
 
 
+def _can_commit(settings, kept: KeptReport, page: StaffPage) -> bool:
+    try:
+        kept_upload(settings.var_dir, kept.token, page.principal)
+    except NotFound:
+        return False
+    return True
+
+
 def _report_context(settings, kept: KeptReport, page: StaffPage, live: bool) -> dict:
     return {
+        "can_commit": _can_commit(settings, kept, page),
         "report": report_view(kept.report, page.lang),
         "kept": kept,
         "when": kept.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"),

@@ -15,7 +15,6 @@
   const progress = document.getElementById("upload-progress");
   const status = document.getElementById("import-status");
   const area = document.getElementById("report-area");
-  let lastUpload = null; // the file and options of the last dry run, sent again to commit
 
   function fieldError(name, message) {
     const box = document.getElementById(name + "-field");
@@ -87,7 +86,7 @@
       heading.scrollIntoView({ block: "start" });
     }
     const commit = document.getElementById("commit");
-    if (commit) commit.addEventListener("click", commitLast);
+    if (commit) commit.addEventListener("click", commitKept);
     refreshPast();
   }
 
@@ -105,20 +104,32 @@
     }
   }
 
-  async function commitLast() {
+  async function commitKept() {
     const commit = document.getElementById("commit");
     const commitStatus = document.getElementById("commit-status");
-    if (!lastUpload) {
-      setStatus(commitStatus, text.need_file, true);
-      return;
-    }
+    const token = document.getElementById("report").dataset.token;
     commit.disabled = true;
     setStatus(commitStatus, text.committing, false);
     try {
-      const report = await upload(Object.assign({}, lastUpload, { dryRun: false }), function () {});
-      lastUpload = null;
-      await showReport(report.report_token);
-      setStatus(status, "", false);
+      const answer = await fetch(
+        "/api/v1/imports/reports/" + encodeURIComponent(token) + "/commit?lang=" + encodeURIComponent(lang),
+        {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+        },
+      );
+      let body = null;
+      try {
+        body = await answer.json();
+      } catch (e) {
+        body = null;
+      }
+      if (!answer.ok || !body || !body.report_token) {
+        const reason = body && typeof body.detail === "string" ? body.detail : text.failed;
+        throw new Error(reason);
+      }
+      await showReport(body.report_token);
     } catch (e) {
       commit.disabled = false;
       setStatus(commitStatus, e.message, true);
@@ -158,7 +169,6 @@
         progress.value = percent;
         setStatus(status, sent ? text.checking : text.uploading.replace("{percent}", percent), false);
       });
-      lastUpload = options;
       await showReport(report.report_token);
       setStatus(status, "", false);
     } catch (e) {
@@ -181,5 +191,7 @@
     showFileName();
   });
   showFileName(); // a file kept by the browser after a reload
+  const opened = document.getElementById("commit"); // a reopened dry run that can still be committed
+  if (opened) opened.addEventListener("click", commitKept);
   collection.addEventListener("change", function () { fieldError("collection", ""); });
 })();
