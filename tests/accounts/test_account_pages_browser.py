@@ -178,6 +178,9 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     expect(page.locator(".tokens-status")).to_have_text("令牌 县档案系统同步 已吊销。")
     expect(row).to_contain_text("已吊销")
     expect(row.locator("button")).to_have_count(0)
+    expect(row.get_by_role("link", name="令牌 县档案系统同步 的审计记录")).to_have_attribute(
+        "href", f"/staff/audit?collection=api_tokens&record={token_id}"
+    )
     status, refused = _me(watched.base_url, token)
     assert status == 401 and "revoked" in refused["detail"]
 
@@ -230,4 +233,8 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     page.goto(watched.base_url + f"/staff/audit?collection=accounts&record={account_id}&lang=en")
     expect(page.locator("li.entry").nth(0).locator("h2")).to_have_text(f"Changed Accounts #{account_id}")
     _shot(watched, "audit-en-1440x900")
+    page.goto(watched.base_url + f"/staff/accounts/{account_id}?lang=en")
+    expect(page.locator("#state-button")).to_have_text("Enable the account again")
+    expect(page.locator("#token-rows tr").first).to_contain_text("Revoked")
+    _shot(watched, "account-en-1440x900")
     watched.assert_clean()

@@ -162,6 +162,8 @@ _SCRIPT_KEYS = (
     "account.tokens.expired",
     "account.tokens.revoke",
     "account.tokens.revoke_label",
+    "account.tokens.audit",
+    "account.tokens.audit_label",
     "account.tokens.revoke.confirm",
     "account.tokens.revoked_now",
     "account.tokens.issued",

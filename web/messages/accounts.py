@@ -188,6 +188,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A reset signs the account out at once and revokes all its API tokens for good.",
     ),
     "account.password.submit": ("重置密码", "Reset the password"),
+    "account.password.generate": (
+        "自动生成（重置后只显示一次）",
+        "Generate one (shown once, after the reset)",
+    ),
     "account.password.done": (
         "密码已重置，该账号需用新密码登录。",
         "The password is reset: the account signs in with the new one.",
@@ -210,6 +214,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "account.tokens.expired": ("已过期", "Expired"),
     "account.tokens.revoke": ("吊销", "Revoke"),
     "account.tokens.revoke_label": ("吊销令牌 {name}", "Revoke the token {name}"),
+    "account.tokens.audit": ("审计记录", "Audit log"),
+    "account.tokens.audit_label": ("令牌 {name} 的审计记录", "The token {name} in the audit log"),
     "account.tokens.revoke.confirm": (
         "确定吊销令牌 {name}？使用它的程序将立即无法访问。",
         "Revoke the token {name}? Programs using it lose access at once.",

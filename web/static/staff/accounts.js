@@ -367,6 +367,7 @@
     state.appendChild(badge);
     tr.appendChild(state);
     const action = document.createElement("td");
+    action.className = "token-actions";
     if (live) {
       const button = document.createElement("button");
       button.type = "button";
@@ -375,6 +376,11 @@
       button.setAttribute("aria-label", fill(T["account.tokens.revoke_label"], {name: token.name}));
       action.appendChild(button);
     }
+    const audit = document.createElement("a");
+    audit.href = "/staff/audit?collection=api_tokens&record=" + token.id;
+    audit.textContent = T["account.tokens.audit"];
+    audit.setAttribute("aria-label", fill(T["account.tokens.audit_label"], {name: token.name}));
+    action.appendChild(audit);
     tr.appendChild(action);
     return tr;
   }
