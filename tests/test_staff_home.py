@@ -22,7 +22,7 @@ from geo.settings import Settings
 from geo.upkeep.photos import unpublished_report_photos
 from web.csp import NONCE_MARK
 from web.jinja import PAGES, render
-from web.staff import NavLink, StaffFrame
+from web.staff import NavGroup, NavLink, StaffFrame
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -76,78 +76,36 @@ def _figures(html: str) -> dict[str, tuple[str, str | None]]:
     return found
 
 
-PLANNING = {
-    "选址": "/staff/siting",
-    "出行时间": "/staff/travel",
-    "点位编辑": "/staff/sites",
-    "保护范围核查": "/staff/zones/check",
-    "导入": "/staff/imports",
-    "导出": "/staff/exports",
+PLANNING = {"选址": "/staff/siting", "出行时间": "/staff/travel", "导入": "/staff/imports"}
+"""Planning jobs of the navigation that planners and admins do, crews not."""
+SITES = {"点位编辑": "/staff/sites", "保护范围核查": "/staff/zones/check", "导出": "/staff/exports"}
+"""Jobs every staff role has (crews edit memorials, cemeteries and graves)."""
+UPKEEP = {
+    "工单": "/staff/work-orders",
+    "巡查记录": "/staff/inspections",
+    "巡查计划": "/staff/schedule",
+    "专项活动": "/staff/campaigns",
 }
-"""The planning jobs of the navigation (issue 19), which planners and admins both do."""
-ADMINISTRATION = {"寻亲": "/staff/family-requests", "账号": "/staff/accounts", "审计日志": "/staff/audit"}
-"""The administrators' jobs of the navigation (issue 20); planners have 寻亲 too."""
+"""Upkeep jobs every staff role has."""
+PUBLIC = {"审核": "/staff/moderation", "寻亲": "/staff/family-requests"}
+"""The public's submissions, handled by planners and admins."""
+ADMINISTRATION = {"账号": "/staff/accounts", "审计日志": "/staff/audit", "接口文档": "/api/v1/docs"}
+"""The administrators' own jobs."""
+
+
+def _jobs(area: str | None, *groups: dict[str, str]) -> dict[str, str]:
+    mine = f"?area={area}" if area else ""
+    common = {"首页": "/staff/", "覆盖": f"/coverage{mine}", "养护地图": f"/upkeep{mine}", **SITES, **UPKEEP}
+    return {k: v for group in (common, *groups) for k, v in group.items()}
 
 
 @pytest.mark.parametrize(
     ("role", "area", "role_zh", "area_zh", "nav"),
     [
-        (
-            "crew",
-            COUNTY,
-            "维护人员",
-            "资源县 (450329)",
-            {
-                "首页": "/staff/",
-                "覆盖": f"/coverage?area={COUNTY}",
-                "点位编辑": "/staff/sites",
-                "保护范围核查": "/staff/zones/check",
-                "导出": "/staff/exports",
-                "养护": f"/upkeep?area={COUNTY}",
-                "巡护": "/crew",
-            },
-        ),
-        (
-            "planner",
-            COUNTY,
-            "规划人员",
-            "资源县 (450329)",
-            {
-                "首页": "/staff/",
-                "覆盖": f"/coverage?area={COUNTY}",
-                **PLANNING,
-                "养护": f"/upkeep?area={COUNTY}",
-                "寻亲": "/staff/family-requests",
-            },
-        ),
-        (
-            "admin",
-            COUNTY,
-            "管理员",
-            "资源县 (450329)",
-            {
-                "首页": "/staff/",
-                "覆盖": f"/coverage?area={COUNTY}",
-                **PLANNING,
-                "养护": f"/upkeep?area={COUNTY}",
-                **ADMINISTRATION,
-                "接口文档": "/api/v1/docs",
-            },
-        ),
-        (
-            "admin",
-            None,
-            "管理员",
-            "全国",
-            {
-                "首页": "/staff/",
-                "覆盖": "/coverage",
-                **PLANNING,
-                "养护": "/upkeep",
-                **ADMINISTRATION,
-                "接口文档": "/api/v1/docs",
-            },
-        ),
+        ("crew", COUNTY, "维护人员", "资源县 (450329)", _jobs(COUNTY, {"巡护": "/crew"})),
+        ("planner", COUNTY, "规划人员", "资源县 (450329)", _jobs(COUNTY, PLANNING, PUBLIC)),
+        ("admin", COUNTY, "管理员", "资源县 (450329)", _jobs(COUNTY, PLANNING, PUBLIC, ADMINISTRATION)),
+        ("admin", None, "管理员", "全国", _jobs(None, PLANNING, PUBLIC, ADMINISTRATION)),
     ],
 )
 def test_the_frame_names_me_and_links_only_my_jobs(app, engine, role, area, role_zh, area_zh, nav):
@@ -197,12 +155,24 @@ def test_english_is_complete(app, engine):
         "Zone check",
         "Import",
         "Export",
-        "Upkeep",
+        "Upkeep map",
+        "Work orders",
+        "Inspections",
+        "Schedule",
+        "Campaigns",
+        "Moderation",
         "Family requests",
         "Accounts",
         "Audit log",
         "API docs",
     }
+    assert re.findall(r'<span class="staff-nav-label"[^>]*>([^<]+)</span>', html) == [
+        "Planning",
+        "Sites",
+        "Upkeep",
+        "Public",
+        "Administration",
+    ]
     assert {"Coverage rate", "Villages beyond reach", "Overdue inspections", "Open work orders"} <= {
         unescape(s) for s in re.findall(r'<span class="label">([^<]+)</span>', html)
     }
@@ -220,7 +190,11 @@ def test_the_english_frame_names_a_county_account_in_english(app, engine):
         "Sites": "/staff/sites",
         "Zone check": "/staff/zones/check",
         "Export": "/staff/exports",
-        "Upkeep": f"/upkeep?area={COUNTY}",
+        "Upkeep map": f"/upkeep?area={COUNTY}",
+        "Work orders": "/staff/work-orders",
+        "Inspections": "/staff/inspections",
+        "Schedule": "/staff/schedule",
+        "Campaigns": "/staff/campaigns",
         "Crew app": "/crew",
     }
 
@@ -332,13 +306,19 @@ def test_the_templates_escape_every_value():
         username='<img src=x onerror="alert(1)">',
         role="<i>role</i>",
         area=f"{AreaRef('450329', 'county', '<b>县</b>').name} (450329)",
-        nav=[NavLink('"><script>', '/x?a=1&b="2"', False)],
+        nav=[NavGroup("home", "<u>g</u>", [NavLink('"><script>', '/x?a=1&b="2"', False)])],
         other_lang="en",
         other_lang_href="/choose?lang=en&next=/staff/",
         csrf_token='"><x>',
     )
     html = render("staff/home.html", frame=frame, groups=[])
-    assert "<img" not in html and "<i>role" not in html and "<b>县" not in html and '"><script>' not in html
+    assert (
+        "<u>g" not in html
+        and "<img" not in html
+        and "<i>role" not in html
+        and "<b>县" not in html
+        and '"><script>' not in html
+    )
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in html
     assert 'value="&#34;&gt;&lt;x&gt;"' in html
     assert PAGES.autoescape is not False
@@ -350,4 +330,5 @@ def test_scripts_written_by_templates_carry_the_nonce_mark():
     for path in PAGES.list_templates():
         source = PAGES.loader.get_source(PAGES, path)[0]
         for tag in re.findall(r"<script\b[^>]*>", source, re.I):
-            assert "{{ script_nonce }}" in tag, (path, tag)
+            # a data block (type="application/json") is never run, so it needs no nonce; every other does
+            assert "{{ script_nonce }}" in tag or 'type="application/json"' in tag, (path, tag)

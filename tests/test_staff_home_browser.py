@@ -70,7 +70,8 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
     expect(header).to_contain_text("资源县 (450329)")
     nav = page.locator("nav.staff-nav a")
     expect(nav).to_have_text(
-        ["首页", "覆盖", "选址", "出行时间", "点位编辑", "保护范围核查", "导入", "导出", "养护", "寻亲"]
+        ["首页", "覆盖", "选址", "出行时间", "点位编辑", "保护范围核查", "导入", "导出"]
+        + ["养护地图", "工单", "巡查记录", "巡查计划", "专项活动", "审核", "寻亲"]
     )
     _no_csp_violation(watched)
     assert axe_violations(page) == []
@@ -86,18 +87,8 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
     page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(nav).to_have_text(
-        [
-            "Home",
-            "Coverage",
-            "Siting",
-            "Travel time",
-            "Sites",
-            "Zone check",
-            "Import",
-            "Export",
-            "Upkeep",
-            "Family requests",
-        ]
+        ["Home", "Coverage", "Siting", "Travel time", "Sites", "Zone check", "Import", "Export", "Upkeep map"]
+        + ["Work orders", "Inspections", "Schedule", "Campaigns", "Moderation", "Family requests"]
     )
     _shot(watched, "staff-home-en-1440x900")
     page.locator("header.staff-header a[lang=zh-CN]").click()

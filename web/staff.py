@@ -25,6 +25,8 @@ class StaffJob:
     key: str
     path: str
     may: Callable[[Principal], bool]
+    group: str
+    """The navigation's group of the job (a key of NAV_GROUPS)."""
     by_area: bool = False
     """True when the page takes ``?area=`` and opens on the account's own area."""
 
@@ -41,22 +43,29 @@ def _may_edit_sites(principal: Principal) -> bool:
     return any(allowed(principal.role, f"{kind}.update") for kind in ("stations", "memorials"))
 
 
+NAV_GROUPS: tuple[str, ...] = ("home", "planning", "sites", "upkeep", "public", "admin")
+"""The navigation's groups in order; each but the home has a label ``staff.nav.group.<name>``."""
+
 STAFF_JOBS: tuple[StaffJob, ...] = (
-    StaffJob("staff.nav.home", "/staff/", _everyone),
-    StaffJob("staff.nav.coverage", "/coverage", _everyone, by_area=True),
-    StaffJob("staff.nav.siting", "/staff/siting", _right("siting.run")),
-    StaffJob("staff.nav.travel", "/staff/travel", _right("travel.run")),
-    StaffJob("staff.nav.sites", "/staff/sites", _may_edit_sites),
-    StaffJob("staff.nav.zones", "/staff/zones/check", _everyone),
-    StaffJob("staff.nav.imports", "/staff/imports", _right("imports.run")),
-    StaffJob("staff.nav.exports", "/staff/exports", _everyone),
-    StaffJob("staff.nav.upkeep", "/upkeep", _right("inspections.read"), by_area=True),
-    StaffJob("staff.nav.crew", "/crew", lambda p: p.role == "crew"),
-    # issue 20 adds here: work orders, inspections, schedule, campaigns, moderation
-    StaffJob("staff.nav.family", "/staff/family-requests", _right("family_requests.read")),
-    StaffJob("staff.nav.accounts", "/staff/accounts", _right("accounts.manage")),
-    StaffJob("staff.nav.audit", "/staff/audit", _right("audit.read")),
-    StaffJob("staff.nav.api_docs", "/api/v1/docs", _right("tokens.manage")),
+    StaffJob("staff.nav.home", "/staff/", _everyone, "home"),
+    StaffJob("staff.nav.coverage", "/coverage", _everyone, "planning", by_area=True),
+    StaffJob("staff.nav.siting", "/staff/siting", _right("siting.run"), "planning"),
+    StaffJob("staff.nav.travel", "/staff/travel", _right("travel.run"), "planning"),
+    StaffJob("staff.nav.sites", "/staff/sites", _may_edit_sites, "sites"),
+    StaffJob("staff.nav.zones", "/staff/zones/check", _everyone, "sites"),
+    StaffJob("staff.nav.imports", "/staff/imports", _right("imports.run"), "sites"),
+    StaffJob("staff.nav.exports", "/staff/exports", _everyone, "sites"),
+    StaffJob("staff.nav.upkeep", "/upkeep", _right("inspections.read"), "upkeep", by_area=True),
+    StaffJob("staff.nav.work_orders", "/staff/work-orders", _right("work_orders.read"), "upkeep"),
+    StaffJob("staff.nav.inspections", "/staff/inspections", _right("inspections.read"), "upkeep"),
+    StaffJob("staff.nav.schedule", "/staff/schedule", _right("schedules.read"), "upkeep"),
+    StaffJob("staff.nav.campaigns", "/staff/campaigns", _right("campaigns.read"), "upkeep"),
+    StaffJob("staff.nav.crew", "/crew", lambda p: p.role == "crew", "upkeep"),
+    StaffJob("staff.nav.moderation", "/staff/moderation", _right("tributes.moderate"), "public"),
+    StaffJob("staff.nav.family", "/staff/family-requests", _right("family_requests.read"), "public"),
+    StaffJob("staff.nav.accounts", "/staff/accounts", _right("accounts.manage"), "admin"),
+    StaffJob("staff.nav.audit", "/staff/audit", _right("audit.read"), "admin"),
+    StaffJob("staff.nav.api_docs", "/api/v1/docs", _right("tokens.manage"), "admin"),
 )
 """Every job of the staff navigation, in the order shown."""
 
@@ -71,6 +80,20 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class NavGroup:
+    """A group of the navigation: its label ("" for the home) and its links."""
+
+    name: str
+    label: str
+    links: list[NavLink]
+
+    @property
+    def current(self) -> bool:
+        """True when the page shown is one of the group's."""
+        return any(link.current for link in self.links)
+
+
+@dataclass(frozen=True)
 class StaffFrame:
     """What the frame of every staff page shows: the account, its area, the navigation, language, sign out."""
 
@@ -78,7 +101,7 @@ class StaffFrame:
     username: str
     role: str
     area: str
-    nav: list[NavLink]
+    nav: list[NavGroup]
     other_lang: str
     other_lang_href: str
     csrf_token: str
@@ -108,9 +131,15 @@ def staff_frame(
 ) -> StaffFrame:
     """The frame of a staff page at path ``here`` (``page_url``: the page with its query, for the switch)."""
     other = "en" if lang == "zh" else "zh"
-    nav = [
-        NavLink(t(job.key, lang), job_href(job, principal), job.path == here) for job in staff_jobs(principal)
-    ]
+    jobs = staff_jobs(principal)
+    nav = []
+    for name in NAV_GROUPS:
+        links = [
+            NavLink(t(j.key, lang), job_href(j, principal), j.path == here) for j in jobs if j.group == name
+        ]
+        if links:
+            label = "" if name == "home" else t(f"staff.nav.group.{name}", lang)
+            nav.append(NavGroup(name, label, links))
     return StaffFrame(
         lang=lang,
         username=principal.username,
