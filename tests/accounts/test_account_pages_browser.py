@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"  # 兴宁区
+TOWNSHIP = "450329001"
 ADMIN = "accounts-browser-admin"
 PASSWORD = "test-accounts-browser-password"  # a test account's password, made by the test
 NEW = "browser-crew-1"
@@ -151,6 +152,22 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     expect(page.locator("h1")).to_have_text(f"账号 {NEW}")
     expect(page.locator(".tokens-empty")).to_have_text("该账号还没有 API 令牌。")
 
+    # role and area: outside my county refused next to the area; a township of it accepted
+    role_area = page.locator("#role-area")
+    role_area.locator("#edit-area").fill(OTHER_COUNTY)
+    role_area.locator("button[type=submit]").click()
+    expect(role_area.locator("#edit-area-error")).to_have_text(
+        f"您只能管理 {COUNTY} 内的账号和令牌，{OTHER_COUNTY} 不在其中"
+    )
+    watched.errors.clear()  # the 403 just seen was expected
+    role_area.locator("#edit-role").select_option("planner")
+    role_area.locator("#edit-area").fill(TOWNSHIP)
+    role_area.locator("button[type=submit]").click()
+    expect(role_area.locator(".status")).to_have_text("已保存。")
+    expect(role_area.locator("#edit-area-error")).to_be_hidden()
+    expect(page.locator('[data-show="role"]')).to_have_text("规划人员")
+    expect(page.locator('[data-show="area"]')).to_contain_text(f"({TOWNSHIP})")
+
     # issue a token: shown once, copied, works as a bearer token
     issue = page.locator("#issue-token")
     issue.locator("#token-name").fill("县档案系统同步")
@@ -170,7 +187,7 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     expect(row.locator("code")).to_have_text(token[:12] + "…")
     token_id = int(row.get_attribute("data-token"))
     status, me = _me(watched.base_url, token)
-    assert status == 200 and me["username"] == NEW and me["role"] == "crew"
+    assert status == 200 and me["username"] == NEW and me["role"] == "planner" and me["area_code"] == TOWNSHIP
     _checked(watched, "account-token")
 
     # revoke it: it stops working
@@ -203,12 +220,13 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     )
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("审计日志")
     entries = page.locator("li.entry")
-    expect(entries).to_have_count(2)
+    expect(entries).to_have_count(3)
     expect(entries.nth(0).locator("h2")).to_have_text(f"修改 账号 #{account_id}")
     expect(entries.nth(0).locator(".meta")).to_contain_text(f"{ADMIN}（管理员）")
     assert _diff(entries.nth(0)) == {"disabled": ("否", "是")}
-    expect(entries.nth(1).locator("h2")).to_have_text(f"新建 账号 #{account_id}")
-    assert _diff(entries.nth(1))["username"] == ("—", NEW)
+    assert _diff(entries.nth(1)) == {"role": ("维护人员", "规划人员"), "area_code": (COUNTY, TOWNSHIP)}
+    expect(entries.nth(2).locator("h2")).to_have_text(f"新建 账号 #{account_id}")
+    assert _diff(entries.nth(2))["username"] == ("—", NEW)
     _checked(watched, "audit-account")
 
     # the token's record, through the filters
