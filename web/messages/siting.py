@@ -74,6 +74,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The reach must be above 0 and at most {max} km",
     ),
     "siting.invalid.area": ("区划代码须为 2 到 12 位数字", "An area code is 2 to 12 digits"),
+    "siting.invalid.area_outside": (
+        "该区域不在您负责的区域内",
+        "That area is outside the area you are responsible for",
+    ),
     "siting.invalid.given": (
         "请先在地图上点选或上传至少 1 个候选点",
         "Click on the map or upload at least one candidate point first",

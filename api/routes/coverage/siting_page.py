@@ -42,6 +42,7 @@ JS_TEXTS = (
     "siting.invalid.share",
     "siting.invalid.radius",
     "siting.invalid.area",
+    "siting.invalid.area_outside",
     "siting.invalid.given",
     "siting.invalid.file",
     "siting.invalid.file_columns",

@@ -43,6 +43,7 @@
     showParts();
   });
   showParts();
+  document.getElementById("siting-area").addEventListener("change", () => loadOutline());
 
   /* ---- the map ---- */
   const map = L.map("siting-map", { zoomControl: true, attributionControl: true, zoomSnap: 0.25 }).setView([25.9, 110.6], 9);
@@ -257,8 +258,10 @@
       exact: true,
       time_limit_s: 60,
     };
-    if (areaValue !== "" && (!/^\d{2,12}$/.test(areaValue) || (config.ownPrefix && !areaValue.startsWith(config.ownPrefix)))) {
+    if (areaValue !== "" && !/^\d{2,12}$/.test(areaValue)) {
       errors.push(["area", say("siting.invalid.area")]);
+    } else if (config.ownPrefix && !areaValue.startsWith(config.ownPrefix)) {
+      errors.push(["area", say("siting.invalid.area_outside")]);
     }
     if (problem === "mclp") {
       const raw = document.getElementById("siting-p").value.trim();
