@@ -247,6 +247,12 @@ def test_staff_list_their_area_by_status(app: FastAPI, engine: Engine, planner: 
     assert "页码不正确" in _visible(planner.get("/staff/family-requests?offset=-3").text)
     bad = planner.get("/staff/family-requests?status=lost")
     assert bad.status_code == 422 and "未知状态“lost”" in _visible(bad.text)
+    opened = planner.get(
+        "/staff/family-requests", params={"ref": mine["reference"].lower()}, follow_redirects=False
+    )
+    assert opened.status_code == 303 and opened.headers["location"] == f"/staff/family-requests/{mine['id']}"
+    typo = planner.get("/staff/family-requests", params={"ref": "XQ-00002a"})
+    assert typo.status_code == 422 and "“XQ-00002a”不是寻亲登记编号" in _visible(typo.text)
     english = planner.get("/staff/family-requests?lang=en")
     assert "Received" in _visible(english.text) and "Family search requests" in _visible(english.text)
 

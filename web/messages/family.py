@@ -66,6 +66,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "public ones (the requester reads them) and internal ones.",
     ),
     "family.staff.filter": ("按状态筛选", "Filter by status"),
+    "family.staff.go": ("按编号打开", "Open by reference"),
+    "family.staff.open": ("打开", "Open"),
     "family.staff.all": ("全部", "All"),
     "family.staff.count": ("共 {total} 条", "{total} in all"),
     "family.staff.showing": ("第 {start}–{end} 条，共 {total} 条", "{start}–{end} of {total}"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import client_address, get_web_session
@@ -57,8 +57,10 @@ def family_requests_page(
     lang: Lang = None,
     status: str = "",
     offset: str = "",
+    ref: str = "",
 ) -> Response:
-    """The 寻亲 requests of my area, newest first, filtered by status, 50 a page."""
+    """The 寻亲 requests of my area, newest first, filtered by status, 50 a page; ``ref`` (a reference a requester
+    reads out, ``XQ-000002``) opens that request."""
     page = open_staff_page(
         request,
         conn,
@@ -70,7 +72,18 @@ def family_requests_page(
     if isinstance(page, Response):
         return page
     error = None
-    status, offset = status[:40], offset[:20]  # a sentence for anything else, never a JSON refusal
+    status, offset, ref = (
+        status[:40],
+        offset[:20],
+        ref.strip()[:40],
+    )  # a sentence for anything else, never JSON
+    if ref:
+        number = parse_reference(ref) or (int(ref) if ref.isdigit() and 0 < int(ref) < 2**63 else None)
+        if number is not None:
+            return RedirectResponse(
+                f"/staff/family-requests/{number}" + (f"?lang={lang}" if lang else ""), 303
+            )
+        error = t("family.follow.not_reference", page.lang).format(reference=ref)
     chosen = status or None
     if chosen is not None and chosen not in FAMILY_REQUEST_STATUSES:
         error = t("family.staff.bad_status", page.lang).format(status=chosen)
