@@ -125,11 +125,16 @@ var VetMapOverview = (function () {
         });
     }
 
+    // the sign-in link waits for the answer (at most a few seconds), so staff do not see it flash
     function askWhoIAm() {
+        document.body.classList.add("atlas-asking");
+        function answered() { document.body.classList.remove("atlas-asking"); }
+        setTimeout(answered, 3000);
         fetch(config.me_api, {credentials: "same-origin", headers: {Accept: "application/json"}})
             .then(function (response) { return response.ok ? response.json() : null; })
             .then(showViewer)
-            .catch(function () { /* the sign-in link stays */ });
+            .catch(function () { /* the sign-in link stays */ })
+            .then(answered);
     }
 
     /* ---------- search ---------- */
