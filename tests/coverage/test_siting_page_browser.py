@@ -176,6 +176,7 @@ def test_a_planner_sites_among_points_clicked_and_uploaded(watched: WatchedPage,
     csv_points = "经度,纬度,名称\n110.6201116,25.8212735,永凤村旁\n".encode()
     upload.set_input_files(files=[{"name": "points.csv", "mimeType": "text/csv", "buffer": csv_points}])
     expect(page.locator("#siting-given-count")).to_have_text("已选 1 个候选点")
+    expect(page.locator("#siting-file-note")).to_have_text("points.csv · 已从文件读入 1 个点")
     watched.settle()  # the map has zoomed to the points read
     the_map = page.locator("#siting-map")
     box = the_map.bounding_box()

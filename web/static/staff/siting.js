@@ -201,6 +201,7 @@
   document.getElementById("siting-file").addEventListener("change", (e) => {
     const file = e.target.files && e.target.files[0];
     if (!file) { return; }
+    e.target.value = "";  // the same file may be read again after the points are cleared
     file.text().then((content) => {
       try {
         const trimmed = content.replace(/^\ufeff/, "").trim();
@@ -208,10 +209,11 @@
         points.forEach((p) => given.push(p));
         drawGiven();
         clearError("siting-given-error");
-        setStatus(say("siting.invalid.file_loaded", { n: points.length }), false);
+        document.getElementById("siting-file-note").textContent = file.name + " · " + say("siting.invalid.file_loaded", { n: points.length });
         const b = givenLayer.getBounds();
         if (b.isValid()) { map.fitBounds(b.extend(outline.getLayers().length ? outline.getBounds() : b), { padding: [16, 16] }); }
       } catch (err) {
+        document.getElementById("siting-file-note").textContent = "";
         showError("siting-given-error", say("siting.invalid.file", { reason: err.message }), e.target);
       }
     });
