@@ -150,6 +150,7 @@ def test_a_planner_dry_runs_a_register_commits_and_downloads_the_rejects(
     expect(page.locator("#report-heading")).to_have_text("试导入报告：尚未写入任何内容")
     expect(page.locator("#report-rows tr.status-rejected")).to_have_count(4)
     expect(page.locator("#commit")).to_have_count(0)  # committed already: its kept file is used up
+    expect(page.locator("table.past tr[aria-current=true]")).to_contain_text("试导入")  # the one open
     _clean(watched)
     _shot(watched, "imports-reopened-1440x900")
     _phone_fits(watched, "imports-reopened-390x844")
