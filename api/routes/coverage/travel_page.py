@@ -91,6 +91,14 @@ def _about_run(view: TravelOverview, lang: str) -> str:
     )
 
 
+def _service_options(run: TravelRunInfo | None) -> list[int | float]:
+    """The minutes whose service areas the last run drew (whole minutes as integers), else the page's own."""
+    limits = (run.parameters or {}).get("limits_min") if run else None
+    if not limits:
+        return list(SERVICE_MINUTES)
+    return [int(m) if float(m).is_integer() else float(m) for m in limits]
+
+
 def _default_network(view: TravelOverview) -> int | None:
     covering = view.covering
     if not covering:
@@ -165,6 +173,7 @@ def travel_page(
         missing=view.villages.missing if view.villages else 0,
         about_run=_about_run(view, lang),
         service_minutes=SERVICE_MINUTES,
+        service_options=_service_options(view.last_run),
         page_data=data,
     )
 

@@ -92,7 +92,7 @@
     var minutes = minutesSel ? minutesSel.value : "";
     var run = data.lastRun;
     note.textContent = "";
-    if (!minutes || !run || !data.area) return;
+    if (!minutes || !run || !run.network_id || !data.area) return;
     var params = {area: data.area, minutes: minutes, network_id: run.network_id};
     if (levelSel && levelSel.value) params.level = levelSel.value;
     fetch(api("/api/v1/roads/service-areas", params), {credentials: "same-origin"})
