@@ -221,11 +221,11 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("审计日志")
     entries = page.locator("li.entry")
     expect(entries).to_have_count(3)
-    expect(entries.nth(0).locator("h2")).to_have_text(f"修改 账号 #{account_id}")
+    expect(entries.nth(0).locator("h2")).to_have_text(f"修改 账号 #{account_id} {NEW}")
     expect(entries.nth(0).locator(".meta")).to_contain_text(f"{ADMIN}（管理员）")
     assert _diff(entries.nth(0)) == {"disabled": ("否", "是")}
     assert _diff(entries.nth(1)) == {"role": ("维护人员", "规划人员"), "area_code": (COUNTY, TOWNSHIP)}
-    expect(entries.nth(2).locator("h2")).to_have_text(f"新建 账号 #{account_id}")
+    expect(entries.nth(2).locator("h2")).to_have_text(f"新建 账号 #{account_id} {NEW}")
     assert _diff(entries.nth(2))["username"] == ("—", NEW)
     _checked(watched, "audit-account")
 
@@ -235,10 +235,10 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     page.get_by_role("button", name="筛选").click()
     page.wait_for_url(re.compile(rf"collection=api_tokens&record={token_id}"), timeout=TIMEOUT_MS)
     expect(entries).to_have_count(2)
-    expect(entries.nth(0).locator("h2")).to_have_text(f"吊销 API 令牌 #{token_id}")
+    expect(entries.nth(0).locator("h2")).to_have_text(f"吊销 API 令牌 #{token_id} 县档案系统同步")
     before, after = _diff(entries.nth(0))["revoked_at"]
     assert before == "（空）" and re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", after)
-    expect(entries.nth(1).locator("h2")).to_have_text(f"新建 API 令牌 #{token_id}")
+    expect(entries.nth(1).locator("h2")).to_have_text(f"新建 API 令牌 #{token_id} 县档案系统同步")
     assert _diff(entries.nth(1))["name"] == ("—", "县档案系统同步")
     _checked(watched, "audit-token")
 
@@ -249,7 +249,9 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     watched.errors.clear()  # the page answered 400, as it should
 
     page.goto(watched.base_url + f"/staff/audit?collection=accounts&record={account_id}&lang=en")
-    expect(page.locator("li.entry").nth(0).locator("h2")).to_have_text(f"Changed Accounts #{account_id}")
+    expect(page.locator("li.entry").nth(0).locator("h2")).to_have_text(
+        f"Changed Accounts #{account_id} {NEW}"
+    )
     _shot(watched, "audit-en-1440x900")
     page.goto(watched.base_url + f"/staff/accounts/{account_id}?lang=en")
     expect(page.locator("#state-button")).to_have_text("Enable the account again")

@@ -129,7 +129,10 @@ def test_the_page_shows_the_record_history_as_before_and_after(reader, history):
     page = reader.get(f"/staff/audit?collection=accounts&record={crew}")
     assert page.status_code == 200
     entries = _entries(page.text)
-    assert [e["heading"] for e in entries] == [f"修改 账号 #{crew}", f"新建 账号 #{crew}"]
+    assert [e["heading"] for e in entries] == [
+        f"修改 账号 #{crew} audit-page-crew",
+        f"新建 账号 #{crew} audit-page-crew",
+    ]
     disabled, created = entries
     assert disabled["rows"] == {"disabled": ("否", "是")}
     assert "audit-page-writer（管理员）" in disabled["meta"] and "区域 450329" in disabled["meta"]
@@ -223,7 +226,7 @@ def test_english_is_complete(app, engine, history):
     html = c.get(f"/staff/audit?collection=accounts&record={history['crew']}&lang=en").text
     assert '<html lang="en">' in html
     entries = _entries(html)
-    assert entries[0]["heading"] == f"Changed Accounts #{history['crew']}"
+    assert entries[0]["heading"] == f"Changed Accounts #{history['crew']} audit-page-crew"
     assert entries[0]["rows"] == {"disabled": ("no", "yes")}
     shown = re.sub(r'<a [^>]*lang="zh-CN">中文</a>', "", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
     assert CJK.findall(shown) == [], CJK.findall(shown)[:20]

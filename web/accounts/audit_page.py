@@ -121,6 +121,8 @@ class AuditEntryView:
     collection: str
     record: str
     record_href: str | None
+    subject: str
+    """The record's name as recorded (its username or name), "" when it has none."""
     area: str
     request: str
     changed: list[DiffRow]
@@ -218,6 +220,14 @@ def diff_rows(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
     return rows
 
 
+def _subject(record: Mapping[str, Any] | None) -> str:
+    for name in ("username", "name"):
+        value = (record or {}).get(name)
+        if isinstance(value, str) and value:
+            return value[:80]
+    return ""
+
+
 def entry_view(entry: AuditEntryInfo, lang: str) -> AuditEntryView:
     """One entry as the page shows it: changed fields first, the unchanged ones kept apart."""
     rows = diff_rows(entry.before, entry.after, lang)
@@ -243,6 +253,7 @@ def entry_view(entry: AuditEntryInfo, lang: str) -> AuditEntryView:
         collection=entry.collection,
         record=record,
         record_href=href,
+        subject=_subject(entry.after) or _subject(entry.before),
         area=t("audit.entry.area", lang).format(area=area),
         request=request,
         changed=[r for r in rows if r.changed],
