@@ -218,6 +218,14 @@ def test_a_quick_answer_never_says_proven(planner: TestClient) -> None:
         assert "快速解，尚未证明最优。" in text and "已证明" not in text
 
 
+def test_a_share_already_reached_needs_no_new_station(planner: TestClient) -> None:
+    run = _run(planner, problem="target_share", share=0.5)  # 83 % are covered already
+    assert run["result"]["chosen"] == []
+    text = _text(planner.get(f"/staff/siting/runs/{run['id']}").text)
+    assert "不需要新站点。" in text and "不需要新站点：已有服务站已覆盖83.0%。" in text
+    assert "少一个都做不到" not in text
+
+
 def test_refusals_are_sentences_in_the_page_language(planner: TestClient) -> None:
     r = planner.post(API, json={"area": COUNTY, "problem": "mclp", "p": 1, "station_level": "township"})
     assert r.status_code == 422

@@ -136,7 +136,8 @@ def _claim(run: SitingRunInfo, result: dict[str, Any], lang: str) -> str:
     if status == "optimal":
         if result.get("problem") == "mclp":
             return t("siting.claim.mclp_optimal", lang).format(p=result.get("requested_sites"))
-        return t("siting.claim.fewest_optimal", lang).format(n=len(result.get("chosen") or []))
+        n = len(result.get("chosen") or [])
+        return t("siting.claim.fewest_optimal" if n else "siting.claim.none_needed", lang).format(n=n)
     return t(f"siting.claim.{'time_limit' if status == 'time_limit' else 'heuristic'}", lang)
 
 

@@ -121,6 +121,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "已证明最少：{n} 个新站点，少一个都做不到。",
         "Proven fewest: {n} new sites; one fewer cannot do it.",
     ),
+    "siting.claim.none_needed": ("不需要新站点。", "No new station is needed."),
     "siting.claim.heuristic": ("快速解，尚未证明最优。", "A quick answer, not proven best."),
     "siting.claim.time_limit": (
         "时限内找到的最好结果，尚未证明最优。",

@@ -333,7 +333,7 @@
           const doc = new DOMParser().parseFromString(html, "text/html");
           const fresh = doc.getElementById("siting-result");
           const old = document.getElementById("siting-result");
-          if (!fresh || !old) { return; }
+          if (!fresh || !old) { window.location.reload(); return; }  // signed out meanwhile: sign in, come back
           old.replaceWith(document.adoptNode(fresh));
           if (fresh.dataset.running === "true") { poll(runId); } else { loadAnswer(runId); }
         })
