@@ -256,3 +256,16 @@ def test_road_file_refusals_come_in_the_callers_language(app: FastAPI, engine: E
     assert r.json()["detail"].startswith(
         "roads.geojson is not a road network: it has no lines (found 1 Point)"
     )
+
+
+def test_a_large_area_lists_the_longest_trips_and_leaves_the_rest_to_the_download(
+    county_planner: TestClient, county_run: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.routes.coverage.travel_page.ROWS_SHOWN", 5)
+    html = county_planner.get("/staff/travel").text
+    table = re.search(r'<table class="tt-table" id="tt-villages">.*?</table>', html, re.S).group(0)
+    assert len(re.findall(r"<tr>", table.split("<tbody>")[1])) == 5
+    units = county_run["counts"]["villages"]["units"]
+    assert f"这里列出最需要关注的 5 个村（共 {units} 个）；下载 CSV 可得到全部。" in _text(html)
+    csv_rows = county_planner.get("/staff/travel/villages.csv").content.decode("utf-8-sig").splitlines()
+    assert len(csv_rows) - 1 == units

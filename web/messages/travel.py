@@ -214,6 +214,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "travel.table.any_min": ("到任一站(分钟)", "To any station (min)"),
     "travel.table.access_m": ("到道路步行(米)", "Walk to the road (m)"),
     "travel.table.unreached": ("无法到达", "not reached"),
+    "travel.table.shown": (
+        "这里列出最需要关注的 {shown} 个村（共 {n} 个）；下载 CSV 可得到全部。",
+        "The {shown} villages with the longest trips are listed here (of {n}); the CSV has them all.",
+    ),
     "travel.table.download": ("下载 CSV", "Download CSV"),
     "travel.table.none": ("本范围没有村。", "There are no villages in this area."),
     "travel.table.about.area": ("范围", "Area"),

@@ -43,6 +43,8 @@ from web.staff import area_label
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
 PATH = "/staff/travel"
+ROWS_SHOWN = 500
+"""Villages listed on the page (the longest trips first); the download has them all."""
 _CODE = re.compile(r"^[0-9]{6}([0-9]{3}){0,2}$")
 Lang = Annotated[Literal["zh", "en"] | None, Query()]
 
@@ -174,6 +176,7 @@ def travel_page(
         about_run=_about_run(view, lang),
         service_minutes=SERVICE_MINUTES,
         service_options=_service_options(view.last_run),
+        rows_shown=ROWS_SHOWN,
         page_data=data,
     )
 
