@@ -17,6 +17,9 @@ from geo.principal import Principal
 from geo.staff_home import StaffHome
 from web.i18n import choose_url, t
 
+FRAME_CSS_LINK = '<link rel="stylesheet" href="/static/staff/frame.css">'
+"""The link to the frame's stylesheet, for a page outside staff/base.html that shows the frame (a Folium map)."""
+
 
 @dataclass(frozen=True)
 class StaffJob:

@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from geo.coverage.map_data import CoverageMapData, ProposedSite
 from geo.coverage.rates import AreaCoverage, CoverageShare
-from web.assets import STATIC_DIR, localize_assets
+from web.assets import localize_assets
 from web.basemaps import shift_geojson
 from web.coverage.tables import beyond_table, gaps_table, rates_table
 from web.i18n import check_lang, distance_text, enum_label, t
@@ -54,7 +54,7 @@ from web.map_parts import (
     fit_view,
     script_json,
 )
-from web.staff import StaffFrame
+from web.staff import FRAME_CSS_LINK, StaffFrame
 from web.tables import table_html
 
 By = Literal["village", "township", "any"]
@@ -130,14 +130,6 @@ PAGE_ASSETS_HTML = (
     '<script src="/static/staff/coverage.js" defer></script>'
 )
 """The page's own stylesheet and script (web/static/staff/), linked in the page's head."""
-FRAME_CSS = STATIC_DIR / "staff" / "frame.css"
-"""The staff frame's own stylesheet; while it is missing, the page links its copy (coverage-frame.css)."""
-
-
-def frame_css_html() -> str:
-    """The link to the staff frame's stylesheet for a page that shows the frame."""
-    name = "frame.css" if FRAME_CSS.is_file() else "coverage-frame.css"
-    return f'<link rel="stylesheet" href="/static/staff/{name}">'
 
 
 def rate_colour(share: float | None) -> str:
@@ -517,7 +509,7 @@ def build_coverage_map(
     fit = display_fit(_fit(data), crs)
     header = _header_html(data, lang, links, query, title, tools)
     m = base_map(fit, lang, title, header, "coverage_header", basemap)
-    assets = PAGE_ASSETS_HTML + (frame_css_html() if tools is not None else "")
+    assets = PAGE_ASSETS_HTML + (FRAME_CSS_LINK if tools is not None else "")
     m.get_root().header.add_child(Element(assets), name="coverage_assets")
 
     level_label = enum_label("area_level", data.rates.level, lang)
