@@ -96,6 +96,7 @@ def _shot(wp: WatchedPage, name: str) -> None:
     where = os.environ.get("VETMAP_SHOTS")
     if where:
         Path(where).mkdir(parents=True, exist_ok=True)
+        wp.page.wait_for_timeout(400)  # a popup fades in
         wp.page.screenshot(path=str(Path(where) / f"{name}.png"))
 
 

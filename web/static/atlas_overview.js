@@ -432,6 +432,8 @@ var VetMapOverview = (function () {
         map = theMap;
         config = JSON.parse(document.getElementById("atlas-config").textContent);
         VetMapAtlas.siteLinks = siteLinks;
+        // an opened popup is moved into view clear of the zoom buttons and the legend's button above it
+        L.Popup.mergeOptions({autoPanPaddingTopLeft: L.point(10, 84)});
         map.on("popupopen", function (event) { openPopup = event.popup; });
         setUpSearch();
         setUpMenu();
