@@ -57,9 +57,10 @@ class PointSet:
 
     labels: list[str]
     rows: list[list[Any]]
+    links: list[dict[str, str] | None] | None = None  # per row, a popup link {href, text} (or None)
 
     def payload(self, styles: list[dict]) -> dict:
-        return {"labels": self.labels, "styles": styles, "rows": self.rows}
+        return {"labels": self.labels, "styles": styles, "rows": self.rows, "links": self.links}
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def display_points(points: PointSet, crs: str) -> PointSet:
         return points
     lons, lats = shift_points([r[1] for r in points.rows], [r[0] for r in points.rows], crs)
     rows = [[round(y, 6), round(x, 6), *r[2:]] for r, x, y in zip(points.rows, lons, lats, strict=True)]
-    return PointSet(points.labels, rows)
+    return PointSet(points.labels, rows, points.links)
 
 
 DISPLAY_DECIMALS = 6
@@ -201,17 +202,18 @@ class MapPage(folium.MacroElement):
                     });
                 }
                 // data: {labels, styles (Leaflet path options), rows: [lat, lon, style, title, value...]}
-                function popup(labels, row) {
+                function popup(labels, row, link) {
                     var rows = labels.map(function (label, j) { return [label, row[4 + j]]; });
-                    return popupNode(row[3], rows, null);
+                    return popupNode(row[3], rows, link || null);
                 }
                 function points(data, canvas) {
                     var renderer = canvas ? L.canvas({pane: "vetmapPoints"}) : undefined;
-                    var markers = data.rows.map(function (row) {
+                    var markers = data.rows.map(function (row, i) {
+                        var link = data.links ? data.links[i] : null;
                         var style = Object.assign({pane: "vetmapPoints"}, data.styles[row[2]]);
                         if (renderer) { style.renderer = renderer; }
                         var marker = L.circleMarker([row[0], row[1]], style);
-                        marker.bindPopup(function () { return popup(data.labels, row); }, {maxWidth: 320});
+                        marker.bindPopup(function () { return popup(data.labels, row, link); }, {maxWidth: 320});
                         marker.bindTooltip(asText(row[3]));
                         return marker;
                     });

@@ -315,9 +315,13 @@ def update_work_order(
         )
     if p.role == "crew":
         if not _is_assignee(p, current):
-            raise Forbidden(f"{p.username} may change only work orders assigned to it")
+            raise Forbidden(
+                f"{p.username} may change only work orders assigned to it", key="work_orders.not_assignee"
+            )
         if set(changes) - CREW_FIELDS:
-            raise Forbidden(f"a crew may change only {', '.join(sorted(CREW_FIELDS))}")
+            raise Forbidden(
+                f"a crew may change only {', '.join(sorted(CREW_FIELDS))}", key="work_orders.crew_fields"
+            )
     _check_version(current, version, precondition)
     if "priority" in changes:
         _check_priority(changes["priority"])
@@ -357,18 +361,31 @@ def allowed_next(status: str) -> list[str]:
 def _check_assignee(conn: Connection, account_id: int | None, area: str) -> None:
     if account_id is None:
         raise InvalidInput(
-            "moving to 'assigned' needs assigned_to: the id of a crew account of the site's area"
+            "moving to 'assigned' needs assigned_to: the id of a crew account of the site's area",
+            key="work_orders.assignee_required",
         )
     row = conn.execute(
         text("SELECT username, role, area_code, disabled FROM accounts WHERE id = :id"), {"id": account_id}
     ).first()
     if row is None or row.disabled:
-        raise InvalidInput(f"no active account with id {account_id}")
+        raise InvalidInput(
+            f"no active account with id {account_id}",
+            key="work_orders.assignee_inactive",
+            params={"id": account_id},
+        )
     if row.role not in ("crew", "admin"):
-        raise InvalidInput(f"{row.username} is a {row.role}: work orders are assigned to crews (or admins)")
+        raise InvalidInput(
+            f"{row.username} is a {row.role}: work orders are assigned to crews (or admins)",
+            key="work_orders.assignee_role",
+            params={"name": row.username},
+        )
     crew = Principal(account_id, row.username, row.role, row.area_code)
     if not covers(crew, area):
-        raise InvalidInput(f"{row.username} works in {row.area_code}, not in area {area} of this site")
+        raise InvalidInput(
+            f"{row.username} works in {row.area_code}, not in area {area} of this site",
+            key="work_orders.assignee_area",
+            params={"name": row.username, "theirs": row.area_code, "area": area},
+        )
 
 
 def transition(
@@ -399,7 +416,9 @@ def transition(
     action = TRANSITIONS[status][to]
     authorize(p, action, [current["area_code"]])
     if action == WORK and p.role == "crew" and not _is_assignee(p, current):
-        raise Forbidden(f"{p.username} may work only on work orders assigned to it")
+        raise Forbidden(
+            f"{p.username} may work only on work orders assigned to it", key="work_orders.not_assignee"
+        )
     values: dict[str, Any] = {"status": to}
     if to == "assigned":
         _check_assignee(conn, assigned_to, current["area_code"])
@@ -410,14 +429,25 @@ def transition(
         values["assigned_to"] = None  # back to triage: unassigned
     if to == "duplicate":
         if duplicate_of is None or duplicate_of == order_id:
-            raise InvalidInput("moving to 'duplicate' needs duplicate_of: the id of another work order")
+            raise InvalidInput(
+                "moving to 'duplicate' needs duplicate_of: the id of another work order",
+                key="work_orders.duplicate_required",
+            )
         other = conn.execute(
             text("SELECT area_code, status FROM work_orders WHERE id = :id"), {"id": duplicate_of}
         ).first()
         if other is None:
-            raise InvalidInput(f"duplicate_of: no work order with id {duplicate_of}")
+            raise InvalidInput(
+                f"duplicate_of: no work order with id {duplicate_of}",
+                key="work_orders.duplicate_missing",
+                params={"id": duplicate_of},
+            )
         if other.status == "duplicate":
-            raise InvalidInput(f"work order {duplicate_of} is itself a duplicate: link to the original")
+            raise InvalidInput(
+                f"work order {duplicate_of} is itself a duplicate: link to the original",
+                key="work_orders.duplicate_chain",
+                params={"id": duplicate_of},
+            )
         authorize(p, "work_orders.read", [other.area_code])
         values["duplicate_of"] = duplicate_of
     elif duplicate_of is not None:

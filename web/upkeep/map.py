@@ -141,6 +141,15 @@ def _site_title(site: UpkeepSite, lang: str) -> str:
     return site.name
 
 
+def _orders_link(site: UpkeepSite, lang: str) -> dict[str, str]:
+    """The popup's link to the work-order board filtered to the site (its open orders counted in the text)."""
+    query = f"collection={site.collection}&site={site.id}" + ("" if lang == "zh" else f"&lang={lang}")
+    return {
+        "href": f"/staff/work-orders?{query}",
+        "text": t("wo.popup.link", lang).format(n=site.open_orders),
+    }
+
+
 def _site_points(sites: list[UpkeepSite], lang: str, settings: UpkeepSettings, ring: bool) -> PointSet:
     labels = [
         t("field.kind", lang),
@@ -172,7 +181,7 @@ def _site_points(sites: list[UpkeepSite], lang: str, settings: UpkeepSettings, r
                 t("upkeep.overdue", lang) if s.overdue else None,
             ]
         )
-    return PointSet(labels, rows)
+    return PointSet(labels, rows, [_orders_link(s, lang) for s in sites])
 
 
 def _bands(settings: UpkeepSettings) -> dict[str, str]:
