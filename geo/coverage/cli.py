@@ -335,7 +335,7 @@ def coverage_travel(
     access_kmh: Annotated[float, typer.Option(help="walking speed off the network, km/h")] = 5.0,
     limits: Annotated[str, typer.Option(help="service-area time limits, minutes, comma-separated")] = "15,30",
     area: Annotated[
-        str | None, typer.Option(help="draw service areas only for the stations of this area")
+        str | None, typer.Option(help="travel times and service areas of this area only (default: all)")
     ] = None,
     max_access_m: Annotated[
         float, typer.Option(help="farther than this from every road node (metres) is off the network")
