@@ -141,7 +141,7 @@ def test_fewer_sites_than_asked_say_why_in_words(planner: TestClient) -> None:
     html = planner.get(f"/staff/siting/runs/{run['id']}?lang=en").text
     english = _text(html)
     assert "3 new stations were asked for, only 2 chosen. Why:" in english
-    assert "Only 2 candidate sites would newly cover anyone" in english
+    assert "Only 2 of the candidate sites would newly cover anyone" in english
     # no Chinese in the English page's own words (names of places are data; the upload hint names 经度/纬度)
     own = _text(re.search(r'<form id="siting-form".*?</form>', html, re.S).group(0))
     own += " ".join(_text(m) for m in re.findall(r'<div class="siting-why.*?</div>', html, re.S))

@@ -138,7 +138,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "siting.reason.no_gain": (
         "只有 {useful} 个候选点能新增覆盖：其余 {useless} 个候选点{names}{distance}内的村均已在已有服务站{distance}内。",
-        "Only {useful} candidate sites would newly cover anyone: within {distance} of the other {useless}{names}, "
+        "Only {useful} of the candidate sites would newly cover anyone: within {distance} of the other {useless}{names}, "
         "every village is already within {distance} of an existing station.",
     ),
     "siting.reason.all_reachable_covered": (
