@@ -28,7 +28,7 @@ from geo.importing.report_store import KeptReport, find_report, kept_upload, lis
 from geo.importing.run import check_rights
 from web.i18n import t
 from web.importing.exports import OGC_COLLECTIONS, export_rows
-from web.importing.reports import SHOWN_ROWS, past_imports, report_view
+from web.importing.reports import past_imports, report_view
 from web.jinja import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -68,15 +68,13 @@ def _can_commit(settings, kept: KeptReport, page: StaffPage) -> bool:
     return True
 
 
-def _report_context(settings, kept: KeptReport, page: StaffPage, live: bool) -> dict:
+def _report_context(settings, kept: KeptReport, page: StaffPage) -> dict:
     return {
         "can_commit": _can_commit(settings, kept, page),
         "report": report_view(kept.report, page.lang),
         "kept": kept,
         "when": kept.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"),
         "rejects_href": _rejects_href(settings, kept, page),
-        "live": live,
-        "shown_limit": SHOWN_ROWS,
         "lang": page.lang,
     }
 
@@ -99,9 +97,7 @@ def imports_page(
     opened, gone = None, False
     if report:
         try:
-            opened = _report_context(
-                settings, find_report(settings.var_dir, report, page.principal), page, False
-            )
+            opened = _report_context(settings, find_report(settings.var_dir, report, page.principal), page)
         except NotFound:
             gone = True
     return staff_response(
@@ -137,7 +133,7 @@ def import_report_part(
     except NotFound:
         html = render("staff/imports_gone.html", lang=page.lang)
         return HTMLResponse(html, status_code=404, headers=NO_STORE)
-    html = render("staff/imports_report.html", **_report_context(settings, kept, page, True))
+    html = render("staff/imports_report.html", **_report_context(settings, kept, page))
     return HTMLResponse(html, headers=NO_STORE)
 
 
