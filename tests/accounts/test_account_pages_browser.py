@@ -171,6 +171,11 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     # issue a token: shown once, copied, works as a bearer token
     issue = page.locator("#issue-token")
     issue.locator("#token-name").fill("县档案系统同步")
+    issue.locator("#token-expires").fill("2020-01-01")
+    issue.locator("button[type=submit]").click()
+    expect(issue.locator("#token-expires-error")).to_have_text("到期日期不能早于今天（北京时间）")
+    expect(page.locator("#token-secret")).to_be_hidden()
+    issue.locator("#token-expires").fill("2099-12-31")
     issue.locator("button[type=submit]").click()
     expect(issue.locator(".status")).to_have_text("令牌 县档案系统同步 已签发。")
     token_box = page.locator("#token-secret")
@@ -184,6 +189,7 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     assert page.evaluate("() => navigator.clipboard.readText()") == token
     row = page.locator("#token-rows tr", has_text="县档案系统同步")
     expect(row).to_contain_text("有效")
+    expect(row).to_contain_text("2099-12-31 23:59")
     expect(row.locator("code")).to_have_text(token[:12] + "…")
     token_id = int(row.get_attribute("data-token"))
     status, me = _me(watched.base_url, token)

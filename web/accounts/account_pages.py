@@ -139,6 +139,7 @@ _SCRIPT_KEYS = (
     "accounts.check.area_required",
     "accounts.check.token_name",
     "accounts.check.date",
+    "accounts.check.past",
     "accounts.created",
     "accounts.created.own_password",
     "accounts.manage_link",

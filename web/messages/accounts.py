@@ -127,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "give the token a name (1-200 characters)",
     ),
     "accounts.check.date": ("请按 年-月-日 填写日期", "write the date as year-month-day"),
+    "accounts.check.past": (
+        "到期日期不能早于今天（北京时间）",
+        "the expiry date cannot be before today (China time)",
+    ),
     # secrets shown once
     "accounts.secret.password": ("新密码（只显示这一次）", "The new password (shown this once only)"),
     "accounts.secret.token": ("新 API 令牌（只显示这一次）", "The new API token (shown this once only)"),

@@ -427,7 +427,13 @@
     const day = issueForm.querySelector('[name="expires_at"]').value;
     let ok = true;
     if (name.length < 1 || name.length > 200) { fieldError(issueForm, "name", T["accounts.check.token_name"]); ok = false; }
-    if (day && !/^\d{4}-\d{2}-\d{2}$/.test(day)) { fieldError(issueForm, "expires_at", T["accounts.check.date"]); ok = false; }
+    if (day && !/^\d{4}-\d{2}-\d{2}$/.test(day)) {
+      fieldError(issueForm, "expires_at", T["accounts.check.date"]);
+      ok = false;
+    } else if (day && day < chinaTime(new Date().toISOString()).slice(0, 10)) {
+      fieldError(issueForm, "expires_at", T["accounts.check.past"]);
+      ok = false;
+    }
     if (!ok) { return; }
     if (disabled) { status(issueForm, T["account.tokens.issue.disabled"], "bad"); return; }
     const body = {name: name};
