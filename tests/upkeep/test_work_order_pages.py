@@ -221,7 +221,7 @@ def test_an_order_page_offers_the_steps_of_the_role_and_says_why_not_the_others(
     assert _steps(html) == ["triaged", "rejected"]  # unassign, reject: starting is the crew's
     assert "开始施工：由指派的维护人员（或管理员）操作。" in _refusals(html)
     history = unescape(re.search(r'<ol class="history" id="history">(.*?)</ol>', html, re.S).group(1))
-    assert "已上报 → 已分拣" in history and "属实" in history and "维护人员: — → wo-pages-crew" in history
+    assert "已上报 → 已分拣" in history and "属实" in history and "维护人员：— → wo-pages-crew" in history
     assert "创建：已上报" in history
 
 

@@ -292,7 +292,7 @@ class HistoryView:
     actor: str
     move: str | None
     note: str | None
-    changes: list[tuple[str, str, str]]
+    changes: list[str]
 
 
 @dataclass(frozen=True)
@@ -408,9 +408,8 @@ def _history(sheet: OrderSheet, lang: str) -> list[HistoryView]:
             if h["from_status"] is None and pair[1] in (None, ""):
                 continue
             label = t(f"wo.field.{name}", lang, default=name)
-            changes.append(
-                (label, _change_value(name, pair[0], sheet, lang), _change_value(name, pair[1], sheet, lang))
-            )
+            old, new = _change_value(name, pair[0], sheet, lang), _change_value(name, pair[1], sheet, lang)
+            changes.append(t("wo.js.changed", lang).format(field=label, old=old, new=new))
         lines.append(HistoryView(local_time(h["at"]), h["actor"] or "—", move, h["note"], changes))
     return lines
 
