@@ -208,6 +208,8 @@ def test_the_public_sees_title_legend_search_and_sign_in(watched: WatchedPage, i
         page.goto(watched.base_url + "/", wait_until="networkidle")
         watched.settle()
         _no_overflow(page)
+        bubbles = page.evaluate(_BUBBLES)
+        assert all(b["hidden"] == 0 for b in bubbles.values()), (size, bubbles)
         toggle = page.locator(".vetmap-legend-toggle")
         expect(toggle).to_have_attribute("aria-expanded", "false")
         expect(page.locator(".vetmap-legend [data-legend=stations]")).to_be_hidden()
