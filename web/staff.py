@@ -220,9 +220,11 @@ def home_figures(home: StaffHome, lang: str) -> list[FigureGroup]:
     ]
     waiting = []
     if home.tributes_pending is not None:
-        waiting.append(figure("tributes", _count(home.tributes_pending, lang), "/api/v1/tributes/pending"))
-    if home.report_photos_unpublished is not None:  # no list of them yet (moderation page: issue 19/20)
-        waiting.append(figure("report_photos", _count(home.report_photos_unpublished, lang), None))
+        waiting.append(figure("tributes", _count(home.tributes_pending, lang), "/staff/moderation#tributes"))
+    if home.report_photos_unpublished is not None:
+        waiting.append(
+            figure("report_photos", _count(home.report_photos_unpublished, lang), "/staff/moderation#photos")
+        )
     if home.family_requests_open is not None:
         waiting.append(figure("family", _count(home.family_requests_open, lang), "/staff/family-requests"))
     if waiting:

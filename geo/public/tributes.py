@@ -31,6 +31,7 @@ from geo.models import TRIBUTE_KINDS, TRIBUTE_TARGETS
 
 MESSAGE_MAX_CHARS = 500
 AUTHOR_MAX_CHARS = 40
+REASON_MAX_CHARS = 500
 MODERATE = "tributes.moderate"
 
 _LINK = re.compile(
@@ -300,10 +301,16 @@ def pending_tributes(
     return [_pending(r) for r in rows], total
 
 
-def moderate_tribute(conn: Connection, actor: Actor, tribute_id: int, decision: str) -> PendingTribute:
-    """Approve or reject a pending tribute in the moderator's area; deciding again the same way changes nothing."""
+def moderate_tribute(
+    conn: Connection, actor: Actor, tribute_id: int, decision: str, reason: str | None = None
+) -> PendingTribute:
+    """Approve or reject a pending tribute in the moderator's area; deciding again the same way changes nothing.
+
+    ``reason`` (why a message is rejected, for the audit log; never shown to the public) is kept in the audit entry.
+    """
     if decision not in ("approved", "rejected"):
         raise InvalidInput("a decision is 'approved' or 'rejected'")
+    reason = _clean(reason, "the reason", REASON_MAX_CHARS) or None
     require_right(actor.principal, MODERATE)
     row = conn.execute(
         text("SELECT id, area_code, status, kind FROM tributes WHERE id = :id FOR UPDATE"), {"id": tribute_id}
@@ -328,7 +335,7 @@ def moderate_tribute(conn: Connection, actor: Actor, tribute_id: int, decision: 
             tribute_id,
             row.area_code,
             before={"status": row.status},
-            after={"status": decision},
+            after={"status": decision, **({"reason": reason} if reason else {})},
         )
     found = conn.execute(
         text(_PENDING_SQL.replace("t.status = 'pending' AND {area}", "t.id = :id")),

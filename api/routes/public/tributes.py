@@ -22,6 +22,7 @@ from geo.public.tributes import (
     AUTHOR_MAX_CHARS,
     MESSAGE_MAX_CHARS,
     MODERATE,
+    REASON_MAX_CHARS,
     PendingTribute,
     TributeInput,
     TributeLimits,
@@ -114,6 +115,14 @@ class PendingTributes(BaseModel):
     offset: int
 
 
+class TributeRejection(BaseModel):
+    """Why a message is rejected (kept in the audit log, never shown to the public)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=REASON_MAX_CHARS * 2)
+
+
 def _moderation(item: PendingTribute) -> TributeModeration:
     return TributeModeration.model_validate(item, from_attributes=True)
 
@@ -176,9 +185,12 @@ def approve_tribute(tribute_id: TributeId, conn: ConnDep, actor: ActorDep) -> Tr
 @router.post(
     "/{tribute_id}/reject", response_model=TributeModeration, dependencies=[Depends(require(MODERATE))]
 )
-def reject_tribute(tribute_id: TributeId, conn: ConnDep, actor: ActorDep) -> TributeModeration:
-    """Reject a pending message: it is never shown."""
-    return _moderation(moderate_tribute(conn, actor, tribute_id, "rejected"))
+def reject_tribute(
+    tribute_id: TributeId, conn: ConnDep, actor: ActorDep, body: TributeRejection | None = None
+) -> TributeModeration:
+    """Reject a pending message: it is never shown; the reason (optional) goes to the audit log."""
+    reason = body.reason if body is not None else None
+    return _moderation(moderate_tribute(conn, actor, tribute_id, "rejected", reason))
 
 
 asset_router = APIRouter(include_in_schema=False)
