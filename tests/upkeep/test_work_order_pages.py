@@ -194,6 +194,18 @@ def test_the_english_board_has_no_chinese_label(people):
     assert "Work orders" in html and "Overdue only" in html
 
 
+def test_the_english_order_page_has_no_chinese_label(people, client, memorial):
+    planner, _ = people["planner"]
+    order = _order(client, memorial, title="english", cost_estimate="5")
+    html = planner.get(f"/staff/work-orders/{order['id']}?lang=en").text
+    main = html[html.index("<main>") :]
+    labels = re.findall(r"<(?:h1|h2|h3|dt|label|summary|button|legend|li)[^>]*>([^<]+)<", main)
+    labels += re.findall(r'<p class="(?:hint|final)"[^>]*>([^<]+)<', main)
+    assert labels and not [x for x in labels if CJK.search(x)]
+    assert "Triage" in html and "¥5.00" in html and "Before and after photos" in html
+    assert '"lang": "en"' in html
+
+
 def test_an_order_page_offers_the_steps_of_the_role_and_says_why_not_the_others(people, client, memorial):
     planner, _ = people["planner"]
     crew, crew_id = people["crew"]

@@ -190,7 +190,7 @@ def test_an_order_goes_from_reported_to_verified_with_photos_and_a_stale_retry(
     verify.locator("button").click()
     stale = verify.locator(".step-status")
     expect(stale.locator(".stale")).to_contain_text("此工单已被他人修改")
-    expect(stale.locator(".stale-changes")).to_contain_text("实际费用：— → 350")
+    expect(stale.locator(".stale-changes")).to_have_text("实际费用：— → 350.00 元")
     watched.errors.clear()  # the 412 just seen was expected
     _shot(page, "work-order-stale-1440x900")
     stale.get_by_role("button", name="按最新版本重试").click()

@@ -238,6 +238,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}须为不小于 0 的金额，最多两位小数，例如 350 或 350.50。",
         "{field} is an amount of 0 or more with at most two decimals, e.g. 350 or 350.50.",
     ),
+    "wo.js.yuan": ("{amount} 元", "¥{amount}"),
     "wo.js.nothing": ("没有修改。", "Nothing changed."),
     "wo.js.too_big": ("照片超过 {mb} MB。", "The photo is over {mb} MB."),
     # a new order

@@ -255,7 +255,11 @@ def board_view(
             "legend": legend,
             "colours": STATE_COLOURS,
             "outline": outline,
-            "strings": {"open": t("wo.map.open", lang), "none": t("wo.map.none", lang)},
+            "strings": {
+                "open": t("wo.map.open", lang),
+                "none": t("wo.map.none", lang),
+                "legend": t("wo.map.legend", lang),
+            },
         },
     )
 
@@ -282,6 +286,7 @@ class StepView:
     hint: str
     needs: str | None  # crew | reason | duplicate | None
     note_required: bool
+    direction: int = 0  # 0 forward, 1 back, 2 closing (its button's look)
 
 
 @dataclass(frozen=True)
@@ -371,7 +376,14 @@ def steps_for(principal: Principal, order: dict, lang: str) -> tuple[list[StepVi
             continue
         needs = "crew" if (to == "assigned") else _STEP_NEEDS.get(to)
         steps.append(
-            StepView(to, label, t(f"wo.step.{key}.hint", lang), needs, to in ("rejected",) or key == "rework")
+            StepView(
+                to,
+                label,
+                t(f"wo.step.{key}.hint", lang),
+                needs,
+                to in ("rejected",) or key == "rework",
+                _backwards(status, to),
+            )
         )
     return steps, refusals
 
@@ -438,8 +450,8 @@ def _source_fact(sheet: OrderSheet, lang: str, explicit: str | None) -> Fact:
         value = t("wo.source.inspection_of", lang).format(
             id=insp["id"], when=local_time(insp["inspected_at"]), index=insp["condition_index"]
         )
-        href = f"/staff/inspections{lang_query(lang, explicit, collection=order['collection'], site=order['site_id'])}"
-        return Fact("source", label, value, href + f"#inspection-{insp['id']}")
+        href = f"/staff/inspections/{order['collection']}/{order['site_id']}/{insp['id']}{lang_query(lang, explicit)}"
+        return Fact("source", label, value, href)
     if source == "public":
         channel = enum_label("wo.channel", order["source"], lang)
         value = t("wo.source.public_of", lang).format(id=order["id"], channel=channel)
@@ -590,6 +602,7 @@ def order_view(
                     "nothing",
                     "saving",
                     "too_big",
+                    "yuan",
                 )
             },  # fmt: skip
         },

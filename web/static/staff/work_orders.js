@@ -59,6 +59,10 @@
       if (field === "status") { return data.statuses[value] || value; }
       if (field === "assigned_to") { return data.people[String(value)] || data.crews[String(value)] || `#${value}`; }
       if (field === "duplicate_of") { return `#${value}`; }
+      if (field === "cost_estimate" || field === "cost_actual") {
+        const amount = Number(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+        return fmt(S.yuan, { amount });
+      }
       return String(value);
     }
 

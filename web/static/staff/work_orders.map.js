@@ -53,7 +53,8 @@
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "wo-legend");
     const head = document.createElement("strong");
-    head.textContent = data.legendTitle || "";
+    head.textContent = data.strings.legend;
+    div.append(head);
     for (const item of data.legend) {
       const line = document.createElement("div");
       const dot = document.createElement("i");
