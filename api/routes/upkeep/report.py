@@ -5,6 +5,10 @@ from the API and is sent to the sign-in page from the map page; an area outside 
 defaults to the caller's own (the whole atlas for an account without one), the year to this year in China
 Standard Time. Figures: geo/upkeep/report.py. Downloads have the columns of the page's table, headers in Chinese
 unless ``lang=en``; CSV is UTF-8 with a byte-order mark, as the coverage downloads.
+
+An account signed in through the web (a session cookie) sees the map page under the staff frame (its navigation
+with "养护地图" current, web/templates/staff/upkeep_header.html) and a page it cannot show in the frame too; a
+caller with an API token only gets the page with its own header, as before.
 """
 
 from __future__ import annotations
@@ -12,21 +16,27 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
+from branca.element import Element
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.downloads import FILE_RESPONSES, FileFormat, Lang, file_response
 from api.errors import error_status
-from api.principal import PrincipalDep, require
+from api.principal import PrincipalDep, get_web_session, require
 from api.routes.accounts.login import sign_in_first
 from api.routes.atlas.sites import AREA_PATTERN
+from api.staff_pages import NO_STORE, StaffPage, open_staff_page, staff_response
+from geo.accounts.credentials import WebSession
 from geo.errors import DomainError
 from geo.principal import Principal
 from geo.upkeep.report import upkeep_map_sites, upkeep_report
 from geo.upkeep.schedules import china_today
+from web.coverage.map import render_page
 from web.i18n import error_text, t
+from web.jinja import render
 from web.map_parts import error_page, page_basemap
+from web.staff import FRAME_CSS_LINK
 from web.upkeep.map import UpkeepLinks, build_upkeep_map, upkeep_table
 
 router = APIRouter(prefix="/upkeep", tags=["upkeep"])
@@ -40,6 +50,7 @@ Year = Annotated[
     int | None, Query(ge=2000, le=2100, description="calendar year (default: this year, China time)")
 ]
 READ = Depends(require("inspections.read"))
+SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 
 
 def _area(principal: Principal, area: str | None) -> str | None:
@@ -94,15 +105,23 @@ def upkeep_map(
     conn: ConnDep,
     settings: SettingsDep,
     principal: PrincipalDep,
+    session: SessionDep,
     area: AreaCode = None,
     year: Year = None,
     lang: Annotated[Literal["zh", "en"] | None, Query()] = None,
     basemap: Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()] = None,
 ) -> Response:
-    """The upkeep map of an area with its report, on the chosen basemap; the anonymous are sent to sign in first."""
+    """The upkeep map of an area with its report, on the chosen basemap; the anonymous are sent to sign in first;
+    an account signed in on the web sees it in the staff frame."""
     page_lang = lang or settings.default_lang
     if principal.is_public:
         return sign_in_first(request, lang)
+    staff = None
+    if session is not None and not session.principal.is_public:
+        opened = open_staff_page(request, conn, session, page_lang, "/upkeep", action="inspections.read")
+        if isinstance(opened, Response):
+            return opened
+        staff = opened
     atlas = str(request.app.url_path_for("overview_map")) + (f"?lang={lang}" if lang else "")
     upkeep = request.app.state.upkeep
     try:
@@ -110,6 +129,10 @@ def upkeep_map(
         code = found.area.code if found.area else None
         data = upkeep_map_sites(conn, principal, found.area, upkeep, found.today)  # the area found once
     except DomainError as exc:
+        if staff is not None:
+            return staff_response(
+                staff, "staff/upkeep_error.html", error_status(exc), message=error_text(exc, page_lang)
+            )
         page = error_page(
             error_text(exc, page_lang), page_lang, back=atlas, title=t("upkeep.error", page_lang)
         )
@@ -128,4 +151,16 @@ def upkeep_map(
     page = {"area": code, "year": found.year, "lang": lang}
     chosen = page_basemap(settings, basemap, links.page, page)
     m = build_upkeep_map(data, found, upkeep, lang=page_lang, links=links, basemap=chosen)
-    return HTMLResponse(m.get_root().render(), headers={"Cache-Control": "no-store"})
+    if staff is None:
+        return HTMLResponse(m.get_root().render(), headers=NO_STORE)
+    framed(m, staff)
+    return HTMLResponse(render_page(m), headers=NO_STORE)
+
+
+def framed(m, staff: StaffPage) -> None:
+    """Put the staff frame (its header and stylesheet) above the map page's own header."""
+    root = m.get_root()
+    root.header.add_child(Element(FRAME_CSS_LINK), name="staff_frame_css")
+    root.html.add_child(
+        Element(render("staff/upkeep_header.html", frame=staff.frame)), name="staff_frame", index=0
+    )

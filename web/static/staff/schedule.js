@@ -1,0 +1,50 @@
+/* The schedule (/staff/schedule): the sites of the chosen state on a map, coloured by state, each with a popup
+ * (last inspection, next due, days overdue) and a link to its inspection history; my area's outline for context. */
+(function () {
+  "use strict";
+  var el = document.getElementById("sched-map");
+  if (!el || !window.L || !window.VetSites) { return; }
+  var S = window.VetSites, config = S.readConfig("sched-config"), text = S.readConfig("sched-text");
+  var COLOURS = {overdue: "#c00000", due_soon: "#e08a00", never_inspected: "#6b4fa0", ok: "#1a9641"};
+  var map = S.makeMap("sched-map", config);
+  var bounds = [];
+  function cell(label, value) {
+    var p = document.createElement("p");
+    var b = document.createElement("strong");
+    b.textContent = label + ": ";
+    p.appendChild(b);
+    p.appendChild(document.createTextNode(value));
+    return p;
+  }
+  (config.points || []).forEach(function (p) {
+    var at = S.toMap(map, p.lon, p.lat);
+    bounds.push(at);
+    var marker = L.circleMarker(at, {
+      radius: 6, color: "#333", weight: 1, fillColor: COLOURS[p.state] || "#777", fillOpacity: 0.9,
+      className: "sched-point sched-" + p.state
+    }).addTo(map);
+    marker.bindPopup(function () {
+      var box = document.createElement("div");
+      var h = document.createElement("h3");
+      h.textContent = p.name;
+      box.appendChild(h);
+      box.appendChild(document.createTextNode(p.label));
+      box.appendChild(cell(text.last, p.last));
+      box.appendChild(cell(text.next, p.next));
+      if (p.overdue !== null && p.overdue !== undefined) { box.appendChild(cell(text.overdue, String(p.overdue))); }
+      var a = document.createElement("a");
+      a.href = p.href;
+      a.textContent = text.history;
+      box.appendChild(a);
+      return box;
+    });
+  });
+  if (bounds.length) {
+    map.fitBounds(L.latLngBounds(bounds), {padding: [20, 20], maxZoom: 15});
+  } else if (map.vetmapOutline) {
+    map.fitBounds(map.vetmapOutline.getBounds());
+  } else {
+    map.setView([35, 105], 4);
+  }
+  S.maps["sched-map"] = map;
+})();
