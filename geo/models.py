@@ -1087,3 +1087,41 @@ class FamilyFollowUpAttempt(Base):
         Index("ix_family_follow_up_attempts_request", "request_id", "attempted_at"),
         Index("ix_family_follow_up_attempts_client", "client_hash", "attempted_at"),
     )
+
+
+class ImportReport(Base):
+    """An upload's report (dry run or import) for the staff of its area, with a dry run's kept file and the
+    upload's rejected rows until they expire, migration 0012."""
+
+    __tablename__ = "import_reports"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), nullable=False)
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    collection: Mapped[str] = mapped_column(String(32), nullable=False)
+    filename: Mapped[str] = mapped_column(Text, nullable=False)
+    dry_run: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    owner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id", ondelete="SET NULL"))
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    totals: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    report: Mapped[dict] = mapped_column(JSONB, nullable=False)
+    options: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"), nullable=False)
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary)
+    upload_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    rejects_token: Mapped[str | None] = mapped_column(String(64))
+    rejects_filename: Mapped[str | None] = mapped_column(Text)
+    rejects: Mapped[bytes | None] = mapped_column(LargeBinary)
+    rejects_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("upload IS NULL OR dry_run", name="ck_import_reports_upload_dry_run"),
+        CheckConstraint("committed_at IS NULL OR dry_run", name="ck_import_reports_committed_dry_run"),
+        UniqueConstraint("token", name="uq_import_reports_token"),
+        UniqueConstraint("rejects_token", name="uq_import_reports_rejects_token"),
+        Index("ix_import_reports_area_created", "area_code", text("created_at DESC")),
+        Index("ix_import_reports_created", "created_at"),
+    )
