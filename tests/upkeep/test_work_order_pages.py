@@ -220,6 +220,9 @@ def test_an_order_page_offers_the_steps_of_the_role_and_says_why_not_the_others(
         "标为重复：须由规划人员或管理员操作。",
         "驳回：须由规划人员或管理员操作。",
     ]
+    twin = _order(client, memorial, title="steps twin")
+    html = planner.get(f"/staff/work-orders/{order['id']}").text
+    assert f'<option value="{twin["id"]}">#{twin["id"]} steps twin · 已上报 · 同一地点</option>' in html
     _move(planner, order["id"], "triaged", note="属实")
     html = planner.get(f"/staff/work-orders/{order['id']}").text
     assert _steps(html) == ["assigned", "duplicate", "rejected"]

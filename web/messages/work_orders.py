@@ -257,6 +257,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No site of this kind in your area has '{q}' in its name.",
     ),
     "wo.new.for_site": ("地点", "Site"),
+    "wo.new.site_orders": ("此处的工单", "Orders here"),
     "wo.new.other_site": ("换一个地点", "Choose another site"),
     "wo.new.from_inspection": ("来自巡查", "From the inspection"),
     "wo.new.bad_site": (

@@ -270,6 +270,10 @@
       return input;
     }
 
+    for (const name of ["title", "cost_estimate", "due_on"]) {
+      form.querySelector(`[name="${name}"]`).addEventListener("input", () => fieldError(name, ""));
+    }
+
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       for (const name of ["title", "cost_estimate", "due_on"]) { fieldError(name, ""); }
