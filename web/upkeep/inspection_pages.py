@@ -14,9 +14,10 @@ from urllib.parse import quote, urlencode
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.inspections import CATEGORIES, CHECKLIST
 from geo.upkeep.inspections_list import InspectionFilter
-from web.accounts.account_pages import CHINA_TIME
 from web.i18n import enum_label, t
 
+CHINA_CLOCK = dt.timezone(dt.timedelta(hours=8), "CST")
+"""The clock the pages show times in (China Standard Time)."""
 PAGE_SIZE = 25
 """Inspections per page of the list."""
 LIST_PATH = "/staff/inspections"
@@ -123,7 +124,7 @@ def when_text(iso: str | None) -> str:
     """An ISO time with a zone as ``YYYY-MM-DD HH:MM`` in China time ("" for None)."""
     if not iso:
         return ""
-    return dt.datetime.fromisoformat(iso).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromisoformat(iso).astimezone(CHINA_CLOCK).strftime("%Y-%m-%d %H:%M")
 
 
 def with_lang(path: str, lang: str) -> str:
