@@ -15,6 +15,7 @@ from markupsafe import Markup
 from web.assets import vendor_url
 from web.csp import NONCE_MARK
 from web.i18n import html_lang, t
+from web.times import local_date, local_time
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -26,6 +27,7 @@ PAGES = Environment(
     lstrip_blocks=True,
 )
 """Page templates; autoescape on for every template, so data is always written as text."""
+PAGES.filters.update(local_time=local_time, local_date=local_date)
 PAGES.globals.update(t=t, html_lang=html_lang, script_nonce=Markup(NONCE_MARK), vendor_url=vendor_url)
 
 

@@ -180,21 +180,6 @@ def list_entries(
     return total, [AuditEntryInfo(*r) for r in rows]
 
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-"""The calendar the audit log is read by (China Standard Time, UTC+8, no daylight saving)."""
-
-
-def china_day_bounds(
-    first: dt.date | None, last: dt.date | None
-) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The times (``since`` inclusive, ``until`` exclusive) covering calendar days ``first`` to ``last`` in UTC+8."""
-    since = dt.datetime.combine(first, dt.time(), CHINA_TIME) if first is not None else None
-    until = None
-    if last is not None and last < dt.date.max:  # the calendar's last day bounds nothing
-        until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CHINA_TIME)
-    return since, until
-
-
 def audit_choices(conn: Connection, principal: Principal) -> tuple[list[str], list[str]]:
     """The usernames who wrote and the collections written in the entries this admin may read, each sorted."""
     require_right(principal, "audit.read")

@@ -62,6 +62,7 @@ from geo.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from geo.kit.china_time import CHINA_TIME  # an EXIF time without an offset is China time
 from geo.kit.sizes import size_text
 from geo.models import PHOTO_STAGES
 from geo.principal import Principal
@@ -78,8 +79,6 @@ ACCEPTED_FORMATS: dict[str, str] = {
 _DECODERS = ("JPEG", "PNG", "WEBP")  # the only Pillow plugins that parse an upload
 THUMBNAIL_PX = 320
 """Largest side of a thumbnail, pixels."""
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-"""Time zone of an EXIF time without an offset (China Standard Time)."""
 CAPTION_MAX = 2000
 CLOSED_ORDER_STATES = frozenset({"verified", "rejected", "duplicate"})
 WORK_ORDER_STAGES = ("before", "after")

@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR, Actor, AuditEntryInfo, china_day_bounds
+from geo.accounts.audit import CLI_ACTOR, Actor, AuditEntryInfo
 from geo.accounts.users import create_account, principal_for, update_account
+from geo.kit.china_time import china_day_bounds
 from geo.settings import Settings
 from web.accounts.audit_page import diff_rows, entry_view, parse_audit_query, value_text
 

@@ -751,7 +751,7 @@ def test_header_names_the_coverage_run_and_its_time() -> None:
     state = {"run_id": 8, "computed_at": "2026-11-27T22:25:27.125177+08:00"}
     rates = CoverageRates(data.rates.area, data.rates.level, data.rates.rows, data.rates.params, state)
     page = _render(dataclasses.replace(data, rates=rates), lang="en")
-    assert "Figures from coverage run 8 (2026-11-27 14:25 UTC)" in page.html
+    assert "Figures from coverage run 8 (2026-11-27 22:25)" in page.html  # China time, as every page
 
 
 def test_road_service_areas_get_one_hidden_layer_per_time_limit() -> None:

@@ -14,16 +14,7 @@ from geo.accounts.credentials import ApiTokenInfo
 from geo.accounts.users import ACCOUNT_ROLES, AccountInfo
 from geo.atlas.areas import AreaRef
 from web.i18n import t
-
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-"""The clock the pages show times in (China Standard Time)."""
-
-
-def local_time(value: dt.datetime | None, lang: str) -> str:
-    """A time as ``YYYY-MM-DD HH:MM`` in China time ("" for None)."""
-    if value is None:
-        return ""
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+from web.times import local_time
 
 
 @dataclass(frozen=True)
@@ -69,8 +60,8 @@ def account_row(account: AccountInfo, lang: str) -> AccountRow:
         area_label=area_text(account.area_code, account.area_name, lang),
         disabled=account.disabled,
         state_label=t("accounts.state.disabled" if account.disabled else "accounts.state.enabled", lang),
-        created=local_time(account.created_at, lang),
-        updated=local_time(account.updated_at, lang),
+        created=local_time(account.created_at),
+        updated=local_time(account.updated_at),
         href=f"/staff/accounts/{account.id}",
     )
 
@@ -96,7 +87,7 @@ class TokenRow:
 def token_row(token: ApiTokenInfo, lang: str, now: dt.datetime) -> TokenRow:
     """One API token as the page shows it, its state as of ``now``."""
     if token.revoked_at is not None:
-        state, live = t("account.tokens.revoked", lang).format(at=local_time(token.revoked_at, lang)), False
+        state, live = t("account.tokens.revoked", lang).format(at=local_time(token.revoked_at)), False
     elif token.expires_at is not None and token.expires_at <= now:
         state, live = t("account.tokens.expired", lang), False
     else:
@@ -105,8 +96,8 @@ def token_row(token: ApiTokenInfo, lang: str, now: dt.datetime) -> TokenRow:
         id=token.id,
         name=token.name,
         prefix=token.prefix,
-        created=local_time(token.created_at, lang),
-        expires=local_time(token.expires_at, lang) or t("account.tokens.never", lang),
+        created=local_time(token.created_at),
+        expires=local_time(token.expires_at) or t("account.tokens.never", lang),
         state_label=state,
         live=live,
     )

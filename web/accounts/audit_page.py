@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from geo.accounts.audit import AuditEntryInfo
-from web.accounts.account_pages import CHINA_TIME, Choice, local_time
+from geo.kit.china_time import CHINA_TIME
+from web.accounts.account_pages import Choice
 from web.i18n import t
+from web.times import local_time
 
 PAGE_SIZE = 20
 """Entries per page."""
@@ -245,7 +247,7 @@ def entry_view(entry: AuditEntryInfo, lang: str) -> AuditEntryView:
         )
     return AuditEntryView(
         id=entry.id,
-        at=local_time(entry.at, lang),
+        at=local_time(entry.at),
         actor=t("audit.entry.by", lang).format(
             actor=entry.actor, role=t(f"role.{entry.role}", lang, default=entry.role)
         ),

@@ -20,6 +20,7 @@ from geo.atlas.site_list import SiteListPage
 from geo.principal import Principal
 from web.basemaps import Basemap
 from web.i18n import enum_label, keys, t
+from web.times import local_time
 
 HIDDEN_FIELDS = frozenset({"synthetic"})
 """Fields the form does not show (demo marks, kept as they are)."""
@@ -63,9 +64,6 @@ SECTIONS: dict[str, str] = {
     "care_agreed_on": "care",
 }
 """The fieldset of each field (the others are in ``basic``)."""
-
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-"""Times on the list are written in China Standard Time (UTC+8), the bureaus' clock."""
 
 SECTION_ORDER = ("basic", "five", "protection", "grave", "care", "upkeep")
 
@@ -217,7 +215,7 @@ def list_rows(collection: str, page: SiteListPage, lang: str) -> list[ListRow]:
             r.martyr_name or "",
             enum_label(group, r.kind, lang),
             f"{r.area_name} ({r.area_code})",
-            r.updated_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M") if r.updated_at else "",
+            local_time(r.updated_at),
         )
         for r in page.rows
     ]

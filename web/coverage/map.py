@@ -17,7 +17,6 @@ layers, the base map) are in web/map_parts.py.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -56,6 +55,7 @@ from web.map_parts import (
 )
 from web.staff import FRAME_CSS_LINK, StaffFrame
 from web.tables import table_html
+from web.times import local_time
 
 By = Literal["village", "township", "any"]
 Weight = Literal["population", "villages"]
@@ -343,19 +343,6 @@ def _legend(data: CoverageMapData, by: str, weight: str, lang: str, proposed: bo
     return Legend(title, items)
 
 
-def when_text(iso: str | None) -> str:
-    """An ISO timestamp as "YYYY-MM-DD HH:MM UTC" (unchanged when it is not one)."""
-    if not iso:
-        return ""
-    try:
-        when = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC)
-    return when.strftime("%Y-%m-%d %H:%M UTC" if when.tzinfo else "%Y-%m-%d %H:%M")
-
-
 def _defs(data: CoverageMapData, lang: str) -> dict[str, str]:
     """The two measures of "not covered" in words, with this area's counts."""
     params = data.rates.params
@@ -399,7 +386,7 @@ def _header_html(
     run_note = ""
     if state.get("run_id") is not None:
         run_note = t("coverage.run", lang).format(
-            run=state["run_id"], time=when_text(state.get("computed_at"))
+            run=state["run_id"], time=local_time(state.get("computed_at"))
         )
     left_out = ""
     if data.villages_left_out:

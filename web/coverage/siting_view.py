@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from geo.coverage.siting_runs import DEFAULT_REACH_M, SitingRunInfo
 from web.i18n import distance_text, t
 from web.tables import Column, Table
+from web.times import local_time
 
 FEWER_CODES = ("few_candidates", "no_gain", "all_reachable_covered")
 """Reasons that explain why fewer sites than asked were chosen."""
-CHINA_TIME = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ class RunView:
 
 
 def _when(value: dt.datetime) -> str:
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    return local_time(value)
 
 
 def question_text(parameters: dict[str, Any], lang: str) -> str:

@@ -8,7 +8,6 @@ China Standard Time (UTC+8), to the minute.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from geo.models import FAMILY_REQUEST_STATUSES
@@ -16,8 +15,8 @@ from geo.public.family_requests import LIMITS
 from web.i18n import t
 from web.jinja import render
 from web.public.frame import PageContext, page
+from web.times import local_time
 
-CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 STAFF_PATH = "/staff/family-requests"
 API_URL = "/api/v1/family-requests"
 NOTE_LIMIT = LIMITS["public_note"]
@@ -25,9 +24,7 @@ NOTE_LIMIT = LIMITS["public_note"]
 
 def when(value: str | None) -> str:
     """An ISO 8601 time as ``YYYY-MM-DD HH:MM`` in China Standard Time; empty for None."""
-    if not value:
-        return ""
-    return dt.datetime.fromisoformat(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return local_time(value)
 
 
 def status_label(status: str, lang: str) -> str:

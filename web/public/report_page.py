@@ -23,6 +23,7 @@ from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
 from web.csp import SCRIPT_NONCE
 from web.i18n import enum_label, html_lang, t
+from web.times import local_time
 from web.upkeep.crew_pages import lang_query, script_json
 
 SCRIPT_PATH = STATIC_DIR / "report.js"
@@ -168,8 +169,7 @@ def report_form_page(
 def _when(value: dt.datetime | None, lang: str) -> str:
     if value is None:
         return ""
-    local = value.astimezone(dt.timezone(dt.timedelta(hours=8)))
-    return local.strftime("%Y-%m-%d %H:%M") + (" (UTC+8)" if lang == "en" else "")
+    return local_time(value) + (" (UTC+8)" if lang == "en" else "")
 
 
 def _css(name: str, status: str) -> str:

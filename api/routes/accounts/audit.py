@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from api.deps import ConnDep
 from api.principal import PrincipalDep, require
-from geo.accounts.audit import china_day_bounds, list_entries
+from geo.accounts.audit import list_entries
+from geo.kit.china_time import china_day_bounds
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

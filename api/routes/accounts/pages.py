@@ -17,11 +17,12 @@ from api.deps import ConnDep, SettingsDep
 from api.errors import error_status
 from api.principal import get_web_session
 from api.staff_pages import StaffPage, open_staff_page, staff_response
-from geo.accounts.audit import audit_choices, china_day_bounds, list_entries
+from geo.accounts.audit import audit_choices, list_entries
 from geo.accounts.credentials import WebSession, list_api_tokens
 from geo.accounts.permissions import authorize_accounts
 from geo.accounts.users import areas_to_manage, get_account, list_accounts
 from geo.errors import DomainError, NotFound
+from geo.kit.china_time import china_day_bounds
 from web.accounts.account_pages import (
     account_row,
     account_rows,

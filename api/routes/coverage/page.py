@@ -26,10 +26,11 @@ from geo.accounts.permissions import allowed, covers
 from geo.coverage.map_data import coverage_map_data, siting_run_sites
 from geo.coverage.runs import get_run
 from geo.errors import DomainError, NotFound
-from web.coverage.map import PageLinks, StaffTools, build_coverage_map, render_page, when_text
+from web.coverage.map import PageLinks, StaffTools, build_coverage_map, render_page
 from web.i18n import error_text, t
 from web.map_parts import error_page, page_basemap
 from web.staff import STAFF_JOBS, job_href
+from web.times import local_time
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -143,7 +144,7 @@ def _staff_tools(conn, page: StaffPage, area: str | None, recomputed: int | None
         except NotFound:
             run = None
         if run is not None and run.status == "done" and run.counts:
-            when = when_text(run.finished_at.isoformat() if run.finished_at else None)
+            when = local_time(run.finished_at)
             if run.kind == "full":
                 finished = t("coverage.recompute.finished_all", lang).format(run=run.id, time=when)
             else:
