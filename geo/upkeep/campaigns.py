@@ -115,8 +115,8 @@ class CampaignInput:
 class CampaignExists(Conflict):
     """A campaign of this kind, area and year (or one overlapping it) exists already: ``campaign_id``."""
 
-    def __init__(self, message: str, campaign_id: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, campaign_id: int, params: dict | None = None) -> None:
+        super().__init__(message, key="campaigns.exists", params={"id": campaign_id, **(params or {})})
         self.campaign_id = campaign_id
 
 
@@ -177,6 +177,7 @@ def _exists(conn: Connection, data: CampaignInput, code: str, prefix: str) -> Ca
     return CampaignExists(
         f"a {data.kind} campaign of {data.year} for {where} exists already: campaign {campaign_id}",
         campaign_id,
+        {"year": data.year, "area": other},
     )
 
 

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
+from api.errors import error_reason
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.atlas.sites import AREA_PATTERN, GEOJSON, GeoJSONResponse, Offset, check_limit, page_links
 from geo.errors import InvalidInput
@@ -138,7 +139,7 @@ def summary(request: Request, conn: ConnDep, principal: PrincipalDep, area: Area
 @router.post(
     "/campaigns", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require("campaigns.create"))]
 )
-def create(body: CampaignCreate, conn: ConnDep, actor: ActorDep) -> JSONResponse:
+def create(request: Request, body: CampaignCreate, conn: ConnDep, actor: ActorDep) -> JSONResponse:
     """Create a campaign and its tasks for every site of the area; the same kind, area and year again: 409."""
     data = CampaignInput(
         **body.model_dump(exclude={"task_kinds", "collections"}),
@@ -150,7 +151,7 @@ def create(body: CampaignCreate, conn: ConnDep, actor: ActorDep) -> JSONResponse
     except CampaignExists as exc:
         location = f"/api/v1/upkeep/campaigns/{exc.campaign_id}"
         return JSONResponse(
-            {"detail": exc.message, "campaign_id": exc.campaign_id, "campaign": location},
+            {"detail": error_reason(request, exc), "campaign_id": exc.campaign_id, "campaign": location},
             status_code=409,
             headers={"Location": location},
         )
