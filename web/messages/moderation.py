@@ -111,5 +111,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这张照片已经公开；要撤回请到工单页面操作。",
         "This photo is already public; withdraw it on the work order's page.",
     ),
+    "moderation.js.photo_public": ("已公开", "Public"),
     "moderation.js.empty": ("这一类都处理完了。", "Everything here is done."),
 }

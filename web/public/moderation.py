@@ -32,6 +32,7 @@ JS_KEYS = (
     "stale",
     "too_long",
     "empty",
+    "photo_public",
 )
 
 

@@ -115,7 +115,13 @@
       },
     },
     photos: {
-      publish: (item, id) => act(item, `/api/v1/photos/${id}/publish`, undefined, S.published),
+      publish: (item, id) => act(item, `/api/v1/photos/${id}/publish`, undefined, () => {
+        // the same photo as shown with its report further down: public now
+        document.querySelectorAll(`.thumb[data-photo="${id}"] .badge`).forEach((badge) => {
+          badge.textContent = S.photo_public;
+        });
+        return S.published;
+      }),
       keep: (item, id) => act(item, `/staff/moderation/photos/${id}/keep-private`, undefined, S.kept_private),
     },
     reports: {
