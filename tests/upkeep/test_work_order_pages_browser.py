@@ -141,6 +141,14 @@ def test_an_order_goes_from_reported_to_verified_with_photos_and_a_stale_retry(
         "href", f"/staff/sites/memorials/{memorial['id']}"
     )
 
+    # a duplicate of an order that does not exist: refused next to its button, in Chinese, nothing changed
+    duplicate = _step(page, "duplicate")
+    duplicate.locator("input[name=duplicate_number]").fill("99999999")
+    duplicate.locator("button").click()
+    expect(duplicate.locator(".step-status")).to_have_text("未能保存：没有编号为 99999999 的工单。")
+    expect(page.locator("#order-status")).to_have_text("已上报")
+    watched.errors.clear()  # the 422 just seen was expected
+
     # triage, then assign to the crew (chosen among the crews of the area)
     _step(page, "triaged").locator("button").click()
     page.wait_for_url(re.compile(r"moved=triaged"), timeout=TIMEOUT_MS)
@@ -169,6 +177,14 @@ def test_an_order_goes_from_reported_to_verified_with_photos_and_a_stale_retry(
         expect(phone.locator("#order-status")).to_have_text("处理中")
         phone.locator("#photo-form button[type=submit]").click()
         expect(phone.locator("#photo-status")).to_have_text("请选择一张照片。")
+        phone.locator("#photo-file").set_input_files(
+            {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo at all"}
+        )
+        phone.locator("#photo-form button[type=submit]").click()
+        expect(phone.locator("#photo-status")).to_have_text(
+            "未能保存：文件不是可识别的图片；照片须为 JPEG、PNG 或 WebP 格式（按文件内容判断，不看文件名）"
+        )
+        crew_watch.errors.clear()  # the 415 just seen was expected
         _upload(phone, "before", (120, 90, 60))
         expect(phone.locator("#flash")).to_have_text("已上传施工前照片。")
         _upload(phone, "after", (200, 180, 40))

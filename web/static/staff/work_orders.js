@@ -46,6 +46,11 @@
 
   const COST = /^\d{1,10}(\.\d{1,2})?$/;
 
+  // a lead-in and the server's reason: Chinese runs on after its full-width colon, English after a space
+  function joined(data, lead, reason) {
+    return `${lead}${data.lang === "zh" ? "" : " "}${reason}`;
+  }
+
   // -- an order's page
   const dataNode = $("wo-data");
   if (dataNode) {
@@ -110,7 +115,7 @@
         return;
       }
       if (response.status === 403) {
-        say(box, `${S.forbidden}${answer.detail ? " " + answer.detail : ""}`, "error");
+        say(box, S.forbidden, "error");  // the API's reason for an area or role may be in English only
         return;
       }
       if (response.status === 409 && stepTo) {  // a move the order's state no longer allows
@@ -122,7 +127,7 @@
         box.append(a);
         return;
       }
-      say(box, `${S.failed} ${answer.detail || response.status}`, "error");
+      say(box, joined(data, S.failed, answer.detail || response.status), "error");
     }
 
     document.querySelectorAll("form.step").forEach((form) => {
@@ -315,11 +320,11 @@
         const loc = (answer.errors && answer.errors[0] && answer.errors[0].loc) || [];
         const name = loc[loc.length - 1];
         if (name && form.querySelector(`[data-error-for="${name}"]`)) {
-          fieldError(name, `${S.failed} ${answer.detail}`).focus();
+          fieldError(name, joined(data, S.failed, answer.detail)).focus();
           say(box, "", "");
           return;
         }
-        say(box, `${S.failed} ${answer.detail || response.status}`, "error");
+        say(box, joined(data, S.failed, answer.detail || response.status), "error");
       }).catch(() => { button.disabled = false; say(box, S.offline, "error"); });
     });
   }
