@@ -14,12 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.atlas.areas import AreaRef
 from geo.principal import Principal
 from geo.settings import Settings
 from geo.upkeep.photos import unpublished_report_photos
+from tests.staff_pages import make_account, new_client, sign_in_client
 from web.csp import NONCE_MARK
 from web.jinja import PAGES, render
 from web.staff import NavGroup, NavLink, StaffFrame
@@ -28,7 +27,6 @@ pytestmark = pytest.mark.usefixtures("atlas_restored")
 
 COUNTY = "450329"  # 资源县
 PASSWORD = "test-staff-home-password"
-_addresses = itertools.count(1)
 _names = itertools.count(1)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -44,16 +42,9 @@ def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
 def _signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> tuple[TestClient, str]:
     """A client signed in through /login as a new account of ``role`` in ``area``, and its username."""
     name = f"staff-home-{role}-{next(_names)}"
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = TestClient(app, client=(f"10.78.{next(_addresses)}.1", 40000))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303 and answer.headers["location"] == "/staff/"
+    make_account(engine, name, PASSWORD, role, area)
+    c = new_client(app)
+    assert sign_in_client(c, name, PASSWORD) == "/staff/"
     return c, name
 
 

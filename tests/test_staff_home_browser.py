@@ -6,62 +6,46 @@ English frame, to look at (outside the repository)."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    watch_csp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 USERNAME = "staff-home-browser"
 PASSWORD = "test-staff-home-browser-password"  # a test account's password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
 
 
 @pytest.fixture(scope="module")
 def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
     """A planner of 资源县 who signs in with a password."""
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    make_account(engine, USERNAME, PASSWORD, "planner", COUNTY)
     return USERNAME
-
-
-def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
-
-
-def _no_csp_violation(wp: WatchedPage) -> None:
-    assert wp.page.evaluate("() => window.__cspViolations") == []
 
 
 def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planner: str) -> None:
     page = watched.page
-    page.add_init_script(f"({CSP_WATCH})()")
+    watch_csp(page)
     page.set_viewport_size(DESKTOP)
     page.goto(watched.base_url + "/staff/", wait_until="load")
     assert "/login" in page.url  # not signed in: the sign-in page, which brings us back
-    page.fill("#username", planner)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    fill_sign_in(page, planner, PASSWORD)
     page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
     expect(page).to_have_title(re.compile("工作台首页"))
     header = page.locator("header.staff-header")
@@ -73,14 +57,13 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
         ["首页", "覆盖", "选址", "出行时间", "点位编辑", "保护范围核查", "导入", "导出"]
         + ["养护地图", "工单", "巡查记录", "巡查计划", "专项活动", "审核", "寻亲"]
     )
-    _no_csp_violation(watched)
+    assert_no_csp_violation(page)
     assert axe_violations(page) == []
-    _shot(watched, "staff-home-1440x900")
+    shot(page, "staff-home-1440x900")
 
     page.set_viewport_size(PHONE)
-    _shot(watched, "staff-home-390x844")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the home is {overflow}px wider than a phone"
+    shot(page, "staff-home-390x844")
+    assert_fits(page, "the home")
 
     page.set_viewport_size(DESKTOP)
     page.locator("header.staff-header a[lang=en]").click()
@@ -90,7 +73,7 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
         ["Home", "Coverage", "Siting", "Travel time", "Sites", "Zone check", "Import", "Export", "Upkeep map"]
         + ["Work orders", "Inspections", "Schedule", "Campaigns", "Moderation", "Family requests"]
     )
-    _shot(watched, "staff-home-en-1440x900")
+    shot(page, "staff-home-en-1440x900")
     page.locator("header.staff-header a[lang=zh-CN]").click()
     page.wait_for_url(re.compile(r"/staff/$"), timeout=TIMEOUT_MS)
 
@@ -99,5 +82,5 @@ def test_sign_in_reach_the_home_and_follow_a_figure(watched: WatchedPage, planne
     link.click()
     page.wait_for_url(re.compile(rf"/coverage\?area={COUNTY}$"), timeout=TIMEOUT_MS)
     page.wait_for_load_state("networkidle")
-    _no_csp_violation(watched)
+    assert_no_csp_violation(page)
     watched.assert_clean()
