@@ -68,6 +68,7 @@ def _checked(page: Page, name: str, size: dict = DESKTOP) -> None:
     page.set_viewport_size(DESKTOP)
     _shot(page, f"{name}-1440x900")
     page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)  # a map fits its area again after a resize
     _shot(page, f"{name}-390x844")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} is {overflow}px wider than a phone"

@@ -43,11 +43,19 @@
   document.getElementById("map-empty").hidden = dots.length > 0;
 
   const all = L.featureGroup(layers);
-  if (layers.length && all.getBounds().isValid()) {
-    map.fitBounds(all.getBounds(), { padding: [20, 20], maxZoom: 15 });
-  } else {
-    map.setView([35, 105], 4);
+  function fit() {
+    if (layers.length && all.getBounds().isValid()) {
+      map.fitBounds(all.getBounds(), { padding: [20, 20], maxZoom: 15, animate: false });
+    } else {
+      map.setView([35, 105], 4, { animate: false });
+    }
   }
+  fit();
+  let resized = null;
+  window.addEventListener("resize", () => {  // a phone turned, a window narrowed: the whole area in view again
+    window.clearTimeout(resized);
+    resized = window.setTimeout(() => { map.invalidateSize(); fit(); }, 150);
+  });
 
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
