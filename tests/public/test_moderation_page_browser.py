@@ -101,7 +101,9 @@ def scene(client: TestClient, anon_client: TestClient, engine: Engine) -> Iterat
         )
 
 
-def test_a_message_approved_shows_and_reports_are_triaged(watched: WatchedPage, scene: dict) -> None:
+def test_a_message_approved_shows_and_reports_are_triaged(
+    watched: WatchedPage, scene: dict, client: TestClient
+) -> None:
     page = watched.page
     page.add_init_script(f"({CSP_WATCH})()")
     page.set_viewport_size(DESKTOP)
@@ -154,7 +156,21 @@ def test_a_message_approved_shows_and_reports_are_triaged(watched: WatchedPage, 
     report.locator("button[data-action=accept]").click()
     expect(report.locator(".said")).to_have_text(f"已受理为工单 {scene['photo_report']}。")
 
-    other = page.locator(f'#reports .item[data-id="{scene["other_report"]}"]')
+    # someone else changes the other report meanwhile: the page says so, nothing is written
+    rid = scene["other_report"]
+    version = client.get(f"/api/v1/work-orders/{rid}").json()["version"]
+    changed = client.patch(f"/api/v1/work-orders/{rid}", json={"version": version, "priority": "high"})
+    assert changed.status_code == 200, changed.text
+    other = page.locator(f'#reports .item[data-id="{rid}"]')
+    other.locator("textarea").fill("已处理")
+    other.locator("button[data-action=reject]").click()
+    expect(other.locator(".said")).to_have_text("未能完成：这条上报刚被别人改过，请刷新页面后再操作。")
+    assert client.get(f"/api/v1/work-orders/{rid}").json()["public_note"] is None
+    refused = [e for e in watched.errors if "409" in e and f"/reports/{rid}/reject" in e]
+    assert refused  # the refusal expected, and only it, is taken off the page's errors
+    watched.errors[:] = [e for e in watched.errors if e not in refused]
+    page.reload(wait_until="networkidle")
+    other = page.locator(f'#reports .item[data-id="{rid}"]')
     other.locator("button[data-action=reject]").click()  # no note: refused
     expect(other.locator(".said")).to_have_text("请写一句给上报人的公开说明。")
     expect(other.locator("textarea")).to_have_attribute("aria-invalid", "true")

@@ -112,5 +112,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This photo is already public; withdraw it on the work order's page.",
     ),
     "moderation.js.photo_public": ("已公开", "Public"),
+    "moderation.js.tribute_decided": (
+        "这条留言刚被别人审核过了，请刷新页面。",
+        "Someone else moderated this message a moment ago; reload the page.",
+    ),
+    "moderation.js.forbidden": (
+        "你无权处理这一项：它不在你的辖区，或你的角色不能做这件事。",
+        "You may not act on this: it lies outside your area, or your role may not do this.",
+    ),
+    "moderation.js.gone": (
+        "这一项已经不存在了，请刷新页面。",
+        "This item no longer exists; reload the page.",
+    ),
+    "moderation.js.failed": (
+        "服务器没有接受这个操作，请刷新页面后再试。",
+        "The server did not accept this; reload the page and try again.",
+    ),
+    "moderation.js.stale_status": (
+        "这条上报刚被别人处理过，现在的状态是“{status}”；请刷新页面。",
+        "Someone handled this report a moment ago; it is now “{status}”. Reload the page.",
+    ),
     "moderation.js.empty": ("这一类都处理完了。", "Everything here is done."),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from geo.models import WORK_ORDER_STATUSES
 from geo.public.reports import SERVICE_BY_CODE
 from geo.public.tributes import PendingTribute
 from web.i18n import enum_label, t
@@ -33,6 +34,11 @@ JS_KEYS = (
     "too_long",
     "empty",
     "photo_public",
+    "forbidden",
+    "gone",
+    "failed",
+    "stale_status",
+    "tribute_decided",
 )
 
 
@@ -171,3 +177,8 @@ def report_queue(items: list[dict], total: int, lang: str) -> Queue:
 def js_strings(lang: str) -> dict[str, str]:
     """The sentences the page's script shows, in ``lang``."""
     return {key: t(f"moderation.js.{key}", lang) for key in JS_KEYS}
+
+
+def status_labels(lang: str) -> dict[str, str]:
+    """Work-order states as the page names them (a stale report says what it is now)."""
+    return {s: enum_label("work_order_status", s, lang) for s in WORK_ORDER_STATUSES}

@@ -30,7 +30,7 @@ from geo.public.tributes import MODERATE, pending_tributes
 from geo.upkeep.photos import PUBLISH
 from geo.upkeep.work_orders import TRIAGE, transition, update_work_order
 from web.i18n import t
-from web.public.moderation import js_strings, photo_queue, report_queue, tribute_queue
+from web.public.moderation import js_strings, photo_queue, report_queue, status_labels, tribute_queue
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -63,7 +63,12 @@ def moderation_page(
         queues.append(photo_queue(*report_photos_waiting(conn, page.principal, SHOWN), lang))
     if rights["reports"]:
         queues.append(report_queue(*reports_in_triage(conn, page.principal, SHOWN), lang))
-    data = {"csrf": page.csrf_token, "lang": lang, "strings": js_strings(lang)}
+    data = {
+        "csrf": page.csrf_token,
+        "lang": lang,
+        "strings": js_strings(lang),
+        "statuses": status_labels(lang),
+    }
     return staff_response(page, "staff/moderation.html", queues=queues, data=data)
 
 

@@ -35,11 +35,21 @@
     item.setAttribute("aria-busy", busy ? "true" : "false");
   }
 
-  function reason(status, body) {
-    if (status === 412 || (status === 409 && body && body.current)) { return S.stale; }
+  const CJK = /[\u3400-\u9fff]/;
+
+  function reason(status, body, conflict) {
+    // a sentence in the page's language: the server's own when it has one, else ours
+    if (status === 409 && conflict && !(body && body.current)) { return conflict; }
+    if (status === 412 || (status === 409 && body && body.current)) {
+      const now = body && body.current && body.current.status;
+      return now && now !== "reported" ? fmt(S.stale_status, {status: data.statuses[now] || now}) : S.stale;
+    }
+    if (status === 403) { return S.forbidden; }
+    if (status === 404) { return S.gone; }
     if (status === 422 && body && Array.isArray(body.errors)) { return S.too_long; }
-    if (body && typeof body.detail === "string" && body.detail) { return body.detail; }
-    return "";
+    const detail = body && typeof body.detail === "string" ? body.detail : "";
+    if (detail && (lang !== "zh" || CJK.test(detail))) { return detail; }
+    return S.failed;
   }
 
   async function send(url, payload) {
@@ -73,7 +83,7 @@
     }
   }
 
-  async function act(item, url, payload, success) {
+  async function act(item, url, payload, success, conflict) {
     setBusy(item, true);
     tell(item, S.busy, "busy");
     let answer;
@@ -90,7 +100,7 @@
       return;
     }
     if (answer.status === 401 || answer.status === 303) { window.location.reload(); return; }
-    tell(item, S.refused + reason(answer.status, answer.body), "error");
+    tell(item, S.refused + reason(answer.status, answer.body, conflict), "error");
   }
 
   function require(item, field, sentence) {
@@ -107,11 +117,13 @@
 
   const handlers = {
     tributes: {
-      approve: (item, id) => act(item, `/api/v1/tributes/${id}/approve`, undefined, S.approved),
+      approve: (item, id) => act(
+        item, `/api/v1/tributes/${id}/approve`, undefined, S.approved, S.tribute_decided
+      ),
       reject: (item, id) => {
         const reasonText = require(item, item.querySelector("input[name=reason]"), S.reason_required);
         if (reasonText === null) { return; }
-        act(item, `/api/v1/tributes/${id}/reject`, {reason: reasonText}, S.rejected);
+        act(item, `/api/v1/tributes/${id}/reject`, {reason: reasonText}, S.rejected, S.tribute_decided);
       },
     },
     photos: {
