@@ -7,7 +7,16 @@
   var S = window.VetSites, config = S.readConfig("sched-config"), text = S.readConfig("sched-text");
   var COLOURS = {overdue: "#c00000", due_soon: "#e08a00", never_inspected: "#6b4fa0", ok: "#1a9641"};
   var map = S.makeMap("sched-map", config);
-  var bounds = [];
+  var points = config.points || [];
+  /* The view first (Leaflet draws nothing on a map without one): the sites, else my area, else China. */
+  if (points.length) {
+    map.fitBounds(L.latLngBounds(points.map(function (p) { return S.toMap(map, p.lon, p.lat); })),
+                  {padding: [20, 20], maxZoom: 15});
+  } else if (map.vetmapOutline) {
+    map.fitBounds(map.vetmapOutline.getBounds());
+  } else {
+    map.setView([35, 105], 4);
+  }
   function cell(label, value) {
     var p = document.createElement("p");
     var b = document.createElement("strong");
@@ -16,9 +25,8 @@
     p.appendChild(document.createTextNode(value));
     return p;
   }
-  (config.points || []).forEach(function (p) {
+  points.forEach(function (p) {
     var at = S.toMap(map, p.lon, p.lat);
-    bounds.push(at);
     var marker = L.circleMarker(at, {
       radius: 6, color: "#333", weight: 1, fillColor: COLOURS[p.state] || "#777", fillOpacity: 0.9,
       className: "sched-point sched-" + p.state
@@ -39,12 +47,5 @@
       return box;
     });
   });
-  if (bounds.length) {
-    map.fitBounds(L.latLngBounds(bounds), {padding: [20, 20], maxZoom: 15});
-  } else if (map.vetmapOutline) {
-    map.fitBounds(map.vetmapOutline.getBounds());
-  } else {
-    map.setView([35, 105], 4);
-  }
   S.maps["sched-map"] = map;
 })();
