@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
@@ -18,23 +17,25 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    watch_csp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 USERNAME = "coverage-page-browser"
 PASSWORD = "test-coverage-page-browser-password"  # a test account's password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
+KEEP_SAID = """() => {
     // what the recompute status said, kept across the reload that shows the refreshed figures
     document.addEventListener("DOMContentLoaded", () => {
         const status = document.getElementById("vetmap-recompute-status");
@@ -51,42 +52,29 @@ WATCH = """() => {
 @pytest.fixture(scope="module")
 def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
     """A planner of 资源县 who signs in with a password."""
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    make_account(engine, USERNAME, PASSWORD, "planner", COUNTY)
     return USERNAME
-
-
-def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
-
-
-def _no_csp_violation(wp: WatchedPage) -> None:
-    assert wp.page.evaluate("() => window.__cspViolations") == []
 
 
 def test_a_county_planner_reads_downloads_and_recomputes_the_coverage(
     watched: WatchedPage, planner: str, tmp_path: Path
 ) -> None:
     page = watched.page
-    page.add_init_script(f"({WATCH})()")
+    watch_csp(page)
+    page.add_init_script(f"({KEEP_SAID})()")
     page.set_viewport_size(DESKTOP)
     # anonymous: the public page, its own header, and a way to sign in that comes back here
     watched.open(f"/coverage?area={COUNTY}")
     expect(page.locator("header.staff-header")).to_have_count(0)
     expect(page.locator("#vetmap-recompute")).to_have_count(0)
     expect(page.locator("section.vetmap-recompute")).to_contain_text("登录后可重新计算本区域的覆盖率。")
-    _no_csp_violation(watched)
+    assert_no_csp_violation(page)
     violations = axe_violations(page)
     assert violations == [], "\n".join(violations)
-    _shot(watched, "coverage-anonymous-1440x900")
+    shot(watched.page, "coverage-anonymous-1440x900")
     page.locator("section.vetmap-recompute a", has_text="登录").click()
     page.wait_for_url(re.compile(r"/login\?"), timeout=TIMEOUT_MS)
-    page.fill("#username", planner)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    fill_sign_in(page, planner, PASSWORD)
     page.wait_for_url(re.compile(rf"/coverage\?area={COUNTY}$"), timeout=TIMEOUT_MS)
     watched.settle()
 
@@ -110,10 +98,10 @@ def test_a_county_planner_reads_downloads_and_recomputes_the_coverage(
     count = re.search(r"本区域：(\d+)个村\(社区\)、(\d+)个乡镇", defs.inner_text())
     assert count and int(count.group(1)) == village_rows.count()
     assert int(count.group(1)) + int(count.group(2)) == beyond.count()
-    _no_csp_violation(watched)
+    assert_no_csp_violation(page)
     violations = axe_violations(page)
     assert violations == [], "\n".join(violations)
-    _shot(watched, "coverage-1440x900")
+    shot(watched.page, "coverage-1440x900")
 
     # the table as CSV
     link = page.locator("section.vetmap-tables a", has_text="下载 CSV").first
@@ -139,10 +127,10 @@ def test_a_county_planner_reads_downloads_and_recomputes_the_coverage(
     assert said and said[0] == "已开始重新计算……" and said[-1] == "计算完成，正在刷新数字……", said
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("覆盖")
     assert page.locator("table.vetmap-beyond tbody tr").count() == beyond.count()
-    _no_csp_violation(watched)
+    assert_no_csp_violation(page)
     violations = axe_violations(page)
     assert violations == [], "\n".join(violations)
-    _shot(watched, "coverage-recomputed-1440x900")
+    shot(watched.page, "coverage-recomputed-1440x900")
 
     # the same page in English, through the frame's language switch
     page.locator("header.staff-header a[lang=en]").click()
@@ -150,17 +138,18 @@ def test_a_county_planner_reads_downloads_and_recomputes_the_coverage(
     watched.settle()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("Coverage")
-    expect(page.locator("section.vetmap-defs dt")).to_have_text(["Beyond reach", "Without a station of its own"])
+    expect(page.locator("section.vetmap-defs dt")).to_have_text(
+        ["Beyond reach", "Without a station of its own"]
+    )
     expect(page.locator("#vetmap-recompute")).to_have_text("Recompute coverage for this area")
     expect(page.locator("h2#vetmap-beyond")).to_have_text("Villages and townships beyond reach")
-    _shot(watched, "coverage-en-1440x900")
+    shot(watched.page, "coverage-en-1440x900")
     page.locator("header.staff-header a[lang=zh-CN]").click()
     page.wait_for_url(re.compile(r"/coverage\?"), timeout=TIMEOUT_MS)
     watched.settle()
 
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
-    _shot(watched, "coverage-390x844")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the coverage page is {overflow}px wider than a phone"
+    shot(watched.page, "coverage-390x844")
+    assert_fits(page, "the coverage page")
     watched.assert_clean()

@@ -18,11 +18,10 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.coverage.siting_runs import SITING_RUNS
 from geo.kit.runs import carry_out, start_run
 from geo.settings import Settings
+from tests.staff_pages import signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -30,7 +29,6 @@ COUNTY = "450329"  # 资源县: 74 villages; 3 without a village station, one of
 OTHER_COUNTY = "450330"
 PASSWORD = "test-siting-page-password"
 API = "/api/v1/coverage/siting"
-_addresses = itertools.count(1)
 _names = itertools.count(1)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -45,17 +43,7 @@ def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
 
 def _signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> TestClient:
     """A client signed in through /login as a new account of ``role`` in ``area``."""
-    name = f"siting-page-{role}-{next(_names)}"
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = TestClient(app, client=(f"10.79.{next(_addresses)}.1", 40000))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
+    c, _ = signed_in_client(app, engine, f"siting-page-{role}-{next(_names)}", PASSWORD, role, area)
     token = re.search(r'"csrf": "([^"]+)"', c.get("/staff/siting").text)
     if token:
         c.headers["X-CSRF-Token"] = token.group(1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
@@ -16,46 +15,39 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.coverage.siting_runs import SITING_RUNS, list_siting_runs
 from geo.kit.runs import carry_out, start_run
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    sign_in_at,
+    watch_csp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 USERNAME = "siting-page-browser"
 PASSWORD = "test-siting-page-browser-password"  # a test account's password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
 RUN_URL = re.compile(r"/staff/siting/runs/\d+(\?lang=\w+)?(#answer)?$")
 
 
 @pytest.fixture(scope="module")
 def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
     """A planner of 资源县 who signs in with a password."""
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    make_account(engine, USERNAME, PASSWORD, "planner", COUNTY)
     return USERNAME
 
 
-def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
-
-
 def _clean(wp: WatchedPage) -> None:
-    assert wp.page.evaluate("() => window.__cspViolations") == []
+    assert_no_csp_violation(wp.page)
     assert axe_violations(wp.page) == []
 
 
@@ -70,20 +62,14 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     watched: WatchedPage, planner: str
 ) -> None:
     page = watched.page
-    page.add_init_script(f"({CSP_WATCH})()")
-    page.set_viewport_size(DESKTOP)
-    page.goto(watched.base_url + "/staff/siting", wait_until="load")
-    page.fill("#username", planner)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/staff/siting$"), timeout=TIMEOUT_MS)
+    sign_in_at(page, watched.base_url, "/staff/siting", planner, PASSWORD)
     expect(page.locator("h1")).to_have_text("选址 — 资源县 (450329)")
     expect(page.locator("#siting-area")).to_have_value(COUNTY)
     expect(page.locator(".siting-map path.leaflet-interactive, .siting-map path")).not_to_have_count(
         0
     )  # outline
     _clean(watched)
-    _shot(watched, "siting-form-1440x900")
+    shot(watched.page, "siting-form-1440x900")
 
     # a wrong number is refused next to its field, in words
     page.fill("#siting-p", "0")
@@ -106,7 +92,7 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
         page.locator('input[name="candidates"][value="all_villages"]')
     ).to_be_checked()  # the run's question
     _clean(watched)
-    _shot(watched, "siting-three-sites-1440x900")
+    shot(watched.page, "siting-three-sites-1440x900")
     first = re.search(r"/runs/(\d+)", page.url).group(1)
     labels = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(3)]
 
@@ -119,9 +105,8 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     assert [line[1] for line in lines[1:]] == labels
 
     page.set_viewport_size(PHONE)
-    _shot(watched, "siting-three-sites-390x844")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the siting page is {overflow}px wider than a phone"
+    shot(watched.page, "siting-three-sites-390x844")
+    assert_fits(page, "the siting page")
     page.set_viewport_size(DESKTOP)
 
     # the issue's question: p = 3 with the default candidates gives 2 sites, and the page says why
@@ -142,11 +127,10 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
     earlier = page.locator(f'.siting-past a[href="/staff/siting/runs/{first}"]')
     expect(earlier).to_have_count(1)
     _clean(watched)
-    _shot(watched, "siting-fewer-1440x900")
+    shot(watched.page, "siting-fewer-1440x900")
     page.set_viewport_size(PHONE)
-    _shot(watched, "siting-fewer-390x844")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the siting page is {overflow}px wider than a phone"
+    shot(watched.page, "siting-fewer-390x844")
+    assert_fits(page, "the siting page")
     page.set_viewport_size(DESKTOP)
     earlier.click()
     _answered(watched)
@@ -156,13 +140,7 @@ def test_a_planner_sites_three_stations_and_reads_why_the_default_gives_two(
 
 def test_a_planner_sites_among_points_clicked_and_uploaded(watched: WatchedPage, planner: str) -> None:
     page = watched.page
-    page.add_init_script(f"({CSP_WATCH})()")
-    page.set_viewport_size(DESKTOP)
-    page.goto(watched.base_url + "/staff/siting", wait_until="load")
-    page.fill("#username", planner)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/staff/siting$"), timeout=TIMEOUT_MS)
+    sign_in_at(page, watched.base_url, "/staff/siting", planner, PASSWORD)
     page.check('input[name="candidates"][value="given"]')
     page.click("#siting-submit")  # no point yet: said next to the upload
     expect(page.locator("#siting-given-error")).to_have_text("请先在地图上点选或上传至少 1 个候选点")
@@ -184,7 +162,7 @@ def test_a_planner_sites_among_points_clicked_and_uploaded(watched: WatchedPage,
     expect(page.locator("#siting-given-count")).to_have_text("已选 2 个候选点")
     the_map.click(position={"x": box["width"] * 0.4, "y": box["height"] * 0.65})
     expect(page.locator("#siting-given-count")).to_have_text("已选 3 个候选点")
-    _shot(watched, "siting-given-1440x900")
+    shot(watched.page, "siting-given-1440x900")
     page.click("#siting-submit")
     _answered(watched)
     sites = int(page.locator("#siting-map").get_attribute("data-sites"))
@@ -196,12 +174,12 @@ def test_a_planner_sites_among_points_clicked_and_uploaded(watched: WatchedPage,
     expect(page.locator("#siting-given-count")).to_have_text("已选 3 个候选点")  # the run's points, kept
     assert "site " not in page.locator("#siting-result").inner_text()  # unnamed points named in Chinese
     _clean(watched)
-    _shot(watched, "siting-given-answer-1440x900")
+    shot(watched.page, "siting-given-answer-1440x900")
     page.goto(page.url.split("#")[0] + "?lang=en", wait_until="load")
     _answered(watched)
     expect(page.locator("h1")).to_have_text("Siting — 资源县 (450329)")
     expect(page.locator(".siting-claim")).to_contain_text("Proven best")
-    _shot(watched, "siting-given-answer-en-1440x900")
+    shot(watched.page, "siting-given-answer-en-1440x900")
     watched.assert_clean()
 
 
@@ -230,12 +208,10 @@ def test_a_running_run_shows_progress_then_its_answer_without_a_reload(
     )
     try:
         page = watched.page
-        page.add_init_script(f"({CSP_WATCH})()")
+        watch_csp(page)
         page.set_viewport_size(DESKTOP)
         page.goto(watched.base_url + f"/staff/siting/runs/{active.id}", wait_until="load")
-        page.fill("#username", planner)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        fill_sign_in(page, planner, PASSWORD)
         page.wait_for_url(RUN_URL, timeout=TIMEOUT_MS)
         state = page.locator("#siting-result .siting-state")
         expect(state).to_contain_text("正在计算：精确模型求解（HiGHS）（50%）")
@@ -243,7 +219,7 @@ def test_a_running_run_shows_progress_then_its_answer_without_a_reload(
         active.progress("exact model (HiGHS)", 0.8)
         expect(state).to_contain_text("（80%）", timeout=TIMEOUT_MS)  # the page reloads its answer part
         _clean(watched)
-        _shot(watched, "siting-running-1440x900")
+        shot(watched.page, "siting-running-1440x900")
     finally:
         carry_out(active, lambda _: {"result": done.result})
     expect(page.locator('#siting-result[data-running="false"]')).to_be_attached(timeout=TIMEOUT_MS)

@@ -21,11 +21,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.coverage.roads import delete_network
 from geo.coverage.roads_demo import DEMO_NETWORK, load_demo_roads
 from geo.settings import Settings
+from tests.staff_pages import CSRF_FIELD, signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -34,7 +33,6 @@ NO_ROADS = "450102"  # 兴宁区: no road of the test's network
 PASSWORD = "test-travel-page-password"  # a test account's password, made by the test
 CJK = re.compile(r"[\u3400-\u9fff]")
 _names = itertools.count(1)
-_addresses = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +55,12 @@ def network(engine: Engine, demo_counts: dict[str, int]) -> Iterator[int]:
 
 def _signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> TestClient:
     """A client signed in through /login as a new account of ``role`` in ``area``."""
-    name = f"travel-page-{role}-{next(_names)}"
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = TestClient(app, client=(f"10.79.{next(_addresses)}.1", 40000))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
+    c, _ = signed_in_client(app, engine, f"travel-page-{role}-{next(_names)}", PASSWORD, role, area)
     return c
 
 
 def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return CSRF_FIELD.search(html).group(1)
 
 
 def _text(html: str) -> str:

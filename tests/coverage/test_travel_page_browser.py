@@ -8,7 +8,6 @@ With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots at 1440×900 and 390×844
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,27 +16,26 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine, text
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.coverage.roads import delete_network
 from geo.coverage.roads_demo import DEMO_NETWORK, load_demo_roads
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 from tests.coverage.travel_fixture import write_roads
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    make_account,
+    shot,
+    sign_in_at,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县: the demo roads of this test
 NO_ROADS = "450102"  # 兴宁区: none
 PASSWORD = "test-travel-page-browser-password"  # the test accounts' password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
 GREY = "#8a8f94"  # a village without a travel time
 
 
@@ -54,41 +52,25 @@ def network(engine: Engine, demo_counts: dict[str, int]) -> Iterator[int]:
 def accounts(engine: Engine, demo_counts: dict[str, int]) -> dict[str, str]:
     """Planners of 资源县, of 兴宁区 and of the whole atlas, by key."""
     names = {"county": COUNTY, "no_roads": NO_ROADS, "atlas": None}
-    with engine.begin() as conn:
-        for key, area in names.items():
-            create_account(conn, CLI_ACTOR, f"travel-browser-{key}", PASSWORD, "planner", area)
+    for key, area in names.items():
+        make_account(engine, f"travel-browser-{key}", PASSWORD, "planner", area)
     return {key: f"travel-browser-{key}" for key in names}
 
 
-def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
-
-
 def _clean(wp: WatchedPage) -> None:
-    assert wp.page.evaluate("() => window.__cspViolations") == []
+    assert_no_csp_violation(wp.page)
     assert axe_violations(wp.page) == []
 
 
 def _no_overflow(wp: WatchedPage, name: str) -> None:
     wp.page.set_viewport_size(PHONE)
-    _shot(wp, name)
-    overflow = wp.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the travel page is {overflow}px wider than a phone"
+    shot(wp.page, name)
+    assert_fits(wp.page, "the travel page")
     wp.page.set_viewport_size(DESKTOP)
 
 
 def _sign_in(wp: WatchedPage, username: str, path: str = "/staff/travel") -> None:
-    page = wp.page
-    page.add_init_script(f"({CSP_WATCH})()")
-    page.set_viewport_size(DESKTOP)
-    page.goto(wp.base_url + path, wait_until="load")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(path) + "$"), timeout=TIMEOUT_MS)
+    sign_in_at(wp.page, wp.base_url, path, username, PASSWORD)
 
 
 def _village_fills(wp: WatchedPage) -> list[str]:
@@ -142,7 +124,7 @@ def test_a_county_planner_runs_travel_time_and_sees_minutes_and_service_areas(
     expect(page.locator("#tt-service-note")).to_contain_text("30 分钟服务范围")
     expect(page.locator(".leaflet-service-pane path")).not_to_have_count(0)
     _clean(watched)
-    _shot(watched, "travel-run-1440x900")
+    shot(watched.page, "travel-run-1440x900")
     page.select_option("#tt-minutes", "15")
     expect(page.locator('#tt-map[data-service-minutes="15"]')).to_be_attached(timeout=TIMEOUT_MS)
     page.select_option("#tt-colour-by", "any")
@@ -153,7 +135,7 @@ def test_a_county_planner_runs_travel_time_and_sees_minutes_and_service_areas(
     expect(page.locator("h1")).to_have_text(re.compile(r"^Travel time — "))
     expect(page.locator('#tt-map[data-service-minutes="30"]')).to_be_attached(timeout=TIMEOUT_MS)
     expect(page.locator("#tt-service-note")).to_contain_text("30-minute service areas")
-    _shot(watched, "travel-run-en-1440x900")
+    shot(watched.page, "travel-run-en-1440x900")
     watched.assert_clean()
 
 
@@ -167,7 +149,7 @@ def test_an_area_without_roads_says_so(watched: WatchedPage, accounts: dict[str,
     expect(page.locator("#tt-run-form")).to_have_count(0)
     expect(page.locator(f'#tt-network-table tr[data-network="{network}"]')).to_contain_text(DEMO_NETWORK)
     _clean(watched)
-    _shot(watched, "travel-no-roads-1440x900")
+    shot(watched.page, "travel-no-roads-1440x900")
     _no_overflow(watched, "travel-no-roads-390x844")
     watched.assert_clean()
 
@@ -194,7 +176,7 @@ def test_a_planner_of_the_atlas_uploads_a_road_file_with_progress(
     page.fill("#tt-epsg", "abc")
     page.click("#tt-import-button")
     expect(page.locator("#tt-crs-error")).to_have_text("EPSG 编码是 4 到 6 位数字，例如 4547。")
-    _shot(watched, "travel-import-refused-1440x900")
+    shot(watched.page, "travel-import-refused-1440x900")
 
     page.select_option("#tt-crs", "WGS84")
     roads = write_roads(tmp_path / "test-roads.gpkg")
@@ -212,7 +194,7 @@ def test_a_planner_of_the_atlas_uploads_a_road_file_with_progress(
     )
     expect(page.locator("#tt-import-progress")).to_be_visible()
     expect(page.locator("#tt-import-button")).to_be_disabled()
-    _shot(watched, "travel-import-progress-1440x900")
+    shot(watched.page, "travel-import-progress-1440x900")
     page.unroute("**/api/v1/roads/networks?*", hold)
     held[0].continue_()
     # the page comes back with the new network listed and the import confirmed
