@@ -560,7 +560,7 @@ def load_demo(
         conn.execute(
             text(
                 "TRUNCATE tributes, family_request_notes, family_requests, martyrs, photos, work_order_history, work_orders, campaigns, "
-                "inspections, "
+                "inspections, import_reports, "
                 "graves, cemeteries, memorials, stations, areas RESTART IDENTITY"
             )
         )

@@ -586,32 +586,39 @@ def test_cli_import_shows_a_progress_bar(cli_env, tmp_path):
     assert "3 would be inserted" in result.output
 
 
-def test_kept_rejects_files_expire_and_are_bounded_in_number(tmp_path, monkeypatch):
-    import os
-    import time
-
+def test_kept_rejects_files_are_their_uploaders_and_expire(engine, tmp_path):
     from geo.errors import NotFound
-    from geo.importing import rejects_store
+    from geo.importing import rejects_store, report_store
+    from geo.importing.report import ImportReport
 
-    def keep(k: int) -> str:
-        source = tmp_path / f"r{k}.csv"
-        source.write_text("code,reject_reason\nA,bad\n", encoding="utf-8")
-        return rejects_store.keep_rejects(tmp_path / "var", source, 7, f"r{k}.rejects.csv")
-
-    old = keep(0)
-    assert rejects_store.find_rejects(tmp_path / "var", old, 7).filename == "r0.rejects.csv"
-    with pytest.raises(NotFound):
-        rejects_store.find_rejects(tmp_path / "var", old, 8)  # another account
-    meta = tmp_path / "var" / rejects_store.FOLDER / f"{old}.json"
-    past = time.time() - rejects_store.KEEP_SECONDS - 60
-    os.utime(meta, (past, past))
-    with pytest.raises(NotFound, match="expired"):
-        rejects_store.find_rejects(tmp_path / "var", old, 7)
-    monkeypatch.setattr(rejects_store, "KEEP_FILES", 2)
-    tokens = [keep(k) for k in range(1, 5)]
-    left = {p.stem for p in (tmp_path / "var" / rejects_store.FOLDER).glob("*.json")}
-    assert left == set(tokens[-2:])  # the newest KEEP_FILES
-    assert len(list((tmp_path / "var" / rejects_store.FOLDER).iterdir())) == 4  # each with its data file
+    source = tmp_path / "r.rejects.csv"
+    source.write_text("code,reject_reason\nA,bad\n", encoding="utf-8")
+    report = ImportReport("r.csv", "csv", "stations", "WGS84", "utf-8", False, False, {}, [], [])
+    with engine.begin() as conn:
+        owner = create_account(conn, CLI_ACTOR, "import-rejects-owner", "import-password", "admin", None)
+        kept = report_store.keep_report(conn, report, principal_for(conn, owner.id), source, "r.rejects.csv")
+    assert kept.rejects is not None and not (tmp_path / "var").exists()
+    with engine.begin() as conn:
+        found = rejects_store.find_rejects(conn, kept.rejects, owner.id)
+        assert found.filename == "r.rejects.csv" and found.data.startswith(b"code,reject_reason")
+        with pytest.raises(NotFound):
+            rejects_store.find_rejects(conn, kept.rejects, owner.id + 1)  # another account
+        with pytest.raises(NotFound):
+            rejects_store.find_rejects(conn, kept.report, owner.id)  # the report's token is not the file's
+        conn.execute(
+            text(
+                "UPDATE import_reports SET rejects_expires_at = now() - interval '1 minute' WHERE token = :t"
+            ),
+            {"t": kept.report},
+        )
+        with pytest.raises(NotFound, match="expired"):
+            rejects_store.find_rejects(conn, kept.rejects, owner.id)
+        report_store.prune(conn)  # an expired file is cleared, its report stays
+        left = conn.execute(
+            text("SELECT rejects IS NULL, report IS NOT NULL FROM import_reports WHERE token = :t"),
+            {"t": kept.report},
+        ).one()
+    assert tuple(left) == (True, True)
 
 
 # -- hostile zips (issue 18) ------------------------------------------------------------------------------------

@@ -106,7 +106,11 @@ def test_a_dry_run_is_committed_from_its_kept_file_once_and_by_its_uploader_only
     )
     assert again.status_code == 404  # once: the file is used up
     reopened = client.get(f"/staff/imports?report={dry['report_token']}").text
-    assert 'id="commit"' not in reopened and "若要正式导入，请重新选择该文件" in reopened
+    assert (
+        'id="commit"' not in reopened and "该试导入已于" in reopened and "正式导入，不能再次提交" in reopened
+    )
+    listed = re.search(rf'<tr data-report="{dry["report_token"]}".*?</tr>', reopened, re.S).group(0)
+    assert "试导入（已正式导入）" in listed
 
 
 def test_the_report_in_english_has_no_chinese_but_the_data(app, engine):

@@ -1,16 +1,19 @@
 """An import report as a page shows it: every row's result and reason in the page's language, with the field it
-concerns named as the page names it; the totals; the past imports of an area."""
+concerns named as the page names it; the totals; the past imports of an area; times in China time (UTC+8)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from geo.importing.reasons import RowReason
 from geo.importing.report import ImportReport
-from geo.importing.report_store import KeptReport
+from geo.importing.report_store import ReportEntry
 from web.i18n import check_lang, t
 
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
+"""The clock the import pages show times in (China Standard Time, UTC+8)."""
 SHOWN_ROWS = 2000
 """Rows of a report a page shows at most (every rejected row first; the rest are in the counts)."""
 
@@ -100,19 +103,31 @@ def report_view(report: ImportReport, lang: str) -> dict[str, Any]:
     return data
 
 
-def past_imports(kept: list[KeptReport], lang: str) -> list[dict[str, Any]]:
-    """The past imports of an area as rows of the page's table, newest first."""
+def china_time(value: dt.datetime | None) -> str:
+    """A time as ``YYYY-MM-DD HH:MM`` in China time, whatever the server's zone ("" for None)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def past_imports(entries: list[ReportEntry], lang: str) -> list[dict[str, Any]]:
+    """The past imports of an area as rows of the page's table, newest first (a committed dry run says so)."""
     out = []
-    for k in kept:
-        counts = k.report.counts
+    for k in entries:
+        counts = {"rows": 0, "inserted": 0, "updated": 0, "unchanged": 0, "rejected": 0, **k.totals}
+        kind = t("imports.past.dry" if k.dry_run else "imports.past.real", lang)
+        if k.committed_at is not None:
+            kind = t("imports.past.dry_committed", lang)
         out.append(
             {
                 "token": k.token,
-                "when": k.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                "when": china_time(k.saved_at),
                 "who": k.username,
-                "file": k.report.file,
-                "collection": t(f"imports.coll.{k.report.collection}", lang),
-                "kind": t("imports.past.dry" if k.report.dry_run else "imports.past.real", lang),
+                "file": k.filename,
+                "collection": t(f"imports.coll.{k.collection}", lang, default=k.collection),
+                "kind": kind,
                 "counts": t("imports.past.counts", lang).format(**counts),
             }
         )

@@ -56,7 +56,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imports.report.dry": ("试导入报告：尚未写入任何内容", "Dry run report: nothing has been written"),
     "imports.report.done": ("导入完成", "Import done"),
     "imports.report.file": ("文件", "File"),
-    "imports.report.when": ("时间", "When"),
+    "imports.report.when": ("时间（北京时间）", "When (China time)"),
     "imports.report.who": ("操作人", "By"),
     "imports.report.columns": ("识别的列", "Columns recognised"),
     "imports.report.ignored": ("未使用的列", "Columns not used"),
@@ -77,6 +77,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Written: {inserted} inserted, {updated} updated.",
     ),
     "imports.report.nothing": ("没有可写入的行。", "No row can be written."),
+    "imports.report.committed_at": (
+        "该试导入已于 {at} 正式导入，不能再次提交；若要再导入，请重新选择文件。",
+        "This dry run was imported for real on {at}; it cannot be committed again. To import again, choose the "
+        "file again.",
+    ),
     "imports.report.reopen_commit": (
         "试导入的文件已不再保留（已正式导入、已过期，或不是您上传的）。若要正式导入，请重新选择该文件。",
         "The dry run's file is no longer kept (committed already, expired, or not yours). To import for real, "
@@ -104,6 +109,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imports.past.kind": ("方式", "Kind"),
     "imports.past.dry": ("试导入", "Dry run"),
     "imports.past.real": ("正式导入", "Import"),
+    "imports.past.dry_committed": ("试导入（已正式导入）", "Dry run (imported)"),
     "imports.past.counts": (
         "新增 {inserted} · 更新 {updated} · 拒绝 {rejected}",
         "{inserted} new · {updated} updated · {rejected} rejected",

@@ -3,23 +3,25 @@ collection, filtered by area and kind, in any of the import formats, or per-area
 
 Uploads are planners' and admins' (geo/accounts/permissions.py ``imports.run`` plus the collection's create and update
 rights, so martyr records are admins'; rows outside the account's area are rejected one by one). An upload's
-rejected rows are kept for its uploader to download (``rejects_url`` in the report; geo/importing/rejects_store.py). Exports are reads: public, with the
+rejected rows are kept for its uploader to download (``rejects_url`` in the report; geo/importing/rejects_store.py);
+reports, a dry run's file and rejects files are kept in the database (geo/importing/report_store.py). Exports are
+reads: public, with the
 properties the caller may read (geo/atlas/field_policy.py: personal ones only on rows of its area)."""
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path as FilePath
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from api.deps import EngineDep, SettingsDep
+from api.deps import ConnDep, EngineDep
 from api.errors import answer_lang
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.atlas.sites import AREA_PATTERN
@@ -28,9 +30,9 @@ from geo.errors import InvalidInput, PayloadTooLarge
 from geo.importing.console import default_rejects_path
 from geo.importing.export import MEDIA_TYPES, SUFFIXES, export_collection, export_summary, format_of
 from geo.importing.readers import FORMATS
-from geo.importing.rejects_store import find_rejects, keep_rejects
+from geo.importing.rejects_store import find_rejects
 from geo.importing.report import ImportReport
-from geo.importing.report_store import drop_upload, keep_report, kept_upload
+from geo.importing.report_store import KeptTokens, keep_report, put_back_upload, take_upload
 from geo.importing.run import ImportOptions, check_rights, run_import
 from geo.principal import Principal
 from web.importing.reports import reason_text
@@ -62,10 +64,10 @@ def _save(upload: UploadFile, folder: FilePath) -> FilePath:
 
 
 def _run_and_keep(
-    engine: Engine, var_dir: FilePath, path: FilePath, label: str, options: ImportOptions, actor, lang: str
-) -> tuple[ImportReport, str | None, str]:
-    """Import ``path`` (named ``label``), keep its rejects and report (a dry run: its file too); the report, the
-    rejects token and the report token."""
+    engine: Engine, path: FilePath, label: str, options: ImportOptions, actor, lang: str
+) -> tuple[ImportReport, KeptTokens]:
+    """Import ``path`` (named ``label``), keep its report and rejects (a dry run: its file too) in the database; the
+    report and the tokens of the kept report and rejects."""
     rejects = default_rejects_path(path)
     report = run_import(
         engine,
@@ -76,11 +78,10 @@ def _run_and_keep(
         label=label,
         describe=lambda reason: reason_text(reason, lang),  # the rejects file in the uploader's language
     )
-    token = None
+    rejects_name = None
     if report.rejects_file is not None:
         report.rejects_file = None  # a server path means nothing to the uploader: the report gets a URL
-        name = f"{FilePath(label).stem}.rejects{rejects.suffix}"
-        token = keep_rejects(var_dir, rejects, actor.principal.user_id, name)
+        rejects_name = f"{FilePath(label).stem}.rejects{rejects.suffix}"
     kept_options = {
         "collection": options.collection,
         "crs": options.crs,
@@ -90,41 +91,52 @@ def _run_and_keep(
         "suffix": path.suffix,
     }
     upload = path if options.dry_run else None
-    kept = keep_report(var_dir, report, actor.principal, token, upload, kept_options)
-    return report, token, kept
+    with engine.begin() as conn:
+        kept = keep_report(
+            conn,
+            report,
+            actor.principal,
+            rejects if rejects_name else None,
+            rejects_name,
+            upload,
+            kept_options,
+        )
+    return report, kept
 
 
 def _import(
-    engine: Engine, var_dir: FilePath, upload: UploadFile, options: ImportOptions, actor, lang: str
-) -> tuple[ImportReport, str | None, str]:
+    engine: Engine, upload: UploadFile, options: ImportOptions, actor, lang: str
+) -> tuple[ImportReport, KeptTokens]:
     check_rights(actor, options.collection)  # before the file is stored
     with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
         path = _save(upload, FilePath(tmp))
         label = FilePath(upload.filename or "upload").name
-        return _run_and_keep(engine, var_dir, path, label, options, actor, lang)
+        return _run_and_keep(engine, path, label, options, actor, lang)
 
 
-def _commit_kept(
-    engine: Engine, var_dir: FilePath, report_token: str, actor, lang: str
-) -> tuple[ImportReport, str | None, str]:
-    kept = kept_upload(var_dir, report_token, actor.principal)
-    o = kept.options
-    options = ImportOptions(
-        o["collection"],
-        o.get("crs"),
-        o.get("column_map"),
-        False,
-        bool(o.get("fix_swapped")),
-        encoding=o.get("encoding"),
-    )
-    check_rights(actor, options.collection)
-    suffix = o.get("suffix") if o.get("suffix") in _KNOWN_SUFFIXES else ""
-    with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
-        path = FilePath(tmp) / f"upload{suffix}"
-        shutil.copyfile(kept.path, path)
-        result = _run_and_keep(engine, var_dir, path, kept.filename, options, actor, lang)
-    drop_upload(var_dir, report_token)
-    return result
+def _commit_kept(engine: Engine, report_token: str, actor, lang: str) -> tuple[ImportReport, KeptTokens]:
+    with engine.begin() as conn:
+        kept = take_upload(conn, report_token, actor.principal)  # once: a second commit finds nothing
+    try:
+        o = kept.options
+        options = ImportOptions(
+            o["collection"],
+            o.get("crs"),
+            o.get("column_map"),
+            False,
+            bool(o.get("fix_swapped")),
+            encoding=o.get("encoding"),
+        )
+        check_rights(actor, options.collection)
+        suffix = o.get("suffix") if o.get("suffix") in _KNOWN_SUFFIXES else ""
+        with tempfile.TemporaryDirectory(prefix="vetmap-import-") as tmp:
+            path = FilePath(tmp) / f"upload{suffix}"
+            path.write_bytes(kept.data)
+            return _run_and_keep(engine, path, kept.filename, options, actor, lang)
+    except BaseException:
+        with engine.begin() as conn:
+            put_back_upload(conn, report_token, kept)  # nothing was written: it may be committed again
+        raise
 
 
 class ImportFields(BaseModel):
@@ -164,9 +176,7 @@ ImportFormDep = Annotated[
         ImportFields, {"file": "GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX"}
     ),
 )
-async def import_file(
-    request: Request, engine: EngineDep, settings: SettingsDep, actor: ActorDep, form: ImportFormDep
-):
+async def import_file(request: Request, engine: EngineDep, actor: ActorDep, form: ImportFormDep):
     """Upload a register as a multipart form (`file` plus options): every row is checked and reported
     (inserted, updated, unchanged or rejected with the reason, and `field`, the field it concerns, when known);
     the report is kept for the staff of the uploader's area (`report_token`, reopened on /staff/imports); the
@@ -178,12 +188,10 @@ async def import_file(
     f = form.fields
     options = ImportOptions(f.collection, f.crs, f.column_map, f.dry_run, f.fix_swapped, encoding=f.encoding)
     upload = form.files["file"]
-    report, token, kept = await run_in_threadpool(
-        _import, engine, settings.var_dir, upload, options, actor, answer_lang(request)
-    )
-    if token is not None:
-        report.rejects_url = str(request.url_for("download_rejects", token=token))
-    return JSONResponse({**report.to_json(), "report_token": kept})
+    report, kept = await run_in_threadpool(_import, engine, upload, options, actor, answer_lang(request))
+    if kept.rejects is not None:
+        report.rejects_url = str(request.url_for("download_rejects", token=kept.rejects))
+    return JSONResponse({**report.to_json(), "report_token": kept.report})
 
 
 @router.post(
@@ -198,24 +206,21 @@ async def import_file(
 async def commit_dry_run(
     request: Request,
     engine: EngineDep,
-    settings: SettingsDep,
     actor: ActorDep,
     token: Annotated[str, Path(max_length=64, description="the dry run's report_token")],
 ):
     """Import for real the file of a dry run (its uploader only, within a day, once), with the dry run's options:
     no second upload. The answer is the import's report, as `POST /imports` gives it."""
-    report, rejects, kept = await run_in_threadpool(
-        _commit_kept, engine, settings.var_dir, token, actor, answer_lang(request)
-    )
-    if rejects is not None:
-        report.rejects_url = str(request.url_for("download_rejects", token=rejects))
-    return JSONResponse({**report.to_json(), "report_token": kept})
+    report, kept = await run_in_threadpool(_commit_kept, engine, token, actor, answer_lang(request))
+    if kept.rejects is not None:
+        report.rejects_url = str(request.url_for("download_rejects", token=kept.rejects))
+    return JSONResponse({**report.to_json(), "report_token": kept.report})
 
 
 @router.get(
     "/imports/rejects/{token}",
     summary="Download the rejected rows of an upload",
-    response_class=FileResponse,
+    response_class=Response,
     dependencies=[Depends(require("imports.run"))],
     responses={
         200: {
@@ -225,16 +230,22 @@ async def commit_dry_run(
         404: {"description": "expired, or another account's upload"},
     },
 )
-async def download_rejects(
-    settings: SettingsDep,
+def download_rejects(
+    conn: ConnDep,
     principal: PrincipalDep,
     token: Annotated[str, Path(max_length=64, description="from the import report's rejects_url")],
-) -> FileResponse:
+) -> Response:
     """The rows an upload rejected, in the upload's format (KML: CSV) with a `reject_reason` column: fix them
-    and upload the file again. Only for the account that uploaded it, kept a day (at most 200 files)."""
-    kept = find_rejects(settings.var_dir, token, principal.user_id)
-    fmt = format_of(kept.path.with_name(kept.filename), None)
-    return FileResponse(kept.path, media_type=MEDIA_TYPES[fmt], filename=kept.filename)
+    and upload the file again. Only for the account that uploaded it, kept a day."""
+    kept = find_rejects(conn, token, principal.user_id)
+    fmt = format_of(FilePath(kept.filename), None)
+    quoted = quote(kept.filename)
+    disposition = (
+        f"attachment; filename*=utf-8''{quoted}"
+        if quoted != kept.filename
+        else f'attachment; filename="{quoted}"'
+    )
+    return Response(kept.data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
 def _export(engine: Engine, collection: str, fmt: str, area, kind, reader: Principal) -> bytes:

@@ -23,12 +23,11 @@ from geo.atlas.areas import find_area
 from geo.errors import DomainError, NotFound
 from geo.importing.checks import IMPORTABLE
 from geo.importing.export import export_areas, export_counts
-from geo.importing.rejects_store import find_rejects
-from geo.importing.report_store import KeptReport, find_report, kept_upload, list_reports
+from geo.importing.report_store import KeptReport, can_commit, find_report, list_reports
 from geo.importing.run import check_rights
 from web.i18n import t
 from web.importing.exports import OGC_COLLECTIONS, export_rows
-from web.importing.reports import past_imports, report_view
+from web.importing.reports import china_time, past_imports, report_view
 from web.jinja import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -50,31 +49,20 @@ def _importable(page: StaffPage) -> list[tuple[str, str]]:
     return out
 
 
-def _rejects_href(settings, kept: KeptReport, page: StaffPage) -> str | None:
-    if kept.rejects_token is None or kept.owner_id != page.principal.user_id:
-        return None
-    try:
-        find_rejects(settings.var_dir, kept.rejects_token, page.principal.user_id)
-    except NotFound:
+def _rejects_href(kept: KeptReport, page: StaffPage) -> str | None:
+    if not kept.rejects_kept or kept.owner_id != page.principal.user_id:
         return None
     return f"/api/v1/imports/rejects/{kept.rejects_token}"
 
 
-def _can_commit(settings, kept: KeptReport, page: StaffPage) -> bool:
-    try:
-        kept_upload(settings.var_dir, kept.token, page.principal)
-    except NotFound:
-        return False
-    return True
-
-
-def _report_context(settings, kept: KeptReport, page: StaffPage) -> dict:
+def _report_context(kept: KeptReport, page: StaffPage) -> dict:
     return {
-        "can_commit": _can_commit(settings, kept, page),
+        "can_commit": can_commit(kept, page.principal),
         "report": report_view(kept.report, page.lang),
         "kept": kept,
-        "when": kept.saved_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-        "rejects_href": _rejects_href(settings, kept, page),
+        "when": china_time(kept.saved_at),
+        "committed": china_time(kept.committed_at),
+        "rejects_href": _rejects_href(kept, page),
         "lang": page.lang,
     }
 
@@ -97,7 +85,7 @@ def imports_page(
     opened, gone = None, False
     if report:
         try:
-            opened = _report_context(settings, find_report(settings.var_dir, report, page.principal), page)
+            opened = _report_context(find_report(conn, report, page.principal), page)
         except NotFound:
             gone = True
     return staff_response(
@@ -107,7 +95,7 @@ def imports_page(
         crs_choices=CRS_CHOICES,
         opened=opened,
         gone=gone,
-        past=past_imports(list_reports(settings.var_dir, page.principal), page.lang),
+        past=past_imports(list_reports(conn, page.principal), page.lang),
         csrf_token=page.csrf_token,
         lang=page.lang,
     )
@@ -129,11 +117,11 @@ def import_report_part(
     if isinstance(page, Response):
         return page
     try:
-        kept = find_report(settings.var_dir, token, page.principal)
+        kept = find_report(conn, token, page.principal)
     except NotFound:
         html = render("staff/imports_gone.html", lang=page.lang)
         return HTMLResponse(html, status_code=404, headers=NO_STORE)
-    html = render("staff/imports_report.html", **_report_context(settings, kept, page))
+    html = render("staff/imports_report.html", **_report_context(kept, page))
     return HTMLResponse(html, headers=NO_STORE)
 
 
