@@ -174,10 +174,11 @@ def _exists(conn: Connection, data: CampaignInput, code: str, prefix: str) -> Ca
     """The error naming the campaign of this kind and year that covers area ``code`` (or lies in it)."""
     campaign_id, other = _overlapping(conn, data.kind, data.year, code, prefix) or (0, code)
     where = f"area {code}" if other == code else f"area {other}, which overlaps area {code}"
+    name = conn.execute(text("SELECT name FROM areas WHERE code = :c"), {"c": other}).scalar_one_or_none()
     return CampaignExists(
         f"a {data.kind} campaign of {data.year} for {where} exists already: campaign {campaign_id}",
         campaign_id,
-        {"year": data.year, "area": other},
+        {"year": data.year, "area": other, "area_name": name or other},
     )
 
 

@@ -210,15 +210,24 @@ def test_the_list_in_english_has_no_chinese_labels(people, campaign, engine):
     assert not CJK.findall(labels)
 
 
-def test_the_same_campaign_again_answers_a_sentence_in_my_language(people, campaign):
+def test_the_same_campaign_again_answers_a_sentence_in_my_language(people, campaign, engine):
     planner, _ = people["planner"]
     body = {"kind": "martyrs_day", "area": COUNTY, "year": 2044}
     zh = planner.post("/api/v1/upkeep/campaigns", json=body, params={"lang": "zh"})
     assert zh.status_code == 409 and zh.json()["campaign_id"] == campaign["id"]
-    assert (
-        zh.json()["detail"]
-        == f"2044年已有同类活动覆盖该区域（450329，活动 #{campaign['id']}），不能重复发起。"
+    assert zh.json()["detail"] == (
+        f"2044年已有同类活动覆盖该区域：资源县（450329）的活动 #{campaign['id']}，不能重复发起。"
     )
+    # a township of the county lies inside it: the county's campaign is named
+    with engine.connect() as conn:
+        township = conn.execute(
+            text(
+                "SELECT code FROM areas WHERE parent_code = :c AND level = 'township' ORDER BY code LIMIT 1"
+            ),
+            {"c": COUNTY},
+        ).scalar_one()
+    inside = planner.post("/api/v1/upkeep/campaigns", json={**body, "area": township}, params={"lang": "zh"})
+    assert inside.status_code == 409 and inside.json()["detail"] == zh.json()["detail"]
     en = planner.post("/api/v1/upkeep/campaigns", json=body, params={"lang": "en"})
     assert "already covers this area" in en.json()["detail"]
 
@@ -320,6 +329,6 @@ def test_a_township_planner_sees_the_county_campaign_cut_to_its_township(people,
 
 def test_the_campaign_page_in_english(people, campaign):
     html = people["planner"][0].get(f"/staff/campaigns/{campaign['id']}", params={"lang": "en"}).text
-    for label in ("Progress by Township", "Progress by crew", "Not assigned", "Tasks", "Last change"):
+    for label in ("Progress by township", "Progress by crew", "Not assigned", "Tasks", "Last change"):
         assert label in html, label
     assert "已完成" not in html and "未派工" not in html

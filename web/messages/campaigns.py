@@ -121,9 +121,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "camp.refused.not_found": ("没有编号为 {id} 的专项活动。", "There is no campaign #{id}."),
     # errors of the domain
     "error.campaigns.exists": (
-        "{year}年已有同类活动覆盖该区域（{area}，活动 #{id}），不能重复发起。",
-        "A campaign of this kind for {year} already covers this area ({area}, campaign #{id}); it cannot be "
-        "started twice.",
+        "{year}年已有同类活动覆盖该区域：{area_name}（{area}）的活动 #{id}，不能重复发起。",
+        "A campaign of this kind for {year} already covers this area: campaign #{id} of {area_name} ({area}); "
+        "it cannot be started twice.",
     ),
     "error.campaigns.bad_state": ("没有“{value}”这种任务状态。", "There is no task state “{value}”."),
     "error.campaigns.bad_part": (

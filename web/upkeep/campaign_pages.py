@@ -166,6 +166,12 @@ def list_view(
     return ListView([campaign_row(c, lang, explicit) for c in campaigns], total, form, area_name)
 
 
+def level_name(level: str, lang: str) -> str:
+    """The name of an area level inside a sentence ("township" in English, not "Township")."""
+    name = enum_label("area_level", level, lang)
+    return name.lower() if lang == "en" else name
+
+
 @dataclass(frozen=True)
 class PartRow:
     """One row of a progress table: a sub-area or a crew."""
@@ -324,7 +330,7 @@ def detail_view(
         facts,
         bar(t("camp.detail.overall", lang), overall_done, overall_total, lang),
         states,
-        enum_label("area_level", progress.part_level, lang),
+        level_name(progress.part_level, lang),
         _part_rows(progress.parts, t("camp.detail.part_outside", lang), lang, part_href),
         _part_rows(progress.crews, t("camp.detail.unassigned", lang), lang, None),
         rows,
