@@ -135,13 +135,22 @@ def queue(anon_client: TestClient, engine: Engine, site: dict) -> Iterator[dict]
         "report2": without["id"],
     }
     ids = [with_photo["id"], without["id"]]
+    with engine.connect() as conn:  # and the reports tests filed on the site
+        ids = (
+            conn.execute(
+                text(
+                    "SELECT id FROM work_orders WHERE collection = 'memorials' AND site_id = :id ORDER BY id DESC"
+                ),
+                {"id": site["id"]},
+            )
+            .scalars()
+            .all()
+        )
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM photos WHERE work_order_id = ANY(:ids)"), {"ids": ids})
         conn.execute(text("DELETE FROM work_order_history WHERE work_order_id = ANY(:ids)"), {"ids": ids})
-        conn.execute(
-            text("UPDATE work_orders SET duplicate_of = NULL WHERE duplicate_of = ANY(:ids)"), {"ids": ids}
-        )
-        conn.execute(text("DELETE FROM work_orders WHERE id = ANY(:ids)"), {"ids": ids})
+        for rid in ids:  # newest first: a duplicate before its original
+            conn.execute(text("DELETE FROM work_orders WHERE id = :id"), {"id": rid})
         conn.execute(
             text("DELETE FROM tributes WHERE target = 'memorials' AND target_id = :id"), {"id": site["id"]}
         )
@@ -316,3 +325,22 @@ def test_a_crew_sees_only_the_photos_and_the_anonymous_sign_in(
     anon = TestClient(app)
     answer = anon.get("/staff/moderation", follow_redirects=False)
     assert answer.status_code == 303 and "/login" in answer.headers["location"]
+
+
+def test_a_report_marked_duplicate_of_an_open_order_nearby(
+    planner: TestClient, anon_client: TestClient, site: dict, queue: dict
+) -> None:
+    rid = file_report(anon_client, site, "审核页测试：又一次报告同一块标志牌", photo=False, east=80)["id"]
+    html = planner.get("/staff/moderation").text
+    item = re.search(rf'data-id="{rid}".*?</li>', html, re.S).group(0)
+    offered = {int(v) for v in re.findall(r'<option value="(\d+)">', item)}
+    assert queue["report"] in offered and rid not in offered
+    version = planner.get(f"/api/v1/work-orders/{rid}").json()["version"]
+    moved = planner.post(
+        f"/api/v1/work-orders/{rid}/transitions",
+        json={"to": "duplicate", "version": version, "duplicate_of": queue["report"]},
+        headers=csrf_of(planner),
+    )
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["status"], moved.json()["duplicate_of"]) == ("duplicate", queue["report"])
+    assert str(rid) not in _items(planner.get("/staff/moderation").text, "reports")
