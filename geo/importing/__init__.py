@@ -9,7 +9,8 @@ and the --map option), ``coords`` (coordinates to WGS-84, swapped lat/lon), ``ch
 the collection's own pydantic fields, the martyr records' too), ``staging`` (COPY into a temp table, reject
 and classify rows: shared by the loads), ``load`` (one transaction: set-based area checks, upsert on ``code``),
 ``martyrs`` (the martyr records' load and export), ``report`` (the per-row report and the rejects file),
-``rejects_store`` (an upload's rejects file kept for its uploader), ``run`` (the whole import), ``writers`` and
+``report_store`` and ``rejects_store`` (an upload's report, a dry run's file and the rejects file kept in
+the database, table ``import_reports``), ``run`` (the whole import), ``writers`` and
 ``export`` (the same formats out, and per-area summaries to Excel).
 
 Decisions (documented here once):
