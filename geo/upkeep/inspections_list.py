@@ -2,7 +2,8 @@
 name for the headings of its history.
 
 The list covers every inspection of the caller's area (its sub-areas included, by ``area_code LIKE 'prefix%'``),
-newest first, joined to the name of the site inspected (one UNION ALL branch per upkeep collection). Filters:
+newest first, joined to the name of the site inspected (one UNION ALL branch per upkeep collection; a grave's
+with the martyr's name, so the site filter finds a grave by the martyr too). Filters:
 a part of the site's name, the collection, China Standard Time days from/to, a range of the condition index, and
 the inspector. Staff with ``inspections.read`` only; see geo/upkeep/inspections.py for one inspection and a site's.
 """
@@ -43,9 +44,20 @@ def _prefix(principal: Principal) -> str:
     return "" if mine is None else (principal.area_prefix or area_prefix(mine))
 
 
+GRAVE_NAME = (
+    "(CASE WHEN coalesce(martyr_name, '') = '' THEN name ELSE name || ' (' || martyr_name || ')' END)"
+)
+"""A grave's name with the martyr's ("烈士墓 (张三)"): the graves of a county mostly share one name."""
+
+
+def _name_sql(collection: str) -> str:
+    return GRAVE_NAME if collection == "graves" else "name"
+
+
 def _sites_sql() -> str:
     return " UNION ALL ".join(
-        f"SELECT CAST('{c}' AS text) AS collection, id, name FROM {c}" for c in UPKEEP_COLLECTIONS
+        f"SELECT CAST('{c}' AS text) AS collection, id, {_name_sql(c)} AS name FROM {c}"
+        for c in UPKEEP_COLLECTIONS
     )
 
 
@@ -133,7 +145,7 @@ def inspected_site(conn: Connection, principal: Principal, collection: str, site
     authorize(principal, READ, [area])
     row = conn.execute(
         text(
-            f"SELECT name, CAST(kind AS text) AS kind, area_code, condition_index, upkeep_status, last_inspected_on, "
+            f"SELECT {_name_sql(collection)} AS name, CAST(kind AS text) AS kind, area_code, condition_index, upkeep_status, last_inspected_on, "
             f"ST_X(geom) AS lon, ST_Y(geom) AS lat FROM {collection} WHERE id = :id"
         ),
         {"id": site_id},

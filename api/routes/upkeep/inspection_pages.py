@@ -89,7 +89,8 @@ def _refused(page: StaffPage, exc: DomainError) -> HTMLResponse:
 def _map_config(request: Request, settings, page: StaffPage, basemap: str | None) -> dict:
     choice = page_basemap(settings, basemap, request.url.path, {"lang": page.lang})
     chosen = basemap_layers(choice.name, page.lang, choice.tianditu_key)
-    return {"lang": page.lang, "basemap": basemap_config(chosen)}
+    zoom = {"in": t("insp.map.zoom_in", page.lang), "out": t("insp.map.zoom_out", page.lang)}
+    return {"lang": page.lang, "basemap": basemap_config(chosen), "zoom": zoom}
 
 
 @router.get(LIST_PATH, response_class=HTMLResponse)

@@ -6,6 +6,10 @@
   if (!el || !window.L || !window.VetSites) { return; }
   var S = window.VetSites, config = S.readConfig("insp-config");
   var map = S.makeMap("insp-map", config);
+  if (map.zoomControl && config.zoom) {  // the zoom buttons named in the page's language
+    map.zoomControl.remove();
+    map.zoomControl = L.control.zoom({zoomInTitle: config.zoom["in"], zoomOutTitle: config.zoom.out}).addTo(map);
+  }
   var bounds = [];
   function add(p, style) {
     if (!p || p.lon === null || p.lon === undefined) { return null; }

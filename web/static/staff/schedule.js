@@ -7,6 +7,10 @@
   var S = window.VetSites, config = S.readConfig("sched-config"), text = S.readConfig("sched-text");
   var COLOURS = {overdue: "#c00000", due_soon: "#e08a00", never_inspected: "#6b4fa0", ok: "#1a9641"};
   var map = S.makeMap("sched-map", config);
+  if (map.zoomControl && config.zoom) {  // the zoom buttons named in the page's language
+    map.zoomControl.remove();
+    map.zoomControl = L.control.zoom({zoomInTitle: config.zoom["in"], zoomOutTitle: config.zoom.out}).addTo(map);
+  }
   var points = config.points || [];
   /* The view first (Leaflet draws nothing on a map without one): the sites, else my area, else China. */
   if (points.length) {
