@@ -132,6 +132,11 @@ def test_a_message_approved_shows_and_reports_are_triaged(
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the moderation page is {overflow}px wider than a phone"
     page.set_viewport_size(DESKTOP)
+    page.goto(watched.base_url + "/staff/moderation?lang=en", wait_until="networkidle")
+    expect(page.locator(f'#reports .item[data-id="{scene["other_report"]}"]')).to_contain_text("Reference")
+    _clean(watched)
+    _shot(watched, "moderation-en-1440x900")
+    page.goto(watched.base_url + "/staff/moderation?lang=zh", wait_until="networkidle")
 
     tribute = page.locator("#tributes .item", has_text=MESSAGE)
     expect(tribute).to_contain_text(SITE_NAME)
@@ -185,7 +190,6 @@ def test_a_message_approved_shows_and_reports_are_triaged(
     expect(page.locator(f'#reports .item[data-id="{scene["photo_report"]}"]')).to_have_count(0)
     expect(page.locator(f'#photos .item[data-id="{scene["photo"]}"]')).to_have_count(0)
     _clean(watched)
-    _shot(watched, "moderation-en-1440x900")
 
     # the public page shows the message now; the reporter reads the note
     page.goto(public, wait_until="networkidle")  # its photos too (the one published shows here)
