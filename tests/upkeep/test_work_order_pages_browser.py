@@ -235,6 +235,14 @@ def test_an_order_goes_from_reported_to_verified_with_photos_and_a_stale_retry(
         assert thumbs.evaluate("(img) => img.complete && img.naturalWidth > 0")
     _checked(page, "work-order-verified")
 
+    # the same page in English
+    page.goto(f"{base}/staff/work-orders/{order_id}?lang=en", wait_until="load")
+    expect(page.locator("#order-status")).to_have_text("Verified")
+    expect(page.locator("#final")).to_have_text("This order is Verified: it is closed, no step follows.")
+    expect(page.locator("#history .move").first).to_have_text("Done → Verified")
+    expect(page.locator('#costs [data-field="cost_actual"]')).to_have_text("¥350.00")
+    _checked(page, "work-order-verified-en")
+
     # the board shows it verified, the map shows its dot
     page.goto(f"{base}/staff/work-orders?{site}", wait_until="load")
     expect(page.locator(f'section[data-state="verified"] [data-order="{order_id}"]')).to_be_visible()

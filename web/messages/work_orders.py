@@ -185,7 +185,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wo.history.move": ("状态变化", "State"),
     "wo.history.note": ("备注", "Note"),
     "wo.history.changes": ("修改内容", "Changes"),
-    "wo.history.created": ("创建：{to}", "created: {to}"),
+    "wo.history.created": ("创建：{to}", "Created: {to}"),
     "wo.history.none": ("—", "—"),
     # photos
     "wo.photos.before": ("施工前", "Before"),
