@@ -201,3 +201,32 @@ def test_upkeep_map_opens_in_the_staff_frame_when_signed_in(people: dict[str, Te
     assert 'aria-current="page">养护地图<' in page.text
     assert "/static/staff/frame.css" in page.text
     assert "vetmap-coverage-header" in page.text  # the map's own title and year form follow the frame
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _labels_only(html: str) -> str:
+    """The page less its data (site names, inspectors' names, notes) and the language switch."""
+    html = re.sub(r"<tbody>.*?</tbody>", "", html, flags=re.S)
+    html = re.sub(r'<select id="f-inspector".*?</select>', "", html, flags=re.S)
+    html = re.sub(r'<p class="notes">.*?</p>', "", html, flags=re.S)
+    html = re.sub(r"<title>.*?</title>|<h1>.*?</h1>|<p class=\"crumbs\">.*?</p>", "", html, flags=re.S)
+    html = re.sub(r'<script[^>]*type="application/json".*?</script>', "", html, flags=re.S)
+    html = re.sub(r'<li><i class="key-site".*?</li>', "", html, flags=re.S)
+    return html.replace(">中文<", "><").replace("资源县", "")  # the area's name is data too
+
+
+def test_english_pages_carry_no_chinese_label(people: dict[str, TestClient], inspected: dict) -> None:
+    planner = people["planner"]
+    memorial = inspected["memorial"]["id"]
+    for path in (
+        "/staff/inspections",
+        f"/staff/inspections/memorials/{memorial}",
+        f"/staff/inspections/memorials/{memorial}/{inspected['second']['id']}",
+        "/staff/schedule",
+    ):
+        page = planner.get(path, params={"lang": "en"})
+        assert page.status_code == 200, path
+        left = CJK.findall(_labels_only(page.text))
+        assert left == [], (path, "".join(left)[:80])
