@@ -16,9 +16,9 @@ from geo.atlas.areas import AreaRef, existing_area
 from geo.coverage.rates import coverage_by_area, station_gaps
 from geo.errors import Conflict
 from geo.public.family_requests import FamilyRequestFilter, list_requests
+from geo.public.moderation import count_report_photos_waiting
 from geo.public.tributes import pending_tributes
 from geo.settings import UpkeepSettings
-from geo.upkeep.photos import unpublished_report_photos
 from geo.upkeep.report import upkeep_report
 from geo.upkeep.schedules import china_today
 
@@ -60,7 +60,7 @@ def staff_home(conn: Connection, actor: Actor, upkeep: UpkeepSettings) -> StaffH
     if allowed(principal.role, "tributes.moderate"):
         tributes = pending_tributes(conn, actor, limit=1)[1]
     if allowed(principal.role, "photos.publish"):
-        photos = unpublished_report_photos(conn, principal)
+        photos = count_report_photos_waiting(conn, principal)
     if allowed(principal.role, "family_requests.read"):
         families = sum(
             list_requests(conn, principal, FamilyRequestFilter(status=status), 1, 0)[0]

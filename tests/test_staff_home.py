@@ -16,8 +16,8 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from geo.atlas.areas import AreaRef
 from geo.principal import Principal
+from geo.public.moderation import count_report_photos_waiting
 from geo.settings import Settings
-from geo.upkeep.photos import unpublished_report_photos
 from tests.staff_pages import make_account, new_client, sign_in_client
 from web.csp import NONCE_MARK
 from web.jinja import PAGES, render
@@ -219,7 +219,7 @@ def test_every_figure_is_what_the_api_says(app, engine, area):
     assert figures["gaps"][1] == "/coverage" + (f"?area={area}" if area else "")
     with engine.connect() as conn:
         assert figures["report_photos"] == (
-            f"{unpublished_report_photos(conn, _principal(conn, area)):,}",
+            f"{count_report_photos_waiting(conn, _principal(conn, area)):,}",
             "/staff/moderation#photos",
         )
     assert figures["tributes"][1] == "/staff/moderation#tributes"

@@ -40,11 +40,28 @@ def _area(principal: Principal, column: str, params: dict) -> str:
     return f"{column} LIKE :prefix"
 
 
+def _photos_waiting(principal: Principal, params: dict) -> str:
+    """The condition on ``photos p`` of a report photo that waits: not public, never kept private or withdrawn."""
+    return (
+        f"p.stage = 'report' AND NOT p.public AND {_area(principal, 'p.area_code', params)} AND NOT EXISTS ("
+        "SELECT 1 FROM audit_log a WHERE a.collection = 'photos' AND a.record_id = p.id "
+        "AND a.action IN ('keep_private', 'unpublish'))"
+    )
+
+
+def count_report_photos_waiting(conn: Connection, principal: Principal) -> int:
+    """How many report photos of the caller's area wait for a decision (the moderation page's queue)."""
+    require_right(principal, PUBLISH)
+    params: dict = {}
+    where = _photos_waiting(principal, params)
+    return conn.execute(text(f"SELECT count(*) FROM photos p WHERE {where}"), params).scalar_one()
+
+
 def report_photos_waiting(conn: Connection, principal: Principal, limit: int = 100) -> tuple[list[dict], int]:
     """Photos of public reports in the caller's area that are not public, oldest first, and how many there are."""
     require_right(principal, PUBLISH)
     params: dict = {"limit": limit}
-    where = _area(principal, "p.area_code", params)
+    where = _photos_waiting(principal, params)
     rows = conn.execute(
         text(
             "SELECT p.id, p.collection, p.site_id, p.area_code, p.caption, p.uploaded_at, p.work_order_id, "
@@ -52,9 +69,7 @@ def report_photos_waiting(conn: Connection, principal: Principal, limit: int = 1
             "coalesce(m.name, c.name, g.name) AS site_name, count(*) OVER () AS total "
             "FROM photos p LEFT JOIN work_orders w ON w.id = p.work_order_id "
             + _SITE_NAME.replace("w.collection", "p.collection").replace("w.site_id", "p.site_id")
-            + f"WHERE p.stage = 'report' AND NOT p.public AND {where} AND NOT EXISTS (SELECT 1 FROM audit_log a "
-            "WHERE a.collection = 'photos' AND a.record_id = p.id AND a.action IN ('keep_private', 'unpublish')) "
-            "ORDER BY p.uploaded_at, p.id LIMIT :limit"
+            + f"WHERE {where} ORDER BY p.uploaded_at, p.id LIMIT :limit"
         ),
         params,
     ).all()

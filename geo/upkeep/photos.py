@@ -52,7 +52,7 @@ from PIL import ExifTags, Image, ImageOps
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, covers, require_right
+from geo.accounts.permissions import authorize, covers, require_right
 from geo.errors import (
     Busy,
     Conflict,
@@ -677,16 +677,6 @@ def set_photo_public(conn: Connection, actor: Actor, photo_id: int, public: bool
 
 
 # -- reads -----------------------------------------------------------------------------------------------------
-
-
-def unpublished_report_photos(conn: Connection, principal: Principal) -> int:
-    """How many photos of public reports in the caller's area nobody has published (or that were withdrawn)."""
-    require_right(principal, PUBLISH)
-    where, params = "stage = 'report' AND NOT public", {}
-    if principal.area_code is not None:
-        where += " AND area_code LIKE :prefix"
-        params["prefix"] = (principal.area_prefix or area_prefix(principal.area_code)) + "%"
-    return conn.execute(text(f"SELECT count(*) FROM photos WHERE {where}"), params).scalar_one()
 
 
 def _read_action(photo: dict) -> str:
