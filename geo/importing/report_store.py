@@ -56,8 +56,8 @@ class ReportEntry:
 
 @dataclass(frozen=True)
 class KeptReport:
-    """A kept report: its token, who uploaded it for which area and when, whether its dry-run file and its
-    rejects file are still kept, the report."""
+    """A kept report: its token, who uploaded it for which area and when, whether its dry-run file is still kept
+    (or was never kept, over ``MAX_KEPT_BYTES``) and its rejects file too, the report."""
 
     token: str
     owner_id: int | None
@@ -66,6 +66,7 @@ class KeptReport:
     saved_at: dt.datetime
     committed_at: dt.datetime | None
     upload_kept: bool
+    upload_too_large: bool
     rejects_token: str | None
     rejects_kept: bool
     report: ImportReport
@@ -100,7 +101,7 @@ def prune(conn: Connection) -> None:
     conn.execute(
         update(_T)
         .where(_T.c.upload.is_not(None), _T.c.upload_expires_at <= now)
-        .values(upload=None, upload_expires_at=None)
+        .values(upload=None)  # its expiry stays: the page tells an expired file from one never kept
     )
     conn.execute(
         update(_T).where(_T.c.rejects.is_not(None), _T.c.rejects_expires_at <= now).values(rejects=None)
@@ -194,6 +195,7 @@ def find_report(conn: Connection, token: str, principal: Principal) -> KeptRepor
             _T.c.created_at,
             _T.c.committed_at,
             and_(_T.c.upload.is_not(None), _T.c.upload_expires_at > now).label("upload_kept"),
+            _T.c.upload_expires_at,
             _T.c.rejects_token,
             and_(_T.c.rejects.is_not(None), _T.c.rejects_expires_at > now).label("rejects_kept"),
             _T.c.report,
@@ -209,10 +211,16 @@ def find_report(conn: Connection, token: str, principal: Principal) -> KeptRepor
         row.created_at,
         row.committed_at,
         bool(row.upload_kept),
+        bool(row.report.get("dry_run")) and row.upload_expires_at is None,
         row.rejects_token,
         bool(row.rejects_kept),
         ImportReport.from_json(row.report),
     )
+
+
+def must_upload_again(kept: KeptReport, principal: Principal) -> bool:
+    """True when ``principal`` uploaded this dry run but its file was too large to keep: the commit uploads it again."""
+    return kept.report.dry_run and kept.upload_too_large and kept.owner_id == principal.user_id
 
 
 def can_commit(kept: KeptReport, principal: Principal) -> bool:

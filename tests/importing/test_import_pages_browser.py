@@ -150,6 +150,7 @@ def test_a_planner_dry_runs_a_register_commits_and_downloads_the_rejects(
     expect(page.locator("#report-heading")).to_have_text("试导入报告：尚未写入任何内容")
     expect(page.locator("#report-rows tr.status-rejected")).to_have_count(4)
     expect(page.locator("#commit")).to_have_count(0)  # committed already: its kept file is used up
+    expect(page.locator("#committed-note")).to_contain_text("正式导入，不能再次提交")
     expect(page.locator("table.past tr[aria-current=true]")).to_contain_text("试导入")  # the one open
     _clean(watched)
     _shot(watched, "imports-reopened-1440x900")
@@ -159,6 +160,49 @@ def test_a_planner_dry_runs_a_register_commits_and_downloads_the_rejects(
     _shot(watched, "imports-en-1440x900")
     # the bad file's answer (HTTP 422, also logged by the console) is the one error expected
     watched.errors[:] = [e for e in watched.errors if not ("422" in e and "/api/v1/imports" in e)]
+    watched.assert_clean()
+
+
+def test_a_dry_run_too_large_to_keep_is_committed_by_uploading_the_chosen_file_again(
+    watched: WatchedPage, planner: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.importing import report_store
+
+    monkeypatch.setattr(
+        report_store, "MAX_KEPT_BYTES", 64
+    )  # the register is larger: not kept in the database
+    page = watched.page
+    page.add_init_script(f"({CSP_WATCH})()")
+    page.set_viewport_size(DESKTOP)
+    _sign_in(watched, "/staff/imports")
+    page.select_option("#collection", "stations")
+    page.set_input_files(
+        "#file", {"name": "大文件.csv", "mimeType": "text/csv", "buffer": register_csv("IMPL")}
+    )
+    page.click("#dry-run")
+    expect(page.locator("#report-heading")).to_have_text("试导入报告：尚未写入任何内容", timeout=TIMEOUT_MS)
+    expect(page.locator(".commit-box")).to_contain_text("未在服务器保留")
+    expect(page.locator("#commit")).to_have_count(0)
+    token = page.locator("#report").get_attribute("data-token")
+    _clean(watched)
+    _shot(watched, "imports-upload-again-1440x900")
+
+    page.goto(
+        watched.base_url + f"/staff/imports?report={token}", wait_until="load"
+    )  # the file is no longer chosen
+    page.click("#commit-upload")
+    expect(page.locator("#commit-status")).to_have_text(
+        "请先在左侧重新选择文件“大文件.csv”，再点击“正式导入”。"
+    )
+    assert station_codes(engine, "IMPL") == []
+    page.set_input_files(
+        "#file", {"name": "大文件.csv", "mimeType": "text/csv", "buffer": register_csv("IMPL")}
+    )
+    page.click("#commit-upload")
+    expect(page.locator("#report-heading")).to_have_text("导入完成", timeout=TIMEOUT_MS)
+    expect(page.locator("#committed")).to_have_text("已写入：新增 2 条，更新 0 条。")
+    assert station_codes(engine, "IMPL") == ["IMPL-1", "IMPL-2"]
+    _clean(watched)
     watched.assert_clean()
 
 

@@ -110,6 +110,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imports.past.dry": ("试导入", "Dry run"),
     "imports.past.real": ("正式导入", "Import"),
     "imports.past.dry_committed": ("试导入（已正式导入）", "Dry run (imported)"),
+    "imports.report.upload_again": (
+        "文件超过 {mb} MB，试导入后未在服务器保留：点击“正式导入”会重新上传左侧所选的文件“{file}”。",
+        "The file is over {mb} MB and was not kept after the dry run: “Import for real” uploads the file chosen on "
+        "the left, “{file}”, again.",
+    ),
+    "imports.choose_again": (
+        "请先在左侧重新选择文件“{file}”，再点击“正式导入”。",
+        "Choose the file “{file}” again on the left first, then click “Import for real”.",
+    ),
     "imports.past.counts": (
         "新增 {inserted} · 更新 {updated} · 拒绝 {rejected}",
         "{inserted} new · {updated} updated · {rejected} rejected",

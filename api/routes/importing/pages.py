@@ -23,7 +23,14 @@ from geo.atlas.areas import find_area
 from geo.errors import DomainError, NotFound
 from geo.importing.checks import IMPORTABLE
 from geo.importing.export import export_areas, export_counts
-from geo.importing.report_store import KeptReport, can_commit, find_report, list_reports
+from geo.importing.report_store import (
+    MAX_KEPT_BYTES,
+    KeptReport,
+    can_commit,
+    find_report,
+    list_reports,
+    must_upload_again,
+)
 from geo.importing.run import check_rights
 from web.i18n import t
 from web.importing.exports import OGC_COLLECTIONS, export_rows
@@ -58,6 +65,8 @@ def _rejects_href(kept: KeptReport, page: StaffPage) -> str | None:
 def _report_context(kept: KeptReport, page: StaffPage) -> dict:
     return {
         "can_commit": can_commit(kept, page.principal),
+        "upload_again": must_upload_again(kept, page.principal),
+        "kept_mb": MAX_KEPT_BYTES // 2**20,
         "report": report_view(kept.report, page.lang),
         "kept": kept,
         "when": china_time(kept.saved_at),

@@ -87,6 +87,8 @@
     }
     const commit = document.getElementById("commit");
     if (commit) commit.addEventListener("click", commitKept);
+    const again = document.getElementById("commit-upload");
+    if (again) again.addEventListener("click", commitByUpload);
     refreshPast();
   }
 
@@ -132,6 +134,35 @@
       await showReport(body.report_token);
     } catch (e) {
       commit.disabled = false;
+      setStatus(commitStatus, e.message, true);
+    }
+  }
+
+  async function commitByUpload() {
+    // a dry run whose file was too large to keep: the file chosen on the left goes up again, for real
+    const again = document.getElementById("commit-upload");
+    const commitStatus = document.getElementById("commit-status");
+    const chosen = fileInput.files && fileInput.files.length ? fileInput.files[0] : null;
+    if (!chosen || chosen.name !== again.dataset.file) {
+      setStatus(commitStatus, text.choose_again.replace("{file}", again.dataset.file), true);
+      fileInput.focus();
+      return;
+    }
+    again.disabled = true;
+    const options = {
+      collection: again.dataset.collection,
+      crs: crs.value,
+      fixSwapped: fixSwapped.checked,
+      file: chosen,
+      dryRun: false,
+    };
+    try {
+      const report = await upload(options, function (percent, sent) {
+        setStatus(commitStatus, sent ? text.committing : text.uploading.replace("{percent}", percent), false);
+      });
+      await showReport(report.report_token);
+    } catch (e) {
+      again.disabled = false;
       setStatus(commitStatus, e.message, true);
     }
   }
@@ -193,5 +224,7 @@
   showFileName(); // a file kept by the browser after a reload
   const opened = document.getElementById("commit"); // a reopened dry run that can still be committed
   if (opened) opened.addEventListener("click", commitKept);
+  const openedAgain = document.getElementById("commit-upload"); // a reopened dry run of a file too large to keep
+  if (openedAgain) openedAgain.addEventListener("click", commitByUpload);
   collection.addEventListener("change", function () { fieldError("collection", ""); });
 })();
