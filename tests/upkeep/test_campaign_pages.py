@@ -169,6 +169,11 @@ def test_progress_per_township_and_crew_adds_up_to_the_tasks(people, campaign, e
     assert crews[None].total == campaign["tasks_created"] - 2 and crews[None].done == 0
     assert total == 1 and tasks[0].id == campaign["done_order"] and tasks[0].crew == "camp-pages-crew"
     assert tasks[0].site_name and tasks[0].part_name
+    with engine.connect() as conn:
+        everything = campaign_tasks(conn, planner, progress.campaign)[1]
+        n, second_page = campaign_tasks(conn, planner, progress.campaign, offset=5, limit=5)
+    assert n == len(everything) == campaign["tasks_created"]
+    assert [x.id for x in second_page] == [x.id for x in everything[5:10]]
 
 
 # -- the list page ---------------------------------------------------------------------------------------------

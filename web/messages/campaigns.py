@@ -59,6 +59,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "服务器拒绝了这次发起（状态 {status}），没有生成任何任务。",
         "The server refused (status {status}); no task was made.",
     ),
+    "camp.start.forbidden": (
+        "您的账号不能为该区域发起活动（只能在您所辖区域内发起），没有生成任何任务。",
+        "Your account may not start a campaign for this area (only within your own area); no task was made.",
+    ),
     "camp.start.offline": (
         "无法连接服务器，没有生成任何任务。请稍后再试。",
         "The server could not be reached; no task was made. Try again shortly.",

@@ -143,7 +143,16 @@ def start_form(areas: list[tuple[str, str, str]], lang: str, today: dt.date) -> 
         Option(code, f"{name} ({code}) · {enum_label('area_level', level, lang)}", i == 0)
         for i, (code, name, level) in enumerate(areas)
     ]
-    keys = ("sending", "bad_year", "no_area", "open_existing", "failed", "refused_generic", "offline")
+    keys = (
+        "sending",
+        "bad_year",
+        "no_area",
+        "open_existing",
+        "failed",
+        "refused_generic",
+        "offline",
+        "forbidden",
+    )
     texts = {k: t(f"camp.start.{k}", lang) for k in keys}
     texts["signed_out"] = t("camp.start.signed_out", lang)
     return StartForm(kinds, choices, kinds[0].year or today.year, YEARS[0], YEARS[1], texts)

@@ -105,7 +105,9 @@
             href: campaignHref(answer.campaign_id),
             text: fmt(S.open_existing, { id: answer.campaign_id }),
           });
-        } else if (typeof answer.detail === "string" && !answer.errors && response.status !== 403) {
+        } else if (response.status === 403) {
+          say(S.forbidden, "error");
+        } else if (typeof answer.detail === "string" && !answer.errors) {
           say(fmt(S.failed, { reason: answer.detail }), "error");
         } else {
           say(fmt(S.refused_generic, { status: response.status }), "error");
