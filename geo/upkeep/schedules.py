@@ -126,11 +126,12 @@ def scope(conn: Connection, principal: Principal, area: str | None) -> tuple[str
 def _branch(collection: str, settings: UpkeepSettings, geometry: bool) -> str:
     """One collection's rows: identity, cycle, last inspection and next due date (``due`` NULL: never)."""
     level = "s.protection_level" if collection != "graves" else "CAST(NULL AS text)"
+    martyr = "s.martyr_name" if collection == "graves" else "CAST(NULL AS text)"
     moved = " AND s.disposition IS DISTINCT FROM 'moved'" if collection == "graves" else ""
     geom = ", CAST(ST_AsGeoJSON(s.geom, 7) AS json) AS geometry" if geometry else ""
     return (
         f"SELECT CAST('{collection}' AS text) AS collection, s.id, s.name, s.area_code, CAST(s.kind AS text) "
-        f"AS kind, {level} AS protection_level, {cycle_sql(collection, settings, 's')} AS cycle_days, "
+        f"AS kind, {martyr} AS martyr_name, {level} AS protection_level, {cycle_sql(collection, settings, 's')} AS cycle_days, "
         f"s.last_inspected_on, {next_due_sql(collection, settings, 's')} AS due, s.condition_index, "
         f"s.upkeep_status{geom} FROM {collection} s WHERE s.area_code LIKE :prefix{moved}"
     )
@@ -153,6 +154,7 @@ def _item(row, today: dt.date) -> dict:
         "collection": m["collection"],
         "site_id": m["id"],
         "name": m["name"],
+        "martyr_name": m["martyr_name"],
         "area_code": m["area_code"],
         "kind": m["kind"],
         "protection_level": m["protection_level"],

@@ -45,6 +45,12 @@ def tab_href(state: str, lang: str, page: int = 1) -> str:
     return with_lang(PATH + query, lang)
 
 
+def site_name(item: dict) -> str:
+    """A site's name as the schedule shows it: a grave's with the martyr's ("烈士墓 (张三)")."""
+    martyr = item.get("martyr_name")
+    return f"{item['name']} ({martyr})" if martyr else item["name"]
+
+
 @dataclass(frozen=True)
 class ScheduleRow:
     """One site of the schedule as the table shows it."""
@@ -66,7 +72,7 @@ def schedule_rows(items: list[dict], lang: str) -> list[ScheduleRow]:
     """The table's rows in the page's language."""
     return [
         ScheduleRow(
-            site=i["name"],
+            site=site_name(i),
             href=with_lang(site_path(i["collection"], i["site_id"]), lang),
             collection=t(f"layer.{i['collection']}", lang),
             area_code=i["area_code"],
@@ -100,7 +106,7 @@ def schedule_table(items: list[dict], state: str, lang: str, about: list[tuple[s
         [
             t(f"layer.{i['collection']}", lang),
             i["site_id"],
-            i["name"],
+            site_name(i),
             i["area_code"],
             i["last_inspected_on"] or t("sched.never", lang),
             i["cycle_days"],
@@ -127,7 +133,7 @@ def map_points(features: list[dict], lang: str) -> list[dict]:
             {
                 "lon": round(lon, 7),
                 "lat": round(lat, 7),
-                "name": f["name"],
+                "name": site_name(f),
                 "state": f["state"],
                 "label": t(f"sched.state.{f['state']}", lang),
                 "last": f["last_inspected_on"] or t("sched.never", lang),
