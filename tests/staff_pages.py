@@ -91,12 +91,12 @@ def assert_no_csp_violation(page: Page) -> None:
     assert csp_violations(page) == []
 
 
-def shot(page: Page, name: str) -> None:
-    """A full-page screenshot ``<name>.png`` in the folder ``VETMAP_SHOTS`` names, when it is set."""
+def shot(page: Page, name: str, full_page: bool = True) -> None:
+    """A screenshot ``<name>.png`` (of the whole page, or the window) in the folder ``VETMAP_SHOTS`` names, if set."""
     where = os.environ.get("VETMAP_SHOTS")
     if where:
         Path(where).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=full_page)
 
 
 def overflow(page: Page) -> int:

@@ -16,16 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.settings import Settings
+from tests.staff_pages import signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450330"
 PASSWORD = "test-site-pages-password"
-_addresses = itertools.count(1)
 _names = itertools.count(1)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -40,17 +38,7 @@ def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
 
 def signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> TestClient:
     """A client signed in through /login as a new account of ``role`` in ``area``."""
-    name = f"site-pages-{role}-{next(_names)}"
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = TestClient(app, client=(f"10.79.{next(_addresses)}.1", 40000))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
+    c, _ = signed_in_client(app, engine, f"site-pages-{role}-{next(_names)}", PASSWORD, role, area)
     return c
 
 

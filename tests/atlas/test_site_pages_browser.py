@@ -8,36 +8,31 @@ With ``VETMAP_SHOTS=<dir>`` the tests keep screenshots at 1440×900 and 390×844
 
 from __future__ import annotations
 
-import itertools
 import json
-import os
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 from tests.factories import make_site_at, square
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    make_account,
+    shot,
+    sign_in_at,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 PASSWORD = "test-site-pages-browser-password"  # a test account's password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
-_names = itertools.count(1)
 # a quiet corner of 资源县 for this module's memorials
 LON, LAT = 110.552, 26.016
 
@@ -46,29 +41,15 @@ LON, LAT = 110.552, 26.016
 def accounts(engine: Engine, demo_counts: dict[str, int]) -> dict[str, str]:
     """A planner, an admin and a crew of 资源县, by role: their usernames."""
     names = {}
-    with engine.begin() as conn:
-        for role in ("planner", "admin", "crew"):
-            names[role] = f"site-browser-{role}"
-            create_account(conn, CLI_ACTOR, names[role], PASSWORD, role, COUNTY)
+    for role in ("planner", "admin", "crew"):
+        names[role] = f"site-browser-{role}"
+        make_account(engine, names[role], PASSWORD, role, COUNTY)
     return names
-
-
-def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
 
 
 def _sign_in(wp: WatchedPage, username: str, path: str) -> Page:
     page = wp.page
-    page.add_init_script(f"({CSP_WATCH})()")
-    page.set_viewport_size(DESKTOP)
-    page.goto(wp.base_url + path, wait_until="load")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(path) + "$"), timeout=TIMEOUT_MS)
+    sign_in_at(page, wp.base_url, path, username, PASSWORD)
     page.wait_for_load_state("networkidle")
     return page
 
@@ -77,14 +58,13 @@ def _checked(wp: WatchedPage, name: str) -> None:
     """No CSP violation, no axe violation; screenshots at 1440×900 and 390×844 with no horizontal overflow."""
     page = wp.page
     page.evaluate("() => window.scrollTo(0, 0)")
-    assert page.evaluate("() => window.__cspViolations") == []
+    assert_no_csp_violation(page)
     assert axe_violations(page) == []
-    _shot(wp, f"{name}-1440x900")
+    shot(page, f"{name}-1440x900")
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(200)
-    _shot(wp, f"{name}-390x844")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{name} is {overflow}px wider than a phone"
+    shot(page, f"{name}-390x844")
+    assert_fits(page, name)
     page.set_viewport_size(DESKTOP)
     page.wait_for_timeout(200)
 
