@@ -29,6 +29,7 @@ from geo.atlas.site_list import area_outline, search_sites
 from geo.atlas.sites import get_site
 from geo.atlas.zone_check import DECLARED_SOURCES
 from geo.errors import NotFound
+from geo.models import UPKEEP_COLLECTIONS
 from web.atlas.site_edit import (
     ZONE_COLORS,
     basemap_config,
@@ -45,6 +46,9 @@ from web.atlas.zones import zone_page_config
 from web.basemaps import basemap as basemap_layers
 from web.i18n import t
 from web.map_parts import page_basemap
+
+PUBLIC_PAGES = ("memorials", "cemeteries")
+"""Collections with a public page of each site (/sites/{collection}/{id})."""
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -212,7 +216,28 @@ def _edit_page(
         zones=zones,
         config=config,
         version=props.get("version"),
+        links=site_links(page, collection, site_id),
     )
+
+
+def site_links(page: StaffPage, collection: str, site_id: int) -> list[tuple[str, str]]:
+    """The site's other pages this account may open: public page, inspections, work orders, a new order."""
+    role, lang_, query = (
+        page.principal.role,
+        page.lang,
+        urlencode({"collection": collection, "site": site_id}),
+    )
+    links = []
+    if collection in PUBLIC_PAGES:
+        links.append((t("sites.links.public", lang_), f"/sites/{collection}/{site_id}"))
+    if collection in UPKEEP_COLLECTIONS:
+        if allowed(role, "inspections.read"):
+            links.append((t("sites.links.inspections", lang_), f"/staff/inspections/{collection}/{site_id}"))
+        if allowed(role, "work_orders.read"):
+            links.append((t("sites.links.orders", lang_), f"/staff/work-orders?{query}"))
+        if allowed(role, "work_orders.create"):
+            links.append((t("sites.links.new_order", lang_), f"/staff/work-orders/new?{query}"))
+    return links
 
 
 @router.get(SITES_PATH + "/{collection}/new", response_class=HTMLResponse)
