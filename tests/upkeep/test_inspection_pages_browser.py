@@ -209,8 +209,5 @@ def test_the_schedule_its_map_and_download_then_the_upkeep_map_in_the_frame(
     expect(page.locator("header.staff-header .staff-name")).to_have_text(planner)
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("养护地图")
     expect(page.locator("header.vetmap-coverage-header h1")).to_contain_text("养护地图")
-    assert page.evaluate("() => window.__cspViolations") == []
-    _shot(watched, "upkeep-1440x900")
-    page.set_viewport_size(PHONE)
-    _shot(watched, "upkeep-390x844")
+    _check(watched, "upkeep")
     watched.assert_clean()
