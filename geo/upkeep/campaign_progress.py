@@ -72,6 +72,8 @@ class Progress:
     part_level: str
     parts: list[Part]
     crews: list[Part]
+    states: dict[str, int]
+    """Tasks per state (those of the caller's area only, as the parts)."""
 
 
 def part_level(level: str) -> str:
@@ -126,11 +128,18 @@ def campaign_progress(conn: Connection, principal: Principal, campaign_id: int) 
         ),
         {k: v for k, v in params.items() if k in ("id", "mine")},
     )
+    states = conn.execute(
+        text(
+            f"SELECT w.status, count(*) FROM work_orders w WHERE w.campaign_id = :id{mine} GROUP BY w.status"
+        ),
+        {k: v for k, v in params.items() if k in ("id", "mine")},
+    )
     return Progress(
         campaign,
         child,
         [Part(**r._mapping) for r in parts],
         [Part(**r._mapping) for r in crews],
+        {status: n for status, n in states},
     )
 
 

@@ -164,6 +164,7 @@ def test_progress_per_township_and_crew_adds_up_to_the_tasks(people, campaign, e
     assert {(p.key, p.total, p.done) for p in progress.parts} == expected
     assert sum(p.total for p in progress.parts) == campaign["tasks_created"] > 2
     assert sum(p.done for p in progress.parts) == 1
+    assert progress.states == {"done": 1, "assigned": 1, "triaged": campaign["tasks_created"] - 2}
     crews = {p.key: p for p in progress.crews}
     assert (crews[str(crew_id)].total, crews[str(crew_id)].done, crews[str(crew_id)].open) == (2, 1, 1)
     assert crews[None].total == campaign["tasks_created"] - 2 and crews[None].done == 0
@@ -328,7 +329,11 @@ def test_a_township_planner_sees_the_county_campaign_cut_to_its_township(people,
             {"c": campaign["id"], "a": code},
         ).scalar_one()
     parts = _rows(html, "by-part")
-    assert len(parts) == (1 if n else 0)
+    assert n > 0 and len(parts) == 1
+    states = re.findall(
+        r'<li class="state-[a-z_]+" data-state="[a-z_]+">[^<]*<span class="n">(\d+)</span>', html
+    )
+    assert sum(int(x) for x in states) == n  # the states of my township only
     assert html.count('<tr data-task="') == min(n, 100)
 
 

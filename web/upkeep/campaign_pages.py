@@ -277,13 +277,12 @@ def detail_view(
 ) -> DetailView:
     """The model of a campaign's page: facts, overall bar, states, progress per part and crew, the tasks."""
     c = progress.campaign
-    tasks_of = c["tasks"]
     base = f"{LIST}/{c['id']}"
 
     def part_href(code: str) -> str:
         return f"{base}{query(explicit, part=code)}#tasks"
 
-    by_status = tasks_of["by_status"]
+    by_status = progress.states
     states = [
         (s, enum_label("work_order_status", s, lang), by_status[s])
         for s in WORK_ORDER_STATUSES
