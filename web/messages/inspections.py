@@ -90,6 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "insp.map.zoom_in": ("放大", "Zoom in"),
     "insp.map.zoom_out": ("缩小", "Zoom out"),
     "insp.map.label": ("巡查位置地图", "Map of the inspection's position"),
+    "insp.error.title": ("无法显示", "Cannot be shown"),
     "insp.not_found": ("找不到这条巡查记录。", "There is no such inspection."),
     "insp.site_not_found": ("找不到这个点位。", "There is no such site."),
     "insp.refused_area": ("这条记录不在您的辖区内。", "This record is outside your area."),

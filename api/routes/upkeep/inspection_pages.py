@@ -20,7 +20,7 @@ from api.principal import get_web_session
 from api.staff_pages import StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
 from geo.atlas.site_list import area_outline
-from geo.errors import DomainError
+from geo.errors import DomainError, Forbidden, NotFound
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.inspections import get_inspection, list_inspections
 from geo.upkeep.inspections_list import area_inspectors, inspected_site, list_area_inspections
@@ -65,7 +65,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 LangQuery = Annotated[Literal["zh", "en"] | None, Query()]
 BasemapQuery = Annotated[Literal["osm", "tianditu", "amap", "none"] | None, Query()]
-Collection = Annotated[str, Path(pattern="^(" + "|".join(UPKEEP_COLLECTIONS) + ")$")]
+Collection = Annotated[str, Path(max_length=40)]
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 HISTORY_LIMIT = 200
 """Inspections of a site shown in its history (the latest)."""
@@ -80,10 +80,27 @@ def _area_name(page: StaffPage) -> str:
     return page.frame.area
 
 
-def _refused(page: StaffPage, exc: DomainError) -> HTMLResponse:
+def _refused(page: StaffPage, exc: DomainError, missing: str = "insp.not_found") -> HTMLResponse:
+    """The page that cannot be shown, in the frame: a record that does not exist (``missing``: what to say), one
+    outside my area, or another reason in the page's language."""
+    if isinstance(exc, NotFound):
+        message = t(missing, page.lang)
+    elif isinstance(exc, Forbidden):
+        message = t("insp.refused_area", page.lang)
+    else:
+        message = error_text(exc, page.lang)
     return staff_response(
-        page, "staff/refused.html", status_code=error_status(exc), message=error_text(exc, page.lang)
+        page,
+        "staff/inspection_error.html",
+        status_code=error_status(exc),
+        message=message,
+        back=with_lang(LIST_PATH, page.lang),
     )
+
+
+def _known(collection: str) -> None:
+    if collection not in UPKEEP_COLLECTIONS:
+        raise NotFound(f"{collection} are not inspected")
 
 
 def _map_config(request: Request, settings, page: StaffPage, basemap: str | None) -> dict:
@@ -138,10 +155,11 @@ def site_history_page(
     if isinstance(page, Response):
         return page
     try:
+        _known(collection)
         site = inspected_site(conn, page.principal, collection, site_id)
         total, items = list_inspections(conn, page.actor, collection, site_id, HISTORY_LIMIT, 0)
     except DomainError as exc:
-        return _refused(page, exc)
+        return _refused(page, exc, "insp.site_not_found")
     bands = _bands(request)
     band, band_label = status_band(site["condition_index"], page.lang, bands)
     rows = inspection_rows(
@@ -188,6 +206,7 @@ def inspection_page(
     if isinstance(page, Response):
         return page
     try:
+        _known(collection)
         site = inspected_site(conn, page.principal, collection, site_id)
         found = get_inspection(conn, page.actor, collection, site_id, inspection_id)
     except DomainError as exc:
