@@ -10,19 +10,25 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.settings import Settings
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage, watched_page
 from tests.live_server import LiveServer
+from tests.staff_pages import (
+    DESKTOP,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    watch_csp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -32,14 +38,7 @@ MEMORIAL_PINYIN = "lanqiancun"
 STATION = "资源县退役军人服务中心"
 USERNAME = "overview-map-planner"
 PASSWORD = "test-overview-map-planner-password"  # a test account's password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
 PHONES = ({"width": 390, "height": 844}, {"width": 320, "height": 640})
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
 
 # For each layer: its cluster bubbles on screen, and how many of them are covered at their centre by a bubble of
 # another layer (hidden by it).
@@ -73,8 +72,7 @@ _VIEW = """() => {
 @pytest.fixture(scope="module")
 def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
     """A planner of 资源县 who signs in with a password."""
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    make_account(engine, USERNAME, PASSWORD, "planner", COUNTY)
     return USERNAME
 
 
@@ -93,20 +91,13 @@ def ids(engine: Engine, demo_counts: dict[str, int]) -> dict[str, int]:
 
 
 def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
+    if os.environ.get("VETMAP_SHOTS"):
         wp.page.wait_for_timeout(400)  # a popup fades in
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"))
-
-
-def _no_csp_violation(page: Page) -> None:
-    assert page.evaluate("() => window.__cspViolations") == []
+    shot(wp.page, name, full_page=False)
 
 
 def _no_overflow(page: Page) -> None:
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"the page is {overflow}px wider than the screen"
+    assert_fits(page, "the page", "the screen")
     header = page.locator(".atlas-header").bounding_box()
     assert header is not None and header["width"] <= page.viewport_size["width"]
 
@@ -126,7 +117,7 @@ def _find(page: Page, typed: str, pick: str) -> None:
 
 def test_the_public_sees_title_legend_search_and_sign_in(watched: WatchedPage, ids: dict[str, int]) -> None:
     page = watched.page
-    page.add_init_script(f"({CSP_WATCH})()")
+    watch_csp(page)
     page.set_viewport_size(DESKTOP)
     watched.open("/")
 
@@ -193,7 +184,7 @@ def test_the_public_sees_title_legend_search_and_sign_in(watched: WatchedPage, i
     expect(popup.get_by_role("link", name="编辑")).to_have_count(0)
     expect(popup.get_by_role("link", name="养护")).to_have_count(0)
     _shot(watched, "overview-public-found-1440x900")
-    _no_csp_violation(page)
+    assert_no_csp_violation(page)
     assert axe_violations(page) == []
 
     # nothing to search for: a sentence, not a request
@@ -225,7 +216,7 @@ def test_the_public_sees_title_legend_search_and_sign_in(watched: WatchedPage, i
         _no_overflow(page)
         _shot(watched, f"overview-public-found-{size['width']}x{size['height']}")
     assert axe_violations(page) == []
-    _no_csp_violation(page)
+    assert_no_csp_violation(page)
 
     # in English, links keep the language
     page.set_viewport_size(DESKTOP)
@@ -248,12 +239,10 @@ def test_a_planner_sees_their_name_the_workbench_and_edit_links(
     watched: WatchedPage, planner: str, ids: dict[str, int]
 ) -> None:
     page = watched.page
-    page.add_init_script(f"({CSP_WATCH})()")
+    watch_csp(page)
     page.set_viewport_size(DESKTOP)
     page.goto(watched.base_url + "/login?next=/", wait_until="load")
-    page.fill("#username", planner)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    fill_sign_in(page, planner, PASSWORD)
     page.wait_for_url(re.compile(r"/$"), timeout=TIMEOUT_MS)
     page.wait_for_load_state("networkidle")
     watched.settle()
@@ -286,7 +275,7 @@ def test_a_planner_sees_their_name_the_workbench_and_edit_links(
         "href", f"/crew/memorials/{ids['memorial']}"
     )
     expect(popup.get_by_role("link", name="编辑")).to_have_count(0)
-    _no_csp_violation(page)
+    assert_no_csp_violation(page)
     assert axe_violations(page) == []
 
     for size in PHONES:
