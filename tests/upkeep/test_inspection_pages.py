@@ -204,6 +204,11 @@ def test_upkeep_map_opens_in_the_staff_frame_when_signed_in(people: dict[str, Te
     assert 'aria-current="page">养护地图<' in page.text
     assert "/static/staff/frame.css" in page.text
     assert "vetmap-coverage-header" in page.text  # the map's own title and year form follow the frame
+    other = people["planner"].get("/upkeep", params={"area": "450102"})
+    assert other.status_code == 403 and '<header class="staff-header">' in other.text
+    assert 'role="alert">这个区域不在您的辖区内。' in other.text
+    unknown = people["planner"].get("/upkeep", params={"area": "450329098", "lang": "en"})
+    assert unknown.status_code == 404 and 'role="alert">There is no area with this code.' in unknown.text
 
 
 CJK = re.compile(r"[\u3400-\u9fff]")

@@ -153,5 +153,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "There is no such state; the overdue sites are shown.",
     ),
     # /upkeep in the frame
+    "upkeep.refused_area": ("这个区域不在您的辖区内。", "This area is outside yours."),
+    "upkeep.no_area": ("没有这个区划代码的区域。", "There is no area with this code."),
     "upkeep.error.back": ("打开本人所辖区域的养护地图", "Open the upkeep map of my area"),
 }

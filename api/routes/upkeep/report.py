@@ -28,7 +28,7 @@ from api.routes.accounts.login import sign_in_first
 from api.routes.atlas.sites import AREA_PATTERN
 from api.staff_pages import NO_STORE, StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
-from geo.errors import DomainError
+from geo.errors import DomainError, Forbidden, NotFound
 from geo.principal import Principal
 from geo.upkeep.report import upkeep_map_sites, upkeep_report
 from geo.upkeep.schedules import china_today
@@ -131,7 +131,7 @@ def upkeep_map(
     except DomainError as exc:
         if staff is not None:
             return staff_response(
-                staff, "staff/upkeep_error.html", error_status(exc), message=error_text(exc, page_lang)
+                staff, "staff/upkeep_error.html", error_status(exc), message=_framed_error(exc, page_lang)
             )
         page = error_page(
             error_text(exc, page_lang), page_lang, back=atlas, title=t("upkeep.error", page_lang)
@@ -155,6 +155,14 @@ def upkeep_map(
         return HTMLResponse(m.get_root().render(), headers=NO_STORE)
     framed(m, staff)
     return HTMLResponse(render_page(m), headers=NO_STORE)
+
+
+def _framed_error(exc: DomainError, lang: str) -> str:
+    if isinstance(exc, Forbidden):
+        return t("upkeep.refused_area", lang)
+    if isinstance(exc, NotFound):
+        return t("upkeep.no_area", lang)
+    return error_text(exc, lang)
 
 
 def framed(m, staff: StaffPage) -> None:
