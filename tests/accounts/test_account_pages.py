@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.settings import Settings
+from tests.staff_pages import make_account, new_client, signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -26,7 +25,6 @@ TOWNSHIP = "450329001"
 OTHER_COUNTY = "450102"  # 兴宁区
 PASSWORD = "test-account-pages-password"
 CJK = re.compile(r"[\u3400-\u9fff]")
-_addresses = itertools.count(1)
 _names = itertools.count(1)
 
 
@@ -53,16 +51,7 @@ class Staff:
 def _sign_in(app: FastAPI, engine: Engine, role: str, area: str | None, name: str | None = None) -> Staff:
     """A new account of ``role`` in ``area``, signed in through /login."""
     name = name or f"acc-pages-{role}-{next(_names)}"
-    with engine.begin() as conn:
-        account = create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = TestClient(app, client=(f"10.79.{next(_addresses)}.1", 40000))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
+    c, account = signed_in_client(app, engine, name, PASSWORD, role, area)
     me = c.get("/api/v1/auth/me").json()
     return Staff(c, name, account.id, me["csrf_token"])
 
@@ -77,13 +66,12 @@ def county_admin(app: FastAPI, engine: Engine) -> Staff:
 def others(engine: Engine, demo_counts: dict[str, int]) -> dict[str, int]:
     """Accounts in and outside 资源县: a crew of a township inside it, a planner of 兴宁区, a national planner."""
     made = {}
-    with engine.begin() as conn:
-        for key, role, area in (
-            ("inside", "crew", TOWNSHIP),
-            ("elsewhere", "planner", OTHER_COUNTY),
-            ("national", "planner", None),
-        ):
-            made[key] = create_account(conn, CLI_ACTOR, f"acc-pages-{key}", PASSWORD, role, area).id
+    for key, role, area in (
+        ("inside", "crew", TOWNSHIP),
+        ("elsewhere", "planner", OTHER_COUNTY),
+        ("national", "planner", None),
+    ):
+        made[key] = make_account(engine, f"acc-pages-{key}", PASSWORD, role, area).id
     return made
 
 
@@ -137,7 +125,7 @@ def test_a_created_account_gets_a_generated_password_once_and_signs_in_with_it(a
     assert re.fullmatch(r"[a-z2-9]{4}(-[a-z2-9]{4}){3}", password)
     again = county_admin.client.get(f"/api/v1/accounts/{account['id']}").json()
     assert "password" not in again or again["password"] is None
-    c = TestClient(app, client=("10.79.200.1", 40000))
+    c = new_client(app)
     signed = c.post("/api/v1/auth/token", data={"username": "acc-pages-new", "password": password})
     assert signed.status_code == 200 and signed.json()["access_token"]
     own = county_admin.write(
@@ -154,8 +142,7 @@ def test_a_created_account_gets_a_generated_password_once_and_signs_in_with_it(a
 
 
 def test_a_reset_password_is_generated_once_and_the_old_one_stops_working(app, engine, county_admin):
-    with engine.begin() as conn:
-        target = create_account(conn, CLI_ACTOR, "acc-pages-reset", PASSWORD, "crew", COUNTY)
+    target = make_account(engine, "acc-pages-reset", PASSWORD, "crew", COUNTY)
     both = county_admin.write(
         "PATCH", f"/api/v1/accounts/{target.id}", json={"generate_password": True, "password": "x" * 9}
     )
@@ -163,7 +150,7 @@ def test_a_reset_password_is_generated_once_and_the_old_one_stops_working(app, e
     reset = county_admin.write("PATCH", f"/api/v1/accounts/{target.id}", json={"generate_password": True})
     assert reset.status_code == 200 and reset.headers["cache-control"] == "no-store"
     new = reset.json()["password"]
-    c = TestClient(app, client=("10.79.201.1", 40000))
+    c = new_client(app)
     assert (
         c.post("/api/v1/auth/token", data={"username": "acc-pages-reset", "password": new}).status_code == 200
     )

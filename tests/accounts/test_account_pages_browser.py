@@ -7,20 +7,26 @@ With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots at 1440×900 and 390×844
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    watch_csp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -30,41 +36,24 @@ TOWNSHIP = "450329001"
 ADMIN = "accounts-browser-admin"
 PASSWORD = "test-accounts-browser-password"  # a test account's password, made by the test
 NEW = "browser-crew-1"
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
 
 
 @pytest.fixture(scope="module")
 def admin(engine: Engine, demo_counts: dict[str, int]) -> str:
     """An admin of 资源县 who signs in with a password."""
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, ADMIN, PASSWORD, "admin", COUNTY)
+    make_account(engine, ADMIN, PASSWORD, "admin", COUNTY)
     return ADMIN
-
-
-def _shot(wp: WatchedPage, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        wp.page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
 
 
 def _checked(wp: WatchedPage, name: str) -> None:
     """No CSP violation, no WCAG A/AA rule broken, screenshots, and no horizontal overflow on a phone."""
     page = wp.page
-    assert page.evaluate("() => window.__cspViolations") == []
+    assert_no_csp_violation(page)
     assert axe_violations(page) == []
-    _shot(wp, f"{name}-1440x900")
+    shot(page, f"{name}-1440x900")
     page.set_viewport_size(PHONE)
-    _shot(wp, f"{name}-390x844")
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{name} is {overflow}px wider than a phone"
+    shot(page, f"{name}-390x844")
+    assert_fits(page, name)
     assert axe_violations(page) == []
     page.set_viewport_size(DESKTOP)
 
@@ -96,15 +85,13 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     watched: WatchedPage, admin: str
 ) -> None:
     page = watched.page
-    page.add_init_script(f"({CSP_WATCH})()")
+    watch_csp(page)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=watched.base_url)
     page.on("dialog", lambda dialog: dialog.accept())
     page.set_viewport_size(DESKTOP)
     page.goto(watched.base_url + "/staff/accounts", wait_until="load")
     assert "/login" in page.url
-    page.fill("#username", admin)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    fill_sign_in(page, admin, PASSWORD)
     page.wait_for_url(re.compile(r"/staff/accounts$"), timeout=TIMEOUT_MS)
     expect(page).to_have_title(re.compile("账号与 API 令牌"))
     expect(page.locator("nav.staff-nav a[aria-current=page]")).to_have_text("账号")
@@ -217,7 +204,7 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     issue.locator("#token-name").fill("再来一个")
     issue.locator("button[type=submit]").click()
     expect(issue.locator(".status")).to_have_text("账号已停用，不能签发令牌。")
-    _shot(watched, "account-disabled-1440x900")
+    shot(watched.page, "account-disabled-1440x900")
 
     # the audit log of this account: its creation and its disabling, before and after
     page.get_by_role("link", name="查看该账号的审计记录").click()
@@ -258,9 +245,9 @@ def test_an_admin_creates_an_account_issues_and_revokes_a_token_disables_it_and_
     expect(page.locator("li.entry").nth(0).locator("h2")).to_have_text(
         f"Changed Accounts #{account_id} {NEW}"
     )
-    _shot(watched, "audit-en-1440x900")
+    shot(watched.page, "audit-en-1440x900")
     page.goto(watched.base_url + f"/staff/accounts/{account_id}?lang=en")
     expect(page.locator("#state-button")).to_have_text("Enable the account again")
     expect(page.locator("#token-rows tr").first).to_contain_text("Revoked")
-    _shot(watched, "account-en-1440x900")
+    shot(watched.page, "account-en-1440x900")
     watched.assert_clean()

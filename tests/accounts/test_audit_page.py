@@ -5,7 +5,6 @@ answered next to their field, never a 500."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -20,6 +19,7 @@ from geo.accounts.audit import CLI_ACTOR, Actor, AuditEntryInfo
 from geo.accounts.users import create_account, principal_for, update_account
 from geo.kit.china_time import china_day_bounds
 from geo.settings import Settings
+from tests.staff_pages import signed_in_client
 from web.accounts.audit_page import diff_rows, entry_view, parse_audit_query, value_text
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
@@ -28,7 +28,6 @@ COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"  # 兴宁区
 PASSWORD = "test-audit-page-password"
 CJK = re.compile(r"[\u3400-\u9fff]")
-_addresses = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +39,7 @@ def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
 
 
 def _sign_in(app: FastAPI, engine: Engine, name: str, role: str, area: str | None) -> TestClient:
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = TestClient(app, client=(f"10.80.{next(_addresses)}.1", 40000))
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
-    return c
+    return signed_in_client(app, engine, name, PASSWORD, role, area)[0]
 
 
 @pytest.fixture(scope="module")
