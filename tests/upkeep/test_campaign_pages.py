@@ -312,6 +312,16 @@ def test_a_campaign_elsewhere_or_missing_is_a_sentence(people, campaign):
     assert refused.status_code == 403 and 'class="refusal"' in refused.text
     missing = people["planner"][0].get("/staff/campaigns/999999999")
     assert missing.status_code == 404 and "没有编号为 999999999 的专项活动。" in missing.text
+    for bad in ("abc", "0", "99999999999999999999"):
+        answer = people["planner"][0].get(f"/staff/campaigns/{bad}")
+        assert answer.status_code == 404 and f"没有编号为 {bad} 的专项活动。" in answer.text, bad
+    # a page of tasks that cannot be is the first page, never JSON
+    odd = people["planner"][0].get(
+        f"/staff/campaigns/{campaign['id']}", params={"offset": "-5", "started": "x"}
+    )
+    assert odd.status_code == 200 and 'id="task-table"' in odd.text and 'id="flash"' not in odd.text
+    long = people["planner"][0].get(f"/staff/campaigns/{campaign['id']}", params={"status": "x" * 500})
+    assert long.status_code == 422 and 'id="f-status-error"' in long.text
 
 
 def test_a_township_planner_sees_the_county_campaign_cut_to_its_township(people, campaign, engine):

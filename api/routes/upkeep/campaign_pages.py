@@ -39,8 +39,13 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 Lang = Annotated[Literal["zh", "en"] | None, Query()]
 SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
-Text = Annotated[str, Query(max_length=40)]
+Text = Annotated[str, Query()]  # any text: what cannot be used is named on the page, never a JSON 422
 LIST_LIMIT = 200
+
+
+def _number(value: str, low: int = 1) -> int | None:
+    """A whole number from ``low`` to 2**62 written in ``value``, else None."""
+    return int(value) if value.isdigit() and len(value) < 19 and int(value) >= low else None
 
 
 def _open(request: Request, conn, settings, session, lang: str | None) -> StaffPage | Response:
@@ -73,33 +78,37 @@ def campaign_page(
     conn: ConnDep,
     settings: SettingsDep,
     session: SessionDep,
-    campaign_id: Annotated[int, Path(ge=1, le=2**62)],
+    campaign_id: Annotated[str, Path()],
     lang: Lang = None,
     status: Text = "",
     part: Text = "",
-    offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
-    started: Annotated[int | None, Query(ge=0, le=10**7)] = None,
+    offset: Text = "",
+    started: Text = "",
 ) -> Response:
     """One campaign: progress per sub-area and per crew, and its tasks filtered by state and sub-area."""
     page = _open(request, conn, settings, session, lang)
     if isinstance(page, Response):
         return page
     L = page.lang
+    number = _number(campaign_id)
     try:
-        progress = campaign_progress(conn, page.principal, campaign_id)
+        if number is None:
+            raise NotFound(f"no campaign {campaign_id!r}")
+        progress = campaign_progress(conn, page.principal, number)
     except NotFound:
-        message = t("camp.refused.not_found", L).format(id=campaign_id)
+        message = t("camp.refused.not_found", L).format(id=campaign_id[:40])
         return staff_response(page, "staff/campaign.html", status_code=404, view=None, message=message)
     except Forbidden as exc:
         return staff_response(
             page, "staff/campaign.html", status_code=403, view=None, message=error_text(exc, L)
         )
     errors: dict[str, str] = {}
-    values = {"status": status or None, "part": part or None}
+    values = {"status": status[:40] or None, "part": part[:40] or None}
+    first = _number(offset, 0) or 0  # a page of tasks that cannot be: the first
     found = None
     for _ in range(3):  # drop each refused filter (named next to its field) and try again
         try:
-            found = campaign_tasks(conn, page.principal, progress.campaign, offset=offset, **values)
+            found = campaign_tasks(conn, page.principal, progress.campaign, offset=first, **values)
             break
         except DomainError as exc:
             name = {"campaigns.bad_state": "status", "campaigns.bad_part": "part"}.get(exc.key or "")
@@ -116,10 +125,11 @@ def campaign_page(
     assert found is not None
     total, tasks = found
     flt = task_filter(progress, values["status"] or "", values["part"] or "", errors, L)
-    flash = t("camp.started", L).format(count=started) if started is not None else None
+    made = _number(started, 0)
+    flash = t("camp.started", L).format(count=made) if made is not None else None
     mine = None
     theirs = existing_area(conn, progress.campaign["area_code"])
     if page.area is not None and len(page.area.descendant_prefix) > len(theirs.descendant_prefix):
         mine = (page.area.code, f"{page.area.name} ({page.area.code})")  # a part of the campaign's area
-    model = detail_view(progress, tasks, total, flt, offset, TASK_PAGE, L, lang, flash, mine)
+    model = detail_view(progress, tasks, total, flt, first, TASK_PAGE, L, lang, flash, mine)
     return staff_response(page, "staff/campaign.html", status_code=422 if errors else 200, view=model)
