@@ -168,6 +168,10 @@ def test_one_inspection_shows_scores_checklist_notes_photo_and_position(
     assert "碑体已修复 &lt;b&gt;完好&lt;/b&gt;" in html  # escaped
     assert f'src="/api/v1/photos/{inspected["photo"]["id"]}/thumbnail"' in html
     assert "精度约 12 米" in html
+    new_order = f"/staff/work-orders/new?collection=memorials&amp;site={memorial}&amp;inspection={inspected['second']['id']}"
+    assert new_order in html and "据此巡查创建工单" in html
+    opened = people["planner"].get(unescape(new_order))
+    assert opened.status_code == 200 and "巡查页测试纪念碑" in opened.text  # the order's form, for this site
     thumb = people["planner"].get(f"/api/v1/photos/{inspected['photo']['id']}/thumbnail")
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     en = people["planner"].get(

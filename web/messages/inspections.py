@@ -56,6 +56,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "巡查人 {who} · 状况指数 {index}（{status}）",
         "By {who} · condition index {index} ({status})",
     ),
+    "insp.order.new": ("据此巡查创建工单", "Create a work order from this inspection"),
+    "insp.order.list": ("该点位的工单", "Work orders of this site"),
     "insp.scores": ("各项评分（0–4）", "Scores (0–4)"),
     "insp.score.col.category": ("项目", "Category"),
     "insp.score.col.score": ("评分", "Score"),

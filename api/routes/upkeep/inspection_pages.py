@@ -19,6 +19,7 @@ from api.errors import error_status
 from api.principal import get_web_session
 from api.staff_pages import StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
+from geo.accounts.permissions import allowed
 from geo.atlas.site_list import area_outline
 from geo.errors import DomainError, Forbidden, NotFound
 from geo.models import UPKEEP_COLLECTIONS
@@ -241,6 +242,15 @@ def inspection_page(
         map_config=config,
         history_href=with_lang(site_path(collection, site_id), page.lang),
         back_href=with_lang(LIST_PATH, page.lang),
+        order_href=with_lang(
+            f"/staff/work-orders/new?collection={collection}&site={site_id}&inspection={inspection_id}",
+            page.lang,
+        )
+        if allowed(page.principal.role, "work_orders.create")
+        else None,
+        orders_href=with_lang(f"/staff/work-orders?collection={collection}&site={site_id}", page.lang)
+        if allowed(page.principal.role, "work_orders.read")
+        else None,
     )
 
 
