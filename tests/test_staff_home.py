@@ -223,6 +223,7 @@ def test_every_figure_is_what_the_api_says(app, engine, area):
             "/staff/moderation#photos",
         )
     assert figures["tributes"][1] == "/staff/moderation#tributes"
+    assert figures["overdue"][1] == "/staff/schedule" and figures["open_orders"][1] == "/staff/work-orders"
     # every other figure links to a page that answers
     for key, (_, href) in figures.items():
         assert href is not None, key

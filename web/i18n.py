@@ -246,7 +246,6 @@ _CATALOGUE: dict[str, tuple[str, str]] = {
     "staff.home.group.upkeep": ("养护", "Upkeep"),
     "staff.home.group.moderation": ("待审核", "Waiting for moderation"),
     "staff.home.unknown": ("—", "—"),
-    "staff.home.api_list": ("数据接口列表（JSON）", "API list (JSON)"),
     "staff.home.no_run": ("尚未计算覆盖", "Coverage not computed yet"),
     "staff.home.coverage_share": ("覆盖率", "Coverage rate"),
     "staff.home.coverage_share.note": (

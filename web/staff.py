@@ -165,11 +165,6 @@ class Figure:
     note: str
     href: str | None
 
-    @property
-    def to_api(self) -> bool:
-        """True when the link opens the API's JSON list (until the list has a page of its own)."""
-        return bool(self.href and self.href.startswith("/api/"))
-
 
 @dataclass(frozen=True)
 class FigureGroup:
@@ -213,8 +208,8 @@ def home_figures(home: StaffHome, lang: str) -> list[FigureGroup]:
         FigureGroup(
             t("staff.home.group.upkeep", lang),
             [
-                figure("overdue", _count(home.overdue_inspections, lang), f"/upkeep{mine}"),
-                figure("open_orders", _count(home.open_work_orders, lang), f"/upkeep{mine}"),
+                figure("overdue", _count(home.overdue_inspections, lang), "/staff/schedule"),
+                figure("open_orders", _count(home.open_work_orders, lang), "/staff/work-orders"),
             ],
         ),
     ]
