@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from geo.public.family_requests import FOLLOW_UP_FAILURES
 from geo.settings import Settings
+from tests.staff_pages import new_client, signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -27,7 +26,6 @@ MAOJIAN = "420302"  # 十堰市茅箭区
 ZIYUAN = "450329"  # 桂林市资源县
 PASSWORD = "test-family-pages-password"  # test accounts' password, made by the test
 CJK = re.compile(r"[\u3400-\u9fff]")
-_addresses = itertools.count(1)
 _names = itertools.count(1)
 
 
@@ -39,25 +37,9 @@ def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
         yield application
 
 
-def _client(app: FastAPI) -> TestClient:
-    """A client from an address of its own (the rate limits count per address)."""
-    return TestClient(app, client=(f"10.79.{next(_addresses)}.1", 40000))
-
-
 def _signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> TestClient:
     """A client signed in through /login as a new account of ``role`` in ``area``."""
-    name = f"family-pages-{role}-{next(_names)}"
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, name, PASSWORD, role, area)
-    c = _client(app)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-    answer = c.post(
-        "/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": csrf, "next": "/staff/"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
-    return c
+    return signed_in_client(app, engine, f"family-pages-{role}-{next(_names)}", PASSWORD, role, area)[0]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +68,7 @@ def _file(app: FastAPI, area: str = MAOJIAN, **overrides) -> dict:
         "contact_phone": "13800138000",
         **overrides,
     }
-    answer = _client(app).post(URL, json=body)
+    answer = new_client(app).post(URL, json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -132,13 +114,13 @@ def test_the_form_carries_the_confirmation_with_the_follow_up_address(anon_clien
 
 def test_the_form_refusals_are_in_the_page_language(app: FastAPI) -> None:
     body = {"martyr_name": "王德胜", "requester_name": "王小明", "contact_phone": "12345"}
-    zh = _client(app).post(f"{URL}?lang=zh", json=body)
+    zh = new_client(app).post(f"{URL}?lang=zh", json=body)
     assert zh.status_code == 422 and zh.json()["detail"].startswith("“12345”不是电话号码")
-    en = _client(app).post(f"{URL}?lang=en", json={**body, "contact_phone": None, "contact_email": "a@b"})
+    en = new_client(app).post(f"{URL}?lang=en", json={**body, "contact_phone": None, "contact_email": "a@b"})
     assert en.status_code == 422 and en.json()["detail"] == (
         "contact_email 'a@b' is not an e-mail address, e.g. name@example.cn"
     )
-    long = _client(app).post(
+    long = new_client(app).post(
         f"{URL}?lang=zh", json={**body, "contact_phone": "13800138000", "relation": "亲" * 51}
     )
     assert long.json()["detail"] == "与烈士关系最多 50 个字，现有 51 个字"
@@ -149,7 +131,7 @@ def test_the_form_refusals_are_in_the_page_language(app: FastAPI) -> None:
 
 def test_the_follow_up_form_shows_nothing_of_the_request(app: FastAPI) -> None:
     filed = _file(app)
-    page = _client(app).get(f"/family-search/{filed['reference']}")
+    page = new_client(app).get(f"/family-search/{filed['reference']}")
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     text_ = _visible(page.text)
     assert "请输入提交登记 " + filed["reference"] + " 时获得的查询码" in text_
@@ -173,7 +155,7 @@ def test_the_requester_sees_status_and_public_notes_only_with_the_right_code(
         public_note="已联系东沟烈士陵园核对墓位。",
         internal_note="陵园管理处李主任 0719-8123456",
     )
-    requester = _client(app)
+    requester = new_client(app)
     code = filed["follow_up_code"].lower().replace("-", " ")  # typed in lower case with a space
     seen = requester.post(f"/family-search/{filed['reference']}", data={"code": code})
     assert seen.status_code == 200 and seen.headers["cache-control"] == "no-store"
@@ -182,16 +164,16 @@ def test_the_requester_sees_status_and_public_notes_only_with_the_right_code(
     for hidden in ("李主任", "0719-8123456", "13800138000", "王小明", "孙子"):
         assert hidden not in text_, hidden
 
-    wrong = _client(app).post(f"/family-search/{filed['reference']}", data={"code": "AAAA-AAAA"})
+    wrong = new_client(app).post(f"/family-search/{filed['reference']}", data={"code": "AAAA-AAAA"})
     assert wrong.status_code == 403
     text_ = _visible(wrong.text)
     assert "编号和查询码不匹配" in text_
     for hidden in ("王德胜", "查找中", "已联系", "李主任"):
         assert hidden not in text_, hidden
-    unknown = _client(app).post("/family-search/XQ-999999", data={"code": filed["follow_up_code"]})
+    unknown = new_client(app).post("/family-search/XQ-999999", data={"code": filed["follow_up_code"]})
     assert unknown.status_code == 403 and "编号和查询码不匹配" in _visible(unknown.text), "the same sentence"
 
-    english = _client(app).post(f"/family-search/{filed['reference']}?lang=en", data={"code": code})
+    english = new_client(app).post(f"/family-search/{filed['reference']}?lang=en", data={"code": code})
     text_ = _visible(english.text)
     assert "Searching" in text_ and "Replies from staff" in text_
     leftover = CJK.sub(
@@ -206,14 +188,14 @@ def test_repeated_wrong_codes_are_refused_for_a_while(app: FastAPI) -> None:
     filed = _file(app)
     path = f"/family-search/{filed['reference']}"
     for n in range(FOLLOW_UP_FAILURES):
-        assert _client(app).post(path, data={"code": f"WRNG-CD{n + 2}"}).status_code == 403
-    refused = _client(app).post(path, data={"code": filed["follow_up_code"]})
+        assert new_client(app).post(path, data={"code": f"WRNG-CD{n + 2}"}).status_code == 403
+    refused = new_client(app).post(path, data={"code": filed["follow_up_code"]})
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
     assert "查询码输错次数过多" in _visible(refused.text) and "王德胜" not in _visible(refused.text)
 
 
 def test_bad_references_and_empty_codes_get_a_sentence(app: FastAPI) -> None:
-    c = _client(app)
+    c = new_client(app)
     bad = c.get("/family-search/<b>hello")
     assert bad.status_code == 404 and "不是寻亲登记编号" in _visible(bad.text) and "<b>hello" not in bad.text
     filed = _file(app)
@@ -258,7 +240,7 @@ def test_staff_list_their_area_by_status(app: FastAPI, engine: Engine, planner: 
 
 
 def test_staff_pages_refuse_others_with_a_sentence(app: FastAPI, engine: Engine, planner: TestClient) -> None:
-    anonymous = _client(app).get("/staff/family-requests", follow_redirects=False)
+    anonymous = new_client(app).get("/staff/family-requests", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
     crew = _signed_in(app, engine, "crew", MAOJIAN)
     refused = crew.get("/staff/family-requests")
@@ -361,7 +343,7 @@ def test_staff_issue_a_new_code_and_the_old_one_stops_working(
     rid, path = filed["id"], f"/family-search/{filed['reference']}"
     csrf = _csrf(planner.get(f"/staff/family-requests/{rid}").text)
     for n in range(FOLLOW_UP_FAILURES - 1):  # wrong codes counted against the request are forgotten
-        _client(app).post(path, data={"code": f"WRNG-CD{n + 2}"})
+        new_client(app).post(path, data={"code": f"WRNG-CD{n + 2}"})
     url = f"{URL}/{rid}/follow-up-code"
     assert planner.post(url, json={}, headers={"X-CSRF-Token": csrf}).status_code == 428
     assert planner.post(url, json={"version": 9}, headers={"X-CSRF-Token": csrf}).status_code == 409
@@ -369,8 +351,8 @@ def test_staff_issue_a_new_code_and_the_old_one_stops_working(
     assert issued.status_code == 200 and issued.json()["version"] == 2
     new_code = issued.json()["follow_up_code"]
     assert new_code != filed["follow_up_code"]
-    assert _client(app).post(path, data={"code": filed["follow_up_code"]}).status_code == 403
-    assert _client(app).post(path, data={"code": new_code}).status_code == 200
+    assert new_client(app).post(path, data={"code": filed["follow_up_code"]}).status_code == 403
+    assert new_client(app).post(path, data={"code": new_code}).status_code == 200
     crew = _signed_in(app, engine, "crew", MAOJIAN)
     assert crew.post(url, json={"version": 2}).status_code in (401, 403)
     with engine.connect() as conn:

@@ -10,42 +10,39 @@ With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots: staff pages at 1440×900
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine, text
 
-from geo.accounts.audit import CLI_ACTOR
-from geo.accounts.users import create_account
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage, watched_page
+from tests.staff_pages import (
+    DESKTOP,
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    watch_csp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
 COUNTY = "450329"  # 资源县
 USERNAME = "family-pages-browser"
 PASSWORD = "test-family-pages-browser-password"  # a test account's password, made by the test
-DESKTOP = {"width": 1440, "height": 900}
-PHONE = {"width": 390, "height": 844}
 NARROW = {"width": 320, "height": 700}
 PUBLIC_NOTE = "已联系资源县烈士陵园管理所核对墓位，有结果会电话告知您。"
 INTERNAL_NOTE = "内部：管理所李主任 0773-4321000，下周一回复"
-CSP_WATCH = """() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-        window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI);
-    });
-}"""
 
 
 @pytest.fixture(scope="module")
 def planner(engine: Engine, demo_counts: dict[str, int]) -> str:
     """A planner of 资源县 who signs in with a password."""
-    with engine.begin() as conn:
-        create_account(conn, CLI_ACTOR, USERNAME, PASSWORD, "planner", COUNTY)
+    make_account(engine, USERNAME, PASSWORD, "planner", COUNTY)
     return USERNAME
 
 
@@ -58,21 +55,13 @@ def martyr_id(engine: Engine, demo_counts: dict[str, int]) -> int:
         ).scalar_one()
 
 
-def _shot(page: Page, name: str) -> None:
-    where = os.environ.get("VETMAP_SHOTS")
-    if where:
-        Path(where).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(where) / f"{name}.png"), full_page=True)
-
-
 def _checked(wp: WatchedPage, name: str) -> None:
     """No CSP violation, no axe-core violation, nothing wider than the window; a screenshot."""
     page = wp.page
-    assert page.evaluate("() => window.__cspViolations") == []
+    assert_no_csp_violation(page)
     assert axe_violations(page) == []
-    overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{name} is {overflow}px wider than the window"
-    _shot(page, name)
+    assert_fits(page, name, "the window")
+    shot(page, name)
 
 
 def _at_widths(wp: WatchedPage, name: str) -> None:
@@ -95,7 +84,7 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
     # 1. a member of the public files a request on a phone and keeps the reference and the code
     with watched_page(browser, live_server, request, viewport=PHONE) as public:
         page = public.page
-        page.add_init_script(f"({CSP_WATCH})()")
+        watch_csp(page)
         public.open(f"/family-search?martyr_id={martyr_id}")
         page.fill("#requester_name", "覃秀兰")
         page.fill("#relation", "孙女")
@@ -118,11 +107,9 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
     # 2. a planner of the area opens it from the list and sets 查找中 with a public and an internal note
     with watched_page(browser, live_server, request, viewport=DESKTOP) as staff:
         page = staff.page
-        page.add_init_script(f"({CSP_WATCH})()")
+        watch_csp(page)
         page.goto(live_server + "/staff/family-requests", wait_until="load")
-        page.fill("#username", planner)
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        fill_sign_in(page, planner, PASSWORD)
         page.wait_for_url(re.compile(r"/staff/"), timeout=TIMEOUT_MS)
         page.goto(live_server + "/staff/family-requests", wait_until="load")
         expect(page.locator("h1")).to_contain_text("寻亲登记")
@@ -167,7 +154,7 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
         expect(page.locator('#handling [data-field="status"]')).to_have_text("已结束")
         expect(page.locator("#public-note")).to_have_value("稍后补充")  # what was typed is kept
         expect(notes).to_have_count(2)
-        _shot(page, "staff-family-detail-stale-1440x900")
+        shot(page, "staff-family-detail-stale-1440x900")
         staff.errors[:] = [
             e for e in staff.errors if not ("409" in e and f"/api/v1/family-requests/{rid}" in e)
         ]
@@ -179,7 +166,7 @@ def test_a_request_is_filed_handled_and_followed_by_its_requester(
         # 3. the requester follows: a wrong code gets one sentence; the right one status and the public note only
         with watched_page(browser, live_server, request, viewport=PHONE) as follow:
             page = follow.page
-            page.add_init_script(f"({CSP_WATCH})()")
+            watch_csp(page)
             follow.open(f"/family-search/{reference}")
             expect(page.locator("main")).to_contain_text(f"请输入提交登记 {reference} 时获得的查询码")
             _at_widths(follow, "public-family-follow-form")
