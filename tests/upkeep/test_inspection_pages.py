@@ -168,6 +168,8 @@ def test_one_inspection_shows_scores_checklist_notes_photo_and_position(
     assert "碑体已修复 &lt;b&gt;完好&lt;/b&gt;" in html  # escaped
     assert f'src="/api/v1/photos/{inspected["photo"]["id"]}/thumbnail"' in html
     assert "精度约 12 米" in html
+    away = int(re.search(r"距点位约 (\d+) 米", html).group(1))
+    assert 25 <= away <= 35  # 0.0003° of longitude at about 26°N
     new_order = f"/staff/work-orders/new?collection=memorials&amp;site={memorial}&amp;inspection={inspected['second']['id']}"
     assert new_order in html and "据此巡查创建工单" in html
     opened = people["planner"].get(unescape(new_order))

@@ -86,6 +86,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "经度 {lon}，纬度 {lat}（WGS-84）。",
         "Longitude {lon}, latitude {lat} (WGS-84).",
     ),
+    "insp.position.away": ("距点位约 {m} 米。", " About {m} m from the site."),
     "insp.position.none": ("这次巡查没有记录位置。", "No position was recorded at this inspection."),
     "insp.position.site": ("点位", "The site"),
     "insp.position.inspector": ("巡查人位置", "The inspector"),

@@ -7,6 +7,7 @@ Pure: query strings and inspection dicts (geo/upkeep/inspections.py, inspections
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
@@ -270,16 +271,29 @@ def check_rows(checklist: Mapping[str, bool], lang: str) -> list[CheckRow]:
     ]
 
 
-def position_text(found: Mapping, lang: str) -> str:
-    """Where the inspector stood, in words; a sentence saying none was recorded."""
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """The great-circle distance in metres between two WGS-84 positions (haversine, mean Earth radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))
+
+
+def position_text(found: Mapping, lang: str, site: Mapping | None = None) -> str:
+    """Where the inspector stood, in words (and how far from the site); a sentence saying none was recorded."""
     if found.get("lon") is None:
         return t("insp.position.none", lang)
     lon, lat = f"{found['lon']:.6f}", f"{found['lat']:.6f}"
     acc = found.get("position_accuracy_m")
     if acc is None:
-        return t("insp.position.text_noacc", lang).format(lon=lon, lat=lat)
-    metres = f"{acc:.0f} m" if lang == "en" else f"{acc:.0f} 米"
-    return t("insp.position.text", lang).format(lon=lon, lat=lat, acc=metres)
+        text = t("insp.position.text_noacc", lang).format(lon=lon, lat=lat)
+    else:
+        metres = f"{acc:.0f} m" if lang == "en" else f"{acc:.0f} 米"
+        text = t("insp.position.text", lang).format(lon=lon, lat=lat, acc=metres)
+    if site is not None and site.get("lon") is not None:
+        away = distance_m(found["lon"], found["lat"], site["lon"], site["lat"])
+        text += t("insp.position.away", lang).format(m=f"{away:,.0f}")
+    return text
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,7 @@ def inspection_page(
         scores=score_rows(found["scores"], page.lang),
         checks=check_rows(found["checklist"], page.lang),
         photos=photos,
-        position=position_text(found, page.lang),
+        position=position_text(found, page.lang, site),
         map_config=config,
         history_href=with_lang(site_path(collection, site_id), page.lang),
         back_href=with_lang(LIST_PATH, page.lang),
