@@ -197,6 +197,8 @@ def test_the_list_shows_my_campaigns_with_progress_and_the_start_form(people, ca
     crew_page = people["crew"][0].get("/staff/campaigns").text
     assert "2044年烈士纪念日祭扫" in crew_page and 'id="start-form"' not in crew_page
     assert "不能发起" in crew_page
+    crew_detail = people["crew"][0].get(f"/staff/campaigns/{campaign['id']}")
+    assert crew_detail.status_code == 200 and 'id="task-table"' in crew_detail.text
     assert "2044年烈士纪念日祭扫" not in people["other"][0].get("/staff/campaigns").text
 
 
