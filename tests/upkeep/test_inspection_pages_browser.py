@@ -202,6 +202,12 @@ def test_the_schedule_its_map_and_download_then_the_upkeep_map_in_the_frame(
     page.locator('a.tab[data-state="never_inspected"]').click()
     page.wait_for_url(re.compile(r"state=never_inspected"), timeout=TIMEOUT_MS)
     expect(page.locator('a.tab[data-state="never_inspected"]')).to_have_attribute("aria-current", "page")
+    page.locator("header.staff-header a[lang=en]").click()
+    expect(page.locator("h1")).to_have_text("Inspection schedule")
+    expect(page.locator('a.tab[data-state="never_inspected"]')).to_contain_text("Never inspected")
+    _shot(watched, "schedule-en-1440x900")
+    page.locator("header.staff-header a[lang=zh-CN]").click()
+    expect(page.locator("h1")).to_have_text("巡查计划")
 
     page.locator("nav.staff-nav a", has_text="养护地图").click()
     page.wait_for_url(re.compile(r"/upkeep\?area=450329$"), timeout=TIMEOUT_MS)
