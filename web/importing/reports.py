@@ -3,7 +3,6 @@ concerns named as the page names it; the totals; the past imports of an area; ti
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -11,8 +10,8 @@ from geo.importing.reasons import RowReason
 from geo.importing.report import ImportReport
 from geo.importing.report_store import ReportEntry
 from web.i18n import check_lang, t
+from web.times import local_time
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 """The clock the import pages show times in (China Standard Time, UTC+8)."""
 SHOWN_ROWS = 2000
 """Rows of a report a page shows at most (every rejected row first; the rest are in the counts)."""
@@ -103,15 +102,6 @@ def report_view(report: ImportReport, lang: str) -> dict[str, Any]:
     return data
 
 
-def china_time(value: dt.datetime | None) -> str:
-    """A time as ``YYYY-MM-DD HH:MM`` in China time, whatever the server's zone ("" for None)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-
-
 def past_imports(entries: list[ReportEntry], lang: str) -> list[dict[str, Any]]:
     """The past imports of an area as rows of the page's table, newest first (a committed dry run says so)."""
     out = []
@@ -123,7 +113,7 @@ def past_imports(entries: list[ReportEntry], lang: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "token": k.token,
-                "when": china_time(k.saved_at),
+                "when": local_time(k.saved_at),
                 "who": k.username,
                 "file": k.filename,
                 "collection": t(f"imports.coll.{k.collection}", lang, default=k.collection),

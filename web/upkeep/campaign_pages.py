@@ -12,24 +12,11 @@ from geo.models import WORK_ORDER_STATUSES
 from geo.upkeep.campaign_progress import Part, Progress, Task
 from geo.upkeep.campaigns import YEARS, CampaignInput, default_dates, resolve_campaign
 from web.i18n import enum_label, t
+from web.times import local_time
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
 START_KINDS = ("qingming", "martyrs_day")
 """Kinds a campaign is started as from the page (``other`` needs its own title and dates: the API)."""
 LIST = "/staff/campaigns"
-
-
-def china_today() -> dt.date:
-    """Today in China."""
-    return dt.datetime.now(CHINA_TIME).date()
-
-
-def local_time(value: dt.datetime | str | None) -> str:
-    """A time as ``YYYY-MM-DD HH:MM`` in China time; "" for None."""
-    if value is None:
-        return ""
-    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def next_year(kind: str, today: dt.date) -> int:

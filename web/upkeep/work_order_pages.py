@@ -22,9 +22,8 @@ from geo.upkeep.work_orders_board import (
     source_of,
 )
 from web.i18n import enum_label, t
+from web.times import local_time
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-"""The clock the pages show times in (China Standard Time)."""
 FLOW = ("reported", "triaged", "assigned", "in_progress", "done", "verified")
 """The board's columns, in the order an order moves."""
 CLOSED = ("rejected", "duplicate")
@@ -42,19 +41,6 @@ STATE_COLOURS = {
 """A marker's colour per state on the map (and the badge's border on the board)."""
 _ORDER_OF_STEPS = ("triaged", "assigned", "in_progress", "done", "verified", "duplicate", "rejected")
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
-
-
-def china_now() -> dt.datetime:
-    """Now in China (the date that decides what is overdue)."""
-    return dt.datetime.now(CHINA_TIME)
-
-
-def local_time(value: str | dt.datetime | None) -> str:
-    """A time (ISO text or datetime) as ``YYYY-MM-DD HH:MM`` in China time; "" for None."""
-    if value is None:
-        return ""
-    when = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def lang_query(lang: str, explicit: str | None, **params: object) -> str:

@@ -34,8 +34,9 @@ from geo.importing.report_store import (
 from geo.importing.run import check_rights
 from web.i18n import t
 from web.importing.exports import OGC_COLLECTIONS, export_rows
-from web.importing.reports import china_time, past_imports, report_view
+from web.importing.reports import past_imports, report_view
 from web.jinja import render
+from web.times import local_time
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -69,8 +70,8 @@ def _report_context(kept: KeptReport, page: StaffPage) -> dict:
         "kept_mb": MAX_KEPT_BYTES // 2**20,
         "report": report_view(kept.report, page.lang),
         "kept": kept,
-        "when": china_time(kept.saved_at),
-        "committed": china_time(kept.committed_at),
+        "when": local_time(kept.saved_at),
+        "committed": local_time(kept.committed_at),
         "rejects_href": _rejects_href(kept, page),
         "lang": page.lang,
     }

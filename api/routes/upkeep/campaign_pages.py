@@ -23,12 +23,12 @@ from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed
 from geo.atlas.areas import existing_area
 from geo.errors import DomainError, Forbidden, NotFound
+from geo.kit.china_time import china_today
 from geo.upkeep.campaign_progress import TASK_PAGE, campaign_progress, campaign_tasks, start_areas
 from geo.upkeep.campaigns import list_campaigns
 from web.i18n import error_text, t
 from web.upkeep.campaign_pages import (
     LIST,
-    china_today,
     detail_view,
     list_view,
     start_form,

@@ -21,6 +21,7 @@ from api.staff_pages import StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed
 from geo.errors import DomainError, Forbidden, NotFound
+from geo.kit.china_time import china_now
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.work_orders_board import (
     BoardFilter,
@@ -35,7 +36,6 @@ from geo.upkeep.work_orders_board import (
 from web.i18n import error_text, t
 from web.upkeep.work_order_pages import (
     board_view,
-    china_now,
     filter_form,
     flash_text,
     new_order_view,
