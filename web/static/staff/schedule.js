@@ -12,15 +12,21 @@
     map.zoomControl = L.control.zoom({zoomInTitle: config.zoom["in"], zoomOutTitle: config.zoom.out}).addTo(map);
   }
   var points = config.points || [];
-  /* The view first (Leaflet draws nothing on a map without one): the sites, else my area, else China. */
-  if (points.length) {
-    map.fitBounds(L.latLngBounds(points.map(function (p) { return S.toMap(map, p.lon, p.lat); })),
-                  {padding: [20, 20], maxZoom: 15});
-  } else if (map.vetmapOutline) {
-    map.fitBounds(map.vetmapOutline.getBounds());
-  } else {
-    map.setView([35, 105], 4);
+  /* The view first (Leaflet draws nothing on a map without one): the sites, else my area, else China; again once
+   * the page has its final layout (the map's size may change as the stylesheets apply). */
+  function fit() {
+    map.invalidateSize();
+    if (points.length) {
+      map.fitBounds(L.latLngBounds(points.map(function (p) { return S.toMap(map, p.lon, p.lat); })),
+                    {padding: [20, 20], maxZoom: 15});
+    } else if (map.vetmapOutline) {
+      map.fitBounds(map.vetmapOutline.getBounds());
+    } else {
+      map.setView([35, 105], 4);
+    }
   }
+  fit();
+  if (document.readyState !== "complete") { window.addEventListener("load", fit); }
   function cell(label, value) {
     var p = document.createElement("p");
     var b = document.createElement("strong");
