@@ -183,14 +183,22 @@ def test_the_schedule_its_map_and_download_then_the_upkeep_map_in_the_frame(
     count = int(overdue.locator(".n").inner_text())
     assert count > 0
     expect(page.locator("table.schedule tbody tr").first).to_have_class("state-overdue")
-    expect(page.locator("#sched-map path.sched-overdue")).to_have_count(count)
+    places = len(
+        {
+            (p["lon"], p["lat"])
+            for p in page.evaluate(
+                "() => JSON.parse(document.getElementById('sched-config').textContent).points"
+            )
+        }
+    )
+    expect(page.locator("#sched-map path.sched-overdue")).to_have_count(places)
     _check(watched, "schedule")
 
     marker = page.locator("#sched-map path.sched-overdue").first
     marker.scroll_into_view_if_needed()
     box = marker.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    expect(page.locator(".leaflet-popup-content a")).to_have_text("巡查历史")
+    expect(page.locator(".leaflet-popup-content a").first).to_have_text("巡查历史")
 
     with page.expect_download() as info:
         page.locator(".downloads a", has_text="CSV").click()
@@ -202,6 +210,20 @@ def test_the_schedule_its_map_and_download_then_the_upkeep_map_in_the_frame(
     page.locator('a.tab[data-state="never_inspected"]').click()
     page.wait_for_url(re.compile(r"state=never_inspected"), timeout=TIMEOUT_MS)
     expect(page.locator('a.tab[data-state="never_inspected"]')).to_have_attribute("aria-current", "page")
+    never = page.evaluate("() => JSON.parse(document.getElementById('sched-config').textContent).points")
+    shared = max(
+        {(p["lon"], p["lat"]) for p in never}, key=lambda k: sum((p["lon"], p["lat"]) == k for p in never)
+    )
+    n = sum((p["lon"], p["lat"]) == shared for p in never)
+    if n > 1:  # the graves of one cemetery: one marker listing them all
+        page.evaluate(
+            """([lon, lat]) => { const m = VetSites.maps["sched-map"]; m.eachLayer(l => {
+                if (l.getLatLng && l.getPopup && l.getPopup() && Math.abs(l.getLatLng().lng - lon) < 1e-6
+                    && Math.abs(l.getLatLng().lat - lat) < 1e-6) { l.openPopup(); } }); }""",
+            list(shared),
+        )
+        expect(page.locator(".sched-popup-many")).to_have_text(f"此处有 {n} 个点位：")
+        expect(page.locator(".leaflet-popup-content .sched-popup-site")).to_have_count(n)
     page.locator("header.staff-header a[lang=en]").click()
     expect(page.locator("h1")).to_have_text("Inspection schedule")
     expect(page.locator('a.tab[data-state="never_inspected"]')).to_contain_text("Never inspected")

@@ -150,6 +150,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sched.table": ("{state}点位", "Sites: {state}"),
     "sched.sheet": ("巡查计划", "Schedule"),
+    "sched.popup.many": ("此处有 {n} 个点位：", "{n} sites here:"),
+    "sched.map.together": (
+        "同一位置的点位（如陵园内的烈士墓）合为一个较大的圆点。",
+        "Sites at one place (the graves of a cemetery) share one larger dot.",
+    ),
     "sched.popup.history": ("巡查历史", "Inspection history"),
     "sched.bad_state": (
         "没有这种状态，已显示逾期点位。",

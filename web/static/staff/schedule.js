@@ -35,27 +35,47 @@
     p.appendChild(document.createTextNode(value));
     return p;
   }
+  function siteBox(p) {
+    var box = document.createElement("div");
+    box.className = "sched-popup-site";
+    var h = document.createElement("h3");
+    h.textContent = p.name;
+    box.appendChild(h);
+    box.appendChild(document.createTextNode(p.label));
+    box.appendChild(cell(text.last, p.last));
+    box.appendChild(cell(text.next, p.next));
+    if (p.overdue !== null && p.overdue !== undefined) { box.appendChild(cell(text.overdue, String(p.overdue))); }
+    var a = document.createElement("a");
+    a.href = p.href;
+    a.textContent = text.history;
+    box.appendChild(a);
+    return box;
+  }
+  /* Sites at one place (the graves of a cemetery) share one marker, a little larger, listing them all. */
+  var groups = {}, order = [];
   points.forEach(function (p) {
+    var key = p.lon.toFixed(6) + "," + p.lat.toFixed(6);
+    if (!groups[key]) { groups[key] = []; order.push(key); }
+    groups[key].push(p);
+  });
+  order.forEach(function (key) {
+    var group = groups[key], p = group[0];
     var at = S.toMap(map, p.lon, p.lat);
     var marker = L.circleMarker(at, {
-      radius: 6, color: "#333", weight: 1, fillColor: COLOURS[p.state] || "#777", fillOpacity: 0.9,
-      className: "sched-point sched-" + p.state
+      radius: Math.min(12, 6 + (group.length - 1)), color: "#333", weight: group.length > 1 ? 2 : 1,
+      fillColor: COLOURS[p.state] || "#777", fillOpacity: 0.9, className: "sched-point sched-" + p.state
     }).addTo(map);
     marker.bindPopup(function () {
       var box = document.createElement("div");
-      var h = document.createElement("h3");
-      h.textContent = p.name;
-      box.appendChild(h);
-      box.appendChild(document.createTextNode(p.label));
-      box.appendChild(cell(text.last, p.last));
-      box.appendChild(cell(text.next, p.next));
-      if (p.overdue !== null && p.overdue !== undefined) { box.appendChild(cell(text.overdue, String(p.overdue))); }
-      var a = document.createElement("a");
-      a.href = p.href;
-      a.textContent = text.history;
-      box.appendChild(a);
+      if (group.length > 1) {
+        var many = document.createElement("p");
+        many.className = "sched-popup-many";
+        many.textContent = text.many.replace("{n}", String(group.length));
+        box.appendChild(many);
+      }
+      group.forEach(function (q) { box.appendChild(siteBox(q)); });
       return box;
-    });
+    }, {maxHeight: 280});
   });
   S.maps["sched-map"] = map;
 })();
