@@ -110,3 +110,19 @@ def test_the_anonymous_are_sent_to_sign_in(anon_client: TestClient) -> None:
     assert answer.status_code == 303 and "/login" in answer.headers["location"]
     download = anon_client.get("/staff/schedule/download.csv", follow_redirects=False)
     assert download.status_code == 303
+
+
+def test_one_kind_of_site_counts_and_lists_only_its_own(planner: TestClient) -> None:
+    summary = planner.get("/api/v1/upkeep/schedule/summary").json()["collections"]["graves"]
+    page = planner.get("/staff/schedule", params={"state": "never_inspected", "collection": "graves"})
+    assert page.status_code == 200
+    assert _tabs(page.text) == {s: summary[s] for s in ("overdue", "due_soon", "never_inspected", "ok")}
+    kinds = set(re.findall(r'data-label="类别">([^<]+)</td>', page.text))
+    assert kinds <= {"烈士墓"} and len(_config(page.text)["points"]) == summary["never_inspected"]
+    assert "download.csv?state=never_inspected&amp;collection=graves" in page.text
+    rows = planner.get(
+        "/staff/schedule/download.csv", params={"state": "never_inspected", "collection": "graves"}
+    )
+    assert len(rows.content.decode("utf-8-sig").strip().splitlines()) == summary["never_inspected"] + 1
+    bad = planner.get("/staff/schedule", params={"collection": "stations"})
+    assert bad.status_code == 200 and 'id="f-collection-error">请选择列表中的类别。' in bad.text

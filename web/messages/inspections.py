@@ -150,6 +150,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "sched.table": ("{state}点位", "Sites: {state}"),
     "sched.sheet": ("巡查计划", "Schedule"),
+    "sched.kind.apply": ("显示", "Show"),
     "sched.popup.many": ("此处有 {n} 个点位：", "{n} sites here:"),
     "sched.map.together": (
         "同一位置的点位（如陵园内的烈士墓）合为一个较大的圆点。",

@@ -31,17 +31,22 @@ class Tab:
     current: bool
 
 
-def state_tabs(summary: dict, state: str, lang: str) -> list[Tab]:
-    """The tabs with the number of sites in each state."""
+def state_tabs(summary: dict, state: str, lang: str, collection: str | None = None) -> list[Tab]:
+    """The tabs with the number of sites in each state (of one collection when ``collection``)."""
+    counts = summary["collections"][collection] if collection else summary["states"]
     return [
-        Tab(s, t(f"sched.state.{s}", lang), summary["states"].get(s, 0), tab_href(s, lang), s == state)
+        Tab(s, t(f"sched.state.{s}", lang), counts.get(s, 0), tab_href(s, lang, 1, collection), s == state)
         for s in TAB_STATES
     ]
 
 
-def tab_href(state: str, lang: str, page: int = 1) -> str:
-    """The page's address on a state (and page of the table)."""
-    query = f"?state={state}" + (f"&page={page}" if page > 1 else "")
+def tab_href(state: str, lang: str, page: int = 1, collection: str | None = None) -> str:
+    """The page's address on a state (of one collection), and a page of its table."""
+    query = (
+        f"?state={state}"
+        + (f"&collection={collection}" if collection else "")
+        + (f"&page={page}" if page > 1 else "")
+    )
     return with_lang(PATH + query, lang)
 
 

@@ -266,6 +266,7 @@ def schedule_page(
     session: SessionDep,
     lang: LangQuery = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
+    collection: Annotated[str | None, Query(max_length=40)] = None,
     page_no: Annotated[str | None, Query(alias="page", max_length=12)] = None,
     basemap: BasemapQuery = None,
 ) -> Response:
@@ -276,6 +277,8 @@ def schedule_page(
     if isinstance(page, Response):
         return page
     chosen = _schedule_state(state)
+    kind = collection if collection in UPKEEP_COLLECTIONS else None
+    kinds = (kind,) if kind else UPKEEP_COLLECTIONS
     number = (
         int(page_no)
         if page_no and page_no.isascii() and page_no.isdigit() and 0 < int(page_no) < 10**6
@@ -287,11 +290,19 @@ def schedule_page(
         listed = list_schedule(
             conn,
             page.principal,
-            ScheduleQuery(state=chosen, limit=SCHEDULE_PAGE_SIZE, offset=(number - 1) * SCHEDULE_PAGE_SIZE),
+            ScheduleQuery(
+                state=chosen,
+                collections=kinds,
+                limit=SCHEDULE_PAGE_SIZE,
+                offset=(number - 1) * SCHEDULE_PAGE_SIZE,
+            ),
             upkeep,
         )
         drawn = list_schedule(
-            conn, page.principal, ScheduleQuery(state=chosen, limit=MAP_LIMIT, geometry=True), upkeep
+            conn,
+            page.principal,
+            ScheduleQuery(state=chosen, collections=kinds, limit=MAP_LIMIT, geometry=True),
+            upkeep,
         )
     except DomainError as exc:
         return _refused(page, exc)
@@ -302,8 +313,10 @@ def schedule_page(
     points = map_points(drawn["items"], page.lang)
     outline = area_outline(conn, page.area)
     state_label = t(f"sched.state.{chosen}", page.lang)
+    only = f"&collection={kind}" if kind else ""
     downloads = {
-        fmt: with_lang(f"{SCHEDULE_PATH}/download.{fmt}?state={chosen}", page.lang) for fmt in ("csv", "xlsx")
+        fmt: with_lang(f"{SCHEDULE_PATH}/download.{fmt}?state={chosen}{only}", page.lang)
+        for fmt in ("csv", "xlsx")
     }
     return staff_response(
         page,
@@ -313,13 +326,16 @@ def schedule_page(
         state=chosen,
         state_label=state_label,
         bad_state=state is not None and state not in TAB_STATES,
-        tabs=state_tabs(summary, chosen, page.lang),
+        tabs=state_tabs(summary, chosen, page.lang, kind),
+        collection=kind,
+        collections=collection_choices(page.lang),
+        bad_collection=collection is not None and collection != "" and kind is None,
         rows=schedule_rows(listed["items"], page.lang),
         total=total,
         first=first,
         last=first + shown - 1 if shown else 0,
-        prev_href=tab_href(chosen, page.lang, number - 1) if number > 1 else None,
-        next_href=tab_href(chosen, page.lang, number + 1) if number < pages else None,
+        prev_href=tab_href(chosen, page.lang, number - 1, kind) if number > 1 else None,
+        next_href=tab_href(chosen, page.lang, number + 1, kind) if number < pages else None,
         page_no=number,
         pages=pages,
         map_shown=len(points),
@@ -337,6 +353,7 @@ def schedule_download(
     session: SessionDep,
     lang: LangQuery = None,
     state: Annotated[str | None, Query(max_length=40)] = None,
+    collection: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     """The sites of a state of my area's schedule as CSV or Excel (every one of them, most urgent first)."""
     page = open_staff_page(
@@ -345,12 +362,16 @@ def schedule_download(
     if isinstance(page, Response):
         return page
     chosen = _schedule_state(state)
+    kinds = (collection,) if collection in UPKEEP_COLLECTIONS else UPKEEP_COLLECTIONS
     upkeep = request.app.state.upkeep
     items: list[dict] = []
     try:
         while True:
             found = list_schedule(
-                conn, page.principal, ScheduleQuery(state=chosen, limit=5000, offset=len(items)), upkeep
+                conn,
+                page.principal,
+                ScheduleQuery(state=chosen, collections=kinds, limit=5000, offset=len(items)),
+                upkeep,
             )
             items.extend(found["items"])
             if not found["items"] or len(items) >= found["numberMatched"]:
