@@ -193,6 +193,7 @@ def test_history_draws_the_condition_index_over_time(people: dict[str, TestClien
     first, second = inspected["first"]["condition_index"], inspected["second"]["condition_index"]
     assert f"状况指数从 {first} 到 {second}" in unescape(page.text)
     assert _rows(page.text) == [str(inspected["second"]["id"]), str(inspected["first"]["id"])]
+    assert re.findall(r'data-label="照片">(\d+)</td>', page.text) == ["1", "0"]
 
 
 def test_a_site_outside_my_area_has_no_history_for_me(

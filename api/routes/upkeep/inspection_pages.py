@@ -24,7 +24,7 @@ from geo.atlas.site_list import area_outline
 from geo.errors import DomainError, Forbidden, NotFound
 from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.inspections import get_inspection, list_inspections
-from geo.upkeep.inspections_list import area_inspectors, inspected_site, list_area_inspections
+from geo.upkeep.inspections_list import area_inspectors, inspected_site, list_area_inspections, photo_counts
 from geo.upkeep.photos import photo_refs
 from geo.upkeep.schedules import ScheduleQuery, list_schedule, schedule_summary
 from web.atlas.site_edit import basemap_config
@@ -162,12 +162,10 @@ def site_history_page(
     except DomainError as exc:
         return _refused(page, exc, "insp.site_not_found")
     bands = _bands(request)
+    counts = photo_counts(conn, [i["id"] for i in items])
     band, band_label = status_band(site["condition_index"], page.lang, bands)
     rows = inspection_rows(
-        [
-            {**i, "site_name": site["name"], "photos": len(photo_refs(conn, inspection_id=i["id"]))}
-            for i in items
-        ],
+        [{**i, "site_name": site["name"], "photos": counts.get(i["id"], 0)} for i in items],
         page.lang,
         bands,
     )
