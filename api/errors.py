@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api.headers import preferred_lang
@@ -26,6 +26,8 @@ from geo.errors import (
 )
 from geo.kit.db_refusals import refusal
 from web.i18n import error_text
+from web.jinja import render
+from web.validation import validation_text
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -76,12 +78,18 @@ def error_reason(request: Request, exc: DomainError) -> str:
     return error_text(exc, answer_lang(request))
 
 
-def _describe_validation(exc: RequestValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        parts.append(f"{loc}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts)
+PROGRAM_PATHS = ("/api/", "/ogc", "/tiles/", "/open311", "/static/", "/healthz", "/metrics")
+"""Paths whose answers are for programs: a refused request answers JSON there even to a browser."""
+
+
+def wants_page(request: Request) -> bool:
+    """True when a person's browser opened this address (a GET asking for HTML, not a program's path)."""
+    path = request.url.path
+    return (
+        request.method == "GET"
+        and "text/html" in request.headers.get("accept", "")
+        and not path.startswith(PROGRAM_PATHS)
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -98,11 +106,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=error_status(exc), headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        lang = answer_lang(request)
+        detail = validation_text(exc.errors(), lang)
+        if wants_page(request):  # a page's address with a bad parameter: a page that says so, in its language
+            back = "/staff/" if request.url.path.startswith("/staff/") else "/"
+            page = render("refused_request.html", lang=lang, message=detail, back=back)
+            return HTMLResponse(page, status_code=422, headers={"Cache-Control": "no-store"})
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]
-        return JSONResponse({"detail": _describe_validation(exc), "errors": errors}, status_code=422)
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:

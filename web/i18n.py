@@ -21,6 +21,7 @@ from web.messages import (
     sites,
     siting,
     travel,
+    validation,
     work_orders,
 )
 
@@ -806,6 +807,7 @@ _merge(
     siting.MESSAGES,
     sites.MESSAGES,
     travel.MESSAGES,
+    validation.MESSAGES,
 )
 
 

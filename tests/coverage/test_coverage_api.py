@@ -287,7 +287,7 @@ def test_bad_input_gets_a_clear_4xx(client, current, method, path, params, statu
         ({"village_m": 0}, "village_m must be greater than 0"),
         ({"township_m": -1, "wait": True}, "township_m must be greater than 0"),
         ({"village_m": 600000}, "over the maximum"),
-        ({"thresholds": 3}, "extra"),
+        ({"thresholds": 3}, "“thresholds”：不是可接受的字段"),  # an unknown field, named
     ],
 )
 def test_bad_run_parameters_are_refused(client, demo_counts, body, detail):
