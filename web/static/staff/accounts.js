@@ -66,13 +66,14 @@
     status(form, "");
   }
 
-  const CHECKS = {
-    username: "accounts.check.username",
-    password: "accounts.check.password",
-    area_code: "accounts.check.area",
-    name: "accounts.check.token_name",
-    expires_at: "accounts.check.date",
-  };
+  // field name -> the catalogue key of the message its own check shows
+  const CHECKS = Object.fromEntries([
+    ["username", "accounts.check.username"],
+    ["password", "accounts.check.password"],
+    ["area_code", "accounts.check.area"],
+    ["name", "accounts.check.token_name"],
+    ["expires_at", "accounts.check.date"],
+  ]);
 
   // The session changed since the page was made (signed out and in elsewhere): its CSRF token is refused.
   function staleCsrf(answer) {
