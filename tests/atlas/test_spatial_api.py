@@ -644,7 +644,7 @@ BAD_BODIES = [
     ({"type": "Feature", "properties": {}, "geometry": None}, ("no geometry",)),
     ({"type": "FeatureCollection", "features": []}, ("FeatureCollection",)),
     ({"coordinates": [RING]}, ("type",)),
-    ([1, 2, 3], ("dictionary",)),
+    ([1, 2, 3], ("应为对象",)),  # the validator's refusal, in the default language
 ]
 
 
@@ -657,8 +657,8 @@ def test_bad_polygons_get_a_4xx_with_a_reason(client, demo_counts, url, body, wo
 @pytest.mark.parametrize("url", ["/api/v1/graves/within", "/api/v1/protection-zones/check"])
 def test_a_body_that_is_not_json_gets_a_reason(client, demo_counts, url):
     response = client.post(url, content=b"{not json", headers={"content-type": "application/json"})
-    _bad(response, 422, "JSON")
-    _bad(client.post(url), 422, "required")
+    _bad(response, 422, "不是有效的 JSON")
+    _bad(client.post(url), 422, "必须填写")
 
 
 def test_polygon_query_on_an_unknown_collection_is_404(client, demo_counts):
