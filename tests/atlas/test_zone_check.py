@@ -17,8 +17,9 @@ from shapely.geometry import MultiPolygon, box, shape
 from sqlalchemy import Engine
 
 from geo.atlas.spatial import check_protection_zones
-from geo.atlas.zone_check import read_polygon_file, zone_overlaps
+from geo.atlas.zone_check import zone_overlaps
 from geo.errors import InvalidInput
+from geo.importing.polygon_file import read_polygon_file
 from geo.kit.crs import wgs84_to_gcj02
 from tests.factories import make_site_at, square
 

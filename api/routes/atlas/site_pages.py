@@ -27,8 +27,8 @@ from geo.atlas.areas import existing_area
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.site_list import area_outline, search_sites
 from geo.atlas.sites import get_site
-from geo.atlas.zone_check import DECLARED_SOURCES
 from geo.errors import NotFound
+from geo.importing.polygon_file import DECLARED_SOURCES
 from geo.models import UPKEEP_COLLECTIONS
 from web.atlas.site_edit import (
     ZONE_COLORS,

@@ -39,8 +39,9 @@ from geo.atlas.spatial import (
     site_collection,
     sites_within,
 )
-from geo.atlas.zone_check import MAX_POLYGON_FILE_BYTES, read_polygon_file, zone_overlaps
+from geo.atlas.zone_check import zone_overlaps
 from geo.errors import InvalidInput, PayloadTooLarge, Unauthorized
+from geo.importing.polygon_file import MAX_POLYGON_FILE_BYTES, read_polygon_file
 from geo.principal import Principal
 
 router = APIRouter()
