@@ -18,6 +18,8 @@ from geo.accounts.audit import AuditEntryInfo
 from geo.kit.china_time import CHINA_TIME
 from web.accounts.account_pages import Choice
 from web.i18n import t
+from web.paging import Paging
+from web.paging import paging as page_links
 from web.times import local_time
 
 PAGE_SIZE = 20
@@ -129,19 +131,6 @@ class AuditEntryView:
     request: str
     changed: list[DiffRow]
     unchanged: list[DiffRow]
-
-
-@dataclass(frozen=True)
-class Paging:
-    """Where this page sits among the matching entries."""
-
-    total: int
-    first: int
-    last: int
-    page: int
-    pages: int
-    prev_href: str | None
-    next_href: str | None
 
 
 def _label(group: str, value: str, lang: str) -> str:
@@ -265,17 +254,7 @@ def entry_view(entry: AuditEntryInfo, lang: str) -> AuditEntryView:
 
 def paging(query: AuditQuery, total: int, shown: int) -> Paging:
     """The paging of ``total`` matching entries, ``shown`` of them on this page."""
-    pages = max(1, -(-total // PAGE_SIZE))
-    first = query.offset + 1 if shown else 0
-    return Paging(
-        total=total,
-        first=first,
-        last=query.offset + shown,
-        page=query.page,
-        pages=pages,
-        prev_href=query.url(query.page - 1) if query.page > 1 else None,
-        next_href=query.url(query.page + 1) if query.page < pages else None,
-    )
+    return page_links(query.url, query.page, PAGE_SIZE, total, shown)
 
 
 def collection_choices(collections: list[str], lang: str) -> list[Choice]:

@@ -16,8 +16,10 @@ from geo.models import UPKEEP_COLLECTIONS
 from geo.upkeep.inspections import CATEGORIES, CHECKLIST
 from geo.upkeep.inspections_list import InspectionFilter
 from web.i18n import enum_label, t
+from web.paging import Paging
+from web.paging import paging as page_links
+from web.times import local_time
 
-CHINA_CLOCK = dt.timezone(dt.timedelta(hours=8), "CST")
 """The clock the pages show times in (China Standard Time)."""
 PAGE_SIZE = 25
 """Inspections per page of the list."""
@@ -123,9 +125,7 @@ def collection_choices(lang: str) -> list[Choice]:
 
 def when_text(iso: str | None) -> str:
     """An ISO time with a zone as ``YYYY-MM-DD HH:MM`` in China time ("" for None)."""
-    if not iso:
-        return ""
-    return dt.datetime.fromisoformat(iso).astimezone(CHINA_CLOCK).strftime("%Y-%m-%d %H:%M")
+    return local_time(iso)
 
 
 def with_lang(path: str, lang: str) -> str:
@@ -200,32 +200,9 @@ def inspection_rows(items: list[dict], lang: str, bands: Mapping[str, int]) -> l
     return rows
 
 
-@dataclass(frozen=True)
-class Paging:
-    """Where this page sits among the matching rows."""
-
-    total: int
-    first: int
-    last: int
-    page: int
-    pages: int
-    prev_href: str | None
-    next_href: str | None
-
-
 def paging(query: InspectionQuery, total: int, shown: int) -> Paging:
     """The list's paging for ``total`` matches, ``shown`` of them on this page."""
-    pages = max(1, -(-total // PAGE_SIZE))
-    first = query.offset + 1 if shown else 0
-    return Paging(
-        total=total,
-        first=first,
-        last=query.offset + shown,
-        page=query.page,
-        pages=pages,
-        prev_href=query.url(query.page - 1) if query.page > 1 else None,
-        next_href=query.url(query.page + 1) if query.page < pages else None,
-    )
+    return page_links(query.url, query.page, PAGE_SIZE, total, shown)
 
 
 @dataclass(frozen=True)
