@@ -46,6 +46,8 @@ from api.routes.public.martyrs import router as martyrs_router
 from api.routes.public.moderation_pages import router as moderation_pages_router
 from api.routes.public.open311 import router as open311_router
 from api.routes.public.pages import router as public_pages_router
+from api.routes.public.proxy_tributes import api_router as proxy_tributes_api_router
+from api.routes.public.proxy_tributes import router as proxy_tribute_pages_router
 from api.routes.public.report_pages import router as report_pages_router
 from api.routes.public.search import router as search_router
 from api.routes.public.tributes import asset_router as tribute_asset_router
@@ -53,6 +55,8 @@ from api.routes.public.tributes import router as tributes_router
 from api.routes.upkeep.campaign_pages import router as campaign_pages_router
 from api.routes.upkeep.crew import api_router as crew_api_router
 from api.routes.upkeep.crew import pages_router as crew_pages_router
+from api.routes.upkeep.crew_map import router as crew_map_router
+from api.routes.upkeep.crew_offline import router as crew_offline_router
 from api.routes.upkeep.inspection_pages import router as inspection_pages_router
 from api.routes.upkeep.inspections import all_inspection_routers
 from api.routes.upkeep.photos import all_photo_routers
@@ -193,6 +197,7 @@ def create_app(
     api.include_router(search_router)
     api.include_router(martyrs_router)
     api.include_router(tributes_router)
+    api.include_router(proxy_tributes_api_router)
     app.include_router(api)
     app.include_router(open311_router)
     app.include_router(health.router)
@@ -212,9 +217,12 @@ def create_app(
     app.include_router(campaign_pages_router)
     app.include_router(moderation_pages_router)
     app.include_router(upkeep_page_router)
+    app.include_router(crew_offline_router)  # before /crew/{collection}/{site_id}
+    app.include_router(crew_map_router)
     app.include_router(crew_pages_router)
     app.include_router(public_pages_router)
     app.include_router(report_pages_router)
+    app.include_router(proxy_tribute_pages_router)
     app.include_router(tribute_asset_router)
     app.include_router(preferences_router)
     app.mount("/static/vendor", vendor_app(settings.node_modules), name="vendor")

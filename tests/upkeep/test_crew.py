@@ -231,7 +231,7 @@ def test_task_page_lists_nearest_first_in_chinese_and_english(crew_client, sites
     # only the app's own assets, every script with the response's nonce
     nonce = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"]).group(1)
     scripts = re.findall(r"<script[^>]*>", page)
-    assert len(scripts) == 2 and all(f'nonce="{nonce}"' in s for s in scripts)
+    assert len(scripts) == 3 and all(f'nonce="{nonce}"' in s for s in scripts)
     assert not re.search(r'(src|href)="(https?:)?//', page)
 
 

@@ -25,6 +25,8 @@ from web.i18n import choose_url, distance_text, enum_label, html_lang, t
 CREW_ASSETS: dict[str, str] = {
     "crew.js": "text/javascript; charset=utf-8",
     "crew.css": "text/css; charset=utf-8",
+    "crew_offline.js": "text/javascript; charset=utf-8",
+    "crew_map.js": "text/javascript; charset=utf-8",
 }
 """The crew pages' own files in web/static and their content types (the only files served from there)."""
 STATIC_URL = "/static/crew"
@@ -84,7 +86,8 @@ def page(lang: str, title: str, body: str, config: dict[str, Any]) -> str:
         f'<link rel="stylesheet" href="{escape(asset_url("crew.css"))}"></head>'
         f"<body>{body}"
         f'<script{SCRIPT_NONCE} type="application/json" id="crew-config">{script_json(data)}</script>'
-        f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew.js"))}" defer></script></body></html>'
+        f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew.js"))}" defer></script>'
+        f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew_offline.js"))}" defer></script></body></html>'
     )
 
 
@@ -100,15 +103,31 @@ def outbox_block(lang: str) -> str:
     )
 
 
-def header(lang: str, title: str, who: str, path: str, back: str | None) -> str:
-    """The page header: back link, title, who is signed in and the language switch."""
+def header(lang: str, title: str, who: str, path: str, back: str | None, csrf_token: str = "") -> str:
+    """The page header: back link, title, who is signed in, the crew's pages, the language switch and sign out."""
     other = "en" if lang == "zh" else "zh"
     back_link = f'<a class="back" href="{escape(back)}">{escape(t("crew.back", lang))}</a>' if back else ""
     who_text = f"{escape(who)} · " if who else ""
+    kept = "" if lang == "zh" else f"?lang={lang}"
+    current = ' aria-current="page"'
+    links = "".join(
+        f'<a href="{escape(href + kept)}"{current if href == path else ""}>{escape(t(key, lang))}</a>'
+        for href, key in (("/crew", "crew.nav.tasks"), ("/crew/map", "crew.nav.map"))
+    )
+    sign_out = (
+        '<form class="signout" method="post" action="/logout">'
+        f'<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">'
+        f'<input type="hidden" name="lang" value="{escape(lang)}">'
+        f'<button type="submit">{escape(t("login.logout", lang))}</button></form>'
+        if csrf_token
+        else ""
+    )
     return (
         f'<header>{back_link}<h1>{escape(title)}</h1><p class="who">{who_text}'
         f'<a href="{escape(choose_url(path, lang=other))}" lang="{html_lang(other)}">'
-        f"{escape(t('crew.other_lang', lang))}</a></p></header>"
+        f"{escape(t('crew.other_lang', lang))}</a></p>"
+        f'<nav class="crew-nav" aria-label="{escape(t("crew.nav.label", lang))}">{links}{sign_out}</nav>'
+        '<p id="data-as-of" class="data-as-of" role="status" hidden></p></header>'
     )
 
 
@@ -139,7 +158,7 @@ def _task_item(task: CrewTask, lang: str, explicit_lang: str | None) -> str:
     )
 
 
-def tasks_page(lang: str, explicit_lang: str | None, who: str, tasks: TaskList) -> str:
+def tasks_page(lang: str, explicit_lang: str | None, who: str, tasks: TaskList, csrf_token: str = "") -> str:
     """The signed-in caller's task list, nearest first when a position was given."""
     order = "crew.nearest_first" if tasks.position is not None else "crew.urgent_first"
     items = "".join(_task_item(task, lang, explicit_lang) for task in tasks.tasks)
@@ -152,7 +171,7 @@ def tasks_page(lang: str, explicit_lang: str | None, who: str, tasks: TaskList) 
         else f'<p class="empty">{escape(t("crew.no_tasks", lang))}</p>'
     )
     body = (
-        header(lang, t("crew.title", lang), who, "/crew", None)
+        header(lang, t("crew.title", lang), who, "/crew", None, csrf_token)
         + "<main>"
         + outbox_block(lang)
         + f'<p class="order"><span id="order-note">{escape(t(order, lang))}</span> '

@@ -112,7 +112,9 @@ def _form(sheet: SiteSheet, lang: str) -> str:
     )
 
 
-def site_page(lang: str, explicit_lang: str | None, who: str, sheet: SiteSheet, can_inspect: bool) -> str:
+def site_page(
+    lang: str, explicit_lang: str | None, who: str, sheet: SiteSheet, can_inspect: bool, csrf_token: str = ""
+) -> str:
     """The page of one site: facts, open work orders and (for those who may inspect) the inspection form."""
     title = sheet.name
     if sheet.martyr_name:
@@ -122,7 +124,7 @@ def site_page(lang: str, explicit_lang: str | None, who: str, sheet: SiteSheet, 
         _form(sheet, lang) if can_inspect else f'<p class="hint">{escape(t("crew.cannot_inspect", lang))}</p>'
     )
     body = (
-        header(lang, title, who, path, "/crew" + lang_query(explicit_lang))
+        header(lang, title, who, path, "/crew" + lang_query(explicit_lang), csrf_token)
         + "<main>"
         + outbox_block(lang)
         + _facts(sheet, lang)

@@ -15,8 +15,9 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from api.deps import ConnDep, SettingsDep
 from api.errors import error_status
-from api.principal import PrincipalDep, require
+from api.principal import PrincipalDep, get_web_session, require
 from api.routes.accounts.login import sign_in_first
+from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed
 from geo.errors import DomainError
 from geo.principal import Principal
@@ -30,6 +31,7 @@ api_router = APIRouter(prefix="/me", tags=["crew"])
 pages_router = APIRouter(tags=["pages"], include_in_schema=False)
 
 Lang = Literal["zh", "en"]
+SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 Lon = Annotated[float | None, Query(ge=-180, le=180, description="your longitude, WGS-84 degrees")]
 Lat = Annotated[float | None, Query(ge=-90, le=90, description="your latitude, WGS-84 degrees")]
 NO_STORE = {"Cache-Control": "no-store"}
@@ -77,6 +79,7 @@ def crew_tasks_page(
     conn: ConnDep,
     settings: SettingsDep,
     principal: PrincipalDep,
+    session: SessionDep,
     lon: Lon = None,
     lat: Lat = None,
     lang: Annotated[Lang | None, Query()] = None,
@@ -89,7 +92,10 @@ def crew_tasks_page(
         found = my_tasks(conn, principal, request.app.state.upkeep, check_position(lon, lat))
     except DomainError as exc:
         return _refusal(exc, page_lang, lang)
-    return HTMLResponse(tasks_page(page_lang, lang, _who(principal, page_lang), found), headers=NO_STORE)
+    csrf = session.csrf_token if session is not None else ""
+    return HTMLResponse(
+        tasks_page(page_lang, lang, _who(principal, page_lang), found, csrf), headers=NO_STORE
+    )
 
 
 @pages_router.get("/crew/{collection}/{site_id}", response_class=HTMLResponse)
@@ -100,6 +106,7 @@ def crew_site_page(
     conn: ConnDep,
     settings: SettingsDep,
     principal: PrincipalDep,
+    session: SessionDep,
     lang: Annotated[Lang | None, Query()] = None,
 ) -> Response:
     """A site of my area: its condition, open work orders and the inspection form."""
@@ -111,7 +118,8 @@ def crew_site_page(
     except DomainError as exc:
         return _refusal(exc, page_lang, lang)
     can_inspect = allowed(principal.role, "inspections.create")
-    html = site_page(page_lang, lang, _who(principal, page_lang), sheet, can_inspect)
+    csrf = session.csrf_token if session is not None else ""
+    html = site_page(page_lang, lang, _who(principal, page_lang), sheet, can_inspect, csrf)
     return HTMLResponse(html, headers=NO_STORE)
 
 

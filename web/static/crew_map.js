@@ -1,0 +1,1 @@
+/* The crews task map (issue 21). */
