@@ -34,12 +34,39 @@ def import_file(
     encoding: Annotated[
         str | None, typer.Option(help="text encoding (default: UTF-8 or GB18030, detected)")
     ] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(help="the county (area code) the rows' place names (乡镇, 村) are looked up in"),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(
+            help="the workbook's sheet: a name, a number from 1, or * for every sheet with the same header"
+        ),
+    ] = None,
+    accept_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--accept-duplicates",
+            help="import rows reported as likely duplicates (same name within 50 m) too",
+        ),
+    ] = False,
 ) -> None:
     """Import a register file: a report of every row; accepted rows committed in one transaction (upsert on code)."""
     from geo.importing.console import import_command
     from geo.importing.run import ImportOptions
 
-    options = ImportOptions(collection, crs, map_, dry_run, fix_swapped, encoding=encoding)
+    options = ImportOptions(
+        collection,
+        crs,
+        map_,
+        dry_run,
+        fix_swapped,
+        encoding=encoding,
+        area=area,
+        sheet=sheet,
+        accept_duplicates=accept_duplicates,
+    )
     try:
         with command_engine() as engine:
             import_command(

@@ -43,7 +43,10 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """How to read and load a file: collection, source system, column map, dry run, swapped-coordinate fix."""
+    """How to read and load a file: collection, source system, column map, dry run, swapped-coordinate fix; the
+    county the rows' place names resolve in (``area``, a code), the workbook's ``sheet`` (a name, a 1-based number,
+    or ``*`` for every sheet with the same header; default: the first sheet with a header) and whether rows
+    reported as likely duplicates go in all the same (``accept_duplicates``)."""
 
     collection: str
     crs: str | None = None
@@ -52,6 +55,9 @@ class ImportOptions:
     fix_swapped: bool = False
     fmt: str | None = None
     encoding: str | None = None
+    area: str | None = None
+    sheet: str | None = None
+    accept_duplicates: bool = False
 
 
 def check_rights(actor: Actor, collection: str) -> None:
