@@ -835,6 +835,51 @@ class WorkOrderChange(Base):
     changes: Mapped[dict] = mapped_column(JSONB, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    client_key: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # replay key of a phone's transition (0015)
+
+    __table_args__ = (Index("ux_work_order_history_client_key", "client_key", unique=True),)
+
+
+class ReportFollower(Base):
+    """A private follow link of a public report (migration 0014): the hash of its token, the reporter's or a
+    visitor's who followed instead of filing again (+1), and the last visit (updates since are listed)."""
+
+    __tablename__ = "report_followers"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("work_orders.id", ondelete="CASCADE"), nullable=False
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    role: Mapped[str] = mapped_column(String(8), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    last_seen_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    visits: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+
+    __table_args__ = (
+        CheckConstraint("role IN ('reporter', 'follower')", name="ck_report_followers_role"),
+        UniqueConstraint("token_hash", name="uq_report_followers_token_hash"),
+        Index("ix_report_followers_work_order", "work_order_id", "role"),
+    )
+
+
+class CrewSiteEdit(Base):
+    """The replay key of a site edit a crew's phone sent (issue 21, migration 0015): sent again, no second write."""
+
+    __tablename__ = "crew_site_edits"
+
+    client_key: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    collection: Mapped[str] = mapped_column(String(16), nullable=False)
+    site_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    account_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
 
 
 # -- upkeep: campaigns and photos (issue 6, migration 0008) ------------------------------------------------------

@@ -1,6 +1,7 @@
 """A crew's tasks and the sheet of one site, for the crews' phone pages (issue 6, item 6).
 
-A task is either an open work order assigned to the caller (status ``assigned`` or ``in_progress``) or a site in
+A task is either an open work order assigned to the caller (status ``assigned`` or ``in_progress``; an admin: any
+such order of its area, which it may start and finish too) or a site in
 the caller's area that is due for inspection: never inspected, or its next due date (geo/upkeep/schedules.py) falls on or
 before today + ``due_soon_days`` (China Standard Time dates). Positions are WGS-84 longitude/latitude in degrees;
 ``distance_m`` is the geodesic distance in metres on the WGS-84 spheroid (PostGIS geography). With a position the
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
@@ -27,6 +28,7 @@ from geo.principal import Principal
 from geo.settings import UpkeepSettings
 from geo.upkeep.inspections import site_area
 from geo.upkeep.schedules import china_today, next_due_sql, overdue_sql, state_sql
+from geo.upkeep.site_merge import readable_crew_fields
 
 MAX_TASKS = 500
 OPEN_ORDER_STATES = ("reported", "triaged", "assigned", "in_progress", "done")
@@ -103,6 +105,8 @@ class SiteSheet:
     next_due_on: str | None
     version: int
     open_orders: list[OpenOrder]
+    fields: dict = field(default_factory=dict)
+    """The fields the crew edits from the phone (geo/upkeep/site_merge.py) as the server has them now."""
 
 
 def check_position(lon: float | None, lat: float | None) -> tuple[float, float] | None:
@@ -157,8 +161,8 @@ def _order_branch(collection: str, position: tuple[float, float] | None) -> str:
     return (
         f"SELECT 'work_order' AS type, {_site_columns(collection, position)}, w.due_on, w.status, w.priority, "
         f"w.id AS work_order_id, w.title FROM work_orders w JOIN {collection} s ON s.id = w.site_id "
-        f"WHERE w.collection = '{collection}' AND w.assigned_to = :me AND w.status IN ({states}) "
-        "AND w.area_code LIKE :prefix"
+        f"WHERE w.collection = '{collection}' AND (w.assigned_to = :me OR :any_order) "
+        f"AND w.status IN ({states}) AND w.area_code LIKE :prefix"
     )
 
 
@@ -199,6 +203,7 @@ def my_tasks(
         "soon": settings.due_soon_days,
         "prefix": _like_prefix(principal),
         "me": principal.user_id,
+        "any_order": principal.role == "admin",  # an admin starts and finishes any order of its area
         "limit": limit,
     }
     if position is not None:
@@ -247,6 +252,14 @@ def site_sheet(
     ).one()
     m = dict(row._mapping)
     m["last_inspected_on"], m["next_due_on"] = _iso(m["last_inspected_on"]), _iso(m["next_due_on"])
+    names = readable_crew_fields(principal, collection, area)
+    values = conn.execute(
+        text(f"SELECT {', '.join(names)} FROM {collection} WHERE id = :id"), {"id": site_id}
+    ).one()
     return SiteSheet(
-        collection=collection, site_id=site_id, **m, open_orders=_open_orders(conn, collection, site_id)
+        collection=collection,
+        site_id=site_id,
+        **m,
+        open_orders=_open_orders(conn, collection, site_id),
+        fields=dict(values._mapping),
     )

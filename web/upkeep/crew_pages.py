@@ -47,6 +47,42 @@ _JS_STRINGS = (
     "crew.discard",
     "crew.no_storage",
     "crew.never",
+    "crew.submit",
+    "cw.saved_here",
+    "cw.sending",
+    "cw.sent_start",
+    "cw.sent_finish",
+    "cw.sent_edit",
+    "cw.sent_edit_merged",
+    "cw.item_refused",
+    "cw.item_conflict",
+    "cw.state.waiting",
+    "cw.state.sending",
+    "cw.state.refused",
+    "cw.state.conflict",
+    "cw.retry",
+    "cw.kind.inspection",
+    "cw.kind.start",
+    "cw.kind.finish",
+    "cw.kind.edit",
+    "cw.offline_start_shown",
+    "cw.bad_cost",
+    "cw.edit_nothing",
+    "cw.conflict_mine",
+    "cw.conflict_theirs",
+    "cw.conflict_by",
+    "cw.keep_mine",
+    "cw.take_theirs",
+    "cw.conflict_resolved",
+    "cw.yes",
+    "cw.no",
+    "cw.empty",
+    "cw.field.upkeep_status",
+    "cw.field.notes",
+    "cw.field.has_protection_sign",
+    "cw.field.custodian_name",
+    "cw.field.custodian_phone",
+    "cw.field.responsible_cadre",
 )
 
 
@@ -92,13 +128,16 @@ def page(lang: str, title: str, body: str, config: dict[str, Any]) -> str:
 
 
 def outbox_block(lang: str) -> str:
-    """The outbox status ("N waiting to send"), the queued and refused submissions and a message line."""
+    """The outbox: "N waiting to send", each queued submission with its state (waiting, sending) and a retry
+    button, a "retry all" button, the refused ones with the server's reason (retry, discard), and a message line."""
     return (
-        f'<section class="outbox" id="outbox" hidden><p id="outbox-count" role="status">'
-        f"{escape(t('crew.outbox', lang).format(n=0))}</p>"
-        '<ul id="outbox-list"></ul></section>'
+        f'<section class="outbox" id="outbox" hidden aria-label="{escape(t("cw.outbox_title", lang))}">'
+        f'<p class="outbox-head"><span id="outbox-count" role="status">'
+        f"{escape(t('crew.outbox', lang).format(n=0))}</span> "
+        f'<button type="button" id="retry-all" class="small" hidden>{escape(t("cw.retry_all", lang))}</button></p>'
+        '<ul id="outbox-list" class="outbox-list"></ul></section>'
         f'<section class="refused" id="refused" hidden><h2>{escape(t("crew.refused_title", lang))}</h2>'
-        '<ul id="refused-list"></ul></section>'
+        '<ul id="refused-list" class="outbox-list"></ul></section>'
         '<p id="message" class="message" role="alert" hidden></p>'
     )
 
@@ -133,6 +172,8 @@ def header(lang: str, title: str, who: str, path: str, back: str | None, csrf_to
 
 def _task_item(task: CrewTask, lang: str, explicit_lang: str | None) -> str:
     href = f"/crew/{task.collection}/{task.site_id}{lang_query(explicit_lang)}"
+    if task.type == "work_order":  # a work order opens its own page, with start and finish
+        href = f"/crew/work-orders/{task.work_order_id}{lang_query(explicit_lang)}"
     name = (
         t("crew.grave_of", lang).format(name=task.name, martyr=task.martyr_name)
         if task.martyr_name

@@ -12,7 +12,9 @@ from html import escape
 from geo.upkeep.crew_tasks import OpenOrder, SiteSheet
 from geo.upkeep.inspections import CATEGORIES, CHECKLIST, MAX_SCORE
 from web.i18n import enum_label, t
+from web.upkeep.crew_directions import directions_block
 from web.upkeep.crew_pages import header, lang_query, outbox_block, page
+from web.upkeep.crew_site_edit import edit_form
 
 
 def _fact(label: str, value: str, field: str) -> str:
@@ -50,7 +52,7 @@ def _facts(sheet: SiteSheet, lang: str) -> str:
     return f'<dl class="facts">{"".join(rows)}</dl>'
 
 
-def _order(order: OpenOrder, lang: str) -> str:
+def _order(order: OpenOrder, lang: str, explicit_lang: str | None = None) -> str:
     facts = " · ".join(
         x
         for x in (
@@ -61,17 +63,18 @@ def _order(order: OpenOrder, lang: str) -> str:
         )
         if x
     )
+    href = f"/crew/work-orders/{order.id}{lang_query(explicit_lang)}"
     return (
-        f'<li class="order prio-{escape(order.priority)}" data-id="{order.id}">'
-        f'<span class="name">{escape(order.title)}</span><span class="facts">{escape(facts)}</span></li>'
+        f'<li class="order prio-{escape(order.priority)}" data-id="{order.id}"><a href="{escape(href)}">'
+        f'<span class="name">{escape(order.title)}</span><span class="facts">{escape(facts)}</span></a></li>'
     )
 
 
-def _orders(sheet: SiteSheet, lang: str) -> str:
+def _orders(sheet: SiteSheet, lang: str, explicit_lang: str | None = None) -> str:
     title = f"<h2>{escape(t('crew.open_orders', lang))}</h2>"
     if not sheet.open_orders:
         return f'<section class="orders">{title}<p>{escape(t("crew.no_open_orders", lang))}</p></section>'
-    items = "".join(_order(o, lang) for o in sheet.open_orders)
+    items = "".join(_order(o, lang, explicit_lang) for o in sheet.open_orders)
     return f'<section class="orders">{title}<ul>{items}</ul></section>'
 
 
@@ -108,12 +111,19 @@ def _form(sheet: SiteSheet, lang: str) -> str:
         "</fieldset>"
         f'<label for="photos" class="block">{escape(t("crew.photos", lang))}</label>'
         '<input type="file" id="photos" name="photos" accept="image/*" capture="environment" multiple>'
-        f'<button type="submit" id="submit" class="primary">{escape(t("crew.submit", lang))}</button></form>'
+        f'<button type="submit" id="submit" class="primary">{escape(t("crew.submit", lang))}</button>'
+        '<p id="submit-status" class="status-line" role="status" aria-live="polite" hidden></p></form>'
     )
 
 
 def site_page(
-    lang: str, explicit_lang: str | None, who: str, sheet: SiteSheet, can_inspect: bool, csrf_token: str = ""
+    lang: str,
+    explicit_lang: str | None,
+    who: str,
+    sheet: SiteSheet,
+    can_inspect: bool,
+    csrf_token: str = "",
+    can_edit: bool = False,
 ) -> str:
     """The page of one site: facts, open work orders and (for those who may inspect) the inspection form."""
     title = sheet.name
@@ -128,8 +138,10 @@ def site_page(
         + "<main>"
         + outbox_block(lang)
         + _facts(sheet, lang)
-        + _orders(sheet, lang)
+        + directions_block(sheet.lon, sheet.lat, title, lang)
+        + _orders(sheet, lang, explicit_lang)
         + form
+        + (edit_form(sheet, lang) if can_edit else "")
         + "</main>"
     )
     config = {
@@ -139,5 +151,7 @@ def site_page(
         "siteName": title,
         "categories": list(CATEGORIES),
         "checklist": list(CHECKLIST),
+        "version": sheet.version,
+        "fields": sheet.fields,
     }
     return page(lang, title, body, config)

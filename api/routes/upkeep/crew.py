@@ -7,23 +7,31 @@ token): 401 for the anonymous public, 422 for a bad position. SQL lives in geo/u
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
-from typing import Annotated, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
-from api.errors import error_status
-from api.principal import PrincipalDep, get_web_session, require
+from api.errors import answer_lang, error_status
+from api.principal import ActorDep, PrincipalDep, get_web_session, require
 from api.routes.accounts.login import sign_in_first
+from api.versions import IfMatch, etag, read_version
 from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed
 from geo.errors import DomainError
 from geo.principal import Principal
 from geo.upkeep.crew_tasks import MAX_TASKS, check_position, my_tasks, site_sheet
+from geo.upkeep.crew_work import CrewMove, crew_move, order_sheet
+from geo.upkeep.site_merge import CREW_SITE_FIELDS, EditConflict, SiteEdit, merge_site_edit
 from web.assets import STATIC_DIR
 from web.i18n import error_text, t
+from web.upkeep.crew_order_page import order_page
 from web.upkeep.crew_pages import CREW_ASSETS, message_page, tasks_page
 from web.upkeep.crew_site_page import site_page
 
@@ -64,6 +72,85 @@ def site(collection: str, site_id: int, request: Request, conn: ConnDep, princip
     return asdict(site_sheet(conn, principal, collection, site_id, request.app.state.upkeep))
 
 
+class MoveRequest(BaseModel):
+    """A start (``in_progress``) or finish (``done``) from the phone, with the version the phone read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: Literal["in_progress", "done"]
+    version: int | None = Field(default=None, ge=1)
+    client_key: uuid.UUID | None = Field(
+        default=None, description="a UUID the phone made for this move: sent again, it changes nothing"
+    )
+    note: str | None = Field(default=None, max_length=4000)
+    cost_actual: Decimal | None = Field(
+        default=None,
+        ge=0,
+        lt=Decimal("1e10"),
+        max_digits=12,
+        decimal_places=2,
+        description="yuan, with a finish",
+    )
+
+
+@api_router.get("/work-orders/{order_id}", dependencies=[Depends(require("work_orders.read"))])
+def work_order(order_id: int, conn: ConnDep, principal: PrincipalDep) -> JSONResponse:
+    """A work order as the phone shows it: the order, its site, photos, history and the move it offers me."""
+    sheet = order_sheet(conn, principal, order_id)
+    return JSONResponse(sheet, headers={"ETag": etag(sheet["order"]["version"])})
+
+
+@api_router.post("/work-orders/{order_id}/transitions", dependencies=[Depends(require("work_orders.read"))])
+def move_work_order(
+    order_id: int, body: MoveRequest, conn: ConnDep, actor: ActorDep, if_match: IfMatch = None
+) -> JSONResponse:
+    """Start or finish a work order (a finish may set the actual cost); the same ``client_key`` sent again
+    answers 200 with ``Idempotent-Replay: true`` and changes nothing. Stale version: 409 (412 with If-Match)."""
+    version, precondition = read_version(if_match, body.version)
+    move = CrewMove(body.to, version, body.client_key, body.note, body.cost_actual)
+    order, replayed = crew_move(conn, actor, order_id, move)
+    headers = {"ETag": etag(order["version"])}
+    if replayed:
+        headers["Idempotent-Replay"] = "true"
+    return JSONResponse(order, headers=headers)
+
+
+class SiteEditRequest(BaseModel):
+    """Fields changed on the phone: for each its new value and its base (the value the phone had then)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_version: int = Field(ge=1, description="the site's version when the phone read it")
+    base: dict[str, Any] = Field(description="field -> the value the phone had when the crew changed it")
+    changes: dict[str, Any] = Field(min_length=1, description="field -> the new value")
+    client_key: uuid.UUID | None = Field(default=None, description="a UUID the phone made for this edit")
+
+
+@api_router.post("/sites/{collection}/{site_id}/edits")
+def edit_site(
+    collection: str, site_id: int, body: SiteEditRequest, request: Request, conn: ConnDep, actor: ActorDep
+) -> JSONResponse:
+    """Merge an edit of a site's crew fields made on the phone (three-way, per field): 200 with what was written;
+    409 with ``conflicts`` (per field the phone's value, the server's, who changed it and when) and nothing
+    written when the server changed one of the same fields differently: choose, then send again with the
+    server's values as base."""
+    edit = SiteEdit(collection, site_id, body.base_version, body.base, body.changes, body.client_key)
+    try:
+        outcome = merge_site_edit(conn, actor, edit)
+    except EditConflict as exc:
+        body_ = {
+            "detail": error_text(exc, answer_lang(request)),
+            "conflicts": [asdict(c) for c in exc.conflicts],
+            "version": exc.version,
+            "values": exc.values,
+        }
+        return JSONResponse(jsonable_encoder(body_), status_code=409, headers={"ETag": etag(exc.version)})
+    headers = {"ETag": etag(outcome.version)}
+    if outcome.replayed:
+        headers["Idempotent-Replay"] = "true"
+    return JSONResponse(jsonable_encoder(asdict(outcome)), headers=headers)
+
+
 def _who(principal: Principal, lang: str) -> str:
     return f"{principal.username} · {principal.area_code or t('login.whole_atlas', lang)}"
 
@@ -98,6 +185,29 @@ def crew_tasks_page(
     )
 
 
+@pages_router.get("/crew/work-orders/{order_id}", response_class=HTMLResponse)
+def crew_order_page(
+    request: Request,
+    order_id: int,
+    conn: ConnDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    session: SessionDep,
+    lang: Annotated[Lang | None, Query()] = None,
+) -> Response:
+    """A work order of my area: what, where, priority, due, photos, history; start and finish for those who may."""
+    page_lang = lang or settings.default_lang
+    if principal.is_public:
+        return sign_in_first(request, lang)
+    try:
+        sheet = order_sheet(conn, principal, order_id)
+    except DomainError as exc:
+        return _refusal(exc, page_lang, lang)
+    csrf = session.csrf_token if session is not None else ""
+    html = order_page(page_lang, lang, _who(principal, page_lang), sheet, csrf)
+    return HTMLResponse(html, headers=NO_STORE)
+
+
 @pages_router.get("/crew/{collection}/{site_id}", response_class=HTMLResponse)
 def crew_site_page(
     request: Request,
@@ -118,8 +228,9 @@ def crew_site_page(
     except DomainError as exc:
         return _refusal(exc, page_lang, lang)
     can_inspect = allowed(principal.role, "inspections.create")
+    can_edit = collection in CREW_SITE_FIELDS and allowed(principal.role, f"{collection}.update")
     csrf = session.csrf_token if session is not None else ""
-    html = site_page(page_lang, lang, _who(principal, page_lang), sheet, can_inspect, csrf)
+    html = site_page(page_lang, lang, _who(principal, page_lang), sheet, can_inspect, csrf, can_edit)
     return HTMLResponse(html, headers=NO_STORE)
 
 
