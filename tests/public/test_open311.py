@@ -263,21 +263,20 @@ def test_a_report_with_photos_keeps_them_private_at_stage_report(
 # -- refusals: a clear reason, nothing stored -----------------------------------------------------------------
 
 REFUSALS = {
-    "outside China": ({"lat": "48.8566", "long": "2.3522"}, 400, "outside China"),
+    "outside China": ({"lat": "48.8566", "long": "2.3522"}, 400, "在中国境外"),
     "no site near": ({"lat": "31.5", "long": "88.5"}, 400, "1000 米内没有纪念设施"),
-    "no category": ({"service_code": ""}, 400, "service_code is required"),
-    "unknown category": ({"service_code": "potholes"}, 400, "unknown service_code"),
-    "empty description": ({"description": "   "}, 400, "description is required"),
-    "huge description": ({"description": "损" * 4001}, 400, "more than 4000"),
-    "bad email": ({"email": "not-an-address"}, 400, "e-mail address"),
-    "bad phone": ({"phone": "call me maybe"}, 400, "phone number"),
-    "no position": ({"lat": "", "long": ""}, 400, "lat and long are required"),
-    "position not a number": ({"lat": "north"}, 400, "numbers of degrees"),
-    "latitude out of range": ({"lat": "123"}, 400, "-90..90"),
-    "unknown crs": ({"crs": "bd09"}, 400, "unknown crs"),
+    "no category": ({"service_code": ""}, 400, "请选择问题类型"),
+    "unknown category": ({"service_code": "potholes"}, 400, "没有“potholes”这一问题类型"),
+    "huge description": ({"description": "损" * 4001}, 400, "最多 4000 个"),
+    "bad email": ({"email": "not-an-address"}, 400, "不是电子邮箱地址"),
+    "bad phone": ({"phone": "call me maybe"}, 400, "不是电话号码"),
+    "no position": ({"lat": "", "long": ""}, 400, "请先在地图上标出"),
+    "position not a number": ({"lat": "north"}, 400, "须是以度为单位的数字"),
+    "latitude out of range": ({"lat": "123"}, 400, "-90 到 90"),
+    "unknown crs": ({"crs": "bd09"}, 400, "不认识坐标系“bd09”"),
     "other jurisdiction": ({"jurisdiction_id": "sfgov.org"}, 400, "jurisdiction_id"),
     "address only": ({"lat": None, "long": None, "address_string": "东沟村"}, 400, "address_string"),
-    "bad media_url": ({"media_url": "javascript:alert(1)"}, 400, "media_url"),
+    "bad media_url": ({"media_url": "javascript:alert(1)"}, 400, "照片链接须是 http(s) 网址"),
 }
 
 
@@ -302,7 +301,7 @@ def test_a_refusal_in_xml_is_an_errors_document(anon_client: TestClient, engine:
     assert response.status_code == 400
     root = ET.fromstring(response.content)
     assert root.tag == "errors" and root.findtext("error/code") == "400"
-    assert "service_code" in root.findtext("error/description")
+    assert "请选择问题类型" in root.findtext("error/description")
     assert counts(engine) == before
 
 
@@ -593,11 +592,11 @@ def test_the_listing_filters_by_code_status_ids_and_dates(
 @pytest.mark.parametrize(
     ("query", "reason"),
     [
-        ("start_date=2020-01-01T00:00:00Z&end_date=2020-12-31T00:00:00Z", "more than 90 days"),
+        ("start_date=2020-01-01T00:00:00Z&end_date=2020-12-31T00:00:00Z", "最多相隔 90 天"),
         ("start_date=yesterday", "W3C date-time"),
-        ("end_date=2020-01-01T00:00:00Z&start_date=2020-02-01T00:00:00Z", "before start_date"),
-        ("status=pending", "open or closed"),
-        ("service_code=potholes", "unknown service_code"),
+        ("end_date=2020-01-01T00:00:00Z&start_date=2020-02-01T00:00:00Z", "结束日期早于开始日期"),
+        ("status=pending", "不认识状态“pending”"),
+        ("service_code=potholes", "没有“potholes”这一问题类型"),
         ("service_request_id=1,x", "comma-separated ids"),
     ],
 )

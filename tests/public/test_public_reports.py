@@ -182,7 +182,7 @@ def test_the_form_page_in_english_starts_at_a_site(anon_client: TestClient, pair
     assert '<html lang="en">' in html and "Report damage" in html and "Vandalism" in html
     assert f'"start":{{"collection":"cemeteries","id":{pair["cemetery"]}' in html
     missing = anon_client.get("/report?site=cemeteries/999999999")
-    assert missing.status_code == 404 and "no cemeteries record" in missing.text
+    assert missing.status_code == 404 and "没有编号为 999999999 的地点" in missing.text
     assert anon_client.get("/report?site=stations/1").status_code == 404
     assert anon_client.get("/report?site=junk").status_code == 422
 

@@ -53,7 +53,9 @@ def _start(conn, site: str | None, lat: float | None, lon: float | None) -> dict
     if site:
         collection, _, raw = site.partition("/")
         if not raw.isdigit() or len(raw) > 18:
-            raise InvalidInput("site must look like memorials/12, cemeteries/3 or graves/40")
+            raise InvalidInput(
+                "site must look like memorials/12, cemeteries/3 or graves/40", key="report.bad_site"
+            )
         return site_position(conn, collection, int(raw))
     if lat is not None and lon is not None:
         lon_w, lat_w = check_pin(lat, lon)
@@ -115,7 +117,11 @@ def report_status(report_id: str, conn: PublicConnDep, settings: SettingsDep, la
     page_lang = lang or settings.default_lang
     try:
         if not report_id.isdigit() or len(report_id) > 18:
-            raise NotFound(f"no public report with id {report_id[:20]!r}")
+            raise NotFound(
+                f"no public report with id {report_id[:20]!r}",
+                key="report.bad_id",
+                params={"id": report_id[:20]},
+            )
         view = public_request(conn, int(report_id))
     except DomainError as exc:
         html = report_message_page(page_lang, t("report.not_found", page_lang), error_text(exc, page_lang))
