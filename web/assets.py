@@ -69,6 +69,11 @@ PAGE_ASSETS: Mapping[str, str] = MappingProxyType(
         "htmx": "htmx.org/dist/htmx.min.js",
         "geoman_js": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js",
         "geoman_css": "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
+        # Workbox's modules for the crews' service worker (/crew/sw.js imports them from here, never a CDN)
+        "workbox_core": "workbox-core/build/workbox-core.prod.js",
+        "workbox_cacheable_response": "workbox-cacheable-response/build/workbox-cacheable-response.prod.js",
+        "workbox_routing": "workbox-routing/build/workbox-routing.prod.js",
+        "workbox_strategies": "workbox-strategies/build/workbox-strategies.prod.js",
     }
 )
 

@@ -1,0 +1,200 @@
+"""A whole day with no signal, in a real headless Chromium on a phone (issue 21, item 1): a crew of 资源县 opens the
+task list once with signal, the service worker keeps the area, then with the network cut off the task list and a site
+page never opened on this phone both open (not the browser's offline error), say they are the phone's copy, reload;
+a page never kept says so; back online the note says so; signing out clears what the phone kept.
+
+Service workers need their own browser context (the suite's ``watched`` page blocks them); requests can only go to
+the live server on 127.0.0.1. With ``VETMAP_SHOTS=<dir>`` the pages are photographed offline and online at 390×844
+and 320 wide, and what the county's offline data weighs is written to ``<dir>/crew_offline_weight.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+from sqlalchemy import Engine, text
+
+from tests.accessibility import axe_violations
+from tests.browser_pages import TIMEOUT_MS
+from tests.staff_pages import (
+    PHONE,
+    assert_fits,
+    assert_no_csp_violation,
+    fill_sign_in,
+    make_account,
+    shot,
+    watch_csp,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
+
+COUNTY = "450329"  # 资源县
+USERNAME = "crew-offline-browser"
+PASSWORD = "test-crew-offline-password"  # a test account's password, made by the test
+STANDING = {"longitude": 110.6401, "latitude": 26.0402, "accuracy": 12}
+NARROW = {"width": 320, "height": 700}
+WARM_TIMEOUT_MS = 120_000
+
+# Everything the phone keeps in Cache Storage, per cache: entries and bytes (bodies as stored).
+WEIGHT = """async () => {
+    const out = {};
+    for (const name of await caches.keys()) {
+        if (!name.startsWith("vetmap-crew-")) { continue; }
+        const cache = await caches.open(name);
+        let bytes = 0, entries = 0, bundle = 0;
+        for (const request of await cache.keys()) {
+            const size = (await (await cache.match(request)).blob()).size;
+            bytes += size; entries += 1;
+            if (new URL(request.url).pathname === "/api/v1/me/offline") { bundle += size; }
+        }
+        out[name] = {entries, bytes, bundle};
+    }
+    return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def crew(engine: Engine, demo_counts: dict[str, int]) -> int:
+    """A crew of 资源县 who signs in with a password."""
+    return make_account(engine, USERNAME, PASSWORD, "crew", COUNTY).id
+
+
+def _site_never_opened(engine: Engine) -> tuple[str, int, str]:
+    """A cemetery (else a grave) of the county: the test opens only the task list before going offline."""
+    with engine.connect() as conn:
+        for collection in ("cemeteries", "graves", "memorials"):
+            row = conn.execute(
+                text(f"SELECT id, name FROM {collection} WHERE area_code LIKE :p ORDER BY id LIMIT 1"),
+                {"p": COUNTY + "%"},
+            ).first()
+            if row is not None:
+                return collection, row.id, row.name
+    raise AssertionError("the demo county has no site")
+
+
+def _area_size(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT (SELECT count(*) FROM memorials WHERE area_code LIKE :p) + "
+                "(SELECT count(*) FROM cemeteries WHERE area_code LIKE :p) + "
+                "(SELECT count(*) FROM graves WHERE area_code LIKE :p)"
+            ),
+            {"p": COUNTY + "%"},
+        ).scalar_one()
+
+
+def _errors(page: Page, into: list[str]) -> None:
+    page.on("pageerror", lambda exc: into.append(f"page error: {exc}"))
+    page.on(
+        "console",
+        lambda m: (
+            into.append(f"console: {m.text}")
+            if m.type == "error" and "ERR_INTERNET_DISCONNECTED" not in m.text
+            else None
+        ),
+    )
+
+
+def _offline_note(page: Page) -> None:
+    note = page.locator("#data-as-of")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(re.compile(r"^离线：显示的是 (今天 )?\S*\d\d:\d\d 的数据$"))
+
+
+def _looks_right(page: Page, name: str) -> None:
+    assert_no_csp_violation(page)
+    assert axe_violations(page) == []
+    assert_fits(page, name)
+    shot(page, f"crew-offline-{name}-390", full_page=False)
+    page.set_viewport_size(NARROW)
+    assert_fits(page, name, "a 320 px phone")
+    shot(page, f"crew-offline-{name}-320", full_page=False)
+    page.set_viewport_size(PHONE)
+
+
+def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
+    browser: Browser, live_server: str, engine: Engine, crew: int
+) -> None:
+    collection, site_id, site_name = _site_never_opened(engine)
+    context = browser.new_context(viewport=PHONE, service_workers="allow", locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.grant_permissions(["geolocation"], origin=live_server)
+    context.set_geolocation(STANDING)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        watch_csp(page)
+        _errors(page, errors)
+        page.goto(live_server + "/crew", wait_until="load")
+        fill_sign_in(page, USERNAME, PASSWORD)
+        page.wait_for_url(re.compile(r"/crew\?lon=110\.64\d*&lat=26\.04\d*$"))
+
+        # online: the worker keeps the area, and the header says how fresh it is
+        expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
+        expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^数据更新于 今天 \d\d:\d\d$"))
+        weight = page.evaluate(WEIGHT)
+        pages = weight["vetmap-crew-pages-v1"]
+        assert pages["entries"] >= _area_size(engine) + 3  # every site page, the list, the map, the fallback
+        assert weight["vetmap-crew-api-v1"]["bundle"] > 0
+        _looks_right(page, "tasks-online")
+        where = os.environ.get("VETMAP_SHOTS")
+        if where:
+            report = {"sites": _area_size(engine), "caches": weight}
+            Path(where, "crew_offline_weight.json").write_text(json.dumps(report, indent=2))
+
+        # no signal: the task list opens from the phone, sorted as kept (not reloaded for ever for a position)
+        context.set_offline(True)
+        page.goto(live_server + "/crew", wait_until="load")
+        expect(page.locator("h1")).to_have_text("我的任务")
+        _offline_note(page)
+        page.wait_for_timeout(1500)
+        assert page.url == live_server + "/crew"
+        assert page.locator("li.task").count() > 0
+        _looks_right(page, "tasks-offline")
+
+        # a site of the area this phone never opened
+        page.goto(f"{live_server}/crew/{collection}/{site_id}", wait_until="load")
+        expect(page.locator("h1")).to_contain_text(site_name)
+        _offline_note(page)
+        page.reload(wait_until="load")
+        expect(page.locator("h1")).to_contain_text(site_name)
+        _offline_note(page)
+        _looks_right(page, "site-offline")
+
+        # a page the phone never kept says so, with the way back
+        page.goto(f"{live_server}/crew/{collection}/999999999", wait_until="load")
+        expect(page.locator("h1")).to_have_text("此页未保存在本机")
+        expect(page.locator("a.back")).to_have_attribute("href", "/crew")
+
+        # back online: the kept page says a reload brings the latest; a reload is the network's page again
+        page.goto(f"{live_server}/crew/{collection}/{site_id}", wait_until="load")
+        context.set_offline(False)
+        expect(page.locator("#data-as-of")).to_have_text("已恢复网络：刷新本页可看最新数据")
+        page.reload(wait_until="load")
+        expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^数据更新于 今天 \d\d:\d\d$"))
+        _looks_right(page, "site-online")
+
+        # signing out clears what the phone kept: offline again, the area is gone
+        page.click("form.signout button")
+        page.wait_for_url(re.compile(r"/login"))
+        left = page.evaluate(
+            "async () => (await caches.keys()).filter((n) => n.startsWith('vetmap-crew-'))"
+            ".concat(localStorage.getItem('vetmap-crew-offline') ? ['localStorage'] : [])"
+        )
+        assert left == []
+        context.set_offline(True)
+        with contextlib.suppress(PlaywrightError):  # the browser's own offline error: nothing of the area
+            page.goto(f"{live_server}/crew/{collection}/{site_id}", wait_until="load")
+        assert site_name not in page.content()
+        context.set_offline(False)
+        assert errors == []
+    finally:
+        context.close()
