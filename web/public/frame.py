@@ -18,16 +18,19 @@ from functools import cache
 from html import escape
 from typing import Any
 
+from markupsafe import Markup
+
 from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
 from web.basemaps import Basemap, shift_geojson, shift_points
-from web.csp import SCRIPT_NONCE
 from web.i18n import html_lang, t
+from web.jinja import render
 from web.upkeep.crew_pages import lang_query, script_json
 
 PUBLIC_ASSETS: dict[str, str] = {
     "public.js": "text/javascript; charset=utf-8",
     "public.css": "text/css; charset=utf-8",
+    "public_site.css": "text/css; charset=utf-8",
 }
 """The public pages' own files in web/static and their content types."""
 STATIC_URL = "/static/public"
@@ -106,35 +109,46 @@ def _basemap_config(chosen: Basemap) -> dict[str, Any]:
     return {"name": chosen.name, "crs": chosen.crs, "layers": layers}
 
 
-def _nav(ctx: PageContext) -> str:
-    links = [
-        ("/search", "public.nav.sites"),
-        ("/martyrs", "public.nav.martyrs"),
-        ("/family-search", "public.nav.family"),
-    ]
-    current = ' aria-current="page"'
-    items = "".join(
-        f'<a href="{escape(ctx.link(path))}"{current if ctx.path == path else ""}>{escape(t(key, ctx.lang))}</a>'
-        for path, key in links
-    )
+NAV: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("search", "/search", "public.nav.sites", ("/search", "/sites/")),
+    ("martyrs", "/martyrs", "public.nav.martyrs", ("/martyrs",)),
+    ("family", "/family-search", "public.nav.family", ("/family-search", "/proxy-tribute")),
+    ("report", "/report", "public.nav.report", ("/report",)),
+    ("map", "/", "public.nav.map", ()),
+)
+"""The public header's links: (name, path, label key, the paths it is the section of)."""
+
+
+def nav_items(ctx: PageContext) -> list[dict[str, str]]:
+    """The header's links, the current page marked ``aria-current="page"`` and its section ``"true"``."""
+    items = []
+    for name, path, key, sections in NAV:
+        if ctx.path == path:
+            current = "page"
+        elif any(ctx.path.startswith(s) for s in sections):
+            current = "true"
+        else:
+            current = ""
+        items.append({"name": name, "href": ctx.link(path), "label": t(key, ctx.lang), "current": current})
+    return items
+
+
+def _switch(ctx: PageContext) -> dict[str, str]:
     other = "en" if ctx.lang == "zh" else "zh"
     kept = {k: v for k, v in ctx.params.items() if k != "lang" and v not in (None, "")}
-    switch = ctx.path + lang_query(other, **kept)
-    return (
-        f'<nav class="site-nav">{items}<a class="lang" href="{escape(switch)}" lang="{html_lang(other)}" '
-        f'hreflang="{html_lang(other)}">{escape(t("public.other_lang", ctx.lang))}</a></nav>'
-    )
+    return {"href": ctx.path + lang_query(other, **kept), "lang": html_lang(other)}
 
 
-def page(
+def frame_vars(
     ctx: PageContext,
     title: str,
-    body: str,
     map_data: MapData | None = None,
-    head: str = "",
     config: dict[str, Any] | None = None,
-) -> str:
-    """A whole public page: header, navigation, ``body``, the map block's data and the scripts."""
+    head: str = "",
+    body: str = "",
+) -> dict[str, Any]:
+    """What web/templates/public/base.html needs, as ``frame``: a template that extends the base renders with
+    ``render(name, frame=frame_vars(...), ...)`` and fills the blocks title, head, content and scripts."""
     strings = {key.removeprefix("public."): t(key, ctx.lang) for key in _JS_STRINGS}
     data: dict[str, Any] = {"lang": ctx.lang, "strings": strings, **(config or {})}
     leaflet_css = leaflet_js = ""
@@ -148,22 +162,35 @@ def page(
             "zoom": shown.zoom,
             "basemap": _basemap_config(chosen) if chosen is not None else None,
         }
-        leaflet_css = f'<link rel="stylesheet" href="{escape(vendor_url("leaflet_css"))}">'
-        leaflet_js = f'<script{SCRIPT_NONCE} src="{escape(vendor_url("leaflet"))}" defer></script>'
-    home = ctx.link("/search")
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html_lang(ctx.lang)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · {escape(t('public.brand', ctx.lang))}</title>{head}{leaflet_css}"
-        f'<link rel="stylesheet" href="{escape(asset_url("public.css"))}"></head>'
-        f'<body><header class="site-header"><a class="brand" href="{escape(home)}">'
-        f"{escape(t('public.brand', ctx.lang))}</a>{_nav(ctx)}</header>"
-        f'<main id="content">{body}</main>'
-        f'<footer class="site-footer"><p>{escape(t("public.footer", ctx.lang))}</p></footer>'
-        f'<script{SCRIPT_NONCE} type="application/json" id="public-config">{script_json(data)}</script>'
-        f"{leaflet_js}"
-        f'<script{SCRIPT_NONCE} src="{escape(asset_url("public.js"))}" defer></script></body></html>'
-    )
+        leaflet_css = vendor_url("leaflet_css")
+        leaflet_js = vendor_url("leaflet")
+    return {
+        "lang": ctx.lang,
+        "title": title,
+        "home": ctx.link("/search"),
+        "nav": nav_items(ctx),
+        "switch": _switch(ctx),
+        "css": asset_url("public.css"),
+        "js": asset_url("public.js"),
+        "leaflet_css": leaflet_css,
+        "leaflet_js": leaflet_js,
+        "config_json": Markup(script_json(data)),
+        "head": Markup(head),
+        "body": Markup(body),
+    }
+
+
+def page(
+    ctx: PageContext,
+    title: str,
+    body: str,
+    map_data: MapData | None = None,
+    head: str = "",
+    config: dict[str, Any] | None = None,
+) -> str:
+    """A whole public page (web/templates/public/base.html): the public header, ``body`` (HTML: a rendered
+    template's Markup or escaped text), the map block's data and the scripts; ``head`` goes into the head."""
+    return render("public/base.html", frame=frame_vars(ctx, title, map_data, config, head, body))
 
 
 def map_block(label: str) -> str:
