@@ -233,7 +233,7 @@ def test_a_refused_submission_shows_the_reason_and_leaves_the_queue(
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text(f"no memorials record with id {site['id']}")
     expect(page.locator("#message")).to_contain_text("Refused:")
-    refused.locator("button").click()
+    refused.locator("button.discard").click()
     expect(refused).to_have_count(0)
     expect(page.locator("#refused")).to_be_hidden()
     assert _inspections(engine, site["id"]) == []

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from html import escape
 
+from geo.models import WORK_ORDER_STATUSES
 from web.i18n import enum_label, t
 from web.times import local_time
 from web.upkeep.crew_pages import header, lang_query, outbox_block, page
 
+HISTORY_FIELDS = ("title", "description", "priority", "due_on", "cost_estimate", "cost_actual", "public_note")
+"""The fields of an order whose changes its history names (the others are status moves)."""
 
-def _fact(label: str, value: str, field: str, link: str | None = None) -> str:
+
+def _fact(label: str, value: str, field: str, link: str | None = None, wide: bool = False) -> str:
     inner = f'<a href="{escape(link)}">{escape(value)}</a>' if link else escape(value)
-    return f'<div><dt>{escape(label)}</dt><dd data-field="{field}">{inner}</dd></div>'
+    cls = ' class="wide"' if wide else ""
+    return f'<div{cls}><dt>{escape(label)}</dt><dd data-field="{field}">{inner}</dd></div>'
 
 
 def _yuan(value: float | None, lang: str) -> str:
@@ -34,7 +39,7 @@ def _facts(sheet: dict, lang: str, explicit_lang: str | None) -> str:
         where = t("crew.grave_of", lang).format(name=where, martyr=sheet["martyr_name"])
     site_link = f"/crew/{o['collection']}/{o['site_id']}{lang_query(explicit_lang)}"
     rows = [
-        _fact(t("cw.where", lang), where, "site", site_link),
+        _fact(t("cw.where", lang), where, "site", site_link, wide=True),
         _fact(t("cw.kind", lang), enum_label("work_order_kind", o["kind"], lang), "kind"),
         _fact(t("cw.status", lang), enum_label("work_order_status", o["status"], lang), "status"),
         _fact(t("cw.priority", lang), enum_label("priority", o["priority"], lang), "priority"),
@@ -43,7 +48,7 @@ def _facts(sheet: dict, lang: str, explicit_lang: str | None) -> str:
         _fact(t("cw.cost_actual", lang), _yuan(o["cost_actual"], lang), "cost_actual"),
     ]
     if o["description"]:
-        rows.insert(1, _fact(t("cw.description", lang), o["description"], "description"))
+        rows.insert(1, _fact(t("cw.description", lang), o["description"], "description", wide=True))
     return f'<dl class="facts">{"".join(rows)}</dl>'
 
 
@@ -69,7 +74,8 @@ def _history_row(row: dict, lang: str) -> str:
             f"{enum_label('work_order_status', row['to_status'], lang)}"
         )
     else:
-        what = t("cw.history_changed", lang).format(fields=", ".join(row["changes"] or {}))
+        names = [t(f"cw.hfield.{f}", lang) if f in HISTORY_FIELDS else f for f in row["changes"] or {}]
+        what = t("cw.history_changed", lang).format(fields=", ".join(names))
     note = f'<span class="note">{escape(row["note"])}</span>' if row["note"] else ""
     return (
         f'<li><span class="when">{escape(local_time(row["at"]))} · {escape(row["actor"])}</span>'
@@ -126,9 +132,9 @@ def order_page(lang: str, explicit_lang: str | None, who: str, sheet: dict, csrf
         header(lang, title, who, path, "/crew" + lang_query(explicit_lang), csrf_token)
         + "<main>"
         + f'<p class="order-ref">{escape(t("cw.order_title", lang).format(id=o["id"]))}</p>'
+        + outbox_block(lang)
         + _facts(sheet, lang, explicit_lang)
         + _move_form(sheet, lang)
-        + outbox_block(lang)
         + _photos(sheet, lang)
         + _history(sheet, lang)
         + "</main>"
@@ -140,5 +146,11 @@ def order_page(lang: str, explicit_lang: str | None, who: str, sheet: dict, csrf
         "status": o["status"],
         "nextMove": sheet["next_move"],
         "siteName": title,
+        "statusLabels": {s: enum_label("work_order_status", s, lang) for s in WORK_ORDER_STATUSES},
+        "stageLabels": {s: t(f"cw.stage.{s}", lang) for s in ("before", "after")},
+        "yuan": t("cw.yuan", lang),
+        "fieldLabels": {f: t(f"cw.hfield.{f}", lang) for f in HISTORY_FIELDS},
+        "changedLabel": t("cw.history_changed", lang),
+        "createdLabel": t("cw.history_created", lang),
     }
     return page(lang, title, body, config)

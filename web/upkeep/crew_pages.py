@@ -27,6 +27,7 @@ CREW_ASSETS: dict[str, str] = {
     "crew.css": "text/css; charset=utf-8",
     "crew_offline.js": "text/javascript; charset=utf-8",
     "crew_map.js": "text/javascript; charset=utf-8",
+    "crew_work.css": "text/css; charset=utf-8",
 }
 """The crew pages' own files in web/static and their content types (the only files served from there)."""
 STATIC_URL = "/static/crew"
@@ -119,7 +120,8 @@ def page(lang: str, title: str, body: str, config: dict[str, Any]) -> str:
         f'<!DOCTYPE html>\n<html lang="{html_lang(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} · VetMap</title>"
-        f'<link rel="stylesheet" href="{escape(asset_url("crew.css"))}"></head>'
+        f'<link rel="stylesheet" href="{escape(asset_url("crew.css"))}">'
+        f'<link rel="stylesheet" href="{escape(asset_url("crew_work.css"))}"></head>'
         f"<body>{body}"
         f'<script{SCRIPT_NONCE} type="application/json" id="crew-config">{script_json(data)}</script>'
         f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew.js"))}" defer></script>'

@@ -13,7 +13,6 @@ from geo.upkeep.crew_tasks import OpenOrder, SiteSheet
 from geo.upkeep.inspections import CATEGORIES, CHECKLIST, MAX_SCORE
 from web.i18n import enum_label, t
 from web.upkeep.crew_directions import directions_block
-from web.upkeep.crew_directions import directions_block
 from web.upkeep.crew_pages import header, lang_query, outbox_block, page
 from web.upkeep.crew_site_edit import edit_form
 
@@ -139,7 +138,6 @@ def site_page(
         + "<main>"
         + outbox_block(lang)
         + _facts(sheet, lang)
-        + directions_block(sheet.lon, sheet.lat, title, lang)
         + directions_block(sheet.lon, sheet.lat, title, lang)
         + _orders(sheet, lang, explicit_lang)
         + form
