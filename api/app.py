@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
+from api.cross_origin import PublicReadAccess
 from api.errors import install_error_handlers
 from api.metrics import install_metrics
 from api.page_cache import PageCache
@@ -156,6 +157,8 @@ def create_app(
     install_security(app, security if security is not None else SecuritySettings())
     # level 6: about the size of 9 at a third of the time (a 770 kB page: 31 ms, not 93 ms)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    # public reads (/ogc, /tiles, /open311) from any origin, HEAD and OPTIONS on them (api/cross_origin.py)
+    app.add_middleware(PublicReadAccess)
     # outermost: the metrics count every answer (a 413 or 429 of the hardening too), and the request log gives
     # each request its id before anything else runs and answers an unhandled error with a JSON 500
     templates = RouteTemplates(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -82,6 +84,16 @@ PROGRAM_PATHS = ("/api/", "/ogc", "/tiles/", "/open311", "/static/", "/healthz",
 """Paths whose answers are for programs: a refused request answers JSON there even to a browser."""
 
 
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_PATHS = ("/ogc",)
+"""Paths whose errors are problem details (RFC 9457, as OGC API – Common asks): type, title, status, detail."""
+
+
+def problem_body(status: int, detail: str) -> dict:
+    """An exception object: ``type`` (about:blank: the status says it all), ``title``, ``status``, ``detail``."""
+    return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+
+
 def wants_page(request: Request) -> bool:
     """True when a person's browser opened this address (a GET asking for HTML, not a program's path)."""
     path = request.url.path
@@ -103,7 +115,11 @@ def install_error_handlers(app: FastAPI) -> None:
             body["current"] = exc.current
             version = exc.current.get("version", (exc.current.get("properties") or {}).get("version"))
             headers["ETag"] = f'W/"{version}"'  # a work order's own version, or a site feature's
-        return JSONResponse(body, status_code=error_status(exc), headers=headers)
+        status = error_status(exc)
+        if request.url.path.startswith(PROBLEM_PATHS):
+            problem = {**problem_body(status, body.pop("detail")), **body}
+            return JSONResponse(problem, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

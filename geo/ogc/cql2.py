@@ -470,6 +470,8 @@ class _Parser:
         for prop, lit in ((a, b), (b, a)):
             if prop.kind in _TEMPORAL and lit.is_literal and lit.kind == "string":
                 return prop.kind  # an ISO text compared with a date/timestamp property
+            if prop.kind == "boolean" and not prop.is_literal and lit.is_literal and lit.value in (0, 1):
+                return "boolean"  # GDAL exposes booleans as integers and sends "= 1" / "= 0"
         raise self._error(f"cannot compare {a.label} ({a.kind}) with {b.label} ({b.kind})", pos)
 
     def _sql(self, operand: _Operand, kind: Kind) -> ColumnElement:
@@ -483,6 +485,8 @@ class _Parser:
                 raise self._error(f"{operand.label} is not a valid {kind}", operand.pos) from None
         if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
             return literal(value, BigInteger)
+        if kind == "boolean" and operand.kind != "boolean":
+            value = bool(value)  # 0 or 1 against a boolean property
         return literal(value, _BIND_TYPES[kind])
 
     # -- spatial -------------------------------------------------------------------------------------

@@ -76,8 +76,23 @@ CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
     "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 )
-"""The conformance classes implemented here, and only those (no cql2-json, arithmetic, temporal or array classes)."""
+"""The conformance classes implemented here, and only those (no cql2-json, arithmetic, temporal or array classes).
+``sortby`` with its ``sortables`` is the sorting class of OGC API – Records, which Features clients (pygeoapi, STAC
+Browser) look for; Features has no published sorting part yet."""
+
+TEMPORAL_PROPERTIES = {
+    "stations": "opened_on",
+    "memorials": "approval_date",
+    "cemeteries": "approval_date",
+    "graves": "updated_at",
+    "areas": "updated_at",
+}
+"""The property the ``datetime`` parameter filters, per collection: the date a person means (a station's opening,
+a memorial's or cemetery's approval as a protected site), the last change where there is no such date. QGIS turns
+a date comparison in a layer's subset into ``datetime`` when it cannot send CQL2; any other date is filtered with
+``filter``. Declared in ``extent.temporal`` and by the queryable's ``x-ogc-role: primary-instant``."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +206,8 @@ class FeatureSource:
     geometry_type: str
     properties: tuple[Property, ...]
     intersects: Callable[[ColumnElement], ColumnElement[bool]]
-    updated_at: ColumnElement
+    temporal: str
+    """The name of the property ``datetime`` filters (TEMPORAL_PROPERTIES)."""
     personal_visible: ColumnElement[bool] | None = None
     """For a reader held to an area: true on the rows whose personal properties it may read (their expressions
     are NULL elsewhere, and the features leave them out); None when the view has none or shows them on every row."""
@@ -274,7 +290,7 @@ def _site_source(spec: CollectionSpec) -> FeatureSource:
         "Point",
         tuple(properties),
         lambda envelope: func.ST_Intersects(table.c.geom, envelope),
-        table.c.updated_at,
+        TEMPORAL_PROPERTIES[spec.name],
     )
 
 
@@ -309,7 +325,7 @@ def _area_source() -> FeatureSource:
         "MultiPolygon",
         tuple(properties),
         intersects,
-        table.c.updated_at,
+        TEMPORAL_PROPERTIES["areas"],
     )
 
 
@@ -363,6 +379,8 @@ class CollectionInfo:
 
     source: FeatureSource
     bbox: tuple[float, float, float, float] | None
+    interval: tuple[str | None, str | None] | None = None
+    """The first and last value of the temporal property (ISO 8601), None when no feature has one."""
 
 
 def describe_collections(conn: Connection, collection_id: str | None = None) -> list[CollectionInfo]:
@@ -375,6 +393,8 @@ def describe_collections(conn: Connection, collection_id: str | None = None) -> 
             func.ST_YMin(func.ST_Extent(s.geometry)).label("ymin"),
             func.ST_XMax(func.ST_Extent(s.geometry)).label("xmax"),
             func.ST_YMax(func.ST_Extent(s.geometry)).label("ymax"),
+            func.min(s.table.c[s.temporal]).cast(Text).label("t0"),
+            func.max(s.table.c[s.temporal]).cast(Text).label("t1"),
         ).select_from(s.table)
         for i, s in enumerate(sources)
     ]
@@ -385,8 +405,17 @@ def describe_collections(conn: Connection, collection_id: str | None = None) -> 
     for i, source in enumerate(sources):
         row = rows.get(i)
         bbox = None if row is None or row.xmin is None else (row.xmin, row.ymin, row.xmax, row.ymax)
-        infos.append(CollectionInfo(source, bbox))
+        interval = None if row is None or row.t0 is None else (_iso(row.t0), _iso(row.t1))
+        infos.append(CollectionInfo(source, bbox, interval))
     return infos
+
+
+def _iso(text: str) -> str:
+    """A date or timestamptz as PostgreSQL writes it, as RFC 3339 (UTC 'Z' when the session zone is UTC)."""
+    if " " not in text:
+        return text  # a date
+    value = dt.datetime.fromisoformat(text.replace(" ", "T"))
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 _SCHEMA_TYPES: dict[str, dict] = {
@@ -413,6 +442,8 @@ def queryables_schema(collection_id: str, schema_id: str, reader: Principal = PU
     """The queryables of a collection ``reader`` may use, as a JSON Schema (2020-12), geometry included."""
     source = require_source(collection_id, reader)
     properties = {p.name: property_schema(p) for p in source.properties if p.queryable}
+    if source.temporal in properties:
+        properties[source.temporal]["x-ogc-role"] = "primary-instant"
     geometry_type = source.geometry_type
     properties["geometry"] = {
         "title": "geometry",
@@ -427,6 +458,24 @@ def queryables_schema(collection_id: str, schema_id: str, reader: Principal = PU
         "type": "object",
         "title": source.title,
         "description": f"Properties of {source.id} usable in filter, sortby and as query parameters.",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def sortables_schema(collection_id: str, schema_id: str, reader: Principal = PUBLIC) -> dict:
+    """The properties ``sortby`` may name for ``reader`` (its queryables without geometry, and ``id``)."""
+    source = require_source(collection_id, reader)
+    id_kind = "integer" if source.integer_ids else "string"
+    properties = {"id": {"title": "id", "type": id_kind}}
+    properties.update({p.name: property_schema(p) for p in source.properties if p.queryable})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": schema_id,
+        "type": "object",
+        "title": source.title,
+        "description": f"Properties of {source.id} usable in sortby (+name ascending, -name descending; "
+        "features without a value come last).",
         "properties": properties,
         "additionalProperties": False,
     }
@@ -511,12 +560,10 @@ def _integer(value: str, name: str, minimum: int, maximum: int = 2**63 - 1) -> i
 
 
 def _parse_limit(value: str | None, limits: PageLimits) -> int:
+    """The page size asked for; above the maximum it is the maximum (Features Part 1: not an error)."""
     if value is None:
         return limits.default
-    limit = _integer(value, "limit", 1)
-    if limit > limits.maximum:
-        raise InvalidParameter(f"limit {limit} is over the maximum of {limits.maximum}")
-    return limit
+    return min(_integer(value, "limit", 1), limits.maximum)
 
 
 def parse_bbox(value: str, crs: Crs) -> ColumnElement:
@@ -617,7 +664,8 @@ def _parse_sortby(value: str, source: FeatureSource) -> tuple[ColumnElement, ...
         if name in seen:
             continue
         seen.add(name)
-        order.append(expression.desc() if descending else expression.asc())
+        # features without a value last, in either direction (PostgreSQL puts NULL first when descending)
+        order.append(expression.desc().nulls_last() if descending else expression.asc().nulls_last())
     if "id" not in seen:
         order.append(source.id_column.asc())  # a stable order, so pages neither repeat nor skip
     return tuple(order)
@@ -705,7 +753,7 @@ def parse_item_query(
         where.append(source.intersects(parse_bbox(bbox, bbox_crs)))
     when = _single(params, "datetime")
     if when is not None:
-        test = parse_datetime(when, source.updated_at)
+        test = parse_datetime(when, source.table.c[source.temporal])
         if test is not None:
             where.append(test)
     for name, prop in equality.items():

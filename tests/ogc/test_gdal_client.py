@@ -155,3 +155,28 @@ def test_ogrinfo_fetches_one_feature_by_its_integer_id(ogc_server, engine):
     dump = _gdal("ogrinfo", "-ro", "-q", ogc_server.oapif, "stations", "-fid", str(station_id))
     assert f"OGRFeature(stations):{station_id}" in dump and "资源县退役军人服务中心" in dump
     assert ogc_server.log.since(mark, f"/ogc/collections/stations/items/{station_id}")
+
+
+def test_ogr2ogr_with_a_page_size_over_the_maximum_reads_everything(ogc_server, engine, tmp_path):
+    """``-oo PAGE_SIZE=5000`` asks limit=5000; the server answers pages of its maximum (not a 400)."""
+    mark = len(ogc_server.log.requests)
+    ids = _read_ids(ogc_server, "stations", tmp_path / "big.geojson", "-oo", "PAGE_SIZE=5000")
+    assert ids == _db_ids(engine)
+    pages = ogc_server.log.since(mark, "/ogc/collections/stations/items")
+    assert any(p.get("limit") == ["5000"] for p in pages)
+
+
+def test_ogr2ogr_filters_a_boolean_with_gdal_integers(ogc_server, engine, tmp_path):
+    """GDAL exposes booleans as integers and sends ``= 1``: the server reads it against the boolean."""
+    out = tmp_path / "signed.geojson"
+    mark = len(ogc_server.log.requests)
+    where = "has_protection_sign = 1"
+    _gdal("ogr2ogr", "-f", "GeoJSON", "-preserve_fid", str(out), ogc_server.oapif, "memorials", "-where", where)
+    ids = sorted(feature["id"] for feature in json.loads(out.read_text())["features"])
+    with engine.connect() as conn:
+        expected = list(
+            conn.execute(text("SELECT id FROM memorials WHERE has_protection_sign ORDER BY id")).scalars()
+        )
+    assert expected and ids == expected
+    filtered = [p for p in ogc_server.log.since(mark, "/ogc/collections/memorials/items") if "filter" in p]
+    assert filtered, "the boolean filter never reached the server"

@@ -29,6 +29,7 @@ from geo.ogc.features import (
     query_items,
     queryables_schema,
     require_source,
+    sortables_schema,
 )
 from geo.settings import Settings
 
@@ -36,6 +37,8 @@ OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA_JSON = "application/schema+json"
 JSON_TYPE = "application/json"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
 
@@ -68,6 +71,7 @@ def landing_page(request: Request) -> JSONResponse:
                     OPENAPI_JSON,
                     "The API definition (OpenAPI 3.0)",
                 ),
+                _link(request.url_for("ogc_api_html"), "service-doc", "text/html", "The API documentation"),
                 _link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
                 _link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
             ],
@@ -108,10 +112,21 @@ def _collection_json(request: Request, info: CollectionInfo) -> dict:
                 SCHEMA_JSON,
                 "Queryables",
             ),
+            _link(
+                request.url_for("ogc_sortables", collection_id=cid),
+                SORTABLES_REL,
+                SCHEMA_JSON,
+                "Sortables",
+            ),
         ],
     }
+    extent: dict = {}
     if info.bbox is not None:
-        body["extent"] = {"spatial": {"bbox": [list(info.bbox)], "crs": CRS84}}
+        extent["spatial"] = {"bbox": [list(info.bbox)], "crs": CRS84}
+    # what ``datetime`` filters, declared (an interval of null ends when no feature has a value yet)
+    extent["temporal"] = {"interval": [list(info.interval or (None, None))], "trs": GREGORIAN}
+    body["extent"] = extent
+    body["temporalProperty"] = source.temporal
     return body
 
 
@@ -140,6 +155,13 @@ def queryables(collection_id: str, request: Request, principal: PrincipalDep) ->
     """The properties a filter, sortby or query parameter may name (those the caller may read), as a JSON Schema."""
     url = str(request.url_for("ogc_queryables", collection_id=collection_id))
     return JSONResponse(queryables_schema(collection_id, url, principal), media_type=SCHEMA_JSON)
+
+
+@router.get("/collections/{collection_id}/sortables", name="ogc_sortables")
+def sortables(collection_id: str, request: Request, principal: PrincipalDep) -> JSONResponse:
+    """The properties ``sortby`` may name (those the caller may read, and ``id``), as a JSON Schema."""
+    url = str(request.url_for("ogc_sortables", collection_id=collection_id))
+    return JSONResponse(sortables_schema(collection_id, url, principal), media_type=SCHEMA_JSON)
 
 
 def _query_params(request: Request) -> dict[str, list[str]]:
@@ -203,7 +225,8 @@ def _parameters(limits: PageLimits) -> dict[str, dict]:
     return {
         "limit": _query_parameter(
             "limit",
-            f"Page size: at most {limits.maximum}; a larger value is refused with 400.",
+            f"Page size: at most {limits.maximum}; a larger value gives pages of {limits.maximum} (not an error). "
+            "GDAL before 3.8 asks 10 at a time: open with -oo PAGE_SIZE=1000.",
             {"type": "integer", "minimum": 1, "maximum": limits.maximum, "default": limits.default},
         ),
         "offset": _query_parameter(
@@ -220,8 +243,11 @@ def _parameters(limits: PageLimits) -> dict[str, dict]:
         "crs": _query_parameter("crs", "CRS of the returned coordinates (default CRS84).", crs_schema),
         "datetime": _query_parameter(
             "datetime",
-            "Only features last updated (updated_at) at this instant, on this date or in this interval "
-            "(RFC 3339; '..' for an open end), e.g. 2024-01-01T00:00:00Z/..",
+            "Only features whose temporal property is at this instant, on this date or in this interval "
+            "(RFC 3339; '..' for an open end), e.g. 2019-01-01/..: stations filter opened_on, memorials and "
+            "cemeteries approval_date, graves and areas updated_at (each collection names it in "
+            "temporalProperty and marks it x-ogc-role primary-instant in its queryables). Filter any other date "
+            "with filter, e.g. updated_at >= TIMESTAMP('2024-01-01T00:00:00Z').",
             {"type": "string"},
         ),
         "filter": _query_parameter(

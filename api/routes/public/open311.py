@@ -64,8 +64,13 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.datetime):
-        return value.isoformat()
+        return w3c_time(value)
     return str(value)
+
+
+def w3c_time(value: dt.datetime) -> str:
+    """A time as Open311 clients parse it: W3C date-time to the second, with its offset (no microseconds)."""
+    return value.replace(microsecond=0).isoformat()
 
 
 def _xml(root: str, item: str, rows: list[dict]) -> bytes:
@@ -341,6 +346,7 @@ async def _create(request: Request, fmt: str) -> Response:
         "site_name": site["name"],
         "distance_m": created["distance_m"],
         "status_url": f"/reports/{created['id']}",
+        "follow_url": f"/reports/follow/{created['follow_token']}",  # private, shown this once (issue 22)
     }
     location = f"{router.prefix}/requests/{created['id']}.{fmt}"
     return _answer(fmt, "service_requests", "request", [row], 200, Location=location)
