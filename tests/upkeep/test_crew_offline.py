@@ -98,7 +98,7 @@ def test_the_phone_gets_every_site_of_my_area_and_nothing_else(client, engine, c
         assert f"/crew/{collection}/{site_id}" in urls
         assert f"/api/v1/me/sites/{collection}/{site_id}" in urls
     assert {"/crew", "/crew/map", "/crew/offline", "/api/v1/me/tasks", "/api/v1/me/map"} <= urls
-    assert f"/crew/work-orders/{order['id']}" in urls
+    assert f"/crew/work-orders/{order['id']}" in urls and f"/api/v1/me/work-orders/{order['id']}" in urls
     assert f"/crew/memorials/{sites['other']['id']}" not in urls
     assert any(u.startswith("/static/crew/crew.js?v=") for u in urls)
     assert all(u.startswith("/") and not u.startswith("//") for u in urls)  # our own server only

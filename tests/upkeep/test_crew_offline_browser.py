@@ -1,7 +1,8 @@
 """A whole day with no signal, in a real headless Chromium on a phone (issue 21, item 1): a crew of 资源县 opens the
 task list once with signal, the service worker keeps the area, then with the network cut off the task list and a site
 page never opened on this phone both open (not the browser's offline error), say they are the phone's copy, reload;
-a page never kept says so; back online the note says so; signing out clears what the phone kept.
+a page never kept says so; back online the note says so; signing out clears what the phone kept, and so does a
+session ended on the server.
 
 Service workers need their own browser context (the suite's ``watched`` page blocks them); requests can only go to
 the live server on 127.0.0.1. With ``VETMAP_SHOTS=<dir>`` the pages are photographed offline and online at 390×844
@@ -14,6 +15,7 @@ import contextlib
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,10 @@ WEIGHT = """async () => {
     }
     return out;
 }"""
+
+
+KEPT = "async () => (await caches.keys()).filter((n) => n.startsWith('vetmap-crew-'))"
+"""JS: the names of the caches the crew app keeps on the phone."""
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +144,9 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         page.wait_for_url(re.compile(r"/crew\?lon=110\.64\d*&lat=26\.04\d*$"))
 
         # online: the worker keeps the area, and the header says how fresh it is
+        started = time.monotonic()
         expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
+        warm_s = round(time.monotonic() - started, 1)
         expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^数据更新于 今天 \d\d:\d\d$"))
         weight = page.evaluate(WEIGHT)
         pages = weight["vetmap-crew-pages-v1"]
@@ -147,7 +155,7 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         _looks_right(page, "tasks-online")
         where = os.environ.get("VETMAP_SHOTS")
         if where:
-            report = {"sites": _area_size(engine), "caches": weight}
+            report = {"sites": _area_size(engine), "warm_up_s_after_sorting": warm_s, "caches": weight}
             Path(where, "crew_offline_weight.json").write_text(json.dumps(report, indent=2))
 
         # no signal: the task list opens from the phone, sorted as kept (not reloaded for ever for a position)
@@ -185,16 +193,27 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         # signing out clears what the phone kept: offline again, the area is gone
         page.click("form.signout button")
         page.wait_for_url(re.compile(r"/login"))
-        left = page.evaluate(
-            "async () => (await caches.keys()).filter((n) => n.startsWith('vetmap-crew-'))"
-            ".concat(localStorage.getItem('vetmap-crew-offline') ? ['localStorage'] : [])"
-        )
-        assert left == []
+        assert page.evaluate(KEPT) == []
+        assert page.evaluate("() => localStorage.getItem('vetmap-crew-offline')") is None
         context.set_offline(True)
         with contextlib.suppress(PlaywrightError):  # the browser's own offline error: nothing of the area
             page.goto(f"{live_server}/crew/{collection}/{site_id}", wait_until="load")
-        assert site_name not in page.content()
+        page.wait_for_load_state("load")
+        expect(page.locator("body")).not_to_contain_text(site_name)
         context.set_offline(False)
+
+        # a session ended on the server (expired, or signed out elsewhere): the next crew page the phone opens is
+        # the sign-in page, and the worker forgets the area
+        page.goto(live_server + "/crew", wait_until="load")
+        fill_sign_in(page, USERNAME, PASSWORD)
+        page.wait_for_url(re.compile(r"/crew\?lon="))
+        expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
+        assert page.evaluate(KEPT) != []
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM web_sessions WHERE account_id = :id"), {"id": crew})
+        page.goto(f"{live_server}/crew/{collection}/{site_id}", wait_until="load")
+        assert "/login" in page.url
+        page.wait_for_function(f"async () => ({KEPT})().then((left) => left.length === 0)")
         assert errors == []
     finally:
         context.close()

@@ -104,10 +104,9 @@ def _precache(data: AreaData, rev: str) -> list[dict[str, str]]:
         entries.append({"url": f"/crew/{collection}/{site_id}", "rev": fingerprint(site_rev, kept)})
         entries.append({"url": f"/api/v1/me/sites/{collection}/{site_id}", "rev": site_rev})
     for order in data.work_orders:
-        site_rev = sites.get((order.collection, order.site_id), "")
-        entries.append(
-            {"url": f"/crew/work-orders/{order.id}", "rev": fingerprint(order.version, site_rev, kept)}
-        )
+        order_rev = fingerprint(order.version, sites.get((order.collection, order.site_id), ""))
+        entries.append({"url": f"/crew/work-orders/{order.id}", "rev": fingerprint(order_rev, kept)})
+        entries.append({"url": f"/api/v1/me/work-orders/{order.id}", "rev": order_rev})
     for name in sorted(CREW_ASSETS):
         entries.append({"url": asset_url(name), "rev": "immutable"})
     for name in VENDOR_KEPT:
