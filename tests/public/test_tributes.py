@@ -430,7 +430,7 @@ def test_the_section_works_in_the_browser_under_its_csp_offline(
         expect(section.locator('[data-count="flower"]')).to_have_text(str(before["flower"]))
         section.locator("button[data-kind=flower]").click()
         expect(section.locator('[data-count="flower"]')).to_have_text(str(before["flower"] + 1))
-        expect(section.locator(".tribute-status")).to_have_text("Thank you for your tribute.")
+        expect(section.locator(".tribute-status")).to_have_text("Flowers laid. Thank you for remembering.")
         section.locator("#tribute-message").fill("Rest in peace")
         section.locator("button[type=submit]").click()
         expect(section.locator(".tribute-status")).to_contain_text("after moderation")

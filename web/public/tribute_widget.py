@@ -1,24 +1,30 @@
-"""The online-tribute (云祭扫) section of a martyr's or a site's page: counts, flower and candle buttons, the
-message form and the approved messages. Server-rendered HTML (escaped) plus web/static/tribute.js, which sends
-tributes to ``/api/v1/tributes`` and refreshes the counts; no inline script, so it works under the page's CSP.
+"""The online-tribute (云祭扫) block of a martyr's or a site's page: the tally of flowers, candles and messages (icons
+and figures), the flower and candle buttons with their feedback beside them, the message form and the approved
+messages with their dates. Rendered from web/templates/public/site_tribute.html (escaped) plus
+web/static/tribute.js, which sends tributes to ``/api/v1/tributes`` and refreshes the tally; no inline script, so it
+works under the page's CSP. Its look is web/static/public_site.css (linked from the block itself unless the page
+links it already).
 """
 
 from __future__ import annotations
 
 import json
-from html import escape
+from dataclasses import dataclass, field
 
 from geo.models import TRIBUTE_TARGETS
-from geo.public.tributes import AUTHOR_MAX_CHARS, MESSAGE_MAX_CHARS, TributeSummary
+from geo.public.tributes import AUTHOR_MAX_CHARS, MESSAGE_MAX_CHARS, TributeMessage, TributeSummary
 from web.assets import STATIC_DIR
-from web.csp import SCRIPT_NONCE
 from web.i18n import check_lang, t
+from web.jinja import render
+from web.public.frame import asset_url
 
 SCRIPT_URL = "/static/tribute/tribute.js"
 SCRIPT_PATH = STATIC_DIR / "tribute.js"
 API_URL = "/api/v1/tributes"
+STYLESHEET = "public_site.css"
+"""The block's look (web/static/public_site.css, served with the public pages' assets)."""
 
-# labels the script needs (sent as a data attribute, escaped)
+# labels the script needs (sent in the data attribute, escaped)
 _JS_STRINGS = (
     "tribute.thanks",
     "tribute.pending",
@@ -27,36 +33,41 @@ _JS_STRINGS = (
     "tribute.offline",
     "tribute.empty_message",
     "tribute.sending",
+    "tribute.anonymous",
+    "public_sites.tribute.thanks_flower",
+    "public_sites.tribute.thanks_candle",
+    "public_sites.tribute.chars_left",
 )
 
 
-def _counts_html(counts: dict[str, int], lang: str) -> str:
-    items = "".join(
-        f'<li><span class="label">{escape(t(f"tribute.count.{kind}", lang))}</span> '
-        f'<span class="n" data-count="{kind}">{int(counts.get(kind, 0))}</span></li>'
-        for kind in ("flower", "candle", "message")
-    )
-    return f'<ul class="tribute-counts">{items}</ul>'
+@dataclass(frozen=True)
+class TributeBlock:
+    """What the block's template shows (``w``)."""
+
+    title: str
+    config_json: str
+    counts: dict[str, int]
+    messages: list[TributeMessage] = field(default_factory=list)
+    message_max: int = MESSAGE_MAX_CHARS
+    author_max: int = AUTHOR_MAX_CHARS
+    script_url: str = SCRIPT_URL
+    stylesheet: str = ""
 
 
-def _messages_html(summary: TributeSummary | None, lang: str) -> str:
-    items = ""
-    if summary is not None:
-        for m in summary.messages:
-            who = escape(m.author or t("tribute.anonymous", lang))
-            items += (
-                f'<li><p class="text">{escape(m.message)}</p><p class="by">— {who} · '
-                f'<time datetime="{m.created_at.isoformat()}">{m.created_at.date().isoformat()}</time></p></li>'
-            )
-    empty = "" if items else f' data-empty="{escape(t("tribute.no_messages", lang))}"'
-    return f'<ol class="tribute-messages"{empty}>{items}</ol>'
+def tribute_section(
+    target: str,
+    target_id: int,
+    lang: str,
+    summary: TributeSummary | None = None,
+    title: str | None = None,
+    with_stylesheet: bool = True,
+) -> str:
+    """The tribute block of a page (HTML) for ``target`` (martyrs, memorials, cemeteries) ``target_id``.
 
-
-def tribute_section(target: str, target_id: int, lang: str, summary: TributeSummary | None = None) -> str:
-    """The tribute section of a page (HTML) for ``target`` (martyrs, memorials, cemeteries) ``target_id``.
-
-    ``summary`` (geo/public/tributes.py tribute_summary), when given, fills the counts and messages at once; the script
-    loads them either way. The script tag carries the CSP nonce mark (web/csp.py).
+    ``summary`` (geo/public/tributes.py tribute_summary), when given, fills the tally and messages at once; the
+    script loads them either way. ``title`` replaces the heading (a grave's page pays tribute to its martyr);
+    ``with_stylesheet`` links the block's stylesheet (a page that links it in its head passes False). The script tag
+    carries the CSP nonce mark (web/csp.py).
     """
     check_lang(lang)
     if target not in TRIBUTE_TARGETS:
@@ -68,28 +79,14 @@ def tribute_section(target: str, target_id: int, lang: str, summary: TributeSumm
         "target": target,
         "target_id": target_id,
         "lang": lang,
-        "strings": {key.removeprefix("tribute."): t(key, lang) for key in _JS_STRINGS},
-        "anonymous": t("tribute.anonymous", lang),
+        "strings": {key.rsplit(".", 1)[1]: t(key, lang) for key in _JS_STRINGS},
     }
-    counts = summary.counts if summary is not None else {}
-    buttons = "".join(
-        f'<button type="button" class="tribute-{kind}" data-kind="{kind}">{escape(t(f"tribute.give.{kind}", lang))}'
-        "</button>"
-        for kind in ("flower", "candle")
+    block = TributeBlock(
+        title=title or t("tribute.title", lang),
+        config_json=json.dumps(config, ensure_ascii=False),
+        counts=dict(summary.counts) if summary is not None else {},
+        messages=list(summary.messages) if summary is not None else [],
+        stylesheet=asset_url(STYLESHEET) if with_stylesheet else "",
     )
-    return (
-        f'<section class="vetmap-tribute" id="tribute" data-tribute="{escape(json.dumps(config, ensure_ascii=False))}">'
-        f"<h2>{escape(t('tribute.title', lang))}</h2>"
-        + _counts_html(counts, lang)
-        + f'<p class="tribute-actions">{buttons}</p>'
-        f'<form class="tribute-form" novalidate><label for="tribute-message">{escape(t("tribute.message", lang))}'
-        f'</label><textarea id="tribute-message" name="message" maxlength="{MESSAGE_MAX_CHARS}" rows="3" '
-        f'required></textarea><label for="tribute-author">{escape(t("tribute.author", lang))}</label>'
-        f'<input id="tribute-author" name="author" maxlength="{AUTHOR_MAX_CHARS}" autocomplete="off">'
-        f'<button type="submit">{escape(t("tribute.send", lang))}</button>'
-        f'<p class="tribute-note">{escape(t("tribute.moderated", lang))}</p></form>'
-        f'<p class="tribute-status" role="status" aria-live="polite"></p>'
-        f"<h3>{escape(t('tribute.messages', lang))}</h3>"
-        + _messages_html(summary, lang)
-        + f'<script{SCRIPT_NONCE} src="{SCRIPT_URL}" defer></script></section>'
-    )
+    # plain str, not Markup: pages that add it to their own HTML text must not have that text escaped
+    return render("public/site_tribute.html", w=block, lang=lang)

@@ -1,24 +1,39 @@
 // Online tribute (云祭扫): flower and candle buttons, the message form and the approved messages of one page.
 // Config comes from the section's data-tribute attribute (web/public/tribute_widget.py); text is set with textContent.
+// Feedback stays where the visitor acted: the one status line moves beside the flower and candle buttons or the
+// message form's send button, and the tally figure that changed is bumped.
 (function () {
   "use strict";
 
   function init(section) {
     var cfg = JSON.parse(section.getAttribute("data-tribute"));
+    var S = cfg.strings || {};
     var status = section.querySelector(".tribute-status");
     var form = section.querySelector(".tribute-form");
     var list = section.querySelector(".tribute-messages");
+    var empty = section.querySelector(".tribute-empty");
+    var actions = section.querySelector(".tribute-actions");
+    var send = section.querySelector(".tribute-send");
+    var left = section.querySelector(".tribute-left");
     var busy = false;
 
-    function say(text, kind) {
+    function say(text, kind, place) {
+      if (place && status.parentNode !== place) { place.appendChild(status); }
       status.textContent = text;
       status.setAttribute("data-kind", kind || "");
     }
 
-    function setCounts(counts) {
-      Object.keys(counts).forEach(function (kind) {
+    function setCounts(counts, changed) {
+      Object.keys(counts || {}).forEach(function (kind) {
         var el = section.querySelector('[data-count="' + kind + '"]');
-        if (el) { el.textContent = String(counts[kind]); }
+        if (!el) { return; }
+        var before = el.textContent;
+        el.textContent = String(counts[kind]);
+        if (kind === changed && before !== el.textContent) {
+          el.classList.remove("bumped");
+          void el.offsetWidth; // restart the animation
+          el.classList.add("bumped");
+        }
       });
     }
 
@@ -31,11 +46,21 @@
         p.textContent = m.message;
         var by = document.createElement("p");
         by.className = "by";
-        by.textContent = "— " + (m.author || cfg.anonymous) + " · " + String(m.created_at).slice(0, 10);
+        var who = document.createElement("span");
+        who.className = "who";
+        who.textContent = m.author || S.anonymous;
+        var when = document.createElement("time");
+        var date = String(m.created_at).slice(0, 10);
+        when.setAttribute("datetime", String(m.created_at));
+        when.textContent = date;
+        by.appendChild(who);
+        by.appendChild(document.createTextNode(" · "));
+        by.appendChild(when);
         li.appendChild(p);
         li.appendChild(by);
         list.appendChild(li);
       });
+      if (empty) { empty.hidden = messages.length > 0; }
     }
 
     function load() {
@@ -53,13 +78,21 @@
       return "";
     }
 
-    function send(payload) {
+    function setBusy(control, on) {
+      if (!control) { return; }
+      control.disabled = on;
+      if (on) { control.setAttribute("aria-busy", "true"); } else { control.removeAttribute("aria-busy"); }
+    }
+
+    function post(payload, control, place) {
       if (busy) { return Promise.resolve(false); }
       busy = true;
-      say(cfg.strings.sending, "busy");
+      setBusy(control, true);
+      say(S.sending, "busy", place);
       payload.target = cfg.target;
       payload.target_id = cfg.target_id;
-      return fetch(cfg.api, {
+      // the language of a refusal's reason is the page's (the API reads ?lang=)
+      return fetch(cfg.api + "?lang=" + encodeURIComponent(cfg.lang), {
         method: "POST",
         credentials: "omit",
         headers: {"Content-Type": "application/json", Accept: "application/json"},
@@ -67,33 +100,60 @@
       }).then(function (r) {
         return r.json().catch(function () { return null; }).then(function (body) {
           if (r.status === 201) {
-            setCounts(body.counts);
-            say(body.status === "pending" ? cfg.strings.pending : cfg.strings.thanks, "ok");
+            setCounts(body.counts, payload.kind);
+            var thanks = S["thanks_" + payload.kind] || S.thanks;
+            say(body.status === "pending" ? S.pending : thanks, "ok", place);
             return true;
           }
-          if (r.status === 429) { say(cfg.strings.too_many, "error"); return false; }
+          if (r.status === 429) { say(S.too_many, "error", place); return false; }
           var why = reason(body);
-          say(cfg.strings.refused + (why ? " " + why : ""), "error");
+          say(S.refused + (why ? " " + why : ""), "error", place);
           return false;
         });
       }).catch(function () {
-        say(cfg.strings.offline, "error");
+        say(S.offline, "error", place);
         return false;
-      }).then(function (ok) { busy = false; return ok; });
+      }).then(function (ok) {
+        busy = false;
+        setBusy(control, false);
+        return ok;
+      });
     }
 
     section.querySelectorAll("button[data-kind]").forEach(function (button) {
-      button.addEventListener("click", function () { send({kind: button.getAttribute("data-kind")}); });
+      button.addEventListener("click", function () {
+        post({kind: button.getAttribute("data-kind")}, button, actions).then(function (ok) {
+          if (ok) { button.classList.add("given"); }
+        });
+      });
     });
+
+    function countLeft() {
+      if (!left) { return; }
+      var max = Number(form.elements.message.getAttribute("maxlength")) || 0;
+      var n = Math.max(0, max - form.elements.message.value.length);
+      left.textContent = String(left.getAttribute("data-template")).replace("{n}", String(n));
+    }
+
+    form.elements.message.addEventListener("input", countLeft);
 
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var message = form.elements.message.value.trim();
       var author = form.elements.author.value.trim();
-      if (!message) { say(cfg.strings.empty_message, "error"); return; }
+      var button = form.querySelector("button[type=submit]");
+      if (!message) {
+        say(S.empty_message, "error", send);
+        form.elements.message.setAttribute("aria-invalid", "true");
+        form.elements.message.focus();
+        return;
+      }
+      form.elements.message.removeAttribute("aria-invalid");
       var payload = {kind: "message", message: message};
       if (author) { payload.author = author; }
-      send(payload).then(function (ok) { if (ok) { form.reset(); } });
+      post(payload, button, send).then(function (ok) {
+        if (ok) { form.reset(); countLeft(); }
+      });
     });
 
     load();

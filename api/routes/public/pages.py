@@ -19,11 +19,12 @@ from geo.atlas.collections import COLLECTIONS
 from geo.atlas.field_policy import PUBLIC_ROLE
 from geo.atlas.sites import get_site
 from geo.errors import DomainError, InvalidInput, NotFound
+from geo.models import TRIBUTE_TARGETS
 from geo.principal import PUBLIC
-from geo.public.martyrs import get_martyr, martyrs_at
+from geo.public.martyrs import get_martyr
 from geo.public.search import MartyrSearch, SiteSearch, search_martyrs, search_sites
+from geo.public.site_details import PAGE_COLLECTIONS, site_details
 from geo.public.tributes import tribute_summary
-from geo.upkeep.photos import PhotoFilter, list_photos
 from web.assets import STATIC_DIR
 from web.basemaps import basemap
 from web.i18n import error_text, t
@@ -32,7 +33,7 @@ from web.public.family_page import family_page
 from web.public.frame import PUBLIC_ASSETS, PageContext, message_page, not_found_page
 from web.public.martyr_pages import MartyrSearchForm, martyr_page, martyr_search_page
 from web.public.search_page import SiteSearchForm, search_page
-from web.public.site_page import SitePageData, site_page
+from web.public.site_page import SitePageData, martyr_name, site_page
 from web.public.tribute_widget import tribute_section
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -148,29 +149,41 @@ def site(
     site_id: str,
     conn: PublicConnDep,
     settings: SettingsDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     lang: LangQuery = None,
 ) -> HTMLResponse:
-    """The stable, shareable page of a memorial or cemetery."""
-    ctx = _ctx(request, settings, lang)
+    """The stable, shareable page of a memorial, cemetery or grave: photos, area path, directions, martyrs, nearby
+    sites, tribute (``offset`` pages the martyrs of a cemetery or memorial)."""
+    ctx = _ctx(request, settings, lang, offset=offset or None)
     try:
-        if collection not in SITE_COLLECTIONS:
-            raise NotFound(f"no public pages of {collection!r}: memorials and cemeteries have them")
+        if collection not in PAGE_COLLECTIONS:
+            raise NotFound(
+                f"no public pages of {collection!r}: memorials, cemeteries and graves have them",
+                key="public_sites.no_pages",
+                params={"collection": collection[:40]},
+            )
         ident = _record_id(site_id, collection.rstrip("s"))
         feature = get_site(conn, COLLECTIONS[collection], ident, PUBLIC)
+        coords = (feature.get("geometry") or {}).get("coordinates") or (None, None)
+        area_code = feature["properties"].get("area_code")
+        details = site_details(conn, collection, ident, coords[0], coords[1], area_code, offset)
     except DomainError as exc:
         return _refusal(ctx, exc)
-    outline = _county_outline(conn, feature["properties"].get("area_code"))
-    _, photos = list_photos(conn, PUBLIC, PhotoFilter(collection, ident), PHOTOS_PER_SITE, 0)
-    martyrs = martyrs_at(conn, collection, ident, MARTYRS_PER_SITE)
-    data = SitePageData(
-        collection,
-        feature,
-        photos,
-        martyrs,
-        None if len(martyrs) < MARTYRS_PER_SITE else len(martyrs) + 1,
-        outline,
-        _tribute(conn, collection, ident, ctx),
-    )
+    if collection in TRIBUTE_TARGETS:
+        tribute = tribute_section(
+            collection, ident, ctx.lang, tribute_summary(conn, collection, ident), with_stylesheet=False
+        )
+    elif details.martyrs.total == 1:  # a grave: the tribute goes to its martyr
+        martyr = details.martyrs.items[0]
+        title = t("public_sites.tribute.for_martyr", ctx.lang).format(name=martyr_name(martyr, ctx.lang))
+        summary = tribute_summary(conn, "martyrs", int(martyr["id"]))
+        tribute = tribute_section(
+            "martyrs", int(martyr["id"]), ctx.lang, summary, title, with_stylesheet=False
+        )
+    else:
+        tribute = ""
+    outline = _county_outline(conn, area_code)
+    data = SitePageData(collection, feature, details, outline, tribute)
     return _html(site_page(ctx, data))
 
 
