@@ -23,13 +23,17 @@ import pandas as pd
 import pyogrio
 
 from geo.errors import InvalidInput
+from geo.importing import sheet_shapes
+from geo.importing.sheet_shapes import Known, header_of, header_score, read_grid
 from geo.kit.archives import IMPORT_LIMITS, ZipLimits, check_zip, unzipped_shapefiles
 
 _log = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
-OVERFLOW = "\u2026"
+OVERFLOW = sheet_shapes.OVERFLOW
 """Key of a row's cells beyond the header (reported by the checks, never silently dropped)."""
+ALL_SHEETS = ("*", "all", "全部")
+"""The ``sheet`` option's words for every sheet of a workbook that has the same header."""
 
 FORMATS = ("geojson", "gpkg", "shp", "kml", "csv", "xlsx")
 """The file formats read and written (``shp`` is a zipped Shapefile)."""
@@ -60,6 +64,14 @@ class RawTable:
     file_crs: Any = None
     encoding: str | None = None
     layers: dict[str, dict[str, Any]] = field(default_factory=dict)  # extra polygon layers: code → geom
+    shape: dict[str, Any] | None = None  # a spreadsheet's: its sheets' shapes (sheet_shapes.SheetShape), BOM
+    row_sheets: list[str] | None = None  # each row's sheet, when rows come from several sheets
+
+    @property
+    def serial_columns(self) -> list[str]:
+        """The running-number columns (序号) of the sheets read: never mapped to a field."""
+        sheets = (self.shape or {}).get("sheets") or []
+        return list(dict.fromkeys(c for sh in sheets for c in sh.get("serial_columns", [])))
 
 
 def detect_format(path: Path, head: bytes, label: str | None = None) -> str:
@@ -108,72 +120,47 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     )
 
 
-def _header_rows(rows: list[list[Any]], label: str) -> tuple[list[str], int]:
-    for i, row in enumerate(rows):
-        if any(_present(v) for v in row):
-            header = [str(v).strip() if v is not None else "" for v in row]
-            while header and not header[-1]:
-                header.pop()
-            seen: set[str] = set()
-            for j, name in enumerate(header):
-                if not name:
-                    raise InvalidInput(
-                        f"{label}: column {j + 1} of the header row has no name",
-                        key="import.header_unnamed",
-                        params={"name": label, "column": j + 1},
-                    )
-                if name in seen:
-                    raise InvalidInput(
-                        f"{label}: the header names column {name!r} twice",
-                        key="import.header_twice",
-                        params={"name": label, "column": name},
-                    )
-                seen.add(name)
-            return header, i
-    raise InvalidInput(
-        f"{label} is empty: no header row and no records", key="import.empty", params={"name": label}
-    )
+def _sniffed(text: str) -> str:
+    try:
+        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
-def _present(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return not (isinstance(value, str) and not value.strip())
+def _delimiter(text: str, known: Known | None) -> str:
+    """The delimiter whose first lines give the header of the most known columns (title rows above a header can
+    mislead the sniffer); the sniffed one on a tie."""
+    sniffed = _sniffed(text)
+    head = text[:65536].splitlines()[: sheet_shapes.HEADER_SEARCH_ROWS + 2]
+    best, best_score = sniffed, header_score(list(csv.reader(head, delimiter=sniffed)), known)
+    for d in ",\t;|":
+        if d != sniffed and d in text[:65536]:
+            score = header_score(list(csv.reader(head, delimiter=d)), known)
+            if score > best_score:
+                best, best_score = d, score
+    return best
 
 
-def _rows_of(grid: list[list[Any]], label: str, first_line: int = 1) -> RawTable:
-    header, at = _header_rows(grid, label)
-    rows, numbers = [], []
-    width = len(header)
-    for i in range(at + 1, len(grid)):
-        values = grid[i]
-        if not any(_present(v) for v in values):
-            continue  # a blank line is not a record
-        extra = [v for v in values[width:] if _present(v)]
-        row = {h: (values[j] if j < len(values) else None) for j, h in enumerate(header)}
-        if extra:
-            row[OVERFLOW] = extra
-        rows.append(row)
-        numbers.append(i + first_line)
-    return RawTable("", header, rows, numbers)
-
-
-def read_csv(path: Path, encoding: str | None = None, label: str | None = None) -> RawTable:
-    """A CSV file (delimiter sniffed among , ; tab |) with its header row; row numbers as a spreadsheet shows;
-    ``label`` names it in messages (its file name by default)."""
+def read_csv(
+    path: Path, encoding: str | None = None, label: str | None = None, known: Known | None = None
+) -> RawTable:
+    """A CSV file (delimiter among , ; tab |) with its header found among its first rows (title rows above it, a
+    header of two rows; see geo/importing/sheet_shapes.py); row numbers as a spreadsheet shows; ``label`` names it
+    in messages (its file name by default); ``known`` tells the header's cells (default: a row of several cells)."""
     label = label or path.name
-    text, enc = decode_text(path.read_bytes(), encoding)
+    data = path.read_bytes()
+    text, enc = decode_text(data, encoding)
     if not text.strip():
         raise InvalidInput(f"{label} is empty", key="import.empty", params={"name": label})
-    try:
-        dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    grid = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    table = _rows_of(grid, label)
-    table.fmt, table.encoding = "csv", enc
+    delimiter = _delimiter(text, known)
+    grid = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    found = read_grid(grid, label, known)
+    table = RawTable("csv", found.columns, found.rows, found.row_numbers, encoding=enc)
+    table.shape = {
+        "sheets": [found.shape.to_json()],
+        "skipped_sheets": [],
+        "bom": data.startswith(codecs.BOM_UTF8),
+    }
     return table
 
 
@@ -185,12 +172,72 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _sheet_rows(ws, limit: int | None = None) -> list[list[Any]]:
+    rows = ws.iter_rows(values_only=True, max_row=limit) if limit else ws.iter_rows(values_only=True)
+    return [[_cell(v) for v in row] for row in rows]
+
+
+def _chosen_sheet(names: list[str], sheet: str, label: str) -> str:
+    wanted = sheet.strip()
+    if wanted in names:
+        return wanted
+    loose = {n.strip(): n for n in names}
+    if wanted in loose:
+        return loose[wanted]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+        return names[int(wanted) - 1]
+    raise InvalidInput(
+        f"{label} has no sheet {sheet!r}; it has: {', '.join(names)}",
+        key="import.no_sheet",
+        params={"name": label, "sheet": sheet, "sheets": "、".join(names)},
+    )
+
+
+def _choose_sheets(book, sheet: str | None, label: str, known: Known | None) -> tuple[list[str], list[dict]]:
+    """The sheets to read and those left out, each with why: ``no_header`` (no known column), ``other_header``
+    (not the header of the sheets read), ``not_chosen`` (another sheet was asked for or found first;
+    ``same_header`` says whether it could be read with them)."""
+    names = list(book.sheetnames)
+    heads = {n: _sheet_rows(book[n], sheet_shapes.HEADER_SEARCH_ROWS + 2) for n in names}
+    scores = {n: header_score(heads[n], known) for n in names}
+    if sheet is not None and sheet.strip().lower() in ALL_SHEETS:
+        scored = [n for n in names if scores[n] > 0] or names[:1]
+        first = header_of(heads[scored[0]], known)
+        chosen = [n for n in scored if set(header_of(heads[n], known)) == set(first)]
+    elif sheet is not None and sheet.strip():
+        chosen = [_chosen_sheet(names, sheet, label)]
+    else:
+        chosen = [next((n for n in names if scores[n] > 0), names[0])]
+    header = set(header_of(heads[chosen[0]], known))
+    skipped = []
+    for n in names:
+        if n in chosen:
+            continue
+        if not any(any(sheet_shapes.present(v) for v in row) for row in heads[n]):
+            why = "empty"
+        elif scores[n] == 0:
+            why = "no_header"
+        elif sheet is not None and sheet.strip().lower() in ALL_SHEETS:
+            why = "other_header"
+        else:
+            why = "not_chosen"
+        same = why == "not_chosen" and set(header_of(heads[n], known)) == header
+        skipped.append({"name": n, "why": why, "same_header": same})
+    return chosen, skipped
+
+
 def read_xlsx(
-    path: Path, sheet: str | None = None, limits: ZipLimits = IMPORT_LIMITS, label: str | None = None
+    path: Path,
+    sheet: str | None = None,
+    limits: ZipLimits = IMPORT_LIMITS,
+    label: str | None = None,
+    known: Known | None = None,
 ) -> RawTable:
-    """The first (or named) sheet of an Excel workbook, header in its first non-empty row. The workbook (a zip) is
-    checked from its directory first (geo/kit/archives.py): no part may unzip past ``limits``. ``label`` names it
-    in messages (its file name by default)."""
+    """The records of an Excel workbook: the sheet named or numbered (from 1) by ``sheet``, every sheet with the
+    same header (``sheet`` ``*``), or by default the first sheet with a header of known columns; the header found
+    among its first rows (see geo/importing/sheet_shapes.py). The workbook (a zip) is checked from its directory
+    first (geo/kit/archives.py): no part may unzip past ``limits``. ``label`` names it in messages (its file name by
+    default)."""
     import openpyxl
 
     label = label or path.name
@@ -206,14 +253,21 @@ def read_xlsx(
             params={"name": label},
         ) from None
     try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InvalidInput(f"{label} has no sheet {sheet!r}; it has: {', '.join(book.sheetnames)}")
-        ws = book[sheet] if sheet else book.worksheets[0]
-        grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        chosen, skipped = _choose_sheets(book, sheet, label, known)
+        several = len(book.sheetnames) > 1
+        found = []
+        for name in chosen:
+            where = f"{label} ({name})" if several else label
+            found.append(read_grid(_sheet_rows(book[name]), where, known, name=name))
     finally:
         book.close()
-    table = _rows_of(grid, label)
-    table.fmt = "xlsx"
+    first = found[0]
+    rows = [r for g in found for r in g.rows]
+    numbers = [n for g in found for n in g.row_numbers]
+    table = RawTable("xlsx", first.columns, rows, numbers)
+    if len(found) > 1:
+        table.row_sheets = [g.shape.name or "" for g in found for _ in g.rows]
+    table.shape = {"sheets": [g.shape.to_json() for g in found], "skipped_sheets": skipped, "bom": False}
     return table
 
 
@@ -364,10 +418,13 @@ def read_file(
     encoding=None,
     limits: ZipLimits = IMPORT_LIMITS,
     label: str | None = None,
+    known: Known | None = None,
+    sheet: str | None = None,
 ) -> RawTable:
     """Read a register file of any supported format; InvalidInput for a missing, empty or unreadable file, and
     PayloadTooLarge for a zip (Shapefile, workbook) that unzips past ``limits``. ``label`` names the file in
-    messages (an upload's own name; the file's name by default): never the server's path to it."""
+    messages (an upload's own name; the file's name by default): never the server's path to it. A spreadsheet's
+    header is found by ``known`` (which cells name a column) and a workbook's ``sheet`` chosen (see read_xlsx)."""
     if not path.is_file():
         raise InvalidInput(f"no such file: {path}")
     label = label or path.name
@@ -381,9 +438,9 @@ def read_file(
             f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", key="import.unknown_format"
         )
     if fmt == "csv":
-        return read_csv(path, encoding, label)
+        return read_csv(path, encoding, label, known)
     if fmt == "xlsx":
-        return read_xlsx(path, limits=limits, label=label)
+        return read_xlsx(path, sheet, limits=limits, label=label, known=known)
     if fmt == "shp" and path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
         raise InvalidInput(
             f"{label} is not a valid zip file (a zipped Shapefile is expected)",

@@ -25,6 +25,7 @@ class RowReport:
     status: str
     reason: str | None = None  # a RowReason when the check knew its key and field
     notes: list[str] = field(default_factory=list)
+    sheet: str | None = None  # the workbook's sheet, when the rows come from several
 
 
 @dataclass
@@ -43,6 +44,13 @@ class ImportReport:
     rows: list[RowReport]
     rejects_file: str | None = None
     rejects_url: str | None = None  # an upload's rejects file, for its uploader to download
+    shape: dict[str, Any] | None = (
+        None  # a spreadsheet's shape: sheets read and skipped, header, rows skipped
+    )
+    duplicates: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # likely duplicates (geo/importing/duplicates.py)
+    accept_duplicates: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -52,19 +60,28 @@ class ImportReport:
             out[r.status] += 1
         return out
 
-    def to_json(self) -> dict[str, Any]:
-        """The report as JSON-ready data (the API's answer, the CLI's --report file)."""
+    def to_json(self, describe: Callable[[str], str] | None = None) -> dict[str, Any]:
+        """The report as JSON-ready data (the API's answer, the CLI's --report file); ``describe`` says each reason
+        and note in the reader's language (web/importing/reports.py ``reason_text``; default: the English text),
+        their keys and parameters kept beside them (``reason_detail``, ``notes_detail``)."""
+        say = describe or str
         rows = []
         for r in self.rows:
             item: dict[str, Any] = {"row": r.row, "code": r.code, "status": r.status}
             if r.reason:
-                item["reason"] = str(r.reason)
+                item["reason"] = say(r.reason)
                 if isinstance(r.reason, RowReason) and (r.reason.key or r.reason.parts):
                     item["reason_detail"] = r.reason.to_json()
                 if isinstance(r.reason, RowReason) and r.reason.field:
                     item["field"] = r.reason.field
             if r.notes:
-                item["notes"] = r.notes
+                item["notes"] = [say(n) for n in r.notes]
+                if any(isinstance(n, RowReason) and n.key for n in r.notes):
+                    item["notes_detail"] = [
+                        n.to_json() if isinstance(n, RowReason) else {"message": n} for n in r.notes
+                    ]
+            if r.sheet is not None:
+                item["sheet"] = r.sheet
             rows.append(item)
         return {
             "file": self.file,
@@ -80,6 +97,9 @@ class ImportReport:
             "rows": rows,
             "rejects_file": self.rejects_file,
             "rejects_url": self.rejects_url,
+            "shape": self.shape,
+            "duplicates": self.duplicates,
+            "accept_duplicates": self.accept_duplicates,
         }
 
     @classmethod
@@ -93,7 +113,16 @@ class ImportReport:
             elif reason is not None:
                 reason = RowReason(reason, field=item.get("field"))
             rows.append(
-                RowReport(item["row"], item.get("code"), item["status"], reason, item.get("notes", []))
+                RowReport(
+                    item["row"],
+                    item.get("code"),
+                    item["status"],
+                    reason,
+                    [RowReason.from_json(n) for n in item["notes_detail"]]
+                    if "notes_detail" in item
+                    else item.get("notes", []),
+                    item.get("sheet"),
+                )
             )
         return cls(
             data["file"],
@@ -108,6 +137,9 @@ class ImportReport:
             rows,
             data.get("rejects_file"),
             data.get("rejects_url"),
+            data.get("shape"),
+            list(data.get("duplicates") or []),
+            bool(data.get("accept_duplicates")),
         )
 
     def summary(self) -> str:

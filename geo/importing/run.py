@@ -31,10 +31,12 @@ from geo.importing.columns import (
     parse_map_option,
 )
 from geo.importing.coords import Points, locate
+from geo.importing.duplicates import Duplicate, likely_duplicates
 from geo.importing.load import load_rows
 from geo.importing.readers import RawTable, read_file
 from geo.importing.reasons import RowReason, row_reason
 from geo.importing.report import ImportReport, RowReport, write_rejects
+from geo.importing.sheet_shapes import Known, present, vocabulary
 from geo.kit.crs import declared_source
 
 Progress = Callable[[str, int, int], None]
@@ -71,13 +73,28 @@ def check_rights(actor: Actor, collection: str) -> None:
     require_right(actor.principal, f"{collection}.update")
 
 
+def column_targets(collection: str) -> tuple[list[str], dict[str, tuple[str, ...]] | None]:
+    """The fields a file's columns may map to for ``collection`` (with the point's lon/lat), and the collection's
+    own header aliases: the one list the column map and the header search (which row is the header) both use."""
+    model = fields_model(collection)
+    targets = [*model.model_fields, *(COORD_FIELDS if has_points(collection) else ())]
+    return targets, (MARTYR_ALIASES if collection == "martyrs" else None)
+
+
+def header_vocabulary(collection: str) -> Known:
+    """Whether a spreadsheet cell names a column of ``collection`` (finds the header under title rows)."""
+    return vocabulary(*column_targets(collection))
+
+
 def _column_map(table: RawTable, collection: str, option) -> ColumnMap:
     model = fields_model(collection)
     points = has_points(collection)
-    targets = [*model.model_fields, *(COORD_FIELDS if points else ())]
+    targets, aliases = column_targets(collection)
     user = option if isinstance(option, dict) else parse_map_option(option)
-    aliases = MARTYR_ALIASES if collection == "martyrs" else None
-    cmap = map_columns([c for c in table.columns if c not in READ_ONLY], targets, user, aliases)
+    serial = set(table.serial_columns) - set(user)
+    cmap = map_columns(
+        [c for c in table.columns if c not in READ_ONLY and c not in serial], targets, user, aliases
+    )
     mapped = set(cmap.fields.values())
     has_geoms = table.geoms is not None and any(g is not None for g in table.geoms)
     if points and ("lon" in mapped) != ("lat" in mapped):
@@ -145,7 +162,13 @@ def run_import(
     (default: the English reason)."""
     check_rights(actor, options.collection)
     table = read_file(
-        Path(path), options.fmt, polygon_columns(options.collection), options.encoding, label=label
+        Path(path),
+        options.fmt,
+        polygon_columns(options.collection),
+        options.encoding,
+        label=label,
+        known=header_vocabulary(options.collection),
+        sheet=options.sheet,
     )
     if not table.rows:
         name = label or Path(path).name
@@ -167,9 +190,21 @@ def run_import(
     with engine.begin() as conn:
         if progress:
             progress("loading", 0, 1)
-        result = load_rows(conn, options.collection, good, present, actor.principal, options.dry_run)
+        good, pairs = _keep_out_duplicates(conn, table, options, cmap, good, reasons)
+        result = load_rows(
+            conn,
+            options.collection,
+            good,
+            present,
+            actor.principal,
+            options.dry_run,
+            area=options.area,
+            numbers=table.row_numbers,
+        )
         reasons.update(result.reasons)
         report = _report(table, options, source, cmap, good, reasons, result.status, label or Path(path).name)
+        report.duplicates = [p.to_json() for p in pairs]
+        report.accept_duplicates = options.accept_duplicates
         if not options.dry_run:
             record(
                 conn,
@@ -188,6 +223,27 @@ def run_import(
     return report
 
 
+def _keep_out_duplicates(
+    conn, table: RawTable, options: ImportOptions, cmap: ColumnMap, good: list[CheckedRow], reasons: dict
+) -> tuple[list[CheckedRow], list[Duplicate]]:
+    """The rows that go on to the load, and the likely duplicates found (geo/importing/duplicates.py): kept out
+    with their reason, or, when the operator confirmed them, let in with a note."""
+    header = cmap.header_of("code")
+    given = {i for i, raw in enumerate(table.rows) if header and present(raw.get(header))}
+    pairs = likely_duplicates(conn, options.collection, good, table.row_numbers, given, table.row_sheets)
+    if not pairs:
+        return good, []
+    if options.accept_duplicates:
+        by_index = {r.index: r for r in good}
+        for p in pairs:
+            by_index[p.index].notes.append(f"confirmed: not a duplicate ({p.reason()})")
+        return good, pairs
+    out = {p.index for p in pairs}
+    for p in pairs:
+        reasons[p.index] = p.reason()
+    return [r for r in good if r.index not in out], pairs
+
+
 def _report(table, options, source, cmap, good, reasons, status, label) -> ImportReport:
     codes = {r.index: r.values.get("code") for r in good}
     notes = {r.index: r.notes for r in good}
@@ -197,12 +253,15 @@ def _report(table, options, source, cmap, good, reasons, status, label) -> Impor
         if code is None:
             header = cmap.header_of("code")
             code = raw.get(header) if header else None
+        sheet = table.row_sheets[i] if table.row_sheets else None
         if i in reasons:
             rows.append(
-                RowReport(table.row_numbers[i], _text(code), "rejected", reasons[i], notes.get(i, []))
+                RowReport(table.row_numbers[i], _text(code), "rejected", reasons[i], notes.get(i, []), sheet)
             )
         else:
-            rows.append(RowReport(table.row_numbers[i], _text(code), status[i], None, notes.get(i, [])))
+            rows.append(
+                RowReport(table.row_numbers[i], _text(code), status[i], None, notes.get(i, []), sheet)
+            )
     return ImportReport(
         label,
         table.fmt,
@@ -214,6 +273,7 @@ def _report(table, options, source, cmap, good, reasons, status, label) -> Impor
         dict(cmap.fields),
         [*cmap.ignored, *[c for c in table.columns if c in READ_ONLY]],
         rows,
+        shape=table.shape,
     )
 
 

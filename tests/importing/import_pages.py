@@ -40,13 +40,13 @@ def signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> tupl
 
 
 def register_csv(tag: str) -> bytes:
-    """A small station register: two good rows, then a row without a code, one with a bad level, one with a
+    """A small station register (its names marked with ``tag``): two good rows, then a row without a code, one with a bad level, one with a
     latitude that is not a number, and one far outside the county (in another county)."""
     lon, lat = ZIYUAN_POINT
     lines = [
         "编码,名称,级别,经度,纬度",
-        f"{tag}-1,测试一村服务站,村,{lon + 0.001},{lat + 0.001}",
-        f"{tag}-2,测试二村服务站,村,{lon + 0.002},{lat + 0.0015}",
+        f"{tag}-1,测试一村服务站{tag},村,{lon + 0.001},{lat + 0.001}",  # each test's own names: the same name
+        f"{tag}-2,测试二村服务站{tag},村,{lon + 0.002},{lat + 0.0015}",  # at the same place is a duplicate
         f",没有编码的站,村,{lon},{lat}",
         f"{tag}-4,级别不对的站,大队,{lon},{lat}",
         f"{tag}-5,纬度不是数字的站,村,{lon},北纬26度",

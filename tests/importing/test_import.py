@@ -78,14 +78,14 @@ def test_gbk_csv_with_chinese_headers_in_gcj02_is_stored_in_wgs84(engine, tmp_pa
     g_lon, g_lat = wgs84_to_gcj02(lon, lat)
     path = write_csv(
         tmp_path / "gbk.csv",
-        ["编码", "名称", "级别", "经度", "纬度", "是否有人员"],
+        ["编码", "名称", "级别", "经度", "纬度", "填表人"],
         [["T2-1", "资源县某村服务站", "村", g_lon, g_lat, "是"]],
         encoding="gbk",
     )
     report = _import(engine, path, crs="gcj02")
     assert report.encoding == "gb18030" and report.crs == "GCJ02"
     assert report.counts["inserted"] == 1
-    assert "是否有人员" in report.ignored_columns  # not a known header: reported, not silently dropped
+    assert "填表人" in report.ignored_columns  # not a known header: reported, not silently dropped
     x, y = _point(engine, "T2-1")
     assert abs(x - lon) < 1e-7 and abs(y - lat) < 1e-7
 
@@ -100,7 +100,8 @@ def test_other_source_systems(engine, tmp_path, crs):
     else:
         x, y = lon, lat
     code = f"T3-{crs}"
-    report = _import(engine, write_csv(tmp_path / "s.csv", HEADER, [[code, "站", "village", x, y]]), crs=crs)
+    row = [code, f"站{crs}", "village", x, y]  # one place per system: the same name there is a duplicate
+    report = _import(engine, write_csv(tmp_path / "s.csv", HEADER, [row]), crs=crs)
     assert report.counts["inserted"] == 1, report.to_json()
     got = _point(engine, code)
     assert abs(got[0] - lon) < 1e-6 and abs(got[1] - lat) < 1e-6
@@ -131,7 +132,7 @@ def test_a_csv_with_bad_rows_of_every_kind_gets_a_reason_for_each(engine, tmp_pa
     rows = [
         ["T5-ok", "好站", "village", *ok],  # row 2
         ["T5-missing", "缺坐标", "village", "", ""],  # 3
-        ["T5-text", "文字坐标", "village", "东经110度", ok[1]],  # 4
+        ["T5-text", "文字坐标", "village", "东经一百一十度", ok[1]],  # 4
         ["T5-abroad", "国外", "village", 2.35, 48.85],  # 5
         ["T5-swapped", "颠倒", "village", ok[1], ok[0]],  # 6
         ["T5-dup", "重复一", "village", *ok],  # 7
@@ -149,21 +150,23 @@ def test_a_csv_with_bad_rows_of_every_kind_gets_a_reason_for_each(engine, tmp_pa
     by = _by_row(report)
     assert by[2]["status"] == "inserted"
     assert "missing coordinates" in by[3]["reason"]
-    assert "not numbers" in by[4]["reason"]
+    assert "'东经一百一十度' is not understood (coordinate)" in by[4]["reason"]
+    assert by[4]["reason_detail"]["key"] == "value.coordinate" and by[4]["field"] == "lon"
     assert "outside China" in by[5]["reason"]
     assert "swapped" in by[6]["reason"] and "--fix-swapped" in by[6]["reason"]
     assert "duplicate code 'T5-dup'" in by[7]["reason"] and "row 8" in by[7]["reason"]
     assert "duplicate" in by[8]["reason"]
-    assert "no code" in by[9]["reason"]
+    # no code: matched by its natural key (area and name), new, so a generated code
+    assert by[9]["status"] == "inserted" and by[9]["code"].startswith("ST-450329-")
     assert "level" in by[10]["reason"]
     assert "unknown area code '999999'" in by[11]["reason"]
     assert "outside its declared area 450102" in by[12]["reason"]
-    assert report.counts == {"rows": 11, "inserted": 1, "updated": 0, "unchanged": 0, "rejected": 10}
+    assert report.counts == {"rows": 11, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 9}
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM stations")).scalar_one() == before + 1
+        assert conn.execute(text("SELECT count(*) FROM stations")).scalar_one() == before + 2
     with rejects.open(encoding="utf-8-sig") as f:
         back = list(csv.DictReader(f))
-    assert len(back) == 10 and all(r["reject_reason"] for r in back)
+    assert len(back) == 9 and all(r["reject_reason"] for r in back)
     assert back[0]["code"] == "T5-missing"
     # fixed and imported again: the swapped row goes in with --fix-swapped, with a note
     fixed = _import(engine, rejects, fix_swapped=True)
@@ -340,7 +343,7 @@ def test_cli_import_with_dry_run_rejects_file_and_report(cli_env, engine, tmp_pa
     runner = CliRunner()
     result = runner.invoke(cli_env, ["import", str(path), "--collection", "stations", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "1 would be inserted" in result.output and "not numbers" in result.output
+    assert "1 would be inserted" in result.output and "is not understood (coordinate)" in result.output
     rejects = tmp_path / "out.csv"
     report = tmp_path / "report.json"
     result = runner.invoke(
@@ -468,7 +471,9 @@ def test_api_rejects_download_fix_and_upload_again(client, anon_client, engine, 
     assert ".rejects.csv" in got.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert table[0] == [*HEADER, "reject_reason"] and [r[0] for r in table[1:]] == ["T17-2", "T17-3"]
-    assert "不是数字" in table[1][-1] and "填反" in table[2][-1]  # in the API's default language
+    # in the API's default language, naming the column and the value
+    assert "“lon”列的“东经”不是坐标" in table[1][-1] and "填反" in table[2][-1]
+    assert "“lon”列的“东经”不是坐标" in report["rows"][1]["reason"]  # the report's reasons too
     # another account, the public, an unknown token: nothing
     with engine.begin() as conn:
         account = create_account(conn, CLI_ACTOR, "import-admin-3", "import-password", "admin", None)
@@ -500,7 +505,7 @@ def _undeclared_shapefile(folder: Path, name: str, encoding: str, ldid: int) -> 
     shp = folder / f"{name}.shp"
     frame = gpd.GeoDataFrame(
         {"code": [f"T18-{name}-1", f"T18-{name}-2"], "name": ["资源县中峰镇服务站", "车田苗族乡服务站"]},
-        geometry=[shapely.Point(*_near("u", 27)), shapely.Point(*_near("u", 28))],
+        geometry=[shapely.Point(*_near("u", 27 + ldid % 5)), shapely.Point(*_near("u", 28 + ldid % 5))],
         crs="EPSG:4326",
     )
     frame["level"] = "township"
@@ -538,7 +543,7 @@ def test_a_shapefile_without_cpg_has_its_encoding_detected(engine, tmp_path, enc
     [("utf-8", "utf-8"), ("utf-8-sig", "utf-8"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
 )
 def test_csv_encodings_are_detected(engine, tmp_path, encoding, reported):
-    name = "䶮站" if encoding == "gb18030" else "资源站"  # 䶮 (U+4DAE) is in GB18030, not in GBK
+    name = "䶮站" if encoding == "gb18030" else f"资源{encoding}站"  # 䶮 (U+4DAE) is in GB18030, not in GBK
     code = f"T19-{encoding}"
     path = write_csv(
         tmp_path / "e.csv",

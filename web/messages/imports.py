@@ -32,9 +32,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imports.collection.choose": ("请选择…", "Choose…"),
     "imports.file": ("文件", "File"),
     "imports.file.hint": (
-        "CSV、Excel（.xlsx）、GeoJSON、GeoPackage、KML 或压缩的 Shapefile（.zip）；每行需有编码，点位需有经度、纬度列。",
-        "CSV, Excel (.xlsx), GeoJSON, GeoPackage, KML or a zipped Shapefile (.zip); every row needs its code, "
-        "points need longitude and latitude columns.",
+        "CSV、Excel（.xlsx）、GeoJSON、GeoPackage、KML 或压缩的 Shapefile（.zip）；点位需有经度、纬度列。表头上方的标题行、"
+        "合并表头、序号列、空行和合计行会自动识别。",
+        "CSV, Excel (.xlsx), GeoJSON, GeoPackage, KML or a zipped Shapefile (.zip); points need longitude and "
+        "latitude columns. Title rows above the header, merged headers, a 序号 column, blank and total rows are "
+        "found by themselves.",
     ),
     "imports.file.choose": ("选择文件", "Choose a file"),
     "imports.file.none": ("未选择文件", "No file chosen"),
@@ -324,6 +326,116 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.import.report_gone": (
         "该导入报告已过期，或不属于您的辖区。",
         "That import report has expired, or it belongs to another area.",
+    ),
+    # issue 23: the county place names resolve in, the sheet, the shape found, likely duplicates
+    "imports.area": ("地名所在区县", "County of the place names"),
+    "imports.area.hint": (
+        "登记表用乡镇、村名称（而非区划代码）写所在地时，在此区县内查找这些名称。",
+        "When the register gives places by name (township, village) instead of codes, the names are looked up in "
+        "this county.",
+    ),
+    "imports.area.none": ("（不按名称查找）", "(no lookup by name)"),
+    "imports.sheet": ("工作表（Excel）", "Sheet (Excel)"),
+    "imports.sheet.hint": (
+        "填工作表名称或序号（从 1 起）；填“全部”读取表头相同的所有工作表；留空则读取第一个有表头的工作表。",
+        "A sheet's name or number (from 1); “all” reads every sheet with the same header; empty: the first sheet "
+        "with a header.",
+    ),
+    "imports.report.shape": ("表格结构", "Layout of the file"),
+    "imports.report.shape_details": ("识别与跳过的内容", "What was found and skipped"),
+    "imports.shape.header_row": ("表头在第 {row} 行", "header on row {row}"),
+    "imports.shape.header_rows": (
+        "表头在第 {first}–{last} 行（两行表头）",
+        "header on rows {first}–{last} (two rows)",
+    ),
+    "imports.shape.skipped": ("跳过{rows}", "skipped {rows}"),
+    "imports.shape.count.title": ("标题行 {n} 行", "{n} title rows"),
+    "imports.shape.count.blank": ("空行 {n} 行", "{n} blank rows"),
+    "imports.shape.count.total": ("合计行 {n} 行", "{n} total rows"),
+    "imports.shape.count.note": ("表尾说明 {n} 行", "{n} note rows"),
+    "imports.shape.sheet": ("读取工作表“{name}”（{n} 行记录）", "read the sheet “{name}” ({n} records)"),
+    "imports.shape.in_sheet": ("工作表“{name}”：", "Sheet “{name}”: "),
+    "imports.shape.row_text": ("第 {row} 行“{text}”", "row {row} “{text}”"),
+    "imports.shape.titles": (
+        "表头上方的标题行（不导入）：{rows}",
+        "Title rows above the header (not imported): {rows}",
+    ),
+    "imports.shape.merged": (
+        "合并表头：“{group}”下的列 {columns}",
+        "Merged header: “{group}” over {columns}",
+    ),
+    "imports.shape.blanks": ("空行（跳过）：第 {rows} 行", "Blank rows (skipped): {rows}"),
+    "imports.shape.totals": ("合计行（跳过）：{rows}", "Total rows (skipped): {rows}"),
+    "imports.shape.notes": ("表尾说明（跳过）：{rows}", "Notes under the records (skipped): {rows}"),
+    "imports.shape.serial": (
+        "序号列“{column}”不导入",
+        "The running-number column “{column}” is not imported",
+    ),
+    "imports.shape.skipped_sheet.no_header": (
+        "未读取工作表“{name}”：没有可识别的表头",
+        "The sheet “{name}” was not read: it has no header of known columns",
+    ),
+    "imports.shape.skipped_sheet.empty": (
+        "未读取工作表“{name}”：空白",
+        "The sheet “{name}” was not read: it is empty",
+    ),
+    "imports.shape.skipped_sheet.other_header": (
+        "未读取工作表“{name}”：表头与所读工作表不同",
+        "The sheet “{name}” was not read: its header differs from the sheets read",
+    ),
+    "imports.shape.skipped_sheet.not_chosen": (
+        "未读取工作表“{name}”（可在“工作表”中填写其名称）",
+        "The sheet “{name}” was not read (give its name under “Sheet”)",
+    ),
+    "imports.shape.skipped_sheet.same_header": (
+        "未读取工作表“{name}”：表头相同，“工作表”填“全部”可一并导入",
+        "The sheet “{name}” was not read: it has the same header; “all” under “Sheet” imports it too",
+    ),
+    "imports.shape.encoding": ("文件编码：{encoding}", "Text encoding: {encoding}"),
+    "imports.shape.encoding.bom": (
+        "文件编码：{encoding}（带 BOM）",
+        "Text encoding: {encoding} (with a BOM)",
+    ),
+    "imports.col.sheet": ("工作表", "Sheet"),
+    "imports.dup.title": ("疑似重复", "Likely duplicates"),
+    "imports.dup.intro": (
+        "以下各行与文件中前面的行或库中已有记录同名，且相距不到 50 米，未导入。若确是不同地点，请勾选确认后再正式导入。",
+        "These rows have the same name as an earlier row of the file or a stored record less than 50 m away, and "
+        "were kept out. If they are different places, confirm below before importing for real.",
+    ),
+    "imports.dup.accepted": (
+        "已确认以下同名相近的记录是不同地点，一并导入。",
+        "These rows of the same name close by were confirmed to be different places and imported.",
+    ),
+    "imports.dup.col.row": ("行号", "Row"),
+    "imports.dup.col.name": ("名称", "Name"),
+    "imports.dup.col.other": ("与之重复", "Same as"),
+    "imports.dup.col.metres": ("相距", "Apart"),
+    "imports.dup.row": ("文件第 {row} 行", "row {row} of the file"),
+    "imports.dup.row_in_sheet": ("工作表“{sheet}”第 {row} 行", "row {row} of the sheet “{sheet}”"),
+    "imports.dup.stored": ("已有记录 {code} {name}", "stored record {code} {name}"),
+    "imports.dup.metres": ("{m} 米", "{m} m"),
+    "imports.dup.confirm": (
+        "确认这些是不同地点，正式导入时一并导入",
+        "These are different places: import them too when importing for real",
+    ),
+    "imports.report.duplicates_only": (
+        "除疑似重复的行外没有可写入的行；如确认它们是不同地点，可勾选后正式导入。",
+        "Apart from the likely duplicates no row can be written; confirm them to import them for real.",
+    ),
+    "imports.reason.likely_duplicate_row": (
+        "疑似重复：与文件第 {other} 行同名，相距 {metres} 米；确认是不同地点后才导入",
+        "likely a duplicate: the same name as row {other} of the file, {metres} m away; imported only once "
+        "confirmed to be a different place",
+    ),
+    "imports.reason.likely_duplicate_stored": (
+        "疑似重复：与已有记录 {code} {name} 同名，相距 {metres} 米；确认是不同地点后才导入",
+        "likely a duplicate: the same name as the stored record {code} {name}, {metres} m away; imported only "
+        "once confirmed to be a different place",
+    ),
+    "error.import.no_sheet": (
+        "{name} 中没有工作表“{sheet}”；它的工作表有：{sheets}。",
+        "{name} has no sheet “{sheet}”; its sheets are: {sheets}.",
     ),
     # /staff/exports
     "exports.title": ("导出数据", "Export data"),

@@ -88,6 +88,8 @@ def _run_and_keep(
         "column_map": options.column_map,
         "fix_swapped": options.fix_swapped,
         "encoding": options.encoding,
+        "area": options.area,
+        "sheet": options.sheet,
         "suffix": path.suffix,
     }
     upload = path if options.dry_run else None
@@ -114,7 +116,9 @@ def _import(
         return _run_and_keep(engine, path, label, options, actor, lang)
 
 
-def _commit_kept(engine: Engine, report_token: str, actor, lang: str) -> tuple[ImportReport, KeptTokens]:
+def _commit_kept(
+    engine: Engine, report_token: str, actor, lang: str, accept_duplicates: bool = False
+) -> tuple[ImportReport, KeptTokens]:
     with engine.begin() as conn:
         kept = take_upload(conn, report_token, actor.principal)  # once: a second commit finds nothing
     try:
@@ -126,6 +130,9 @@ def _commit_kept(engine: Engine, report_token: str, actor, lang: str) -> tuple[I
             False,
             bool(o.get("fix_swapped")),
             encoding=o.get("encoding"),
+            area=o.get("area"),
+            sheet=o.get("sheet"),
+            accept_duplicates=accept_duplicates,
         )
         check_rights(actor, options.collection)
         suffix = o.get("suffix") if o.get("suffix") in _KNOWN_SUFFIXES else ""
@@ -158,6 +165,21 @@ class ImportFields(BaseModel):
         default=False, description="swap latitude/longitude where that puts a point in China"
     )
     encoding: str | None = Field(default=None, max_length=32, description="text encoding (default: detected)")
+    area: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{6}([0-9]{3}){0,2}$",
+        description="the county (area code) the rows' place names (乡镇, 村) are looked up in",
+    )
+    sheet: str | None = Field(
+        default=None,
+        max_length=100,
+        description="a workbook's sheet: its name, its number from 1, or * for every sheet with the same header "
+        "(default: the first sheet with a header)",
+    )
+    accept_duplicates: bool = Field(
+        default=False,
+        description="import the rows reported as likely duplicates (the same name within 50 m) all the same",
+    )
 
 
 IMPORT_RIGHT = require("imports.run")
@@ -186,12 +208,23 @@ async def import_file(request: Request, engine: EngineDep, actor: ActorDep, form
     `reject_reason` in the request's language (`?lang=`, Accept-Language). The caller's
     rights are checked before the body is read."""
     f = form.fields
-    options = ImportOptions(f.collection, f.crs, f.column_map, f.dry_run, f.fix_swapped, encoding=f.encoding)
+    options = ImportOptions(
+        f.collection,
+        f.crs,
+        f.column_map,
+        f.dry_run,
+        f.fix_swapped,
+        encoding=f.encoding,
+        area=f.area or None,
+        sheet=(f.sheet or "").strip() or None,
+        accept_duplicates=f.accept_duplicates,
+    )
     upload = form.files["file"]
     report, kept = await run_in_threadpool(_import, engine, upload, options, actor, answer_lang(request))
     if kept.rejects is not None:
         report.rejects_url = str(request.url_for("download_rejects", token=kept.rejects))
-    return JSONResponse({**report.to_json(), "report_token": kept.report})
+    lang = answer_lang(request)  # every reason and note in the caller's language, never the English fallback
+    return JSONResponse({**report.to_json(lambda r: reason_text(r, lang)), "report_token": kept.report})
 
 
 @router.post(
@@ -208,13 +241,20 @@ async def commit_dry_run(
     engine: EngineDep,
     actor: ActorDep,
     token: Annotated[str, Path(max_length=64, description="the dry run's report_token")],
+    accept_duplicates: Annotated[
+        bool, Query(description="import the rows the dry run reported as likely duplicates all the same")
+    ] = False,
 ):
     """Import for real the file of a dry run (its uploader only, within a day, once), with the dry run's options:
-    no second upload. The answer is the import's report, as `POST /imports` gives it."""
-    report, kept = await run_in_threadpool(_commit_kept, engine, token, actor, answer_lang(request))
+    no second upload; the rows it reported as likely duplicates go in only with `accept_duplicates`. The answer is
+    the import's report, as `POST /imports` gives it."""
+    report, kept = await run_in_threadpool(
+        _commit_kept, engine, token, actor, answer_lang(request), accept_duplicates
+    )
     if kept.rejects is not None:
         report.rejects_url = str(request.url_for("download_rejects", token=kept.rejects))
-    return JSONResponse({**report.to_json(), "report_token": kept.report})
+    lang = answer_lang(request)  # every reason and note in the caller's language, never the English fallback
+    return JSONResponse({**report.to_json(lambda r: reason_text(r, lang)), "report_token": kept.report})
 
 
 @router.get(

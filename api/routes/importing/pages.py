@@ -57,6 +57,18 @@ def _importable(page: StaffPage) -> list[tuple[str, str]]:
     return out
 
 
+def _counties(conn, page: StaffPage) -> list[tuple[str, str]]:
+    """The counties an operator may have place names looked up in: those of its area (an account of a township
+    or village: its county)."""
+    mine = page.principal.area_code
+    found = [(c, f"{name}（{c}）") for c, name, level in export_areas(conn, mine) if level == "county"]
+    if not found and mine and len(mine) > 6:
+        county = find_area(conn, mine[:6])
+        if county is not None:
+            found = [(county.code, f"{county.name}（{county.code}）")]
+    return found
+
+
 def _rejects_href(kept: KeptReport, page: StaffPage) -> str | None:
     if not kept.rejects_kept or kept.owner_id != page.principal.user_id:
         return None
@@ -103,6 +115,7 @@ def imports_page(
         "staff/imports.html",
         collections=_importable(page),
         crs_choices=CRS_CHOICES,
+        counties=_counties(conn, page),
         opened=opened,
         gone=gone,
         past=past_imports(list_reports(conn, page.principal), page.lang),

@@ -11,6 +11,8 @@
   const fileInput = document.getElementById("file");
   const crs = document.getElementById("crs");
   const fixSwapped = document.getElementById("fix_swapped");
+  const areaSelect = document.getElementById("area"); // absent when the account has no county to choose
+  const sheetInput = document.getElementById("sheet");
   const button = document.getElementById("dry-run");
   const progress = document.getElementById("upload-progress");
   const status = document.getElementById("import-status");
@@ -46,6 +48,8 @@
       data.append("crs", options.crs);
       data.append("fix_swapped", options.fixSwapped ? "true" : "false");
       data.append("dry_run", options.dryRun ? "true" : "false");
+      if (options.area) data.append("area", options.area);
+      if (options.sheet) data.append("sheet", options.sheet);
       data.append("file", options.file, options.file.name);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/v1/imports?lang=" + encodeURIComponent(lang));
@@ -110,11 +114,13 @@
     const commit = document.getElementById("commit");
     const commitStatus = document.getElementById("commit-status");
     const token = document.getElementById("report").dataset.token;
+    const accept = document.getElementById("accept-duplicates");
+    const confirmed = accept && accept.checked ? "&accept_duplicates=true" : "";
     commit.disabled = true;
     setStatus(commitStatus, text.committing, false);
     try {
       const answer = await fetch(
-        "/api/v1/imports/reports/" + encodeURIComponent(token) + "/commit?lang=" + encodeURIComponent(lang),
+        "/api/v1/imports/reports/" + encodeURIComponent(token) + "/commit?lang=" + encodeURIComponent(lang) + confirmed,
         {
           method: "POST",
           credentials: "same-origin",
@@ -153,6 +159,8 @@
       collection: again.dataset.collection,
       crs: crs.value,
       fixSwapped: fixSwapped.checked,
+      area: areaSelect ? areaSelect.value : "",
+      sheet: sheetInput.value.trim(),
       file: chosen,
       dryRun: false,
     };
@@ -171,6 +179,7 @@
     event.preventDefault();
     fieldError("collection", "");
     fieldError("file", "");
+    fieldError("sheet", "");
     setStatus(status, "", false);
     let bad = false;
     if (!collection.value) {
@@ -189,6 +198,8 @@
       collection: collection.value,
       crs: crs.value,
       fixSwapped: fixSwapped.checked,
+      area: areaSelect ? areaSelect.value : "",
+      sheet: sheetInput.value.trim(),
       file: fileInput.files[0],
       dryRun: true,
     };
@@ -203,9 +214,14 @@
       await showReport(report.report_token);
       setStatus(status, "", false);
     } catch (e) {
-      fieldError("file", e.message);
       setStatus(status, "", false);
-      fileInput.focus();
+      if (options.sheet && e.message.indexOf("“" + options.sheet + "”") >= 0) {
+        fieldError("sheet", e.message); // the workbook has no such sheet: said next to the sheet asked for
+        sheetInput.focus();
+      } else {
+        fieldError("file", e.message);
+        fileInput.focus();
+      }
     } finally {
       button.disabled = false;
       progress.hidden = true;
@@ -227,4 +243,5 @@
   const openedAgain = document.getElementById("commit-upload"); // a reopened dry run of a file too large to keep
   if (openedAgain) openedAgain.addEventListener("click", commitByUpload);
   collection.addEventListener("change", function () { fieldError("collection", ""); });
+  sheetInput.addEventListener("input", function () { fieldError("sheet", ""); });
 })();
