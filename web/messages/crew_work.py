@@ -34,6 +34,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cw.start": ("开始处理", "Start"),
     "cw.finish": ("提交完工", "Mark as done"),
     "cw.note": ("备注", "Note"),
+    "cw.choose_photos": ("拍照或选择照片", "Take or choose photos"),
+    "cw.photos_none": ("未选择照片", "No photo chosen"),
+    "cw.photos_chosen": ("已选择 {n} 张照片", "{n} photo(s) chosen"),
     "cw.after_photos": ("处理后照片", "After photos"),
     "cw.no_move": ("您现在不能改变这张工单的状态。", "You cannot change this order's state now."),
     "cw.no_move_status": (

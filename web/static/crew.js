@@ -868,6 +868,20 @@
     }
   }
 
+  // -- photo pickers: how many are chosen, in the page's language -------------------------------------------
+
+  function showChosen(input) {
+    const line = $(`${input.id}-chosen`);
+    if (!line) { return; }
+    const n = (input.files || []).length;
+    line.textContent = n ? fmt("cw.photos_chosen", { n: n }) : S["cw.photos_none"];
+  }
+
+  for (const input of document.querySelectorAll("input.file-input")) {
+    input.addEventListener("change", () => showChosen(input));
+    input.form.addEventListener("reset", () => setTimeout(() => showChosen(input), 0));
+  }
+
   // -- start ------------------------------------------------------------------------------------------------
 
   if (config.page === "tasks") {

@@ -14,7 +14,7 @@ from html import escape
 from geo.models import WORK_ORDER_STATUSES
 from web.i18n import enum_label, t
 from web.times import local_time
-from web.upkeep.crew_pages import header, lang_query, outbox_block, page
+from web.upkeep.crew_pages import header, lang_query, outbox_block, page, photo_input
 
 HISTORY_FIELDS = ("title", "description", "priority", "due_on", "cost_estimate", "cost_actual", "public_note")
 """The fields of an order whose changes its history names (the others are status moves)."""
@@ -95,8 +95,8 @@ def _move_form(sheet: dict, lang: str) -> str:
         f'<form id="finish-form" class="move-form" data-to="done" novalidate>'
         f"<h2>{escape(t('cw.finish_title', lang))}</h2>"
         f'<label for="finish-photos" class="block">{escape(t("cw.after_photos", lang))}</label>'
-        '<input type="file" id="finish-photos" name="photos" accept="image/*" capture="environment" multiple>'
-        f'<label for="cost-actual" class="block">{escape(t("cw.cost_actual", lang))}</label>'
+        + photo_input("finish-photos", lang)
+        + f'<label for="cost-actual" class="block">{escape(t("cw.cost_actual", lang))}</label>'
         '<input type="text" id="cost-actual" name="cost_actual" inputmode="decimal" autocomplete="off" '
         'aria-describedby="cost-error">'
         '<p id="cost-error" class="field-error" hidden></p>'

@@ -68,6 +68,8 @@ _JS_STRINGS = (
     "cw.kind.edit",
     "cw.offline_start_shown",
     "cw.bad_cost",
+    "cw.photos_none",
+    "cw.photos_chosen",
     "cw.edit_nothing",
     "cw.conflict_mine",
     "cw.conflict_theirs",
@@ -126,6 +128,17 @@ def page(lang: str, title: str, body: str, config: dict[str, Any]) -> str:
         f'<script{SCRIPT_NONCE} type="application/json" id="crew-config">{script_json(data)}</script>'
         f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew.js"))}" defer></script>'
         f'<script{SCRIPT_NONCE} src="{escape(asset_url("crew_offline.js"))}" defer></script></body></html>'
+    )
+
+
+def photo_input(ident: str, lang: str) -> str:
+    """A photo picker in the page's language: the file input hidden behind a button-like label and a line saying
+    how many photos are chosen (the browser's own "Choose Files" speaks the phone's language, not the page's)."""
+    return (
+        f'<input type="file" id="{ident}" name="photos" class="file-input" accept="image/*" capture="environment" '
+        f'multiple aria-describedby="{ident}-chosen">'
+        f'<label for="{ident}" class="file-button">{escape(t("cw.choose_photos", lang))}</label>'
+        f'<span id="{ident}-chosen" class="file-chosen">{escape(t("cw.photos_none", lang))}</span>'
     )
 
 

@@ -13,7 +13,7 @@ from geo.upkeep.crew_tasks import OpenOrder, SiteSheet
 from geo.upkeep.inspections import CATEGORIES, CHECKLIST, MAX_SCORE
 from web.i18n import enum_label, t
 from web.upkeep.crew_directions import directions_block
-from web.upkeep.crew_pages import header, lang_query, outbox_block, page
+from web.upkeep.crew_pages import header, lang_query, outbox_block, page, photo_input
 from web.upkeep.crew_site_edit import edit_form
 
 
@@ -110,8 +110,8 @@ def _form(sheet: SiteSheet, lang: str) -> str:
         f'<button type="button" id="relocate" class="small">{escape(t("crew.relocate", lang))}</button>'
         "</fieldset>"
         f'<label for="photos" class="block">{escape(t("crew.photos", lang))}</label>'
-        '<input type="file" id="photos" name="photos" accept="image/*" capture="environment" multiple>'
-        f'<button type="submit" id="submit" class="primary">{escape(t("crew.submit", lang))}</button>'
+        + photo_input("photos", lang)
+        + f'<button type="submit" id="submit" class="primary">{escape(t("crew.submit", lang))}</button>'
         '<p id="submit-status" class="status-line" role="status" aria-live="polite" hidden></p></form>'
     )
 
