@@ -45,15 +45,20 @@
   const map = L.map(container, { zoomSnap: 0.25, attributionControl: false, minZoom: 3, maxZoom: 19 });
   window.crewMap = map; // for the tests
   map.setView([35, 105], 4);
+  // the area's paper-white fill lies under the sites; my position over them
+  map.createPane("areas").style.zIndex = 300;
+  map.createPane("mine").style.zIndex = 450;
   L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
 
   // -- my position ------------------------------------------------------------------------------------------
 
   let me = null; // L.LatLng of the last position found
-  const ring = L.circle([0, 0], { radius: 1, color: "#1a73e8", weight: 1, fillOpacity: 0.15, interactive: false });
+  const ring = L.circle([0, 0], {
+    radius: 1, color: "#1a73e8", weight: 1, fillOpacity: 0.12, interactive: false, pane: "mine",
+  });
   const dot = L.circleMarker([0, 0], {
     radius: 8, color: "#fff", weight: 3, fillColor: "#1a73e8", fillOpacity: 1, interactive: false,
-    className: "my-position",
+    className: "my-position", pane: "mine",
   });
 
   function located(position, centre) {
@@ -86,6 +91,7 @@
   function drawArea(feature) {
     return L.geoJSON(feature, {
       interactive: false,
+      pane: "areas",
       style: { color: "#8b1a1a", weight: 3, fillColor: "#fffdf7", fillOpacity: 1 },
     }).addTo(map);
   }
@@ -95,11 +101,12 @@
     const village = level === "village";
     const layer = L.geoJSON(feature, {
       interactive: false,
+      pane: "areas",
       style: village
         ? { color: "#9a9a9a", weight: 1, dashArray: "3 4", fill: false }
         : { color: "#5f5f5f", weight: 1.6, fill: false },
       pointToLayer: (_, at) => L.circleMarker(at, {
-        radius: 3, color: "#7a7a7a", weight: 1, fillOpacity: 0.6, interactive: false,
+        radius: 3, color: "#7a7a7a", weight: 1, fillOpacity: 0.6, interactive: false, pane: "areas",
       }),
     }).addTo(map);
     layer.bindTooltip(feature.properties.name, {
@@ -172,18 +179,41 @@
     hit.bindTooltip(siteName(p), {
       permanent: true, direction: "right", offset: [STYLE[kind].radius, 0], className: `site-label label-${kind}`,
     });
-    hit.bindPopup(() => popupFor(p, at), { maxWidth: 280, minWidth: 200, autoPanPadding: [12, 12] });
+    // the popup's frame adds 44 px to its content: the whole stays inside a 320 px phone's map
+    const width = Math.max(180, Math.min(280, container.clientWidth - 64));
+    hit.bindPopup(() => popupFor(p, at), { maxWidth: width, minWidth: Math.min(200, width), autoPanPadding: [8, 8] });
     return [shown, hit];
   }
 
   // -- load -------------------------------------------------------------------------------------------------
 
-  function showZoomClasses() {
+  // Names never cover each other: the townships' first, then my work orders', the due inspections', the villages'
+  // (from VILLAGE_ZOOM on) and the other sites' (from ALL_NAMES_ZOOM on); a name that would overlap one already
+  // placed is hidden until a zoom makes room for it. A tap on the site still gives its name.
+  const LABEL_ORDER = [".area-township", ".label-order", ".label-inspection", ".area-village", ".label-other"];
+
+  function declutter() {
     const z = map.getZoom();
     container.classList.toggle("show-villages", z >= VILLAGE_ZOOM);
     container.classList.toggle("show-all-names", z >= ALL_NAMES_ZOOM);
+    const pane = map.getPane("tooltipPane");
+    const labels = LABEL_ORDER.flatMap((sel) => Array.from(pane.querySelectorAll(`.leaflet-tooltip${sel}`)));
+    labels.forEach((label) => label.classList.remove("crowded"));
+    const view = container.getBoundingClientRect();
+    const boxes = labels.map((label) => label.getBoundingClientRect());
+    const placed = [];
+    labels.forEach((label, i) => {
+      const b = boxes[i];
+      if (!b.width || b.right < view.left || b.left > view.right || b.bottom < view.top || b.top > view.bottom) {
+        return;
+      }
+      const hit = placed.some((p) => b.left < p.right && b.right > p.left && b.top < p.bottom && b.bottom > p.top);
+      if (hit) { label.classList.add("crowded"); } else { placed.push(b); }
+    });
   }
-  map.on("zoomend", showZoomClasses);
+  map.on("zoomend moveend", declutter);
+  map.on("popupopen", () => container.classList.add("popup-open"));
+  map.on("popupclose", () => container.classList.remove("popup-open"));
 
   function draw(data) {
     const feats = data.features || [];
@@ -205,7 +235,7 @@
     }
     for (const hit of hits) { hit.addTo(map); }
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [16, 16] }); }
-    showZoomClasses();
+    declutter();
     let text = fmt("crew_map.loaded", { n: data.numberMatched, tasks: data.tasks });
     if (data.numberReturned < data.numberMatched) {
       text += " " + fmt("crew_map.truncated", { n: data.numberReturned, total: data.numberMatched });
