@@ -50,6 +50,8 @@ def print_report(report: ImportReport) -> None:
     typer.echo("columns: " + ", ".join(f"{h}→{f}" for h, f in report.columns.items()))
     if report.ignored_columns:
         typer.echo("ignored columns: " + ", ".join(report.ignored_columns))
+    for line in report.layout_lines():
+        typer.echo(line)
     rejected = [r for r in report.rows if r.status == "rejected"]
     for r in rejected[:_SHOWN_REJECTS]:
         typer.echo(f"  row {r.row} ({r.code or 'no code'}): rejected: {r.reason}")

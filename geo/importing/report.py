@@ -142,6 +142,46 @@ class ImportReport:
             bool(data.get("accept_duplicates")),
         )
 
+    def layout_lines(self) -> list[str]:
+        """The spreadsheet's shape and the likely duplicates, a line each (the command line's report)."""
+        lines = []
+        for sheet in (self.shape or {}).get("sheets") or []:
+            rows = sheet.get("header_rows") or []
+            parts = [f"header on row {'–'.join(str(r) for r in rows[:1] + rows[1:][-1:])}"]
+            skipped = [
+                f"{len(sheet.get(k) or [])} {what}"
+                for k, what in (
+                    ("title_rows", "title rows"),
+                    ("blank_rows", "blank rows"),
+                    ("total_rows", "total rows"),
+                    ("note_rows", "note rows"),
+                )
+                if sheet.get(k)
+            ]
+            if skipped:
+                parts.append("skipped " + ", ".join(skipped))
+            if sheet.get("serial_columns"):
+                parts.append("not imported: " + ", ".join(sheet["serial_columns"]))
+            if sheet.get("merged"):
+                parts.append(
+                    "merged header: "
+                    + ", ".join(f"{g} over {'/'.join(c)}" for g, c in sheet["merged"].items())
+                )
+            if sheet.get("name"):
+                parts.append(f"sheet {sheet['name']!r}")
+            lines.append("; ".join(parts))
+        for s in (self.shape or {}).get("skipped_sheets") or []:
+            lines.append(f"sheet {s['name']!r} not read ({s['why'].replace('_', ' ')})")
+        for d in self.duplicates:
+            other = f"stored {d['code']} {d['other_name']}" if d.get("code") else f"row {d['other_row']}"
+            what = "imported as confirmed" if self.accept_duplicates else "kept out"
+            lines.append(
+                f"likely duplicate: row {d['row']} {d['name']} = {other}, {d['metres']:.0f} m ({what})"
+            )
+        if self.duplicates and not self.accept_duplicates:
+            lines.append("import them all the same with --accept-duplicates if they are different places")
+        return lines
+
     def summary(self) -> str:
         """One line of counts."""
         c = self.counts
