@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import Engine, text
@@ -43,6 +44,7 @@ PASSWORD = "test-crew-offline-password"  # a test account's password, made by th
 STANDING = {"longitude": 110.6401, "latitude": 26.0402, "accuracy": 12}
 NARROW = {"width": 320, "height": 700}
 WARM_TIMEOUT_MS = 120_000
+ORDER_TITLE = "离线测试工单：围栏松动"
 
 # Everything the phone keeps in Cache Storage, per cache: entries and bytes (bodies as stored).
 WEIGHT = """async () => {
@@ -97,6 +99,19 @@ def _area_size(engine: Engine) -> int:
         ).scalar_one()
 
 
+def _assigned_order(client: TestClient, collection: str, site_id: int, crew: int) -> int:
+    """A repair at the site, assigned to the crew: its id."""
+    made = client.post(
+        "/api/v1/work-orders", json={"collection": collection, "site_id": site_id, "title": ORDER_TITLE}
+    )
+    assert made.status_code == 201, made.text
+    oid = made.json()["id"]
+    for version, move in ((1, {"to": "triaged"}), (2, {"to": "assigned", "assigned_to": crew})):
+        moved = client.post(f"/api/v1/work-orders/{oid}/transitions", json={**move, "version": version})
+        assert moved.status_code == 200, moved.text
+    return oid
+
+
 def _errors(page: Page, into: list[str]) -> None:
     page.on("pageerror", lambda exc: into.append(f"page error: {exc}"))
     page.on(
@@ -127,9 +142,10 @@ def _looks_right(page: Page, name: str) -> None:
 
 
 def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
-    browser: Browser, live_server: str, engine: Engine, crew: int
+    browser: Browser, live_server: str, engine: Engine, client: TestClient, crew: int
 ) -> None:
     collection, site_id, site_name = _site_never_opened(engine)
+    order_id = _assigned_order(client, collection, site_id, crew)
     context = browser.new_context(viewport=PHONE, service_workers="allow", locale="zh-CN")
     context.set_default_timeout(TIMEOUT_MS)
     context.grant_permissions(["geolocation"], origin=live_server)
@@ -158,6 +174,12 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
             report = {"sites": _area_size(engine), "warm_up_s_after_sorting": warm_s, "caches": weight}
             Path(where, "crew_offline_weight.json").write_text(json.dumps(report, indent=2))
 
+        # a crew reading English keeps the English pages too
+        page.goto(live_server + "/crew?lang=en", wait_until="load")
+        page.wait_for_url(re.compile(r"/crew\?lang=en&lon="))
+        expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
+        expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^Data as of today \d\d:\d\d$"))
+
         # no signal: the task list opens from the phone, sorted as kept (not reloaded for ever for a position)
         context.set_offline(True)
         page.goto(live_server + "/crew", wait_until="load")
@@ -176,6 +198,22 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         expect(page.locator("h1")).to_contain_text(site_name)
         _offline_note(page)
         _looks_right(page, "site-offline")
+
+        # my work order and the task map, never opened either
+        page.goto(f"{live_server}/crew/work-orders/{order_id}", wait_until="load")
+        expect(page.locator("h1")).to_have_text(ORDER_TITLE)
+        _offline_note(page)
+        shot(page, "crew-offline-order-offline-390", full_page=False)
+        page.goto(f"{live_server}/crew/map", wait_until="load")
+        expect(page.locator("h1")).to_have_text("任务地图")
+        _offline_note(page)
+        shot(page, "crew-offline-map-offline-390", full_page=False)
+
+        page.goto(f"{live_server}/crew/{collection}/{site_id}?lang=en", wait_until="load")
+        expect(page.locator("h1")).to_contain_text(site_name)
+        expect(page.locator("#data-as-of")).to_have_text(
+            re.compile(r"^Offline: showing data of today \d\d:\d\d$")
+        )
 
         # a page the phone never kept says so, with the way back
         page.goto(f"{live_server}/crew/{collection}/999999999", wait_until="load")

@@ -228,9 +228,11 @@ async function warm(message, report) {
     report({ type: "done", cleared: true });
     return;
   }
-  // what the area no longer lists (a site moved out, an order closed) is dropped; so are assets of old builds
+  // what the area no longer lists (a site moved out, an order closed) is dropped, in every language; so are the
+  // assets of old builds
   const listed = new Set(entries.map((e) => cacheKey(e.url)));
-  const dropped = Object.keys(manifest.revs).filter((key) => !listed.has(key));
+  const paths = new Set(entries.map((e) => new URL(e.url, self.location.origin).pathname));
+  const dropped = Object.keys(manifest.revs).filter((key) => !paths.has(new URL(key).pathname));
   for (const key of dropped) {
     const name = cacheFor(new URL(key));
     if (name) { await (await caches.open(name)).delete(key); }
