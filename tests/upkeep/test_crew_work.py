@@ -11,12 +11,17 @@
 
 from __future__ import annotations
 
+import re
+import threading
 import uuid
+from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from api.app import create_app
+from geo.settings import Settings
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
 
@@ -364,5 +369,47 @@ def test_the_site_page_offers_the_edit_form_and_links_orders(client: TestClient,
     assert f'href="/crew/work-orders/{order["id"]}"' in tasks
     order_page = client.get(f"/crew/work-orders/{order['id']}", headers=crew).text
     assert 'id="start-form"' in order_page and "开始处理" in order_page
+    english = client.get(f"/crew/work-orders/{order['id']}?lang=en", headers=crew).text
+    main = english.split("<main>")[1].split("</main>")[0]
+    assert ">Start<" in main and "Where" in main and "History" in main and "Take or choose photos" in main
+    labels = re.findall(r">([^<>]+)<", main.replace("清理杂草", "").replace("页面纪念碑", ""))
+    assert not [x for x in labels if re.search(r"[\u4e00-\u9fff]", x)]  # no Chinese label on the English page
     assert client.get(f"/crew/work-orders/{order['id']}", headers=staff["crew-out"][1]).status_code == 403
     assert client.get("/crew/work-orders/999999999", headers=crew).status_code == 404
+
+
+def test_copies_of_a_move_sent_at_once_make_one_transition(
+    client: TestClient, engine: Engine, settings: Settings, staff
+) -> None:
+    """Threads, each with its own app and connection pool, send the same start at the same moment: every answer
+    is 200, one of them the move and the others replays, and the history holds one start."""
+    site = make_site_at(client, "memorials", POINT, name="同时发送纪念碑")
+    crew_id, crew = staff["crew"]
+    order = _assigned_order(client, site["id"], crew_id, "同时开工")
+    key, racers = str(uuid.uuid4()), 3
+    answers: list[tuple[int, str | None]] = []
+    errors: list[str] = []
+    with ExitStack() as stack:
+        clients = [stack.enter_context(TestClient(create_app(settings), headers=crew)) for _ in range(racers)]
+        for http in clients:  # each app's first request builds its routes before the race
+            assert http.get(f"/api/v1/me/work-orders/{order['id']}").status_code == 200
+        start = threading.Barrier(racers)
+
+        def sender(http: TestClient) -> None:
+            try:
+                start.wait(timeout=30)
+                body = {"to": "in_progress", "version": order["version"], "client_key": key}
+                r = http.post(f"/api/v1/me/work-orders/{order['id']}/transitions", json=body)
+                answers.append((r.status_code, r.headers.get("Idempotent-Replay")))
+            except Exception as exc:  # reported by the assertion below
+                errors.append(repr(exc))
+
+        workers = [threading.Thread(target=sender, args=(c,)) for c in clients]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(timeout=120)
+    assert not errors
+    assert sorted(answers, key=str) == sorted([(200, None)] + [(200, "true")] * (racers - 1), key=str)
+    starts = [h for h in _history(engine, order["id"]) if h["to_status"] == "in_progress"]
+    assert len(starts) == 1 and str(starts[0]["client_key"]) == key
