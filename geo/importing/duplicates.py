@@ -20,6 +20,7 @@ from typing import Any
 from pyproj import Geod
 from sqlalchemy import Connection, text
 
+from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.importing.checks import CheckedRow
 from geo.importing.reasons import RowReason, reason
@@ -100,6 +101,15 @@ def _positions_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
     pa = tuple(a.get(k) for k in _POSITION)
     pb = tuple(b.get(k) for k in _POSITION)
     return any(v is not None for v in pa) and any(v is not None for v in pb) and pa != pb
+
+
+def _same_area(declared: Any, stored: Any) -> bool:
+    """Whether a row's declared area (none: the one its point lies in) is the record's or one inside the other
+    (a register naming the township of a record stored under its village), as the natural key compares them."""
+    if declared is None or stored is None:
+        return True
+    a, b = str(declared), str(stored)
+    return a.startswith(area_prefix(b)) or b.startswith(area_prefix(a))
 
 
 def _usable(r: CheckedRow) -> bool:
@@ -189,10 +199,8 @@ def in_database(
         own_code = r.values.get("code")
         if own_code is not None and str(own_code) == str(code):
             continue  # the row updates this record
-        if i not in given_codes:
-            declared = r.values.get("area_code")
-            if declared is None or str(declared) == str(area_code):
-                continue  # no code: the natural key (area and name) matches this record, which the row updates
+        if i not in given_codes and _same_area(r.values.get("area_code"), area_code):
+            continue  # no code: the natural key (area and name) matches this record, which the row updates
         if positions and _positions_differ(r.values, dict(zip(_POSITION, hit[5:8], strict=True))):
             continue
         out[i] = Duplicate(i, numbers[i], str(r.values["name"]), metres, code=str(code), other_name=str(name))

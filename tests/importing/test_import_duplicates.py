@@ -101,31 +101,35 @@ def test_a_row_without_a_code_is_its_natural_key_records_update_under_another_de
 ):
     lon, lat = _at(3)
     with engine.begin() as conn:
+        one, two = conn.execute(
+            text(
+                "SELECT code FROM areas WHERE level = 'township' AND code LIKE '450329%' ORDER BY code LIMIT 2"
+            )
+        ).scalars()
         conn.execute(
             text(
                 "INSERT INTO stations (code, name, level, area_code, geom) VALUES "
-                "('DUP3-A', '重复测试四村服务站', 'village', '450329', ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+                "('DUP3-A', '重复测试四村服务站', 'village', :area, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
             ),
-            {"x": lon, "y": lat + 10 * M},
+            {"x": lon, "y": lat + 10 * M, "area": one},
         )
-    rows = [
-        CheckedRow(0, {"code": "gen-1", "name": "重复测试四村服务站", "area_code": "450329"}, lon, lat),
-        CheckedRow(1, {"code": "gen-2", "name": "重复测试四村服务站"}, lon, lat),
-        CheckedRow(
-            2, {"code": "gen-3", "name": "重复测试四村服务站", "area_code": "450329101"}, lon + 0.003, lat
-        ),
-    ]
+    name = "重复测试四村服务站"
     with engine.connect() as conn:
-        for row in rows[:2]:  # no code in the file: area and name match the record, which the row updates
-            assert likely_duplicates(conn, "stations", [row], [2], set()) == []
-        other_area = CheckedRow(
-            0, {"code": "gen-4", "name": "重复测试四村服务站", "area_code": "450329101"}, lon, lat
-        )
+        for area in (
+            one,
+            "450329",
+            None,
+        ):  # no code: area (or one inside the other) and name are the record's
+            row = CheckedRow(0, {"code": None, "name": name, "area_code": area}, lon, lat)
+            assert likely_duplicates(conn, "stations", [row], [2], set()) == [], area
+        other_area = CheckedRow(0, {"code": None, "name": name, "area_code": two}, lon, lat)
         (found,) = likely_duplicates(conn, "stations", [other_area], [2], set())
         assert found.code == "DUP3-A" and 9 < found.metres < 11
-        (given,) = likely_duplicates(conn, "stations", [rows[0]], [2], {0})  # a code of its own: a duplicate
+        coded = CheckedRow(0, {"code": "DUP3-B", "name": name, "area_code": one}, lon, lat)
+        (given,) = likely_duplicates(conn, "stations", [coded], [2], {0})  # a code of its own: a duplicate
         assert given.code == "DUP3-A"
-        assert likely_duplicates(conn, "stations", [rows[2]], [2], {0}) == []  # 300 m east: another place
+        east = CheckedRow(0, {"code": "DUP3-C", "name": name}, lon + 0.003, lat)
+        assert likely_duplicates(conn, "stations", [east], [2], {0}) == []  # 300 m east: another place
 
 
 def test_graves_at_different_positions_of_a_cemetery_are_different_graves_whatever_their_names():
