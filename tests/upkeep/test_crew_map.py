@@ -119,6 +119,7 @@ def test_map_marks_my_orders_and_due_inspections(client, crews, sites):
         (sites["order"]["work_order_id"], "围栏破损", "assigned")
     ]
     assert order["page"] == f"/crew/memorials/{sites['order']['id']}"
+    assert order["orders"][0]["page"] == f"/crew/work-orders/{sites['order']['work_order_id']}"
     due = features[f"memorials/{sites['due']['id']}"]["properties"]
     assert due["task"] is True and due["orders"] == [] and due["inspection"] == "never_inspected"
     done = features[f"memorials/{sites['done']['id']}"]["properties"]

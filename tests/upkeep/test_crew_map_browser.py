@@ -126,7 +126,9 @@ def test_map_draws_my_area_my_position_and_a_sites_way_there(
     page.mouse.click(at["x"] + 14, at["y"] + 10)  # inside the 44 px target, off the dot's centre
     popup = page.locator(".leaflet-popup-content .site-popup")
     expect(popup.locator(".popup-title")).to_have_text(SITE_NAME)
-    expect(popup).to_contain_text("工单：碑座裂缝（已派工）")
+    order_link = popup.locator("a.order-link")
+    expect(order_link).to_have_text("工单：碑座裂缝（已派工）")
+    expect(order_link).to_have_attribute("href", re.compile(r"^/crew/work-orders/\d+$"))
     expect(popup).to_contain_text("巡查：从未巡查")
     expect(popup.locator(".popup-distance")).to_have_text(re.compile(r"^距我 (2\d\d|3\d\d)米$"))
     lon, lat = site["geometry"]["coordinates"]
@@ -146,6 +148,14 @@ def test_map_draws_my_area_my_position_and_a_sites_way_there(
     expect(nav.locator("h2")).to_have_text("导航前往")
     expect(nav.locator("a.nav-amap")).to_have_attribute("href", amap_link(lon, lat, SITE_NAME))
     assert_no_csp_violation(page)
+
+    # in English, and with the position refused: the reason next to the button
+    page.context.clear_permissions()
+    page.goto(watched.base_url + "/crew/map?lang=en", wait_until="load")
+    expect(page.locator("#map-status")).to_have_text(re.compile(r"^\d+ sites, \d+ with a task of mine\.$"))
+    expect(page.locator("#locate-status")).to_have_text(re.compile("^Position not allowed"))
+    shot(page, "crew-map-en-390", full_page=False)
+    assert page.locator("path.my-position").count() == 0
     assert watched.blocked == []  # nothing tried to leave 127.0.0.1: no basemap, no CDN
     # no error but for a request of the offline app that a navigation cut short
     assert [e for e in watched.errors if "ERR_ABORTED" not in e] == []

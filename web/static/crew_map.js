@@ -142,9 +142,13 @@
       if (p.due_on) { line += " · " + fmt("crew.due_on", { date: p.due_on }); }
       tasks.appendChild(el("li", "task-inspection", line));
     }
-    for (const o of p.orders) {
+    for (const o of p.orders) { // each of my work orders opens its own page (start, finish)
       const status = M.orderStatus[o.status] || o.status;
-      tasks.appendChild(el("li", "task-order", fmt("crew_map.order", { title: o.title, status: status })));
+      const item = el("li", "task-order");
+      const link = el("a", "order-link", fmt("crew_map.order", { title: o.title, status: status }));
+      link.href = o.page + M.siteQuery;
+      item.appendChild(link);
+      tasks.appendChild(item);
     }
     if (!tasks.childElementCount) { tasks.appendChild(el("li", "task-none", S["crew_map.no_task"])); }
     box.appendChild(tasks);

@@ -38,6 +38,8 @@ def _display_name(site: MapSite) -> str:
 def _site_feature(site: MapSite) -> dict:
     props = asdict(site)
     lon, lat = props.pop("lon"), props.pop("lat")
+    for order in props["orders"]:
+        order["page"] = f"/crew/work-orders/{order['id']}"
     props.update(
         role="site",
         task=site.has_task,
