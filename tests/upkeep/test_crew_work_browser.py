@@ -98,7 +98,12 @@ def test_a_work_order_started_and_finished_offline_arrives_once(
             f"/api/v1/work-orders/{order['id']}/transitions", json={**body, "version": version}
         )
         assert moved.status_code == 200, moved.text
-    page = _sign_in(watched, f"/crew/work-orders/{order['id']}")
+    page = _sign_in(watched, "/crew")
+    task = page.locator(f'li.task-work_order:has(a[href="/crew/work-orders/{order["id"]}"])')
+    expect(task).to_contain_text("围栏破损需要修补")
+    _check_page(page, "crew-tasks")
+    task.locator("a").click()
+    page.wait_for_url(re.compile(rf"/crew/work-orders/{order['id']}$"))
     expect(page.locator('dd[data-field="status"]')).to_have_text("已派工")
     expect(page.locator('dd[data-field="site"] a')).to_have_attribute("href", f"/crew/memorials/{site['id']}")
     _check_page(page, "crew-order")

@@ -103,6 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cw.conflict_mine": ("我的：{value}", "Mine: {value}"),
     "cw.conflict_theirs": ("服务器上的：{value}", "On the server: {value}"),
     "cw.conflict_by": ("（{by} 于 {at} 修改）", "(changed by {by} at {at})"),
+    "cw.open_to_choose": ("打开该地点去选择", "Open the site to choose"),
     "cw.keep_mine": ("保留我的", "Keep mine"),
     "cw.take_theirs": ("采用服务器的", "Take theirs"),
     "cw.conflict_resolved": (

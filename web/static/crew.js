@@ -411,6 +411,14 @@
       why.textContent = `${item.error} `;
       li.append(" ", why);
     }
+    const here = config.page === "site" && item.collection === config.collection && item.site_id === config.siteId;
+    if (item.state === "conflict" && !here) { // the choice is made on the site's page, next to its form
+      const open = document.createElement("a");
+      open.className = "item-open";
+      open.href = `/crew/${item.collection}/${item.site_id}${config.lang === "en" ? "?lang=en" : ""}#edit-form`;
+      open.textContent = S["cw.open_to_choose"];
+      li.append(" ", open);
+    }
     return li;
   }
 

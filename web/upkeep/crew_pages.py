@@ -75,6 +75,7 @@ _JS_STRINGS = (
     "cw.conflict_theirs",
     "cw.conflict_by",
     "cw.keep_mine",
+    "cw.open_to_choose",
     "cw.take_theirs",
     "cw.conflict_resolved",
     "cw.yes",
