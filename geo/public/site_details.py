@@ -71,10 +71,11 @@ class MartyrsAt:
 
 @dataclass(frozen=True)
 class CemeteryRef:
-    """The cemetery a grave lies in: its id and name."""
+    """The cemetery a grave lies in: its id, name and boundary (GeoJSON, WGS-84; None when not drawn)."""
 
     id: int
     name: str
+    boundary: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -196,10 +197,13 @@ def public_photos(conn: Connection, collection: str, site_id: int, limit: int = 
 def grave_cemetery(conn: Connection, grave_id: int) -> CemeteryRef | None:
     """The cemetery a grave lies in, or None for a scattered grave."""
     row = conn.execute(
-        text("SELECT c.id, c.name FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id WHERE g.id = :id"),
+        text(
+            "SELECT c.id, c.name, ST_AsGeoJSON(c.boundary, 7)::json AS boundary"
+            " FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id WHERE g.id = :id"
+        ),
         {"id": grave_id},
     ).first()
-    return None if row is None else CemeteryRef(row.id, row.name)
+    return None if row is None else CemeteryRef(row.id, row.name, row.boundary)
 
 
 def site_details(

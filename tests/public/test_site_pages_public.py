@@ -6,6 +6,7 @@ photos only, the martyrs there (paged), a grave's martyr and cemetery, "report a
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -255,6 +256,10 @@ def test_a_grave_names_its_martyr_cemetery_and_position_and_pays_tribute_to_the_
     assert f'<a href="/sites/cemeteries/{dongou["id"]}">东沟烈士陵园</a>' in visiting
     assert 'data-field="position"' in visiting and f"{grave['row_no']}排 {grave['number']}号" in visiting
     assert 'class="direction-button" data-app="amap"' in page
+    config = json.loads(re.search(r'<script[^>]*id="public-config"[^>]*>(.*?)</script>', page, re.S).group(1))
+    shapes = config["map"]["shapes"]["features"]
+    assert [f["properties"]["kind"] for f in shapes] == ["boundary"], "the grave drawn inside its cemetery"
+    assert shapes[0]["properties"]["label"].startswith("东沟烈士陵园")
     tribute = _section(page, "tribute")
     assert (
         "&#34;target&#34;: &#34;martyrs&#34;" in tribute

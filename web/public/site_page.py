@@ -338,6 +338,16 @@ def _map(data: SitePageData, title: str, lang: str) -> MapData:
         for name in ("boundary", "protection_zone")
         if p.get(name)
     ]
+    cemetery = data.details.cemetery
+    if cemetery is not None and cemetery.boundary:  # a grave: drawn inside its cemetery
+        label = f"{cemetery.name} · {t('public.site.boundary', lang)}"
+        shapes.append(
+            {
+                "type": "Feature",
+                "geometry": cemetery.boundary,
+                "properties": {"kind": "boundary", "label": label},
+            }
+        )
     outlines = None
     if data.outline is not None and data.outline.get("geometry"):
         outlines = {"type": "FeatureCollection", "features": [data.outline]}
