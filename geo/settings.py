@@ -290,6 +290,7 @@ class SecuritySettings(BaseSettings):
             r"^/api/v1/[a-z_]+/within$",
             r"^/api/v1/protection-zones/check$",
             r"^/open311/v2/requests(\.(json|xml))?$",
+            r"^/reports/[0-9]+/follow$",
             r"^/api/v1/family-requests$",
             r"^/api/v1/tributes$",
         ],

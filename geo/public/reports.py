@@ -249,7 +249,8 @@ def check_pin(lat: Any, lon: Any, crs: str = "wgs84") -> tuple[float, float]:
 
 _POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 _GRAVE_FIELDS = (
-    "g.id, g.name, g.martyr_name, g.section, g.row_no, g.number, ST_X(g.geom) AS lon, ST_Y(g.geom) AS lat"
+    "g.id, g.name, g.martyr_name, g.section, g.row_no, g.number, ST_X(g.geom) AS lon, ST_Y(g.geom) AS lat, "
+    "(SELECT min(m.id) FROM martyrs m WHERE m.grave_id = g.id) AS martyr_id"
 )
 
 
@@ -261,6 +262,7 @@ def _grave(row) -> dict:
         "section": row.section,
         "row": row.row_no,
         "number": row.number,
+        "martyr_id": row.martyr_id,
         "distance_m": round(float(row.d), 1),
     }
 
@@ -817,10 +819,15 @@ def report_place(conn: Connection, view: dict) -> dict:
     if collection not in SITE_COLLECTIONS:
         return {**view["site"], "kind": None, "lon": None, "lat": None, "boundary": None, "grave": None}
     boundary = "ST_AsGeoJSON(boundary, 6)::json" if collection == "cemeteries" else "NULL::json"
+    grave_of = (
+        "cemetery_id, (SELECT min(m.id) FROM martyrs m WHERE m.grave_id = s.id) AS martyr_id"
+        if collection == "graves"
+        else "NULL::bigint AS cemetery_id, NULL::bigint AS martyr_id"
+    )
     row = conn.execute(
         text(
-            f"SELECT id, name, kind, ST_X(geom) AS lon, ST_Y(geom) AS lat, {boundary} AS boundary "
-            f"FROM {collection} WHERE id = :id"  # collection is one of SITE_COLLECTIONS, from the work order
+            f"SELECT id, name, kind, ST_X(geom) AS lon, ST_Y(geom) AS lat, {boundary} AS boundary, {grave_of} "
+            f"FROM {collection} s WHERE id = :id"  # collection is one of SITE_COLLECTIONS, from the work order
         ),
         {"id": site_id},
     ).first()
@@ -838,6 +845,8 @@ def report_place(conn: Connection, view: dict) -> dict:
         "lat": row.lat,
         "boundary": row.boundary,
         "grave": grave,
+        "cemetery_id": row.cemetery_id,
+        "martyr_id": row.martyr_id,
     }
 
 

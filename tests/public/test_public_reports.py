@@ -169,17 +169,17 @@ def test_the_form_page_is_local_only_and_in_chinese_by_default(settings: Setting
         script = fresh.get("/static/report/report.js")
     assert response.status_code == 200
     html = response.text
-    assert '<html lang="zh-CN">' in html and "上报损坏" in html and "人为破坏" in html
+    assert '<html lang="zh-CN">' in html and "报告问题" in html and "人为破坏" in html
     assert "/static/vendor/leaflet/dist/leaflet.js" in html and "/static/report/report.js?v=" in html
     assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []  # no script, style or link off the server
     nonce = response.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
-    assert html.count("<script") == html.count(f'nonce="{nonce}"') == 3
+    assert html.count("<script") == html.count(f'nonce="{nonce}"') == 5  # the frame's two, the form's three
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
 
 
 def test_the_form_page_in_english_starts_at_a_site(anon_client: TestClient, pair: dict) -> None:
     html = anon_client.get(f"/report?lang=en&site=cemeteries/{pair['cemetery']}").text
-    assert '<html lang="en">' in html and "Report damage" in html and "Vandalism" in html
+    assert '<html lang="en">' in html and "Report a problem" in html and "Vandalism" in html
     assert f'"start":{{"collection":"cemeteries","id":{pair["cemetery"]}' in html
     missing = anon_client.get("/report?site=cemeteries/999999999")
     assert missing.status_code == 404 and "没有编号为 999999999 的地点" in missing.text

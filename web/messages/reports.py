@@ -86,16 +86,96 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "unknown status {status}: expected open or closed",
     ),
     "error.report.unknown_collection": (
-        "不能在“{collection}”上反映问题：只能是纪念设施、烈士陵园或烈士墓",
+        "只能对纪念设施、烈士陵园或烈士墓反映问题",
         "no {collection} collection: reports are taken at memorials, cemeteries and graves",
     ),
     "error.report.no_site_record": ("没有编号为 {id} 的地点", "there is no site number {id} of this kind"),
     "error.report.bad_site": (
-        "地点须写成“类别/编号”，例如 memorials/12、cemeteries/3 或 graves/40",
+        "链接中的地点无效：请从地点页面或地图上的“报告问题”链接进入，或直接在地图上标出位置",
         "site must look like memorials/12, cemeteries/3 or graves/40",
     ),
     "error.report.follow_unknown": (
         "这个关注链接无效：请检查是否完整复制了链接",
         "this follow link is not known: check that the whole link was copied",
     ),
+    # the pages: /report, /reports/{id}, /reports/follow/{token} (web/templates/public/report_*.html)
+    "reports.title": ("报告问题", "Report a problem"),
+    "reports.where": ("问题在哪里", "Where is the problem?"),
+    "reports.where_hint": (
+        "在地图上点击问题所在的位置，或使用您的位置，或输入经纬度。附近已有的问题会列在地图下方。",
+        "Tap the map where the problem is, use your position, or type latitude and longitude. Problems already "
+        "reported nearby are listed under the map.",
+    ),
+    "reports.what": ("是什么问题", "What is wrong?"),
+    "reports.duplicates": ("是其中之一吗？", "Is it one of these?"),
+    "reports.duplicates_hint": (
+        "附近 50 米内已有人反映了下面的问题。如果是同一个问题，关注它即可，不必再报一次：处理有进展时您都能看到。",
+        "These problems were reported within 50 m of your pin. If yours is one of them, follow it instead of "
+        "reporting it again: you will see every update.",
+    ),
+    "reports.none_of_these": ("都不是？请继续在下方填写。", "None of these? Go on below."),
+    "reports.inside_cemetery": (
+        "将转交：{name}（标记点在陵园范围内）",
+        "Goes to: {name} (the pin is inside the cemetery)",
+    ),
+    "reports.inside_cemetery_grave": (
+        "将转交：{name}（标记点在陵园范围内，最近的墓：{grave}，约{distance}）",
+        "Goes to: {name} (the pin is inside the cemetery; nearest grave: {grave}, about {distance})",
+    ),
+    "reports.sent": (
+        "已收到，编号 {id}，已转交：{site}。",
+        "Received: reference number {id}, sent to {site}.",
+    ),
+    "reports.keep_link": (
+        "这是您的私人关注链接，只显示这一次，请收藏或复制保存：",
+        "This is your private follow link, shown only once: bookmark or copy it now:",
+    ),
+    "reports.status_link": ("查看公开进度页", "See the public status page"),
+    "reports.new": ("再报一个问题", "Report another problem"),
+    "reports.follow_this": ("就是这个：关注它", "That's it: follow it"),
+    "reports.follow_this_report": ("关注这个问题", "Follow this problem"),
+    "reports.following": ("正在关注…", "Following…"),
+    "reports.followed": (
+        "已关注，不必再报。您的私人关注链接（只显示这一次，请收藏保存）：",
+        "Followed: no need to report it again. Your private follow link (shown only once, bookmark it):",
+    ),
+    "reports.follow_failed": ("未能关注：{reason}", "Could not follow: {reason}"),
+    "reports.distance": ("距标记点约{distance}", "about {distance} from your pin"),
+    "reports.reported_on": ("{date} 反映", "reported {date}"),
+    "reports.photo_of": ("问题 {id} 的照片", "Photo of problem {id}"),
+    "reports.followers": ("另有 {n} 人关注", "{n} more following"),
+    "reports.status_title": ("问题反映 {id}", "Problem report {id}"),
+    "reports.stage_prefix": ("进度：", "Stage: "),
+    "reports.place": ("地点", "Place"),
+    "reports.grave": ("最近的墓", "Nearest grave"),
+    "reports.area": ("所在地区", "Area"),
+    "reports.status_map": ("地图：问题位置和所在地点", "Map: where the problem is and its site"),
+    "reports.pin": ("问题位置", "The problem's position"),
+    "reports.photo_alt": ("问题照片 {n}", "Photo {n} of the problem"),
+    "reports.no_photos": (
+        "暂无公开的照片（照片经工作人员审核后公开）。",
+        "No photos published yet (staff publish them after review).",
+    ),
+    "reports.stage_now": ("进度改为：{stage}", "Stage now: {stage}"),
+    "reports.received": ("收到反映", "Report received"),
+    "reports.note_cleared": ("说明已撤回。", "The note was withdrawn."),
+    "reports.follow.heading": ("关注进度", "Follow this problem"),
+    "reports.follow.explain": (
+        "关注后您会得到一个私人链接：打开它即可看到自上次查看以来的新进展。不需要账号，也不留联系方式。",
+        "Following gives you a private link: open it to see what changed since your last visit. No account and no "
+        "contact details needed.",
+    ),
+    "reports.follow.title": ("关注：问题反映 {id}", "Following problem report {id}"),
+    "reports.follow.keep_heading": ("请保存这个链接", "Keep this link"),
+    "reports.follow.keep_text": (
+        "这是您的私人关注链接。我们不保存链接本身，无法再次发送给您：请收藏本页或复制下面的地址。",
+        "This is your private follow link. We do not keep the link itself and cannot send it again: bookmark this "
+        "page or copy the address below.",
+    ),
+    "reports.follow.updates": ("自上次查看以来的进展", "Updates since your last visit"),
+    "reports.follow.since": ("上次查看：{when}", "Last visit: {when}"),
+    "reports.follow.no_updates": ("自上次查看以来没有新的进展。", "Nothing new since your last visit."),
+    "reports.follow.now": ("目前的情况", "Where it stands"),
+    "reports.follow.status_page": ("查看完整的公开进度页", "See the whole public status page"),
+    "reports.follow.not_found_title": ("关注链接无效", "Unknown follow link"),
 }
