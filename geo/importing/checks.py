@@ -1,10 +1,17 @@
 """Per-row checks: a row's cells to the collection's fields (CollectionSpec.fields, the one validator of a
-site), with its code required and unique in the file. Areas, which have no site fields, use AreaFields; martyr
-records MartyrImportFields (the martyrs API's fields, burial sites by register code)."""
+site), each cell first read as registers write it (geo/importing/values.py: 四星级, 是/否, 县(市、区)级, 2019年5月…),
+its code unique in the file. A site's row may lack its code (the load matches it by its natural key and, when
+new, gives it a generated code: geo/importing/load.py) and may name its area by township, village or 所在地 text
+instead of its code (resolved in the load, geo/importing/places.py). Areas, which have no site fields, use
+AreaFields and need their code, as martyr records do (MartyrImportFields: the martyrs API's fields, burial sites
+by register code).
+
+A cell that cannot be read, or a value the fields refuse, is a reason naming the column as the file wrote it, the
+value and what would be accepted (keys ``value.<kind>`` and ``cell.<kind>``, geo/importing/reasons.py); every bad
+cell of a row is reported, not only the first."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import types
 import typing
@@ -16,15 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
-from geo.importing.columns import COORD_FIELDS, ColumnMap, station_level, yes_no
+from geo.importing.columns import COORD_FIELDS, ColumnMap
 from geo.importing.coords import Points, polygon_value
+from geo.importing.places import PLACE_FIELDS, PlaceNames
 from geo.importing.readers import OVERFLOW
-from geo.importing.reasons import RowReason, reason, rejected, validation_reason
+from geo.importing.reasons import RowReason, reason, rejected, validation_reason, value_reason
+from geo.importing.values import Memo, NotUnderstood, field_parser, text_of
 from geo.public.martyrs import MartyrFields, person_values
 
 _INT32 = 2**31 - 1
 _INT64 = 2**63 - 1
-_DATE = re.compile(r"^\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*$")
 
 
 IMPORTABLE = (*COLLECTIONS, "areas", "martyrs")
@@ -71,14 +79,8 @@ MartyrImportFields = create_model(
 )
 """A martyr record as a file has it: the API's fields, burial sites by register code instead of by id."""
 
-_GENDERS = {"男": "male", "女": "female", "m": "male", "f": "female"}
-
-
-def gender(value: Any) -> Any:
-    """男/女 (and m/f) as the stored gender; anything else unchanged (the field check names it)."""
-    if isinstance(value, str):
-        return _GENDERS.get(value.strip().lower(), value)
-    return value
+KEYED = tuple(COLLECTIONS)
+"""The collections whose rows may come without a code (matched by their natural key; see geo/importing/load.py)."""
 
 
 def fields_model(collection: str) -> type[BaseModel]:
@@ -117,7 +119,8 @@ def _kinds(model: type[BaseModel]) -> dict[str, set[type]]:
 
 @dataclass
 class CheckedRow:
-    """A row that passed the checks: its index, validated values (shapely polygons), point and notes."""
+    """A row that passed the checks: its index, validated values (shapely polygons), point and notes, and the
+    names of its area when it gives names instead of a code (resolved by the load)."""
 
     index: int
     values: dict[str, Any]
@@ -125,6 +128,7 @@ class CheckedRow:
     lat: float
     notes: list[str] = field(default_factory=list)
     shape: Any = None  # an area's polygon
+    place: PlaceNames | None = None
 
 
 def _text(value: Any) -> Any:
@@ -136,22 +140,6 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _boolean(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return yes_no(value) if value else None
-    return value
-
-
-def _date(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        if m := _DATE.match(value):
-            return f"{int(m[1]):04d}-{int(m[2]):02d}-{int(m[3]):02d}"
-        return value or None
-    return value
-
-
 def _other(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
@@ -159,14 +147,14 @@ def _other(value: Any) -> Any:
     return value
 
 
-def _converter(kinds: set[type]):
-    """How a cell becomes a field value: blank text is None; yes/no words, numeric codes, 2021年3月5日."""
-    if bool in kinds:
-        return _boolean
+def _converter(collection: str, name: str, kinds: set[type]):
+    """How a cell becomes a field value: blank is None; the field's parser (values.py), read once per distinct
+    value; else text (numeric codes as text) or the value as it is."""
+    parser = field_parser("stations" if collection == "areas" else collection, name, kinds)
+    if parser is not None:
+        return Memo(parser)
     if str in kinds and not kinds & {int, float}:
         return _text
-    if dt.date in kinds:
-        return _date
     return _other
 
 
@@ -189,11 +177,13 @@ class RowChecker:
         self.polygons = polygon_columns(collection)
         kinds = _kinds(self.model)
         self.plan = [
-            (header, name, _converter(kinds.get(name, set())))
+            (header, name, _converter(collection, name, kinds.get(name, set())))
             for header, name in cmap.fields.items()
-            if name not in COORD_FIELDS
+            if name not in COORD_FIELDS and name not in PLACE_FIELDS
         ]
-        self.levels = collection in ("stations", "areas")
+        self.keyed = collection in KEYED
+        self.places = [(h, n) for h, n in cmap.fields.items() if n in PLACE_FIELDS] if self.keyed else []
+        self.headers = {name: header for header, name in cmap.fields.items()}
 
     def _data(self, row: dict[str, Any], notes: list[str]) -> dict[str, Any]:
         if OVERFLOW in row:
@@ -203,21 +193,44 @@ class RowChecker:
                 extra=str(row[OVERFLOW]),
             )
         data: dict[str, Any] = {}
+        bad: list[RowReason] = []
         for header, name, convert in self.plan:
-            value = convert(row.get(header))
+            try:
+                value = convert(row.get(header))
+            except NotUnderstood as exc:
+                bad.append(value_reason(exc.kind, header, name, exc.value, **exc.params))
+                continue
             if value is None:
                 continue
             if name in self.polygons:
                 value, note = polygon_value(value, self.source, name)
                 if note:
                     notes.append(note)
-            elif name == "level" and self.levels:
-                value = station_level(value)
-            elif name == "gender":
-                value = gender(value)
             if value is not None:
                 data[name] = value
+        if bad:
+            raise _refusal(bad)
         return data
+
+    def _place(self, row: dict[str, Any], data: dict[str, Any]) -> PlaceNames | None:
+        """The row's area as names: township, village, 所在地 text, or an area column holding a name (not
+        digits); None when the row gives its area code, or nothing."""
+        given = {}
+        for header, name in self.places:
+            found = text_of(row.get(header))
+            if found is not None:
+                given[name] = (header, found)
+        area = data.get("area_code")
+        if area is not None:
+            if str(area).isdigit():
+                return None
+            data.pop("area_code")
+            given.setdefault("place", (self.headers["area_code"], str(area)))
+        if not given:
+            return None
+        columns = tuple((n, h) for n, (h, _v) in given.items())
+        names = {n: v for n, (_h, v) in given.items()}
+        return PlaceNames(names.get("township"), names.get("village"), names.get("place"), columns)
 
     def check(self, i: int, row: dict[str, Any], pts: Points) -> CheckedRow:
         """The checked row ``i``, or InvalidInput with the reason it is rejected."""
@@ -227,15 +240,16 @@ class RowChecker:
             raise exc
         notes = list(pts.notes.get(i, []))
         data = self._data(row, notes)
+        place = self._place(row, data) if self.keyed else None
         code = data.get("code")
-        if code is None:
+        if code is None and not self.keyed:
             raise rejected(
                 "no code: every row needs its register code (编码) so a re-import updates it",
                 "no_code",
                 "code",
             )
         for col, by_code in self.layers.items():
-            if col in self.polygons and col not in data and str(code) in by_code:
+            if col in self.polygons and col not in data and code is not None and str(code) in by_code:
                 value, note = polygon_value(by_code[str(code)], self.source, col)
                 data[col] = value
                 notes += [note] if note else []
@@ -250,26 +264,33 @@ class RowChecker:
         try:
             fields = self.model.model_validate(data)
         except ValidationError as exc:
-            found = validation_reason(exc)
-            refusal = InvalidInput(str(found))
-            refusal.row_reason = found  # type: ignore[attr-defined]
-            raise refusal from None
+            raise _refusal([validation_reason(exc, self.headers, row)]) from None
         values = dict(fields.__dict__)
         if self.collection == "martyrs":  # the rules and pinyin of the martyrs API (geo/public/martyrs.py)
             values = person_values(values)
         for name, v in values.items():
             limit = _INT64 if name.endswith("_id") else _INT32
             if isinstance(v, int) and not isinstance(v, bool) and abs(v) > limit:
-                raise rejected(f"{name}: {v} is too large", "too_large", name, value=v)
+                header = self.headers.get(name, name)
+                raise rejected(f"{header}: {v} is too large", "too_large", name, value=v, column=header)
         shape = pts.polygons.get(i) if self.collection == "areas" else None
-        return CheckedRow(i, values, float(pts.lon[i]), float(pts.lat[i]), notes, shape)
+        return CheckedRow(i, values, float(pts.lon[i]), float(pts.lat[i]), notes, shape, place)
+
+
+def _refusal(reasons: list[RowReason]) -> InvalidInput:
+    """The InvalidInput of a row with these reasons (one, or each bad cell as a part)."""
+    found = reasons[0] if len(reasons) == 1 else RowReason("; ".join(reasons), parts=tuple(reasons))
+    refusal = InvalidInput(str(found))
+    refusal.row_reason = found  # type: ignore[attr-defined]
+    return refusal
 
 
 def duplicate_codes(rows: list[CheckedRow], numbers: list[int]) -> dict[int, RowReason]:
     """Rows whose code appears more than once in the file → the reason (every such row is rejected)."""
     where: dict[str, list[int]] = {}
     for r in rows:
-        where.setdefault(str(r.values["code"]), []).append(r.index)
+        if r.values.get("code") is not None:  # a row without a code is matched by its natural key in the load
+            where.setdefault(str(r.values["code"]), []).append(r.index)
     out = {}
     for code, idx in where.items():
         if len(idx) > 1:

@@ -1,5 +1,8 @@
-"""Which column of a file is which field: English and Chinese header aliases, Shapefile short names, and the
-user's ``--map 名称=name,经度=lon`` option; plus the Chinese words for yes/no and for the station levels."""
+"""Which column of a file is which field: English and Chinese header aliases (as county registers head their
+columns: 星级评定, 是否有机构, 乡镇（街道）, 所在地…), Shapefile short names, and the user's
+``--map 名称=name,经度=lon`` option. The columns naming a site's area by name (township, village, place:
+geo/importing/places.py) are found wherever the collection has an ``area_code``. The values are read by
+geo/importing/values.py."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import zlib
 from dataclasses import dataclass
 
 from geo.errors import InvalidInput
+from geo.importing.places import PLACE_ALIASES, PLACE_FIELDS
 
 COORD_FIELDS = ("lon", "lat")
 """Pseudo-fields of a point given as two columns (degrees, or metres of a projected EPSG system)."""
@@ -52,52 +56,76 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "站点编码",
         "register_code",
     ),
-    "name": ("名称", "站点名称", "设施名称", "名字", "陵园名称", "墓名", "title"),
+    "name": (
+        "名称",
+        "站点名称",
+        "设施名称",
+        "名字",
+        "陵园名称",
+        "墓名",
+        "服务站名称",
+        "服务中心（站）名称",
+        "服务站（中心）名称",
+        "纪念设施名称",
+        "烈士墓名称",
+        "墓葬名称",
+        "title",
+    ),
     "area_code": ("行政区划代码", "区划代码", "行政区代码", "所属区划", "区划", "adcode", "area"),
-    "address": ("地址", "详细地址", "所在地址"),
+    "address": ("地址", "详细地址", "所在地址", "具体地址", "通讯地址"),
     "notes": ("备注", "说明", "note", "remark", "remarks"),
-    "lon": ("longitude", "lng", "long", "x", "经度", "东经", "gcj02经度", "bd09经度"),
-    "lat": ("latitude", "y", "纬度", "北纬", "gcj02纬度", "bd09纬度"),
-    "level": ("级别", "层级", "站点级别"),
-    "status": ("状态", "运行状态"),
-    "kind": ("类型", "类别", "种类", "设施类型"),
+    "lon": ("longitude", "lng", "long", "x", "经度", "东经", "gcj02经度", "bd09经度", "坐标经度", "经度坐标"),
+    "lat": ("latitude", "y", "纬度", "北纬", "gcj02纬度", "bd09纬度", "坐标纬度", "纬度坐标"),
+    "level": ("级别", "层级", "站点级别", "站点层级", "服务站级别", "建设层级", "层次"),
+    "status": ("状态", "运行状态", "建设状态", "运行情况"),
+    "kind": (
+        "类型",
+        "类别",
+        "种类",
+        "设施类型",
+        "纪念设施类型",
+        "设施类别",
+        "墓葬类型",
+        "安葬方式",
+        "陵园类型",
+    ),
     "protection_level": ("保护级别", "保护等级"),
     "approved_by": ("批准机关", "公布机关"),
     "approval_doc_no": ("批准文号", "公布文号"),
-    "approval_date": ("批准日期", "公布日期"),
+    "approval_date": ("批准日期", "公布日期", "批准时间", "公布时间", "核定时间", "核定公布时间"),
     "protection_unit": ("保护单位",),
     "management_unit": ("管理单位",),
-    "has_protection_sign": ("保护标志", "有保护标志"),
+    "has_protection_sign": ("保护标志", "有保护标志", "是否有保护标志", "设立保护标志"),
     "protection_zone_desc": ("保护范围描述", "保护范围说明"),
     "description": ("简介", "描述"),
-    "martyr_name": ("烈士姓名", "姓名"),
-    "phone": ("电话", "联系电话"),
-    "star_rating": ("星级",),
-    "people_served": ("服务人数",),
-    "opened_on": ("成立日期", "建成日期", "开放日期"),
+    "martyr_name": ("烈士姓名", "姓名", "墓主姓名"),
+    "phone": ("电话", "联系电话", "联系方式", "办公电话"),
+    "star_rating": ("星级", "星级评定", "评定星级", "星级评定情况", "星级等次"),
+    "people_served": ("服务人数", "服务对象数", "服务对象人数", "服务对象"),
+    "opened_on": ("成立日期", "建成日期", "开放日期", "成立时间", "建成时间", "挂牌时间", "建立时间"),
+    "has_organisation": ("有机构", "是否有机构"),
+    "has_staff_quota": ("有编制", "是否有编制"),
+    "has_staff": ("有人员", "是否有人员"),
+    "has_funding": ("有经费", "是否有经费"),
+    "has_support": ("有保障", "是否有保障"),
+    "national_model": ("全国示范型", "是否全国示范型", "全国示范", "示范型", "是否示范型"),
+    "section": ("墓区", "区"),
+    "row_no": ("墓排", "排", "排号"),
+    "number": ("墓号", "号", "墓位号"),
+    "disposition": ("处置方式", "保护方式", "处置情况"),
+    "care_party": ("管护主体", "管护方"),
+    "care_agreed_on": ("管护协议日期", "协议签订日期", "管护协议签订时间"),
+    "last_inspected_on": ("最近巡查日期", "上次巡查日期", "巡查日期"),
     "served_area_code": ("服务区划代码", "服务区域代码"),
-    "upkeep_status": ("管护状况", "维护状况"),
+    "upkeep_status": ("管护状况", "维护状况", "保护状况", "现状"),
     "condition_index": ("完好指数",),
     "grave_capacity": ("墓位容量",),
-    "custodian_name": ("管护人", "管护人姓名"),
-    "custodian_phone": ("管护人电话",),
+    "custodian_name": ("管护人", "管护人姓名", "看护人"),
+    "custodian_phone": ("管护人电话", "管护人联系电话", "看护人电话"),
     "responsible_cadre": ("责任干部",),
     "parent_code": ("上级代码", "上级区划代码"),
     "population": ("人口",),
 }
-
-_YES = frozenset({"true", "t", "yes", "y", "1", "是", "有", "√", "✓", "对"})
-_NO = frozenset({"false", "f", "no", "n", "0", "否", "无", "没有", "×", "✗", "-"})
-_LEVELS = {
-    "省": "province",
-    "省级": "province",
-    "市": "city",
-    "市级": "city",
-    "县": "county",
-    "县级": "county",
-}
-_LEVELS |= {"区": "county", "乡镇": "township", "乡": "township", "镇": "township", "街道": "township"}
-_LEVELS |= {"村": "village", "社区": "village", "村级": "village", "乡镇级": "township"}
 
 
 def normalise_header(name: str) -> str:
@@ -194,6 +222,8 @@ def map_columns(
 ) -> ColumnMap:
     """Match the file's headers to fields: the user's map first, then exact names, the collection's own
     ``aliases``, the common aliases and Shapefile names."""
+    if "area_code" in targets and "name" in targets:  # a site's area may be named instead (places.py)
+        targets = [*targets, *(f for f in PLACE_FIELDS if f not in targets)]
     known = set(targets)
     for header, target in user_map.items():
         if header not in headers:
@@ -203,8 +233,8 @@ def map_columns(
         if target not in known:
             raise InvalidInput(f"--map target {target!r} is not a field here; fields: {', '.join(targets)}")
     lookup: dict[str, str] = {}
-    short = shapefile_names([t for t in targets if t not in COORD_FIELDS])
-    own = aliases or {}
+    short = shapefile_names([t for t in targets if t not in COORD_FIELDS and t not in PLACE_FIELDS])
+    own = {**PLACE_ALIASES, **(aliases or {})}
     for t in targets:
         lookup.setdefault(normalise_header(t), t)
     for t in targets:
@@ -221,21 +251,3 @@ def map_columns(
         else:
             mapped[h] = target
     return ColumnMap(mapped, tuple(ignored))
-
-
-def yes_no(value: object) -> object:
-    """是/否, yes/no, 1/0 and the like as a bool; anything else unchanged (the field check names it)."""
-    if isinstance(value, str):
-        key = value.strip().lower()
-        if key in _YES:
-            return True
-        if key in _NO:
-            return False
-    return value
-
-
-def station_level(value: object) -> object:
-    """省/市/县/乡镇/村 (and 级 forms) as the station level; anything else unchanged."""
-    if isinstance(value, str):
-        return _LEVELS.get(value.strip(), value)
-    return value

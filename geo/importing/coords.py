@@ -6,8 +6,6 @@ fixed. Polygons (a cemetery boundary drawn as the feature, polygon columns) are 
 from __future__ import annotations
 
 import json
-import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +15,9 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.validation import explain_validity
 
 from geo.errors import InvalidInput
-from geo.importing.reasons import RowReason, reason, rejected, row_reason
+from geo.importing.reasons import RowReason, note, reason, rejected, row_reason, value_reason
+from geo.importing.values import NotUnderstood, coordinate, is_blank
 from geo.kit.crs import out_of_china, transform_geometry
-
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -35,13 +32,66 @@ class Points:
 
 
 def parse_number(value: Any) -> float | None:
-    """A coordinate as a float: numbers, or text such as " 110.5 ", "110.5°"; None when it is not one."""
-    if isinstance(value, bool):
+    """A coordinate as a float: numbers, or text such as " 110.5 ", "110.5°", "东经110°48′36″" (values.py
+    ``coordinate``); None when it is not one."""
+    try:
+        found = coordinate(value)
+    except NotUnderstood:
         return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    text = str(value).strip().replace("°", "").replace("，", ".").replace(",", ".")
-    return float(text) if _NUMBER.match(text) else None
+    return None if found is None else found[0]
+
+
+def _axis_columns(
+    raw_x: Any, raw_y: Any, lon_h: str, lat_h: str
+) -> tuple[float | None, float | None, RowReason | None, RowReason | None]:
+    """Degrees of the two cells (as labelled: a 北纬 value in the longitude column is the latitude), a reason
+    when one cannot be read or both name the same axis, and a note when the labels swapped the columns."""
+    bad = []
+    found = []
+    for raw, header, axis in ((raw_x, lon_h, "lon"), (raw_y, lat_h, "lat")):
+        try:
+            got = coordinate(raw)
+        except NotUnderstood:
+            got = None
+        if got is None:
+            bad.append(value_reason("coordinate", header, axis, raw))
+        found.append(got)
+    if bad:
+        first = bad[0] if len(bad) == 1 else RowReason("; ".join(bad), parts=tuple(bad))
+        return None, None, first, None
+    (x, ax), (y, ay) = found
+    if ax == "lat" and ay in ("lon", None) or ay == "lon" and ax is None:
+        return (
+            y,
+            x,
+            None,
+            note(
+                f"{lon_h} holds the latitude ({raw_x}) and {lat_h} the longitude ({raw_y}), as labelled: read so",
+                "axes_by_label",
+                "lon",
+                lon=str(raw_y),
+                lat=str(raw_x),
+                lon_column=lon_h,
+                lat_column=lat_h,
+            ),
+        )
+    if ax is not None and ax == ay:
+        label = "东经" if ax == "lon" else "北纬"
+        return (
+            None,
+            None,
+            reason(
+                f"{lon_h} and {lat_h} are both labelled {label}",
+                "same_axis",
+                "lon",
+                lon_column=lon_h,
+                lat_column=lat_h,
+                lon=str(raw_x),
+                lat=str(raw_y),
+            ),
+            None,
+        )
+    return x, y, None, None
 
 
 def to_wgs84(x: np.ndarray, y: np.ndarray, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +131,12 @@ def repair_polygonal(geom: Any, what: str) -> tuple[MultiPolygon, str | None]:
             "polygon.invalid",
             what,
         )
-    return MultiPolygon(parts), f"{what}: invalid polygon ({reason}) repaired with make_valid"
+    return MultiPolygon(parts), note(
+        f"{what}: invalid polygon ({reason}) repaired with make_valid",
+        "polygon_repaired",
+        what,
+        detail=reason,
+    )
 
 
 def polygon_value(value: Any, source: str, what: str) -> tuple[MultiPolygon | None, str | None]:
@@ -117,6 +172,18 @@ def polygon_value(value: Any, source: str, what: str) -> tuple[MultiPolygon | No
 def _raw_xy(rows, geoms, lon_h, lat_h, pts: Points, source: str) -> tuple[np.ndarray, np.ndarray]:
     n = len(rows)
     x, y = np.full(n, np.nan), np.full(n, np.nan)
+    seen: dict[tuple, tuple] = {}
+
+    def read(raw_x: Any, raw_y: Any) -> tuple:
+        """The cells' degrees, read once per distinct pair (a text pair in DMS costs regular expressions)."""
+        if type(raw_x) is float and type(raw_y) is float:
+            return raw_x, raw_y, None, None
+        key = (type(raw_x), raw_x, type(raw_y), raw_y)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _axis_columns(raw_x, raw_y, lon_h, lat_h)
+        return found
+
     for i in range(n):
         g = geoms[i] if geoms is not None else None
         if g is not None and not g.is_empty:
@@ -147,24 +214,20 @@ def _raw_xy(rows, geoms, lon_h, lat_h, pts: Points, source: str) -> tuple[np.nda
             )
             continue
         raw_x, raw_y = rows[i].get(lon_h), rows[i].get(lat_h)
-        if raw_x in (None, "") or raw_y in (None, ""):
+        if is_blank(raw_x) or is_blank(raw_y):
             pts.reasons[i] = reason(
                 "missing coordinates: longitude or latitude is empty",
                 "empty_coordinates",
-                "lon" if raw_x in (None, "") else "lat",
+                "lon" if is_blank(raw_x) else "lat",
+                column=lon_h if is_blank(raw_x) else lat_h,
             )
             continue
-        fx, fy = parse_number(raw_x), parse_number(raw_y)
-        if fx is None or fy is None:
-            bad = raw_x if fx is None else raw_y
-            axis = "lon" if fx is None else "lat"
-            pts.reasons[i] = reason(
-                f"coordinates are not numbers: {'longitude' if fx is None else 'latitude'} {bad!r}",
-                "not_a_number",
-                axis,
-                value=str(bad),
-            )
+        fx, fy, refused, swapped = read(raw_x, raw_y)
+        if refused is not None:
+            pts.reasons[i] = refused
             continue
+        if swapped is not None:
+            pts.notes.setdefault(i, []).append(swapped)
         x[i], y[i] = fx, fy
     return x, y
 
@@ -186,7 +249,13 @@ def locate(rows, geoms, lon_h: str | None, lat_h: str | None, source: str, fix_s
         if swapped_ok[j] and fix_swapped:
             pts.lon[i], pts.lat[i] = s_lon[j], s_lat[j]
             pts.notes.setdefault(int(i), []).append(
-                f"latitude and longitude were swapped: fixed to ({y[i]}, {x[i]})"
+                note(
+                    f"latitude and longitude were swapped: fixed to ({y[i]}, {x[i]})",
+                    "swapped_fixed",
+                    "lon",
+                    x=float(y[i]),
+                    y=float(x[i]),
+                )
             )
         elif swapped_ok[j]:
             pts.reasons[int(i)] = reason(

@@ -1,7 +1,9 @@
-"""The database stage of an import, set-based and in the caller's transaction: COPY the checked rows into a
-temporary table, reject those whose area is unknown, that lie outside their declared area, in no area, or
-that refer to missing records, classify the rest (new, changed, unchanged) and upsert on ``code``, writing
-only rows that differ. Nothing is written in a dry run."""
+"""The database stage of an import, set-based and in the caller's transaction: resolve the areas rows give by
+name (geo/importing/places.py), COPY the checked rows into a temporary table, reject those whose area is
+unknown, that lie outside their declared area, in no area, or that refer to missing records, match the rows
+without a code to the stored records by their natural key and give the new ones a generated code
+(geo/importing/keys.py), classify the rest (new, changed, unchanged) and upsert on ``code``, writing only rows
+that differ. Nothing is written in a dry run."""
 
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from geo.accounts.permissions import area_prefix
 from geo.atlas.areas import AREA_TOLERANCE_M
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
-from geo.importing.checks import CheckedRow
+from geo.importing.checks import KEYED, CheckedRow
+from geo.importing.keys import give_codes, match_keys, name_keyed
 from geo.importing.martyrs import load_martyrs
-from geo.importing.reasons import reason
+from geo.importing.places import PlaceRefused, load_gazetteer
+from geo.importing.reasons import note, reason
 from geo.importing.staging import (
     SAME_DEG,
     LoadResult,
@@ -65,7 +69,53 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
             cells.append(point)
         buf.write(",".join(cells) + "\n")
     geo = ["geom", "point"] if areas else ["geom"]
-    stage_rows(conn, _TMP, _table(collection).name, [*columns, *geo], buf)
+    keyed = ", ADD COLUMN _key text, ADD COLUMN _via text, ADD COLUMN _matched bigint" if not areas else ""
+    stage_rows(conn, _TMP, _table(collection).name, [*columns, *geo], buf, keyed)
+
+
+def _resolve_places(
+    conn: Connection, rows: list[CheckedRow], within: str | None, result: LoadResult
+) -> list[CheckedRow]:
+    """The rows with their area found from the names they give (rows giving none as they are); the rows whose
+    names resolve to no area or to several get the reason, naming the candidates, and stay out."""
+    if not any(r.place is not None for r in rows):
+        return rows
+    if (
+        within is not None
+        and not conn.execute(
+            text("SELECT EXISTS (SELECT 1 FROM areas WHERE code = :c)"), {"c": within}
+        ).scalar()
+    ):
+        raise InvalidInput(
+            f"unknown area {within!r}: the place names of the rows are looked up in it",
+            key="import.unknown_area",
+            params={"code": within},
+        )
+    gazetteer = load_gazetteer(conn, within)
+    kept = []
+    for r in rows:
+        if r.place is None:
+            kept.append(r)
+            continue
+        try:
+            code = gazetteer.resolve(r.place)
+        except PlaceRefused as exc:
+            key = f"place.{exc.key}" + ("" if exc.params.get("candidates") else ".bare")
+            result.reasons[r.index] = reason(str(exc), key, "area_code", **exc.params)
+            continue
+        r.values["area_code"] = code
+        named = gazetteer.label(code)
+        r.notes.append(
+            note(
+                f"area {code} {named} found from its names",
+                "place_resolved",
+                "area_code",
+                code=code,
+                name=named,
+            )
+        )
+        kept.append(r)
+    return kept
 
 
 def _check_site_areas(conn: Connection, table: str, result: LoadResult) -> None:
@@ -201,14 +251,19 @@ def load_rows(
     present: set[str],
     principal: Principal,
     dry_run: bool,
+    area: str | None = None,
+    numbers: list[int] | None = None,
 ) -> LoadResult:
     """Check the rows against the database and (unless ``dry_run``) upsert them on ``code``; see the module doc.
 
-    ``present`` names the fields the file has: an update sets only those (and the point and area). A rule the
-    database enforces beyond the row checks (say a grave's kind against a stored cemetery) raises
+    ``present`` names the fields the file has: an update sets only those (and the point and area). Place names
+    resolve inside ``area`` (the import's area, a code), else inside the importer's area, else anywhere.
+    ``numbers`` are the rows' numbers as the file shows them (a reason naming another row says its number). A
+    rule the database enforces beyond the row checks (say a grave's kind against a stored cemetery) raises
     InvalidInput naming it, and the caller's transaction is then rolled back: nothing is written."""
     try:
-        return _load(conn, collection, rows, present, principal, dry_run)
+        within = area or principal.area_code
+        return _load(conn, collection, rows, present, principal, dry_run, within, numbers)
     except (IntegrityError, DataError) as exc:
         reason = refusal(exc)
         raise InvalidInput(
@@ -225,10 +280,15 @@ def _load(
     present: set[str],
     principal: Principal,
     dry_run: bool,
+    within: str | None = None,
+    numbers: list[int] | None = None,
 ) -> LoadResult:
     if collection == "martyrs":
         return load_martyrs(conn, rows, present, principal, dry_run)
     result = LoadResult()
+    keyed = collection in KEYED
+    if keyed:
+        rows = _resolve_places(conn, rows, within, result)
     if not rows:
         return result
     areas = collection == "areas"
@@ -250,17 +310,21 @@ def _load(
         _check_parents(conn, result)
     else:
         _check_site_areas(conn, table, result)
+        match_keys(conn, _TMP, table, collection, result, numbers)
         _check_references(conn, collection, result)
         _check_scope(conn, table, principal, result)
+        name_keyed(conn, _TMP, table, rows)
     set_cols = [c for c in columns if c in present and c != "code"]
     set_cols += ["area_code"] if not areas and "area_code" not in set_cols else []
     compare = [*set_cols, *([] if areas else ["geom"])]
     geo_compare = tuple(g for g in geoms if g in compare or g in ("geom", "point"))
     scalar_compare = [c for c in compare if c not in geoms]
     differs = differs_sql([*scalar_compare, *geo_compare], geo_compare, "t", "i", areas)
-    classify_rows(conn, _TMP, table, differs, result)
+    classify_rows(conn, _TMP, table, differs, result, matched=keyed)
     if dry_run or not result.status:
         return result
+    if keyed:
+        give_codes(conn, _TMP, table)
     insert_cols = [*columns, "geom", "point"] if areas else [*columns, "area_code", "geom"]
     insert_cols = list(dict.fromkeys(insert_cols))
     sets = [f"{c} = EXCLUDED.{c}" for c in set_cols]

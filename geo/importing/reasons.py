@@ -1,7 +1,13 @@
-"""Why a row is rejected, said once for every language: a ``RowReason`` is the English sentence (a ``str``, as the
-command line, the rejects file and the API's ``reason`` have always shown it) that also carries its catalogue key
-(``imports.reason.<key>`` in web/messages/imports.py), the parameters that fill it in and the field it concerns, so
-pages say it in their own language and point at the column. A row with several bad fields holds each as a part."""
+"""Why a row is rejected, said once for every language: a ``RowReason`` is the English sentence (a ``str``, the
+fallback when no catalogue is at hand) that also carries its catalogue key (``imports.reason.<key>`` in
+web/messages/imports.py and web/messages/import_values.py), the parameters that fill it in and the field it
+concerns, so the pages, the API and the command line say it in the operator's language (web/importing/reports.py
+``reason_text``; Chinese by default) and point at the column. A row with several bad fields holds each as a part.
+
+Reasons about a cell name the column as the file wrote it (``column``) and the value (``value``): ``value.<kind>``
+when the cell cannot be read as registers write such values (geo/importing/values.py), ``cell.<kind>`` when the
+value is read but the field refuses it (pydantic's error types, never its English). Notes on accepted rows are
+RowReasons too (``note.<key>``)."""
 
 from __future__ import annotations
 
@@ -108,8 +114,40 @@ def row_reason(exc: DomainError) -> RowReason:
     return found if isinstance(found, RowReason) else RowReason(exc.message)
 
 
-def validation_reason(exc: ValidationError) -> RowReason:
-    """The reason of a row whose fields pydantic refused: one part per bad field, each with its field and kind."""
+_RULES = (  # a model's own rules (GraveFields) by what their message says → key
+    ("needs cemetery_id", "rule.grave_needs_cemetery", "cemetery_id"),
+    ("has no cemetery_id", "rule.scattered_in_cemetery", "cemetery_id"),
+    ("disposition 'moved'", "rule.moved_needs_target", "moved_to_grave_id"),
+)
+
+
+def _shown(value: Any) -> str:
+    """A cell's value as a reason quotes it (long text cut)."""
+    text = "" if value is None else str(value).strip()
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def value_reason(kind: str, column: str, field: str, value: Any, **params: Any) -> RowReason:
+    """The reason of a cell that cannot be read as a ``kind`` (geo/importing/values.py NotUnderstood): it names
+    the ``column`` as the file wrote it, the ``value``, and (in the catalogue) what would be accepted."""
+    key = f"value.{kind}"
+    if kind == "choice" and params.get("vocabulary"):
+        key = f"value.choice.{params['vocabulary']}"
+    shown = _shown(value)
+    return RowReason(
+        f"{column}: {shown!r} is not understood ({kind})",
+        key,
+        {"column": column, "value": shown, **params},
+        field,
+    )
+
+
+def validation_reason(
+    exc: ValidationError, headers: Mapping[str, str] | None = None, row: Mapping[str, Any] | None = None
+) -> RowReason:
+    """The reason of a row whose fields pydantic refused: one part per bad field, each with its field and kind.
+    With the file's ``headers`` (field → column) and its ``row`` (column → cell), each part names the column and
+    the value (``cell.<kind>``)."""
     parts = []
     for err in exc.errors():
         loc = ".".join(map(str, err["loc"])) or "row"
@@ -117,8 +155,25 @@ def validation_reason(exc: ValidationError) -> RowReason:
         ctx = {k: _plain(v) for k, v in (err.get("ctx") or {}).items()}
         ctx.pop("error", None)
         key = _PYDANTIC.get(err["type"], "field.invalid")
-        parts.append(RowReason(f"{loc}: {err['msg']}", key, {"field": field, **ctx}, field))
+        rule = next((r for r in _RULES if r[0] in str(err.get("msg", ""))), None) if field is None else None
+        column = (headers or {}).get(field) if field else None
+        if rule is not None:
+            parts.append(RowReason(f"{loc}: {err['msg']}", rule[1], {"field": rule[2]}, rule[2]))
+        elif column is not None:
+            value = _shown((row or {}).get(column))
+            cell = "cell." + key.split(".", 1)[1]
+            message = f"{column}: {value!r}: {err['msg']}"
+            parts.append(
+                RowReason(message, cell, {"field": field, "column": column, "value": value, **ctx}, field)
+            )
+        else:
+            parts.append(RowReason(f"{loc}: {err['msg']}", key, {"field": field, **ctx}, field))
     message = "; ".join(parts)
     if len(parts) == 1:
         return parts[0]
     return RowReason(message, None, None, None, tuple(parts))
+
+
+def note(message: str, key: str, field: str | None = None, **params: Any) -> RowReason:
+    """A note on an accepted row (a fix made, the key it matched): like a reason, keyed ``note.<key>``."""
+    return RowReason(message, f"note.{key}", params, field)
