@@ -225,7 +225,10 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         context.set_offline(False)
         expect(page.locator("#data-as-of")).to_have_text("已恢复网络：刷新本页可看最新数据")
         page.reload(wait_until="load")
+        expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
         expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^数据更新于 今天 \d\d:\d\d$"))
+        kept = page.evaluate("() => JSON.parse(localStorage.getItem('vetmap-crew-offline')).kept")
+        assert kept["fetched"] == 0 and kept["total"] > _area_size(engine)  # nothing changed: nothing fetched
         _looks_right(page, "site-online")
 
         # signing out clears what the phone kept: offline again, the area is gone

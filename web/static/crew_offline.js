@@ -21,6 +21,7 @@
   const WORKER = "/crew/sw.js";
   const SCOPE = "/crew";
   const CLEAR_WAIT_MS = 3000;
+  const SILENCE_MS = 60000;
 
   const note = document.getElementById("data-as-of");
   const configEl = document.getElementById("crew-config");
@@ -85,7 +86,8 @@
       show(text("crew_offline.offline_page", { time: when(loadedAt) }) || text("crew_offline.offline"));
     } else if (state.lastSync) {
       const failed = state.failed || 0;
-      show(text(failed ? "crew_offline.saved_partly" : "crew_offline.as_of", { time: when(state.lastSync), failed: failed }));
+      const fresh = text(failed ? "crew_offline.saved_partly" : "crew_offline.as_of", { time: when(state.lastSync), failed: failed });
+      show(state.truncated ? `${fresh} · ${text("crew_offline.truncated", { n: state.truncated })}` : fresh);
     } else {
       show("");
     }
@@ -141,17 +143,27 @@
 
   function warm(bundle) {
     return new Promise((resolve) => {
+      let watchdog = 0;
+      const wait = () => {
+        window.clearTimeout(watchdog); // a worker stopped by the browser mid-way never answers: try next time
+        watchdog = window.setTimeout(() => resolve({ type: "done", error: "no answer" }), SILENCE_MS);
+      };
+      wait();
       navigator.serviceWorker.ready.then((reg) => {
         const channel = new MessageChannel();
         channel.port1.onmessage = (event) => {
           const data = event.data || {};
+          wait();
           if (data.type === "progress") {
             if (data.fetched > 0) { show(text("crew_offline.saving", { done: data.done, total: data.total })); }
           } else if (data.type === "done") {
+            window.clearTimeout(watchdog);
             resolve(data);
           }
         };
-        const entries = bundle.precache.map((e) => ({ url: pageUrl(e.url), rev: `${e.rev}|${lang}` }));
+        // a page's copy depends on its language; the API's answers and the assets do not
+        const entries = bundle.precache.map((e) =>
+          e.url.startsWith("/crew") ? { url: pageUrl(e.url), rev: `${e.rev}|${lang}` } : e);
         const key = `${bundle.rev}|${bundle.build}|${lang}|${explicitLang || ""}`;
         reg.active.postMessage({ type: "warm", entries: entries, username: bundle.username, key: key }, [channel.port2]);
       });
@@ -181,6 +193,7 @@
       } else if (!done.error) {
         state.lastSync = new Date().toISOString();
         state.failed = (done.failed || []).length;
+        state.truncated = bundle.truncated ? bundle.sites.length : 0;
         state.kept = { total: done.total, fetched: done.fetched, bytes: done.bytes };
         saveState();
       }

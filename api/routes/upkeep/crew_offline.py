@@ -129,7 +129,7 @@ def my_offline_data(
     page_lang = lang or settings.default_lang
     data = area_data(conn, principal, request.app.state.upkeep)
     etag = f'"{fingerprint(data.rev, build(), page_lang)}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Cookie, Authorization"}
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     body = {
