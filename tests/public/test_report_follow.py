@@ -190,10 +190,12 @@ def test_the_status_page_shows_map_photos_place_link_and_the_notes_history(
     assert history.index("已收到，将于本周派人查看。") < history.index("标志已重新立好。")
     assert len(re.findall(r"<time datetime=", history)) == 3  # received, then the two notes
     assert "收到反映" in history
-    config = json.loads(re.search(r'id="public-config">(.*?)</script>', page).group(1))
-    points = config["map"]["points"]
-    assert len(points) == 2 and abs(points[0]["lon"] - lon) < 1e-6  # the pin, then the site
-    assert abs(points[1]["lon"] - memorial["point"][0]) < 1e-6
+    drawn = json.loads(re.search(r'id="report-config">(.*?)</script>', page).group(1))["status_map"]
+    assert abs(drawn["pin"]["lon"] - lon) < 1e-6 and abs(drawn["pin"]["lat"] - lat) < 1e-6
+    assert (
+        abs(drawn["site"]["lon"] - memorial["point"][0]) < 1e-6 and drawn["site"]["name"] == "关注测试纪念碑"
+    )
+    assert drawn["boundary"] is None and drawn["tiles"] == []  # a memorial; no basemap chosen
     assert 'data-nav="report"' in page and 'class="site-header"' in page  # the one public header
     english = anon_client.get(f"/reports/{rid}?lang=en").text
     assert "Stage now:" not in english or "Reported" in english

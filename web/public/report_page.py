@@ -23,9 +23,10 @@ from geo.public.reports import SERVICES, grave_label
 from geo.upkeep.photos import photo_url
 from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
+from web.basemaps import shift_geojson, shift_points
 from web.i18n import enum_label, t
 from web.jinja import render
-from web.public.frame import MapData, PageContext, page
+from web.public.frame import PageContext, page
 from web.times import local_time
 from web.upkeep.crew_pages import script_json
 
@@ -59,6 +60,7 @@ _JS_STRINGS = (
     "reports.distance",
     "reports.reported_on",
     "reports.photo_of",
+    "reports.no_photo",
     "reports.followers",
 )
 
@@ -159,6 +161,14 @@ def _history(history: list[dict], lang: str) -> list[dict]:
     return items
 
 
+_KIND_GROUPS = {"memorials": "memorial_kind", "cemeteries": "cemetery_kind", "graves": "grave_kind"}
+
+
+def _kind(place: dict, lang: str) -> str:
+    group = _KIND_GROUPS.get(place.get("collection") or "")
+    return enum_label(group, place["kind"], lang) if group and place.get("kind") else ""
+
+
 def _report_vm(ctx: PageContext, view: dict, place: dict) -> dict:
     lang = ctx.lang
     svc = view["service"]
@@ -170,7 +180,7 @@ def _report_vm(ctx: PageContext, view: dict, place: dict) -> dict:
         "stage_label": enum_label("work_order_status", view["stage"], lang),
         "category": svc.name(lang) if svc else str(view["service_code"] or ""),
         "place_name": place.get("name") or view["site"]["name"] or "",
-        "place_kind": t(f"layer.{place.get('collection') or view['site']['collection']}", lang),
+        "place_kind": _kind(place, lang),
         "place_url": place_link(ctx, place),
         "grave": grave_label(grave, lang) if grave else "",
         "grave_url": ctx.link(f"/martyrs/{grave['martyr_id']}") if grave and grave.get("martyr_id") else None,
@@ -182,22 +192,31 @@ def _report_vm(ctx: PageContext, view: dict, place: dict) -> dict:
     }
 
 
-def status_map(view: dict, place: dict, lang: str) -> MapData:
-    """The status page's map: the report's pin, the site's point (linked) and a cemetery's boundary."""
-    points = []
-    if view.get("lon") is not None:
-        points.append({"lon": view["lon"], "lat": view["lat"], "label": t("reports.pin", lang)})
-    if place.get("lon") is not None:
-        points.append({"lon": place["lon"], "lat": place["lat"], "label": place.get("name") or ""})
-    shapes = None
-    if place.get("boundary"):
-        feature = {
-            "type": "Feature",
-            "properties": {"kind": "boundary", "label": place.get("name") or ""},
-            "geometry": place["boundary"],
-        }
-        shapes = {"type": "FeatureCollection", "features": [feature]}
-    return MapData(points=points, shapes=shapes, zoom=17)
+def status_map(ctx: PageContext, view: dict, place: dict) -> dict[str, Any]:
+    """The status page's map for report.js: the report's pin, the site's point and name, a cemetery's boundary,
+    and the visitor's basemap tiles if one was chosen (the data then drawn in its CRS: GCJ-02 on AMap)."""
+    chosen = ctx.basemap if ctx.basemap is not None and ctx.basemap.layers else None
+    crs = chosen.crs if chosen is not None else "wgs84"
+
+    def point(lon: float | None, lat: float | None) -> dict | None:
+        if lon is None or lat is None:
+            return None
+        (x,), (y,) = shift_points([lon], [lat], crs)
+        return {"lon": x, "lat": y}
+
+    site = point(place.get("lon"), place.get("lat"))
+    boundary = place.get("boundary")
+    tiles = [
+        {"url": x.url, "attribution": x.attribution, "subdomains": x.subdomains, "max_zoom": x.max_zoom}
+        for x in (chosen.layers if chosen is not None else ())
+    ]
+    return {
+        "pin": point(view.get("lon"), view.get("lat")),
+        "site": {**site, "name": place.get("name") or ""} if site else None,
+        "boundary": shift_geojson(boundary, crs) if boundary and crs != "wgs84" else boundary,
+        "tiles": tiles,
+        "label": t("reports.pin", ctx.lang),
+    }
 
 
 def report_status_page(
@@ -215,7 +234,7 @@ def report_status_page(
         }
         for p in photos
     ]
-    data = {"lang": lang, "strings": js_strings(lang), "follow_url": FOLLOW_PATH}
+    data = {"lang": lang, "strings": js_strings(lang), "status_map": status_map(ctx, view, place)}
     body = render(
         "public/report_status.html",
         lang=lang,
@@ -224,10 +243,10 @@ def report_status_page(
         history=_history(history, lang),
         follow_action=ctx.link(f"/reports/{view['id']}/follow"),
         new_report=ctx.link("/report"),
-        **_scripts(data, leaflet=False),
+        **_scripts(data, leaflet=True),
     )
     title = t("reports.status_title", lang).format(id=view["id"])
-    return page(ctx, title, Markup(body), status_map(view, place, lang), head=_head(leaflet=False))
+    return page(ctx, title, Markup(body), head=_head(leaflet=True))
 
 
 def follow_page(ctx: PageContext, visit: dict, place: dict, own_url: str) -> str:

@@ -100,6 +100,41 @@
     });
   }
 
+  // the status page's map: the report's pin (a marker, as on the form), the site (a named circle) and a cemetery's
+  // boundary; our own data only, tiles when the visitor chose a basemap
+  function statusMap() {
+    var data = config.status_map;
+    if (!data || !$("report-map") || typeof L === "undefined") { return; }
+    var tiles = data.tiles || [];
+    var map = L.map("report-map", { attributionControl: tiles.length > 0, zoomSnap: 0.5 });
+    tiles.forEach(function (spec) {
+      L.tileLayer(spec.url, { attribution: spec.attribution, subdomains: spec.subdomains || "abc",
+        maxZoom: spec.max_zoom || 18 }).addTo(map);
+    });
+    var bounds = L.latLngBounds([]);
+    if (data.boundary) {
+      var shape = L.geoJSON(data.boundary, { style: { color: "#2f6b3b", weight: 2, fillOpacity: 0.08 },
+        interactive: false }).addTo(map);
+      bounds.extend(shape.getBounds());
+    }
+    if (data.site) {
+      var name = String(data.site.name);
+      L.circleMarker([data.site.lat, data.site.lon], { radius: 8, color: "#7a0000", weight: 2,
+        fillColor: "#c00000", fillOpacity: 0.85, className: "vetmap-point" })
+        .bindTooltip(function () { return document.createTextNode(name); }).addTo(map);
+      bounds.extend([data.site.lat, data.site.lon]);
+    }
+    if (data.pin) {
+      L.marker([data.pin.lat, data.pin.lon], { title: data.label, alt: data.label, keyboard: false }).addTo(map);
+      bounds.extend([data.pin.lat, data.pin.lon]);
+    }
+    if (bounds.isValid()) {
+      map.fitBounds(bounds.pad(0.3), { maxZoom: 18 });
+    } else {
+      map.setView([35, 105], 4);
+    }
+  }
+
   function statusPage() {
     var form = $("follow-form");
     if (!form) { return; }
@@ -162,9 +197,7 @@
         img.loading = "lazy";
         li.appendChild(img);
       } else {
-        var none = el("span", "thumb no-thumb", "·");
-        none.setAttribute("aria-hidden", "true");
-        li.appendChild(none);
+        li.appendChild(el("span", "thumb no-thumb", S.no_photo));
       }
       var title = el("a", "title", report.title);
       title.href = report.url;
@@ -355,6 +388,7 @@
 
   function start() {
     formPage();
+    statusMap();
     statusPage();
   }
 
