@@ -71,19 +71,20 @@
     return `${day} ${time}`;
   }
 
-  function show(value) {
+  function show(value, offline) {
     if (!note) { return; }
     note.textContent = value || "";
     note.hidden = !value;
+    note.classList.toggle("offline", Boolean(offline && value)); // crew.css marks the phone's copy
   }
 
   function showStatus() {
     if (keptMeta) {
       show(navigator.onLine && backOnline
         ? text("crew_offline.reload")
-        : text("crew_offline.offline_page", { time: when(keptMeta.content) }));
+        : text("crew_offline.offline_page", { time: when(keptMeta.content) }), true);
     } else if (!navigator.onLine) {
-      show(text("crew_offline.offline_page", { time: when(loadedAt) }) || text("crew_offline.offline"));
+      show(text("crew_offline.offline_page", { time: when(loadedAt) }) || text("crew_offline.offline"), true);
     } else if (state.lastSync) {
       const failed = state.failed || 0;
       const fresh = text(failed ? "crew_offline.saved_partly" : "crew_offline.as_of", { time: when(state.lastSync), failed: failed });
