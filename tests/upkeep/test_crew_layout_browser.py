@@ -65,7 +65,7 @@ def long_site(client: TestClient, accounts) -> dict:
             f"/api/v1/work-orders/{order.json()['id']}/transitions", json={**body, "version": version}
         )
         assert moved.status_code == 200, moved.text
-    return made
+    return {**made, "work_order_id": order.json()["id"]}
 
 
 def _holds(page: Page, what: str, name: str) -> None:
@@ -113,6 +113,11 @@ def test_crew_and_staff_pages_hold_320_px_with_a_60_character_name(
     expect(page.locator("header h1")).to_have_text(LONG_NAME)
     expect(page.locator("section.directions a.nav-amap")).to_be_visible()
     _holds(page, "the site page", "crew-site-320")
+
+    # the work order's page, its title as long
+    page.goto(f"{watched.base_url}/crew/work-orders/{long_site['work_order_id']}", wait_until="load")
+    expect(page.locator("header h1")).to_contain_text(LONG_TITLE)
+    _holds(page, "the work order page", "crew-order-320")
 
     # the map, with the long-named site's popup open
     page.goto(watched.base_url + "/crew/map", wait_until="load")
