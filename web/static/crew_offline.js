@@ -217,12 +217,14 @@
     showStatus();
     sync();
   });
+  // no service worker (plain http on an intranet, an old browser): say so, with the page's own label if need be
+  const cannotKeep = () => show(text("crew_offline.no_storage") || (config.strings || {})["crew.no_storage"]);
   if (!canKeep) {
-    show(text("crew_offline.no_storage"));
+    cannotKeep();
     return;
   }
   navigator.serviceWorker
     .register(WORKER, { scope: SCOPE })
     .then(() => (keptMeta ? null : sync()))
-    .catch(() => show(text("crew_offline.no_storage")));
+    .catch(cannotKeep);
 })();
