@@ -324,10 +324,17 @@
   }
 
   let flushing = null;
+  let flushAgain = false;
   function flush() {
-    if (!flushing) {
-      flushing = runFlush().catch(() => undefined).then(render).finally(() => { flushing = null; });
-    }
+    // one sender at a time; an item saved while it runs is sent by one more round right after
+    if (flushing) { flushAgain = true; return flushing; }
+    flushing = (async () => {
+      do {
+        flushAgain = false;
+        await runFlush().catch(() => undefined);
+        await render();
+      } while (flushAgain);
+    })().finally(() => { flushing = null; });
     return flushing;
   }
 
