@@ -76,8 +76,22 @@ def serve(
     )
 
 
+def _import_voice(lang: str):
+    """The import's report in the operator's language: the catalogue's words (web/), which geo/ never reads."""
+    from geo.importing.console import Voice
+    from web.i18n import error_text, t
+    from web.importing.reports import reason_text
+
+    return Voice(
+        lambda reason: reason_text(reason, lang),
+        lambda key, **params: t(key, lang).format(**params),
+        lambda exc: error_text(exc, lang),
+    )
+
+
 # One registration per capability; `--help` lists the top-level commands first, then the groups in this order.
-cli.command("import")(import_file)  # geo/importing/cli.py
+# geo/importing/cli.py; its report speaks the operator's language through the catalogue (_import_voice)
+cli.command("import", context_settings={"obj": {"import_voice": _import_voice}})(import_file)
 cli.command("export")(export_file)
 cli.add_typer(db_cli, name="db")  # geo/database/cli.py
 cli.add_typer(demo_cli, name="demo")  # geo/demo/cli.py

@@ -13,6 +13,7 @@ from geo.kit.cli import fail
 
 
 def import_file(
+    ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX file")],
     collection: Annotated[
         str, typer.Option(help="stations, memorials, cemeteries, graves, areas or martyrs (英名录)")
@@ -51,10 +52,19 @@ def import_file(
             help="import rows reported as likely duplicates (same name within 50 m) too",
         ),
     ] = False,
+    lang: Annotated[
+        str, typer.Option(help="language of the report and its reasons: zh (default) or en")
+    ] = "zh",
 ) -> None:
     """Import a register file: a report of every row; accepted rows committed in one transaction (upsert on code)."""
-    from geo.importing.console import import_command
+    from geo.importing.console import ENGLISH, import_command
     from geo.importing.run import ImportOptions
+
+    if lang not in ("zh", "en"):
+        fail(f"--lang takes zh or en, not {lang!r}")
+    # the catalogue's words come from main.py: geo/ never reads web/
+    voices = (ctx.obj or {}).get("import_voice")
+    voice = voices(lang) if voices else ENGLISH
 
     options = ImportOptions(
         collection,
@@ -75,9 +85,10 @@ def import_file(
                 options,
                 Path(rejects) if rejects else None,
                 Path(report) if report else None,
+                voice,
             )
     except DomainError as exc:
-        fail(exc.message)
+        fail(voice.refusal(exc))
 
 
 def export_file(

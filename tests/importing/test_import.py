@@ -343,7 +343,14 @@ def test_cli_import_with_dry_run_rejects_file_and_report(cli_env, engine, tmp_pa
     runner = CliRunner()
     result = runner.invoke(cli_env, ["import", str(path), "--collection", "stations", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "1 would be inserted" in result.output and "is not understood (coordinate)" in result.output
+    # in the operator's language, Chinese by default: the counts, and the column and value of each refusal
+    assert "共 2 行：将新增 1" in result.output
+    assert "第 3 行（T12-2）：拒绝：“lon”列的“x”不是坐标" in result.output
+    args = ["import", str(path), "--collection", "stations", "--dry-run", "--lang", "en"]
+    english = runner.invoke(cli_env, args)
+    assert (
+        "1 would be inserted" in english.output and "column “lon”: “x” is not a coordinate" in english.output
+    )
     rejects = tmp_path / "out.csv"
     report = tmp_path / "report.json"
     result = runner.invoke(
@@ -352,6 +359,8 @@ def test_cli_import_with_dry_run_rejects_file_and_report(cli_env, engine, tmp_pa
     )
     assert result.exit_code == 0, result.output
     assert rejects.exists() and json.loads(report.read_text())["counts"]["inserted"] == 1
+    assert "不是坐标" in json.loads(report.read_text())["rows"][1]["reason"]
+    assert "不是坐标" in rejects.read_text(encoding="utf-8-sig")
 
 
 def test_cli_bad_file_is_a_message_and_exit_1_not_a_traceback(cli_env, tmp_path):
@@ -359,7 +368,9 @@ def test_cli_bad_file_is_a_message_and_exit_1_not_a_traceback(cli_env, tmp_path)
     path.write_bytes(b"PK nonsense")
     result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations"])
     assert result.exit_code == 1
-    assert "not a valid zip" in result.output and "Traceback" not in result.output
+    assert "bad.zip 不是有效的 zip 文件" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations", "--lang", "en"])
+    assert "not a valid zip" in result.output
     result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations", "--crs", "nope"])
     assert result.exit_code != 0 and "Traceback" not in result.output
 
@@ -588,7 +599,7 @@ def test_cli_import_shows_a_progress_bar(cli_env, tmp_path):
     result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "checking rows" in result.output and "3/3" in result.output
-    assert "3 would be inserted" in result.output
+    assert "将新增 3" in result.output
 
 
 def test_kept_rejects_files_are_their_uploaders_and_expire(engine, tmp_path):

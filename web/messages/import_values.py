@@ -265,6 +265,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{field}：多边形无效，已自动修复",
         "{field}: an invalid polygon, repaired",
     ),
+    # the command line's report (geo/importing/console.py, ``python main.py import --lang``)
+    "imports.cli.head": (
+        "{file}（{format}，{encoding}，{crs}）→ {collection}",
+        "{file} ({format}, {encoding}, {crs}) → {collection}",
+    ),
+    "imports.cli.columns": ("列：{columns}", "columns: {columns}"),
+    "imports.cli.ignored": ("未导入的列：{columns}", "ignored columns: {columns}"),
+    "imports.cli.no_code": ("无编码", "no code"),
+    "imports.cli.rejected": (
+        "  第 {row} 行（{code}）：拒绝：{reason}",
+        "  row {row} ({code}): rejected: {reason}",
+    ),
+    "imports.cli.more": (
+        "  …另有 {n} 行被拒绝（见拒绝行文件）",
+        "  … and {n} more rejected rows (see the rejects file)",
+    ),
+    "imports.cli.noted": (
+        "  第 {row} 行（{code}）：{status}；{notes}",
+        "  row {row} ({code}): {status}; {notes}",
+    ),
+    "imports.cli.status.inserted": ("新增", "inserted"),
+    "imports.cli.status.updated": ("更新", "updated"),
+    "imports.cli.status.unchanged": ("无变化", "unchanged"),
+    "imports.cli.summary": (
+        "共 {rows} 行：新增 {inserted}，更新 {updated}，无变化 {unchanged}，拒绝 {rejected}",
+        "{rows} rows: {inserted} inserted, {updated} updated, {unchanged} unchanged, {rejected} rejected",
+    ),
+    "imports.cli.summary_dry": (
+        "共 {rows} 行：将新增 {inserted}，将更新 {updated}，无变化 {unchanged}，拒绝 {rejected}（试导入：未写入任何内容）",
+        "{rows} rows: {inserted} would be inserted, {updated} would be updated, {unchanged} unchanged, "
+        "{rejected} rejected (dry run: nothing written)",
+    ),
+    "imports.cli.rejects_file": (
+        "被拒绝的行已写入 {path}：修改后可重新导入该文件",
+        "rejected rows written to {path}: fix them and import that file again",
+    ),
     # refusals of a whole import
     "error.import.unknown_area": (
         "区划代码 {code} 不存在：地点名称需在所选的县（区）内查找。",
