@@ -109,7 +109,7 @@ def test_a_pin_inside_a_cemetery_goes_to_the_cemetery_and_names_the_nearest_grav
 
     page = anon_client.get(f"/reports/{filed['service_request_id']}").text
     assert f'href="/sites/cemeteries/{cemetery["id"]}"' in page
-    assert f"{cemetery['martyr']}烈士墓" in page
+    assert f'<a href="/sites/graves/{cemetery["grave"]}">{cemetery["martyr"]}烈士墓' in page
 
 
 def test_open_reports_within_50_m_are_offered_and_followed_instead_of_filing(

@@ -56,6 +56,7 @@ _TEXT_KEYS = (
     "all_results",
     "coverage_mine",
     "coverage_all",
+    "report",  # web/messages/reports.py
 )
 # Folium's own viewport forbids zooming the page, which people with low vision need (WCAG 1.4.4).
 _FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport" content="[^"]*user-scalable=no[^"]*" />')

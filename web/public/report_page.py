@@ -135,13 +135,9 @@ def report_form_page(ctx: PageContext, config: dict[str, Any], max_photos: int) 
 
 
 def place_link(ctx: PageContext, place: dict) -> str | None:
-    """The public page of a report's place: a memorial's or cemetery's site page, a grave's martyr or cemetery."""
-    if place.get("collection") in ("memorials", "cemeteries") and place.get("id") is not None:
+    """The public page of a report's place: ``/sites/{collection}/{id}`` (memorials, cemeteries and graves)."""
+    if place.get("collection") in ("memorials", "cemeteries", "graves") and place.get("id") is not None:
         return ctx.link(f"/sites/{place['collection']}/{place['id']}")
-    if place.get("martyr_id"):
-        return ctx.link(f"/martyrs/{place['martyr_id']}")
-    if place.get("cemetery_id"):
-        return ctx.link(f"/sites/cemeteries/{place['cemetery_id']}")
     return None
 
 
@@ -183,7 +179,7 @@ def _report_vm(ctx: PageContext, view: dict, place: dict) -> dict:
         "place_kind": _kind(place, lang),
         "place_url": place_link(ctx, place),
         "grave": grave_label(grave, lang) if grave else "",
-        "grave_url": ctx.link(f"/martyrs/{grave['martyr_id']}") if grave and grave.get("martyr_id") else None,
+        "grave_url": ctx.link(f"/sites/graves/{grave['id']}") if grave else None,
         "area": view.get("area_name") or "",
         "requested": _when(view["requested_datetime"], lang),
         "updated": _when(view["updated_datetime"], lang),
