@@ -34,7 +34,7 @@ _SMALL_TARGETS = """() => Array.from(document.querySelectorAll("a, button, summa
     .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== "hidden")
     .filter((el) => !el.closest("p.hint, .leaflet-control-attribution"))
     .map((el) => [el.textContent.trim() || el.getAttribute("aria-label") || el.className, el.getBoundingClientRect()])
-    .filter(([, r]) => r.height < 44 || r.width < 44)
+    .filter(([, r]) => Math.round(r.height) < 44 || Math.round(r.width) < 44)
     .map(([what, r]) => `${what} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
 
 
