@@ -87,7 +87,9 @@ def reports_in_triage(conn: Connection, principal: Principal, limit: int = 100) 
         text(
             "SELECT w.id, w.collection, w.site_id, w.area_code, w.description, w.category, w.source, w.version, "
             "w.created_at, w.public_note, ST_X(w.position) AS lon, ST_Y(w.position) AS lat, "
-            "coalesce(m.name, c.name, g.name) AS site_name, count(*) OVER () AS total "
+            "coalesce(m.name, c.name, g.name) AS site_name, count(*) OVER () AS total, "
+            "(SELECT count(*) FROM report_followers f WHERE f.work_order_id = w.id AND f.role = 'follower') "
+            "AS followers "  # visitors who followed it instead of reporting it again (+1, issue 22)
             "FROM work_orders w " + _SITE_NAME + "WHERE w.source IN ('public', 'open311') "
             f"AND w.status = 'reported' AND {where} ORDER BY w.created_at, w.id LIMIT :limit"
         ),

@@ -10,15 +10,20 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from api.app import create_app
 from geo.public.reports import follow_hash, follower_counts
+from geo.settings import Settings
 from tests.factories import ZIYUAN_POINT, free_point, image, make_site_at, offset
+from tests.staff_pages import signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
 OPEN311 = "/open311/v2/requests.json"
+STAFF_PASSWORD = "test-report-follow-password"  # a test account's, made by the test
 
 
 def _file(c: TestClient, point: tuple[float, float], **extra) -> dict:
@@ -34,6 +39,14 @@ def _file(c: TestClient, point: tuple[float, float], **extra) -> dict:
     response = c.post(OPEN311, data=data, headers={"Authorization": ""})
     assert response.status_code == 200, response.text
     return response.json()[0]
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings, demo_counts: dict[str, int]) -> Iterator[FastAPI]:
+    """The app of this module's signed-in staff client."""
+    application = create_app(settings)
+    with TestClient(application):
+        yield application
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +126,7 @@ def test_a_pin_inside_a_cemetery_goes_to_the_cemetery_and_names_the_nearest_grav
 
 
 def test_open_reports_within_50_m_are_offered_and_followed_instead_of_filing(
-    anon_client: TestClient, client: TestClient, engine: Engine, memorial: dict
+    anon_client: TestClient, client: TestClient, engine: Engine, memorial: dict, app: FastAPI
 ) -> None:
     first = _file(anon_client, offset(memorial["point"], 60))
     rid = int(first["service_request_id"])
@@ -146,6 +159,12 @@ def test_open_reports_within_50_m_are_offered_and_followed_instead_of_filing(
         ]
         == 2
     )
+
+    # staff triaging it see the "+1"s as a number (the moderation page's reports in triage)
+    staff, _ = signed_in_client(app, engine, "report-follow-admin", STAFF_PASSWORD, "admin", "450329")
+    queue = staff.get("/staff/moderation").text
+    item = queue[queue.index(f'href="/reports/{rid}"') :].split("</dl>")[0]  # this report's facts
+    assert '<dd data-field="followers">+2</dd>' in item
 
     # once closed, a report is no longer offered
     current = client.get(f"/api/v1/work-orders/{rid}").json()

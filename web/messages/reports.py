@@ -101,6 +101,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # the pages: /report, /reports/{id}, /reports/follow/{token} (web/templates/public/report_*.html)
     "reports.title": ("报告问题", "Report a problem"),
     "atlas.report": ("在此报告问题", "Report a problem here"),
+    # staff: the moderation page's reports in triage (web/templates/staff/moderation.html)
+    "reports.staff.followers": ("同一问题的关注者", "Followed instead of reported again"),
     "reports.where": ("问题在哪里", "Where is the problem?"),
     "reports.where_hint": (
         "在地图上点击问题所在的位置，或使用您的位置，或输入经纬度。附近已有的问题会列在地图下方。",

@@ -159,6 +159,7 @@ def report_queue(items: list[dict], total: int, lang: str) -> Queue:
                 "site_href": site_href(r.get("collection"), r.get("site_id"), lang),
                 "position": position,
                 "when": when(r.get("created_at")),
+                "followers": r.get("followers") or 0,
                 "photos": [
                     {
                         "id": p["id"],
