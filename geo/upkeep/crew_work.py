@@ -8,6 +8,11 @@ is the replay key: a move carries ``client_key`` (a UUID the phone made), kept o
 sent at once are served one after the other and the second finds the first's row. A key already used for another
 order or another move is a Conflict.
 
+A phone offline for hours sends the version it read. If the office changed the order since (its description, due
+date...), the move still goes on when it is legal now and writes nothing the office changed: a start writes only the
+status; a finish writes the actual cost too, so it carries the cost the phone saw (``cost_base``) and is refused as
+stale when the server's cost is another one (no silent overwrite). An If-Match header keeps the strict rule.
+
 Refusals carry catalogue keys (``error.crew_work.*`` in web/messages/crew_work.py), so the phone shows them in its
 language.
 """
@@ -40,13 +45,15 @@ CREW_MOVES = ("in_progress", "done")
 
 @dataclass(frozen=True)
 class CrewMove:
-    """A start or finish from the phone: the version it read, its replay key, a note and (finish) the cost."""
+    """A start or finish from the phone: the version it read, its replay key, a note and (finish) the cost with
+    the cost the phone saw before (``cost_base``)."""
 
     to: str
     version: int | None
     client_key: uuid.UUID | None = None
     note: str | None = None
     cost_actual: Decimal | None = None
+    cost_base: Decimal | None = None
 
 
 def may_work(principal: Principal, order: dict) -> bool:
@@ -102,19 +109,34 @@ def _earlier_move(conn: Connection, order_id: int, move: CrewMove) -> bool:
     return True
 
 
-def _stale(current: dict, version: int) -> StaleVersion:
+def _stale(current: dict, version: int, precondition: bool) -> StaleVersion:
     exc = StaleVersion(
-        f"work order {current['id']} is at version {current['version']}, not {version}", current, False
+        f"work order {current['id']} is at version {current['version']}, not {version}", current, precondition
     )
     exc.key = "crew_work.stale"
     return exc
 
 
-def crew_move(conn: Connection, actor: Actor, order_id: int, move: CrewMove) -> tuple[dict, bool]:
+def _still_fits(current: dict, move: CrewMove) -> bool:
+    """True when a move read at an older version can still be made: the order is in the state the move leaves
+    (checked before) and the actual cost it sets is the one the phone saw, or already its own value."""
+    if move.to != "done" or move.cost_actual is None:
+        return True
+    have = current["cost_actual"]
+    seen = None if move.cost_base is None else float(move.cost_base)
+    return have == seen or have == float(move.cost_actual)
+
+
+def crew_move(
+    conn: Connection, actor: Actor, order_id: int, move: CrewMove, precondition: bool = False
+) -> tuple[dict, bool]:
     """Start or finish a work order from the phone; (the order, True) when ``move.client_key`` was seen before.
 
-    A finish may set the actual cost (yuan) in the same transaction, before the move. Raises NotFound, Forbidden,
-    Conflict (keyed: the order is in another state, the key is reused), StaleVersion, VersionRequired."""
+    A finish may set the actual cost (yuan) in the same transaction, before the move. A version older than the
+    order's (a phone offline while the office changed, say, the description) does not stop a move that is still
+    legal and whose cost nobody else changed since (``cost_base``: the cost the phone saw); otherwise, and always
+    with ``precondition`` (If-Match), it is StaleVersion. Raises NotFound, Forbidden, Conflict (keyed: the order is
+    in another state, the key is reused), StaleVersion, VersionRequired."""
     p = actor.principal
     require_right(p, "work_orders.read")
     if move.to not in CREW_MOVES:
@@ -134,9 +156,9 @@ def crew_move(conn: Connection, actor: Actor, order_id: int, move: CrewMove) -> 
             f"work order {order_id} is {current['status']}: it cannot move to {move.to}",
             key=f"crew_work.now_{current['status']}",
         )
-    if move.version != current["version"]:
-        raise _stale(current, move.version)
-    version = move.version
+    if move.version != current["version"] and (precondition or not _still_fits(current, move)):
+        raise _stale(current, move.version, precondition)
+    version = current["version"]  # the move is still legal and touches nothing changed since: it goes on
     if move.to == "done" and move.cost_actual is not None:
         version = update_work_order(conn, actor, order_id, {"cost_actual": move.cost_actual}, version)[
             "version"

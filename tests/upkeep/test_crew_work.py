@@ -135,13 +135,17 @@ def test_phone_moves_are_refused_with_a_reason(client: TestClient, engine: Engin
 
     early = _move(client, crew, order["id"], to="done", version=v, client_key=str(uuid.uuid4()))
     assert early.status_code == 409 and early.json()["detail"] == "这张工单尚未开工，请先开工。"
-    stale = _move(client, crew, order["id"], to="in_progress", version=v - 1)
-    assert stale.status_code == 409 and "已被他人修改" in stale.json()["detail"]
+    stale = client.post(  # an If-Match is strict: any newer version refuses
+        f"/api/v1/me/work-orders/{order['id']}/transitions",
+        json={"to": "in_progress"},
+        headers={**crew, "If-Match": f'W/"{v - 1}"'},
+    )
+    assert stale.status_code == 412 and "已被他人修改" in stale.json()["detail"]
     assert stale.json()["current"]["version"] == v
     english = client.post(
         f"/api/v1/me/work-orders/{order['id']}/transitions?lang=en",
-        json={"to": "in_progress", "version": v - 1},
-        headers=crew,
+        json={"to": "in_progress"},
+        headers={**crew, "If-Match": f'W/"{v - 1}"'},
     )
     assert "Someone changed this order" in english.json()["detail"]
     other = _move(client, staff["crew2"][1], order["id"], to="in_progress", version=v)
@@ -152,9 +156,43 @@ def test_phone_moves_are_refused_with_a_reason(client: TestClient, engine: Engin
     assert _move(client, crew, order["id"], to="in_progress").status_code == 428
     bad_cost = _move(client, crew, order["id"], to="in_progress", version=v, cost_actual="-1")
     assert bad_cost.status_code == 422
-    # nothing of the refused moves reached the history; an admin of the area may start it
+    # nothing of the refused moves reached the history
     assert [h["to_status"] for h in _history(engine, order["id"])] == ["reported", "triaged", "assigned"]
-    assert _move(client, staff["admin"][1], order["id"], to="in_progress", version=v).status_code == 200
+
+
+def test_a_move_read_before_an_office_change_goes_on_unless_it_would_overwrite(
+    client: TestClient, engine: Engine, staff
+) -> None:
+    site = make_site_at(client, "memorials", POINT, name="离线开工纪念碑")
+    crew_id, crew = staff["crew"]
+    order = _assigned_order(client, site["id"], crew_id, "碑文描红")
+    seen = order["version"]  # the phone read the order, then lost its signal
+    office = client.patch(
+        f"/api/v1/work-orders/{order['id']}", json={"description": "用红漆", "version": seen}
+    )
+    assert office.status_code == 200, office.text
+    started = _move(client, crew, order["id"], to="in_progress", version=seen, client_key=str(uuid.uuid4()))
+    assert started.status_code == 200, started.text  # a start touches nothing the office changed
+    assert started.json()["description"] == "用红漆"
+    costed = client.patch(
+        f"/api/v1/work-orders/{order['id']}",
+        json={"cost_actual": "100", "version": started.json()["version"]},
+    )
+    assert costed.status_code == 200, costed.text
+    # the phone's finish, read before the office's cost, would overwrite it: refused, nothing written
+    finish = {"to": "done", "version": seen, "cost_actual": "80", "client_key": str(uuid.uuid4())}
+    refused = _move(client, crew, order["id"], **finish)
+    assert refused.status_code == 409 and "已被他人修改" in refused.json()["detail"]
+    assert refused.json()["current"]["cost_actual"] == 100.0
+    # seen with the office's cost, the crew's own cost goes in with the finish
+    done = _move(client, crew, order["id"], **{**finish, "cost_base": "100"})
+    assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["cost_actual"] == 80.0
+    # the admin of the area works any order of it
+    other = _assigned_order(client, site["id"], crew_id, "清扫台阶")
+    assert (
+        _move(client, staff["admin"][1], other["id"], to="in_progress", version=other["version"]).status_code
+        == 200
+    )
 
 
 def _edit(client: TestClient, headers: dict, collection: str, site_id: int, **body):

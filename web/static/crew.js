@@ -226,6 +226,7 @@
       const body = { to: item.to, version: item.version, client_key: item.client_key };
       if (item.note) { body.note = item.note; }
       if (item.cost_actual != null) { body.cost_actual = item.cost_actual; }
+      if (item.cost_actual != null && item.cost_base != null) { body.cost_base = item.cost_base; }
       let res;
       try {
         res = await postJson(`/api/v1/me/work-orders/${item.order_id}/transitions`, body, token);
@@ -792,6 +793,7 @@
       err.hidden = true;
       form.elements.cost_actual.removeAttribute("aria-invalid");
       fields.cost_actual = cost.value;
+      fields.cost_base = config.costActual == null ? null : Number(config.costActual).toFixed(2); // what I saw
       fields.photos = photoEntries($("finish-photos"));
     }
     const item = newItem("move", fields);
@@ -809,6 +811,7 @@
       const order = sheet.order;
       config.version = order.version;
       config.status = order.status;
+      config.costActual = order.cost_actual;
       const status = document.querySelector('dd[data-field="status"]');
       const statusLabel = config.statusLabels && config.statusLabels[order.status];
       if (status && statusLabel) { status.textContent = statusLabel; }

@@ -144,6 +144,7 @@ def order_page(lang: str, explicit_lang: str | None, who: str, sheet: dict, csrf
         "orderId": o["id"],
         "version": o["version"],
         "status": o["status"],
+        "costActual": o["cost_actual"],
         "nextMove": sheet["next_move"],
         "siteName": title,
         "statusLabels": {s: enum_label("work_order_status", s, lang) for s in WORK_ORDER_STATUSES},

@@ -91,6 +91,14 @@ class MoveRequest(BaseModel):
         decimal_places=2,
         description="yuan, with a finish",
     )
+    cost_base: Decimal | None = Field(
+        default=None,
+        ge=0,
+        lt=Decimal("1e10"),
+        max_digits=12,
+        decimal_places=2,
+        description="the actual cost the phone showed before (none: empty), so a newer one is not overwritten",
+    )
 
 
 @api_router.get("/work-orders/{order_id}", dependencies=[Depends(require("work_orders.read"))])
@@ -105,10 +113,12 @@ def move_work_order(
     order_id: int, body: MoveRequest, conn: ConnDep, actor: ActorDep, if_match: IfMatch = None
 ) -> JSONResponse:
     """Start or finish a work order (a finish may set the actual cost); the same ``client_key`` sent again
-    answers 200 with ``Idempotent-Replay: true`` and changes nothing. Stale version: 409 (412 with If-Match)."""
+    answers 200 with ``Idempotent-Replay: true`` and changes nothing. A ``version`` older than the order's still
+    moves it when the move is legal now and nobody changed the actual cost since ``cost_base``; otherwise 409 with
+    ``current`` (with If-Match: 412 on any newer version)."""
     version, precondition = read_version(if_match, body.version)
-    move = CrewMove(body.to, version, body.client_key, body.note, body.cost_actual)
-    order, replayed = crew_move(conn, actor, order_id, move)
+    move = CrewMove(body.to, version, body.client_key, body.note, body.cost_actual, body.cost_base)
+    order, replayed = crew_move(conn, actor, order_id, move, precondition)
     headers = {"ETag": etag(order["version"])}
     if replayed:
         headers["Idempotent-Replay"] = "true"
