@@ -87,6 +87,16 @@ class Duplicate:
                 name=self.other_name,
                 metres=m,
             )
+        if self.other_sheet:
+            return reason(
+                f"likely a duplicate of row {self.other_row} of the sheet {self.other_sheet!r}, {m} m away with the "
+                "same name: confirm the duplicates to import it all the same",
+                "likely_duplicate_row_in_sheet",
+                "name",
+                other=self.other_row,
+                sheet=self.other_sheet,
+                metres=m,
+            )
         return reason(
             f"likely a duplicate of row {self.other_row} of the file, {m} m away with the same name: confirm the "
             "duplicates to import it all the same",

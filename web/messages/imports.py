@@ -428,6 +428,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "likely a duplicate: the same name as row {other} of the file, {metres} m away; imported only once "
         "confirmed to be a different place",
     ),
+    "imports.reason.likely_duplicate_row_in_sheet": (
+        "疑似重复：与工作表“{sheet}”第 {other} 行同名，相距 {metres} 米；确认是不同地点后才导入",
+        "likely a duplicate: the same name as row {other} of the sheet “{sheet}”, {metres} m away; imported only "
+        "once confirmed to be a different place",
+    ),
     "imports.reason.likely_duplicate_stored": (
         "疑似重复：与已有记录 {code} {name} 同名，相距 {metres} 米；确认是不同地点后才导入",
         "likely a duplicate: the same name as the stored record {code} {name}, {metres} m away; imported only "

@@ -1,0 +1,125 @@
+"""Registers as county bureaus keep them (issue 23), made in tests/importing/registers.py: each imports the rows it
+must accept, rejects the others with a reason in Chinese that names what is wrong, reports its likely duplicates
+and its shape (header, title, blank, total and note rows, merged header, sheets), and a second import of the same
+file changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import Engine
+
+from geo.accounts.audit import CLI_ACTOR
+from geo.importing.report import ImportReport
+from geo.importing.run import ImportOptions, run_import
+from tests.importing.registers import REGISTERS, Register, Village, places
+from web.importing.reports import reason_text, report_view
+
+pytestmark = pytest.mark.usefixtures("atlas_restored")
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def villages(engine: Engine, demo_counts: dict[str, int]) -> list[Village]:
+    """Four villages of 资源县 in four townships, with points inside them."""
+    with engine.connect() as conn:
+        found = places(conn)
+    assert len(found) == 4 and all(len(v.points) == 3 for v in found)
+    return found
+
+
+def _import(engine: Engine, register: Register, folder, **kw) -> ImportReport:
+    options = ImportOptions(register.collection, register.crs, sheet=register.sheet, area=register.area, **kw)
+    return run_import(engine, register.write(folder), options, CLI_ACTOR, label=register.filename)
+
+
+def _key(register: Register, row) -> object:
+    return (row.sheet, row.row) if register.sheet else row.row
+
+
+def _check(register: Register, report: ImportReport, first: bool) -> None:
+    rows = {_key(register, r): r for r in report.rows}
+    accepted = {k for k, r in rows.items() if r.status != "rejected"}
+    said = {k: reason_text(r.reason, "zh") for k, r in rows.items() if r.status == "rejected"}
+    assert accepted == register.accepted, said
+    assert set(said) == set(register.reasons), said
+    for k, words in register.reasons.items():
+        assert CJK.search(said[k]) and not re.search(r"\b(the|is|not|row)\b", said[k]), said[k]
+        for word in words:
+            assert word in said[k], (k, said[k])
+    if first:  # new records, or records of the demo atlas its natural key (area and name) matches
+        assert {r.status for k, r in rows.items() if k in accepted} <= {"inserted", "updated"}
+    else:  # a second import of the same file changes nothing
+        assert {r.status for k, r in rows.items() if k in accepted} == {"unchanged"}
+    pairs = {
+        ((d["row"] if not register.sheet else None), d["other_row"] or d["code"]) for d in report.duplicates
+    }
+    assert len(report.duplicates) == len(register.duplicates), report.duplicates
+    for row, other in register.duplicates.items():
+        if isinstance(other, str):
+            assert any(str(code).startswith(other) for _r, code in pairs), report.duplicates
+        elif isinstance(other, tuple):
+            d = next(d for d in report.duplicates if d["row"] == row[1])
+            assert (d["other_sheet"], d["other_row"]) == other
+        else:
+            assert (row, other) in pairs, report.duplicates
+
+
+def _check_shape(register: Register, report: ImportReport) -> None:
+    shape = report.shape
+    sheets = {s["name"]: s for s in shape["sheets"]}
+    assert {k: sheets[k]["header_rows"] for k in sheets} == register.header_rows
+    for name, (titles, blanks, totals, notes) in register.skipped.items():
+        s = sheets[name or None]
+        got = (len(s["title_rows"]), len(s["blank_rows"]), len(s["total_rows"]), len(s["note_rows"]))
+        assert got == (titles, blanks, totals, notes), s
+        assert s["serial_columns"] == (
+            ["序号"] if "序号" in report.ignored_columns or titles else s["serial_columns"]
+        )
+    merged = {g: c for s in shape["sheets"] for g, c in s["merged"].items()}
+    assert merged == register.merged
+    assert {s["name"]: s["why"] for s in shape["skipped_sheets"]} == register.sheets_not_read
+    if register.encoding:
+        assert report.encoding == register.encoding
+    view = report_view(report, "zh")["shape_text"]
+    assert view["summaries"] and all(CJK.search(line) for line in view["summaries"])
+
+
+@pytest.mark.parametrize("make", REGISTERS[:3], ids=lambda m: m.__name__)
+def test_a_register_imports_its_good_rows_gives_each_bad_row_its_reason_and_reports_its_shape(
+    engine, villages, tmp_path, make
+):
+    register = make(villages)
+    report = _import(engine, register, tmp_path)
+    _check(register, report, first=True)
+    _check_shape(register, report)
+    again = _import(engine, register, tmp_path)
+    _check(register, again, first=False)
+
+
+def test_the_gbk_register_says_what_it_skipped_in_one_sentence(engine, villages, tmp_path):
+    register = REGISTERS[0](villages)
+    report = _import(engine, register, tmp_path, dry_run=True)
+    view = report_view(report, "zh")["shape_text"]
+    assert view["summaries"] == ["表头在第 3 行；跳过标题行 2 行、空行 1 行、合计行 1 行、表尾说明 1 行。"]
+    assert view["encoding"] == "文件编码：GBK / GB18030"
+    assert any("第 12 行“合计 7个”" in line for line in view["details"])
+    english = report_view(report, "en")["shape_text"]
+    assert english["summaries"] == [
+        "header on row 3; skipped 2 title rows, 1 blank rows, 1 total rows, 1 note rows."
+    ]
+
+
+def test_a_later_register_repeating_a_stored_station_under_a_new_code_is_kept_out_until_confirmed(
+    engine, villages, tmp_path
+):
+    first = REGISTERS[0](villages)
+    _import(engine, first, tmp_path)  # stored (or, imported before, unchanged)
+    register = REGISTERS[3](villages)
+    report = _import(engine, register, tmp_path)
+    _check(register, report, first=True)
+    confirmed = _import(engine, register, tmp_path, accept_duplicates=True)
+    row = next(r for r in confirmed.rows if r.row == 2)
+    assert row.status == "inserted" and confirmed.duplicates[0]["row"] == 2
