@@ -39,6 +39,7 @@ from api.routes.coverage.siting_page import router as siting_page_router
 from api.routes.coverage.travel_page import router as travel_page_router
 from api.routes.importing.imports import router as imports_router
 from api.routes.importing.pages import router as import_pages_router
+from api.routes.ogc.editing import router as ogc_editing_router
 from api.routes.ogc.features import router as ogc_router
 from api.routes.ogc.tiles import router as tiles_router
 from api.routes.public.family_request_pages import router as family_request_pages_router
@@ -172,6 +173,7 @@ def create_app(
     # (/tiles, /ogc) overlap no other
     app.include_router(tiles_router)
     app.include_router(ogc_router)
+    app.include_router(ogc_editing_router)  # Part 4: writes and OPTIONS on the same paths
 
     api = APIRouter(prefix="/api/v1")
     # spatial-query routers (registered before the CRUD routers, whose /{site_id} would match first)

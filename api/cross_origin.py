@@ -12,6 +12,8 @@ in ``Allow``: FastAPI's routes answer both with 405 otherwise.
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PUBLIC_READ_PREFIXES = ("/ogc", "/tiles/", "/tiles.json", "/open311/")
@@ -32,6 +34,8 @@ SAFE_REQUEST_HEADERS = frozenset(
 EXPOSED_HEADERS = "Content-Crs, OGC-NumberMatched, ETag, Link, Location, Content-Length, Last-Modified"
 """Response headers a cross-origin reader's script may see (CRS, counts, versions, paging links)."""
 PREFLIGHT_MAX_AGE = "86400"
+EDITABLE_ITEMS = re.compile(r"^/ogc/collections/(stations|memorials|cemeteries|graves)/items(/[^/]+)?/?$")
+"""Items whose plain OPTIONS the app answers itself, naming the writes the caller may make (api/routes/ogc/editing.py)."""
 
 
 def is_public_read_path(path: str) -> bool:
@@ -60,6 +64,10 @@ class PublicReadAccess:
         method = scope["method"]
         origin = _header(scope, b"origin")
         if method == "OPTIONS":
+            preflight = origin is not None and _header(scope, b"access-control-request-method") is not None
+            if not preflight and EDITABLE_ITEMS.match(scope["path"]):
+                await self.app(scope, receive, send)
+                return
             await self._options(scope, send, origin)
             return
         if method not in ("GET", "HEAD"):

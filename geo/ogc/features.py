@@ -77,10 +77,13 @@ CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 )
 """The conformance classes implemented here, and only those (no cql2-json, arithmetic, temporal or array classes).
 ``sortby`` with its ``sortables`` is the sorting class of OGC API – Records, which Features clients (pygeoapi, STAC
-Browser) look for; Features has no published sorting part yet."""
+Browser) look for; Features has no published sorting part yet. Part 4 (create, replace, update, delete) is
+geo/ogc/editing.py, on the four site collections."""
 
 TEMPORAL_PROPERTIES = {
     "stations": "opened_on",

@@ -202,7 +202,11 @@ def item(
         _link(request.url, "self", GEOJSON, "This feature"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),
     ]
-    return GeoJSONResponse(feature, headers={"Content-Crs": f"<{crs.uri}>"})
+    headers = {"Content-Crs": f"<{crs.uri}>"}
+    version = feature.get("properties", {}).get("version")
+    if version is not None:
+        headers["ETag"] = f'W/"{version}"'  # what If-Match names on a PUT, PATCH or DELETE (Part 4)
+    return GeoJSONResponse(feature, headers=headers)
 
 
 # -- the OpenAPI 3.0 definition -----------------------------------------------------------------------
