@@ -186,7 +186,6 @@
       state.username = bundle.username;
       state.strings = Object.assign({}, state.strings, { [lang]: bundle.strings });
       saveState();
-      if (!state.lastSync) { showStatus(); }
       await (await caches.open(BUNDLE_CACHE)).put(url, answer);
       const done = await warm(bundle);
       if (done.signedOut || done.cleared) {
@@ -197,6 +196,8 @@
         state.truncated = bundle.truncated ? bundle.sites.length : 0;
         state.kept = { total: done.total, fetched: done.fetched, bytes: done.bytes };
         saveState();
+        // ask the browser not to evict the area under storage pressure (granted as it sees fit)
+        if (navigator.storage && navigator.storage.persist) { navigator.storage.persist().catch(() => null); }
       }
       showStatus();
       document.documentElement.dataset.crewOffline = done.error ? "failed" : "ready";
