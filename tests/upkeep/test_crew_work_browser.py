@@ -107,6 +107,10 @@ def test_a_work_order_started_and_finished_offline_arrives_once(
     expect(page.locator('dd[data-field="status"]')).to_have_text("已派工")
     expect(page.locator('dd[data-field="site"] a')).to_have_attribute("href", f"/crew/memorials/{site['id']}")
     _check_page(page, "crew-order")
+    page.goto(f"{watched.base_url}/crew/work-orders/{order['id']}?lang=en", wait_until="load")
+    expect(page.locator("#start")).to_have_text("Start")
+    _check_page(page, "crew-order-en")
+    page.goto(f"{watched.base_url}/crew/work-orders/{order['id']}", wait_until="load")
 
     page.context.set_offline(True)
     page.fill("#start-note", "到场开工")

@@ -3,7 +3,6 @@
 MESSAGES: dict[str, tuple[str, str]] = {
     # the work-order page (/crew/work-orders/{id})
     "cw.order_title": ("工单 {id}", "Work order {id}"),
-    "cw.what": ("内容", "What"),
     "cw.where": ("地点", "Where"),
     "cw.kind": ("类型", "Kind"),
     "cw.status": ("状态", "Status"),
@@ -43,8 +42,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这张工单现在是“{status}”，无需您操作。",
         "This order is “{status}”: nothing for you to do.",
     ),
-    "cw.orders_of_site": ("这个地点的工单", "Work orders here"),
-    "cw.open_order": ("打开工单", "Open the order"),
     "cw.bad_cost": (
         "实际费用须为 0 或正数，最多两位小数（例如 350 或 1280.50）。",
         "The actual cost is 0 or more yuan, with at most two decimals (e.g. 350 or 1280.50).",
