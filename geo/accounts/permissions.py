@@ -111,9 +111,15 @@ def require_right(principal: Principal, action: str) -> None:
     """Raise Unauthorized for the anonymous public, Forbidden when the role lacks ``action`` anywhere."""
     roles = PERMISSIONS[action]
     if principal.is_public:
-        raise Unauthorized(f"sign in to {action.replace('.', ' ')}: reading is public, writing is not")
+        refusal = Unauthorized(f"sign in to {action.replace('.', ' ')}: reading is public, writing is not")
+        refusal.key, refusal.params = "permission.sign_in", {"action": action}
+        raise refusal
     if principal.role not in roles:
-        raise Forbidden(f"role {principal.role!r} may not {action.replace('.', ' ')}")
+        raise Forbidden(
+            f"role {principal.role!r} may not {action.replace('.', ' ')}",
+            key="permission.role",
+            params={"role": principal.role, "action": action},
+        )
 
 
 def authorize_accounts(principal: Principal, action: str, areas: Iterable[str | None]) -> None:
@@ -146,5 +152,7 @@ def authorize(principal: Principal, action: str, areas: Iterable[str | None]) ->
             where = f"area {code}" if code is not None else "the whole atlas"
             mine = principal.area_code or "the whole atlas"
             raise Forbidden(
-                f"{principal.username} may {action.replace('.', ' ')} only in {mine}, not in {where}"
+                f"{principal.username} may {action.replace('.', ' ')} only in {mine}, not in {where}",
+                key="permission.outside_area" if code is not None else "permission.whole_atlas",
+                params={"mine": mine, "code": code, "action": action},
             )

@@ -86,7 +86,11 @@ def _site(conn: Connection, table: str, site_id: int) -> dict:
         .first()
     )
     if row is None:
-        raise InvalidInput(f"no {table} record with id {site_id}")
+        raise InvalidInput(
+            f"no {table} record with id {site_id}",
+            key="martyr.no_site",
+            params={"table": table, "id": site_id},
+        )
     return dict(row)
 
 
@@ -97,17 +101,27 @@ def person_values(values: dict) -> dict:
     name = values.get("name") or None
     if name is None:
         if not values.get("unnamed"):
-            raise InvalidInput("give the name, or unnamed: true for an unknown martyr (无名烈士)")
+            raise InvalidInput(
+                "give the name, or unnamed: true for an unknown martyr (无名烈士)", key="martyr.name_required"
+            )
         name = UNNAMED
     values["name"] = name
     death_date, death_year = values.get("death_date"), values.get("death_year")
     birth_year = values.get("birth_year")
     if death_date is not None:
         if death_year is not None and death_year != death_date.year:
-            raise InvalidInput(f"death_year {death_year} differs from death_date {death_date}")
+            raise InvalidInput(
+                f"death_year {death_year} differs from death_date {death_date}",
+                key="martyr.death_year_date",
+                params={"year": death_year, "date": death_date},
+            )
         values["death_year"] = death_date.year
     if birth_year and values.get("death_year") and birth_year > values["death_year"]:
-        raise InvalidInput(f"birth_year {birth_year} is after the year of death {values['death_year']}")
+        raise InvalidInput(
+            f"birth_year {birth_year} is after the year of death {values['death_year']}",
+            key="martyr.birth_after_death",
+            params={"birth": birth_year, "death": values["death_year"]},
+        )
     values["name_pinyin"], values["name_initials"] = name_pinyin(name, person=True)
     return values
 
@@ -119,7 +133,11 @@ def _row_values(conn: Connection, fields: MartyrFields) -> dict:
     if fields.grave_id is not None:
         grave = _site(conn, "graves", fields.grave_id)
         if fields.cemetery_id is not None and fields.cemetery_id != grave["cemetery_id"]:
-            raise InvalidInput(f"grave {fields.grave_id} is not in cemetery {fields.cemetery_id}")
+            raise InvalidInput(
+                f"grave {fields.grave_id} is not in cemetery {fields.cemetery_id}",
+                key="martyr.grave_cemetery",
+                params={"grave": fields.grave_id, "cemetery": fields.cemetery_id},
+            )
         values["cemetery_id"] = grave["cemetery_id"]
         area_code = grave["area_code"]
     elif fields.cemetery_id is not None:
@@ -202,7 +220,9 @@ def _read(conn: Connection, martyr_id: int, role: str, lock: bool = False) -> di
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise NotFound(f"no martyr record with id {martyr_id}")
+        raise NotFound(
+            f"no martyr record with id {martyr_id}", key="martyr.not_found", params={"id": martyr_id}
+        )
     record = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
     record["burial"], record["memorial"] = _burial(conn, martyr_id)
     record["url"] = f"/martyrs/{martyr_id}"
@@ -234,9 +254,17 @@ def martyrs_at(conn: Connection, collection: str, site_id: int, limit: int = 200
     ``martyr_summary``), by section, row, number, then pinyin. InvalidInput for another collection.
     """
     if collection not in _AT:
-        raise InvalidInput(f"martyrs lie in graves, cemeteries or memorials, not {collection}")
+        raise InvalidInput(
+            f"martyrs lie in graves, cemeteries or memorials, not {collection}",
+            key="martyr.collection",
+            params={"value": collection},
+        )
     if not 1 <= limit <= 10_000:
-        raise InvalidInput(f"limit must be between 1 and 10000, not {limit}")
+        raise InvalidInput(
+            f"limit must be between 1 and 10000, not {limit}",
+            key="search.limit",
+            params={"max": 10000, "value": limit},
+        )
     source = f"(SELECT m.id FROM martyrs m WHERE {_AT[collection]}) p"
     sql = MARTYR_SUMMARY.format(source=source) + (
         " ORDER BY g.section NULLS LAST, length(g.row_no), g.row_no, length(g.number), g.number,"
@@ -281,7 +309,11 @@ def update_martyr(
     _check_version(conn, current, version, precondition, role)
     unknown = set(changes) - set(WRITABLE)
     if unknown:
-        raise InvalidInput(f"unknown or read-only fields: {', '.join(sorted(unknown))}")
+        raise InvalidInput(
+            f"unknown or read-only fields: {', '.join(sorted(unknown))}",
+            key="martyr.unknown_fields",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
     merged = {k: current.get(k) for k in WRITABLE}
     if current.get("unnamed") and "name" not in changes:
         merged["name"] = None if changes.get("unnamed", True) else current["name"]

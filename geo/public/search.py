@@ -33,7 +33,7 @@ from geo import vocab
 from geo.atlas.areas import require_area
 from geo.errors import InvalidInput
 from geo.kit.like import escape_like
-from geo.kit.pinyin import normalize, query_key
+from geo.kit.pinyin import name_pinyin, normalize, query_key
 
 SEARCH_COLLECTIONS = ("memorials", "cemeteries")
 MAX_QUERY_CHARS = 50
@@ -95,19 +95,35 @@ def clean_text(value: str | None, what: str) -> str | None:
     if not value:
         return None
     if "\x00" in value:
-        raise InvalidInput(f"{what} holds a NUL character")
+        raise InvalidInput(f"{what} holds a NUL character", key="search.nul", params={"what": what})
     if len(value) > MAX_QUERY_CHARS:
-        raise InvalidInput(f"{what} is {len(value)} characters long; at most {MAX_QUERY_CHARS}")
+        raise InvalidInput(
+            f"{what} is {len(value)} characters long; at most {MAX_QUERY_CHARS}",
+            key="search.too_long",
+            params={"what": what, "n": len(value), "max": MAX_QUERY_CHARS},
+        )
     if not _WORD.search(value):
-        raise InvalidInput(f"{what} {value!r} holds no letter, digit or Chinese character to search for")
+        raise InvalidInput(
+            f"{what} {value!r} holds no letter, digit or Chinese character to search for",
+            key="search.no_word",
+            params={"what": what, "value": value},
+        )
     return value
 
 
 def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_LIMIT}, not {limit}",
+            key="search.limit",
+            params={"max": MAX_LIMIT, "value": limit},
+        )
     if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
+        raise InvalidInput(
+            f"offset must be between 0 and {MAX_OFFSET}, not {offset}",
+            key="search.offset",
+            params={"max": MAX_OFFSET, "value": offset},
+        )
 
 
 def _name_match(alias: str, q: str, short_prefix: bool, fuzzy: bool = False) -> _Match:
@@ -165,10 +181,16 @@ def _site_filters(q: SiteSearch) -> tuple[tuple[str, ...], str | None]:
             collections = ("cemeteries",)
         else:
             kinds = ", ".join((*vocab.MEMORIAL_KINDS, *vocab.CEMETERY_KINDS))
-            raise InvalidInput(f"unknown kind {q.kind!r}; one of {kinds}")
+            raise InvalidInput(
+                f"unknown kind {q.kind!r}; one of {kinds}", key="search.kind", params={"value": q.kind}
+            )
     if q.protection_level is not None and q.protection_level not in vocab.PROTECTION_LEVELS:
         levels = ", ".join(vocab.PROTECTION_LEVELS)
-        raise InvalidInput(f"unknown protection_level {q.protection_level!r}; one of {levels}")
+        raise InvalidInput(
+            f"unknown protection_level {q.protection_level!r}; one of {levels}",
+            key="search.protection_level",
+            params={"value": q.protection_level},
+        )
     return collections, q.protection_level
 
 
@@ -177,7 +199,11 @@ def _check_near(near: tuple[float, float] | None) -> None:
         return
     lon, lat = near
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"near must be lon,lat in degrees (WGS-84), not {lon},{lat}")
+        raise InvalidInput(
+            f"near must be lon,lat in degrees (WGS-84), not {lon},{lat}",
+            key="search.near_range",
+            params={"value": f"{lon},{lat}"},
+        )
 
 
 def search_sites(conn: Connection, q: SiteSearch) -> tuple[int, list[dict]]:
@@ -191,7 +217,7 @@ def search_sites(conn: Connection, q: SiteSearch) -> tuple[int, list[dict]]:
     collections, level = _site_filters(q)
     _check_near(q.near)
     if words is None and q.kind is None and level is None and q.area is None and q.near is None:
-        raise InvalidInput(NOTHING_TO_SEARCH)
+        raise InvalidInput(NOTHING_TO_SEARCH, key="search.nothing")
     total, results, can_fuzz = _site_page(conn, q, words, collections, level, fuzzy=False)
     if total == 0 and can_fuzz:  # nothing matched as written: try similar names (a typo, a missing character)
         total, results, _ = _site_page(conn, q, words, collections, level, fuzzy=True)
@@ -258,7 +284,11 @@ def _count(conn: Connection, parts: list[str], params: dict) -> int:
 
 def _check_year(value: int | None, what: str) -> None:
     if value is not None and not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
-        raise InvalidInput(f"{what} {value} is not a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}")
+        raise InvalidInput(
+            f"{what} {value} is not a year between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}",
+            key="search.year",
+            params={"what": what, "value": value, "min": YEAR_RANGE[0], "max": YEAR_RANGE[1]},
+        )
 
 
 def _martyr_conditions(conn: Connection, q: MartyrSearch, fuzzy: bool = False) -> _Match:
@@ -273,10 +303,14 @@ def _martyr_conditions(conn: Connection, q: MartyrSearch, fuzzy: bool = False) -
     ):
         _check_year(value, what)
     if q.death_year_from is not None and q.death_year_to is not None and q.death_year_from > q.death_year_to:
-        raise InvalidInput(f"death_year_from {q.death_year_from} is after death_year_to {q.death_year_to}")
+        raise InvalidInput(
+            f"death_year_from {q.death_year_from} is after death_year_to {q.death_year_to}",
+            key="search.year_order",
+            params={"start": q.death_year_from, "end": q.death_year_to},
+        )
     filters = (hometown, unit, q.death_year, q.death_year_from, q.death_year_to, q.area)
     if words is None and all(f is None for f in filters):
-        raise InvalidInput(NOTHING_TO_SEARCH)
+        raise InvalidInput(NOTHING_TO_SEARCH, key="search.nothing")
     m = _name_match("m", words, short_prefix=True, fuzzy=fuzzy) if words else _Match()
     if hometown is not None:
         m.where.append(_substring("m.hometown", hometown, "hometown", m.params))
@@ -379,3 +413,85 @@ def _martyr_page(conn: Connection, q: MartyrSearch, fuzzy: bool) -> tuple[int, l
     else:
         total = 0
     return total, [martyr_summary(r) for r in rows], can_fuzz
+
+
+SUGGEST_KINDS = ("sites", "martyrs")
+MAX_SUGGESTIONS = 10
+
+
+def suggest(conn: Connection, q: str, kinds: tuple[str, ...] = SUGGEST_KINDS, limit: int = 8) -> list[dict]:
+    """Names to offer while a visitor types ``q`` (Chinese, pinyin or initials), best first: sites, then martyrs.
+
+    Each suggestion: kind ("sites" or "martyrs"), name, detail (the site's area, the martyr's years and burial
+    place), url of the public page. Too short or only punctuation: no suggestions (never an error while typing);
+    InvalidInput for a query over the length limit or an unknown kind.
+    """
+    unknown = [k for k in kinds if k not in SUGGEST_KINDS]
+    if unknown:
+        raise InvalidInput(
+            f"suggestions are of sites or martyrs, not {', '.join(unknown)}",
+            key="search.suggest_kind",
+            params={"value": ", ".join(unknown)},
+        )
+    if not 1 <= limit <= MAX_SUGGESTIONS:
+        raise InvalidInput(
+            f"limit must be between 1 and {MAX_SUGGESTIONS}, not {limit}",
+            key="search.limit",
+            params={"max": MAX_SUGGESTIONS, "value": limit},
+        )
+    value = normalize(q or "")
+    if len(value) > MAX_QUERY_CHARS:
+        clean_text(value, "q")  # raises the keyed "too long"
+    if not value or not _WORD.search(value) or "\x00" in value:
+        return []
+    out: list[dict] = []
+    if "sites" in kinds:
+        _, sites = search_sites(conn, SiteSearch(text=value, limit=limit))
+        out += [
+            {"kind": "sites", "name": s["name"], "detail": s.get("area_name") or "", "url": s["url"]}
+            for s in sites
+        ]
+    if "martyrs" in kinds:
+        _, martyrs = search_martyrs(conn, MartyrSearch(text=value, limit=limit))
+        for m in martyrs:
+            years = "–".join(str(y or "?") for y in (m["birth_year"], m["death_year"]))
+            place = (m.get("burial") or {}).get("place") or ""
+            detail = " · ".join(x for x in (years if years != "?–?" else "", place) if x)
+            out.append(
+                {
+                    "kind": "martyrs",
+                    "name": m["name"],
+                    "unnamed": m["unnamed"],
+                    "detail": detail,
+                    "url": m["url"],
+                }
+            )
+    return out[: limit * len(kinds)]
+
+
+def area_groups(conn: Connection) -> list[dict]:
+    """Every county, grouped by province and city (for the search's area
+    choice): [{label: "湖北省 · 十堰市", areas: [{code, name, pinyin, initials}]}], in code order."""
+    rows = conn.execute(
+        text(
+            "SELECT c.code, c.name, p.name AS city, pp.name AS province FROM areas c "
+            "LEFT JOIN areas p ON p.code = c.parent_code LEFT JOIN areas pp ON pp.code = p.parent_code "
+            "WHERE c.level = 'county' ORDER BY c.code"
+        )
+    ).mappings()
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        pinyin, initials = name_pinyin(r["name"])
+        key = (r["province"] or "", r["city"] or "")
+        groups.setdefault(key, []).append(
+            {"code": r["code"], "name": r["name"], "pinyin": pinyin, "initials": initials}
+        )
+    return [
+        {
+            "province": province,
+            "city": city,
+            "label": " · ".join(x for x in (province, city) if x),
+            "areas": areas,
+        }
+        for (province, city), areas in groups.items()
+    ]

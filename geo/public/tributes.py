@@ -130,43 +130,74 @@ def _clean(value: str | None, what: str, max_chars: int) -> str | None:
         return None
     cleaned = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in cleaned):
-        raise InvalidInput(f"{what} must not contain control characters")
+        raise InvalidInput(
+            f"{what} must not contain control characters", key="tribute.control", params={"what": what}
+        )
     if len(cleaned) > max_chars:
-        raise InvalidInput(f"{what} is too long: {len(cleaned)} characters, at most {max_chars}")
+        raise InvalidInput(
+            f"{what} is too long: {len(cleaned)} characters, at most {max_chars}",
+            key="tribute.too_long",
+            params={"what": what, "n": len(cleaned), "max": max_chars},
+        )
     return cleaned
 
 
 def check_tribute(data: TributeInput) -> TributeInput:
     """The tribute with its text trimmed, or InvalidInput naming what is wrong."""
     if data.target not in TRIBUTE_TARGETS:
-        raise InvalidInput(f"target must be one of {', '.join(TRIBUTE_TARGETS)}, not {data.target!r}")
+        raise InvalidInput(
+            f"target must be one of {', '.join(TRIBUTE_TARGETS)}, not {data.target!r}",
+            key="tribute.target",
+            params={"value": data.target},
+        )
     if data.kind not in TRIBUTE_KINDS:
-        raise InvalidInput(f"kind must be one of {', '.join(TRIBUTE_KINDS)}, not {data.kind!r}")
+        raise InvalidInput(
+            f"kind must be one of {', '.join(TRIBUTE_KINDS)}, not {data.kind!r}",
+            key="tribute.kind",
+            params={"value": data.kind},
+        )
     if data.target_id < 1:
-        raise InvalidInput("target_id must be a positive whole number")
+        raise InvalidInput("target_id must be a positive whole number", key="tribute.target_id")
     message = _clean(data.message, "the message", MESSAGE_MAX_CHARS)
     author = _clean(data.author, "the author's name", AUTHOR_MAX_CHARS) or None
     if data.kind == "message":
         if not message:
-            raise InvalidInput("a message tribute needs a message (1 to 500 characters)")
+            raise InvalidInput(
+                "a message tribute needs a message (1 to 500 characters)",
+                key="tribute.no_message",
+                params={"max": MESSAGE_MAX_CHARS},
+            )
         if _LINK.search(message):
-            raise InvalidInput("messages may not contain links or web addresses")
+            raise InvalidInput("messages may not contain links or web addresses", key="tribute.link")
     elif message:
-        raise InvalidInput(f"a {data.kind} carries no message: send kind 'message' for a message")
+        raise InvalidInput(
+            f"a {data.kind} carries no message: send kind 'message' for a message",
+            key="tribute.message_not_allowed",
+        )
     else:
         message = None
     if author and _LINK.search(author):
-        raise InvalidInput("the author's name may not contain links or web addresses")
+        raise InvalidInput(
+            "the author's name may not contain links or web addresses", key="tribute.author_link"
+        )
     return TributeInput(data.target, data.target_id, data.kind, message, author)
 
 
 def target_area(conn: Connection, target: str, target_id: int) -> tuple[str | None, str]:
     """The area code and name of a tribute's target; NotFound when there is no such record."""
     if target not in _AREA_SQL:
-        raise InvalidInput(f"target must be one of {', '.join(TRIBUTE_TARGETS)}, not {target!r}")
+        raise InvalidInput(
+            f"target must be one of {', '.join(TRIBUTE_TARGETS)}, not {target!r}",
+            key="tribute.target",
+            params={"value": target},
+        )
     row = conn.execute(text(_AREA_SQL[target]), {"id": target_id}).one_or_none()
     if row is None:
-        raise NotFound(f"no {target} record with id {target_id}")
+        raise NotFound(
+            f"no {target} record with id {target_id}",
+            key="tribute.no_target",
+            params={"id": target_id, "target": target},
+        )
     return row.area_code, row.name
 
 
@@ -206,9 +237,12 @@ def _check_rate(conn: Connection, data: TributeInput, client: str, limits: Tribu
     ):
         if used >= limit:
             wait = (first + dt.timedelta(hours=1) - row.now).total_seconds() if first else 3600
-            raise TooManyAttempts(
+            refusal = TooManyAttempts(
                 f"too many tributes {what}: at most {limit} an hour; try again later", int(wait) + 1
             )
+            refusal.key = "tribute.too_many_here" if what == "for this page" else "tribute.too_many"
+            refusal.params = {"limit": limit}
+            raise refusal
 
 
 def add_tribute(conn: Connection, data: TributeInput, client: str, limits: TributeLimits) -> TributeReceipt:
@@ -309,18 +343,22 @@ def moderate_tribute(
     ``reason`` (why a message is rejected, for the audit log; never shown to the public) is kept in the audit entry.
     """
     if decision not in ("approved", "rejected"):
-        raise InvalidInput("a decision is 'approved' or 'rejected'")
+        raise InvalidInput("a decision is 'approved' or 'rejected'", key="tribute.decision")
     reason = _clean(reason, "the reason", REASON_MAX_CHARS) or None
     require_right(actor.principal, MODERATE)
     row = conn.execute(
         text("SELECT id, area_code, status, kind FROM tributes WHERE id = :id FOR UPDATE"), {"id": tribute_id}
     ).one_or_none()
     if row is None:
-        raise NotFound(f"no tribute with id {tribute_id}")
+        raise NotFound(f"no tribute with id {tribute_id}", key="tribute.not_found", params={"id": tribute_id})
     authorize(actor.principal, MODERATE, [row.area_code])
     if row.status != decision:
         if row.status != "pending":
-            raise Conflict(f"tribute {tribute_id} is already {row.status}")
+            raise Conflict(
+                f"tribute {tribute_id} is already {row.status}",
+                key="tribute.decided",
+                params={"id": tribute_id, "status": row.status},
+            )
         conn.execute(
             text(
                 "UPDATE tributes SET status = :status, moderated_by = :by, moderated_at = now() WHERE id = :id"

@@ -118,13 +118,13 @@ def test_search_filters_and_near_me_order_by_distance(anon_client: TestClient, d
 @pytest.mark.parametrize(
     ("path", "reason"),
     [
-        ("/search?near=here", "near must be lon,lat"),
-        ("/search?near=200,10", "not a position on Earth"),
+        ("/search?near=here", "经度,纬度"),
+        ("/search?near=200,10", "不是地球上的位置"),
         ("/search?q=" + "长" * 60, ""),
         ("/search?q=!!!", ""),
         ("/search?area=999999", ""),
         ("/search?kind=castle", ""),
-        ("/martyrs?death_year=abc", "year of death"),
+        ("/martyrs?death_year=abc", "牺牲年份"),
         ("/martyrs?q=" + "x" * 80, ""),
     ],
 )
@@ -133,6 +133,7 @@ def test_bad_searches_answer_422_with_the_reason(anon_client: TestClient, path: 
     message = re.search(r'<p class="message error" role="alert">(.*?)</p>', page)
     assert message and message.group(1).strip(), "the page says why"
     assert reason in html.unescape(message.group(1))
+    assert not re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", message.group(1)), "said in Chinese, not English"
     assert '<form class="search"' in page, "the form is still there to correct the search"
 
 

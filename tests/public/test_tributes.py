@@ -158,7 +158,7 @@ def test_moderation_is_idempotent_and_final(public: TestClient, client: TestClie
     assert client.post(f"/api/v1/tributes/{tribute_id}/reject").json()["status"] == "rejected"
     assert client.post(f"/api/v1/tributes/{tribute_id}/reject").status_code == 200  # the same decision again
     r = client.post(f"/api/v1/tributes/{tribute_id}/approve")
-    assert r.status_code == 409 and "already rejected" in r.json()["detail"]
+    assert r.status_code == 409 and "已经审核过了" in r.json()["detail"]
     assert client.post("/api/v1/tributes/999999999/approve").status_code == 404
     assert client.post("/api/v1/tributes/0/approve").status_code == 422
     page = public.get(
@@ -255,7 +255,7 @@ def test_refusals_store_nothing(
     body = {k: (targets.memorial_a if v == "{m}" else v) for k, v in body.items()}
     before = _tribute_rows(engine)
     with _public(settings) as c:
-        r = c.post("/api/v1/tributes", json=body)
+        r = c.post("/api/v1/tributes?lang=en", json=body)
     assert r.status_code == status, r.text
     if reason is not None:
         assert reason in r.json()["detail"]
@@ -283,13 +283,13 @@ def test_a_burst_answers_429_stores_no_more_and_keeps_no_address(
         before = _tribute_rows(engine)
         r = c.post("/api/v1/tributes", json=body)
         assert r.status_code == 429
-        assert "at most 3 an hour" in r.json()["detail"]
+        assert "每小时最多 3 次" in r.json()["detail"]
         assert 1 <= int(r.headers["Retry-After"]) <= 3601
         assert _tribute_rows(engine) == before
         other = {**body, "target_id": targets.memorial_b}
         assert c.post("/api/v1/tributes", json=other).status_code == 201  # another page: its own limit
         r = c.post("/api/v1/tributes", json={**other, "kind": "candle"})
-        assert r.status_code == 429 and "in all" in r.json()["detail"]  # 4 an hour in all
+        assert r.status_code == 429 and "所有页面合计" in r.json()["detail"]  # 4 an hour in all
     with TestClient(
         create_app(strict), client=(next(_addresses), 40000)
     ) as c:  # another client is not held up
@@ -352,7 +352,7 @@ def test_moderation_is_scoped_to_the_targets_area(
     assert item["target_name"] and item["area_code"] == targets.area_a and "client_hash" not in item
 
     r = public.post(f"/api/v1/tributes/{made['b']}/approve", headers=moderators["planner-a"])
-    assert r.status_code == 403 and "only in" in r.json()["detail"]
+    assert r.status_code == 403 and "不在您的辖区内" in r.json()["detail"]
     assert (
         public.post(f"/api/v1/tributes/{made['a']}/approve", headers=moderators["crew-a"]).status_code == 403
     )
@@ -438,7 +438,7 @@ def test_the_section_works_in_the_browser_under_its_csp_offline(
         section.locator("#tribute-message").fill("see http://spam.example")
         section.locator("button[type=submit]").click()
         expect(section.locator(".tribute-status")).to_contain_text(
-            "Not accepted: messages may not contain links"
+            "Not accepted: Messages may not contain links"
         )
         assert blocked == [] and errors == [e for e in errors if "422" in e]  # the refused post logs its 422
     finally:

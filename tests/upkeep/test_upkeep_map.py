@@ -183,7 +183,7 @@ def test_the_anonymous_are_sent_to_sign_in(anon_client: TestClient) -> None:
 def test_a_crew_of_another_county_is_refused(anon_client: TestClient, township: Township) -> None:
     response = anon_client.get("/upkeep", params={"area": TOWNSHIP}, headers=township.headers["crew-out"])
     assert response.status_code == 403
-    assert "无法显示养护地图" in response.text and "may inspections read only in 450102" in response.text
+    assert "无法显示养护地图" in response.text and "只能处理辖区 450102" in response.text
 
 
 def test_a_crew_sees_its_own_area_by_default(anon_client: TestClient, township: Township) -> None:

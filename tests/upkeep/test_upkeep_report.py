@@ -207,7 +207,7 @@ def test_who_may_read_the_report(
         response = anon_client.get(path, params=params, headers=township.headers[key])
         assert response.status_code == expected, (path, response.text)
         if expected == 403:
-            assert "may inspections read only in" in response.json()["detail"]
+            assert "不在您的辖区内" in response.json()["detail"]
 
 
 def test_the_report_defaults_to_the_callers_area(anon_client: TestClient, township: Township) -> None:

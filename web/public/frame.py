@@ -20,10 +20,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from geo.errors import DomainError, NotFound
 from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
 from web.basemaps import Basemap, shift_geojson, shift_points
-from web.i18n import html_lang, t
+from web.i18n import error_text, html_lang, keys, t
 from web.jinja import render
 from web.upkeep.crew_pages import lang_query, script_json
 
@@ -45,6 +46,12 @@ _JS_STRINGS = (
     "public.offline",
     "public.need_contact",
     "public.required",
+    "public.suggest.sites",
+    "public.suggest.martyrs",
+    "public.suggest.count",
+    "public.suggest.none",
+    "public.unnamed",
+    "public.area.matches",
 )
 
 
@@ -110,7 +117,7 @@ def _basemap_config(chosen: Basemap) -> dict[str, Any]:
 
 
 NAV: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
-    ("search", "/search", "public.nav.sites", ("/search", "/sites/")),
+    ("search", "/search", "public.nav.search", ("/search", "/sites/")),
     ("martyrs", "/martyrs", "public.nav.martyrs", ("/martyrs",)),
     ("family", "/family-search", "public.nav.family", ("/family-search", "/proxy-tribute")),
     ("report", "/report", "public.nav.report", ("/report",)),
@@ -150,7 +157,12 @@ def frame_vars(
     """What web/templates/public/base.html needs, as ``frame``: a template that extends the base renders with
     ``render(name, frame=frame_vars(...), ...)`` and fills the blocks title, head, content and scripts."""
     strings = {key.removeprefix("public."): t(key, ctx.lang) for key in _JS_STRINGS}
-    data: dict[str, Any] = {"lang": ctx.lang, "strings": strings, **(config or {})}
+    data: dict[str, Any] = {
+        "lang": ctx.lang,
+        "explicitLang": ctx.explicit_lang,
+        "strings": strings,
+        **(config or {}),
+    }
     leaflet_css = leaflet_js = ""
     if map_data is not None:
         chosen = ctx.basemap if ctx.basemap is not None and ctx.basemap.layers else None
@@ -206,6 +218,14 @@ def fact_list(rows: list[tuple[str, str, str]]) -> str:
         if value not in ("", None)
     )
     return f'<dl class="facts">{items}</dl>'
+
+
+def refusal_text(exc: DomainError, lang: str) -> str:
+    """A refusal in the page's language: the error's catalogue entry, else a plain sentence of its kind (never
+    the English developer message on a Chinese page)."""
+    if exc.key and f"error.{exc.key}" in keys():
+        return error_text(exc, lang)
+    return t("public.not_found.page" if isinstance(exc, NotFound) else "public.refused.generic", lang)
 
 
 def message_page(ctx: PageContext, title: str, message: str) -> str:

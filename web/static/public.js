@@ -99,6 +99,154 @@
     });
   }
 
+  // -- names offered as one types (an ARIA 1.2 combobox: the input owns a listbox popup) ----------------------
+
+  const DEBOUNCE_MS = 220;
+
+  function suggestBox(input) {
+    const list = $(input.getAttribute("aria-controls"));
+    const status = $(`${input.id}-suggest-status`);
+    const form = input.form;
+    let items = [];
+    let active = -1;
+    let timer = null;
+    let pending = null;
+    let lastQuery = null;
+
+    const withLang = (url) => (config.explicitLang ? `${url}${url.includes("?") ? "&" : "?"}lang=${config.explicitLang}` : url);
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function mark(index) {
+      active = index;
+      items.forEach((item, i) => {
+        const el = $(`${list.id}-${i}`);
+        el.setAttribute("aria-selected", i === index ? "true" : "false");
+        if (i === index) { el.scrollIntoView({ block: "nearest" }); }
+      });
+      if (index >= 0) { input.setAttribute("aria-activedescendant", `${list.id}-${index}`); }
+      else { input.removeAttribute("aria-activedescendant"); }
+    }
+
+    function go(index) {
+      const item = items[index];
+      if (item) { window.location.href = withLang(item.url); }
+    }
+
+    function show(found) {
+      items = found;
+      list.textContent = "";
+      let group = null;
+      found.forEach((item, i) => {
+        if (item.kind !== group) {
+          group = item.kind;
+          const head = document.createElement("li");
+          head.className = "suggest-group";
+          head.setAttribute("role", "presentation");
+          head.textContent = group === "martyrs" ? S["suggest.martyrs"] : S["suggest.sites"];
+          list.appendChild(head);
+        }
+        const li = document.createElement("li");
+        li.id = `${list.id}-${i}`;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.dataset.url = item.url;
+        const name = document.createElement("span");
+        name.className = "suggest-name";
+        name.textContent = item.unnamed ? S.unnamed : item.name;
+        li.appendChild(name);
+        if (item.detail) {
+          const detail = document.createElement("span");
+          detail.className = "suggest-detail";
+          detail.textContent = item.detail;
+          li.appendChild(detail);
+        }
+        li.addEventListener("mousedown", (event) => { event.preventDefault(); });  // keep the focus in the box
+        li.addEventListener("click", () => go(i));
+        list.appendChild(li);
+      });
+      active = -1;
+      if (found.length) {
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        status.textContent = fmt("suggest.count", { n: found.length });
+      } else {
+        close();
+        status.textContent = S["suggest.none"];
+      }
+    }
+
+    function fetchSuggestions() {
+      const q = input.value.trim();
+      if (q === lastQuery) { return; }
+      lastQuery = q;
+      if (pending) { pending.abort(); pending = null; }
+      if (!q) { show([]); status.textContent = ""; return; }
+      pending = new AbortController();
+      fetch(`${input.dataset.suggest}&q=${encodeURIComponent(q)}`, {
+        headers: { Accept: "application/json" }, credentials: "omit", signal: pending.signal,
+      }).then((r) => (r.ok ? r.json() : { suggestions: [] }))
+        .then((answer) => { if (input.value.trim() === q) { show(answer.suggestions || []); } })
+        .catch(() => { /* offline or aborted: the form still searches */ });
+    }
+
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(fetchSuggestions, DEBOUNCE_MS);
+    });
+    input.addEventListener("keydown", (event) => {
+      const open = !list.hidden && items.length > 0;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        if (!open) { lastQuery = null; fetchSuggestions(); return; }
+        mark(active + 1 >= items.length ? 0 : active + 1);
+      } else if (event.key === "ArrowUp") {
+        if (!open) { return; }
+        event.preventDefault();
+        mark(active <= 0 ? items.length - 1 : active - 1);
+      } else if (event.key === "Enter") {
+        if (open && active >= 0) { event.preventDefault(); go(active); }
+      } else if (event.key === "Escape") {
+        if (open) { event.preventDefault(); close(); }
+      }
+    });
+    input.addEventListener("blur", () => { setTimeout(close, 150); });
+    if (form) { form.addEventListener("submit", close); }
+  }
+
+  // -- the area choice: counties grouped by province and city, a box to filter them by name, pinyin or initials --
+
+  function areaFilter() {
+    const box = $("area-filter");
+    const select = $("area");
+    if (!box || !select) { return; }
+    const count = $("area-count");
+    box.hidden = false;
+    const options = Array.from(select.querySelectorAll("optgroup option"));
+    box.addEventListener("input", () => {
+      const q = box.value.trim().toLowerCase().replace(/[\s']+/g, "");
+      let shown = 0;
+      let first = null;
+      options.forEach((option) => {
+        const group = option.parentElement.label.toLowerCase();
+        const hit = !q || option.text.toLowerCase().includes(q) || group.includes(q)
+          || (option.dataset.pinyin || "").includes(q) || (option.dataset.initials || "").startsWith(q);
+        option.hidden = !hit;
+        if (hit) { shown += 1; first = first || option; }
+      });
+      select.querySelectorAll("optgroup").forEach((group) => {
+        group.hidden = !Array.from(group.children).some((o) => !o.hidden);
+      });
+      count.textContent = q ? fmt("area.matches", { n: shown }) : "";
+      if (q && shown === 1 && first) { select.value = first.value; }
+    });
+  }
+
   // -- the family-search form -------------------------------------------------------------------------------
 
   const INT_FIELDS = new Set(["death_year", "martyr_id"]);
@@ -165,6 +313,8 @@
   function start() {
     drawMap();
     nearMe();
+    document.querySelectorAll("input[role=combobox][data-suggest]").forEach(suggestBox);
+    areaFilter();
     familyForm();
   }
 

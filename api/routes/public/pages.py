@@ -22,15 +22,15 @@ from geo.errors import DomainError, InvalidInput, NotFound
 from geo.models import TRIBUTE_TARGETS
 from geo.principal import PUBLIC
 from geo.public.martyrs import get_martyr
-from geo.public.search import MartyrSearch, SiteSearch, search_martyrs, search_sites
+from geo.public.search import MartyrSearch, SiteSearch, area_groups, search_martyrs, search_sites
 from geo.public.site_details import PAGE_COLLECTIONS, site_details
 from geo.public.tributes import tribute_summary
 from web.assets import STATIC_DIR
 from web.basemaps import basemap
-from web.i18n import error_text, t
+from web.i18n import t
 from web.map_parts import page_basemap
 from web.public.family_page import family_page
-from web.public.frame import PUBLIC_ASSETS, PageContext, message_page, not_found_page
+from web.public.frame import PUBLIC_ASSETS, PageContext, message_page, not_found_page, refusal_text
 from web.public.martyr_pages import MartyrSearchForm, martyr_page, martyr_search_page
 from web.public.search_page import SiteSearchForm, search_page
 from web.public.site_page import SitePageData, martyr_name, site_page
@@ -73,19 +73,25 @@ def _html(html: str, status: int = 200) -> HTMLResponse:
 def _refusal(ctx: PageContext, exc: DomainError) -> HTMLResponse:
     status = error_status(exc)
     if status == 404:
-        return _html(not_found_page(ctx, error_text(exc, ctx.lang)), 404)
-    return _html(message_page(ctx, t("public.cannot_show", ctx.lang), error_text(exc, ctx.lang)), status)
+        return _html(not_found_page(ctx, refusal_text(exc, ctx.lang)), 404)
+    return _html(message_page(ctx, t("public.cannot_show", ctx.lang), refusal_text(exc, ctx.lang)), status)
 
 
 def _record_id(value: str, what: str) -> int:
     if not value.isdigit() or len(value) > 18 or int(value) < 1:
-        raise NotFound(f"no {what} with id {value!r}")
+        raise NotFound(
+            f"no {what} with id {value!r}", key="public.no_record", params={"what": what, "id": value[:40]}
+        )
     return int(value)
 
 
 def _offset(offset: int) -> int:
     if offset > MAX_OFFSET:
-        raise InvalidInput(f"offset {offset} is over the maximum of {MAX_OFFSET}: narrow the search instead")
+        raise InvalidInput(
+            f"offset {offset} is over the maximum of {MAX_OFFSET}: narrow the search instead",
+            key="search.offset",
+            params={"max": MAX_OFFSET, "value": offset},
+        )
     return offset
 
 
@@ -97,10 +103,16 @@ def _near(text: str) -> tuple[float, float] | None:
         lon, lat = (float(p) for p in parts)
     except ValueError:
         raise InvalidInput(
-            f"near must be lon,lat in degrees (WGS-84), e.g. 110.79,32.63; not {text!r}"
+            f"near must be lon,lat in degrees (WGS-84), e.g. 110.79,32.63; not {text!r}",
+            key="search.near",
+            params={"value": text[:40]},
         ) from None
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"near {text!r} is not a position on Earth: lon -180..180, lat -90..90")
+        raise InvalidInput(
+            f"near {text!r} is not a position on Earth: lon -180..180, lat -90..90",
+            key="search.near_range",
+            params={"value": text[:40]},
+        )
     return lon, lat
 
 
@@ -122,7 +134,7 @@ def search(
     ctx = _ctx(request, settings, lang, **params)
     form = SiteSearchForm(q, kind, protection_level, area, near, offset, PAGE_SIZE)
     outlines = area_outlines(conn, ("county",))
-    area_options = [(f["properties"]["code"], f["properties"]["name"]) for f in outlines["features"]]
+    area_options = area_groups(conn)
     if not any(params.values()):
         return _html(search_page(ctx, form, area_options, None, outlines))
     try:
@@ -137,7 +149,7 @@ def search(
         )
         found = search_sites(conn, query)
     except DomainError as exc:
-        page = search_page(ctx, form, area_options, None, outlines, error=error_text(exc, ctx.lang))
+        page = search_page(ctx, form, area_options, None, outlines, error=refusal_text(exc, ctx.lang))
         return _html(page, error_status(exc))
     return _html(search_page(ctx, form, area_options, found, outlines))
 
@@ -223,7 +235,11 @@ def martyrs(
     try:
         year = death_year.strip()
         if year and not (year.isdigit() and len(year) == 4):
-            raise InvalidInput(f"year of death must be a year such as 1938, not {year!r}")
+            raise InvalidInput(
+                f"year of death must be a year such as 1938, not {year!r}",
+                key="search.death_year",
+                params={"value": year[:20]},
+            )
         query = MartyrSearch(
             text=q.strip() or None,
             hometown=hometown.strip() or None,
@@ -234,7 +250,7 @@ def martyrs(
         )
         found = search_martyrs(conn, query)
     except DomainError as exc:
-        return _html(martyr_search_page(ctx, form, None, error=error_text(exc, ctx.lang)), error_status(exc))
+        return _html(martyr_search_page(ctx, form, None, error=refusal_text(exc, ctx.lang)), error_status(exc))
     return _html(martyr_search_page(ctx, form, found))
 
 

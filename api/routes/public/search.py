@@ -6,7 +6,15 @@ from fastapi import APIRouter, Query
 
 from api.deps import PublicConnDep
 from geo.errors import InvalidInput
-from geo.public.search import MAX_LIMIT, MAX_OFFSET, SiteSearch, search_sites
+from geo.public.search import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    MAX_SUGGESTIONS,
+    SUGGEST_KINDS,
+    SiteSearch,
+    search_sites,
+    suggest,
+)
 
 router = APIRouter(prefix="/search", tags=["search"])
 
@@ -21,9 +29,13 @@ def parse_near(near: str | None) -> tuple[float, float] | None:
             raise ValueError
         lon, lat = float(parts[0]), float(parts[1])
     except ValueError:
-        raise InvalidInput(f"near must be lon,lat in degrees, e.g. 110.29,25.27; not {near[:40]!r}") from None
+        raise InvalidInput(
+            f"near must be lon,lat in degrees, e.g. 110.29,25.27; not {near[:40]!r}",
+            key="search.near",
+            params={"value": near[:40]},
+        ) from None
     if lon != lon or lat != lat:  # NaN
-        raise InvalidInput("near must be finite numbers")
+        raise InvalidInput("near must be finite numbers", key="search.near", params={"value": near[:40]})
     return lon, lat
 
 
@@ -63,3 +75,18 @@ def search_site_names(
     )
     matched, results = search_sites(conn, query)
     return search_answer(matched, results, limit, offset)
+
+
+@router.get("/suggest")
+def search_suggestions(
+    conn: PublicConnDep,
+    q: Annotated[str, Query(max_length=200, description="what the visitor has typed so far")] = "",
+    of: Annotated[str, Query(description="sites, martyrs or both (comma-separated)")] = ",".join(
+        SUGGEST_KINDS
+    ),
+    limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 6,
+) -> dict:
+    """Names to offer as the visitor types (sites and martyr records, by Chinese, pinyin or initials), each with
+    the url of its public page; an empty list for a query too short to match."""
+    kinds = tuple(k.strip() for k in of.split(",") if k.strip()) or SUGGEST_KINDS
+    return {"q": q, "suggestions": suggest(conn, q, kinds, limit)}
