@@ -28,7 +28,7 @@ from geo.settings import UpkeepSettings
 from geo.upkeep.crew_tasks import MAX_TASKS, OPEN_ORDER_STATES, CrewTask, my_tasks
 from geo.upkeep.schedules import CHINA, china_today, next_due_sql
 
-MAX_OFFLINE_SITES = 2000
+MAX_OFFLINE_SITES = 1000
 """The most sites one phone takes offline (a county has 80-300; only a whole-atlas account can reach this)."""
 RECENT_INSPECTIONS = 3
 """How many of a site's latest inspections the phone keeps."""

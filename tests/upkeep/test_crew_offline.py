@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from geo.upkeep import crew_area
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
 
@@ -183,3 +184,11 @@ def test_the_not_kept_page_speaks_the_language_and_needs_a_crew(client, anon_cli
     assert "Page not kept on this phone" in english.text and 'href="/crew?lang=en"' in english.text
     anonymous = anon_client.get("/crew/offline", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+
+
+def test_an_area_too_large_keeps_the_most_due_sites_and_says_so(client, crews, sites, monkeypatch):
+    monkeypatch.setattr(crew_area, "MAX_OFFLINE_SITES", 2)
+    data = _offline(client, crews["crew"][1])
+    assert data["truncated"] is True and len(data["sites"]) == 2
+    assert all(s["next_due_on"] is None for s in data["sites"])  # never inspected: due first
+    assert len([e for e in data["precache"] if re.fullmatch(r"/crew/\w+/\d+", e["url"])]) == 2
