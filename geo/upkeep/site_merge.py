@@ -235,6 +235,8 @@ def merge_site_edit(conn: Connection, actor: Actor, edit: SiteEdit) -> EditOutco
         mine = _clean(name, edit.changes[name], edit.collection)
         base = _clean(name, edit.base[name], edit.collection)
         theirs = current[name]
+        if isinstance(theirs, str) and not theirs.strip():
+            theirs = None  # an empty text stored by an older path reads as none, like the phone's empty field
         if mine == theirs:
             unchanged.append(name)
         elif theirs == base:
