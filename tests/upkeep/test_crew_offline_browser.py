@@ -68,6 +68,16 @@ KEPT = "async () => (await caches.keys()).filter((n) => n.startsWith('vetmap-cre
 """JS: the names of the caches the crew app keeps on the phone."""
 
 
+KEPT_PATHS = """async () => {
+    const paths = [];
+    for (const name of await caches.keys()) {
+        for (const request of await (await caches.open(name)).keys()) { paths.push(new URL(request.url).pathname); }
+    }
+    return paths;
+}"""
+"""JS: the path of every URL kept in Cache Storage."""
+
+
 @pytest.fixture(scope="module")
 def crew(engine: Engine, demo_counts: dict[str, int]) -> int:
     """A crew of 资源县 who signs in with a password."""
@@ -164,6 +174,14 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
         warm_s = round(time.monotonic() - started, 1)
         expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^数据更新于 今天 \d\d:\d\d$"))
+        # only the crew app is kept: never the caller's session, a public page or any other API
+        page.evaluate(
+            "() => Promise.all(['/api/v1/auth/me', '/', '/api/v1/memorials?limit=1'].map((u) => fetch(u)))"
+        )
+        paths = page.evaluate(KEPT_PATHS)
+        assert paths and all(
+            re.match(r"^/(crew(/|$)|api/v1/me/|static/crew/|static/vendor/)", p) for p in paths
+        ), paths
         weight = page.evaluate(WEIGHT)
         pages = weight["vetmap-crew-pages-v1"]
         assert pages["entries"] >= _area_size(engine) + 3  # every site page, the list, the map, the fallback
