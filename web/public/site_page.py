@@ -10,7 +10,7 @@ Pure: the site's public feature (geo/atlas/sites.py get_site, public role) and i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
@@ -106,7 +106,6 @@ class SiteView:
     map_html: Markup
     tribute_html: Markup
     lang: str
-    texts: dict[str, str] = field(default_factory=dict)
 
 
 def _years(m: dict) -> str:
