@@ -91,6 +91,8 @@ def print_report(report: ImportReport, voice: Voice = ENGLISH) -> None:
     if report.ignored_columns:
         ignored = ", ".join(report.ignored_columns)
         typer.echo(v.say("imports.cli.ignored", "ignored columns: {columns}", columns=ignored))
+    for line in report.layout_lines(v.say):  # the spreadsheet's shape, the likely duplicates
+        typer.echo(line)
     rejected = [r for r in report.rows if r.status == "rejected"]
     no_code = v.say("imports.cli.no_code", "no code")
     for r in rejected[:_SHOWN_REJECTS]:

@@ -15,6 +15,13 @@ from geo.importing.writers import write_rows
 
 STATUSES = ("inserted", "updated", "unchanged", "rejected")
 
+Say = Callable[..., str]
+"""say(key, english, **params): a line in the operator's language (the command line's Voice.say)."""
+
+
+def _english(key: str, english: str, **params: Any) -> str:
+    return english.format(**params)
+
 
 @dataclass
 class RowReport:
@@ -142,44 +149,85 @@ class ImportReport:
             bool(data.get("accept_duplicates")),
         )
 
-    def layout_lines(self) -> list[str]:
-        """The spreadsheet's shape and the likely duplicates, a line each (the command line's report)."""
+    def layout_lines(self, say: Say | None = None) -> list[str]:
+        """The spreadsheet's shape and the likely duplicates, a line each (the command line's report), said by
+        ``say(key, english, **params)`` (the operator's catalogue; English without one)."""
+        say = say or _english
+        sep, part = say("imports.shape.list_sep", ", "), say("imports.shape.part_sep", "; ")
         lines = []
         for sheet in (self.shape or {}).get("sheets") or []:
-            rows = sheet.get("header_rows") or []
-            parts = [f"header on row {'–'.join(str(r) for r in rows[:1] + rows[1:][-1:])}"]
+            rows = sheet.get("header_rows") or [1]
+            if len(rows) > 1:
+                parts = [
+                    say(
+                        "imports.shape.header_rows",
+                        "header on rows {first}–{last}",
+                        first=rows[0],
+                        last=rows[-1],
+                    )
+                ]
+            else:
+                parts = [say("imports.shape.header_row", "header on row {row}", row=rows[0])]
             skipped = [
-                f"{len(sheet.get(k) or [])} {what}"
-                for k, what in (
-                    ("title_rows", "title rows"),
-                    ("blank_rows", "blank rows"),
-                    ("total_rows", "total rows"),
-                    ("note_rows", "note rows"),
+                say(f"imports.shape.count.{key}", english, n=len(sheet.get(field) or []))
+                for key, field, english in (
+                    ("title", "title_rows", "{n} title rows"),
+                    ("blank", "blank_rows", "{n} blank rows"),
+                    ("total", "total_rows", "{n} total rows"),
+                    ("note", "note_rows", "{n} note rows"),
                 )
-                if sheet.get(k)
+                if sheet.get(field)
             ]
             if skipped:
-                parts.append("skipped " + ", ".join(skipped))
-            if sheet.get("serial_columns"):
-                parts.append("not imported: " + ", ".join(sheet["serial_columns"]))
-            if sheet.get("merged"):
-                parts.append(
-                    "merged header: "
-                    + ", ".join(f"{g} over {'/'.join(c)}" for g, c in sheet["merged"].items())
-                )
+                parts.append(say("imports.shape.skipped", "skipped {rows}", rows=sep.join(skipped)))
             if sheet.get("name"):
-                parts.append(f"sheet {sheet['name']!r}")
-            lines.append("; ".join(parts))
+                parts.append(
+                    say(
+                        "imports.shape.sheet",
+                        "read the sheet “{name}” ({n} records)",
+                        name=sheet["name"],
+                        n=sheet.get("records", 0),
+                    )
+                )
+            lines.append(part.join(parts))
+            for group, columns in (sheet.get("merged") or {}).items():
+                english = "Merged header: “{group}” over {columns}"
+                lines.append(say("imports.shape.merged", english, group=group, columns=sep.join(columns)))
+            for column in sheet.get("serial_columns") or []:
+                english = "The running-number column “{column}” is not imported"
+                lines.append(say("imports.shape.serial", english, column=column))
         for s in (self.shape or {}).get("skipped_sheets") or []:
-            lines.append(f"sheet {s['name']!r} not read ({s['why'].replace('_', ' ')})")
+            why = "same_header" if s.get("why") == "not_chosen" and s.get("same_header") else s.get("why", "")
+            english = "The sheet “{name}” was not read (" + why.replace("_", " ") + ")"
+            lines.append(say(f"imports.shape.skipped_sheet.{why}", english, name=s.get("name", "")))
         for d in self.duplicates:
-            other = f"stored {d['code']} {d['other_name']}" if d.get("code") else f"row {d['other_row']}"
-            what = "imported as confirmed" if self.accept_duplicates else "kept out"
+            if d.get("code"):
+                other = say(
+                    "imports.dup.stored",
+                    "stored record {code} {name}",
+                    code=d["code"],
+                    name=d.get("other_name") or "",
+                )
+            elif d.get("other_sheet"):
+                other = say(
+                    "imports.dup.row_in_sheet",
+                    "row {row} of the sheet “{sheet}”",
+                    row=d["other_row"],
+                    sheet=d["other_sheet"],
+                )
+            else:
+                other = say("imports.dup.row", "row {row} of the file", row=d["other_row"])
+            metres = say("imports.dup.metres", "{m} m", m=f"{float(d.get('metres') or 0):.0f}")
+            key = "imports.dup.cli.confirmed" if self.accept_duplicates else "imports.dup.cli.kept_out"
+            english = "likely duplicate: row {row} {name} = {other}, {metres} apart (" + (
+                "imported as confirmed)" if self.accept_duplicates else "kept out)"
+            )
             lines.append(
-                f"likely duplicate: row {d['row']} {d['name']} = {other}, {d['metres']:.0f} m ({what})"
+                say(key, english, row=d["row"], name=d.get("name") or "", other=other, metres=metres)
             )
         if self.duplicates and not self.accept_duplicates:
-            lines.append("import them all the same with --accept-duplicates if they are different places")
+            english = "import them all the same with --accept-duplicates if they are different places"
+            lines.append(say("imports.dup.cli.hint", english))
         return lines
 
     def summary(self) -> str:

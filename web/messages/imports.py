@@ -397,6 +397,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Text encoding: {encoding} (with a BOM)",
     ),
     "imports.col.sheet": ("工作表", "Sheet"),
+    "imports.shape.list_sep": ("、", ", "),
+    "imports.shape.part_sep": ("；", "; "),
+    "imports.dup.cli.kept_out": (
+        "疑似重复：第 {row} 行“{name}”与{other}同名，相距 {metres}（未导入）",
+        "likely duplicate: row {row} “{name}” has the name of {other}, {metres} away (kept out)",
+    ),
+    "imports.dup.cli.confirmed": (
+        "疑似重复：第 {row} 行“{name}”与{other}同名，相距 {metres}（已确认，一并导入）",
+        "likely duplicate: row {row} “{name}” has the name of {other}, {metres} away (confirmed, imported)",
+    ),
+    "imports.dup.cli.hint": (
+        "如确是不同地点，加 --accept-duplicates 再导入一次。",
+        "If they are different places, import again with --accept-duplicates.",
+    ),
     "imports.dup.title": ("疑似重复", "Likely duplicates"),
     "imports.dup.intro": (
         "以下各行与文件中前面的行或库中已有记录同名，且相距不到 50 米，未导入。若确是不同地点，请勾选确认后再正式导入。",
