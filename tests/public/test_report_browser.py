@@ -197,6 +197,11 @@ def test_a_report_within_50_m_is_offered_and_followed_instead_of_filing(
         link = result.locator("a").get_attribute("href")
         assert re.fullmatch(r"/reports/follow/[A-Za-z0-9_-]{32}\?lang=en", link)
         shot(page, "report-followed-1440", full_page=False)
+        page.set_viewport_size(PHONE)
+        assert overflow(page) <= 0
+        result.scroll_into_view_if_needed()
+        shot(page, "report-followed-390", full_page=False)
+        page.set_viewport_size(DESKTOP)
         with engine.connect() as conn:
             assert (
                 conn.execute(text("SELECT count(*) FROM work_orders")).scalar_one() == orders

@@ -105,9 +105,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.staff.followers": ("同一问题的关注者", "Followed instead of reported again"),
     "reports.where": ("问题在哪里", "Where is the problem?"),
     "reports.where_hint": (
-        "在地图上点击问题所在的位置，或使用您的位置，或输入经纬度。附近已有的问题会列在地图下方。",
+        "在地图上点击问题所在的位置，或使用您的位置，或输入经纬度。附近 50 米内已有人反映的问题会列出来，供您对照。",
         "Tap the map where the problem is, use your position, or type latitude and longitude. Problems already "
-        "reported nearby are listed under the map.",
+        "reported within 50 m are listed for you to compare.",
     ),
     "reports.what": ("是什么问题", "What is wrong?"),
     "reports.duplicates": ("是其中之一吗？", "Is it one of these?"),
@@ -178,6 +178,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "reports.follow.updates": ("自上次查看以来的进展", "Updates since your last visit"),
     "reports.follow.since": ("上次查看：{when}", "Last visit: {when}"),
+    "reports.follow.started": ("开始关注：{when}", "Following since {when}"),
     "reports.follow.no_updates": ("自上次查看以来没有新的进展。", "Nothing new since your last visit."),
     "reports.follow.now": ("目前的情况", "Where it stands"),
     "reports.follow.status_page": ("查看完整的公开进度页", "See the whole public status page"),
