@@ -250,7 +250,9 @@ def martyrs(
         )
         found = search_martyrs(conn, query)
     except DomainError as exc:
-        return _html(martyr_search_page(ctx, form, None, error=refusal_text(exc, ctx.lang)), error_status(exc))
+        return _html(
+            martyr_search_page(ctx, form, None, error=refusal_text(exc, ctx.lang)), error_status(exc)
+        )
     return _html(martyr_search_page(ctx, form, found))
 
 
