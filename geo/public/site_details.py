@@ -31,9 +31,14 @@ _MAX_OFFSET = 100_000
 _METRES_PER_DEGREE = 111_320.0  # one degree of latitude, and of longitude at the equator (for the index box)
 
 _MARTYRS_AT = {
-    "graves": "m.grave_id = :id",
-    "cemeteries": "(m.cemetery_id = :id OR m.grave_id IN (SELECT id FROM graves WHERE cemetery_id = :id))",
-    "memorials": "m.memorial_id = :id",
+    "graves": "SELECT m.id FROM martyrs m WHERE m.grave_id = :id",
+    # two index lookups (martyrs.cemetery_id; graves.cemetery_id then martyrs.grave_id): an OR of the two would
+    # scan every martyr record
+    "cemeteries": (
+        "SELECT m.id FROM martyrs m WHERE m.cemetery_id = :id"
+        " UNION SELECT m.id FROM graves g JOIN martyrs m ON m.grave_id = g.id WHERE g.cemetery_id = :id"
+    ),
+    "memorials": "SELECT m.id FROM martyrs m WHERE m.memorial_id = :id",
 }
 
 
@@ -170,16 +175,16 @@ def martyrs_at_site(
 ) -> MartyrsAt:
     """A page of the martyrs at a site: a grave's, a cemetery's (its graves' and those known only to lie in it),
     a memorial's (names on it); by section, row, number, then pinyin. InvalidInput for another collection."""
-    condition = _MARTYRS_AT.get(collection)
-    if condition is None:
+    ids = _MARTYRS_AT.get(collection)
+    if ids is None:
         raise InvalidInput(f"martyrs lie in graves, cemeteries or memorials, not {collection}")
     if not 1 <= limit <= 500:
         raise InvalidInput(f"limit must be between 1 and 500, not {limit}")
     if not 0 <= offset <= _MAX_OFFSET:
         raise InvalidInput(f"offset must be between 0 and {_MAX_OFFSET}, not {offset}")
     params = {"id": site_id, "limit": limit, "offset": offset}
-    total = conn.execute(text(f"SELECT count(*) FROM martyrs m WHERE {condition}"), params).scalar_one()
-    source = f"(SELECT m.id FROM martyrs m WHERE {condition}) p"
+    total = conn.execute(text(f"SELECT count(*) FROM ({ids}) p"), params).scalar_one()
+    source = f"({ids}) p"
     sql = MARTYR_SUMMARY.format(source=source) + (
         " ORDER BY g.section NULLS LAST, length(g.row_no), g.row_no, length(g.number), g.number,"
         " m.name_pinyin, m.id LIMIT :limit OFFSET :offset"
