@@ -110,7 +110,11 @@ def test_on_a_phone_a_report_is_refused_in_chinese_then_sent_and_followed(
         shot(page, "report-refused-390", full_page=False)
 
         page.fill("#email", "browser.reporter@example.org")
+        expect(page.locator("#media-chosen")).to_have_text("未选择照片")
         page.set_input_files("#media", _png(tmp_path))
+        expect(page.locator("#media-chosen")).to_have_text("已选择 1 张：damage.png")
+        visible = page.locator("main").inner_text()
+        assert "Choose" not in visible and "No file" not in visible  # no browser words on the Chinese page
         page.click("#submit")
         expect(message).to_contain_text("已收到，编号")
         expect(message).to_contain_text(SITE_NAME)

@@ -110,6 +110,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "reported within 50 m are listed for you to compare.",
     ),
     "reports.what": ("是什么问题", "What is wrong?"),
+    "reports.choose_photos": ("选择照片", "Choose photos"),
+    "reports.no_photos_chosen": ("未选择照片", "No photo chosen"),
+    "reports.photos_chosen": ("已选择 {n} 张：{names}", "{n} chosen: {names}"),
     "reports.duplicates": ("是其中之一吗？", "Is it one of these?"),
     "reports.duplicates_hint": (
         "附近 50 米内已有人反映了下面的问题。如果是同一个问题，关注它即可，不必再报一次：处理有进展时您都能看到。",

@@ -61,6 +61,8 @@ _JS_STRINGS = (
     "reports.reported_on",
     "reports.photo_of",
     "reports.no_photo",
+    "reports.no_photos_chosen",
+    "reports.photos_chosen",
     "reports.followers",
 )
 

@@ -374,6 +374,14 @@
       if (p) { setPin(p[0], p[1], "inputs"); if (map) { map.setView(p, Math.max(map.getZoom(), 14)); } }
     }
 
+    // the photo picker's own words (a browser writes its file button in its own language, not the page's)
+    var media = $("media");
+    media.addEventListener("change", function () {
+      var names = Array.prototype.map.call(media.files || [], function (f) { return f.name; });
+      $("media-chosen").textContent = names.length
+        ? fmt(S.photos_chosen, { n: names.length, names: names.join(", ") }) : S.no_photos_chosen;
+    });
+
     initMap();
     latInput.addEventListener("change", typed);
     lonInput.addEventListener("change", typed);
