@@ -29,6 +29,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -216,6 +217,10 @@ class FeatureSource:
     are NULL elsewhere, and the features leave them out); None when the view has none or shows them on every row."""
     view: tuple[str, str | None] = (PUBLIC_ROLE, None)
     """Whose view this is: the role and the area prefix of its personal properties (see ``_source_for_view``)."""
+    rows: ColumnElement[bool] | None = None
+    """Which rows of the table are features (a zone collection: those with that polygon); None: every row."""
+    all_public: bool = False
+    """Its properties were chosen public by hand (a zone collection): the field policy has nothing to hide."""
 
     @property
     def queryables(self) -> dict[str, Queryable]:
@@ -332,11 +337,90 @@ def _area_source() -> FeatureSource:
     )
 
 
+ZONE_COLLECTIONS: dict[str, tuple[str, str, str, str]] = {
+    "memorial_protection_zones": (
+        "memorials",
+        "protection_zone",
+        "Protection zones of memorial facilities",
+        "保护范围 of 烈士纪念设施: building, burying non-martyrs or occupying land inside is prohibited.",
+    ),
+    "memorial_control_zones": (
+        "memorials",
+        "control_zone",
+        "Construction-control zones of memorial facilities",
+        "建设控制地带 around the protection zone of 烈士纪念设施.",
+    ),
+    "cemetery_boundaries": (
+        "cemeteries",
+        "boundary",
+        "Cemetery boundaries",
+        "The boundary (范围) of 烈士陵园.",
+    ),
+    "cemetery_protection_zones": (
+        "cemeteries",
+        "protection_zone",
+        "Protection zones of cemeteries",
+        "保护范围 of 烈士陵园: building, burying non-martyrs or occupying land inside is prohibited.",
+    ),
+    "cemetery_control_zones": (
+        "cemeteries",
+        "control_zone",
+        "Construction-control zones of cemeteries",
+        "建设控制地带 around the protection zone of 烈士陵园.",
+    ),
+}
+"""The polygons of memorials and cemeteries as collections of their own: (site collection, column, title,
+description). Each feature has the id of its site and ``site_collection``/``site_id`` naming it; only sites with
+that polygon are features."""
+_ZONE_PROPERTIES = ("name", "kind", "protection_level", "area_code", "approval_date", "protection_zone_desc")
+
+
+def _zone_source(collection_id: str) -> FeatureSource:
+    base, column, title, description = ZONE_COLLECTIONS[collection_id]
+    table: Table = COLLECTIONS[base].model.__table__
+    polygon = table.c[column]
+    for name in (*_ZONE_PROPERTIES, column):
+        if not can_read(base, name, PUBLIC_ROLE):
+            raise AssertionError(f"{collection_id} would show {base}.{name}, which is not public")
+    properties = [
+        Property(
+            "site_collection", "string", literal(base, Text), "the collection of the site this belongs to"
+        ),
+        Property("site_id", "integer", table.c.id, f"the id of its feature in {base}"),
+        *(Property(name, _kind_of(table.c[name]), table.c[name]) for name in _ZONE_PROPERTIES),
+        Property(
+            "area_m2",
+            "number",
+            func.round(cast(func.ST_Area(func.geography(polygon)), Numeric), 1),
+            "geodesic area in square metres",
+        ),
+    ]
+    areas = Area.__table__
+    area_name = select(areas.c.name).where(areas.c.code == table.c.area_code).scalar_subquery()
+    properties.append(Property("area_name", "string", area_name, "name of the area (area_code)"))
+    return FeatureSource(
+        collection_id,
+        title,
+        description,
+        table,
+        table.c.id,
+        True,
+        polygon,
+        "MultiPolygon",
+        tuple(properties),
+        lambda envelope: func.ST_Intersects(polygon, envelope),
+        "approval_date",
+        rows=polygon.isnot(None),
+        all_public=True,
+    )
+
+
 @cache
 def feature_sources() -> dict[str, FeatureSource]:
-    """Every OGC collection by id: the four site collections, then ``areas``."""
+    """Every OGC collection by id: the four site collections, ``areas``, then the zone polygons."""
     sources = {name: _site_source(spec) for name, spec in COLLECTIONS.items()}
     sources["areas"] = _area_source()
+    sources.update({name: _zone_source(name) for name in ZONE_COLLECTIONS})
     return sources
 
 
@@ -344,6 +428,8 @@ def feature_sources() -> dict[str, FeatureSource]:
 def _source_for_view(collection_id: str, role: str, prefix: str | None) -> FeatureSource:
     """The collection as a role sees it, its personal properties read only in areas starting ``prefix``."""
     source = feature_sources()[collection_id]
+    if source.all_public:
+        return dataclasses.replace(source, view=(role, prefix))
     visible = tuple(p for p in source.properties if can_read(collection_id, p.name, role))
     personal = personal_names(collection_id) & {p.name for p in visible}
     if not personal or not prefix:  # none shown, or shown on every row (an account of the whole atlas)
@@ -398,7 +484,9 @@ def describe_collections(conn: Connection, collection_id: str | None = None) -> 
             func.ST_YMax(func.ST_Extent(s.geometry)).label("ymax"),
             func.min(s.table.c[s.temporal]).cast(Text).label("t0"),
             func.max(s.table.c[s.temporal]).cast(Text).label("t1"),
-        ).select_from(s.table)
+        )
+        .select_from(s.table)
+        .where(s.rows if s.rows is not None else literal(True))
         for i, s in enumerate(sources)
     ]
     rows = {
@@ -749,7 +837,7 @@ def parse_item_query(
     fmt = _single(params, "f")
     if fmt is not None and fmt.lower() not in ("json", "geojson"):
         raise InvalidParameter(f"f: only 'json' (GeoJSON) is offered, not {fmt!r}")
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [] if source.rows is None else [source.rows]
     bbox = _single(params, "bbox")
     bbox_crs = parse_crs(_single(params, "bbox-crs"), "bbox-crs")
     if bbox is not None:
@@ -918,7 +1006,7 @@ def get_item(
     key = parse_feature_id(source, feature_id)
     bind_type = BigInteger if source.integer_ids else Text
     statement = select(_feature_json(source, crs, source.properties)).where(
-        source.id_column == literal(key, bind_type)
+        source.id_column == literal(key, bind_type), *(() if source.rows is None else (source.rows,))
     )
     found = conn.execute(statement).scalar()
     if found is None:

@@ -186,7 +186,9 @@ def test_open311_takes_a_report_without_description_and_writes_times_to_the_seco
     (code, *_) = [s["service_code"] for s in anon_client.get("/open311/v2/services.json").json()]
     memorial = anon_client.get(MEMORIALS, params={"limit": 1}).json()["features"][0]
     lon, lat = memorial["geometry"]["coordinates"]
-    filed = anon_client.post("/open311/v2/requests.json", data={"service_code": code, "lat": lat, "long": lon})
+    filed = anon_client.post(
+        "/open311/v2/requests.json", data={"service_code": code, "lat": lat, "long": lon}
+    )
     assert filed.status_code in (200, 201), filed.text  # description is optional in GeoReport v2
     rows = anon_client.get("/open311/v2/requests.json").json()
     assert rows
@@ -196,3 +198,44 @@ def test_open311_takes_a_report_without_description_and_writes_times_to_the_seco
         assert stamp.match(row["updated_datetime"]), row["updated_datetime"]
     xml = anon_client.get("/open311/v2/requests.xml").text
     assert not re.search(r"T\d\d:\d\d:\d\d\.\d", xml)
+
+
+# -- zones and boundaries as collections of their own -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("collection", "table", "column"),
+    [
+        ("memorial_protection_zones", "memorials", "protection_zone"),
+        ("memorial_control_zones", "memorials", "control_zone"),
+        ("cemetery_boundaries", "cemeteries", "boundary"),
+        ("cemetery_protection_zones", "cemeteries", "protection_zone"),
+        ("cemetery_control_zones", "cemeteries", "control_zone"),
+    ],
+)
+def test_zone_polygons_are_collections_linked_to_their_site(anon_client, engine, collection, table, column):
+    expected = _count(engine, table, f"{column} IS NOT NULL")
+    meta = anon_client.get(f"/ogc/collections/{collection}")
+    assert meta.status_code == 200
+    items = anon_client.get(f"/ogc/collections/{collection}/items", params={"limit": 1000}).json()
+    assert items["numberMatched"] == expected
+    for feature in items["features"]:
+        assert feature["geometry"]["type"] == "MultiPolygon"
+        props = feature["properties"]
+        assert (
+            props["site_collection"] == table and props["site_id"] == feature["id"] and props["area_m2"] > 0
+        )
+    if expected:
+        first = items["features"][0]
+        site = anon_client.get(f"/ogc/collections/{table}/items/{first['id']}").json()
+        assert site["properties"]["name"] == first["properties"]["name"]
+        assert anon_client.get(f"/ogc/collections/{collection}/items/{first['id']}").status_code == 200
+    with engine.connect() as conn:
+        missing = conn.execute(text(f"SELECT min(id) FROM {table} WHERE {column} IS NULL")).scalar()
+    if missing is not None:  # a site without that polygon is no feature of the zone collection
+        assert anon_client.get(f"/ogc/collections/{collection}/items/{missing}").status_code == 404
+
+
+def test_memorial_zones_exist_in_the_demo(engine: Engine) -> None:
+    assert _count(engine, "memorials", "protection_zone IS NOT NULL") > 0
+    assert _count(engine, "cemeteries", "boundary IS NOT NULL") > 0

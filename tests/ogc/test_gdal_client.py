@@ -19,7 +19,18 @@ from api.app import create_app
 from geo.settings import Settings
 from tests.live_server import LiveServer
 
-COLLECTIONS = ["stations", "memorials", "cemeteries", "graves", "areas"]
+COLLECTIONS = [
+    "stations",
+    "memorials",
+    "cemeteries",
+    "graves",
+    "areas",
+    "memorial_protection_zones",
+    "memorial_control_zones",
+    "cemetery_boundaries",
+    "cemetery_protection_zones",
+    "cemetery_control_zones",
+]
 GDAL_TIMEOUT_S = 180
 # No internet here: never go through a proxy, fail fast instead of retrying.
 GDAL_ENV = {
@@ -108,7 +119,7 @@ def test_ogrinfo_lists_every_collection(ogc_server):
     listing = _gdal("ogrinfo", "-ro", ogc_server.oapif)
     layers = re.findall(r"^\d+: (\S+) \(title: .+\) \((Point|Multi Polygon)\)$", listing, flags=re.MULTILINE)
     assert [name for name, _ in layers] == COLLECTIONS, listing
-    assert dict(layers)["areas"] == "Multi Polygon"
+    assert dict(layers)["areas"] == dict(layers)["cemetery_boundaries"] == "Multi Polygon"
     assert ogc_server.log.since(mark, "/ogc/collections")
 
 
@@ -171,7 +182,9 @@ def test_ogr2ogr_filters_a_boolean_with_gdal_integers(ogc_server, engine, tmp_pa
     out = tmp_path / "signed.geojson"
     mark = len(ogc_server.log.requests)
     where = "has_protection_sign = 1"
-    _gdal("ogr2ogr", "-f", "GeoJSON", "-preserve_fid", str(out), ogc_server.oapif, "memorials", "-where", where)
+    _gdal(
+        "ogr2ogr", "-f", "GeoJSON", "-preserve_fid", str(out), ogc_server.oapif, "memorials", "-where", where
+    )
     ids = sorted(feature["id"] for feature in json.loads(out.read_text())["features"])
     with engine.connect() as conn:
         expected = list(
