@@ -97,14 +97,18 @@ def filed(live_server: str, long_names: dict) -> dict:
 def _pages(long_names: dict, filed: dict) -> list[tuple[str, str, str | None]]:
     """(shot name, path, the header link marked current) of every public page."""
     cemetery, martyr = long_names["cemetery"], long_names["martyr"]
+    lon, lat = offset(long_names["point"], 900)
     return [
         ("map", "/", None),
         ("search", "/search", "search"),
         ("search-results", "/search?q=lianhuashan", "search"),
+        ("search-near", f"/search?q=lianhuashan&near={lon:.5f},{lat:.5f}", "search"),
         ("site", f"/sites/cemeteries/{cemetery}", "search"),
         ("martyrs", "/martyrs", "martyrs"),
         ("martyrs-results", "/martyrs?q=ouyangzhuang", "martyrs"),
         ("martyr", f"/martyrs/{martyr}", "martyrs"),
+        ("martyr-en", f"/martyrs/{martyr}?lang=en", "martyrs"),
+        ("search-en", "/search?q=lianhuashan&lang=en", "search"),
         ("family-search", f"/family-search?martyr_id={martyr}", "family"),
         ("family-follow", f"/family-search/{filed['family']}", "family"),
         ("report", "/report", "report"),
@@ -126,9 +130,12 @@ def test_every_public_page_is_accessible_and_holds_at_320px_with_long_names(
                 wider = overflow(page)
                 if wider > 0:
                     failures.append(f"{path} is {wider}px wider than {size['width']}px")
-                if (
-                    path != "/"
-                ):  # the map app (/) has its own header; every other public page has the public one
+                for distance in page.locator("#results .distance").all():  # never clipped by a long name
+                    box = distance.bounding_box()
+                    if box is None or box["x"] < 0 or box["x"] + box["width"] > size["width"]:
+                        failures.append(f"{path}: a distance is cut off at {size['width']}px")
+                # the map app (/) has its own header; every other public page has the public one
+                if path != "/":
                     nav = page.locator("header nav a[data-nav]")
                     if nav.count() != 6:
                         failures.append(f"{path} has no public header ({nav.count()} links)")
