@@ -269,3 +269,49 @@ def test_a_conflicting_server_edit_is_offered_never_lost(
         and last.after["custodian_name"] == "王家"
     )
     assert _errors(watched, f"/api/v1/me/sites/graves/{grave['id']}/edits") == []
+
+
+def test_a_refused_start_says_why_and_is_sent_again_by_retry(
+    watched: WatchedPage, client: TestClient, engine: Engine, crew_id: int
+) -> None:
+    site = make_site_at(client, "memorials", SITE_POINT, name="重试纪念碑")
+    order = client.post(
+        "/api/v1/work-orders", json={"collection": "memorials", "site_id": site["id"], "title": "补种松柏"}
+    ).json()
+    steps = ({"to": "triaged"}, {"to": "assigned", "assigned_to": crew_id})
+    for version, body in enumerate(steps, start=1):
+        client.post(f"/api/v1/work-orders/{order['id']}/transitions", json={**body, "version": version})
+    page = _sign_in(watched, f"/crew/work-orders/{order['id']}")
+    page.context.set_offline(True)
+    page.click("#start")
+    expect(page.locator("#move-status")).to_contain_text("已保存在本机")
+    # the office takes the order back to triage while the phone has no signal
+    moved = client.post(
+        f"/api/v1/work-orders/{order['id']}/transitions", json={"to": "triaged", "version": 3}
+    )
+    assert moved.status_code == 200, moved.text
+    page.context.set_offline(False)
+    refused = page.locator("#refused-list li")
+    expect(refused).to_have_count(1, timeout=45_000)
+    expect(refused).to_contain_text("这张工单尚未派工，不能开工或完工。")  # the server's reason, in Chinese
+    expect(refused.locator(".item-state")).to_have_text("未被接受")
+    expect(page.locator("#move-status")).to_contain_text("未被接受：这张工单尚未派工")
+    _in_view(page, "#move-status")
+    # assigned again: the crew's retry sends the same start, which goes through now
+    again = client.post(
+        f"/api/v1/work-orders/{order['id']}/transitions",
+        json={"to": "assigned", "version": 4, "assigned_to": crew_id},
+    )
+    assert again.status_code == 200, again.text
+    refused.locator("button.retry").click()
+    expect(page.locator("#refused")).to_be_hidden(timeout=45_000)
+    expect(page.locator("#move-status")).to_have_text("已发送：已开工。")
+    with engine.connect() as conn:
+        starts = conn.execute(
+            text(
+                "SELECT count(*) FROM work_order_history WHERE work_order_id = :id AND to_status = 'in_progress'"
+            ),
+            {"id": order["id"]},
+        ).scalar()
+    assert starts == 1
+    assert _errors(watched, f"/api/v1/me/work-orders/{order['id']}/transitions") == []
