@@ -21,6 +21,7 @@ from sqlalchemy import Connection, TextClause, text
 
 from geo.atlas.field_policy import PUBLIC_ROLE, can_read
 from geo.errors import InvalidInput, NotFound
+from geo.ogc.features import ZONE_COLLECTIONS
 from geo.settings import TileSettings
 
 MAX_ZOOM = 22
@@ -56,6 +57,15 @@ class TileLayer:
     versioned_tile_sql: TextClause
     bounds_sql: TextClause
     revision: str
+    table: str = ""
+    """The table the rows are read from (the layer's name unless a zone layer reads its site table)."""
+    geometry_type: str = "point"
+    """What the features are: point, line or polygon (OGC tileset metadata, styles)."""
+
+    @property
+    def version_collection(self) -> str:
+        """The ``data_versions`` collection whose version keys this layer's cache and ETag (its table)."""
+        return self.table or self.name
 
     @property
     def minzoom(self) -> int:
@@ -77,8 +87,11 @@ def _layer(
     id_expr: str = "id",
     geom_expr: str = "geom",
     row_filter: str = f"geom && {_SELECT_BOX}",
+    table: str = "",
+    geometry_type: str = "point",
 ) -> TileLayer:
-    private = [f for f in fields if not can_read(name, f, PUBLIC_ROLE)]
+    source = table or name
+    private = [f for f in (*fields, *([geom_expr] if table else [])) if not can_read(source, f, PUBLIC_ROLE)]
     if private:  # tiles are cached and served to anyone: their attributes must all be public
         raise ValueError(f"tile layer {name} would carry non-public fields: {', '.join(private)}")
     props = ", ".join(fields)
@@ -86,12 +99,12 @@ def _layer(
         f"SELECT ST_AsMVT(t, '{name}', {EXTENT}, 'geom', 'fid') FROM ("
         f" SELECT {id_expr} AS fid, {props},"
         f" ST_AsMVTGeom(ST_Transform({geom_expr}, 3857), ST_TileEnvelope(:z, :x, :y), {EXTENT}, {BUFFER}, true)"
-        f" AS geom FROM {name} WHERE ({row_filter}) AND {zoom_column} = ANY(:shown)"
+        f" AS geom FROM {source} WHERE ({row_filter}) AND {zoom_column} = ANY(:shown)"
         ") AS t WHERE t.geom IS NOT NULL"
     )
     bounds_sql = (
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
-        f" FROM (SELECT ST_Extent({geom_expr}) AS e FROM {name}) AS s"
+        f" FROM (SELECT ST_Extent({geom_expr}) AS e FROM {source}) AS s"
     )
     # the data version and the tile in one statement, so one snapshot and one round trip
     versioned_tile_sql = f"SELECT ({_VERSION_SELECT}), ({tile_sql})"
@@ -106,6 +119,8 @@ def _layer(
         text(versioned_tile_sql),
         text(bounds_sql),
         revision,
+        table,
+        geometry_type,
     )
 
 
@@ -116,6 +131,27 @@ def _from(firsts: dict[str, int]) -> dict[str, tuple[int, int]]:
 _SITE_FIELDS = {"name": "String", "area_code": "String"}
 _UPKEEP_FIELDS = {"kind": "String", "protection_level": "String", "upkeep_status": "String"}
 _PROTECTION_ZOOMS = _from({"national": 0, "provincial": 4, "city": 6, "county": 7, "scattered": 9})
+# A zone is a few hundred metres to a few kilometres across: below these zooms it would be a speck of a few
+# grid units (or dropped by ST_AsMVTGeom); a national site's zones show first, a scattered one's last.
+_ZONE_ZOOMS = _from({"national": 8, "provincial": 9, "city": 10, "county": 11, "scattered": 12})
+_ZONE_FIELDS = {"name": "String", "protection_level": "String", "kind": "String", "area_code": "String"}
+
+
+def _zone_layer(name: str) -> TileLayer:
+    site_table, column, title, _ = ZONE_COLLECTIONS[name]
+    return _layer(
+        name,
+        f"{title} (polygons); feature id is the id of the site in {site_table}; by protection level:"
+        " national from z8, provincial z9, city z10, county z11, scattered z12.",
+        _ZONE_FIELDS,
+        "protection_level",
+        _ZONE_ZOOMS,
+        geom_expr=column,
+        row_filter=f"{column} && {_SELECT_BOX}",
+        table=site_table,
+        geometry_type="polygon",
+    )
+
 
 LAYERS: dict[str, TileLayer] = {
     layer.name: layer
@@ -170,7 +206,9 @@ LAYERS: dict[str, TileLayer] = {
             id_expr="code::bigint",
             geom_expr="COALESCE(geom, point)",
             row_filter=f"geom && {_SELECT_BOX} OR (geom IS NULL AND point && {_SELECT_BOX})",
+            geometry_type="polygon",
         ),
+        *(_zone_layer(name) for name in ZONE_COLLECTIONS),
     )
 }
 
@@ -243,6 +281,7 @@ def build_versioned_tile(conn: Connection, address: TileAddress) -> tuple[int, b
         "margin": BUFFER / EXTENT,
         "shown": layer.shown_at(address.z),
     }
+    params["collection"] = layer.version_collection
     version, data = conn.execute(layer.versioned_tile_sql, params).one()
     return version or 0, bytes(data) if data else b""
 
@@ -390,7 +429,7 @@ class TileService:
             self.cache.count_miss()
             self.cache.put((collection, version, z, x, y), data)
             return TileResult(_etag(version, layer), data)
-        version = data_version(conn, collection)
+        version = data_version(conn, layer.version_collection)
         etag = _etag(version, layer)
         if etag_matches(if_none_match, etag):
             return TileResult(etag, None)
@@ -404,7 +443,7 @@ class TileService:
     def bounds(self, conn: Connection, collection: str) -> tuple[float, float, float, float]:
         """Extent of a collection's rows as (west, south, east, north) in degrees, within Web Mercator's reach."""
         layer = tile_layer(collection)
-        key = (collection, data_version(conn, collection))
+        key = (collection, data_version(conn, layer.version_collection))
         cached = self._bounds.get(key)
         if cached is not None:
             return cached

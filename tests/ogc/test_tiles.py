@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from geo import vocab
+from geo.ogc.features import ZONE_COLLECTIONS
 from geo.ogc.tiles import (
     BUFFER,
     DATA_MAXZOOM,
@@ -29,6 +30,8 @@ from tests.factories import remove_site, station_body, tile_of, tile_position
 MVT = "application/vnd.mapbox-vector-tile"
 MAOJIAN = (110.78, 32.6)  # 十堰市茅箭区
 EDGE = 1e-6  # tile fraction within which a point is too close to an edge to call in or out
+_GEOMETRY = {name: column for name, (_, column, _, _) in ZONE_COLLECTIONS.items()}
+"""The polygon column each zone layer draws from its site table."""
 
 
 def _decode(data: bytes) -> dict:
@@ -328,11 +331,12 @@ def test_tilejson_describes_the_layer(client, engine, collection):
     [layer] = doc["vector_layers"]
     assert layer["id"] == collection and layer["fields"] == LAYERS[collection].fields
     assert all(t in ("String", "Number", "Boolean") for t in layer["fields"].values())
-    geom = "COALESCE(geom, point)" if collection == "areas" else "geom"
+    geom = "COALESCE(geom, point)" if collection == "areas" else _GEOMETRY.get(collection, "geom")
+    table = LAYERS[collection].version_collection  # a zone layer reads (and is versioned by) its site table
     with engine.connect() as conn:
         expected = conn.execute(
             text(
-                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent({geom}) e FROM {collection}) s"
+                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent({geom}) e FROM {table}) s"
             )
         ).one()
     assert doc["bounds"] == pytest.approx(list(expected))
@@ -365,7 +369,8 @@ def test_tile_query_selects_rows_through_the_gist_index(engine, demo_counts, col
     with engine.connect() as conn, conn.begin():
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(conn.execute(text(f"EXPLAIN {layer.tile_sql.text}"), params).scalars())
-    assert f"idx_{collection}_geom" in plan and "Seq Scan" not in plan
+    table, column = layer.version_collection, _GEOMETRY.get(collection, "geom")
+    assert f"idx_{table}_{column}" in plan and "Seq Scan" not in plan
     if collection == "areas":
         assert "idx_areas_point" in plan
 
