@@ -42,6 +42,7 @@ from api.routes.importing.pages import router as import_pages_router
 from api.routes.ogc.editing import router as ogc_editing_router
 from api.routes.ogc.features import router as ogc_router
 from api.routes.ogc.tiles import router as tiles_router
+from api.routes.ogc.tilesets import router as tilesets_router
 from api.routes.public.family_request_pages import router as family_request_pages_router
 from api.routes.public.family_requests import router as family_requests_router
 from api.routes.public.martyrs import router as martyrs_router
@@ -172,6 +173,7 @@ def create_app(
     # the busiest routes first: a request is matched against the routes in order, and these prefixes
     # (/tiles, /ogc) overlap no other
     app.include_router(tiles_router)
+    app.include_router(tilesets_router)  # OGC API Tiles and the map style under /ogc
     app.include_router(ogc_router)
     app.include_router(ogc_editing_router)  # Part 4: writes and OPTIONS on the same paths
 
