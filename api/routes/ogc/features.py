@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from api.deps import PublicConnDep, ReadConnDep, SettingsDep
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
+from api.routes.ogc.tilesets import collection_links, landing_links
 from geo.ogc.features import (
     CONFORMANCE_CLASSES,
     CRS84,
@@ -31,6 +32,7 @@ from geo.ogc.features import (
     require_source,
     sortables_schema,
 )
+from geo.ogc.tilesets import CONFORMANCE_CLASSES as TILES_CONFORMANCE_CLASSES
 from geo.settings import Settings
 
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
@@ -74,6 +76,7 @@ def landing_page(request: Request) -> JSONResponse:
                 _link(request.url_for("ogc_api_html"), "service-doc", "text/html", "The API documentation"),
                 _link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
                 _link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
+                *landing_links(request),  # OGC API Tiles and styles (api/routes/ogc/tilesets.py)
             ],
         }
     )
@@ -82,7 +85,7 @@ def landing_page(request: Request) -> JSONResponse:
 @router.get("/conformance", name="ogc_conformance")
 def conformance() -> JSONResponse:
     """The conformance classes this server implements."""
-    return JSONResponse({"conformsTo": list(CONFORMANCE_CLASSES)})
+    return JSONResponse({"conformsTo": [*CONFORMANCE_CLASSES, *TILES_CONFORMANCE_CLASSES]})
 
 
 @router.get("/api", name="ogc_api")
@@ -118,6 +121,7 @@ def _collection_json(request: Request, info: CollectionInfo) -> dict:
                 SCHEMA_JSON,
                 "Sortables",
             ),
+            *collection_links(request, cid),
         ],
     }
     extent: dict = {}
