@@ -90,7 +90,11 @@ def fields_model(collection: str) -> type[BaseModel]:
     if collection == "martyrs":
         return MartyrImportFields
     if collection not in COLLECTIONS:
-        raise InvalidInput(f"unknown collection {collection!r}; expected one of {', '.join(IMPORTABLE)}")
+        raise InvalidInput(
+            f"unknown collection {collection!r}; expected one of {', '.join(IMPORTABLE)}",
+            key="import.unknown_collection",
+            params={"collection": collection, "expected": ", ".join(IMPORTABLE)},
+        )
     return COLLECTIONS[collection].fields
 
 

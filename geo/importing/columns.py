@@ -209,7 +209,11 @@ def parse_map_option(option: str | None) -> dict[str, str]:
             continue
         header, sep, target = part.partition("=")
         if not sep or not header.strip() or not target.strip():
-            raise InvalidInput(f"--map takes header=field pairs separated by commas, got {part.strip()!r}")
+            raise InvalidInput(
+                f"--map takes header=field pairs separated by commas, got {part.strip()!r}",
+                key="import.map_pair",
+                params={"pair": part.strip()},
+            )
         pairs[header.strip()] = target.strip()
     return pairs
 
@@ -228,10 +232,16 @@ def map_columns(
     for header, target in user_map.items():
         if header not in headers:
             raise InvalidInput(
-                f"--map names column {header!r}, which the file lacks; it has: {', '.join(headers)}"
+                f"--map names column {header!r}, which the file lacks; it has: {', '.join(headers)}",
+                key="import.map_no_column",
+                params={"column": header, "columns": ", ".join(headers)},
             )
         if target not in known:
-            raise InvalidInput(f"--map target {target!r} is not a field here; fields: {', '.join(targets)}")
+            raise InvalidInput(
+                f"--map target {target!r} is not a field here; fields: {', '.join(targets)}",
+                key="import.map_no_field",
+                params={"field": target, "fields": ", ".join(targets)},
+            )
     lookup: dict[str, str] = {}
     short = shapefile_names([t for t in targets if t not in COORD_FIELDS and t not in PLACE_FIELDS])
     own = {**PLACE_ALIASES, **(aliases or {})}

@@ -19,6 +19,8 @@ the code it was given (``note.code_generated``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import Connection, text
 
 from geo.importing.checks import CheckedRow
@@ -76,25 +78,39 @@ def _match(collection: str) -> str:
     return f"{same} AND ({_position('i')} OR {_nested('t.area_code', 'i.area_code')})"
 
 
+@dataclass
+class Keyed:
+    """What the natural keys gave the rows without a code: per row index, its code, the key it matched by (or
+    "new"), and the record matched (its name and area; whether it was stored without a code)."""
+
+    rows: dict[int, tuple[str, str, str | None, str | None, bool]] = field(default_factory=dict)
+
+    @property
+    def uncoded(self) -> set[int]:
+        """The rows whose matched record had no code (the import gives it one: an update)."""
+        return {i for i, r in self.rows.items() if r[4]}
+
+
 def match_keys(
     conn: Connection,
     staged: str,
     table: str,
     collection: str,
     result: LoadResult,
+    explicit: dict[int, str],
     numbers: list[int] | None,
-) -> None:
+) -> Keyed:
     """Give every staged row without a code the code of the record its natural key matches, else a generated
-    one; reject rows that match several records or repeat another row's key (see the module doc). Fills
-    ``_matched`` (the record's id, also for rows with a code) and ``_via`` (the key, or 'new')."""
+    one; reject rows that match several records or the same record, or whose key another row of the file has
+    (see the module doc). ``explicit``: the codes the other rows give (row index → code). One UPDATE of the
+    staged rows; the rest is read back and decided here."""
     key, via = _key_sql(collection, "i")
-    conn.execute(text(f"UPDATE {staged} i SET _key = {key}, _via = {via} WHERE code IS NULL"))
     hits = f"_key_hits_{collection}"
     conn.execute(text(f"DROP TABLE IF EXISTS {hits}"))
     conn.execute(
         text(
             f"CREATE TEMP TABLE {hits} ON COMMIT DROP AS SELECT i._row, t.id, t.code, t.name, t.area_code "
-            f"FROM {staged} i JOIN {table} t ON {_match(collection)} WHERE i.code IS NULL"
+            f"FROM {staged} i JOIN {table} t ON {_match(collection).replace('i._key', key)} WHERE i.code IS NULL"
         )
     )
     reject_rows(
@@ -113,56 +129,56 @@ def match_keys(
     prefix = PREFIXES[collection]
     generated = (
         f"'{prefix}-' || left(i.area_code, 6) || '-' || "
-        f"left(encode(sha256(convert_to('{collection}|' || i.area_code || '|' || i._key, 'UTF8')), 'hex'), 12)"
+        f"left(encode(sha256(convert_to('{collection}|' || i.area_code || '|' || {key}, 'UTF8')), 'hex'), 12)"
     )
-    conn.execute(
-        text(
-            f"UPDATE {staged} i SET _matched = h.id, code = coalesce(h.code, {generated}) "
-            f"FROM {hits} h WHERE h._row = i._row AND i.code IS NULL"
-        )
-    )
-    conn.execute(text(f"UPDATE {staged} i SET code = {generated}, _via = 'new' WHERE i.code IS NULL"))
-    conn.execute(
-        text(
-            f"UPDATE {staged} i SET _matched = t.id FROM {table} t WHERE t.code = i.code AND i._matched IS NULL"
-        )
-    )
-
-    def repeated(r) -> object:
-        others = [numbers[j] if numbers else j + 2 for j in r[2] if j != r[0]]
-        shown = ", ".join(map(str, others))
-        return reason(
-            f"the same site as row {shown} (same {r[1]}): the register has it twice",
-            f"key.repeated.{r[1]}",
-            "name",
-            others=shown,
-        )
-
-    reject_rows(
-        conn,
-        staged,
-        result,
-        f"SELECT i._row, coalesce(i._via, 'code'), d.rows FROM {staged} i JOIN (SELECT code, "
-        f"array_agg(_row ORDER BY _row) AS rows FROM {staged} GROUP BY code HAVING count(*) > 1) d "
-        "ON d.code = i.code WHERE i._via IS NOT NULL",
-        repeated,
-    )
-
-
-def name_keyed(conn: Connection, staged: str, table: str, rows: list[CheckedRow]) -> None:
-    """Put each keyless row's code into its checked row (the report shows it) with a note of the key it matched
-    by, or of the code it was given."""
-    by_index = {r.index: r for r in rows}
     found = conn.execute(
         text(
-            f"SELECT i._row, i.code, i._via, t.name, t.area_code FROM {staged} i "
-            f"LEFT JOIN {table} t ON t.id = i._matched WHERE i._via IS NOT NULL"
+            f"UPDATE {staged} i SET _matched = h.id, _via = CASE WHEN h.id IS NULL THEN 'new' ELSE {via} END, "
+            f"code = coalesce(h.code, {generated}) "
+            f"FROM {staged} s LEFT JOIN {hits} h ON h._row = s._row WHERE s._row = i._row AND i.code IS NULL "
+            "RETURNING i._row, i.code, i._via, h.name, h.area_code, h.id IS NOT NULL AND h.code IS NULL"
         )
-    )
-    for row, code, via, name, area in found:
-        r = by_index.get(row)
-        if r is None:
+    ).all()
+    keyed = Keyed({r[0]: tuple(r[1:]) for r in found})
+    where: dict[str, list[int]] = {}
+    for i, code in explicit.items():
+        where.setdefault(code, []).append(i)
+    for i, r in keyed.rows.items():
+        where.setdefault(r[0], []).append(i)
+    out = []
+    for idx in where.values():
+        if len(idx) < 2:
             continue
+        for i in idx:
+            if i not in keyed.rows:
+                continue  # a row that gives its code keeps it; the keyless ones that land on it go
+            others = ", ".join(str(numbers[j] if numbers else j + 2) for j in sorted(idx) if j != i)
+            kind = keyed.rows[i][1] if all(j in keyed.rows for j in idx) else "code"
+            result.reasons.setdefault(
+                i,
+                reason(
+                    f"the same site as row {others} (same {kind}): the register has it twice",
+                    f"key.repeated.{kind}",
+                    "name",
+                    others=others,
+                ),
+            )
+            out.append(i)
+            keyed.rows.pop(i)
+    if out:
+        conn.execute(text(f"DELETE FROM {staged} WHERE _row = ANY(:rows)"), {"rows": out})
+    conn.execute(text(f"ANALYZE {staged} (code)"))  # its codes are new: the later joins plan on them
+    return keyed
+
+
+def name_keyed(rows: list[CheckedRow], keyed: Keyed, result: LoadResult) -> None:
+    """Put each keyless row's code into its checked row (the report shows it) with a note of the key it matched
+    by, or of the code it was given; rows rejected since are left as they are."""
+    for r in rows:
+        found = keyed.rows.get(r.index)
+        if found is None or r.index in result.reasons:
+            continue
+        code, via, name, area, _uncoded = found
         r.values["code"] = code
         if via == "new":
             r.notes.append(note(f"new record, code {code} generated", "code_generated", "code", code=code))
@@ -179,11 +195,13 @@ def name_keyed(conn: Connection, staged: str, table: str, rows: list[CheckedRow]
             )
 
 
-def give_codes(conn: Connection, staged: str, table: str) -> None:
+def give_codes(conn: Connection, staged: str, table: str, keyed: Keyed) -> None:
     """Give the stored records a keyless row matched, stored without a code, the row's (generated) code."""
-    conn.execute(
-        text(
-            f"UPDATE {table} t SET code = i.code FROM {staged} i WHERE t.id = i._matched AND t.code IS NULL "
-            "AND i._via IS NOT NULL"
+    if keyed.uncoded:
+        conn.execute(
+            text(
+                f"UPDATE {table} t SET code = i.code FROM {staged} i WHERE t.id = i._matched AND t.code IS NULL "
+                "AND i._row = ANY(:rows)"
+            ),
+            {"rows": sorted(keyed.uncoded)},
         )
-    )

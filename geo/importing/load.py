@@ -69,7 +69,7 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
             cells.append(point)
         buf.write(",".join(cells) + "\n")
     geo = ["geom", "point"] if areas else ["geom"]
-    keyed = ", ADD COLUMN _key text, ADD COLUMN _via text, ADD COLUMN _matched bigint" if not areas else ""
+    keyed = ", ADD COLUMN _via text, ADD COLUMN _matched bigint" if not areas else ""  # geo/importing/keys.py
     stage_rows(conn, _TMP, _table(collection).name, [*columns, *geo], buf, keyed)
 
 
@@ -286,8 +286,8 @@ def _load(
     if collection == "martyrs":
         return load_martyrs(conn, rows, present, principal, dry_run)
     result = LoadResult()
-    keyed = collection in KEYED
-    if keyed:
+    keyed = None
+    if collection in KEYED:
         rows = _resolve_places(conn, rows, within, result)
     if not rows:
         return result
@@ -310,21 +310,26 @@ def _load(
         _check_parents(conn, result)
     else:
         _check_site_areas(conn, table, result)
-        match_keys(conn, _TMP, table, collection, result, numbers)
+        explicit = {r.index: str(r.values["code"]) for r in rows if r.values.get("code") is not None}
+        keyed = match_keys(conn, _TMP, table, collection, result, explicit, numbers)
         _check_references(conn, collection, result)
         _check_scope(conn, table, principal, result)
-        name_keyed(conn, _TMP, table, rows)
+        name_keyed(rows, keyed, result)
     set_cols = [c for c in columns if c in present and c != "code"]
     set_cols += ["area_code"] if not areas and "area_code" not in set_cols else []
     compare = [*set_cols, *([] if areas else ["geom"])]
     geo_compare = tuple(g for g in geoms if g in compare or g in ("geom", "point"))
     scalar_compare = [c for c in compare if c not in geoms]
     differs = differs_sql([*scalar_compare, *geo_compare], geo_compare, "t", "i", areas)
-    classify_rows(conn, _TMP, table, differs, result, matched=keyed)
+    classify_rows(conn, _TMP, table, differs, result)
+    if keyed:  # a record stored without a code that a row matched gets its first code: an update
+        for i in keyed.uncoded:
+            if i in result.status:
+                result.status[i] = "updated"
     if dry_run or not result.status:
         return result
     if keyed:
-        give_codes(conn, _TMP, table)
+        give_codes(conn, _TMP, table, keyed)
     insert_cols = [*columns, "geom", "point"] if areas else [*columns, "area_code", "geom"]
     insert_cols = list(dict.fromkeys(insert_cols))
     sets = [f"{c} = EXCLUDED.{c}" for c in set_cols]

@@ -69,17 +69,13 @@ def reject_rows(
         conn.execute(text(f"DELETE FROM {staged} WHERE _row = ANY(:rows)"), {"rows": [r[0] for r in found]})
 
 
-def classify_rows(
-    conn: Connection, staged: str, table: str, differs: str, result: LoadResult, matched: bool = False
-) -> None:
+def classify_rows(conn: Connection, staged: str, table: str, differs: str, result: LoadResult) -> None:
     """Mark each staged row inserted (no record of its code), updated (``differs``, SQL over ``t`` the record and
-    ``i`` the row, is true) or unchanged. With ``matched`` the record is the one of id ``i._matched`` (a natural
-    key's match, geo/importing/keys.py), updated also when it gets its first code."""
-    join = "t.id = i._matched" if matched else "t.code = i.code"
-    changed = f"({differs} OR t.code IS NULL)" if matched else differs
-    new = "t.id IS NULL" if matched else "t.code IS NULL"
+    ``i`` the row, is true) or unchanged."""
     found = conn.execute(
-        text(f"SELECT i._row, {new}, {changed} FROM {staged} i LEFT JOIN {table} t ON {join}")
+        text(
+            f"SELECT i._row, t.code IS NULL, {differs} FROM {staged} i LEFT JOIN {table} t ON t.code = i.code"
+        )
     )
     for _row, new, changed in found:
         result.status[_row] = "inserted" if new else "updated" if changed else "unchanged"

@@ -302,6 +302,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "rejected rows written to {path}: fix them and import that file again",
     ),
     # refusals of a whole import
+    "error.import.map_pair": (
+        "列对应（--map）应写成“表头=字段”，用逗号分隔，而不是“{pair}”。",
+        "--map takes header=field pairs separated by commas, not “{pair}”.",
+    ),
+    "error.import.map_no_column": (
+        "列对应（--map）中的列“{column}”文件里没有；文件的列：{columns}。",
+        "--map names column “{column}”, which the file lacks; its columns: {columns}.",
+    ),
+    "error.import.map_no_field": (
+        "列对应（--map）的目标“{field}”不是此类记录的字段；可用字段：{fields}。",
+        "--map target “{field}” is not a field of these records; the fields: {fields}.",
+    ),
+    "error.import.unknown_collection": (
+        "不能导入“{collection}”：应为 {expected} 之一。",
+        "Cannot import “{collection}”: expected one of {expected}.",
+    ),
     "error.import.unknown_area": (
         "区划代码 {code} 不存在：地点名称需在所选的县（区）内查找。",
         "Unknown area {code}: place names are looked up inside the chosen county.",
