@@ -123,7 +123,7 @@ def shape_lines(report: ImportReport, lang: str) -> dict[str, Any]:
     shape = report.shape or {}
     sheets = shape.get("sheets") or []
     workbook = report.format == "xlsx"
-    out: dict[str, Any] = {"summaries": [], "details": [], "skipped": []}
+    out: dict[str, Any] = {"summaries": [], "details": [], "skipped": [], "encoding": None}
     for sheet in sheets:
         out["summaries"].append(shape_summary(sheet, workbook, lang))
         details = out["details"]
@@ -209,7 +209,9 @@ def report_rows(report: ImportReport, lang: str, limit: int = SHOWN_ROWS) -> lis
                 "status_label": status_label(r.status, report.dry_run, lang),
                 "field": field,
                 "field_label": field_label(field, lang),
-                "reason_text": reason_text(r.reason, lang),
+                # an accepted row's notes (the key it matched by, the code it was given, its area by name)
+                "reason_text": reason_text(r.reason, lang)
+                or ("；" if lang == "zh" else "; ").join(reason_text(n, lang) for n in r.notes),
             }
         )
     return out

@@ -235,15 +235,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # what was done to an accepted row
     "imports.reason.note.key_matched.area_name": (
         "按区划和名称对应到已有记录 {code}（{name}）",
-        "matched by area and name to the stored record {code} ({name})",
+        "matched by area and name to the stored record {code} “{name}”",
     ),
     "imports.reason.note.key_matched.cemetery_position": (
         "按陵园和墓区、排、号对应到已有记录 {code}（{name}）",
-        "matched by cemetery, section, row and number to the stored record {code} ({name})",
+        "matched by cemetery, section, row and number to the stored record {code} “{name}”",
     ),
     "imports.reason.note.key_matched.area_martyr_name": (
         "按区划、烈士姓名和名称对应到已有记录 {code}（{name}）",
-        "matched by area, martyr and name to the stored record {code} ({name})",
+        "matched by area, martyr and name to the stored record {code} “{name}”",
     ),
     "imports.reason.note.code_generated": (
         "新记录，生成编码 {code}（再次导入时据此对应）",
@@ -251,7 +251,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "imports.reason.note.place_resolved": (
         "所在地按名称确定为 {name}（{code}）",
-        "its area, from the names given: {name} ({code})",
+        "its area, from the names given: “{name}” ({code})",
     ),
     "imports.reason.note.axes_by_label": (
         "“{lon_column}”和“{lat_column}”按东经、北纬标注互换读取：经度 {lon}，纬度 {lat}",
