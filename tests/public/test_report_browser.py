@@ -138,9 +138,9 @@ def test_on_a_phone_a_report_is_refused_in_chinese_then_sent_and_followed(
         expect(page.locator("h1")).to_have_text(f"问题反映 {reference}")
         expect(page.locator("[data-field=status]")).to_have_text("处理中")
         expect(page.locator("#place-link")).to_have_attribute("href", f"/sites/memorials/{site['id']}")
-        expect(page.locator("#report-map.leaflet-container")).to_be_visible()
-        expect(page.locator("#report-map .vetmap-point")).to_have_count(1)  # the site
-        expect(page.locator("#report-map .leaflet-marker-icon")).to_have_count(1)  # the pin
+        expect(page.locator("#map.leaflet-container")).to_be_visible()
+        expect(page.locator("#map .vetmap-point")).to_have_count(1)  # the site
+        expect(page.locator("#map .leaflet-marker-icon")).to_have_count(1)  # the pin
         expect(page.locator("#report-photos")).to_contain_text("暂无公开的照片")  # staff publish it first
         expect(page.locator("#history")).to_contain_text("收到反映")
         assert "browser.reporter@example.org" not in page.content()

@@ -37,5 +37,5 @@ def test_a_map_popup_opens_the_report_form_at_its_site(
     link.click()
     page.wait_for_url(re.compile(rf"/report\?site=memorials/{memorial}$"))
     expect(page.locator("#near")).to_contain_text(MEMORIAL)
-    expect(page.locator("#report-map .leaflet-marker-icon")).to_have_count(1)
+    expect(page.locator("#map .leaflet-marker-icon")).to_have_count(1)
     watched.assert_clean()

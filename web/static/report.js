@@ -104,9 +104,10 @@
   // boundary; our own data only, tiles when the visitor chose a basemap
   function statusMap() {
     var data = config.status_map;
-    if (!data || !$("report-map") || typeof L === "undefined") { return; }
+    if (!data || !$("map") || typeof L === "undefined") { return; }
     var tiles = data.tiles || [];
-    var map = L.map("report-map", { attributionControl: tiles.length > 0, zoomSnap: 0.5 });
+    // a view before any shape is added: a polygon is clipped to the renderer's bounds, which need one
+    var map = L.map("map", { attributionControl: tiles.length > 0, zoomSnap: 0.5 }).setView([35, 105], 4);
     tiles.forEach(function (spec) {
       L.tileLayer(spec.url, { attribution: spec.attribution, subdomains: spec.subdomains || "abc",
         maxZoom: spec.max_zoom || 18 }).addTo(map);
@@ -128,11 +129,7 @@
       L.marker([data.pin.lat, data.pin.lon], { title: data.label, alt: data.label, keyboard: false }).addTo(map);
       bounds.extend([data.pin.lat, data.pin.lon]);
     }
-    if (bounds.isValid()) {
-      map.fitBounds(bounds.pad(0.3), { maxZoom: 18 });
-    } else {
-      map.setView([35, 105], 4);
-    }
+    if (bounds.isValid()) { map.fitBounds(bounds.pad(0.3), { maxZoom: 18, animate: false }); }
   }
 
   function statusPage() {
@@ -282,7 +279,15 @@
     function initMap() {
       if (typeof L === "undefined") { return; }
       var tiles = config.tiles || [];
-      map = L.map("report-map", { zoomControl: true, attributionControl: tiles.length > 0 });
+      map = L.map("map", { zoomControl: true, attributionControl: tiles.length > 0 });
+      // the view first (a polygon is clipped to the renderer's bounds, which need one), and at once: an animated
+      // start would end after the pin's own view and undo it
+      if (config.bbox) {
+        map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]],
+          { maxZoom: 14, animate: false });
+      } else {
+        map.setView([35, 105], 4, { animate: false });
+      }
       // online tiles when the basemap has them (AMap: GCJ-02, so the pin is GCJ-02 and the form says so in crs);
       // with no internet they fail quietly and the outlines and sites below still make the map
       tiles.forEach(function (spec) {
@@ -298,11 +303,6 @@
       }
       siteLayer = L.layerGroup().addTo(map);
       reportLayer = L.layerGroup().addTo(map);
-      if (config.bbox) {
-        map.fitBounds([[config.bbox[1], config.bbox[0]], [config.bbox[3], config.bbox[2]]], { maxZoom: 14 });
-      } else {
-        map.setView([35, 105], 4);
-      }
       map.on("click", function (e) { setPin(e.latlng.lat, e.latlng.lng, "map"); });
     }
 
