@@ -140,7 +140,7 @@ def test_a_request_without_a_known_area_belongs_to_the_whole_atlas(
         ({"relation": "亲" * 51}, "relation is too long"),
         ({"death_year": 1500}, "death_year"),
         ({"death_year": "soon"}, "death_year"),
-        ({"martyr_id": 999_999_999}, "烈士记录"),
+        ({"martyr_id": 999_999_999}, "no martyr record"),
         ({"hometown_area_code": "999999"}, "no such area"),
         ({"hometown_area_code": "abc"}, "hometown_area_code"),
         ({"unit": "部队\x07"}, "control characters"),

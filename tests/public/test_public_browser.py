@@ -63,7 +63,7 @@ def test_search_dgls_then_the_cemetery_then_a_martyr_and_the_burial_place(watche
     expect(burial).to_contain_text("东沟烈士陵园")
     expect(burial.locator('[data-field="position"]')).to_have_text(re.compile(r"区.*排.*号"))
     _map_ready(watched, points=1)
-    expect(page.locator(".family-link a")).to_have_attribute(
+    expect(page.locator(".family-link a[href^='/family-search']")).to_have_attribute(
         "href", re.compile(r"^/family-search\?martyr_id=\d+$")
     )
     watched.assert_clean()

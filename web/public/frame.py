@@ -1,5 +1,10 @@
 """The public pages' common frame: page shell, header and language switch, map block, message pages, assets.
 
+The shell is web/templates/public/base.html (blocks title, head, content, scripts) with the one public header
+(web/templates/public/header.html: search, 英名录, 寻亲, report a problem, the map, the language; the current
+section marked ``aria-current``). ``page()`` wraps a body already written as HTML (a rendered template's Markup);
+a template may instead extend the base and be rendered with ``frame=frame_vars(...)``.
+
 Pure: data in, HTML text out; every value is escaped. Chinese by default, English on request. Scripts and
 styles are the app's own files (web/static/public.js and public.css, served at
 ``/static/public/<name>?v=<hash>``) and Leaflet from node_modules (web/assets.py), never a CDN: the pages work
