@@ -19,6 +19,9 @@ the code it was given (``note.code_generated``)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
@@ -29,6 +32,9 @@ from geo.importing.staging import LoadResult, reject_rows
 
 PREFIXES = {"stations": "ST", "memorials": "ME", "cemeteries": "CE", "graves": "GR"}
 """The first letters of a generated code, per collection."""
+
+_SPACES = re.compile(r"\s+")
+_POSITION = ("section", "row_no", "number")
 
 KEYS = ("area_name", "cemetery_position", "area_martyr_name")
 """The natural keys (the report names the one a row matched by)."""
@@ -78,17 +84,39 @@ def _match(collection: str) -> str:
     return f"{same} AND ({_position('i')} OR {_nested('t.area_code', 'i.area_code')})"
 
 
+def _norm_py(value: object) -> str:
+    """A key's text as ``_norm`` makes it in SQL: NFKC, no whitespace, lower case."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", "" if value is None else str(value))).lower()
+
+
+def generated_code(collection: str, values: dict) -> str | None:
+    """The generated code of a row whose area is known before the load (given, or found by its names): the code
+    the SQL of ``match_keys`` would give it; None when the area is not known yet (found from the point)."""
+    area = values.get("area_code")
+    if not area:
+        return None
+    name = _norm_py(values.get("name"))
+    if collection != "graves":
+        key = f"a|{name}"
+    elif values.get("cemetery_id") is not None and any(values.get(c) is not None for c in _POSITION):
+        key = f"p|{values['cemetery_id']}|" + "|".join(_norm_py(values.get(c)) for c in _POSITION)
+    else:
+        key = f"m|{_norm_py(values.get('martyr_name'))}|{name}"
+    digest = hashlib.sha256(f"{collection}|{area}|{key}".encode()).hexdigest()[:12]
+    return f"{PREFIXES[collection]}-{area[:6]}-{digest}"
+
+
 @dataclass
 class Keyed:
     """What the natural keys gave the rows without a code: per row index, its code, the key it matched by (or
-    "new"), and the record matched (its name and area; whether it was stored without a code)."""
+    "new"), and the record matched (its name, area and id, and whether it was stored without a code)."""
 
-    rows: dict[int, tuple[str, str, str | None, str | None, bool]] = field(default_factory=dict)
+    rows: dict[int, tuple] = field(default_factory=dict)  # (code, via, name, area, uncoded, record id, key)
 
     @property
-    def uncoded(self) -> set[int]:
-        """The rows whose matched record had no code (the import gives it one: an update)."""
-        return {i for i, r in self.rows.items() if r[4]}
+    def uncoded(self) -> dict[int, tuple[int, str]]:
+        """Row → (record id, code) of the records matched that had no code (the import gives them one)."""
+        return {i: (r[5], r[0]) for i, r in self.rows.items() if r[4]}
 
 
 def match_keys(
@@ -100,17 +128,18 @@ def match_keys(
     explicit: dict[int, str],
     numbers: list[int] | None,
 ) -> Keyed:
-    """Give every staged row without a code the code of the record its natural key matches, else a generated
-    one; reject rows that match several records or the same record, or whose key another row of the file has
-    (see the module doc). ``explicit``: the codes the other rows give (row index → code). One UPDATE of the
-    staged rows; the rest is read back and decided here."""
+    """Give every staged row without a code (``_via`` set) the code of the record its natural key matches, else
+    its generated one; reject rows that match several records or the same record, or whose key another row of
+    the file has (see the module doc). ``explicit``: the codes the other rows give (row index → code). The staged
+    rows are rewritten only where their code changes (usually none: a generated code came with the COPY)."""
     key, via = _key_sql(collection, "i")
     hits = f"_key_hits_{collection}"
     conn.execute(text(f"DROP TABLE IF EXISTS {hits}"))
     conn.execute(
         text(
             f"CREATE TEMP TABLE {hits} ON COMMIT DROP AS SELECT i._row, t.id, t.code, t.name, t.area_code "
-            f"FROM {staged} i JOIN {table} t ON {_match(collection).replace('i._key', key)} WHERE i.code IS NULL"
+            f"FROM {staged} i JOIN {table} t ON {_match(collection).replace('i._key', key)} "
+            "WHERE i._via IS NOT NULL"
         )
     )
     reject_rows(
@@ -133,13 +162,28 @@ def match_keys(
     )
     found = conn.execute(
         text(
-            f"UPDATE {staged} i SET _matched = h.id, _via = CASE WHEN h.id IS NULL THEN 'new' ELSE {via} END, "
-            f"code = coalesce(h.code, {generated}) "
-            f"FROM {staged} s LEFT JOIN {hits} h ON h._row = s._row WHERE s._row = i._row AND i.code IS NULL "
-            "RETURNING i._row, i.code, i._via, h.name, h.area_code, h.id IS NOT NULL AND h.code IS NULL"
+            f"SELECT i._row, coalesce(i.code, {generated}), i.code IS NULL, h.id, h.code, h.name, h.area_code, "
+            f"{via} FROM {staged} i LEFT JOIN {hits} h ON h._row = i._row WHERE i._via IS NOT NULL"
         )
     ).all()
-    keyed = Keyed({r[0]: tuple(r[1:]) for r in found})
+    keyed = Keyed()
+    changed: dict[int, str] = {}
+    for row, own, unset, record, code, name, area, matched_by in found:
+        final = code or own
+        if unset or final != own:
+            changed[row] = final
+        if record is None:
+            keyed.rows[row] = (final, "new", None, None, False, None, matched_by)
+        else:
+            keyed.rows[row] = (final, matched_by, name, area, code is None, record, matched_by)
+    if changed:
+        conn.execute(
+            text(
+                f"UPDATE {staged} i SET code = c.code FROM unnest(CAST(:rows AS integer[]), "
+                "CAST(:codes AS text[])) AS c(_row, code) WHERE i._row = c._row"
+            ),
+            {"rows": list(changed), "codes": list(changed.values())},
+        )
     where: dict[str, list[int]] = {}
     for i, code in explicit.items():
         where.setdefault(code, []).append(i)
@@ -153,7 +197,7 @@ def match_keys(
             if i not in keyed.rows:
                 continue  # a row that gives its code keeps it; the keyless ones that land on it go
             others = ", ".join(str(numbers[j] if numbers else j + 2) for j in sorted(idx) if j != i)
-            kind = keyed.rows[i][1] if all(j in keyed.rows for j in idx) else "code"
+            kind = keyed.rows[i][6] if all(j in keyed.rows for j in idx) else "code"
             result.reasons.setdefault(
                 i,
                 reason(
@@ -164,10 +208,12 @@ def match_keys(
                 ),
             )
             out.append(i)
-            keyed.rows.pop(i)
+    for i in out:
+        keyed.rows.pop(i, None)
     if out:
         conn.execute(text(f"DELETE FROM {staged} WHERE _row = ANY(:rows)"), {"rows": out})
-    conn.execute(text(f"ANALYZE {staged} (code)"))  # its codes are new: the later joins plan on them
+    if changed:
+        conn.execute(text(f"ANALYZE {staged} (code)"))  # its codes are new: the later joins plan on them
     return keyed
 
 
@@ -178,7 +224,7 @@ def name_keyed(rows: list[CheckedRow], keyed: Keyed, result: LoadResult) -> None
         found = keyed.rows.get(r.index)
         if found is None or r.index in result.reasons:
             continue
-        code, via, name, area, _uncoded = found
+        code, via, name, area = found[:4]
         r.values["code"] = code
         if via == "new":
             r.notes.append(note(f"new record, code {code} generated", "code_generated", "code", code=code))
@@ -195,13 +241,14 @@ def name_keyed(rows: list[CheckedRow], keyed: Keyed, result: LoadResult) -> None
             )
 
 
-def give_codes(conn: Connection, staged: str, table: str, keyed: Keyed) -> None:
+def give_codes(conn: Connection, table: str, keyed: Keyed, result: LoadResult) -> None:
     """Give the stored records a keyless row matched, stored without a code, the row's (generated) code."""
-    if keyed.uncoded:
+    pairs = [(record, code) for i, (record, code) in keyed.uncoded.items() if i in result.status]
+    if pairs:
         conn.execute(
             text(
-                f"UPDATE {table} t SET code = i.code FROM {staged} i WHERE t.id = i._matched AND t.code IS NULL "
-                "AND i._row = ANY(:rows)"
+                f"UPDATE {table} t SET code = c.code FROM unnest(CAST(:ids AS bigint[]), CAST(:codes AS text[])) "
+                "AS c(id, code) WHERE t.id = c.id AND t.code IS NULL"
             ),
-            {"rows": sorted(keyed.uncoded)},
+            {"ids": [p[0] for p in pairs], "codes": [p[1] for p in pairs]},
         )

@@ -19,7 +19,7 @@ from geo.atlas.areas import AREA_TOLERANCE_M
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.importing.checks import KEYED, CheckedRow
-from geo.importing.keys import give_codes, match_keys, name_keyed
+from geo.importing.keys import generated_code, give_codes, match_keys, name_keyed
 from geo.importing.martyrs import load_martyrs
 from geo.importing.places import PlaceRefused, load_gazetteer
 from geo.importing.reasons import note, reason
@@ -60,16 +60,20 @@ def _copy_rows(conn: Connection, collection: str, rows: list[CheckedRow], column
     hexes = _hex_points(rows)
     buf = io.StringIO()
     areas = collection == "areas"
+    at = columns.index("code") if "code" in columns else None
     for r, point in zip(rows, hexes, strict=True):
         cells = [str(r.index)]
         cells += [copy_value(r.values.get(c)) for c in columns]
         if areas:
             cells += [copy_value(r.shape), "" if r.shape is not None else point]
-        else:
-            cells.append(point)
+        else:  # a row without a code: marked (_via) and given its generated code when its area is known
+            keyless = r.values.get("code") is None
+            if keyless and at is not None:
+                cells[at + 1] = copy_value(generated_code(collection, r.values))
+            cells += [point, "k" if keyless else ""]
         buf.write(",".join(cells) + "\n")
-    geo = ["geom", "point"] if areas else ["geom"]
-    keyed = ", ADD COLUMN _via text, ADD COLUMN _matched bigint" if not areas else ""  # geo/importing/keys.py
+    geo = ["geom", "point"] if areas else ["geom", "_via"]
+    keyed = ", ADD COLUMN _via text" if not areas else ""  # geo/importing/keys.py
     stage_rows(conn, _TMP, _table(collection).name, [*columns, *geo], buf, keyed)
 
 
@@ -329,7 +333,7 @@ def _load(
     if dry_run or not result.status:
         return result
     if keyed:
-        give_codes(conn, _TMP, table, keyed)
+        give_codes(conn, table, keyed, result)
     insert_cols = [*columns, "geom", "point"] if areas else [*columns, "area_code", "geom"]
     insert_cols = list(dict.fromkeys(insert_cols))
     sets = [f"{c} = EXCLUDED.{c}" for c in set_cols]

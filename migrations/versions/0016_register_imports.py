@@ -4,7 +4,10 @@ Revision ID: 0016
 Revises: 0015
 Create Date: 2026-12-07
 
-Reserved for issue 23; no change yet.
+Issue 23 needs no schema change: rows without a code are matched to the stored records by their natural key in
+the import's transaction (geo/importing/keys.py: a hash join on the normalised name, filtered by area), and new
+records get a generated code in the existing ``code`` column (unique already). An index on (area_code, name) was
+measured unnecessary: the join reads the collection once per import, not once per row.
 """
 
 from collections.abc import Sequence

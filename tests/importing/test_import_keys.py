@@ -10,6 +10,7 @@ from pyproj import Geod
 from sqlalchemy import Engine, text
 
 from geo.accounts.audit import CLI_ACTOR
+from geo.importing.keys import generated_code
 from geo.importing.run import ImportOptions, run_import
 from geo.kit.crs import wgs84_to_gcj02
 from tests.factories import write_csv
@@ -341,3 +342,32 @@ def test_graves_in_a_cemetery_are_keyed_by_their_position(engine, tmp_path):
     assert len(codes) == 3 and all(c.startswith("GR-") for c in codes)
     again = run_import(engine, path, options, CLI_ACTOR)
     assert again.counts["unchanged"] == 3 and {r.code for r in again.rows} == codes
+
+
+def test_a_site_twice_in_one_register_is_rejected_and_codes_agree_however_the_area_is_found(engine, tmp_path):
+    lon, lat = _inside(engine, "450329003204", 0)
+    header = ["名称", "村（社区）", "级别", "经度", "纬度"]
+    rows = [
+        ["兰下村登记服务站", "兰下村", "村级", *_gcj((lon, lat))],
+        [
+            "兰下村登记服务站",
+            "兰下村",
+            "村级",
+            *_gcj((lon + 0.003, lat)),
+        ],  # 300 m on: no near duplicate, same key
+    ]
+    by = _by_row(_import(engine, write_csv(tmp_path / "twice.csv", header, rows)))
+    assert by[2]["status"] == "rejected" and by[3]["status"] == "rejected"
+    assert by[2]["reason"] == "与第 3 行是同一处（区划和名称相同）：登记表中重复填写"
+    assert by[3]["reason"] == "与第 2 行是同一处（区划和名称相同）：登记表中重复填写"
+    # the code generated in the database (area from the point) is the one the names would give
+    alone = _by_row(
+        _import(
+            engine,
+            write_csv(tmp_path / "point.csv", header, [["兰下村登记服务站", "", "村级", *_gcj((lon, lat))]]),
+        )
+    )
+    assert alone[2]["status"] == "inserted"
+    assert alone[2]["code"] == generated_code(
+        "stations", {"area_code": "450329003204", "name": " 兰下村登记服务站"}
+    )
