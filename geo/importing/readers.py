@@ -1,5 +1,7 @@
-"""Read a register file into rows of original values: CSV (UTF-8 or GBK/GB18030, detected), XLSX, and
-GeoJSON, GeoPackage, zipped Shapefile and KML through pyogrio. Bad files raise InvalidInput with the reason.
+"""Read a register file into rows of original values: CSV (UTF-8 or GBK/GB18030, detected), XLSX (python-calamine,
+openpyxl where it is missing), and GeoJSON, GeoPackage, zipped Shapefile and KML through pyogrio. A spreadsheet's
+header is found under its title rows and its records told from blank, total and note rows
+(geo/importing/sheet_shapes.py). Bad files raise InvalidInput with the reason.
 
 A zip (a zipped Shapefile, an Excel workbook) is checked from its directory before anything is inflated, and a
 Shapefile's parts are unzipped to a temporary folder a MiB at a time under ``ZipLimits`` (geo/kit/archives.py):
@@ -165,6 +167,10 @@ def read_csv(
 
 
 def _cell(value: Any) -> Any:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # a whole number as Excel keeps every number: a code, a count
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
@@ -172,9 +178,61 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _sheet_rows(ws, limit: int | None = None) -> list[list[Any]]:
-    rows = ws.iter_rows(values_only=True, max_row=limit) if limit else ws.iter_rows(values_only=True)
-    return [[_cell(v) for v in row] for row in rows]
+class _Workbook:
+    """A workbook's sheets, read by python-calamine (Rust: a 100,000-row register in seconds) or, where it is not
+    installed, by openpyxl (read-only); cells as Python values (dates as dates, whole numbers as int, blank as
+    None), row by row from the sheet's first row and column (a merged cell's value in its first cell)."""
+
+    def __init__(self, path: Path, label: str):
+        try:
+            from python_calamine import CalamineWorkbook
+        except ImportError:  # pragma: no cover - the dependency is declared; openpyxl reads all the same
+            CalamineWorkbook = None
+        try:
+            if CalamineWorkbook is not None:
+                self._book, self._calamine = CalamineWorkbook.from_path(str(path)), True
+            else:
+                import openpyxl
+
+                self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+                self._calamine = False
+            self.sheetnames = list(self._book.sheet_names if self._calamine else self._book.sheetnames)
+        except Exception as exc:  # the readers raise many kinds for a file that is not a workbook
+            _refused_by_library(label, exc)
+            raise InvalidInput(
+                f"{label} cannot be read as an Excel workbook (.xlsx): it is damaged or not an .xlsx workbook",
+                key="file.not_xlsx",
+                params={"name": label},
+            ) from None
+        self._label = label
+
+    def rows(self, name: str, limit: int | None = None) -> list[list[Any]]:
+        """The rows of sheet ``name`` (the first ``limit`` only, when given)."""
+        try:
+            if self._calamine:
+                found = self._book.get_sheet_by_name(name).iter_rows()
+            else:
+                ws = self._book[name]
+                found = (
+                    ws.iter_rows(values_only=True, max_row=limit) if limit else ws.iter_rows(values_only=True)
+                )
+            out = []
+            for row in found:
+                out.append([_cell(v) for v in row])
+                if limit and len(out) >= limit:
+                    break
+            return out
+        except Exception as exc:
+            _refused_by_library(self._label, exc)
+            raise InvalidInput(
+                f"the records of {self._label} cannot be read: the file is damaged or incomplete",
+                key="file.unreadable",
+                params={"name": self._label},
+            ) from None
+
+    def close(self) -> None:
+        """Let go of the file."""
+        self._book.close()
 
 
 def _chosen_sheet(names: list[str], sheet: str, label: str) -> str:
@@ -198,7 +256,7 @@ def _choose_sheets(book, sheet: str | None, label: str, known: Known | None) -> 
     (not the header of the sheets read), ``not_chosen`` (another sheet was asked for or found first;
     ``same_header`` says whether it could be read with them)."""
     names = list(book.sheetnames)
-    heads = {n: _sheet_rows(book[n], sheet_shapes.HEADER_SEARCH_ROWS + 2) for n in names}
+    heads = {n: book.rows(n, sheet_shapes.HEADER_SEARCH_ROWS + 2) for n in names}
     scores = {n: header_score(heads[n], known) for n in names}
     if sheet is not None and sheet.strip().lower() in ALL_SHEETS:
         scored = [n for n in names if scores[n] > 0] or names[:1]
@@ -238,27 +296,17 @@ def read_xlsx(
     among its first rows (see geo/importing/sheet_shapes.py). The workbook (a zip) is checked from its directory
     first (geo/kit/archives.py): no part may unzip past ``limits``. ``label`` names it in messages (its file name by
     default)."""
-    import openpyxl
-
     label = label or path.name
     if zipfile.is_zipfile(path):
         check_zip(path, limits)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        _refused_by_library(label, exc)
-        raise InvalidInput(
-            f"{label} cannot be read as an Excel workbook (.xlsx): it is damaged or not an .xlsx workbook",
-            key="file.not_xlsx",
-            params={"name": label},
-        ) from None
+    book = _Workbook(path, label)
     try:
         chosen, skipped = _choose_sheets(book, sheet, label, known)
         several = len(book.sheetnames) > 1
         found = []
         for name in chosen:
             where = f"{label} ({name})" if several else label
-            found.append(read_grid(_sheet_rows(book[name]), where, known, name=name))
+            found.append(read_grid(book.rows(name), where, known, name=name))
     finally:
         book.close()
     first = found[0]

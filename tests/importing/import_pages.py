@@ -40,17 +40,18 @@ def signed_in(app: FastAPI, engine: Engine, role: str, area: str | None) -> tupl
 
 
 def register_csv(tag: str) -> bytes:
-    """A small station register (its names marked with ``tag``): two good rows, then a row without a code, one with a bad level, one with a
-    latitude that is not a number, and one far outside the county (in another county)."""
+    """A small station register (its names marked with ``tag``): two good rows, then a row without a code whose
+    star rating nobody can read, one with a bad level, one with a latitude that is not a number, and one far
+    outside the county (in another county)."""
     lon, lat = ZIYUAN_POINT
     lines = [
-        "编码,名称,级别,经度,纬度",
-        f"{tag}-1,测试一村服务站{tag},村,{lon + 0.001},{lat + 0.001}",  # each test's own names: the same name
-        f"{tag}-2,测试二村服务站{tag},村,{lon + 0.002},{lat + 0.0015}",  # at the same place is a duplicate
-        f",没有编码的站,村,{lon},{lat}",
-        f"{tag}-4,级别不对的站,大队,{lon},{lat}",
-        f"{tag}-5,纬度不是数字的站,村,{lon},北纬26度",
-        f"{tag}-6,南宁的站,村,108.38,22.85",
+        "编码,名称,级别,经度,纬度,星级",
+        f"{tag}-1,测试一村服务站{tag},村,{lon + 0.001},{lat + 0.001},",  # each test's own names: the same name
+        f"{tag}-2,测试二村服务站{tag},村,{lon + 0.002},{lat + 0.0015},四星级",  # at the same place is a duplicate
+        f",星级不对的站{tag},村,{lon},{lat},五星半",
+        f"{tag}-4,级别不对的站,大队,{lon},{lat},",
+        f"{tag}-5,纬度不是数字的站,村,{lon},北纬二十六度,",
+        f"{tag}-6,南宁的站,村,108.38,22.85,",
     ]
     return ("\n".join(lines) + "\n").encode("utf-8")
 

@@ -48,11 +48,11 @@ def test_dry_run_reports_every_row_in_chinese_and_writes_nothing_then_commit_wri
     assert part.status_code == 200
     rows = report_rows(part.text)
     assert rows[2]["result"] == "将新增" and rows[2]["reason"] == ""
-    assert rows[4] == {"code": "", "result": "拒绝", "field": "编码", "reason": rows[4]["reason"]}
-    assert rows[4]["reason"].startswith("缺少编码")
+    assert rows[4] == {"code": "", "result": "拒绝", "field": "星级", "reason": rows[4]["reason"]}
+    assert rows[4]["reason"].startswith("“星级”列的“五星半”不是星级：应为 1–5 星")
     assert rows[5]["field"] == "级别"
-    assert rows[5]["reason"] == "级别：取值应为 省级、市级、县级、乡镇(街道)、村(社区) 之一"
-    assert rows[6]["field"] == "纬度" and "不是数字" in rows[6]["reason"]
+    assert rows[5]["reason"].startswith("“级别”列的“大队”不是站点级别：应为 省级、市级")
+    assert rows[6]["field"] == "纬度" and "不是坐标" in rows[6]["reason"]
     assert rows[7]["field"] == "区划代码" and "超出您的辖区" in rows[7]["reason"]
     assert 'id="commit"' in part.text  # the accepted rows can be committed from the report
     assert 'id="rejects-link"' in part.text
@@ -61,7 +61,7 @@ def test_dry_run_reports_every_row_in_chinese_and_writes_nothing_then_commit_wri
     assert rejects.status_code == 200
     assert "reject_reason" in rejects.text and "IMPG-4" in rejects.text and "IMPG-1" not in rejects.text
     assert (
-        "缺少编码" in rejects.text and "级别：取值应为" in rejects.text
+        "“五星半”不是星级" in rejects.text and "不是站点级别" in rejects.text
     )  # the reasons in the page's language
 
     done = upload(client, csrf, register_csv("IMPG"), dry_run=False)
@@ -75,7 +75,7 @@ def test_dry_run_reports_every_row_in_chinese_and_writes_nothing_then_commit_wri
     assert tokens[:2] == [done.json()["report_token"], body["report_token"]]  # newest first
     reopened = client.get(f"/staff/imports?report={body['report_token']}")
     assert reopened.status_code == 200
-    assert report_rows(reopened.text)[4]["reason"].startswith("缺少编码")
+    assert "五星半" in report_rows(reopened.text)[4]["reason"]
     assert 'id="commit"' in reopened.text  # its uploader may still commit the file the dry run kept
 
 
@@ -100,7 +100,7 @@ def test_a_dry_run_is_committed_from_its_kept_file_once_and_by_its_uploader_only
     assert report["counts"] == {"rows": 6, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 4}
     assert station_codes(engine, "IMPK") == ["IMPK-1", "IMPK-2"]
     part = client.get(f"/staff/imports/report/{report['report_token']}")
-    assert "导入完成" in part.text and report_rows(part.text)[4]["reason"].startswith("缺少编码")
+    assert "导入完成" in part.text and "五星半" in report_rows(part.text)[4]["reason"]
     again = client.post(
         f"/api/v1/imports/reports/{dry['report_token']}/commit", headers={"X-CSRF-Token": csrf}
     )
@@ -118,14 +118,18 @@ def test_the_report_in_english_has_no_chinese_but_the_data(app, engine):
     dry = upload(client, csrf, register_csv("IMPE"), dry_run=True, lang="en")
     part = client.get(f"/staff/imports/report/{dry.json()['report_token']}?lang=en")
     rows = report_rows(part.text)
-    assert rows[4]["field"] == "Code" and rows[4]["reason"].startswith("no code")
-    assert rows[5]["field"] == "Level" and rows[5]["reason"].startswith("Level: should be one of")
+    assert rows[4]["field"] == "Star rating"
+    assert rows[4]["reason"].startswith("column “星级”: “五星半” is not a star rating")
+    assert rows[5]["field"] == "Level" and rows[5]["reason"].startswith(
+        "column “级别”: “大队” is not a station level"
+    )
     for row in rows.values():
-        said = row["reason"].replace("北纬26度", "")  # the file's own value is quoted as it is
+        # the file's own headers and values are quoted as they are, the accepted forms as registers write them
+        said = re.sub(r"“[^”]*”", "", row["reason"]).split("expected")[0]
         assert not CJK.search(said + row["field"] + row["result"]), row
     page = client.get("/staff/imports?lang=en").text
     labels = re.sub(r"<[^>]+>", " ", page.split("<main>")[1].split("<script")[0])
-    assert not CJK.search(re.sub(r"IMP\w-\d|测试\S*|\S*的站|\S+\.csv", "", labels))
+    assert not CJK.search(re.sub(r"IMP\w-\d|测试\S*|\S*的站|\S+\.csv|资源县", "", labels))
 
 
 @pytest.mark.parametrize(

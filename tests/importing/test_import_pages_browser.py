@@ -116,9 +116,9 @@ def test_a_planner_dry_runs_a_register_commits_and_downloads_the_rejects(
     expect(bad).to_have_count(4)
     no_code = page.locator('#report-rows tr[data-row="4"]')
     expect(no_code.locator("td.result")).to_have_text("拒绝")
-    expect(no_code.locator("td.field-name")).to_have_text("编码")
-    expect(no_code.locator("td.reason")).to_contain_text("缺少编码")
-    expect(page.locator('#report-rows tr[data-row="5"] td.reason')).to_contain_text("级别：取值应为")
+    expect(no_code.locator("td.field-name")).to_have_text("星级")
+    expect(no_code.locator("td.reason")).to_contain_text("“星级”列的“五星半”不是星级")
+    expect(page.locator('#report-rows tr[data-row="5"] td.reason')).to_contain_text("不是站点级别")
     expect(page.locator('#report-rows tr[data-row="6"] td.field-name')).to_have_text("纬度")
     expect(page.locator('#report-rows tr[data-row="7"] td.reason')).to_contain_text("超出您的辖区")
     assert station_codes(engine, "IMPB") == []  # the dry run wrote nothing
@@ -131,7 +131,7 @@ def test_a_planner_dry_runs_a_register_commits_and_downloads_the_rejects(
     rejects = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(rejects)))
     assert [r["编码"] for r in rows] == ["", "IMPB-4", "IMPB-5", "IMPB-6"]
-    assert rows[0]["reject_reason"].startswith("缺少编码")  # each reason as the page says it
+    assert rows[0]["reject_reason"].startswith("“星级”列的“五星半”")  # each reason as the page says it
 
     page.click("#commit")
     expect(page.locator("#report-heading")).to_have_text("导入完成", timeout=TIMEOUT_MS)

@@ -35,8 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "CSV、Excel（.xlsx）、GeoJSON、GeoPackage、KML 或压缩的 Shapefile（.zip）；点位需有经度、纬度列。表头上方的标题行、"
         "合并表头、序号列、空行和合计行会自动识别。",
         "CSV, Excel (.xlsx), GeoJSON, GeoPackage, KML or a zipped Shapefile (.zip); points need longitude and "
-        "latitude columns. Title rows above the header, merged headers, a 序号 column, blank and total rows are "
-        "found by themselves.",
+        "latitude columns. Title rows above the header, merged headers, a running-number column, blank and total "
+        "rows are found by themselves.",
     ),
     "imports.file.choose": ("选择文件", "Choose a file"),
     "imports.file.none": ("未选择文件", "No file chosen"),

@@ -61,11 +61,14 @@ def _counties(conn, page: StaffPage) -> list[tuple[str, str]]:
     """The counties an operator may have place names looked up in: those of its area (an account of a township
     or village: its county)."""
     mine = page.principal.area_code
-    found = [(c, f"{name}（{c}）") for c, name, level in export_areas(conn, mine) if level == "county"]
+    label = "{name}（{code}）" if page.lang == "zh" else "{name} ({code})"
+    found = [
+        (c, label.format(name=n, code=c)) for c, n, level in export_areas(conn, mine) if level == "county"
+    ]
     if not found and mine and len(mine) > 6:
         county = find_area(conn, mine[:6])
         if county is not None:
-            found = [(county.code, f"{county.name}（{county.code}）")]
+            found = [(county.code, label.format(name=county.name, code=county.code))]
     return found
 
 
