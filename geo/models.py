@@ -689,7 +689,7 @@ WORK_ORDER_STATUSES = (
     "duplicate",
 )
 WORK_ORDER_PRIORITIES = ("low", "normal", "high", "urgent")
-WORK_ORDER_KINDS = ("repair", "cleaning", "tribute")
+WORK_ORDER_KINDS = ("repair", "cleaning", "tribute", "proxy_tribute")  # proxy_tribute: migration 0013
 WORK_ORDER_SOURCES = ("staff", "public", "open311")
 CAMPAIGN_KINDS = ("qingming", "martyrs_day", "other")
 PHOTO_STAGES = ("site", "inspection", "before", "after", "report")
@@ -864,6 +864,51 @@ class ReportFollower(Base):
         CheckConstraint("role IN ('reporter', 'follower')", name="ck_report_followers_role"),
         UniqueConstraint("token_hash", name="uq_report_followers_token_hash"),
         Index("ix_report_followers_work_order", "work_order_id", "role"),
+    )
+
+
+PROXY_TRIBUTE_STATUSES = ("received", "accepted", "declined")
+
+
+class ProxyTribute(_Timestamps, Base):
+    """A family's request that the bureau tend a martyr's grave on a day (代祭扫, migration 0013); accepted, it is
+    a ``proxy_tribute`` work order; the family follows it with a private token, of which only the hash is kept."""
+
+    __tablename__ = "proxy_tributes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    martyr_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("martyrs.id", ondelete="SET NULL"))
+    grave_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("graves.id", ondelete="CASCADE"), nullable=False
+    )
+    area_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("areas.code"))
+    requester_name: Mapped[str] = mapped_column(Text, nullable=False)
+    relation: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    clean_stone: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    lay_flowers: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    wished_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="received")
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    work_order_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("work_orders.id"))
+    handled_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("accounts.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    client_hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", PROXY_TRIBUTE_STATUSES), name="ck_proxy_tributes_status"),
+        CheckConstraint(
+            "contact_phone IS NOT NULL OR contact_email IS NOT NULL", name="ck_proxy_tributes_contact"
+        ),
+        CheckConstraint("clean_stone OR lay_flowers", name="ck_proxy_tributes_tasks"),
+        CheckConstraint(
+            "(status = 'accepted') = (work_order_id IS NOT NULL)", name="ck_proxy_tributes_order"
+        ),
+        UniqueConstraint("token_hash", name="uq_proxy_tributes_token_hash"),
+        Index("ix_proxy_tributes_area_status", "area_code", "status"),
+        Index("ix_proxy_tributes_client", "client_hash", "created_at"),
     )
 
 

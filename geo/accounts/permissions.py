@@ -65,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # office, which answers them; crews do upkeep, not casework. Reads listed: no part of a request is public.
     "family_requests.read": frozenset({"planner", "admin"}),
     "family_requests.update": frozenset({"planner", "admin"}),
+    # proxy tribute (代祭扫, issue 22): like 寻亲 (the family's contact is personal data); accepting makes a work order
+    "proxy_tributes.handle": frozenset({"planner", "admin"}),
     # photos (issue 7): a photo is public only once staff of its area publish it (public reports' photos wait
     # for this, as FixMyStreet moderates them); they may withdraw it again
     "photos.publish": frozenset({"crew", "planner", "admin"}),

@@ -559,7 +559,7 @@ def load_demo(
         # upkeep records name their sites by id: they go with the atlas they were made on
         conn.execute(
             text(
-                "TRUNCATE tributes, family_request_notes, family_requests, martyrs, photos, report_followers, work_order_history, work_orders, campaigns, "
+                "TRUNCATE proxy_tributes, tributes, family_request_notes, family_requests, martyrs, photos, report_followers, work_order_history, work_orders, campaigns, "
                 "inspections, import_reports, "
                 "graves, cemeteries, memorials, stations, areas RESTART IDENTITY"
             )

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, get_web_session, require
+from api.routes.public.proxy_tributes import proxy_queue
 from api.staff_pages import open_staff_page, staff_response
 from geo.accounts.credentials import WebSession
 from geo.accounts.permissions import allowed
@@ -63,6 +64,9 @@ def moderation_page(
         queues.append(photo_queue(*report_photos_waiting(conn, page.principal, SHOWN), lang))
     if rights["reports"]:
         queues.append(report_queue(*reports_in_triage(conn, page.principal, SHOWN), lang))
+    proxy = proxy_queue(conn, page, request.query_params.get("proxy_said", ""))  # 代祭扫 (issue 22)
+    if proxy is not None:
+        queues.append(proxy)
     data = {
         "csrf": page.csrf_token,
         "lang": lang,
