@@ -835,8 +835,8 @@ def parse_item_query(
             f"and these properties of {source.id}: {', '.join(equality)}"
         )
     fmt = _single(params, "f")
-    if fmt is not None and fmt.lower() not in ("json", "geojson"):
-        raise InvalidParameter(f"f: only 'json' (GeoJSON) is offered, not {fmt!r}")
+    if fmt is not None and fmt.lower() not in ("json", "geojson", "html"):  # html: the page of web/ogc
+        raise InvalidParameter(f"f: 'json' (GeoJSON) or 'html', not {fmt!r}")
     where: list[ColumnElement[bool]] = [] if source.rows is None else [source.rows]
     bbox = _single(params, "bbox")
     bbox_crs = parse_crs(_single(params, "bbox-crs"), "bbox-crs")

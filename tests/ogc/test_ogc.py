@@ -187,7 +187,7 @@ def test_paging_through_next_links_returns_every_station_once(client, engine):
     for page in pages:
         assert page["numberMatched"] == len(features) and isinstance(page["numberMatched"], int)
         assert page["numberReturned"] == len(page["features"])
-    assert [link["rel"] for link in pages[1]["links"]] == ["self", "next", "prev"]
+    assert [link["rel"] for link in pages[1]["links"]] == ["self", "next", "prev", "alternate"]
     assert _link(pages[1], "prev")["type"] == "application/geo+json"
 
 
@@ -437,7 +437,7 @@ def test_datetime_selects_stations_by_their_opening_date(client, engine):
         (f"{ITEMS}?limit=10&limit=20", 400, "limit is given 2 times"),
         (f"{ITEMS}?datetime=2024-13-01", 400, "datetime '2024-13-01' is not RFC 3339"),
         (f"{ITEMS}?datetime=2024-02-01/2024-01-01", 400, "ends before it starts"),
-        (f"{ITEMS}?f=html", 400, "only 'json'"),
+        (f"{ITEMS}?f=xml", 400, "f: 'json' (GeoJSON) or 'html'"),
         (f"{ITEMS}/1?crs=EPSG:1234", 400, "crs: unsupported CRS"),
         (f"{ITEMS}/1?bbox=1,2,3,4", 400, "unknown query parameter 'bbox'"),
     ],

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
 
 from api.deps import PublicConnDep, ReadConnDep, SettingsDep
+from api.errors import error_status
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
 from api.routes.ogc.tilesets import collection_links, landing_links
+from geo.errors import DomainError, NotFound
 from geo.ogc.features import (
     CONFORMANCE_CLASSES,
     CRS84,
@@ -34,6 +39,8 @@ from geo.ogc.features import (
 )
 from geo.ogc.tilesets import CONFORMANCE_CLASSES as TILES_CONFORMANCE_CLASSES
 from geo.settings import Settings
+from web.assets import STATIC_DIR
+from web.ogc import pages as html_pages
 
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA_JSON = "application/schema+json"
@@ -42,7 +49,69 @@ QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SORTABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/sortables"
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
-router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
+HTML_TYPE = "text/html"
+
+
+def _page_context(request: Request) -> html_pages.PageContext:
+    return html_pages.page_context(str(request.url), request.query_params.get("lang"))
+
+
+def _wants_html(request: Request) -> bool:
+    """The format of a GET: HTML (f=html, or a browser's Accept with no f) or JSON; a bad f is refused."""
+    accept = request.headers.get("accept", "")
+    return html_pages.choose_format(request.query_params.getlist("f"), accept) == html_pages.HTML
+
+
+class OgcRoute(APIRoute):
+    """A route of the OGC API whose refusals of a browser's GET are pages (in the page's language, with the
+    status), while programs keep getting problem details."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The handler, answering a refused HTML request with an HTML page."""
+        handler = super().get_route_handler()
+
+        async def answer(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except DomainError as exc:
+                f_values = request.query_params.getlist("f")
+                if request.method != "GET" or not html_pages.wants_html(
+                    f_values, request.headers.get("accept", "")
+                ):
+                    raise
+                status = error_status(exc)
+                home = str(request.url_for("ogc_landing"))
+                page = html_pages.error_page(_page_context(request), exc, status, home)
+                return HTMLResponse(page, status_code=status, headers={"Vary": "Accept"})
+
+        return answer
+
+
+router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False, route_class=OgcRoute)
+
+
+def _html(page: str) -> HTMLResponse:
+    return HTMLResponse(page, headers={"Vary": "Accept"})
+
+
+def _alternate(request: Request) -> dict:
+    """The link to this document as an HTML page."""
+    return _link(
+        html_pages.with_format(str(request.url), html_pages.HTML),
+        "alternate",
+        HTML_TYPE,
+        "This document as HTML",
+    )
+
+
+@router.get("/static/{name}", name="ogc_asset")
+def asset(name: str) -> Response:
+    """The HTML pages' own stylesheet and script (web/static/ogc.css, ogc.js)."""
+    media_type = html_pages.ASSETS.get(name)
+    if media_type is None:
+        raise NotFound(f"no OGC page asset {name!r}")
+    headers = {"Cache-Control": "public, max-age=31536000, immutable"}
+    return Response((STATIC_DIR / name).read_bytes(), media_type=media_type, headers=headers)
 
 
 def _limits(settings: Settings) -> PageLimits:
@@ -58,39 +127,53 @@ def _link(href: object, rel: str, media_type: str, title: str | None = None) -> 
 
 @router.get("", name="ogc_landing_bare")
 @router.get("/", name="ogc_landing")
-def landing_page(request: Request) -> JSONResponse:
+def landing_page(request: Request) -> Response:
     """The landing page: links to the API definition, the conformance declaration and the collections."""
-    return JSONResponse(
-        {
-            "title": "VetMap – OGC API Features",
-            "description": "Veterans' service stations, martyr memorials, cemeteries, graves and "
-            "administrative areas of the VetMap atlas.",
-            "links": [
-                _link(request.url_for("ogc_landing"), "self", JSON_TYPE, "This document"),
-                _link(
-                    request.url_for("ogc_api"),
-                    "service-desc",
-                    OPENAPI_JSON,
-                    "The API definition (OpenAPI 3.0)",
-                ),
-                _link(request.url_for("ogc_api_html"), "service-doc", "text/html", "The API documentation"),
-                _link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
-                _link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
-                *landing_links(request),  # OGC API Tiles and styles (api/routes/ogc/tilesets.py)
-            ],
+    body = {
+        "title": "VetMap – OGC API Features",
+        "description": "Veterans' service stations, martyr memorials, cemeteries, graves and "
+        "administrative areas of the VetMap atlas.",
+        "links": [
+            _link(request.url_for("ogc_landing"), "self", JSON_TYPE, "This document"),
+            _link(
+                request.url_for("ogc_api"),
+                "service-desc",
+                OPENAPI_JSON,
+                "The API definition (OpenAPI 3.0)",
+            ),
+            _link(request.url_for("ogc_api_html"), "service-doc", "text/html", "The API documentation"),
+            _link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
+            _link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
+            *landing_links(request),  # OGC API Tiles and styles (api/routes/ogc/tilesets.py)
+            _alternate(request),
+        ],
+    }
+    if _wants_html(request):
+        urls = {
+            "collections": str(request.url_for("ogc_collections")),
+            "conformance": str(request.url_for("ogc_conformance")),
+            "api": str(request.url_for("ogc_api")),
+            "api_doc": str(request.url_for("ogc_api_html")),
         }
-    )
+        return _html(html_pages.landing_page(_page_context(request), body, urls))
+    return JSONResponse(body)
 
 
 @router.get("/conformance", name="ogc_conformance")
-def conformance() -> JSONResponse:
+def conformance(request: Request) -> Response:
     """The conformance classes this server implements."""
-    return JSONResponse({"conformsTo": [*CONFORMANCE_CLASSES, *TILES_CONFORMANCE_CLASSES]})
+    body = {"conformsTo": [*CONFORMANCE_CLASSES, *TILES_CONFORMANCE_CLASSES], "links": [_alternate(request)]}
+    if _wants_html(request):
+        home = str(request.url_for("ogc_landing"))
+        return _html(html_pages.conformance_page(_page_context(request), body, home))
+    return JSONResponse(body)
 
 
 @router.get("/api", name="ogc_api")
-def api_definition(request: Request, settings: SettingsDep) -> JSONResponse:
+def api_definition(request: Request, settings: SettingsDep) -> Response:
     """The OpenAPI 3.0 definition of the OGC endpoints (page size, filters and queryables included)."""
+    if _wants_html(request):  # people read it in the API viewer
+        return RedirectResponse(request.url_for("ogc_api_html"), status_code=303, headers={"Vary": "Accept"})
     return JSONResponse(_openapi(request, _limits(settings)), media_type=OPENAPI_JSON)
 
 
@@ -122,6 +205,14 @@ def _collection_json(request: Request, info: CollectionInfo) -> dict:
                 "Sortables",
             ),
             *collection_links(request, cid),
+            _link(
+                html_pages.with_format(
+                    str(request.url_for("ogc_collection", collection_id=cid)), html_pages.HTML
+                ),
+                "alternate",
+                HTML_TYPE,
+                f"{source.title} (HTML)",
+            ),
         ],
     }
     extent: dict = {}
@@ -135,37 +226,78 @@ def _collection_json(request: Request, info: CollectionInfo) -> dict:
 
 
 @router.get("/collections", name="ogc_collections")
-def collections(request: Request, conn: PublicConnDep) -> JSONResponse:
+def collections(request: Request, conn: PublicConnDep) -> Response:
     """Every collection with its extent and CRS list."""
+    html = _wants_html(request)
     infos = describe_collections(conn)
-    return JSONResponse(
-        {
-            "links": [_link(request.url_for("ogc_collections"), "self", JSON_TYPE, "The collections")],
-            "collections": [_collection_json(request, info) for info in infos],
-            "crs": [crs.uri for crs in SUPPORTED_CRS],
-        }
-    )
+    body = {
+        "links": [
+            _link(request.url_for("ogc_collections"), "self", JSON_TYPE, "The collections"),
+            _alternate(request),
+        ],
+        "collections": [_collection_json(request, info) for info in infos],
+        "crs": [crs.uri for crs in SUPPORTED_CRS],
+    }
+    if html:
+        home = str(request.url_for("ogc_landing"))
+        tilejson = {info.source.id: _tilejson_url(info.source.id) for info in infos}
+        return _html(html_pages.collections_page(_page_context(request), body, home, tilejson))
+    return JSONResponse(body)
+
+
+def _tilejson_url(collection_id: str) -> str:
+    return f"/tiles/{collection_id}/tilejson.json"
+
+
+def _page_urls(request: Request, collection_id: str, title: str) -> dict[str, str]:
+    return {
+        "home": str(request.url_for("ogc_landing")),
+        "collections": str(request.url_for("ogc_collections")),
+        "collection": str(request.url_for("ogc_collection", collection_id=collection_id)),
+        "collection_title": title,
+        "items": str(request.url_for("ogc_items", collection_id=collection_id)),
+    }
 
 
 @router.get("/collections/{collection_id}", name="ogc_collection")
-def collection(collection_id: str, request: Request, conn: PublicConnDep) -> JSONResponse:
+def collection(collection_id: str, request: Request, conn: PublicConnDep) -> Response:
     """One collection: title, extent (CRS84), ``crs`` and ``storageCrs``."""
+    html = _wants_html(request)
     (info,) = describe_collections(conn, collection_id)
-    return JSONResponse(_collection_json(request, info))
+    body = _collection_json(request, info)
+    if html:
+        urls = _page_urls(request, collection_id, info.source.title)
+        page = html_pages.collection_page(_page_context(request), body, urls, _tilejson_url(collection_id))
+        return _html(page)
+    return JSONResponse(body)
 
 
 @router.get("/collections/{collection_id}/queryables", name="ogc_queryables")
-def queryables(collection_id: str, request: Request, principal: PrincipalDep) -> JSONResponse:
+def queryables(collection_id: str, request: Request, principal: PrincipalDep) -> Response:
     """The properties a filter, sortby or query parameter may name (those the caller may read), as a JSON Schema."""
     url = str(request.url_for("ogc_queryables", collection_id=collection_id))
-    return JSONResponse(queryables_schema(collection_id, url, principal), media_type=SCHEMA_JSON)
+    body = queryables_schema(collection_id, url, principal)
+    if _wants_html(request):
+        return _schema_page(request, collection_id, body, "ogc_html.queryables", principal)
+    return JSONResponse(body, media_type=SCHEMA_JSON)
+
+
+def _schema_page(request: Request, collection_id: str, body: dict, what: str, principal: Any) -> HTMLResponse:
+    urls = {
+        **_page_urls(request, collection_id, require_source(collection_id, principal).title),
+        "what": what,
+    }
+    return _html(html_pages.queryables_page(_page_context(request), body, urls))
 
 
 @router.get("/collections/{collection_id}/sortables", name="ogc_sortables")
-def sortables(collection_id: str, request: Request, principal: PrincipalDep) -> JSONResponse:
+def sortables(collection_id: str, request: Request, principal: PrincipalDep) -> Response:
     """The properties ``sortby`` may name (those the caller may read, and ``id``), as a JSON Schema."""
     url = str(request.url_for("ogc_sortables", collection_id=collection_id))
-    return JSONResponse(sortables_schema(collection_id, url, principal), media_type=SCHEMA_JSON)
+    body = sortables_schema(collection_id, url, principal)
+    if _wants_html(request):
+        return _schema_page(request, collection_id, body, "ogc_html.sortables", principal)
+    return JSONResponse(body, media_type=SCHEMA_JSON)
 
 
 def _query_params(request: Request) -> dict[str, list[str]]:
@@ -177,15 +309,25 @@ def items(
     collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep, principal: PrincipalDep
 ) -> Response:
     """A page of features: bbox, bbox-crs, crs, datetime, filter (CQL2 text), sortby, properties, limit, offset."""
-    query = parse_item_query(collection_id, _query_params(request), _limits(settings), principal)
+    html = _wants_html(request)
+    params = _query_params(request)
+    if html:
+        params.pop("lang", None)  # the page's language, not a filter
+    query = parse_item_query(collection_id, params, _limits(settings), principal)
     page = query_items(conn, query)
     head = {
         "type": "FeatureCollection",
         "numberMatched": page.number_matched,
         "numberReturned": page.number_returned,
         "timeStamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "links": page_links(request, query.offset, query.limit, page.number_returned, page.number_matched),
+        "links": page_links(request, query.offset, query.limit, page.number_returned, page.number_matched)
+        + [_alternate(request)],
     }
+    if html:
+        body = {**head, "features": json.loads(f"[{page.features}]")}
+        urls = _page_urls(request, collection_id, query.source.title)
+        drawable = query.crs.uri == CRS84
+        return _html(html_pages.items_page(_page_context(request), body, urls, drawable))
     envelope = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
     body = f'{envelope[:-1]},"features":[{page.features}]}}'
     headers = {"Content-Crs": f"<{query.crs.uri}>", "OGC-NumberMatched": str(page.number_matched)}
@@ -195,9 +337,11 @@ def items(
 @router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item")
 def item(
     collection_id: str, feature_id: str, request: Request, conn: ReadConnDep, principal: PrincipalDep
-) -> GeoJSONResponse:
+) -> Response:
     """One feature by id, in the CRS asked for with ``crs``."""
-    unknown = [name for name in request.query_params if name not in ("crs", "f")]
+    html = _wants_html(request)
+    allowed = ("crs", "f", "lang") if html else ("crs", "f")
+    unknown = [name for name in request.query_params if name not in allowed]
     if unknown:
         raise InvalidParameter(f"unknown query parameter {unknown[0]!r}; a single feature takes crs and f")
     crs = parse_crs(request.query_params.get("crs"), "crs")
@@ -205,11 +349,16 @@ def item(
     feature["links"] = [
         _link(request.url, "self", GEOJSON, "This feature"),
         _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),
+        _alternate(request),
     ]
     headers = {"Content-Crs": f"<{crs.uri}>"}
     version = feature.get("properties", {}).get("version")
     if version is not None:
         headers["ETag"] = f'W/"{version}"'  # what If-Match names on a PUT, PATCH or DELETE (Part 4)
+    if html:
+        urls = _page_urls(request, collection_id, require_source(collection_id, principal).title)
+        page = html_pages.item_page(_page_context(request), feature, urls, crs.uri == CRS84)
+        return HTMLResponse(page, headers={"Vary": "Accept"})
     return GeoJSONResponse(feature, headers=headers)
 
 
