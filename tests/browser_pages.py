@@ -167,6 +167,8 @@ def watched_page(
             watched.errors.append(f"HTTP {response.status}: {response.url}")
 
     def on_failed(failed: Request) -> None:
+        if failed.failure == "net::ERR_ABORTED" and failed.resource_type in ("fetch", "xhr"):
+            return  # a background fetch cut short by the page navigating away (the crews' offline warm-up)
         if urlsplit(failed.url).hostname == LOCAL_HOST:
             watched.errors.append(f"request failed: {failed.url} ({failed.failure})")
 

@@ -315,3 +315,41 @@ def test_a_refused_start_says_why_and_is_sent_again_by_retry(
         ).scalar()
     assert starts == 1
     assert _errors(watched, f"/api/v1/me/work-orders/{order['id']}/transitions") == []
+
+
+def test_on_a_shared_phone_another_crews_waiting_record_is_kept_not_sent(
+    watched: WatchedPage, engine: Engine, crew_id: int
+) -> None:
+    """A record made offline by another crew on this phone waits for that crew's sign-in, and says so."""
+    with engine.connect() as conn:
+        site_id = conn.execute(
+            text("SELECT min(id) FROM memorials WHERE area_code LIKE :county"), {"county": COUNTY + "%"}
+        ).scalar_one()
+    page = _sign_in(watched, "/crew")
+    key = "0b8f5d1e-5c0e-4d6a-9b1e-7d3c2a1f0e99"
+    page.evaluate(
+        """([key, siteId]) => new Promise((resolve, reject) => {
+            const open = indexedDB.open("vetmap-crew");
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const tx = open.result.transaction("outbox", "readwrite");
+              tx.objectStore("outbox").put({
+                client_key: key, kind: "inspection", owner: "another-crew", state: "waiting", error: null,
+                created_at: new Date().toISOString(), created_local: "2026-12-07T09:00:00+08:00", photos: [],
+                collection: "memorials", site_id: siteId,
+                body: { client_key: key, inspected_at: "2026-12-07T09:00:00+08:00", scores: { cleanliness: 4 } },
+              });
+              tx.oncomplete = () => resolve(true);
+              tx.onerror = () => reject(tx.error);
+            };
+          })""",
+        [key, site_id],
+    )
+    page.reload(wait_until="load")
+    expect(page.locator("#outbox-list")).to_contain_text("属于 another-crew")
+    page.wait_for_timeout(1500)  # a send round has run
+    with engine.connect() as conn:
+        sent = conn.execute(
+            text("SELECT count(*) FROM inspections WHERE client_key = :k"), {"k": key}
+        ).scalar_one()
+    assert sent == 0

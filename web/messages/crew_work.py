@@ -3,6 +3,14 @@
 MESSAGES: dict[str, tuple[str, str]] = {
     # the work-order page (/crew/work-orders/{id})
     "cw.order_title": ("工单 {id}", "Work order {id}"),
+    "cw.other_owner": (
+        "属于 {name}：{name} 登录后才会发送",
+        "belongs to {name}: sent once {name} signs in",
+    ),
+    "cw.signout_waiting": (
+        "还有 {n} 条记录未发送。退出后它们留在本机，您再次登录时发送。确定退出？",
+        "{n} records have not been sent. They stay on this phone and are sent when you sign in again. Sign out?",
+    ),
     "cw.where": ("地点", "Where"),
     "cw.kind": ("类型", "Kind"),
     "cw.status": ("状态", "Status"),

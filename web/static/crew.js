@@ -120,10 +120,42 @@
   const transient = (status) => status === 401 || status === 408 || status === 429 || status >= 500;
   const sending = new Set(); // client_keys being sent now (shown as "sending")
 
+  let signedInAs = null; // who the server says is signed in, learnt with the CSRF token
+
   async function csrfToken() {
     const r = await fetch("/api/v1/auth/me", { credentials: "same-origin", cache: "no-store" });
     if (!r.ok) { return null; }
-    return (await r.json()).csrf_token || null;
+    const me = await r.json();
+    signedInAs = me.username || null;
+    return me.csrf_token || null;
+  }
+
+  // Whose work an item is: the crew member the phone last brought the area up to date for (crew_offline.js
+  // keeps the name). On a phone shared by two crews, an item is sent only under its own crew's sign-in.
+  function currentOwner() {
+    try {
+      return (JSON.parse(window.localStorage.getItem("vetmap-crew-offline") || "{}") || {}).username || null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  const mine = (item) => !item.owner || !signedInAs || item.owner === signedInAs;
+
+  // Signing out with records still waiting: say so first (they stay, and go when their crew signs in again).
+  const signOut = document.querySelector("form.signout");
+  if (signOut) {
+    signOut.addEventListener("submit", (event) => {
+      if (signOut.dataset.confirmed === "1") { return; }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      allItems().catch(() => []).then((items) => {
+        const n = items.filter((i) => i.state === "waiting" && i.owner === currentOwner()).length;
+        if (n && !window.confirm(fmt("cw.signout_waiting", { n: n }))) { return; }
+        signOut.dataset.confirmed = "1";
+        signOut.requestSubmit();
+      });
+    });
   }
 
   async function post(url, body, headers, token) {
@@ -309,7 +341,7 @@
       return; // offline
     }
     if (!token) { showMessage(S["crew.sign_in_again"], true); return; }
-    for (const stored of waiting) {
+    for (const stored of waiting.filter(mine)) {
       const item = (await allItems()).find((i) => i.client_key === stored.client_key); // versions may have moved
       if (!item || item.state !== "waiting") { continue; }
       sending.add(item.client_key);
@@ -447,7 +479,14 @@
     box.dataset.waiting = String(waiting.length);
     $("outbox-list").replaceChildren(...waiting.map((i) => {
       const li = itemLine(i);
-      if (!sending.has(i.client_key)) { li.append(button(S["cw.retry"], "retry", () => flush())); }
+      if (!mine(i)) {
+        const note = document.createElement("span");
+        note.className = "owner-note";
+        note.textContent = fmt("cw.other_owner", { name: i.owner });
+        li.append(note);
+      } else if (!sending.has(i.client_key)) {
+        li.append(button(S["cw.retry"], "retry", () => flush()));
+      }
       return li;
     }));
     const all = $("retry-all");
@@ -542,6 +581,7 @@
     return Object.assign({
       client_key: uuid(),
       kind: kind,
+      owner: currentOwner(),
       created_at: now.toISOString(),
       created_local: isoWithZone(now),
       state: "waiting",

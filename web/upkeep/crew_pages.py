@@ -62,6 +62,8 @@ _JS_STRINGS = (
     "cw.state.refused",
     "cw.state.conflict",
     "cw.retry",
+    "cw.other_owner",
+    "cw.signout_waiting",
     "cw.kind.inspection",
     "cw.kind.start",
     "cw.kind.finish",
