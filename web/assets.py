@@ -74,6 +74,11 @@ PAGE_ASSETS: Mapping[str, str] = MappingProxyType(
         "workbox_cacheable_response": "workbox-cacheable-response/build/workbox-cacheable-response.prod.js",
         "workbox_routing": "workbox-routing/build/workbox-routing.prod.js",
         "workbox_strategies": "workbox-strategies/build/workbox-strategies.prod.js",
+        # MapLibre GL JS (an ES module; it loads its worker module from beside itself) for vector-tile maps drawn
+        # with the OGC style /ogc/styles/default: served here so a page of ours needs no CDN
+        "maplibre_js": "maplibre-gl/dist/maplibre-gl.mjs",
+        "maplibre_worker": "maplibre-gl/dist/maplibre-gl-worker.mjs",
+        "maplibre_css": "maplibre-gl/dist/maplibre-gl.css",
     }
 )
 
@@ -91,6 +96,7 @@ VENDOR_DIRECTORIES: tuple[str, ...] = (
 _CONTENT_TYPES: Mapping[str, str] = MappingProxyType(
     {
         ".js": "text/javascript; charset=utf-8",
+        ".mjs": "text/javascript; charset=utf-8",  # ES modules (MapLibre GL JS)
         ".css": "text/css; charset=utf-8",
         ".png": "image/png",
         ".svg": "image/svg+xml",

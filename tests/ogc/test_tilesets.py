@@ -11,6 +11,7 @@ from sqlalchemy import text
 from geo.ogc.tiles import LAYERS
 from geo.ogc.tilesets import TMS_ID, TMS_URI, matrix_limits
 from tests.factories import tile_of
+from web.assets import vendor_url
 
 MVT = "application/vnd.mapbox-vector-tile"
 TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
@@ -330,3 +331,12 @@ def test_tiles_and_style_are_readable_from_another_origin(client):
     ):
         response = client.get(path, headers=origin)
         assert response.headers["access-control-allow-origin"] == "*", path
+
+
+def test_the_app_serves_maplibre_itself_for_pages_of_ours(client):
+    for name in ("maplibre_js", "maplibre_worker", "maplibre_css"):
+        response = client.get(vendor_url(name))
+        assert response.status_code == 200, name
+    assert "javascript" in client.get(vendor_url("maplibre_js")).headers["content-type"]
+    # the module loads its worker from beside itself
+    assert vendor_url("maplibre_worker").rsplit("/", 1)[0] == vendor_url("maplibre_js").rsplit("/", 1)[0]
