@@ -202,3 +202,67 @@ def test_the_page_assets_are_served(anon_client) -> None:
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert anon_client.get("/ogc/static/ogc.js").headers["content-type"].startswith("text/javascript")
     assert anon_client.get("/ogc/static/secret.py").status_code == 404
+
+
+# -- the OpenAPI document: Part 4 writes, sortables, f=html (openapi-spec-validator is not in the venv: structure)
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _resolve(doc: dict, ref: str) -> dict:
+    assert ref.startswith("#/"), ref
+    node = doc
+    for part in ref[2:].split("/"):
+        assert part in node, f"{ref} does not resolve"
+        node = node[part]
+    return node
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def test_the_openapi_document_describes_the_writes_sortables_and_html(anon_client) -> None:
+    doc = anon_client.get("/ogc/api").json()
+    assert doc["openapi"].startswith("3.0.")
+    for ref in _refs(doc):
+        _resolve(doc, ref)
+    operation_ids = []
+    for path, item in doc["paths"].items():
+        assert path.startswith("/")
+        for method, operation in item.items():
+            assert method in METHODS, (path, method)
+            assert operation["responses"], (path, method)
+            operation_ids.append(operation["operationId"])
+            for status in operation["responses"]:
+                assert status.isdigit() and 100 <= int(status) < 600
+            for parameter in operation.get("parameters", []):
+                parameter = _resolve(doc, parameter["$ref"]) if "$ref" in parameter else parameter
+                assert parameter["in"] in ("query", "header", "path", "cookie") and "schema" in parameter
+                if parameter["in"] == "path":
+                    assert parameter["required"] is True and "{" + parameter["name"] + "}" in path
+    assert len(operation_ids) == len(set(operation_ids)), "operationIds are unique"
+
+    items = doc["paths"]["/collections/stations/items"]
+    post = items["post"]
+    assert set(post["requestBody"]["content"]) >= {"application/geo+json"}
+    assert "Location" in post["responses"]["201"]["headers"]
+    assert {"401", "403", "422"} <= set(post["responses"])
+    item = doc["paths"]["/collections/stations/items/{featureId}"]
+    assert {"get", "put", "patch", "delete"} <= set(item)
+    assert "application/merge-patch+json" in item["patch"]["requestBody"]["content"]
+    for method in ("put", "patch", "delete"):
+        names = {_resolve(doc, p["$ref"])["name"] for p in item[method]["parameters"]}
+        assert "If-Match" in names, method
+        assert {"409", "412", "401", "403"} <= set(item[method]["responses"]), method
+    assert "Content-Crs" in {_resolve(doc, p["$ref"])["name"] for p in item["put"]["parameters"]}
+    assert "post" not in doc["paths"]["/collections/areas/items"], "areas are not editable"
+    assert "/collections/stations/sortables" in doc["paths"]
+    assert "html" in doc["components"]["parameters"]["f"]["schema"]["enum"]
+    assert "text/html" in item["get"]["responses"]["200"]["content"]
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

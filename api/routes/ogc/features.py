@@ -17,6 +17,7 @@ from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
 from api.routes.ogc.tilesets import collection_links, landing_links
 from geo.errors import DomainError, NotFound
+from geo.ogc.editing import EDITABLE_COLLECTIONS
 from geo.ogc.features import (
     CONFORMANCE_CLASSES,
     CRS84,
@@ -431,7 +432,33 @@ def _parameters(limits: PageLimits) -> dict[str, dict]:
             "Only these properties in each feature (comma-separated).",
             {"type": "array", "items": {"type": "string"}},
         ),
-        "f": _query_parameter("f", "Output format: json (GeoJSON).", {"type": "string", "enum": ["json"]}),
+        "f": _query_parameter(
+            "f",
+            "Output format: json (GeoJSON, the default for programs) or html (a page for people; a browser whose "
+            "Accept prefers text/html gets it without f).",
+            {"type": "string", "enum": ["json", "html"], "default": "json"},
+        ),
+        "lang": _query_parameter(
+            "lang",
+            "Language of the HTML pages (f=html): zh (the default) or en.",
+            {"type": "string", "enum": ["zh", "en"], "default": "zh"},
+        ),
+        "Content-Crs": {
+            "name": "Content-Crs",
+            "in": "header",
+            "required": False,
+            "description": "CRS of the body's coordinates, written <uri> (OGC API Features Part 2); CRS84 when absent.",
+            "schema": {"type": "string", "example": f"<{CRS84}>"},
+        },
+        "If-Match": {
+            "name": "If-Match",
+            "in": "header",
+            "required": False,
+            "description": 'The ETag a GET of the feature returned, e.g. W/"3": the write happens only if the feature '
+            "is still at that version (else 412). Without it (QGIS sends none) the write applies to the feature as "
+            "it stands; a version property in the body is checked too (409 when stale).",
+            "schema": {"type": "string", "example": 'W/"3"'},
+        },
         "featureId": {
             "name": "featureId",
             "in": "path",
@@ -446,15 +473,67 @@ def _response(description: str, media_type: str, schema_ref: str) -> dict:
     return {"description": description, "content": {media_type: {"schema": {"$ref": schema_ref}}}}
 
 
+PROBLEM_JSON = "application/problem+json"
+MERGE_PATCH = "application/merge-patch+json"
 _ERRORS = {
     "400": _response(
-        "A query parameter is invalid; detail says which and why.", JSON_TYPE, "#/components/schemas/Error"
+        "A query parameter is invalid; detail says which and why (an HTML page with the reason for f=html).",
+        PROBLEM_JSON,
+        "#/components/schemas/Error",
     ),
-    "404": _response("No such collection or feature.", JSON_TYPE, "#/components/schemas/Error"),
+    "404": _response("No such collection or feature.", PROBLEM_JSON, "#/components/schemas/Error"),
+}
+
+
+def _problem(description: str) -> dict:
+    return _response(description, PROBLEM_JSON, "#/components/schemas/Error")
+
+
+_WRITE_ERRORS = {
+    "400": _problem("A header is malformed (Content-Crs names an unsupported CRS)."),
+    "401": _problem("Not signed in: send a bearer token (an API token of an editor)."),
+    "403": _problem("The caller's role may not make this change, or the site is outside the caller's area."),
+    "404": _problem("No such collection or feature."),
+    "409": _problem(
+        "The version property in the body is not the feature's current version (current attached)."
+    ),
+    "412": _problem("If-Match names an older version than the feature's current one (current attached)."),
+    "422": _problem(
+        "The body is not a GeoJSON Feature of this collection: bad geometry (not a point, out of range), unknown "
+        "or invalid properties, or a site moved out of the editor's area; detail says which."
+    ),
+}
+_WRITTEN_HEADERS = {
+    "ETag": {
+        "description": "The feature's new version, for the next If-Match.",
+        "schema": {"type": "string"},
+    },
+    "Content-Crs": {"description": "CRS of the returned coordinates.", "schema": {"type": "string"}},
 }
 
 _SCHEMAS = {
-    "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
+    "Error": {
+        "type": "object",
+        "description": "An exception object (RFC 9457 problem details).",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "current": {"type": "object", "description": "The feature as it stands (409 and 412)."},
+        },
+    },
+    "FeaturePatch": {
+        "type": "object",
+        "description": "A JSON merge patch (RFC 7396) of a feature: the properties to change (null clears one) "
+        "and/or a new geometry; everything else is kept.",
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": {"type": "object", "nullable": True},
+            "properties": {"type": "object"},
+        },
+    },
     "Link": {
         "type": "object",
         "required": ["href", "rel"],
@@ -494,20 +573,94 @@ def _get(operation_id: str, summary: str, responses: dict, parameters: list | No
     return operation
 
 
+def _feature_body(description: str, schema: str, media_types: tuple[str, ...]) -> dict:
+    content = {media: {"schema": {"$ref": f"#/components/schemas/{schema}"}} for media in media_types}
+    return {"required": True, "description": description, "content": content}
+
+
+def _written(description: str, status: str = "200", headers: dict | None = None) -> dict:
+    answer = _response(description, GEOJSON, "#/components/schemas/Feature")
+    answer["headers"] = {**_WRITTEN_HEADERS, **(headers or {})}
+    return {status: answer, **_WRITE_ERRORS}
+
+
+def _write_operations(cid: str, title: str) -> tuple[dict, dict]:
+    """The Part 4 operations on a collection's items (POST) and on one item (PUT, PATCH, DELETE)."""
+    security = [{"bearer": []}]
+    feature = _feature_body(
+        "A GeoJSON Feature: a Point geometry (in Content-Crs) and the collection's properties.",
+        "Feature",
+        (GEOJSON, JSON_TYPE),
+    )
+    header = [{"$ref": "#/components/parameters/Content-Crs"}]
+    conditional = [
+        {"$ref": "#/components/parameters/featureId"},
+        {"$ref": "#/components/parameters/If-Match"},
+    ]
+    location = {
+        "Location": {"description": "The new feature's URL (QGIS rereads it).", "schema": {"type": "string"}}
+    }
+    items = {
+        "post": {
+            "operationId": f"create_{cid}",
+            "summary": f"{title}: create a feature (Part 4)",
+            "security": security,
+            "parameters": header,
+            "requestBody": feature,
+            "responses": _written("Created: the feature as the caller may read it.", "201", location),
+        }
+    }
+    item = {
+        "put": {
+            "operationId": f"replace_{cid}",
+            "summary": f"{title}: replace a feature (its point and every property the caller may read)",
+            "security": security,
+            "parameters": conditional + header,
+            "requestBody": feature,
+            "responses": _written("Replaced: the feature as it now is."),
+        },
+        "patch": {
+            "operationId": f"update_{cid}",
+            "summary": f"{title}: change some properties and/or the point (merge patch)",
+            "security": security,
+            "parameters": conditional + header,
+            "requestBody": _feature_body(
+                "A JSON merge patch of the feature.", "FeaturePatch", (MERGE_PATCH, JSON_TYPE, GEOJSON)
+            ),
+            "responses": _written("Updated: the feature as it now is."),
+        },
+        "delete": {
+            "operationId": f"delete_{cid}",
+            "summary": f"{title}: delete a feature",
+            "security": security,
+            "parameters": conditional,
+            "responses": {"204": {"description": "Deleted."}, **_WRITE_ERRORS},
+        },
+    }
+    return items, item
+
+
+def _html_ok(media_type: str, schema_ref: str) -> dict:
+    answer = _response("OK", media_type, schema_ref)
+    answer["content"][HTML_TYPE] = {"schema": {"type": "string"}}
+    return {"200": answer}
+
+
 def _openapi(request: Request, limits: PageLimits) -> dict:
-    json_ok = {"200": _response("OK", JSON_TYPE, "#/components/schemas/Document")}
+    json_ok = _html_ok(JSON_TYPE, "#/components/schemas/Document")
+    page_params = [{"$ref": "#/components/parameters/f"}, {"$ref": "#/components/parameters/lang"}]
     paths = {
-        "/": _get("getLandingPage", "Landing page", json_ok),
-        "/conformance": _get("getConformance", "Conformance classes", json_ok),
+        "/": _get("getLandingPage", "Landing page", json_ok, page_params),
+        "/conformance": _get("getConformance", "Conformance classes", json_ok, page_params),
         "/api": _get(
             "getApiDefinition",
             "This API definition",
             {"200": _response("OK", OPENAPI_JSON, "#/components/schemas/Document")},
         ),
-        "/collections": _get("getCollections", "The collections", json_ok),
+        "/collections": _get("getCollections", "The collections", json_ok, page_params),
     }
     shared = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs"]
-    shared += ["sortby", "properties", "f"]
+    shared += ["sortby", "properties", "f", "lang"]
     for public_source in feature_sources().values():
         source = require_source(public_source.id)  # the document is public: the public's properties only
         cid = source.id
@@ -517,25 +670,34 @@ def _openapi(request: Request, limits: PageLimits) -> dict:
             if p.queryable
         ]
         paths[f"/collections/{cid}"] = _get(
-            f"describe_{cid}", f"{source.title}: metadata", {**json_ok, **_ERRORS}
+            f"describe_{cid}", f"{source.title}: metadata", {**json_ok, **_ERRORS}, page_params
         )
+        schema_ok = {**_html_ok(SCHEMA_JSON, "#/components/schemas/Document"), **_ERRORS}
         paths[f"/collections/{cid}/queryables"] = _get(
-            f"get_{cid}_queryables",
-            f"{source.title}: queryables",
-            {"200": _response("OK", SCHEMA_JSON, "#/components/schemas/Document"), **_ERRORS},
+            f"get_{cid}_queryables", f"{source.title}: queryables", schema_ok, page_params
+        )
+        paths[f"/collections/{cid}/sortables"] = _get(
+            f"get_{cid}_sortables",
+            f"{source.title}: sortables (what sortby may name)",
+            schema_ok,
+            page_params,
         )
         paths[f"/collections/{cid}/items"] = _get(
             f"get_{cid}_items",
             f"{source.title}: features",
-            {"200": _response("OK", GEOJSON, "#/components/schemas/FeatureCollection"), **_ERRORS},
+            {**_html_ok(GEOJSON, "#/components/schemas/FeatureCollection"), **_ERRORS},
             [{"$ref": f"#/components/parameters/{name}"} for name in shared] + equality,
         )
         paths[f"/collections/{cid}/items/{{featureId}}"] = _get(
             f"get_{cid}_item",
             f"{source.title}: one feature",
-            {"200": _response("OK", GEOJSON, "#/components/schemas/Feature"), **_ERRORS},
-            [{"$ref": f"#/components/parameters/{name}"} for name in ("featureId", "crs", "f")],
+            {**_html_ok(GEOJSON, "#/components/schemas/Feature"), **_ERRORS},
+            [{"$ref": f"#/components/parameters/{name}"} for name in ("featureId", "crs", "f", "lang")],
         )
+        if cid in EDITABLE_COLLECTIONS:
+            items_ops, item_ops = _write_operations(cid, source.title)
+            paths[f"/collections/{cid}/items"].update(items_ops)
+            paths[f"/collections/{cid}/items/{{featureId}}"].update(item_ops)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -545,5 +707,15 @@ def _openapi(request: Request, limits: PageLimits) -> dict:
         },
         "servers": [{"url": str(request.url_for("ogc_landing")).rstrip("/")}],
         "paths": paths,
-        "components": {"parameters": _parameters(limits), "schemas": _SCHEMAS},
+        "components": {
+            "parameters": _parameters(limits),
+            "schemas": _SCHEMAS,
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (reading is public; writing needs an editor's token).",
+                }
+            },
+        },
     }
