@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from geo import vocab
 from geo.ogc.tiles import LAYERS
 from geo.ogc.tilesets import TMS_ID, TMS_URI, matrix_limits
 from tests.factories import tile_of
@@ -199,6 +200,15 @@ def test_zone_tiles_hold_the_polygons_of_their_sites_with_public_fields(client, 
     assert feature["properties"]["name"]
 
 
+def test_zone_layers_have_a_first_zoom_for_every_protection_level():
+    for zone in ZONES:
+        layer = LAYERS[zone]
+        assert set(layer.zooms) == set(vocab.PROTECTION_LEVELS)
+        assert layer.geometry_type == "polygon" and layer.version_collection in ("memorials", "cemeteries")
+    assert LAYERS["memorial_protection_zones"].shown_at(8) == ["national"]
+    assert len(LAYERS["cemetery_boundaries"].shown_at(12)) == len(vocab.PROTECTION_LEVELS)
+
+
 def test_zone_tiles_are_not_shown_below_their_levels_zoom(client, engine):
     _, x, y = _zone_tile(engine, "cemetery_boundaries", 14)
     response = client.get(f"/tiles/cemetery_boundaries/4/{x >> 10}/{y >> 10}.mvt")
@@ -211,6 +221,8 @@ def test_a_memorial_write_changes_the_memorial_zone_tiles_etag(client, engine):
     url = f"/ogc/collections/memorial_protection_zones/tiles/WebMercatorQuad/{z}/{y}/{x}"
     before = client.get(url)
     stations_before = client.get(f"/tiles/stations/{z}/{x}/{y}.mvt").headers["etag"]
+    dataset_url = f"/ogc/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    dataset_before = client.get(dataset_url).headers["etag"]
     with engine.begin() as conn:
         old = conn.execute(text("SELECT name FROM memorials WHERE id = :id"), {"id": site_id}).scalar()
         conn.execute(
@@ -225,6 +237,10 @@ def test_a_memorial_write_changes_the_memorial_zone_tiles_etag(client, engine):
         }
         assert names[site_id] == "瓦片改名纪念碑"
         assert client.get(f"/tiles/stations/{z}/{x}/{y}.mvt").headers["etag"] == stations_before
+        dataset_after = client.get(dataset_url, headers={"If-None-Match": dataset_before})
+        assert dataset_after.status_code == 200 and dataset_after.headers["etag"] != dataset_before
+        zones = _decode(dataset_after.content)["memorial_protection_zones"]["features"]
+        assert {f["id"]: f["properties"]["name"] for f in zones}[site_id] == "瓦片改名纪念碑"
     finally:
         with engine.begin() as conn:
             conn.execute(text("UPDATE memorials SET name = :n WHERE id = :id"), {"n": old, "id": site_id})
