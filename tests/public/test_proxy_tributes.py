@@ -19,6 +19,7 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from geo.public.proxy_tributes import MAX_PER_CLIENT_PER_DAY, today_in_china
 from geo.settings import Settings
+from tests.factories import image
 from tests.staff_pages import new_client, signed_in_client
 from web.public.proxy_tribute_pages import qingming
 
@@ -192,6 +193,10 @@ def test_staff_of_the_area_accept_and_others_cannot_see_or_accept(app: FastAPI, 
     )
     refused = other.post(f"/staff/moderation/proxy-tributes/{rid}/accept", data={"csrf": _csrf_of(page.text)})
     assert refused.status_code == 403
+    said = unescape(re.search(r'<p class="refusal" role="alert">([^<]*)</p>', refused.text).group(1))
+    assert CJK.search(said) and not re.search(r"[A-Za-z]{4,} [A-Za-z]{3,}", said), said
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM proxy_tributes")).scalar_one() == "received"
     mine, _ = signed_in_client(app, engine, f"proxy-mine-{next(_names)}", PASSWORD, "planner", ZIYUAN)
     page = mine.get("/staff/moderation")
     assert f'id="proxy-{rid}"' in page.text and "13800138000" in page.text and "爷爷，我们都很好" in page.text
@@ -245,3 +250,81 @@ def test_a_declined_request_tells_the_family_why(app: FastAPI, engine: Engine) -
     assert answer.status_code == 200  # followed to the page
     followed = new_client(app).get(f"/proxy-tribute/follow/{token}").text
     assert "未能受理" in followed and said in followed
+
+
+def test_the_follow_link_serves_only_the_after_photos_of_its_own_done_order(
+    app: FastAPI, engine: Engine, client: TestClient
+) -> None:
+    martyr_id, grave_id = buried_martyr(engine)
+    token = follow_token(new_client(app).post("/proxy-tribute", data=form(martyr_id)).text)
+    mine, _ = signed_in_client(app, engine, f"proxy-photo-{next(_names)}", PASSWORD, "planner", ZIYUAN)
+    page = mine.get("/staff/moderation").text
+    with engine.connect() as conn:
+        rid = conn.execute(text("SELECT id FROM proxy_tributes")).scalar_one()
+    mine.post(f"/staff/moderation/proxy-tributes/{rid}/accept", data={"csrf": _csrf(page)})
+    with engine.connect() as conn:
+        order_id = conn.execute(text("SELECT work_order_id FROM proxy_tributes")).scalar_one()
+    png = ("after.png", image(size=(64, 48), colour=(30, 120, 30)), "image/png")
+    before = client.post(
+        f"/api/v1/work-orders/{order_id}/photos", data={"stage": "before"}, files={"file": png}
+    )
+    after = client.post(
+        f"/api/v1/work-orders/{order_id}/photos", data={"stage": "after"}, files={"file": png}
+    )
+    assert before.status_code == 201 and after.status_code == 201, after.text
+    other = client.post(
+        "/api/v1/work-orders", json={"collection": "graves", "site_id": grave_id, "title": "别的工单"}
+    ).json()
+    foreign = client.post(
+        f"/api/v1/work-orders/{other['id']}/photos", data={"stage": "after"}, files={"file": png}
+    )
+    assert foreign.status_code == 201
+    family = new_client(app)
+    base = f"/proxy-tribute/follow/{token}/photos/"
+    assert family.get(f"{base}{after.json()['id']}").status_code == 404  # not done yet
+    for version, to in ((3, "in_progress"), (4, "done")):
+        body = {"to": to, "version": version}
+        if to == "in_progress":
+            moved = client.post(
+                f"/api/v1/work-orders/{order_id}/transitions",
+                json={"to": "assigned", "version": 2, "assigned_to": admin_id(engine)},
+            )
+            assert moved.status_code == 200, moved.text
+        moved = client.post(f"/api/v1/work-orders/{order_id}/transitions", json=body)
+        assert moved.status_code == 200, moved.text
+    shown = family.get(f"{base}{after.json()['id']}")
+    assert shown.status_code == 200 and shown.headers["content-type"].startswith("image/")
+    assert family.get(f"{base}{after.json()['id']}/thumbnail").status_code == 200
+    assert family.get(f"{base}{before.json()['id']}").status_code == 404  # a before photo
+    assert family.get(f"{base}{foreign.json()['id']}").status_code == 404  # another order's photo
+    followed = family.get(f"/proxy-tribute/follow/{token}").text
+    assert "完成祭扫" in followed and f"{base}{after.json()['id']}/thumbnail" in followed
+
+
+def admin_id(engine: Engine) -> int:
+    """The id of a whole-atlas admin account (work orders may be assigned to admins)."""
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT id FROM accounts WHERE role = 'admin' AND area_code IS NULL AND NOT disabled LIMIT 1"
+            )
+        ).scalar_one()
+
+
+def test_the_json_api_files_a_request_and_refuses_in_chinese(app: FastAPI, engine: Engine) -> None:
+    martyr_id, _ = buried_martyr(engine)
+    body = {k: v for k, v in form(martyr_id).items() if k not in ("clean_stone", "lay_flowers", "martyr_id")}
+    body.update(martyr_id=martyr_id, lay_flowers=True)
+    made = new_client(app).post("/api/v1/proxy-tributes", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["reference"].startswith("DJ-") and made.json()["follow_url"].startswith(
+        "/proxy-tribute/"
+    )
+    past = new_client(app).post("/api/v1/proxy-tributes", json={**body, "wished_on": "2020-04-04"})
+    assert past.status_code == 422 and "已经过去了" in past.text
+
+
+def test_a_grave_page_links_to_the_form(app: FastAPI, engine: Engine) -> None:
+    _, grave_id = buried_martyr(engine)
+    page = new_client(app).get(f"/sites/graves/{grave_id}").text
+    assert f'href="/proxy-tribute?grave={grave_id}"' in page
