@@ -122,6 +122,16 @@ def _assigned_order(client: TestClient, collection: str, site_id: int, crew: int
     return oid
 
 
+NO_SIGNAL_NOTE = "无信号时填写的巡查"
+
+
+def _inspections(engine: Engine, notes: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM inspections WHERE notes = :n"), {"n": notes}
+        ).scalar_one()
+
+
 def _errors(page: Page, into: list[str]) -> None:
     page.on("pageerror", lambda exc: into.append(f"page error: {exc}"))
     page.on(
@@ -217,6 +227,13 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         _offline_note(page)
         _looks_right(page, "site-offline")
 
+        # an inspection made on that page with no signal is kept on the phone, said at the button
+        page.locator("fieldset[data-category] label.choice").nth(3).click()
+        page.fill("#notes", NO_SIGNAL_NOTE)
+        page.click("#submit")
+        expect(page.locator("#outbox-count")).to_contain_text("1")
+        assert _inspections(engine, NO_SIGNAL_NOTE) == 0
+
         # my work order and the task map, never opened either
         page.goto(f"{live_server}/crew/work-orders/{order_id}", wait_until="load")
         expect(page.locator("h1")).to_have_text(ORDER_TITLE)
@@ -242,11 +259,20 @@ def test_the_task_list_and_a_site_never_opened_open_with_no_signal(
         page.goto(f"{live_server}/crew/{collection}/{site_id}", wait_until="load")
         context.set_offline(False)
         expect(page.locator("#data-as-of")).to_have_text("已恢复网络：刷新本页可看最新数据")
+        # the inspection made offline arrives once the signal is back, and only once
+        deadline = time.monotonic() + 30
+        while _inspections(engine, NO_SIGNAL_NOTE) == 0 and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+        page.reload(wait_until="load")
+        page.wait_for_timeout(2000)  # a reload makes another send round: nothing more may arrive
+        assert _inspections(engine, NO_SIGNAL_NOTE) == 1
+        expect(page.locator("#outbox-count")).to_contain_text("0")
         page.reload(wait_until="load")
         expect(page.locator("html")).to_have_attribute("data-crew-offline", "ready", timeout=WARM_TIMEOUT_MS)
         expect(page.locator("#data-as-of")).to_have_text(re.compile(r"^数据更新于 今天 \d\d:\d\d$"))
         kept = page.evaluate("() => JSON.parse(localStorage.getItem('vetmap-crew-offline')).kept")
-        assert kept["fetched"] == 0 and kept["total"] > _area_size(engine)  # nothing changed: nothing fetched
+        # only what the inspection changed is fetched again (that site's page and answer, the task list)
+        assert kept["fetched"] <= 4 and kept["total"] > _area_size(engine)
         _looks_right(page, "site-online")
 
         # signing out clears what the phone kept: offline again, the area is gone
