@@ -46,12 +46,13 @@ CONFORMANCE_CLASSES = (
     f"{_TILES}geodata-tilesets",
     f"{_TILES}dataset-tilesets",
     f"{_TILES}mvt",
+    f"{_TILES}oas30",
     "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
     "http://www.opengis.net/spec/tms/2.0/conf/tilesetmetadata",
     "http://www.opengis.net/spec/tms/2.0/conf/json-tilesetmetadata",
 )
-"""OGC API – Tiles Part 1 and 2D TMS 2.0 classes implemented (no oas30: /ogc/api does not describe the tiles)."""
+"""OGC API – Tiles Part 1 and 2D TMS 2.0 classes implemented (oas30: /ogc/api describes every tiles path)."""
 
 REL_TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 REL_TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"

@@ -85,10 +85,43 @@ def test_landing_page_and_conformance_announce_the_tiles_and_the_style(client):
     _links_resolve(client, landing)
 
     classes = set(_json(client, "/ogc/conformance")["conformsTo"])
-    for name in ("core", "tileset", "tilesets-list", "geodata-tilesets", "dataset-tilesets", "mvt"):
+    for name in ("core", "tileset", "tilesets-list", "geodata-tilesets", "dataset-tilesets", "mvt", "oas30"):
         assert f"{TILES}{name}" in classes
-    for absent in ("oas30", "png", "jpeg", "geojson", "geodata-selection"):  # not implemented for tiles
+    for absent in ("png", "jpeg", "geojson", "geodata-selection", "collections-selection"):  # not implemented
         assert f"{TILES}{absent}" not in classes
+
+
+def test_the_api_definition_describes_every_tiles_and_style_path(client):
+    paths = _json(client, "/ogc/api")["paths"]
+    for path in (
+        "/tileMatrixSets",
+        "/tileMatrixSets/{tileMatrixSetId}",
+        "/tiles",
+        "/tiles/{tileMatrixSetId}",
+        "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+        "/styles",
+        "/styles/{styleId}",
+        *(
+            f"/collections/{c}/tiles/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"
+            for c in LAYERS
+        ),
+    ):
+        assert "get" in paths[path], path
+    tile = paths["/collections/stations/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"]["get"]
+    assert MVT in tile["responses"]["200"]["content"] and {"204", "304", "400", "404"} <= set(
+        tile["responses"]
+    )
+    # every path the definition names answers (with its parameters filled in)
+    filled = {
+        "tileMatrixSetId": "WebMercatorQuad",
+        "tileMatrix": "0",
+        "tileRow": "0",
+        "tileCol": "0",
+        "styleId": "default",
+    }
+    for path in paths:
+        if path.startswith(("/tile", "/styles")) or "/tiles" in path:
+            assert client.get("/ogc" + path.format(**filled)).status_code in (200, 204), path
 
 
 def test_tile_matrix_set_is_the_standard_web_mercator_quad(client):

@@ -15,7 +15,7 @@ from api.deps import PublicConnDep, ReadConnDep, SettingsDep
 from api.errors import error_status
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
-from api.routes.ogc.tilesets import collection_links, landing_links
+from api.routes.ogc.tilesets import collection_links, landing_links, openapi_paths
 from geo.errors import DomainError, NotFound
 from geo.ogc.editing import EDITABLE_COLLECTIONS
 from geo.ogc.features import (
@@ -706,7 +706,7 @@ def _openapi(request: Request, limits: PageLimits) -> dict:
             "description": "Veterans' service stations, martyr memorials, cemeteries, graves and areas.",
         },
         "servers": [{"url": str(request.url_for("ogc_landing")).rstrip("/")}],
-        "paths": paths,
+        "paths": {**paths, **openapi_paths()},  # OGC API Tiles and styles (api/routes/ogc/tilesets.py)
         "components": {
             "parameters": _parameters(limits),
             "schemas": _SCHEMAS,

@@ -299,3 +299,99 @@ def collection_links(request: Request, collection_id: str) -> list[dict]:
         return []
     url = request.url_for("ogc_collection_tilesets", collection_id=collection_id)
     return [_link(url, REL_TILESETS_VECTOR, JSON_TYPE, f"{collection_id}: vector tiles")]
+
+
+def _path_parameter(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+
+
+_TMS_PARAMETER = _path_parameter(
+    "tileMatrixSetId", "The tile matrix set: WebMercatorQuad", {"enum": [TMS_ID]}
+)
+_TILE_PARAMETERS = [
+    _TMS_PARAMETER,
+    _path_parameter("tileMatrix", "Zoom: 0 to 22", {"type": "string", "pattern": "^[0-9]+$"}),
+    _path_parameter(
+        "tileRow", "Row from the north: 0 to 2^tileMatrix - 1", {"type": "integer", "minimum": 0}
+    ),
+    _path_parameter(
+        "tileCol", "Column from the west: 0 to 2^tileMatrix - 1", {"type": "integer", "minimum": 0}
+    ),
+    {"name": "f", "in": "query", "required": False, "schema": {"type": "string", "enum": ["mvt"]}},
+    {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
+]
+_PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
+
+
+def _json_get(operation_id: str, summary: str, parameters: list[dict], media_type: str = JSON_TYPE) -> dict:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": summary, "content": {media_type: {"schema": {"type": "object"}}}},
+                "404": {"description": "Not found (the reason is given)", **_PROBLEM},
+            },
+        }
+    }
+
+
+def _tile_get(operation_id: str, summary: str) -> dict:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": _TILE_PARAMETERS,
+            "responses": {
+                "200": {
+                    "description": "The tile (MVT 2.1)",
+                    "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "204": {"description": "The tile holds no feature"},
+                "304": {"description": "The tile has not changed since the ETag sent in If-None-Match"},
+                "400": {
+                    "description": "A malformed tileMatrix, tileRow, tileCol or f (the reason is given)",
+                    **_PROBLEM,
+                },
+                "404": {
+                    "description": "No such tile matrix, row or column, or collection (the reason)",
+                    **_PROBLEM,
+                },
+            },
+        }
+    }
+
+
+def openapi_paths() -> dict:
+    """The OpenAPI 3.0 path items of OGC API – Tiles and the styles, relative to /ogc (for /ogc/api)."""
+    paths = {
+        "/tileMatrixSets": _json_get("getTileMatrixSetsList", "Tile matrix sets", []),
+        "/tileMatrixSets/{tileMatrixSetId}": _json_get(
+            "getTileMatrixSet", "A tile matrix set definition (2D TMS 2.0)", [_TMS_PARAMETER]
+        ),
+        "/tiles": _json_get("getDatasetTileSetsList", "Tilesets of the dataset (every layer)", []),
+        "/tiles/{tileMatrixSetId}": _json_get(
+            "getDatasetTileSet", "Tileset metadata of the dataset", [_TMS_PARAMETER]
+        ),
+        "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": _tile_get(
+            "getDatasetTile", "A tile of every layer"
+        ),
+        "/styles": _json_get("getStyles", "Map styles", []),
+        "/styles/{styleId}": _json_get(
+            "getStyle",
+            "A MapLibre / Mapbox GL style (f=mapbox)",
+            [_path_parameter("styleId", "The style: default", {"enum": [STYLE_ID]})],
+            STYLE_JSON,
+        ),
+    }
+    for cid in LAYERS:
+        base = f"/collections/{cid}/tiles"
+        paths[base] = _json_get(f"getTileSetsList.{cid}", f"Tilesets of {cid}", [])
+        paths[f"{base}/{{tileMatrixSetId}}"] = _json_get(
+            f"getTileSet.{cid}", f"Tileset metadata of {cid}", [_TMS_PARAMETER]
+        )
+        paths[f"{base}/{{tileMatrixSetId}}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"] = _tile_get(
+            f"getTile.{cid}", f"A vector tile of {cid}"
+        )
+    return paths
