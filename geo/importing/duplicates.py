@@ -179,6 +179,19 @@ def in_database(
     usable = [r for r in rows if _usable(r)]
     if not usable:
         return []
+    # first the names stored around the file's rows (one query): only rows of such a name are probed one by one
+    lons, lats = [r.lon for r in usable], [r.lat for r in usable]
+    stored = conn.execute(
+        text(
+            f"SELECT DISTINCT name FROM {table} "
+            "WHERE geom && ST_MakeEnvelope(:x0 - :box, :y0 - :box, :x1 + :box, :y1 + :box, 4326)"
+        ),
+        {"x0": min(lons), "y0": min(lats), "x1": max(lons), "y1": max(lats), "box": _BOX_DEG},
+    ).scalars()
+    names = {same_name_key(n) for n in stored}
+    usable = [r for r in usable if same_name_key(r.values["name"]) in names]
+    if not usable:
+        return []
     positions = collection == "graves"
     extra = ", t.section, t.row_no, t.number" if positions else ""
     found = conn.execute(
