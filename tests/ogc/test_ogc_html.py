@@ -71,7 +71,7 @@ def _ogc_links(page: _Page) -> list[str]:
     return [
         href
         for href, kind in page.links
-        if urlsplit(href).netloc == "testserver"
+        if urlsplit(href).netloc in ("testserver", "")
         and kind is None
         and not urlsplit(href).path.startswith("/ogc/api")
     ]

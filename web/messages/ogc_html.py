@@ -9,6 +9,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "served to the OGC API – Features standard. QGIS, GDAL and other programs read it directly; these "
         "pages are for browsing.",
     ),
+    "ogc_html.collection.stations": ("退役军人服务站", "Veterans' service stations"),
+    "ogc_html.collection.memorials": ("烈士纪念设施", "Martyr memorial facilities"),
+    "ogc_html.collection.cemeteries": ("烈士陵园", "Martyr cemeteries"),
+    "ogc_html.collection.graves": ("烈士墓", "Martyr graves"),
+    "ogc_html.collection.areas": ("行政区划", "Administrative areas"),
+    "ogc_html.collection.memorial_protection_zones": ("纪念设施保护范围", "Memorial protection zones"),
+    "ogc_html.collection.memorial_control_zones": (
+        "纪念设施建设控制地带",
+        "Memorial construction-control zones",
+    ),
+    "ogc_html.collection.cemetery_boundaries": ("烈士陵园边界", "Cemetery boundaries"),
+    "ogc_html.collection.cemetery_protection_zones": ("烈士陵园保护范围", "Cemetery protection zones"),
+    "ogc_html.collection.cemetery_control_zones": (
+        "烈士陵园建设控制地带",
+        "Cemetery construction-control zones",
+    ),
     "ogc_html.home": ("OGC API 首页", "OGC API home"),
     "ogc_html.nav": ("当前位置", "You are here"),
     "ogc_html.language": ("语言", "Language"),

@@ -202,19 +202,30 @@ def _interval_text(extent: Mapping[str, Any] | None, lang: str) -> str:
     return f"{(start or '..')[:10]} – {(end or '..')[:10]}"
 
 
+def collection_title(collection_id: str, title: str, lang: str) -> str:
+    """A collection's title in ``lang`` (the catalogue's), else the title the JSON gives."""
+    return t(f"ogc_html.collection.{collection_id}", lang, default=title)
+
+
+def _titled(urls: Mapping[str, str], lang: str) -> str:
+    return collection_title(
+        urlsplit(urls["collection"]).path.rsplit("/", 1)[-1], urls["collection_title"], lang
+    )
+
+
 def _collection_view(ctx: PageContext, info: Mapping[str, Any], tilejson_url: str) -> dict[str, Any]:
     links = {link["rel"]: link["href"] for link in info["links"]}
     tiles = next((links[rel] for rel in TILESET_RELS if rel in links), tilejson_url)
     return {
         "id": info["id"],
-        "title": info["title"],
-        "description": info.get("description") or "",
+        "title": collection_title(info["id"], info["title"], ctx.lang),
+        "description": (info.get("description") or "") if ctx.lang == "en" else "",
         "bbox": _bbox_text(info.get("extent")),
         "interval": _interval_text(info.get("extent"), ctx.lang),
         "temporal": info.get("temporalProperty") or "",
         "href": ctx.html(links["self"]),
-        "items": ctx.html(links["items"]),
-        "queryables": ctx.html(links["http://www.opengis.net/def/rel/ogc/1.0/queryables"]),
+        "items_url": ctx.html(links["items"]),
+        "queryables_url": ctx.html(links["http://www.opengis.net/def/rel/ogc/1.0/queryables"]),
         "tiles": tiles,
         "crs": info.get("crs", []),
         "storage_crs": info.get("storageCrs", ""),
@@ -234,7 +245,7 @@ def collection_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str
     """One collection: its description, extent, CRS list and links."""
     view = _collection_view(ctx, body, tilejson)
     crumbs = _home(ctx, urls["home"]) + [(t("ogc_html.collections", ctx.lang), ctx.html(urls["collections"]))]
-    return _frame(ctx, "collection.html", body["title"], crumbs, c=view)
+    return _frame(ctx, "collection.html", view["title"], crumbs, c=view)
 
 
 def queryables_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str, str]) -> str:
@@ -256,9 +267,9 @@ def queryables_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str
     lang = ctx.lang
     crumbs = _home(ctx, urls["home"]) + [
         (t("ogc_html.collections", lang), ctx.html(urls["collections"])),
-        (urls["collection_title"], ctx.html(urls["collection"])),
+        (_titled(urls, ctx.lang), ctx.html(urls["collection"])),
     ]
-    title = f"{urls['collection_title']} · {t(urls['what'], lang)}"
+    title = f"{_titled(urls, lang)} · {t(urls['what'], lang)}"
     return _frame(ctx, "queryables.html", title, crumbs, rows=rows)
 
 
@@ -319,12 +330,12 @@ def items_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str, str
     returned = body.get("numberReturned", len(features))
     crumbs = _home(ctx, urls["home"]) + [
         (t("ogc_html.collections", lang), ctx.html(urls["collections"])),
-        (urls["collection_title"], ctx.html(urls["collection"])),
+        (_titled(urls, ctx.lang), ctx.html(urls["collection"])),
     ]
     return _frame(
         ctx,
         "items.html",
-        f"{urls['collection_title']} · {t('ogc_html.items', lang)}",
+        f"{_titled(urls, lang)} · {t('ogc_html.items', lang)}",
         crumbs,
         columns=[(c, _column_label(c, lang)) for c in columns],
         rows=rows,
@@ -356,7 +367,7 @@ def item_page(ctx: PageContext, feature: Mapping[str, Any], urls: Mapping[str, s
         site = ctx.html(site_url)
     crumbs = _home(ctx, urls["home"]) + [
         (t("ogc_html.collections", lang), ctx.html(urls["collections"])),
-        (urls["collection_title"], ctx.html(urls["collection"])),
+        (_titled(urls, ctx.lang), ctx.html(urls["collection"])),
         (t("ogc_html.items", lang), ctx.html(urls["items"])),
     ]
     features = [feature]
