@@ -40,7 +40,7 @@ router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
 Collection = Literal["memorials", "cemeteries", "graves"]
 Priority = Literal["low", "normal", "high", "urgent"]
-Kind = Literal["repair", "cleaning", "tribute"]
+Kind = Literal["repair", "cleaning", "tribute", "proxy_tribute"]  # proxy_tribute: 代祭扫 (migration 0013)
 State = Literal["reported", "triaged", "assigned", "in_progress", "done", "verified", "rejected", "duplicate"]
 Yuan = Annotated[Decimal, Field(ge=0, lt=Decimal("1e10"), max_digits=12, decimal_places=2)]
 
