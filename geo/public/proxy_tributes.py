@@ -26,9 +26,10 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import area_prefix, authorize, covers, require_right
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from geo.kit.china_time import CHINA_TIME
+from geo.principal import Principal
 from geo.upkeep.work_orders import WorkOrderInput, create_work_order, transition
 
 HANDLE = "proxy_tributes.handle"
@@ -348,12 +349,14 @@ def crews_of(conn: Connection, area_code: str | None) -> list[dict]:
     """The active crew accounts whose area holds ``area_code`` (id, username), to assign an accepted request to."""
     rows = conn.execute(
         text(
-            "SELECT id, username FROM accounts WHERE role = 'crew' AND NOT disabled AND "
-            "(area_code IS NULL OR :a LIKE area_code || '%') ORDER BY username"
-        ),
-        {"a": area_code or ""},
+            "SELECT id, username, area_code FROM accounts WHERE role = 'crew' AND NOT disabled ORDER BY username"
+        )
     )
-    return [dict(r._mapping) for r in rows]
+    return [
+        {"id": r.id, "username": r.username}
+        for r in rows
+        if covers(Principal(r.id, r.username, "crew", r.area_code), area_code)
+    ]
 
 
 def _received(conn: Connection, principal, request_id: int) -> Any:
