@@ -169,7 +169,8 @@ def staff_queue(
     what to do, the day, who asks and their contact, the crews to assign to and the forms' addresses."""
     rows = []
     for item in items:
-        who = item["requester_name"] + (f"（{item['relation']}）" if item.get("relation") else "")
+        brackets = "（{}）" if lang == "zh" else " ({})"
+        who = item["requester_name"] + (brackets.format(item["relation"]) if item.get("relation") else "")
         contact = " · ".join(c for c in (item.get("contact_phone"), item.get("contact_email")) if c)
         rows.append(
             {
