@@ -208,9 +208,7 @@ def collection_title(collection_id: str, title: str, lang: str) -> str:
 
 
 def _titled(urls: Mapping[str, str], lang: str) -> str:
-    return collection_title(
-        urlsplit(urls["collection"]).path.rsplit("/", 1)[-1], urls["collection_title"], lang
-    )
+    return collection_title(_collection_id(urls), urls["collection_title"], lang)
 
 
 def _collection_view(ctx: PageContext, info: Mapping[str, Any], tilejson_url: str) -> dict[str, Any]:
@@ -284,8 +282,39 @@ def cell_text(value: Any, lang: str) -> str:
     return str(value)
 
 
+_LABEL_KEYS = ("ogc_html.field.{}", "sites.field.{}", "field.{}", "imports.field.{}", "audit.field.{}")
+_SINGULAR = {
+    "stations": "station",
+    "memorials": "memorial",
+    "cemeteries": "cemetery",
+    "graves": "grave",
+    "areas": "area",
+}
+_FIRST = ("name", "martyr_name")
+
+
 def _column_label(name: str, lang: str) -> str:
-    return t(f"field.{name}", lang, default=name)
+    for pattern in _LABEL_KEYS:
+        label = t(pattern.format(name), lang, default="")
+        if label:
+            return label
+    return name
+
+
+def value_text(collection_id: str, name: str, value: Any, lang: str) -> str:
+    """A property value as a cell shows it: an enumerated value by its catalogue label (station_level.village
+    is 村级), else ``cell_text``."""
+    if isinstance(value, str) and value:
+        singular = _SINGULAR.get(collection_id, collection_id)
+        for key in (f"{singular}_{name}.{value}", f"{name}.{value}"):
+            label = t(key, lang, default="")
+            if label:
+                return label
+    return cell_text(value, lang)
+
+
+def _collection_id(urls: Mapping[str, str]) -> str:
+    return urlsplit(urls["collection"]).path.rsplit("/", 1)[-1]
 
 
 def _map_features(features: Sequence[Mapping[str, Any]], titles: Sequence[str]) -> list[dict[str, Any]]:
@@ -314,6 +343,8 @@ def items_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str, str
         for name in feature.get("properties") or {}:
             if name not in columns:
                 columns.append(name)
+    columns.sort(key=lambda name: name not in _FIRST)  # the name first, the rest as the server gives them
+    cid = _collection_id(urls)
     base = urls["items"]
     titles = [_feature_title(f) for f in features]
     rows = [
@@ -321,7 +352,7 @@ def items_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str, str
             "id": f.get("id"),
             "href": ctx.html(f"{base}/{f.get('id')}"),
             "title": title,
-            "cells": [cell_text((f.get("properties") or {}).get(c), lang) for c in columns],
+            "cells": [value_text(cid, c, (f.get("properties") or {}).get(c), lang) for c in columns],
         }
         for f, title in zip(features, titles, strict=True)
     ]
@@ -360,7 +391,10 @@ def item_page(ctx: PageContext, feature: Mapping[str, Any], urls: Mapping[str, s
     lang = ctx.lang
     props = feature.get("properties") or {}
     title = _feature_title(feature)
-    rows = [(name, _column_label(name, lang), cell_text(value, lang)) for name, value in props.items()]
+    cid = _collection_id(urls)
+    rows = [
+        (name, _column_label(name, lang), value_text(cid, name, value, lang)) for name, value in props.items()
+    ]
     site = None
     if props.get("site_collection") and props.get("site_id") is not None:
         site_url = f"{urls['collections']}/{props['site_collection']}/items/{props['site_id']}"
