@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.headers import preferred_lang
 from geo.errors import (
@@ -27,8 +28,9 @@ from geo.errors import (
     VersionRequired,
 )
 from geo.kit.db_refusals import refusal
-from web.i18n import error_text
+from web.i18n import error_text, t
 from web.jinja import render
+from web.public.frame import PageContext, not_found_page
 from web.validation import validation_text
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
@@ -133,6 +135,34 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]
         return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        """No route (404) or no such method (405): a sentence in the caller's language, a page for a browser."""
+        lang = answer_lang(request)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            detail = t("http.not_found", lang).format(path=request.url.path[:200])
+        elif exc.status_code == 405:
+            detail = t("http.method", lang).format(method=request.method)
+        else:
+            detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        if exc.status_code == 404 and wants_page(request) and not request.url.path.startswith("/staff/"):
+            explicit = (
+                request.query_params.get("lang") if request.query_params.get("lang") in ("zh", "en") else None
+            )
+            page = not_found_page(PageContext(lang, explicit, request.url.path), detail)
+            return HTMLResponse(page, status_code=404, headers={**headers, "Cache-Control": "no-store"})
+        if wants_page(request):
+            back = "/staff/" if request.url.path.startswith("/staff/") else "/"
+            page = render("refused_request.html", lang=lang, message=detail, back=back)
+            return HTMLResponse(
+                page, status_code=exc.status_code, headers={**headers, "Cache-Control": "no-store"}
+            )
+        if request.url.path.startswith(PROBLEM_PATHS):
+            body = problem_body(exc.status_code, detail)
+            return JSONResponse(body, status_code=exc.status_code, headers=headers, media_type=PROBLEM_JSON)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:

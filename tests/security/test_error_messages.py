@@ -245,3 +245,18 @@ def test_a_run_that_fails_on_an_unexpected_error_stores_no_text_of_it(engine: En
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM siting_runs WHERE id = :id"), {"id": run.id})
+
+
+def test_an_unknown_address_answers_in_the_callers_language(anon_client) -> None:
+    """No route: a Chinese sentence by default (a public page with the header for a browser), never "Not Found"."""
+    api = anon_client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "本站没有这个地址：/api/v1/no-such-thing"}
+    english = anon_client.get("/api/v1/no-such-thing", headers={"Accept-Language": "en"})
+    assert english.json()["detail"] == "There is no such address here: /api/v1/no-such-thing"
+    page = anon_client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "本站没有这个地址" in page.text and 'href="/report"' in page.text  # the public header
+    ogc = anon_client.get("/ogc/nowhere")
+    assert ogc.status_code == 404 and ogc.headers["content-type"] == "application/problem+json"
+    method = anon_client.put("/api/v1/auth/me")
+    assert method.status_code == 405 and "PUT" in method.json()["detail"] and "请求" in method.json()["detail"]
