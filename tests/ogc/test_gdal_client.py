@@ -16,21 +16,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from api.app import create_app
+from geo.ogc.features import ZONE_COLLECTIONS
 from geo.settings import Settings
 from tests.live_server import LiveServer
 
-COLLECTIONS = [
-    "stations",
-    "memorials",
-    "cemeteries",
-    "graves",
-    "areas",
-    "memorial_protection_zones",
-    "memorial_control_zones",
-    "cemetery_boundaries",
-    "cemetery_protection_zones",
-    "cemetery_control_zones",
-]
+COLLECTIONS = ["stations", "memorials", "cemeteries", "graves", "areas", *ZONE_COLLECTIONS]
 GDAL_TIMEOUT_S = 180
 # No internet here: never go through a proxy, fail fast instead of retrying.
 GDAL_ENV = {

@@ -7,20 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine, text
 
-from geo.ogc.features import CRS84, EPSG_3857, EPSG_4326, EPSG_4490
+from geo.ogc.features import CRS84, EPSG_3857, EPSG_4326, EPSG_4490, ZONE_COLLECTIONS
 
-COLLECTIONS = (
-    "stations",
-    "memorials",
-    "cemeteries",
-    "graves",
-    "areas",
-    "memorial_protection_zones",
-    "memorial_control_zones",
-    "cemetery_boundaries",
-    "cemetery_protection_zones",
-    "cemetery_control_zones",
-)
+COLLECTIONS = ("stations", "memorials", "cemeteries", "graves", "areas", *ZONE_COLLECTIONS)
 QGIS_FILTER_CLASSES = (
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",

@@ -128,18 +128,21 @@ def create_feature(
     return _written(conn, collection_id, site_id, principal, 201, {"Location": location})
 
 
-def _update(
+@router.api_route("/collections/{collection_id}/items/{feature_id}", methods=["PUT", "PATCH"])
+def update_feature(
     collection_id: str,
     feature_id: str,
-    body: Any,
-    conn,
-    principal,
-    actor,
-    if_match: str | None,
-    content_crs: str | None,
-    *,
-    replace: bool,
+    body: BodyDep,
+    request: Request,
+    conn: ConnDep,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    if_match: IfMatch = None,
+    content_crs: ContentCrs = None,
 ) -> Response:
+    """PUT replaces a feature: its point and every property the caller may read (absent ones back to their
+    default). PATCH is a JSON merge patch: some properties and/or the point; the rest is kept."""
+    replace = request.method == "PUT"
     spec = editable_spec(collection_id)
     site_id = site_id_of(collection_id, feature_id)
     require_right(principal, f"{spec.name}.update")
@@ -160,42 +163,6 @@ def _update(
         lambda: update_site(conn, spec, site_id, changes, given.point, version, precondition, principal),
     )
     return _written(conn, collection_id, site_id, principal, 200)
-
-
-@router.put("/collections/{collection_id}/items/{feature_id}")
-def replace_feature(
-    collection_id: str,
-    feature_id: str,
-    body: BodyDep,
-    request: Request,
-    conn: ConnDep,
-    principal: PrincipalDep,
-    actor: ActorDep,
-    if_match: IfMatch = None,
-    content_crs: ContentCrs = None,
-) -> Response:
-    """Replace a feature: its point and every property the caller may read (absent ones cleared)."""
-    return _update(
-        collection_id, feature_id, body, conn, principal, actor, if_match, content_crs, replace=True
-    )
-
-
-@router.patch("/collections/{collection_id}/items/{feature_id}")
-def patch_feature(
-    collection_id: str,
-    feature_id: str,
-    body: BodyDep,
-    request: Request,
-    conn: ConnDep,
-    principal: PrincipalDep,
-    actor: ActorDep,
-    if_match: IfMatch = None,
-    content_crs: ContentCrs = None,
-) -> Response:
-    """Change some properties and/or the point (a JSON merge patch of the feature); the rest is kept."""
-    return _update(
-        collection_id, feature_id, body, conn, principal, actor, if_match, content_crs, replace=False
-    )
 
 
 @router.delete("/collections/{collection_id}/items/{feature_id}", status_code=204)
