@@ -21,3 +21,13 @@ AREA_CODE_PREFIX = {"province": 2, "city": 4, "county": 6, "township": 9, "villa
 def area_code_prefix(code: str, level: str) -> str:
     """Return the leading digits every descendant of this area's code shares (GB/T 2260 scheme)."""
     return code[: AREA_CODE_PREFIX[level]]
+
+
+def area_prefix(code: str, level: str | None = None) -> str:
+    """Leading digits every area inside ``code`` shares; the level comes from the code when not given."""
+    if level is None:
+        if len(code) == 6:
+            level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
+        else:
+            level = "township" if len(code) == 9 else "village"
+    return area_code_prefix(code, level)

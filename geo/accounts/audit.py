@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.atlas.collections import CollectionSpec
 from geo.errors import InvalidParameter
 from geo.kit.like import starts_with
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from geo import vocab
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import Forbidden, Unauthorized
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 _SITE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "stations": {
@@ -85,16 +85,6 @@ def allowed(role: str, action: str) -> bool:
 def actions_of(role: str) -> list[str]:
     """The actions a role may do, sorted."""
     return sorted(a for a, roles in PERMISSIONS.items() if role in roles)
-
-
-def area_prefix(code: str, level: str | None = None) -> str:
-    """Leading digits every area inside ``code`` shares; the level comes from the code when not given."""
-    if level is None:
-        if len(code) == 6:
-            level = "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
-        else:
-            level = "township" if len(code) == 9 else "village"
-    return vocab.area_code_prefix(code, level)
 
 
 def covers(principal: Principal, area_code: str | None) -> bool:

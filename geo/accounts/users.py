@@ -16,12 +16,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize_accounts
+from geo.accounts.permissions import authorize_accounts
 from geo.atlas.areas import AreaRef, find_area
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from geo.kit.like import starts_with
 from geo.principal import Principal
 from geo.settings import Settings
+from geo.vocab import area_prefix
 
 ACCOUNT_ROLES: tuple[str, ...] = ("crew", "planner", "admin")
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"

@@ -39,10 +39,10 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, Text, case, false, func, literal, null, true
 
-from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.models import Area, Martyr
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 Sensitivity = Literal["public", "internal", "personal"]
 

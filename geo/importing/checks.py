@@ -20,7 +20,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 
-from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
 from geo.importing.columns import COORD_FIELDS, ColumnMap
@@ -30,6 +29,7 @@ from geo.importing.readers import OVERFLOW
 from geo.importing.reasons import RowReason, reason, rejected, validation_reason, value_reason
 from geo.importing.values import Memo, NotUnderstood, field_parser, text_of
 from geo.public.martyrs import MartyrFields, person_values
+from geo.vocab import area_prefix
 
 _INT32 = 2**31 - 1
 _INT64 = 2**63 - 1

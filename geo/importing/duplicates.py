@@ -20,10 +20,10 @@ from typing import Any
 from pyproj import Geod
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix
 from geo.atlas.collections import COLLECTIONS
 from geo.importing.checks import CheckedRow
 from geo.importing.reasons import RowReason, reason
+from geo.vocab import area_prefix
 
 NEAR_M = 50.0
 """Rows of the same name closer than this (metres, geodesic) are likely the same place."""

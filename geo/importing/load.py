@@ -14,7 +14,6 @@ import shapely
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DataError, IntegrityError
 
-from geo.accounts.permissions import area_prefix
 from geo.atlas.areas import AREA_TOLERANCE_M
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
@@ -36,6 +35,7 @@ from geo.kit.db_refusals import refusal
 from geo.kit.pinyin import name_pinyin
 from geo.models import Area
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 _TMP = "_import_rows"
 _LEVEL_ORDER = ("village", "township", "county", "city", "province")

@@ -14,7 +14,6 @@ import io
 import shapely
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix
 from geo.atlas.areas import require_area
 from geo.atlas.field_policy import readable_fields
 from geo.errors import InvalidInput
@@ -24,7 +23,7 @@ from geo.importing.staging import LoadResult, classify_rows, copy_value, differs
 from geo.importing.writers import Records
 from geo.models import Martyr
 from geo.principal import Principal
-from geo.vocab import area_code_prefix
+from geo.vocab import area_code_prefix, area_prefix
 
 BURIAL_KINDS = ("grave", "cemetery", "memorial", "unknown")
 """The ``kind`` filter of a martyr export: where the record says the martyr lies (as the martyrs API tells it)."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix
+from geo.vocab import area_prefix
 
 PLACE_FIELDS = ("township", "village", "place")
 """Pseudo-fields of the columns that name a row's area: 乡镇/街道, 村/社区, and one 所在地 text."""

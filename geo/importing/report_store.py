@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, false, func, select, true, update
 
-from geo.accounts.permissions import area_prefix, covers
+from geo.accounts.permissions import covers
 from geo.errors import NotFound
 from geo.importing.report import ImportReport
 from geo.models import ImportReport as ReportRow
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 KEEP_SECONDS = 90 * 24 * 3600
 """How long an upload's report is kept (seconds)."""

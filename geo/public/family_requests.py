@@ -33,10 +33,11 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.errors import InvalidInput, NotFound, StaleVersion, TooManyAttempts, VersionRequired
 from geo.models import FAMILY_REQUEST_STATUSES
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 REFERENCE_PREFIX = "XQ-"
 MAX_PER_CLIENT_PER_DAY = 10

@@ -15,12 +15,13 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.errors import Conflict, NotFound
 from geo.principal import Principal
 from geo.public.reports import OPEN_STATUSES
 from geo.upkeep.photos import PUBLISH
 from geo.upkeep.work_orders import TRIAGE
+from geo.vocab import area_prefix
 
 NEARBY_M = 500
 CANDIDATES = 10

@@ -26,11 +26,12 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, covers, require_right
+from geo.accounts.permissions import authorize, covers, require_right
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from geo.kit.china_time import CHINA_TIME
 from geo.principal import Principal
 from geo.upkeep.work_orders import WorkOrderInput, create_work_order, transition
+from geo.vocab import area_prefix
 
 HANDLE = "proxy_tributes.handle"
 REFERENCE_PREFIX = "DJ-"

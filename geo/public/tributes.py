@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from geo.models import TRIBUTE_KINDS, TRIBUTE_TARGETS
+from geo.vocab import area_prefix
 
 MESSAGE_MAX_CHARS = 500
 AUTHOR_MAX_CHARS = 40

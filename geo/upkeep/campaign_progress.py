@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo import vocab
-from geo.accounts.permissions import area_prefix
 from geo.errors import InvalidInput
 from geo.kit.like import starts_with
 from geo.models import WORK_ORDER_STATUSES
 from geo.principal import Principal
 from geo.upkeep.campaigns import get_campaign
+from geo.vocab import area_prefix
 
 LEVELS = ("province", "city", "county", "township", "village")
 DONE = ("done", "verified")

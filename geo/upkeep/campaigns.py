@@ -26,11 +26,12 @@ from sqlalchemy import Connection, text
 
 from geo import vocab
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.atlas.areas import require_area
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound
 from geo.models import CAMPAIGN_KINDS, WORK_ORDER_KINDS
 from geo.principal import Principal
+from geo.vocab import area_prefix
 
 CREATE = "campaigns.create"
 READ = "campaigns.read"

@@ -20,13 +20,14 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix, require_right
+from geo.accounts.permissions import require_right
 from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
 from geo.upkeep.crew_tasks import MAX_TASKS, OPEN_ORDER_STATES, CrewTask, my_tasks
 from geo.upkeep.schedules import CHINA, china_today, next_due_sql
+from geo.vocab import area_prefix
 
 MAX_OFFLINE_SITES = 1000
 """The most sites one phone takes offline (a county has 80-300; only a whole-atlas account can reach this)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, text
 
 from geo import vocab
-from geo.accounts.permissions import area_prefix, require_right
+from geo.accounts.permissions import require_right
 from geo.atlas.areas import find_area, unit_shapes
 from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
@@ -24,6 +24,7 @@ from geo.principal import Principal
 from geo.settings import UpkeepSettings
 from geo.upkeep.crew_tasks import MY_ORDER_STATES, PRIORITY_RANK
 from geo.upkeep.schedules import china_today, next_due_sql, state_sql
+from geo.vocab import area_prefix
 
 MAX_MAP_SITES = 3000
 """At most this many sites on the map (a county has 80-300); those with a task come first."""

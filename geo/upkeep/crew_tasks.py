@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.errors import InvalidInput
 from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
@@ -29,6 +29,7 @@ from geo.settings import UpkeepSettings
 from geo.upkeep.inspections import site_area
 from geo.upkeep.schedules import china_today, next_due_sql, overdue_sql, state_sql
 from geo.upkeep.site_merge import readable_crew_fields
+from geo.vocab import area_prefix
 
 MAX_TASKS = 500
 OPEN_ORDER_STATES = ("reported", "triaged", "assigned", "in_progress", "done")

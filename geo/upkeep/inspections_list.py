@@ -15,12 +15,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.errors import InvalidInput
 from geo.kit.like import escape_like, starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.upkeep.inspections import site_area
+from geo.vocab import area_prefix
 
 READ = "inspections.read"
 

@@ -19,13 +19,13 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix, authorize
+from geo.accounts.permissions import authorize
 from geo.atlas.areas import AreaRef, Bounds, area_bounds, existing_area, unit_shapes
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
 from geo.upkeep.schedules import CHINA, china_today, next_due_sql, overdue_sql
-from geo.vocab import UPKEEP_STATUSES
+from geo.vocab import UPKEEP_STATUSES, area_prefix
 
 READ = "inspections.read"  # the report shows inspections and work orders: staff of the area only
 CLOSED_ORDER_STATUSES = ("verified", "rejected", "duplicate")

@@ -25,14 +25,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix, authorize, require_right
+from geo.accounts.permissions import authorize, require_right
 from geo.atlas.areas import require_area
 from geo.errors import InvalidInput
 from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
-from geo.vocab import PROTECTION_LEVELS
+from geo.vocab import PROTECTION_LEVELS, area_prefix
 
 STATES = ("overdue", "due_soon", "ok", "never_inspected")
 """Schedule states of a site, from most to least urgent (never inspected: overdue since ever)."""

@@ -23,12 +23,13 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.accounts.audit import Actor, record
-from geo.accounts.permissions import area_prefix, authorize, covers, require_right
+from geo.accounts.permissions import authorize, covers, require_right
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion, VersionRequired
 from geo.kit.like import starts_with
 from geo.models import WORK_ORDER_KINDS, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES
 from geo.principal import Principal
 from geo.upkeep.inspections import site_area
+from geo.vocab import area_prefix
 
 TRIAGE = "work_orders.triage"
 WORK = "work_orders.work"

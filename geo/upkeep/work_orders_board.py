@@ -14,13 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from geo.accounts.permissions import area_prefix, covers, require_right
+from geo.accounts.permissions import covers, require_right
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.kit.like import escape_like, starts_with
 from geo.models import UPKEEP_COLLECTIONS, WORK_ORDER_KINDS, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES
 from geo.principal import Principal
 from geo.upkeep.photos import photo_refs
 from geo.upkeep.work_orders import TRANSITIONS, get_work_order, history
+from geo.vocab import area_prefix
 
 OPEN_STATES = ("reported", "triaged", "assigned", "in_progress")
 """States of an order still to be worked on (an order past its due date in one of them is overdue)."""

@@ -259,4 +259,6 @@ def test_an_unknown_address_answers_in_the_callers_language(anon_client) -> None
     ogc = anon_client.get("/ogc/nowhere")
     assert ogc.status_code == 404 and ogc.headers["content-type"] == "application/problem+json"
     method = anon_client.put("/api/v1/auth/me")
-    assert method.status_code == 405 and "PUT" in method.json()["detail"] and "请求" in method.json()["detail"]
+    assert (
+        method.status_code == 405 and "PUT" in method.json()["detail"] and "请求" in method.json()["detail"]
+    )
