@@ -104,7 +104,7 @@ def test_an_unpublished_report_photo_is_not_shown_to_the_public(
 ) -> None:
     assert not any(_seen_by_the_public(anon_client, filed, site).values())
     refused = anon_client.get(f"/api/v1/photos/{filed['photo_id']}")
-    assert refused.status_code == 401 and "sign in" in refused.json()["detail"]
+    assert refused.status_code == 401 and "请先登录" in refused.json()["detail"]
     assert filed["bytes"] not in refused.content
 
 
@@ -162,7 +162,7 @@ def test_crew_of_another_area_and_the_anonymous_are_refused(
     pid = filed["photo_id"]
     other = _set(anon_client, staff["other"], pid, True)
     assert other.status_code == 403
-    assert OTHER_COUNTY in other.json()["detail"] and "photos publish" in other.json()["detail"]
+    assert OTHER_COUNTY in other.json()["detail"] and "不在您的辖区内" in other.json()["detail"]
     assert _set(anon_client, {}, pid, True).status_code == 401
     assert not _public(engine, pid)
     assert anon_client.get(f"/api/v1/photos/{pid}").status_code == 401
