@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
-from geo.settings import Settings
+from geo.settings import SecuritySettings, Settings
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 30.0
@@ -94,7 +94,10 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(settings: Settings, demo_counts: dict[str, int]) -> Iterator[str]:
     """Base URL (http://127.0.0.1:<port>) of the real app over the demo atlas, served by uvicorn."""
-    server = LiveServer(create_app(settings))
+    # many browser tests sign in within a minute from 127.0.0.1, and the one app counts them all: its login limit
+    # (10 a minute per address, tested on apps of their own) would refuse the eleventh and a test would time out
+    security = SecuritySettings(login_rate_limit_requests=0)
+    server = LiveServer(create_app(settings, security))
     server.start()
     yield server.url
     server.stop()
