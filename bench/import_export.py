@@ -31,15 +31,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from sqlalchemy import text  # noqa: E402
 
+from bench.import_database import open_bench_database  # noqa: E402
 from geo.accounts.audit import CLI_ACTOR  # noqa: E402
-from geo.database.engine import database_url, ensure_database, ensure_embedded_running, make_engine  # noqa: E402
-from geo.database.migrate import upgrade  # noqa: E402
-from geo.demo.atlas import atlas_is_empty, load_demo  # noqa: E402
 from geo.importing.export import export_collection  # noqa: E402
 from geo.importing.run import ImportOptions, run_import  # noqa: E402
-from geo.settings import Settings  # noqa: E402
 
-DATABASE = "vetmap_bench_import"
 IMPORT_TARGET_S = 60.0
 EXPORT_TARGET_S = 30.0
 PREFIX = "BENCH-"
@@ -117,15 +113,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=8)
     args = ap.parse_args()
 
-    settings = Settings()
-    ensure_embedded_running(settings)
-    url = database_url(settings, DATABASE)
-    ensure_database(url)
-    upgrade(url)
-    engine = make_engine(url)
-    if atlas_is_empty(engine):
-        print("loading the demo atlas into the bench database (once)", flush=True)
-        load_demo(engine, scale="county")
+    engine, url = open_bench_database()
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM stations WHERE code LIKE :p"), {"p": PREFIX + "%"})
         conn.execute(text("DROP TABLE IF EXISTS bench_ogr_stations"))

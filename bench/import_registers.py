@@ -37,15 +37,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import openpyxl  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from bench.import_database import open_bench_database  # noqa: E402
 from geo.accounts.audit import CLI_ACTOR  # noqa: E402
-from geo.database.engine import database_url, ensure_database, ensure_embedded_running, make_engine  # noqa: E402
-from geo.database.migrate import upgrade  # noqa: E402
-from geo.demo.atlas import atlas_is_empty, load_demo  # noqa: E402
 from geo.importing.run import ImportOptions, run_import  # noqa: E402
 from geo.kit.crs import wgs84_to_gcj02  # noqa: E402
-from geo.settings import Settings  # noqa: E402
 
-DATABASE = "vetmap_bench_import"
 COUNTY = "450329"  # 资源县
 TARGET_S = 60.0
 NAME = "登记基准站"
@@ -167,15 +163,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=23)
     args = ap.parse_args()
-    settings = Settings()
-    ensure_embedded_running(settings)
-    url = database_url(settings, DATABASE)
-    ensure_database(url)
-    upgrade(url)
-    engine = make_engine(url)
-    if atlas_is_empty(engine):
-        print("loading the demo atlas into the bench database (once)", flush=True)
-        load_demo(engine, scale="county")
+    engine, _url = open_bench_database()
     times: dict[bool, list[float]] = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="vetmap-bench-registers-") as tmp:
         t0 = time.perf_counter()
