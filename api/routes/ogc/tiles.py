@@ -9,15 +9,16 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import PublicConnDep, ReadConnDep
-from geo.ogc.tiles import TileService, parse_tile_address
+from geo.ogc.tiles import TileResult, TileService, parse_tile_address
 
 MVT = "application/vnd.mapbox-vector-tile"
 
-_TILE_RESPONSES: dict[int | str, dict] = {
+TILE_RESPONSES: dict[int | str, dict] = {
     200: {"content": {MVT: {}}, "description": "The tile, encoded as a Mapbox vector tile (MVT 2.1)."},
     204: {"description": "The tile holds no feature."},
     304: {"description": "The tile has not changed since the ETag sent in If-None-Match."},
 }
+"""The answers of a vector tile route besides its refusals (here and at /ogc, api/routes/ogc/tilesets.py)."""
 
 
 async def get_tile_service(request: Request) -> TileService:  # no I/O: kept off the thread pool
@@ -41,7 +42,7 @@ def tilejson(collection: str, request: Request, conn: PublicConnDep, service: Se
 
 
 @router.get(
-    "/{collection}/{z}/{x}/{tile}", name="vector_tile", response_class=Response, responses=_TILE_RESPONSES
+    "/{collection}/{z}/{x}/{tile}", name="vector_tile", response_class=Response, responses=TILE_RESPONSES
 )
 def read_tile(
     collection: Annotated[str, Path(description="stations, memorials, cemeteries, graves or areas")],
@@ -55,7 +56,11 @@ def read_tile(
     """A vector tile ``{y}.mvt`` of a collection; 204 when it holds no feature, 304 when the client's is current."""
     y, _, fmt = tile.rpartition(".") if "." in tile else (tile, "", "")
     address = parse_tile_address(collection, z, x, y, fmt)
-    result = service.tile(conn, address, if_none_match)
+    return tile_response(service, service.tile(conn, address, if_none_match))
+
+
+def tile_response(service: TileService, result: TileResult) -> Response:
+    """A tile's answer, cached for the configured time: the MVT, 204 when it holds nothing, 304 when unchanged."""
     headers = {"ETag": result.etag, "Cache-Control": f"public, max-age={service.settings.max_age}"}
     if result.not_modified:
         return Response(status_code=304, headers=headers)

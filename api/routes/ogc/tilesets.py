@@ -14,10 +14,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import PublicConnDep, ReadConnDep
-from api.routes.ogc.tiles import MVT, ServiceDep
+from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, tile_response
 from geo.errors import InvalidParameter, NotFound
 from geo.ogc.styles import STYLE_ID, STYLE_TITLE, map_style
-from geo.ogc.tiles import LAYERS, TileAddress, TileResult, TileService
+from geo.ogc.tiles import LAYERS, TileAddress, TileService
 from geo.ogc.tilesets import (
     REL_STYLES,
     REL_TILESETS_VECTOR,
@@ -39,12 +39,6 @@ from geo.ogc.tilesets import (
 JSON_TYPE = "application/json"
 STYLE_JSON = "application/vnd.mapbox.style+json"
 _TEMPLATE = "/{tileMatrix}/{tileRow}/{tileCol}"
-_TILE_RESPONSES: dict[int | str, dict] = {
-    200: {"content": {MVT: {}}, "description": "The tile, encoded as a Mapbox vector tile (MVT 2.1)."},
-    204: {"description": "The tile holds no feature."},
-    304: {"description": "The tile has not changed since the ETag sent in If-None-Match."},
-}
-
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
 
 
@@ -56,15 +50,6 @@ def _cached(service: TileService, body: dict, media_type: str = JSON_TYPE) -> JS
     return JSONResponse(
         body, media_type=media_type, headers={"Cache-Control": f"public, max-age={service.settings.max_age}"}
     )
-
-
-def _tile_response(service: TileService, result: TileResult) -> Response:
-    headers = {"ETag": result.etag, "Cache-Control": f"public, max-age={service.settings.max_age}"}
-    if result.not_modified:
-        return Response(status_code=304, headers=headers)
-    if not result.data:
-        return Response(status_code=204, headers=headers)
-    return Response(result.data, media_type=MVT, headers=headers)
 
 
 @router.get("/tileMatrixSets", name="ogc_tile_matrix_sets")
@@ -157,7 +142,7 @@ def collection_tileset(
     "/collections/{collection_id}/tiles/{tms_id}/{tile_matrix}/{row}/{col}",
     name="ogc_collection_tile",
     response_class=Response,
-    responses=_TILE_RESPONSES,
+    responses=TILE_RESPONSES,
 )
 def collection_tile(
     collection_id: str,
@@ -174,7 +159,7 @@ def collection_tile(
     tiled_layer(collection_id)
     require_tile_matrix_set(tms_id)
     z, x, y = parse_tile(tile_matrix, row, col, f)
-    return _tile_response(service, service.tile(conn, TileAddress(collection_id, z, x, y), if_none_match))
+    return tile_response(service, service.tile(conn, TileAddress(collection_id, z, x, y), if_none_match))
 
 
 # --- the dataset tileset: every layer in one tile ---
@@ -218,7 +203,7 @@ def dataset_tileset(tms_id: str, request: Request, conn: PublicConnDep, service:
     "/tiles/{tms_id}/{tile_matrix}/{row}/{col}",
     name="ogc_dataset_tile",
     response_class=Response,
-    responses=_TILE_RESPONSES,
+    responses=TILE_RESPONSES,
 )
 def dataset_tile_route(
     tms_id: str,
@@ -233,7 +218,7 @@ def dataset_tile_route(
     """A tile holding every layer that shows at its zoom (their MVT layers concatenated)."""
     require_tile_matrix_set(tms_id)
     z, x, y = parse_tile(tile_matrix, row, col, f)
-    return _tile_response(service, dataset_tile(service, conn, z, x, y, if_none_match))
+    return tile_response(service, dataset_tile(service, conn, z, x, y, if_none_match))
 
 
 # --- styles ---
