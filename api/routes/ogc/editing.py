@@ -22,15 +22,15 @@ from api.versions import IfMatch, etag, read_version
 from geo.accounts.audit import audited_site_write
 from geo.accounts.permissions import allowed, require_right
 from geo.atlas.site_fields import partial_model
-from geo.atlas.sites import create_site, delete_site, lock_site, update_site
+from geo.atlas.sites import create_site, delete_site, update_site
 from geo.errors import InvalidInput
 from geo.ogc.editing import (
     EDITABLE_COLLECTIONS,
     ITEM_METHODS,
     ITEMS_METHODS,
-    current_version,
     editable_spec,
     feature_input,
+    lock_version,
     replacement,
     site_id_of,
 )
@@ -73,11 +73,10 @@ def _validated(model: type[BaseModel], data: dict, *, partial: bool = False) -> 
         raise RequestValidationError(errors) from None
 
 
-def _written(conn, collection_id: str, site_id: int, principal, status: int, headers: dict | None = None):
-    crs = parse_crs(None, "crs")
-    text = get_item(conn, collection_id, str(site_id), crs, principal)
-    version = json.loads(text)["properties"].get("version")
-    extra = {"ETag": etag(version)} if version is not None else {}
+def _written(conn, collection_id: str, site: dict, principal, status: int, headers: dict | None = None):
+    """The written feature as the OGC API shows it, with the version the write returned as its ``ETag``."""
+    text = get_item(conn, collection_id, str(site["id"]), parse_crs(None, "crs"), principal)
+    extra = {"ETag": etag(site["properties"]["version"])}
     return Response(
         text.encode(), status_code=status, media_type=GEOJSON, headers={**extra, **(headers or {})}
     )
@@ -123,9 +122,8 @@ def create_feature(
     created = audited_site_write(
         conn, actor, spec, "create", None, lambda: create_site(conn, spec, fields, given.point, principal)
     )
-    site_id = created["id"]
-    location = str(request.url_for("ogc_item", collection_id=collection_id, feature_id=str(site_id)))
-    return _written(conn, collection_id, site_id, principal, 201, {"Location": location})
+    location = str(request.url_for("ogc_item", collection_id=collection_id, feature_id=str(created["id"])))
+    return _written(conn, collection_id, created, principal, 201, {"Location": location})
 
 
 @router.api_route("/collections/{collection_id}/items/{feature_id}", methods=["PUT", "PATCH"])
@@ -151,10 +149,12 @@ def update_feature(
     changes = replacement(spec, given.properties, readable) if replace else given.properties
     _validated(spec.fields, changes, partial=True)  # types and values, in the caller's language
     version, precondition = read_version(if_match, given.version)
-    lock_site(conn, spec, site_id)  # first, so the audit's "before" is the row checked and changed
+    current = lock_version(
+        conn, spec, site_id
+    )  # first, so the audit's "before" is the row checked and changed
     if version is None:
-        version = current_version(conn, spec, site_id)  # no precondition (QGIS sends none): as it stands
-    audited_site_write(
+        version = current  # no precondition (QGIS sends none): the feature as it stands
+    updated = audited_site_write(
         conn,
         actor,
         spec,
@@ -162,7 +162,7 @@ def update_feature(
         site_id,
         lambda: update_site(conn, spec, site_id, changes, given.point, version, precondition, principal),
     )
-    return _written(conn, collection_id, site_id, principal, 200)
+    return _written(conn, collection_id, updated, principal, 200)
 
 
 @router.delete("/collections/{collection_id}/items/{feature_id}", status_code=204)
@@ -179,9 +179,9 @@ def delete_feature(
     site_id = site_id_of(collection_id, feature_id)
     require_right(principal, f"{spec.name}.delete")
     version, precondition = read_version(if_match, None)
-    lock_site(conn, spec, site_id)
+    current = lock_version(conn, spec, site_id)
     if version is None:
-        version = current_version(conn, spec, site_id)
+        version = current
     audited_site_write(
         conn,
         actor,

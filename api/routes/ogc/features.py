@@ -16,6 +16,7 @@ from api.errors import error_status
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
 from api.routes.ogc.tilesets import collection_links, landing_links, openapi_paths
+from api.versions import etag
 from geo.errors import DomainError, NotFound
 from geo.ogc.editing import EDITABLE_COLLECTIONS
 from geo.ogc.features import (
@@ -355,7 +356,7 @@ def item(
     headers = {"Content-Crs": f"<{crs.uri}>"}
     version = feature.get("properties", {}).get("version")
     if version is not None:
-        headers["ETag"] = f'W/"{version}"'  # what If-Match names on a PUT, PATCH or DELETE (Part 4)
+        headers["ETag"] = etag(version)  # what If-Match names on a PUT, PATCH or DELETE (Part 4)
     if html:
         urls = _page_urls(request, collection_id, require_source(collection_id, principal).title)
         page = html_pages.item_page(_page_context(request), feature, urls, crs.uri == CRS84)
