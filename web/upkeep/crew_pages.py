@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from geo.principal import Principal
 from geo.upkeep.crew_tasks import CrewTask, TaskList
 from web.assets import STATIC_DIR
 from web.csp import SCRIPT_NONCE
@@ -146,7 +147,7 @@ def photo_input(ident: str, lang: str) -> str:
 
 
 def outbox_block(lang: str) -> str:
-    """The outbox: "N waiting to send", each queued submission with its state (waiting, sending) and a retry
+    """The outbox, shown by crew.js only while something waits: "N waiting to send", each queued submission with its state (waiting, sending) and a retry
     button, a "retry all" button, the refused ones with the server's reason (retry, discard), and a message line."""
     return (
         f'<section class="outbox" id="outbox" hidden aria-label="{escape(t("cw.outbox_title", lang))}">'
@@ -158,6 +159,11 @@ def outbox_block(lang: str) -> str:
         '<ul id="refused-list" class="outbox-list"></ul></section>'
         '<p id="message" class="message" role="alert" hidden></p>'
     )
+
+
+def who_line(principal: Principal, lang: str) -> str:
+    """Who is signed in, as the header says it: the username and the area code (or "whole atlas")."""
+    return f"{principal.username} · {principal.area_code or t('login.whole_atlas', lang)}"
 
 
 def header(lang: str, title: str, who: str, path: str, back: str | None, csrf_token: str = "") -> str:

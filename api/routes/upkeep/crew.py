@@ -8,6 +8,7 @@ token): 401 for the anonymous public, 422 for a bad position. SQL lives in geo/u
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -32,7 +33,7 @@ from geo.upkeep.site_merge import CREW_SITE_FIELDS, EditConflict, SiteEdit, merg
 from web.assets import STATIC_DIR
 from web.i18n import error_text, t
 from web.upkeep.crew_order_page import order_page
-from web.upkeep.crew_pages import CREW_ASSETS, message_page, tasks_page
+from web.upkeep.crew_pages import CREW_ASSETS, message_page, tasks_page, who_line
 from web.upkeep.crew_site_page import site_page
 
 api_router = APIRouter(prefix="/me", tags=["crew"])
@@ -161,13 +162,29 @@ def edit_site(
     return JSONResponse(jsonable_encoder(asdict(outcome)), headers=headers)
 
 
-def _who(principal: Principal, lang: str) -> str:
-    return f"{principal.username} · {principal.area_code or t('login.whole_atlas', lang)}"
-
-
 def _refusal(exc: DomainError, lang: str, explicit: str | None) -> HTMLResponse:
     html = message_page(lang, explicit, t("crew.error_title", lang), error_text(exc, lang))
     return HTMLResponse(html, status_code=error_status(exc), headers=NO_STORE)
+
+
+def _crew_page(
+    request: Request,
+    principal: Principal,
+    session: WebSession | None,
+    page_lang: str,
+    lang: str | None,
+    build: Callable[[str, str], str],
+) -> Response:
+    """A crew page: anonymous visitors go to sign in; ``build(who, csrf)`` reads and renders it, and a refusal it
+    raises (not found, not of my area) becomes a message page in the page's language."""
+    if principal.is_public:
+        return sign_in_first(request, lang)
+    csrf = session.csrf_token if session is not None else ""
+    try:
+        html = build(who_line(principal, page_lang), csrf)
+    except DomainError as exc:
+        return _refusal(exc, page_lang, lang)
+    return HTMLResponse(html, headers=NO_STORE)
 
 
 @pages_router.get("/crew", response_class=HTMLResponse)
@@ -183,16 +200,12 @@ def crew_tasks_page(
 ) -> Response:
     """My tasks, nearest first when the page was given my position (the script asks the browser for it)."""
     page_lang = lang or settings.default_lang
-    if principal.is_public:
-        return sign_in_first(request, lang)
-    try:
+
+    def build(who: str, csrf: str) -> str:
         found = my_tasks(conn, principal, request.app.state.upkeep, check_position(lon, lat))
-    except DomainError as exc:
-        return _refusal(exc, page_lang, lang)
-    csrf = session.csrf_token if session is not None else ""
-    return HTMLResponse(
-        tasks_page(page_lang, lang, _who(principal, page_lang), found, csrf), headers=NO_STORE
-    )
+        return tasks_page(page_lang, lang, who, found, csrf)
+
+    return _crew_page(request, principal, session, page_lang, lang, build)
 
 
 @pages_router.get("/crew/work-orders/{order_id}", response_class=HTMLResponse)
@@ -207,15 +220,11 @@ def crew_order_page(
 ) -> Response:
     """A work order of my area: what, where, priority, due, photos, history; start and finish for those who may."""
     page_lang = lang or settings.default_lang
-    if principal.is_public:
-        return sign_in_first(request, lang)
-    try:
-        sheet = order_sheet(conn, principal, order_id)
-    except DomainError as exc:
-        return _refusal(exc, page_lang, lang)
-    csrf = session.csrf_token if session is not None else ""
-    html = order_page(page_lang, lang, _who(principal, page_lang), sheet, csrf)
-    return HTMLResponse(html, headers=NO_STORE)
+
+    def build(who: str, csrf: str) -> str:
+        return order_page(page_lang, lang, who, order_sheet(conn, principal, order_id), csrf)
+
+    return _crew_page(request, principal, session, page_lang, lang, build)
 
 
 @pages_router.get("/crew/{collection}/{site_id}", response_class=HTMLResponse)
@@ -231,17 +240,14 @@ def crew_site_page(
 ) -> Response:
     """A site of my area: its condition, open work orders and the inspection form."""
     page_lang = lang or settings.default_lang
-    if principal.is_public:
-        return sign_in_first(request, lang)
-    try:
+
+    def build(who: str, csrf: str) -> str:
         sheet = site_sheet(conn, principal, collection, site_id, request.app.state.upkeep)
-    except DomainError as exc:
-        return _refusal(exc, page_lang, lang)
-    can_inspect = allowed(principal.role, "inspections.create")
-    can_edit = collection in CREW_SITE_FIELDS and allowed(principal.role, f"{collection}.update")
-    csrf = session.csrf_token if session is not None else ""
-    html = site_page(page_lang, lang, _who(principal, page_lang), sheet, can_inspect, csrf, can_edit)
-    return HTMLResponse(html, headers=NO_STORE)
+        can_inspect = allowed(principal.role, "inspections.create")
+        can_edit = collection in CREW_SITE_FIELDS and allowed(principal.role, f"{collection}.update")
+        return site_page(page_lang, lang, who, sheet, can_inspect, csrf, can_edit)
+
+    return _crew_page(request, principal, session, page_lang, lang, build)
 
 
 @pages_router.get("/static/crew/{name}")

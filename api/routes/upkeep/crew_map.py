@@ -18,11 +18,10 @@ from api.deps import ConnDep, SettingsDep
 from api.principal import PrincipalDep, get_web_session, require
 from api.routes.accounts.login import sign_in_first
 from geo.accounts.credentials import WebSession
-from geo.principal import Principal
 from geo.upkeep.crew_map import CrewMap, MapSite, crew_map
-from web.i18n import t
 from web.upkeep.crew_directions import directions_data
 from web.upkeep.crew_map_page import map_page
+from web.upkeep.crew_pages import who_line
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,10 +80,6 @@ def my_map(request: Request, conn: ConnDep, principal: PrincipalDep) -> Response
     return JSONResponse(map_collection(found), media_type="application/geo+json", headers=REVALIDATE)
 
 
-def _who(principal: Principal, lang: str) -> str:
-    return f"{principal.username} · {principal.area_code or t('login.whole_atlas', lang)}"
-
-
 @router.get("/crew/map", response_class=HTMLResponse)
 def crew_map_page(
     request: Request,
@@ -98,4 +93,4 @@ def crew_map_page(
     if principal.is_public:
         return sign_in_first(request, lang)
     csrf = session.csrf_token if session is not None else ""
-    return HTMLResponse(map_page(page_lang, lang, _who(principal, page_lang), csrf), headers=REVALIDATE)
+    return HTMLResponse(map_page(page_lang, lang, who_line(principal, page_lang), csrf), headers=REVALIDATE)
