@@ -474,7 +474,7 @@
     if (!box) { return; }
     const waiting = items.filter((i) => i.state === "waiting");
     const aside = items.filter((i) => i.state === "refused" || i.state === "conflict");
-    box.hidden = false;
+    box.hidden = waiting.length === 0; // nothing waits: no "0 waiting" line on every page (the count stays current)
     $("outbox-count").textContent = fmt("crew.outbox", { n: waiting.length });
     box.dataset.waiting = String(waiting.length);
     $("outbox-list").replaceChildren(...waiting.map((i) => {
