@@ -21,13 +21,11 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Connection, text
 
 from geo.accounts.permissions import require_right
-from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
-from geo.upkeep.crew_tasks import MAX_TASKS, OPEN_ORDER_STATES, CrewTask, my_tasks
+from geo.upkeep.crew_tasks import MAX_TASKS, OPEN_ORDER_STATES, CrewTask, area_like, my_tasks
 from geo.upkeep.schedules import CHINA, china_today, next_due_sql
-from geo.vocab import area_prefix
 
 MAX_OFFLINE_SITES = 1000
 """The most sites one phone takes offline (a county has 80-300; only a whole-atlas account can reach this)."""
@@ -105,12 +103,6 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def _prefix(principal: Principal) -> str:
-    if principal.area_code is None:
-        return "%"
-    return starts_with(principal.area_prefix or area_prefix(principal.area_code))
-
-
 def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -178,7 +170,7 @@ def area_data(
     require_right(principal, "inspections.read")
     today = today or china_today()
     now = now or dt.datetime.now(CHINA)
-    prefix = _prefix(principal)
+    prefix = area_like(principal)
     rows = _sites(conn, prefix, settings)
     truncated = len(rows) > MAX_OFFLINE_SITES
     rows = rows[:MAX_OFFLINE_SITES]

@@ -18,11 +18,10 @@ from sqlalchemy import Connection, text
 from geo import vocab
 from geo.accounts.permissions import require_right
 from geo.atlas.areas import find_area, unit_shapes
-from geo.kit.like import starts_with
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
-from geo.upkeep.crew_tasks import MY_ORDER_STATES, PRIORITY_RANK
+from geo.upkeep.crew_tasks import MY_ORDER_STATES, PRIORITY_RANK, area_like
 from geo.upkeep.schedules import china_today, next_due_sql, state_sql
 from geo.vocab import area_prefix
 
@@ -153,10 +152,7 @@ def crew_map(
     require_right(principal, "inspections.read")
     today = today or china_today()
     area, divisions = _area_and_divisions(conn, principal)
-    if principal.area_code is None:
-        prefix = "%"
-    else:
-        prefix = starts_with(principal.area_prefix or area_prefix(principal.area_code))
+    prefix = area_like(principal)
     params = {
         "today": today,
         "soon": settings.due_soon_days,

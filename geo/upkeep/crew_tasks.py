@@ -121,7 +121,8 @@ def check_position(lon: float | None, lat: float | None) -> tuple[float, float] 
     return lon, lat
 
 
-def _like_prefix(principal: Principal) -> str:
+def area_like(principal: Principal) -> str:
+    """The LIKE pattern of the area codes in the caller's area (``%`` for the whole atlas)."""
     if principal.area_code is None:
         return "%"
     prefix = principal.area_prefix or area_prefix(principal.area_code)
@@ -202,7 +203,7 @@ def my_tasks(
     params = {
         "today": today,
         "soon": settings.due_soon_days,
-        "prefix": _like_prefix(principal),
+        "prefix": area_like(principal),
         "me": principal.user_id,
         "any_order": principal.role == "admin",  # an admin starts and finishes any order of its area
         "limit": limit,

@@ -57,9 +57,11 @@ def _worker_source() -> str:
     return head + (STATIC_DIR / WORKER).read_text(encoding="utf-8")
 
 
+@cache
 def build() -> str:
     """A fingerprint of the crew app's code as the phone sees it: the asset URLs (with their content hashes) and
-    the worker; a new build makes the phone fetch every page again."""
+    the worker; a new build makes the phone fetch every page again. Fixed for the life of the process (the assets are
+    read once), so it is worked out once."""
     return fingerprint([asset_url(name) for name in sorted(CREW_ASSETS)], _worker_source())
 
 
