@@ -18,9 +18,8 @@ from geo.upkeep.inspections_list import InspectionFilter
 from web.i18n import enum_label, t
 from web.paging import Paging
 from web.paging import paging as page_links
-from web.times import local_time
+from web.times import local_date, local_time
 
-"""The clock the pages show times in (China Standard Time)."""
 PAGE_SIZE = 25
 """Inspections per page of the list."""
 LIST_PATH = "/staff/inspections"
@@ -123,11 +122,6 @@ def collection_choices(lang: str) -> list[Choice]:
     return [Choice(c, t(f"layer.{c}", lang)) for c in UPKEEP_COLLECTIONS]
 
 
-def when_text(iso: str | None) -> str:
-    """An ISO time with a zone as ``YYYY-MM-DD HH:MM`` in China time ("" for None)."""
-    return local_time(iso)
-
-
 def with_lang(path: str, lang: str) -> str:
     """``path`` with ``lang`` kept when it is not the default Chinese."""
     if lang == "zh":
@@ -185,7 +179,7 @@ def inspection_rows(items: list[dict], lang: str, bands: Mapping[str, int]) -> l
         rows.append(
             InspectionRow(
                 id=i["id"],
-                when=when_text(i["inspected_at"]),
+                when=local_time(i["inspected_at"]),
                 site=i["site_name"],
                 collection=t(f"layer.{i['collection']}", lang),
                 index=i["condition_index"],
@@ -312,9 +306,7 @@ def history_chart(items: list[dict]) -> Chart | None:
         x = PAD_L + inner_w * (when - start) / span
         y = PAD_T + inner_h * (1 - item["condition_index"] / 100)
         points.append(
-            ChartPoint(
-                round(x, 1), round(y, 1), item["condition_index"], when_text(item["inspected_at"])[:10]
-            )
+            ChartPoint(round(x, 1), round(y, 1), item["condition_index"], local_date(item["inspected_at"]))
         )
     grid = [(round(PAD_T + inner_h * (1 - v / 100), 1), v) for v in (0, 25, 50, 75, 100)]
     return Chart(

@@ -31,6 +31,7 @@ from web.atlas.site_edit import basemap_config
 from web.basemaps import basemap as basemap_layers
 from web.i18n import error_text, t
 from web.map_parts import page_basemap
+from web.times import local_time
 from web.upkeep.inspection_pages import (
     LIST_PATH,
     PAGE_SIZE,
@@ -44,7 +45,6 @@ from web.upkeep.inspection_pages import (
     score_rows,
     site_path,
     status_band,
-    when_text,
     with_lang,
 )
 from web.upkeep.schedule_page import (
@@ -229,7 +229,7 @@ def inspection_page(
         "staff/inspection.html",
         site=site,
         found=found,
-        when=when_text(found["inspected_at"]),
+        when=local_time(found["inspected_at"]),
         kind=t(f"layer.{collection}", page.lang),
         band=band,
         band_label=band_label,
