@@ -78,10 +78,11 @@ def choose_format(f_values: Sequence[str], accept: str) -> str:
 
 
 def wants_html(f_values: Sequence[str], accept: str) -> bool:
-    """True when the request asks for HTML (never raises: a bad ``f`` from a browser still gets a page)."""
-    if f_values:
-        return any(value.strip().lower() == "html" for value in f_values) or prefers_html(accept)
-    return prefers_html(accept)
+    """``choose_format`` for an error's answer: never raises (a bad ``f`` from a browser still gets a page)."""
+    try:
+        return choose_format(f_values, accept) == HTML
+    except InvalidParameter:
+        return prefers_html(accept)
 
 
 def with_format(url: str, fmt: str, lang: str | None = None) -> str:
