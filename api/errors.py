@@ -96,6 +96,15 @@ def problem_body(status: int, detail: str) -> dict:
     return {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
 
 
+def refusal_json(request: Request, status: int, body: dict, headers: dict | None = None) -> JSONResponse:
+    """A refusal for a program: ``body`` (its ``detail`` and any extras) as JSON, as problem details under
+    PROBLEM_PATHS (``type``, ``title`` and ``status`` added, the extras kept as extension members)."""
+    if request.url.path.startswith(PROBLEM_PATHS):
+        problem = {**problem_body(status, body["detail"]), **body}
+        return JSONResponse(problem, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def wants_page(request: Request) -> bool:
     """True when a person's browser opened this address (a GET asking for HTML, not a program's path)."""
     path = request.url.path
@@ -117,11 +126,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body["current"] = exc.current
             version = exc.current.get("version", (exc.current.get("properties") or {}).get("version"))
             headers["ETag"] = f'W/"{version}"'  # a work order's own version, or a site feature's
-        status = error_status(exc)
-        if request.url.path.startswith(PROBLEM_PATHS):
-            problem = {**problem_body(status, body.pop("detail")), **body}
-            return JSONResponse(problem, status_code=status, headers=headers, media_type=PROBLEM_JSON)
-        return JSONResponse(body, status_code=status, headers=headers)
+        return refusal_json(request, error_status(exc), body, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -134,7 +139,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors()
         ]
-        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+        return refusal_json(request, 422, {"detail": detail, "errors": errors})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -159,10 +164,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return HTMLResponse(
                 page, status_code=exc.status_code, headers={**headers, "Cache-Control": "no-store"}
             )
-        if request.url.path.startswith(PROBLEM_PATHS):
-            body = problem_body(exc.status_code, detail)
-            return JSONResponse(body, status_code=exc.status_code, headers=headers, media_type=PROBLEM_JSON)
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
+        return refusal_json(request, exc.status_code, {"detail": detail}, headers)
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
@@ -171,4 +173,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def _db_rejected(request: Request, exc: DBAPIError) -> JSONResponse:
         error = refusal(exc)  # what was wrong with the input; the database's own text only in the log
-        return JSONResponse({"detail": error_reason(request, error)}, status_code=error_status(error))
+        return refusal_json(request, error_status(error), {"detail": error_reason(request, error)})

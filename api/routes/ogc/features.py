@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from api.deps import PublicConnDep, ReadConnDep, SettingsDep
-from api.errors import error_status
+from api.errors import PROBLEM_JSON, error_status
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
 from api.routes.ogc.tilesets import collection_links, landing_links, openapi_paths
@@ -76,10 +76,8 @@ class OgcRoute(APIRoute):
             try:
                 return await handler(request)
             except DomainError as exc:
-                f_values = request.query_params.getlist("f")
-                if request.method != "GET" or not html_pages.wants_html(
-                    f_values, request.headers.get("accept", "")
-                ):
+                f_values, accept = request.query_params.getlist("f"), request.headers.get("accept", "")
+                if request.method != "GET" or not html_pages.wants_html(f_values, accept):
                     raise
                 status = error_status(exc)
                 home = str(request.url_for("ogc_landing"))
@@ -474,7 +472,6 @@ def _response(description: str, media_type: str, schema_ref: str) -> dict:
     return {"description": description, "content": {media_type: {"schema": {"$ref": schema_ref}}}}
 
 
-PROBLEM_JSON = "application/problem+json"
 MERGE_PATCH = "application/merge-patch+json"
 _ERRORS = {
     "400": _response(

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.deps import PublicConnDep, ReadConnDep
+from api.errors import PROBLEM_JSON
 from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, tile_response
 from geo.errors import InvalidParameter, NotFound
 from geo.ogc.styles import STYLE_ID, STYLE_TITLE, map_style
@@ -305,7 +306,7 @@ _TILE_PARAMETERS = [
     {"name": "f", "in": "query", "required": False, "schema": {"type": "string", "enum": ["mvt"]}},
     {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"}},
 ]
-_PROBLEM = {"content": {"application/problem+json": {"schema": {"type": "object"}}}}
+_PROBLEM = {"content": {PROBLEM_JSON: {"schema": {"type": "object"}}}}
 
 
 def _json_get(operation_id: str, summary: str, parameters: list[dict], media_type: str = JSON_TYPE) -> dict:
