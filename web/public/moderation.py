@@ -7,15 +7,14 @@ web/templates/staff/moderation.html and web/static/staff/moderation.js.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from geo.models import WORK_ORDER_STATUSES
 from geo.public.reports import SERVICE_BY_CODE
 from geo.public.tributes import PendingTribute
 from web.i18n import enum_label, t
+from web.times import local_time
 
-CST = dt.timezone(dt.timedelta(hours=8))
 JS_KEYS = (
     "approved",
     "rejected",
@@ -51,11 +50,6 @@ class Queue:
     count: int
     rows: list[dict] = field(default_factory=list)
     more: str = ""
-
-
-def when(value: dt.datetime | None) -> str:
-    """A time as YYYY-MM-DD HH:MM in China Standard Time ("" for none)."""
-    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _link(path: str, lang: str) -> str:
@@ -95,7 +89,7 @@ def tribute_queue(items: list[PendingTribute], total: int, lang: str) -> Queue:
             "target": enum_label("moderation.target", i.target, lang),
             "target_name": i.target_name or f"#{i.target_id}",
             "href": target_href(i.target, i.target_id, lang),
-            "when": when(i.created_at),
+            "when": local_time(i.created_at),
         }
         for i in items
     ]
@@ -121,7 +115,7 @@ def photo_queue(items: list[dict], total: int, lang: str) -> Queue:
             else "",
             "site_name": p.get("site_name") or "",
             "site_href": site_href(p.get("collection"), p.get("site_id"), lang),
-            "when": when(p.get("uploaded_at")),
+            "when": local_time(p.get("uploaded_at")),
         }
         for p in items
     ]
@@ -158,7 +152,7 @@ def report_queue(items: list[dict], total: int, lang: str) -> Queue:
                 "site_name": r.get("site_name") or "",
                 "site_href": site_href(r.get("collection"), r.get("site_id"), lang),
                 "position": position,
-                "when": when(r.get("created_at")),
+                "when": local_time(r.get("created_at")),
                 "followers": r.get("followers") or 0,
                 "photos": [
                     {

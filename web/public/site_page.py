@@ -21,6 +21,7 @@ from web.directions import map_app_links
 from web.i18n import distance_text, enum_label, t
 from web.jinja import render
 from web.public.frame import MapData, PageContext, asset_url, map_block, page
+from web.times import local_date
 
 DESCRIPTION_CHARS = 160
 STYLESHEET = "public_site.css"
@@ -217,7 +218,7 @@ def _photos(photos: list[dict], title: str, lang: str) -> list[Photo]:
     for p in photos:
         caption = (p.get("caption") or "").strip()
         alt = caption or t("public_sites.photo_alt", lang).format(name=title)
-        taken = str(p.get("taken_at") or p.get("uploaded_at") or "")[:10]
+        taken = local_date(p.get("taken_at") or p.get("uploaded_at"))
         shown.append(Photo(p["thumbnail_url"], p["url"], alt, caption, taken))
     return shown
 
