@@ -84,8 +84,15 @@ class Forbidden(DomainError):
 class TooManyAttempts(DomainError):
     """Too many failed logins lately: try again after ``retry_after`` seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        retry_after: int,
+        *,
+        key: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, key=key, params=params)
         self.retry_after = max(1, int(retry_after))
 
 

@@ -37,8 +37,11 @@ from geo.accounts.permissions import authorize, require_right
 from geo.errors import InvalidInput, NotFound, StaleVersion, TooManyAttempts, VersionRequired
 from geo.models import FAMILY_REQUEST_STATUSES
 from geo.principal import Principal
+from geo.public.client_limits import filed_in_last_day, keyed_client_hash, lock_client
 from geo.vocab import area_prefix
 
+PURPOSE = "family-request"
+"""What client hashes and locks of this module are keyed with."""
 REFERENCE_PREFIX = "XQ-"
 MAX_PER_CLIENT_PER_DAY = 10
 MIN_YEAR, MAX_YEAR = 1840, 2100
@@ -105,7 +108,7 @@ def reference(request_id: int) -> str:
 
 def client_hash(secret: str, address: str) -> str:
     """A keyed hash (HMAC-SHA-256, hex) of a client address; the address itself is never stored."""
-    return hmac.new(f"family-request:{secret}".encode(), address.encode(), hashlib.sha256).hexdigest()
+    return keyed_client_hash(PURPOSE, secret, address)
 
 
 def _text(value: str | None, field: str, required: bool = False) -> str | None:
@@ -261,22 +264,15 @@ def create_request(
     values = check_request(data)
     values["area_code"] = _area_of(conn, data) or county_named_in(conn, values["hometown"])
     if client is not None:
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 11))"), {"k": f"fr:{client}"})
-        recent = conn.execute(
-            text(
-                "SELECT count(*) FROM family_requests WHERE client_hash = :c "
-                "AND created_at > now() - interval '1 day'"
-            ),
-            {"c": client},
-        ).scalar_one()
-        if recent >= MAX_PER_CLIENT_PER_DAY:
-            burst = TooManyAttempts(
+        lock_client(conn, PURPOSE, client)
+        if filed_in_last_day(conn, "family_requests", client) >= MAX_PER_CLIENT_PER_DAY:
+            raise TooManyAttempts(
                 f"at most {MAX_PER_CLIENT_PER_DAY} family-search requests a day from one place; "
                 "staff will answer the ones you sent",
                 retry_after=3600,
+                key="family.too_many_a_day",
+                params={"limit": MAX_PER_CLIENT_PER_DAY},
             )
-            burst.key, burst.params = "family.too_many_a_day", {"limit": MAX_PER_CLIENT_PER_DAY}
-            raise burst
     values["client_hash"] = client
     code = new_follow_up_code() if secret is not None else None
     if code is not None:
@@ -591,11 +587,12 @@ def follow_request(conn: Connection, request_id: int, code: str, secret: str, cl
         _locked_for(conn, "client_hash", client, FOLLOW_UP_CLIENT_FAILURES),
     )
     if wait > 0:
-        refused = TooManyAttempts(
-            "too many wrong follow-up codes: try again later", retry_after=int(wait) + 1
+        raise TooManyAttempts(
+            "too many wrong follow-up codes: try again later",
+            retry_after=int(wait) + 1,
+            key="family.follow_up.too_many",
+            params={"minutes": int(wait) // 60 + 1},
         )
-        refused.key, refused.params = "family.follow_up.too_many", {"minutes": int(wait) // 60 + 1}
-        raise refused
     row = conn.execute(
         text(
             "SELECT id, martyr_name, status, follow_up_hash, created_at, updated_at FROM family_requests "

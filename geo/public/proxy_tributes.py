@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +30,13 @@ from geo.accounts.permissions import authorize, covers, require_right
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from geo.kit.china_time import CHINA_TIME
 from geo.principal import Principal
+from geo.public.client_limits import filed_in_last_day, keyed_client_hash, lock_client
 from geo.upkeep.work_orders import WorkOrderInput, create_work_order, transition
 from geo.vocab import area_prefix
 
 HANDLE = "proxy_tributes.handle"
+PURPOSE = "proxy-tribute"
+"""What client hashes and locks of this module are keyed with."""
 REFERENCE_PREFIX = "DJ-"
 MAX_PER_CLIENT_PER_DAY = 5
 MAX_DAYS_AHEAD = 366
@@ -83,7 +86,7 @@ def reference(request_id: int) -> str:
 
 def client_hash(secret: str, address: str) -> str:
     """A keyed hash (HMAC-SHA-256, hex) of a client address; the address itself is never stored."""
-    return hmac.new(f"proxy-tribute:{secret}".encode(), address.encode(), hashlib.sha256).hexdigest()
+    return keyed_client_hash(PURPOSE, secret, address)
 
 
 def token_hash(token: str) -> str:
@@ -220,21 +223,14 @@ def create_request(
     TooManyAttempts beyond ``MAX_PER_CLIENT_PER_DAY`` from one client."""
     values = check_request(conn, data, today or today_in_china())
     if client is not None:
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 17))"), {"k": f"pt:{client}"})
-        recent = conn.execute(
-            text(
-                "SELECT count(*) FROM proxy_tributes WHERE client_hash = :c "
-                "AND created_at > now() - interval '1 day'"
-            ),
-            {"c": client},
-        ).scalar_one()
-        if recent >= MAX_PER_CLIENT_PER_DAY:
-            burst = TooManyAttempts(
+        lock_client(conn, PURPOSE, client)
+        if filed_in_last_day(conn, "proxy_tributes", client) >= MAX_PER_CLIENT_PER_DAY:
+            raise TooManyAttempts(
                 f"at most {MAX_PER_CLIENT_PER_DAY} proxy tribute requests a day from one place",
                 retry_after=3600,
+                key="proxy.too_many",
+                params={"limit": MAX_PER_CLIENT_PER_DAY},
             )
-            burst.key, burst.params = "proxy.too_many", {"limit": MAX_PER_CLIENT_PER_DAY}
-            raise burst
     token = secrets.token_urlsafe(24)
     values["client_hash"], values["token_hash"] = client, token_hash(token)
     row = conn.execute(
@@ -346,18 +342,19 @@ def waiting(conn: Connection, principal, limit: int = 100) -> tuple[list[dict], 
     return items, total
 
 
-def crews_of(conn: Connection, area_code: str | None) -> list[dict]:
-    """The active crew accounts whose area holds ``area_code`` (id, username), to assign an accepted request to."""
+def crews_of(conn: Connection, area_codes: Iterable[str | None]) -> dict[str | None, list[dict]]:
+    """The active crew accounts (id, username) whose area holds each of ``area_codes``, to assign an accepted
+    request to; the accounts are read once for all the areas."""
     rows = conn.execute(
         text(
             "SELECT id, username, area_code FROM accounts WHERE role = 'crew' AND NOT disabled ORDER BY username"
         )
-    )
-    return [
-        {"id": r.id, "username": r.username}
-        for r in rows
-        if covers(Principal(r.id, r.username, "crew", r.area_code), area_code)
-    ]
+    ).all()
+    crews = [Principal(r.id, r.username, "crew", r.area_code) for r in rows]
+    return {
+        code: [{"id": c.user_id, "username": c.username} for c in crews if covers(c, code)]
+        for code in set(area_codes)
+    }
 
 
 def _received(conn: Connection, principal, request_id: int) -> Any:

@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,12 +26,15 @@ from geo.accounts.audit import Actor, record
 from geo.accounts.permissions import authorize, require_right
 from geo.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from geo.models import TRIBUTE_KINDS, TRIBUTE_TARGETS
+from geo.public.client_limits import keyed_client_hash, lock_client
 from geo.vocab import area_prefix
 
 MESSAGE_MAX_CHARS = 500
 AUTHOR_MAX_CHARS = 40
 REASON_MAX_CHARS = 500
 MODERATE = "tributes.moderate"
+PURPOSE = "tribute"
+"""What client hashes and locks of this module are keyed with."""
 
 _LINK = re.compile(
     r"(?:[a-z][a-z0-9+.-]*://|www\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|info|top|xyz|io|cc|co|me|"
@@ -123,7 +124,7 @@ class PendingTribute:
 
 def client_hash(secret: str, address: str) -> str:
     """A keyed hash (HMAC-SHA-256, hex) of a client address: comparable, not reversible without the secret."""
-    return hmac.new(f"tribute:{secret}".encode(), address.encode(), hashlib.sha256).hexdigest()
+    return keyed_client_hash(PURPOSE, secret, address)
 
 
 def _clean(value: str | None, what: str, max_chars: int) -> str | None:
@@ -218,9 +219,7 @@ def tribute_counts(conn: Connection, target: str, target_id: int) -> dict[str, i
 
 def _check_rate(conn: Connection, data: TributeInput, client: str, limits: TributeLimits) -> None:
     """Raise TooManyAttempts when the client has used up its hour (for this target or in all)."""
-    conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 7))"), {"key": f"tribute:{client}"}
-    )
+    lock_client(conn, PURPOSE, client)
     row = conn.execute(
         text(
             "SELECT count(*) AS total, "
@@ -238,12 +237,12 @@ def _check_rate(conn: Connection, data: TributeInput, client: str, limits: Tribu
     ):
         if used >= limit:
             wait = (first + dt.timedelta(hours=1) - row.now).total_seconds() if first else 3600
-            refusal = TooManyAttempts(
-                f"too many tributes {what}: at most {limit} an hour; try again later", int(wait) + 1
+            raise TooManyAttempts(
+                f"too many tributes {what}: at most {limit} an hour; try again later",
+                int(wait) + 1,
+                key="tribute.too_many_here" if what == "for this page" else "tribute.too_many",
+                params={"limit": limit},
             )
-            refusal.key = "tribute.too_many_here" if what == "for this page" else "tribute.too_many"
-            refusal.params = {"limit": limit}
-            raise refusal
 
 
 def add_tribute(conn: Connection, data: TributeInput, client: str, limits: TributeLimits) -> TributeReceipt:

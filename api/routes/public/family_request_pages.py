@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ConnDep, SettingsDep
 from api.principal import client_address, get_web_session
+from api.public_pages import public_context
 from api.staff_pages import open_staff_page, staff_response
 from geo.accounts.credentials import WebSession, auth_secret
 from geo.accounts.permissions import allowed
@@ -156,10 +157,6 @@ def family_request_page(
     return staff_response(page, "staff/family_request.html", view=view, message=None)
 
 
-def _ctx(request: Request, settings, lang: str | None) -> PageContext:
-    return PageContext(lang=lang or settings.default_lang, explicit_lang=lang, path=request.url.path)
-
-
 def _follow_answer(
     ctx: PageContext, follow: FollowUp, status_code: int = 200, **headers: str
 ) -> HTMLResponse:
@@ -169,7 +166,7 @@ def _follow_answer(
 @router.get("/family-search/{ref}", response_class=HTMLResponse)
 def follow_form(request: Request, settings: SettingsDep, ref: str, lang: Lang = None) -> HTMLResponse:
     """The requester's follow-up: the form that asks for the code (nothing of the request is shown here)."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     number = parse_reference(ref)
     if number is None:
         message = t("family.follow.not_reference", ctx.lang).format(reference=ref[:40])
@@ -187,7 +184,7 @@ def follow_check(
     lang: Lang = None,
 ) -> HTMLResponse:
     """The requester's follow-up after the check: status and public notes with the right code, else one sentence."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     number = parse_reference(ref)
     if number is None:
         message = t("family.follow.not_reference", ctx.lang).format(reference=ref[:40])

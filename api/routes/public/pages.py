@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 
 from api.deps import PublicConnDep, SettingsDep
 from api.errors import error_status
+from api.public_pages import public_context
 from geo.atlas.areas import area_outlines, get_area
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.field_policy import PUBLIC_ROLE
@@ -26,9 +27,7 @@ from geo.public.search import MartyrSearch, SiteSearch, area_groups, search_mart
 from geo.public.site_details import PAGE_COLLECTIONS, site_details
 from geo.public.tributes import tribute_summary
 from web.assets import STATIC_DIR
-from web.basemaps import basemap
 from web.i18n import t
-from web.map_parts import page_basemap
 from web.public.family_page import family_page
 from web.public.frame import PUBLIC_ASSETS, PageContext, message_page, not_found_page, refusal_text
 from web.public.martyr_pages import MartyrSearchForm, martyr_page, martyr_search_page
@@ -43,25 +42,7 @@ LangQuery = Annotated[Lang | None, Query()]
 Text = Annotated[str, Query(max_length=200)]
 PAGE_SIZE = 20
 MAX_OFFSET = 10_000
-SITE_COLLECTIONS = ("memorials", "cemeteries")
-MARTYRS_PER_SITE = 500
-PHOTOS_PER_SITE = 12
 CACHE = {"Cache-Control": "public, max-age=60", "Vary": "Cookie"}  # the remembered language is a cookie
-
-
-def _ctx(request: Request, settings, lang: str | None, **params) -> PageContext:
-    page_lang = lang or settings.default_lang
-    # the visitor's basemap (?basemap=, or its cookie, which api/preferences.py adds to the query), else the
-    # configured one (VETMAP_BASEMAP; "none" draws our own boundaries with nothing loaded from outside)
-    chosen = page_basemap(settings, request.query_params.get("basemap"))
-    return PageContext(
-        lang=page_lang,
-        explicit_lang=lang,
-        path=request.url.path,
-        params=params,
-        base_url=str(request.base_url).rstrip("/"),
-        basemap=basemap(chosen.name, page_lang, chosen.tianditu_key),
-    )
 
 
 def _html(html: str, status: int = 200) -> HTMLResponse:
@@ -131,7 +112,7 @@ def search(
 ) -> HTMLResponse:
     """Find a memorial or cemetery by name, pinyin or initials, kind, protection level, area or nearness."""
     params = {"q": q, "kind": kind, "protection_level": protection_level, "area": area, "near": near}
-    ctx = _ctx(request, settings, lang, **params)
+    ctx = public_context(request, settings, lang, **params)
     form = SiteSearchForm(q, kind, protection_level, area, near, offset, PAGE_SIZE)
     outlines = area_outlines(conn, ("county",))
     area_options = area_groups(conn)
@@ -166,7 +147,7 @@ def site(
 ) -> HTMLResponse:
     """The stable, shareable page of a memorial, cemetery or grave: photos, area path, directions, martyrs, nearby
     sites, tribute (``offset`` pages the martyrs of a cemetery or memorial)."""
-    ctx = _ctx(request, settings, lang, offset=offset or None)
+    ctx = public_context(request, settings, lang, offset=offset or None)
     try:
         if collection not in PAGE_COLLECTIONS:
             raise NotFound(
@@ -228,7 +209,7 @@ def martyrs(
 ) -> HTMLResponse:
     """Find martyr records by name (Chinese, pinyin or initials), hometown, unit or year of death."""
     params = {"q": q, "hometown": hometown, "unit": unit, "death_year": death_year}
-    ctx = _ctx(request, settings, lang, **params)
+    ctx = public_context(request, settings, lang, **params)
     form = MartyrSearchForm(q, hometown, unit, death_year, offset, PAGE_SIZE)
     if not any(v.strip() for v in params.values()):
         return _html(martyr_search_page(ctx, form, None))
@@ -261,7 +242,7 @@ def martyr(
     request: Request, martyr_id: str, conn: PublicConnDep, settings: SettingsDep, lang: LangQuery = None
 ) -> HTMLResponse:
     """One martyr record: who, and where buried (or that the burial place is unknown)."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     try:
         record = get_martyr(conn, _record_id(martyr_id, "martyr record"), PUBLIC_ROLE)
     except DomainError as exc:
@@ -285,7 +266,7 @@ def family_search(
     lang: LangQuery = None,
 ) -> HTMLResponse:
     """The family-search (寻亲) form, filled in with a martyr record when ``martyr_id`` names one."""
-    ctx = _ctx(request, settings, lang, martyr_id=martyr_id or None)
+    ctx = public_context(request, settings, lang, martyr_id=martyr_id or None)
     record = None
     if martyr_id:
         try:

@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from api.deps import ConnDep, SettingsDep
+from api.errors import error_status
 from api.principal import client_address, get_web_session
+from api.public_pages import public_context
 from api.staff_pages import StaffPage, open_staff_page, staff_response
 from geo.accounts.credentials import WebSession, auth_secret, same_token
 from geo.accounts.permissions import allowed
@@ -44,7 +46,6 @@ from geo.public.proxy_tributes import (
     waiting,
 )
 from web.i18n import error_text, t
-from web.public.frame import PageContext
 from web.public.moderation import Queue
 from web.public.proxy_tribute_pages import follow_page, form_page, sent_page, staff_queue
 
@@ -58,15 +59,6 @@ SessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 MAX_ID = 2**63 - 1
 SHOWN = 100
-
-
-def _ctx(request: Request, settings, lang: str | None) -> PageContext:
-    return PageContext(
-        lang=lang or settings.default_lang,
-        explicit_lang=lang,
-        path=request.url.path,
-        base_url=str(request.base_url).rstrip("/"),
-    )
 
 
 def _id(value: str | None) -> int | None:
@@ -89,7 +81,7 @@ def proxy_form(
     wished_on: str = "",
 ) -> HTMLResponse:
     """The request form, its grave found from the martyr (or given); a martyr with no known grave is refused."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     today = today_in_china()
     form = {
         "martyr_id": _id(martyr),
@@ -130,7 +122,7 @@ def proxy_submit(
     message: Annotated[str, Form(max_length=5000)] = "",
 ) -> HTMLResponse:
     """File the request: the confirmation with the private follow link, or the form with the refusal by its field."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     today = today_in_china()
     form = {
         "martyr_id": _id(martyr_id),
@@ -180,7 +172,7 @@ def proxy_follow(
     request: Request, conn: ConnDep, settings: SettingsDep, token: str, lang: Lang = None
 ) -> Response:
     """The family's private page of the request; 404 with a plain sentence for a wrong link."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     seen = follow(conn, token[:100])
     return _html(follow_page(ctx, token, seen), 200 if seen else 404)
 
@@ -208,7 +200,8 @@ def proxy_queue(conn: Connection, page: StaffPage, said: str = "") -> Queue | No
     if not allowed(page.principal.role, HANDLE):
         return None
     items, total = waiting(conn, page.principal, SHOWN)
-    crews = {item["id"]: crews_of(conn, item["area_code"]) for item in items}
+    by_area = crews_of(conn, (item["area_code"] for item in items))
+    crews = {item["id"]: by_area[item["area_code"]] for item in items}
     lang_param = f"?lang={page.lang}"
     queue = staff_queue(items, total, crews, page.lang, lang_param)
     parts = said[:60].split("-")
@@ -244,10 +237,8 @@ def _back(lang: str | None, said: str) -> Response:
 
 
 def _refused(page: StaffPage, exc: DomainError) -> Response:
-    status = 404 if isinstance(exc, NotFound) else 403 if exc.__class__.__name__ == "Forbidden" else 409
-    if isinstance(exc, InvalidInput):
-        status = 422
-    return staff_response(page, "staff/refused.html", status_code=status, message=error_text(exc, page.lang))
+    message = error_text(exc, page.lang)
+    return staff_response(page, "staff/refused.html", status_code=error_status(exc), message=message)
 
 
 @router.post("/staff/moderation/proxy-tributes/{request_id}/accept")

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 
 from api.deps import PublicConnDep, SettingsDep, report_settings
 from api.errors import error_reason, error_status
+from api.public_pages import public_context
 from geo.errors import DomainError, InvalidInput, NotFound
 from geo.public.reports import (
     check_pin,
@@ -54,19 +55,6 @@ Lang = Annotated[Literal["zh", "en"] | None, Query()]
 Crs = Annotated[Literal["wgs84", "gcj02"], Query(description="the CRS of the pin: gcj02 on an AMap basemap")]
 NO_STORE = {"Cache-Control": "no-store"}
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-
-
-def _ctx(request: Request, settings, lang: str | None, **params) -> PageContext:
-    chosen = page_basemap(settings, request.query_params.get("basemap"))
-    page_lang = lang or settings.default_lang
-    return PageContext(
-        lang=page_lang,
-        explicit_lang=lang,
-        path=request.url.path,
-        params=params,
-        base_url=str(request.base_url).rstrip("/"),
-        basemap=basemap_layers(chosen.name, page_lang, chosen.tianditu_key),
-    )
 
 
 def _map_config(settings, lang: str, requested: str | None, start: dict | None, frame: dict) -> dict:
@@ -119,7 +107,7 @@ def report_form(
     basemap: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """The problem-report form."""
-    ctx = _ctx(request, settings, lang, site=site, lat=lat, long=long, basemap=basemap)
+    ctx = public_context(request, settings, lang, site=site, lat=lat, long=long, basemap=basemap)
     try:
         start = _start(conn, site, lat, long)
     except DomainError as exc:
@@ -166,7 +154,7 @@ def nearby(
     if crs != "wgs84" and sites:
         lons, lats = shift_points([s["lon"] for s in sites], [s["lat"] for s in sites], crs)
         sites = [{**s, "lon": x, "lat": y} for s, x, y in zip(sites, lons, lats, strict=True)]
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     target = _target(nearest_site(conn, lon_w, lat_w, radius))
     if target is not None and target["grave"]:
         target["grave"] = {**target["grave"], "label": grave_label(target["grave"], ctx.lang)}
@@ -183,7 +171,7 @@ def nearby(
 @router.get("/reports/follow/{token}", response_class=HTMLResponse)
 def follow_visit(request: Request, token: str, settings: SettingsDep, lang: Lang = None) -> Response:
     """A follower's private page: the updates since the last visit (which this visit becomes)."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     try:
         with request.app.state.engine.begin() as conn:
             visit = visit_followed(conn, token[:100])
@@ -213,7 +201,7 @@ def follow(request: Request, report_id: str, settings: SettingsDep, lang: Lang =
     except DomainError as exc:
         if wants_json:
             return JSONResponse({"detail": error_reason(request, exc)}, status_code=error_status(exc))
-        return _refused(_ctx(request, settings, lang), "report.not_found", exc)
+        return _refused(public_context(request, settings, lang), "report.not_found", exc)
     path = FOLLOW_PATH + token + (f"?lang={lang}" if lang else "")
     if wants_json:
         return JSONResponse({"id": ident, "follow_url": path}, status_code=201, headers=PRIVATE)
@@ -225,7 +213,7 @@ def report_status(
     request: Request, report_id: str, conn: PublicConnDep, settings: SettingsDep, lang: Lang = None
 ) -> Response:
     """A report's public status: map, place, published photos, the bureau's notes over time, follow."""
-    ctx = _ctx(request, settings, lang)
+    ctx = public_context(request, settings, lang)
     try:
         view = public_request(conn, _report_id(report_id))
     except DomainError as exc:
