@@ -157,9 +157,38 @@ def _day(value: str | dt.date | None, today: dt.date) -> dt.date:
     return value
 
 
+_GRAVES_SQL = (
+    "SELECT g.id, g.name, g.martyr_name, g.area_code, g.section, g.row_no, g.number, c.name AS cemetery, "
+    "(SELECT m.id FROM martyrs m WHERE m.grave_id = g.id ORDER BY m.id LIMIT 1) AS martyr_id, "
+    "(SELECT m.name FROM martyrs m WHERE m.grave_id = g.id ORDER BY m.id LIMIT 1) AS martyr "
+    "FROM graves g LEFT JOIN cemeteries c ON c.id = g.cemetery_id WHERE g.id = ANY(:ids)"
+)
+
+
+def graves_by_id(conn: Connection, grave_ids: Iterable[int]) -> dict[int, dict]:
+    """The graves of ``grave_ids`` as requests show them, read in one query (see ``grave_for``); an unknown id
+    is left out."""
+    rows = conn.execute(text(_GRAVES_SQL), {"ids": sorted(set(grave_ids))}).all()
+    return {
+        r.id: {
+            "grave_id": r.id,
+            "grave_name": r.name,
+            "martyr_id": r.martyr_id,
+            "martyr_name": r.martyr or r.martyr_name or r.name,
+            "cemetery_name": r.cemetery,
+            "section": r.section,
+            "row_no": r.row_no,
+            "number": r.number,
+            "area_code": r.area_code,
+        }
+        for r in rows
+    }
+
+
 def grave_for(conn: Connection, martyr_id: int | None = None, grave_id: int | None = None) -> dict:
     """The grave a request is for, from the martyr record (or the grave): grave_id, martyr_id, martyr_name, grave_name,
-    cemetery_name, place (section/row/number), area_code. Refusals name the field ``grave``."""
+    cemetery_name, its place in the cemetery (section, row_no, number), area_code. Refusals name the field
+    ``grave``."""
     if martyr_id is None and grave_id is None:
         raise refused("grave", "grave.required", "say which martyr's grave to tend")
     if grave_id is None:
@@ -171,27 +200,10 @@ def grave_for(conn: Connection, martyr_id: int | None = None, grave_id: int | No
         if row.grave_id is None:
             raise refused("grave", "no_grave", f"no grave of {row.name} is known", name=row.name)
         grave_id = row.grave_id
-    grave = conn.execute(
-        text(
-            "SELECT g.id, g.name, g.martyr_name, g.area_code, g.section, g.row_no, g.number, c.name AS cemetery, "
-            "(SELECT m.id FROM martyrs m WHERE m.grave_id = g.id ORDER BY m.id LIMIT 1) AS martyr_id, "
-            "(SELECT m.name FROM martyrs m WHERE m.grave_id = g.id ORDER BY m.id LIMIT 1) AS martyr "
-            "FROM graves g LEFT JOIN cemeteries c ON c.id = g.cemetery_id WHERE g.id = :id"
-        ),
-        {"id": grave_id},
-    ).first()
+    grave = graves_by_id(conn, [grave_id]).get(grave_id)
     if grave is None:
         raise refused("grave", "no_such_grave", f"no grave with id {grave_id}", id=grave_id)
-    place = " ".join(p for p in (grave.section, grave.row_no, grave.number) if p)
-    return {
-        "grave_id": grave.id,
-        "grave_name": grave.name,
-        "martyr_id": martyr_id or grave.martyr_id,
-        "martyr_name": grave.martyr or grave.martyr_name or grave.name,
-        "cemetery_name": grave.cemetery,
-        "place": place or None,
-        "area_code": grave.area_code,
-    }
+    return {**grave, "martyr_id": martyr_id or grave["martyr_id"]}
 
 
 def check_request(conn: Connection, data: ProxyTributeInput, today: dt.date) -> dict[str, Any]:
@@ -332,13 +344,9 @@ def waiting(conn: Connection, principal, limit: int = 100) -> tuple[list[dict], 
             f"FROM proxy_tributes p WHERE {where} ORDER BY p.wished_on, p.id LIMIT :l"
         ),
         {**params, "l": limit},
-    )
-    items = []
-    for row in rows:
-        item = dict(row._mapping)
-        item["reference"] = reference(row.id)
-        item.update(grave_for(conn, grave_id=row.grave_id))
-        items.append(item)
+    ).all()
+    graves = graves_by_id(conn, (row.grave_id for row in rows))
+    items = [{**row._mapping, "reference": reference(row.id), **graves[row.grave_id]} for row in rows]
     return items, total
 
 

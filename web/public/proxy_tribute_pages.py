@@ -17,6 +17,7 @@ from web.i18n import t
 from web.jinja import render
 from web.public.frame import PageContext, page
 from web.public.moderation import Queue
+from web.public.site_page import grave_position
 from web.times import local_date, local_time
 
 FORM_PATH = "/proxy-tribute"
@@ -68,8 +69,10 @@ def form_page(
     without a grave, how to find one (and the refusal that said why)."""
     lang = ctx.lang
     form = {**dict.fromkeys(FORM_FIELDS, ""), **{k: v for k, v in form.items() if v is not None}}
-    if grave is not None and grave.get("martyr_id"):
-        grave = {**grave, "martyr_href": ctx.link(f"/martyrs/{int(grave['martyr_id'])}")}
+    if grave is not None:
+        grave = {**grave, "place": _place(grave, lang)}
+        if grave.get("martyr_id"):
+            grave["martyr_href"] = ctx.link(f"/martyrs/{int(grave['martyr_id'])}")
     keep = {k: form[k] for k in ("martyr_id", "grave_id") if form.get(k)}
     days = [
         {
@@ -153,13 +156,14 @@ def follow_page(ctx: PageContext, token: str, seen: dict | None) -> str:
     return page(ctx, t("proxy.follow.title", lang), Markup(body), head=_head())
 
 
+def _place(grave: dict, lang: str) -> str:
+    """Where the grave lies in its cemetery, as its page writes it (甲区 1排 1号)."""
+    return grave_position(grave.get("section"), grave.get("row_no"), grave.get("number"), lang)
+
+
 def _grave_label(item: dict, lang: str) -> str:
-    label = t("proxy.grave_of", lang).format(martyr=item["martyr_name"])
-    if item.get("cemetery_name"):
-        label += " · " + item["cemetery_name"]
-    if item.get("place"):
-        label += " · " + item["place"]
-    return label
+    parts = [t("proxy.grave_of", lang).format(martyr=item["martyr_name"]), item.get("cemetery_name")]
+    return " · ".join(p for p in (*parts, _place(item, lang)) if p)
 
 
 def staff_queue(

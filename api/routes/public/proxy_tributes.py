@@ -87,9 +87,9 @@ def proxy_form(
         "martyr_id": _id(martyr),
         "grave_id": _id(grave),
         "wished_on": wished_on[:10],
+        "clean_stone": True,
         "lay_flowers": True,
     }
-    form["clean_stone"] = True
     errors: dict[str, str] = {}
     found = None
     status = 200
