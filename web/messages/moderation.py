@@ -4,10 +4,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "moderation.title": ("审核", "Moderation"),
     "moderation.intro": (
         "群众留言、群众上报的照片和问题在这里等待处理：留言通过后显示在纪念页上；照片公开后所有人可见；"
-        "上报的问题可以受理为工单、标记为重复或驳回（驳回需写公开说明）。每项操作都记入审计日志。",
+        "上报的问题可以受理为工单、标记为重复或驳回（驳回需写公开说明）；家属的代祭扫委托可以受理（生成工单）或写明原因不受理。"
+        "每项操作都记入审计日志。",
         "Messages, photos and problem reports from the public wait here: an approved message shows on the memorial's "
         "page; a published photo is visible to everyone; a report can be accepted as a work order, marked as a "
-        "duplicate or rejected (with a public note). Every action is written to the audit log.",
+        "duplicate or rejected (with a public note); a family's proxy tribute request is accepted (as a work order) "
+        "or declined with a reason the family reads. Every action is written to the audit log.",
     ),
     "moderation.sections": ("审核分类", "Queues"),
     "moderation.more": ("显示最早的 {n} 项，共 {total} 项。", "Showing the oldest {n} of {total}."),
