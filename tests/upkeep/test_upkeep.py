@@ -525,9 +525,8 @@ def test_concurrent_updaters_lose_no_update(client, engine, settings: Settings, 
             errors.append(repr(exc))
 
     with _own_clients(settings, admin_api_token, threads_n) as clients:
-        for (
-            c
-        ) in clients:  # each app builds its routes' matching context at its first request: not in the race
+        # each app builds its routes' matching context at its first request: not in the race
+        for c in clients:
             assert c.get(url).status_code == 200
         workers = [threading.Thread(target=updater, args=(c,)) for c in clients]
         for w in workers:
@@ -564,9 +563,8 @@ def test_concurrent_inspections_leave_the_site_at_the_latest(client, settings: S
             statuses.append(repr(exc))
 
     with _own_clients(settings, admin_api_token, 4) as clients:
-        for c in (
-            clients
-        ):  # each app's first request, one at a time (an empty inspection is refused, kept nowhere)
+        # each app's first request, one at a time (an empty inspection is refused, kept nowhere)
+        for c in clients:
             assert c.post(url, json={}).status_code == 422
         workers = [threading.Thread(target=inspector, args=(c, s)) for s, c in enumerate(clients)]
         for w in workers:
