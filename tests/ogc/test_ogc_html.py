@@ -167,6 +167,9 @@ def test_one_item_page_shows_its_properties_and_a_map(anon_client) -> None:
     assert one["properties"]["name"] in response.text
     assert 'id="ogc-map-data"' in response.text
     assert "ETag" not in response.headers or response.headers["content-type"].startswith("text/html")
+    visible = "".join(_parse(response.text).text)
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", visible)  # updated_at, in China time to the minute
+    assert not re.search(r"\d{2}:\d{2}:\d{2}", visible), "no RFC 3339 time on a page for people"
 
 
 def test_a_zone_page_links_to_its_site(anon_client) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ from geo.errors import DomainError, InvalidParameter, NotFound
 from web.assets import STATIC_DIR
 from web.i18n import LANGS, error_text, t
 from web.jinja import render
+from web.times import local_time
 
 HTML = "html"
 JSON = "json"
@@ -272,14 +274,20 @@ def queryables_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str
     return _frame(ctx, "queryables.html", title, crumbs, rows=rows)
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
 def cell_text(value: Any, lang: str) -> str:
-    """A property value as a table cell shows it: text, a number, 是/否, — for none, JSON for the rest."""
+    """A property value as a table cell shows it: text, a number, 是/否, a time in China time, — for none,
+    JSON for the rest."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return t("ogc_html.yes" if value else "ogc_html.no", lang)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return local_time(value)  # China time to the minute, as every page writes times (not RFC 3339)
     return str(value)
 
 
