@@ -37,8 +37,9 @@ def amap_link(lon: float, lat: float, name: str) -> str:
         "name": name,
         "src": APP_NAME,
         "coordinate": "gaode",
+        "callnative": "1",
     }
-    return "https://uri.amap.com/marker?" + urlencode({**query, "callnative": "1"}, quote_via=quote)
+    return "https://uri.amap.com/marker?" + urlencode(query, quote_via=quote)
 
 
 def baidu_link(lon: float, lat: float, name: str) -> str:
