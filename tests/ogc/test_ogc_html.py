@@ -179,6 +179,10 @@ def test_a_zone_page_links_to_its_site(anon_client) -> None:
     response = anon_client.get(f"/ogc/collections/cemetery_boundaries/items/{zone['id']}?f=html")
     site = f"/ogc/collections/{zone['properties']['site_collection']}/items/{zone['properties']['site_id']}?f=html"
     assert site in response.text
+    assert '<tr data-property="site_collection">' in response.text
+    assert re.search(
+        r'data-property="site_collection">.*?<td>烈士陵园</td>', response.text
+    )  # not "cemeteries"
     assert anon_client.get(site).status_code == 200
 
 

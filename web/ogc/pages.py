@@ -312,7 +312,9 @@ def _column_label(name: str, lang: str) -> str:
 
 def value_text(collection_id: str, name: str, value: Any, lang: str) -> str:
     """A property value as a cell shows it: an enumerated value by its catalogue label (station_level.village
-    is 村级), else ``cell_text``."""
+    is 村级; a zone's site_collection is its collection's title), else ``cell_text``."""
+    if name == "site_collection" and isinstance(value, str):
+        return collection_title(value, value, lang)
     if isinstance(value, str) and value:
         singular = _SINGULAR.get(collection_id, collection_id)
         for key in (f"{singular}_{name}.{value}", f"{name}.{value}"):
