@@ -72,8 +72,15 @@ class Unauthorized(DomainError):
     ``error`` is the OAuth 2.0 bearer error code for the challenge (``invalid_token`` for a bad token).
     """
 
-    def __init__(self, message: str, error: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        error: str | None = None,
+        *,
+        key: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, key=key, params=params)
         self.error = error
 
 

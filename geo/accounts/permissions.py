@@ -103,9 +103,11 @@ def require_right(principal: Principal, action: str) -> None:
     """Raise Unauthorized for the anonymous public, Forbidden when the role lacks ``action`` anywhere."""
     roles = PERMISSIONS[action]
     if principal.is_public:
-        refusal = Unauthorized(f"sign in to {action.replace('.', ' ')}: reading is public, writing is not")
-        refusal.key, refusal.params = "permission.sign_in", {"action": action}
-        raise refusal
+        raise Unauthorized(
+            f"sign in to {action.replace('.', ' ')}: reading is public, writing is not",
+            key="permission.sign_in",
+            params={"action": action},
+        )
     if principal.role not in roles:
         raise Forbidden(
             f"role {principal.role!r} may not {action.replace('.', ' ')}",
