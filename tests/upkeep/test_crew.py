@@ -20,6 +20,7 @@ from geo.upkeep.crew_tasks import PRIORITY_RANK
 from geo.upkeep.schedules import china_today
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
+from tests.upkeep.work_order_setup import make_assigned_order
 
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"
@@ -59,28 +60,10 @@ def sites(client: TestClient) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def assigned_order(client: TestClient, crews, sites) -> dict:
     """An urgent repair at the far memorial, assigned to 'crew'."""
-    made = client.post(
-        "/api/v1/work-orders",
-        json={
-            "collection": "memorials",
-            "site_id": sites["far"]["id"],
-            "title": "碑文脱落",
-            "priority": "urgent",
-            "due_on": (china_today() + dt.timedelta(days=3)).isoformat(),
-        },
+    due_on = (china_today() + dt.timedelta(days=3)).isoformat()
+    return make_assigned_order(
+        client, sites["far"]["id"], crews["crew"][0], "碑文脱落", priority="urgent", due_on=due_on
     )
-    assert made.status_code == 201, made.text
-    order = made.json()
-    moved = client.post(
-        f"/api/v1/work-orders/{order['id']}/transitions", json={"to": "triaged", "version": 1}
-    )
-    assert moved.status_code == 200, moved.text
-    moved = client.post(
-        f"/api/v1/work-orders/{order['id']}/transitions",
-        json={"to": "assigned", "version": 2, "assigned_to": crews["crew"][0]},
-    )
-    assert moved.status_code == 200, moved.text
-    return moved.json()
 
 
 def _tasks(client: TestClient, headers: dict[str, str], **params) -> dict:

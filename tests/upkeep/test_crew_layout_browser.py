@@ -18,6 +18,7 @@ from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 from tests.factories import make_site_at
 from tests.staff_pages import assert_fits, fill_sign_in, make_account, shot
+from tests.upkeep.work_order_setup import make_assigned_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -52,20 +53,8 @@ def long_site(client: TestClient, accounts) -> dict:
     """A memorial of the county whose name is one 60-character word, due for inspection, with a repair (whose
     title is as long) assigned to the crew."""
     made = make_site_at(client, "memorials", (110.6421, 26.0411), name=LONG_NAME)
-    order = client.post(
-        "/api/v1/work-orders",
-        json={"collection": "memorials", "site_id": made["id"], "title": LONG_TITLE, "priority": "high"},
-    )
-    assert order.status_code == 201, order.text
-    for version, body in (
-        (1, {"to": "triaged"}),
-        (2, {"to": "assigned", "assigned_to": accounts["crew"].id}),
-    ):
-        moved = client.post(
-            f"/api/v1/work-orders/{order.json()['id']}/transitions", json={**body, "version": version}
-        )
-        assert moved.status_code == 200, moved.text
-    return {**made, "work_order_id": order.json()["id"]}
+    order = make_assigned_order(client, made["id"], accounts["crew"].id, LONG_TITLE, priority="high")
+    return {**made, "work_order_id": order["id"]}
 
 
 def _holds(page: Page, what: str, name: str) -> None:

@@ -22,6 +22,7 @@ from geo.settings import Settings
 from geo.upkeep.schedules import china_today
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
+from tests.upkeep.work_order_setup import make_assigned_order
 
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"  # 兴宁区
@@ -52,22 +53,8 @@ def sites(client: TestClient, engine: Engine, crews) -> dict[str, dict]:
             text("UPDATE memorials SET last_inspected_on = :d WHERE id = :id"),
             {"d": china_today() - dt.timedelta(days=1), "id": made["done"]["id"]},
         )
-    order = client.post(
-        "/api/v1/work-orders",
-        json={
-            "collection": "memorials",
-            "site_id": made["order"]["id"],
-            "title": "围栏破损",
-            "priority": "high",
-        },
-    )
-    assert order.status_code == 201, order.text
-    for version, body in ((1, {"to": "triaged"}), (2, {"to": "assigned", "assigned_to": crews["crew"][0]})):
-        moved = client.post(
-            f"/api/v1/work-orders/{order.json()['id']}/transitions", json={**body, "version": version}
-        )
-        assert moved.status_code == 200, moved.text
-    made["order"]["work_order_id"] = order.json()["id"]
+    order = make_assigned_order(client, made["order"]["id"], crews["crew"][0], "围栏破损", priority="high")
+    made["order"]["work_order_id"] = order["id"]
     return made
 
 

@@ -26,6 +26,7 @@ from tests.staff_pages import (
     shot,
     watch_csp,
 )
+from tests.upkeep.work_order_setup import make_assigned_order
 from web.directions import amap_link, baidu_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
@@ -60,16 +61,7 @@ def crew_id(engine: Engine, demo_counts: dict[str, int]) -> int:
 def site(client: TestClient, crew_id: int) -> dict:
     """A memorial of the county with a repair assigned to the crew."""
     made = make_site_at(client, "memorials", SITE_POINT, name=SITE_NAME)
-    order = client.post(
-        "/api/v1/work-orders",
-        json={"collection": "memorials", "site_id": made["id"], "title": "碑座裂缝", "priority": "urgent"},
-    )
-    assert order.status_code == 201, order.text
-    for version, body in ((1, {"to": "triaged"}), (2, {"to": "assigned", "assigned_to": crew_id})):
-        moved = client.post(
-            f"/api/v1/work-orders/{order.json()['id']}/transitions", json={**body, "version": version}
-        )
-        assert moved.status_code == 200, moved.text
+    make_assigned_order(client, made["id"], crew_id, "碑座裂缝", priority="urgent")
     return made
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from geo.upkeep import crew_area
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
+from tests.upkeep.work_order_setup import make_assigned_order
 
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"
@@ -42,20 +43,7 @@ def sites(client: TestClient) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def order(client: TestClient, crews, sites) -> dict:
     """A repair at the near memorial, assigned to 'crew'."""
-    made = client.post(
-        "/api/v1/work-orders",
-        json={"collection": "memorials", "site_id": sites["near"]["id"], "title": "离线工单：碑文脱落"},
-    )
-    assert made.status_code == 201, made.text
-    oid = made.json()["id"]
-    moved = client.post(f"/api/v1/work-orders/{oid}/transitions", json={"to": "triaged", "version": 1})
-    assert moved.status_code == 200, moved.text
-    moved = client.post(
-        f"/api/v1/work-orders/{oid}/transitions",
-        json={"to": "assigned", "version": 2, "assigned_to": crews["crew"][0]},
-    )
-    assert moved.status_code == 200, moved.text
-    return moved.json()
+    return make_assigned_order(client, sites["near"]["id"], crews["crew"][0], "离线工单：碑文脱落")
 
 
 def _offline(client: TestClient, headers: dict[str, str], **params) -> dict:

@@ -35,6 +35,7 @@ from tests.staff_pages import (
     shot,
     watch_csp,
 )
+from tests.upkeep.work_order_setup import make_assigned_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -111,15 +112,7 @@ def _area_size(engine: Engine) -> int:
 
 def _assigned_order(client: TestClient, collection: str, site_id: int, crew: int) -> int:
     """A repair at the site, assigned to the crew: its id."""
-    made = client.post(
-        "/api/v1/work-orders", json={"collection": collection, "site_id": site_id, "title": ORDER_TITLE}
-    )
-    assert made.status_code == 201, made.text
-    oid = made.json()["id"]
-    for version, move in ((1, {"to": "triaged"}), (2, {"to": "assigned", "assigned_to": crew})):
-        moved = client.post(f"/api/v1/work-orders/{oid}/transitions", json={**move, "version": version})
-        assert moved.status_code == 200, moved.text
-    return oid
+    return make_assigned_order(client, site_id, crew, ORDER_TITLE, collection)["id"]
 
 
 NO_SIGNAL_NOTE = "无信号时填写的巡查"

@@ -24,6 +24,7 @@ from api.app import create_app
 from geo.settings import Settings
 from tests.auth_helpers import staff_accounts
 from tests.factories import make_site_at
+from tests.upkeep.work_order_setup import make_assigned_order
 
 COUNTY = "450329"  # 资源县
 OTHER_COUNTY = "450102"
@@ -46,20 +47,6 @@ def staff(engine: Engine, demo_counts: dict[str, int]) -> dict[str, tuple[int, d
     return staff_accounts(engine, specs, "cwork")
 
 
-def _assigned_order(client: TestClient, site_id: int, crew_id: int, title: str = "围栏破损") -> dict:
-    made = client.post(
-        "/api/v1/work-orders", json={"collection": "memorials", "site_id": site_id, "title": title}
-    )
-    assert made.status_code == 201, made.text
-    order = made.json()
-    for version, body in ((1, {"to": "triaged"}), (2, {"to": "assigned", "assigned_to": crew_id})):
-        moved = client.post(
-            f"/api/v1/work-orders/{order['id']}/transitions", json={**body, "version": version}
-        )
-        assert moved.status_code == 200, moved.text
-    return moved.json()
-
-
 def _history(engine: Engine, order_id: int) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(
@@ -79,7 +66,7 @@ def _move(client: TestClient, headers: dict, order_id: int, **body):
 def test_start_and_finish_from_the_phone_arrive_once(client: TestClient, engine: Engine, staff) -> None:
     site = make_site_at(client, "memorials", POINT, name="工单纪念碑")
     crew_id, crew = staff["crew"]
-    order = _assigned_order(client, site["id"], crew_id)
+    order = make_assigned_order(client, site["id"], crew_id, "围栏破损")
     start_key, finish_key = str(uuid.uuid4()), str(uuid.uuid4())
 
     started = _move(
@@ -130,7 +117,7 @@ def test_start_and_finish_from_the_phone_arrive_once(client: TestClient, engine:
 def test_phone_moves_are_refused_with_a_reason(client: TestClient, engine: Engine, staff) -> None:
     site = make_site_at(client, "memorials", POINT, name="拒绝纪念碑")
     crew_id, crew = staff["crew"]
-    order = _assigned_order(client, site["id"], crew_id, "碑座开裂")
+    order = make_assigned_order(client, site["id"], crew_id, "碑座开裂")
     v = order["version"]
 
     early = _move(client, crew, order["id"], to="done", version=v, client_key=str(uuid.uuid4()))
@@ -165,7 +152,7 @@ def test_a_move_read_before_an_office_change_goes_on_unless_it_would_overwrite(
 ) -> None:
     site = make_site_at(client, "memorials", POINT, name="离线开工纪念碑")
     crew_id, crew = staff["crew"]
-    order = _assigned_order(client, site["id"], crew_id, "碑文描红")
+    order = make_assigned_order(client, site["id"], crew_id, "碑文描红")
     seen = order["version"]  # the phone read the order, then lost its signal
     office = client.patch(
         f"/api/v1/work-orders/{order['id']}", json={"description": "用红漆", "version": seen}
@@ -188,7 +175,7 @@ def test_a_move_read_before_an_office_change_goes_on_unless_it_would_overwrite(
     done = _move(client, crew, order["id"], **{**finish, "cost_base": "100"})
     assert done.status_code == 200 and done.json()["status"] == "done" and done.json()["cost_actual"] == 80.0
     # the admin of the area works any order of it
-    other = _assigned_order(client, site["id"], crew_id, "清扫台阶")
+    other = make_assigned_order(client, site["id"], crew_id, "清扫台阶")
     assert (
         _move(client, staff["admin"][1], other["id"], to="in_progress", version=other["version"]).status_code
         == 200
@@ -312,28 +299,11 @@ def test_the_same_field_changed_on_both_sides_is_offered_and_the_choice_wins(
 
     # a refused edit's key was not spent; a replay of the resolved one writes nothing
     replay_key = str(uuid.uuid4())
-    first = _edit(
-        client,
-        crew,
-        "memorials",
-        memorial["id"],
-        base_version=1,
-        base={"upkeep_status": "unknown"},
-        changes={"upkeep_status": "good"},
-        client_key=replay_key,
-    )
+    good = {"base_version": 1, "base": {"upkeep_status": "unknown"}, "changes": {"upkeep_status": "good"}}
+    first = _edit(client, crew, "memorials", memorial["id"], **good, client_key=replay_key)
     assert first.status_code == 200 and first.json()["applied"] == ["upkeep_status"]
     _office_patch(client, "memorials", memorial["id"], {"upkeep_status": "fair"})
-    again = _edit(
-        client,
-        crew,
-        "memorials",
-        memorial["id"],
-        base_version=1,
-        base={"upkeep_status": "unknown"},
-        changes={"upkeep_status": "good"},
-        client_key=replay_key,
-    )
+    again = _edit(client, crew, "memorials", memorial["id"], **good, client_key=replay_key)  # sent again
     assert again.status_code == 200 and again.json()["replayed"] is True
     assert client.get(f"/api/v1/memorials/{memorial['id']}").json()["properties"]["upkeep_status"] == "fair"
     assert key  # the conflicting edit's key may be used again after the choice
@@ -399,7 +369,7 @@ def test_the_site_page_offers_the_edit_form_and_links_orders(client: TestClient,
     planner = client.get(f"/crew/graves/{grave['id']}", headers=staff["planner"][1]).text
     assert 'id="edit-form"' not in planner and "13800000000" not in planner
     memorial = make_site_at(client, "memorials", POINT, name="页面纪念碑")
-    order = _assigned_order(client, memorial["id"], crew_id, "清理杂草")
+    order = make_assigned_order(client, memorial["id"], crew_id, "清理杂草")
     site_page = client.get(f"/crew/memorials/{memorial['id']}?lang=en", headers=crew).text
     assert f'href="/crew/work-orders/{order["id"]}?lang=en"' in site_page
     assert "Has a protection sign" in site_page
@@ -423,7 +393,7 @@ def test_copies_of_a_move_sent_at_once_make_one_transition(
     is 200, one of them the move and the others replays, and the history holds one start."""
     site = make_site_at(client, "memorials", POINT, name="同时发送纪念碑")
     crew_id, crew = staff["crew"]
-    order = _assigned_order(client, site["id"], crew_id, "同时开工")
+    order = make_assigned_order(client, site["id"], crew_id, "同时开工")
     key, racers = str(uuid.uuid4()), 3
     answers: list[tuple[int, str | None]] = []
     errors: list[str] = []

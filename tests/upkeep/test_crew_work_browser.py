@@ -24,6 +24,7 @@ from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 from tests.factories import image, make_site_at
 from tests.staff_pages import assert_fits, assert_no_csp_violation, shot, watch_csp
+from tests.upkeep.work_order_setup import make_assigned_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 
@@ -88,16 +89,7 @@ def test_a_work_order_started_and_finished_offline_arrives_once(
     watched: WatchedPage, client: TestClient, engine: Engine, crew_id: int
 ) -> None:
     site = make_site_at(client, "memorials", SITE_POINT, name=LONG)
-    made = client.post(
-        "/api/v1/work-orders",
-        json={"collection": "memorials", "site_id": site["id"], "title": "围栏破损需要修补" + "栏" * 40},
-    )
-    order = made.json()
-    for version, body in ((1, {"to": "triaged"}), (2, {"to": "assigned", "assigned_to": crew_id})):
-        moved = client.post(
-            f"/api/v1/work-orders/{order['id']}/transitions", json={**body, "version": version}
-        )
-        assert moved.status_code == 200, moved.text
+    order = make_assigned_order(client, site["id"], crew_id, "围栏破损需要修补" + "栏" * 40)
     page = _sign_in(watched, "/crew")
     task = page.locator(f'li.task-work_order:has(a[href="/crew/work-orders/{order["id"]}"])')
     expect(task).to_contain_text("围栏破损需要修补")
@@ -275,12 +267,7 @@ def test_a_refused_start_says_why_and_is_sent_again_by_retry(
     watched: WatchedPage, client: TestClient, engine: Engine, crew_id: int
 ) -> None:
     site = make_site_at(client, "memorials", SITE_POINT, name="重试纪念碑")
-    order = client.post(
-        "/api/v1/work-orders", json={"collection": "memorials", "site_id": site["id"], "title": "补种松柏"}
-    ).json()
-    steps = ({"to": "triaged"}, {"to": "assigned", "assigned_to": crew_id})
-    for version, body in enumerate(steps, start=1):
-        client.post(f"/api/v1/work-orders/{order['id']}/transitions", json={**body, "version": version})
+    order = make_assigned_order(client, site["id"], crew_id, "补种松柏")
     page = _sign_in(watched, f"/crew/work-orders/{order['id']}")
     page.context.set_offline(True)
     page.click("#start")
