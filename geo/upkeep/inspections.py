@@ -103,7 +103,11 @@ def site_area(conn: Connection, collection: str, site_id: int, lock: bool = Fals
         text(f"SELECT area_code FROM {table} WHERE id = :id{suffix}"), {"id": site_id}
     ).scalar_one_or_none()
     if area is None:
-        raise NotFound(f"no {collection} record with id {site_id}")
+        raise NotFound(
+            f"no {collection} record with id {site_id}",
+            key="site_not_found",
+            params={"collection": collection, "id": site_id},
+        )
     return area
 
 

@@ -104,7 +104,9 @@ def read_work_order(conn: Connection, order_id: int, lock: bool = False) -> dict
         text(f"SELECT {_COLUMNS} FROM work_orders WHERE id = :id{suffix}"), {"id": order_id}
     ).first()
     if row is None:
-        raise NotFound(f"no work order with id {order_id}")
+        raise NotFound(
+            f"no work order with id {order_id}", key="work_order_not_found", params={"id": order_id}
+        )
     return _as_dict(row)
 
 

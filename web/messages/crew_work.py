@@ -116,6 +116,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sent again with your choice.",
     ),
     # refusals (error.<key> of geo/upkeep/crew_work.py and site_merge.py)
+    # refusals of a work order or site that is not there (geo/upkeep/work_orders.py, inspections.site_area)
+    "error.work_order_not_found": ("找不到编号为 {id} 的工单。", "no work order with id {id}"),
+    "error.site_not_found": ("找不到编号为 {id} 的点位。", "no {collection} record with id {id}"),
     "error.crew_work.bad_move": (
         "手机上只能开工或完工。",
         "A phone starts or finishes an order, nothing else.",
