@@ -45,7 +45,11 @@ ENGLISH = Voice()
 """The voice of the English fallback texts (tests, programs that read them)."""
 
 
-def _progress():
+PHASES = {"checking": "checking rows", "loading": "loading"}
+"""The phases of an import's progress bar (geo/importing/run.py), in English (``imports.cli.phase.<phase>``)."""
+
+
+def _progress(voice: Voice):
     from tqdm import tqdm
 
     bars: dict[str, tqdm] = {}
@@ -53,7 +57,9 @@ def _progress():
     def update(phase: str, done: int, total: int) -> None:
         bar = bars.get(phase)
         if bar is None:
-            bar = bars[phase] = tqdm(total=total, desc=phase, unit=" rows" if total > 1 else "", leave=False)
+            desc = voice.say(f"imports.cli.phase.{phase}", PHASES[phase])
+            unit = voice.say("imports.cli.phase.rows", " rows") if total > 1 else ""
+            bar = bars[phase] = tqdm(total=total, desc=desc, unit=unit, leave=False)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -129,7 +135,7 @@ def import_command(
     if rejects is None and path.is_file() and path.stat().st_size:
         rejects = default_rejects_path(path)
     report = run_import(
-        engine, path, options, CLI_ACTOR, rejects=rejects, progress=_progress(), describe=voice.reason
+        engine, path, options, CLI_ACTOR, rejects=rejects, progress=_progress(voice), describe=voice.reason
     )
     print_report(report, voice)
     if report_path is not None:

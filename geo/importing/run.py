@@ -40,7 +40,8 @@ from geo.importing.sheet_shapes import Known, present, vocabulary
 from geo.kit.crs import declared_source
 
 Progress = Callable[[str, int, int], None]
-"""progress(phase, done, total): called while rows are checked and once per later phase."""
+"""progress(phase, done, total): called while rows are checked (phase "checking") and at the start and end of the
+load ("loading"); geo/importing/console.py names the phases in the operator's language."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _check_rows(
         except InvalidInput as exc:
             reasons[i] = row_reason(exc)
         if progress and (i % 2000 == 1999 or i == total - 1):
-            progress("checking rows", i + 1, total)
+            progress("checking", i + 1, total)
     dups = duplicate_codes(good, table.row_numbers)
     reasons.update(dups)
     return [r for r in good if r.index not in dups], reasons

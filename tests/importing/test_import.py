@@ -596,10 +596,15 @@ def test_a_gis_file_in_a_projected_crs_and_a_shapefile_in_gcj02(engine, tmp_path
 def test_cli_import_shows_a_progress_bar(cli_env, tmp_path):
     rows = [[f"T21-{k}", "进度", "village", *_near("z", k)] for k in range(3)]
     path = write_csv(tmp_path / "progress.csv", HEADER, rows)
-    result = CliRunner().invoke(cli_env, ["import", str(path), "--collection", "stations", "--dry-run"])
+    args = ["import", str(path), "--collection", "stations", "--dry-run"]
+    result = CliRunner().invoke(cli_env, args)
     assert result.exit_code == 0, result.output
-    assert "checking rows" in result.output and "3/3" in result.output
+    assert "检查各行" in result.output and "3/3" in result.output  # the phase in the operator's language
+    assert "checking rows" not in result.output
     assert "将新增 3" in result.output
+    english = CliRunner().invoke(cli_env, [*args, "--lang", "en"])
+    assert english.exit_code == 0, english.output
+    assert "checking rows" in english.output and "3/3" in english.output
 
 
 def test_kept_rejects_files_are_their_uploaders_and_expire(engine, tmp_path):

@@ -297,6 +297,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{rows} rows: {inserted} would be inserted, {updated} would be updated, {unchanged} unchanged, "
         "{rejected} rejected (dry run: nothing written)",
     ),
+    "imports.cli.phase.checking": ("检查各行", "checking rows"),
+    "imports.cli.phase.loading": ("写入数据库", "loading"),
+    "imports.cli.phase.rows": (" 行", " rows"),
     "imports.cli.rejects_file": (
         "被拒绝的行已写入 {path}：修改后可重新导入该文件",
         "rejected rows written to {path}: fix them and import that file again",
