@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -337,40 +338,48 @@ def _area_source() -> FeatureSource:
     )
 
 
-ZONE_COLLECTIONS: dict[str, tuple[str, str, str, str]] = {
-    "memorial_protection_zones": (
+class ZoneCollection(NamedTuple):
+    """A polygon column of a site collection served as a collection of its own (and a tile layer, geo/ogc/tiles)."""
+
+    site_collection: str
+    column: str
+    title: str
+    description: str
+
+
+ZONE_COLLECTIONS: dict[str, ZoneCollection] = {
+    "memorial_protection_zones": ZoneCollection(
         "memorials",
         "protection_zone",
         "Protection zones of memorial facilities",
         "保护范围 of 烈士纪念设施: building, burying non-martyrs or occupying land inside is prohibited.",
     ),
-    "memorial_control_zones": (
+    "memorial_control_zones": ZoneCollection(
         "memorials",
         "control_zone",
         "Construction-control zones of memorial facilities",
         "建设控制地带 around the protection zone of 烈士纪念设施.",
     ),
-    "cemetery_boundaries": (
+    "cemetery_boundaries": ZoneCollection(
         "cemeteries",
         "boundary",
         "Cemetery boundaries",
         "The boundary (范围) of 烈士陵园.",
     ),
-    "cemetery_protection_zones": (
+    "cemetery_protection_zones": ZoneCollection(
         "cemeteries",
         "protection_zone",
         "Protection zones of cemeteries",
         "保护范围 of 烈士陵园: building, burying non-martyrs or occupying land inside is prohibited.",
     ),
-    "cemetery_control_zones": (
+    "cemetery_control_zones": ZoneCollection(
         "cemeteries",
         "control_zone",
         "Construction-control zones of cemeteries",
         "建设控制地带 around the protection zone of 烈士陵园.",
     ),
 }
-"""The polygons of memorials and cemeteries as collections of their own: (site collection, column, title,
-description). Each feature has the id of its site and ``site_collection``/``site_id`` naming it; only sites with
+"""The polygons of memorials and cemeteries as collections of their own. Each feature has the id of its site and ``site_collection``/``site_id`` naming it; only sites with
 that polygon are features."""
 _ZONE_PROPERTIES = ("name", "kind", "protection_level", "area_code", "approval_date", "protection_zone_desc")
 

@@ -138,17 +138,18 @@ _ZONE_FIELDS = {"name": "String", "protection_level": "String", "kind": "String"
 
 
 def _zone_layer(name: str) -> TileLayer:
-    site_table, column, title, _ = ZONE_COLLECTIONS[name]
+    zone = ZONE_COLLECTIONS[name]
+    firsts = ", ".join(f"{level} from z{first}" for level, (first, _) in _ZONE_ZOOMS.items())
     return _layer(
         name,
-        f"{title} (polygons); feature id is the id of the site in {site_table}; by protection level:"
-        " national from z8, provincial z9, city z10, county z11, scattered z12.",
+        f"{zone.title} (polygons); feature id is the id of the site in {zone.site_collection}; by protection"
+        f" level: {firsts}.",
         _ZONE_FIELDS,
         "protection_level",
         _ZONE_ZOOMS,
-        geom_expr=column,
-        row_filter=f"{column} && {_SELECT_BOX}",
-        table=site_table,
+        geom_expr=zone.column,
+        row_filter=f"{zone.column} && {_SELECT_BOX}",
+        table=zone.site_collection,
         geometry_type="polygon",
     )
 
