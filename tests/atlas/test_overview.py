@@ -64,6 +64,8 @@ def test_the_header_offers_search_sign_in_and_its_own_language_switch(anon_clien
     # the old lone link to the coverage map of the whole atlas is gone; staff get theirs from the script
     assert "vetmap-page-link" not in html
     assert 'class="atlas-staff" hidden' in header
+    for path in ("/martyrs", "/family-search", "/report"):  # the public header's sections
+        assert f'<a href="{path}">' in header
 
 
 def test_an_english_page_keeps_its_language_in_links_and_has_no_chinese_in_its_header(
@@ -73,6 +75,7 @@ def test_an_english_page_keeps_its_language_in_links_and_has_no_chinese_in_its_h
     header = _header(html)
     assert 'href="/login?next=%2F%3Flang%3Den&amp;lang=en"' in header
     assert '<input type="hidden" name="lang" value="en">' in header
+    assert '<a href="/report?lang=en">Report a problem</a>' in header
     switch = re.search(r'<a class="atlas-lang"[^>]*>([^<]*)</a>', header)
     assert switch and CJK.search(switch.group(1))
     assert not CJK.search(header.replace(switch.group(0), "")), header
@@ -129,6 +132,10 @@ def test_popup_links_lead_to_pages_that_exist(anon_client: TestClient, engine: E
     # the anonymous are sent to sign in by the crew page, not refused
     crew = config["crew_page"].format(collection="memorials", id=results[0]["id"])
     assert anon_client.get(crew, follow_redirects=False).status_code == 303
+    # a memorial's popup offers to report a problem there, on the report page started at that site
+    assert results[0]["collection"] in config["report_collections"]
+    report = f"{config['report_page']}?site={results[0]['collection']}/{results[0]['id']}"
+    assert anon_client.get(report).status_code == 200
 
 
 def test_each_layer_has_a_legend_drawn_as_its_markers_are() -> None:

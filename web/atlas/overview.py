@@ -23,10 +23,12 @@ from folium.template import Template
 
 from geo import vocab
 from geo.models import UPKEEP_COLLECTIONS
+from geo.public.reports import SITE_COLLECTIONS as REPORT_COLLECTIONS
 from geo.public.search import MAX_QUERY_CHARS, SEARCH_COLLECTIONS
 from web.assets import STATIC_DIR
 from web.i18n import check_lang, choose_url, enum_label, t
 from web.jinja import render
+from web.public.frame import NAV as PUBLIC_NAV
 
 SEARCH_API = "/api/v1/search/sites"
 WHO_AM_I_API = "/api/v1/auth/me"
@@ -35,6 +37,9 @@ COVERAGE = "/coverage"
 SITE_PAGE = "/sites/{collection}/{id}"
 EDIT_PAGE = "/staff/sites/{collection}/{id}"
 CREW_PAGE = "/crew/{collection}/{id}"
+REPORT_PAGE = "/report"
+PUBLIC_LINKS = tuple((path, key) for name, path, key, _ in PUBLIC_NAV if name not in ("search", "map"))
+"""The public header's sections the header links to: not the map (this page) nor the search (its own form)."""
 
 _SCRIPT = (STATIC_DIR / "atlas_overview.js").read_text(encoding="utf-8")
 _CSS = (STATIC_DIR / "atlas_overview.css").read_text(encoding="utf-8")
@@ -105,6 +110,8 @@ def overview_config(page: OverviewPage) -> dict:
         "crew_page": CREW_PAGE,
         "crew_collections": list(UPKEEP_COLLECTIONS),
         "crew_right": "inspections.read",
+        "report_page": REPORT_PAGE,
+        "report_collections": list(REPORT_COLLECTIONS),
         "coverage": COVERAGE,
         "roles": {role: t(f"role.{role}", lang) for role in _ROLES},
         "layers": {c: t(f"layer.{c}", lang) for c in ("stations", "memorials", "cemeteries", "graves")},
@@ -129,6 +136,7 @@ def header_html(page: OverviewPage) -> str:
         login_href="/login?" + urlencode(login_query),
         workbench_href=_with_lang(WORKBENCH, page.explicit_lang),
         coverage_href=_with_lang(COVERAGE, page.explicit_lang),
+        public_links=[(_with_lang(path, page.explicit_lang), t(key, lang)) for path, key in PUBLIC_LINKS],
         other_lang=other,
         other_lang_href=choose_url(_here(page, None), lang=other),
         max_chars=MAX_QUERY_CHARS,

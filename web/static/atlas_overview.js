@@ -74,9 +74,10 @@ var VetMapOverview = (function () {
         if (config.site_page_collections.indexOf(collection) >= 0) {
             links.push([config.text.site_page, pagePath(config.site_page, collection, site.id), "vetmap-link-site"]);
         }
-        if (["memorials", "cemeteries", "graves"].indexOf(collection) >= 0) {  // report a problem here (issue 22)
-            links.push([config.text.report, withLang("/report?site=" + encodeURIComponent(collection) + "/" +
-                encodeURIComponent(String(site.id))), "vetmap-link-report"]);
+        if (config.report_collections.indexOf(collection) >= 0) {  // report a problem here (issue 22)
+            var reportHere = config.report_page + "?site=" + encodeURIComponent(collection) + "/" +
+                encodeURIComponent(String(site.id));
+            links.push([config.text.report, withLang(reportHere), "vetmap-link-report"]);
         }
         var right = config.edit_rights[collection];
         if (right && mayAct(right, site.area_code)) {
