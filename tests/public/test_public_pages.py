@@ -16,6 +16,7 @@ from api.app import create_app
 from geo.kit.crs import wgs84_to_gcj02
 from geo.settings import Settings
 from tests.factories import image
+from tests.page_text import data_texts
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -334,25 +335,29 @@ def _pages(dongou: dict, lost: dict) -> list[str]:
     ]
 
 
-def _data_strings(engine: Engine) -> list[str]:
-    """Every text the pages may show as data (names, addresses, units...), longest first."""
-    with engine.connect() as conn:
-        values = conn.execute(
-            text(
-                "SELECT name FROM areas UNION SELECT unnest(ARRAY[name, address, description, management_unit, "
-                "protection_unit, approved_by, approval_doc_no, protection_zone_desc]) FROM cemeteries "
-                "UNION SELECT unnest(ARRAY[name, hometown, unit, place_of_death, biography, burial_note]) "
-                "FROM martyrs UNION SELECT unnest(ARRAY[section, row_no, number]) FROM graves "
-                "UNION SELECT name FROM memorials"
-            )
-        ).scalars()
-        return sorted({v for v in values if v}, key=len, reverse=True)
+PAGE_DATA = {
+    "areas": ("name",),
+    "cemeteries": (
+        "name",
+        "address",
+        "description",
+        "management_unit",
+        "protection_unit",
+        "approved_by",
+        "approval_doc_no",
+        "protection_zone_desc",
+    ),
+    "martyrs": ("name", "hometown", "unit", "place_of_death", "biography", "burial_note"),
+    "graves": ("section", "row_no", "number"),
+    "memorials": ("name",),
+}
+"""Every text the pages may show as data (names, addresses, units...)."""
 
 
 def test_english_pages_have_no_chinese_but_data(
     anon_client: TestClient, engine: Engine, dongou: dict, lost: dict
 ) -> None:
-    data = _data_strings(engine)
+    data = data_texts(engine, PAGE_DATA)
     for path in _pages(dongou, lost):
         page = html.unescape(_get(anon_client, path + ("&" if "?" in path else "?") + "lang=en"))
         assert '<html lang="en">' in page

@@ -20,6 +20,7 @@ from api.app import create_app
 from geo.kit.crs import wgs84_to_bd09, wgs84_to_gcj02
 from geo.settings import Settings
 from tests.factories import free_point, image, make_site_at, offset, remove_site
+from tests.page_text import data_texts
 from web.i18n import distance_text
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
@@ -322,25 +323,21 @@ def test_the_tribute_block_shows_a_tally_buttons_and_dated_messages(
 # -- English -----------------------------------------------------------------------------------------------------
 
 
-def _data(engine: Engine) -> list[str]:
-    with engine.connect() as conn:
-        values = conn.execute(
-            text(
-                "SELECT name FROM areas UNION SELECT unnest(ARRAY[name, address, description, management_unit, approved_by, "
-                "approval_doc_no, protection_unit, protection_zone_desc]) FROM cemeteries UNION SELECT unnest(ARRAY["
-                "name, address, description, management_unit, approved_by, approval_doc_no, protection_unit, "
-                "protection_zone_desc]) FROM memorials "
-                "UNION SELECT unnest(ARRAY[name, hometown, unit]) FROM martyrs "
-                "UNION SELECT unnest(ARRAY[section, row_no, number, martyr_name]) FROM graves"
-            )
-        ).scalars()
-        return sorted({v for v in values if v}, key=len, reverse=True)
+SITE_TEXT = ("name", "address", "description", "management_unit", "approved_by", "approval_doc_no")
+SITE_DATA = {
+    "areas": ("name",),
+    "cemeteries": (*SITE_TEXT, "protection_unit", "protection_zone_desc"),
+    "memorials": (*SITE_TEXT, "protection_unit", "protection_zone_desc"),
+    "martyrs": ("name", "hometown", "unit"),
+    "graves": ("section", "row_no", "number", "martyr_name"),
+}
+"""The data the site pages show as entered (in Chinese on an English page too)."""
 
 
 def test_english_site_pages_are_complete(
     anon: TestClient, engine: Engine, dongou: dict, placed: dict
 ) -> None:
-    data = _data(engine)
+    data = data_texts(engine, SITE_DATA)
     paths = [
         f"/sites/cemeteries/{dongou['id']}",
         f"/sites/graves/{dongou['grave']['id']}",
