@@ -82,7 +82,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # staff
     "moderation.proxy.title": ("代祭扫委托", "Proxy tributes"),
     "moderation.proxy.empty": ("没有待处理的代祭扫委托。", "No proxy tribute request is waiting."),
-    "moderation.proxy.grave": ("墓", "Grave"),
     "moderation.proxy.what": ("事项", "To do"),
     "moderation.proxy.wished": ("希望日期", "Day wished"),
     "moderation.proxy.who": ("委托人", "Asked by"),
