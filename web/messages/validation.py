@@ -6,7 +6,6 @@
 MESSAGES: dict[str, tuple[str, str]] = {
     "validation.title": ("请求有误", "The request is not right"),
     "http.not_found": ("本站没有这个地址：{path}", "There is no such address here: {path}"),
-    "http.not_found_title": ("未找到", "Not found"),
     "http.method": ("此地址不接受 {method} 请求", "This address does not take {method} requests"),
     "validation.back": ("返回", "Back"),
     "validation.staff_home": ("返回工作首页", "Back to the staff home"),
