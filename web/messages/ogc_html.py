@@ -58,7 +58,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ogc_html.queryables": ("可查询属性", "Queryables"),
     "ogc_html.sortables": ("可排序属性", "Sortables"),
     "ogc_html.tiles": ("矢量瓦片", "Vector tiles"),
-    "ogc_html.description": ("说明", "Description"),
     "ogc_html.temporal": ("时间属性", "Temporal property"),
     "ogc_html.crs": ("可用坐标系", "Coordinate systems"),
     "ogc_html.storage_crs": ("存储坐标系", "Storage CRS"),
