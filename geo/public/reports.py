@@ -267,21 +267,13 @@ def _grave(row) -> dict:
     }
 
 
-def grave_label(grave: dict, lang: str = "zh") -> str:
-    """A grave as a person names it: the martyr's grave and its place in the cemetery (section, row, number)."""
+def grave_label(grave: dict) -> str:
+    """A grave as the work order's (Chinese) title names it: the martyr's grave and its place (甲区1排2号)."""
     martyr = grave.get("martyr_name")
     parts = [grave.get(k) for k in ("section", "row", "number")]
-    if lang == "en":
-        name = f"Grave of {martyr}" if martyr else str(grave.get("name") or "Grave")
-        place = ", ".join(
-            f"{label} {value}" for label, value in zip(("section", "row", "no."), parts, strict=True) if value
-        )
-    else:
-        name = f"{martyr}烈士墓" if martyr else str(grave.get("name") or "烈士墓")
-        place = "".join(
-            f"{value}{unit}" for unit, value in zip(("", "排", "号"), parts, strict=True) if value
-        )
-    return f"{name} ({place})" if place and lang == "en" else (f"{name}（{place}）" if place else name)
+    name = f"{martyr}烈士墓" if martyr else str(grave.get("name") or "烈士墓")
+    place = "".join(f"{value}{unit}" for unit, value in zip(("", "排", "号"), parts, strict=True) if value)
+    return f"{name}（{place}）" if place else name
 
 
 def cemetery_at(conn: Connection, lon: float, lat: float) -> NearestSite | None:

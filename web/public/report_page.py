@@ -19,7 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from geo.public.reports import SERVICES, grave_label
+from geo.public.reports import SERVICES
 from geo.upkeep.photos import photo_url
 from web.assets import STATIC_DIR
 from web.assets import asset_url as vendor_url
@@ -27,6 +27,7 @@ from web.basemaps import shift_geojson, shift_points
 from web.i18n import enum_label, t
 from web.jinja import render
 from web.public.frame import PageContext, page
+from web.public.site_page import grave_position, page_title
 from web.times import local_time
 from web.upkeep.crew_pages import script_json
 
@@ -165,6 +166,15 @@ _KIND_GROUPS = {"memorials": "memorial_kind", "cemeteries": "cemetery_kind", "gr
 def _kind(place: dict, lang: str) -> str:
     group = _KIND_GROUPS.get(place.get("collection") or "")
     return enum_label(group, place["kind"], lang) if group and place.get("kind") else ""
+
+
+def grave_label(grave: dict, lang: str) -> str:
+    """A grave near a report as its own page names it (罗林立烈士墓) with its place in the cemetery (甲区 1排 1号)."""
+    name = page_title("graves", grave, lang)
+    place = grave_position(grave.get("section"), grave.get("row"), grave.get("number"), lang)
+    if not place:
+        return name
+    return f"{name}（{place}）" if lang == "zh" else f"{name} ({place})"
 
 
 def _report_vm(ctx: PageContext, view: dict, place: dict) -> dict:

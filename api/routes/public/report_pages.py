@@ -21,7 +21,6 @@ from geo.errors import DomainError, InvalidInput, NotFound
 from geo.public.reports import (
     check_pin,
     follow_report,
-    grave_label,
     map_frame,
     nearest_site,
     open_reports_near,
@@ -43,6 +42,7 @@ from web.public.report_page import (
     SCRIPT_PATH,
     STYLE_PATH,
     follow_page,
+    grave_label,
     nearby_report,
     report_form_page,
     report_message_page,
