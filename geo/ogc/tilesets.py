@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo.errors import InvalidParameter, NotFound
+from geo.ogc.features import CRS84, EPSG_3857
 from geo.ogc.tiles import (
     DATA_MAXZOOM,
     LAYERS,
@@ -30,8 +31,6 @@ from geo.ogc.tiles import (
 
 TMS_ID = "WebMercatorQuad"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
-EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 TMS_MATRICES = 25
 """The standard definition has tile matrices 0 to 24; we serve tiles up to MAX_ZOOM (the limits say so)."""
 _HALF_WORLD = 20037508.3427892
