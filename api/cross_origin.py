@@ -16,6 +16,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from geo.ogc.editing import EDITABLE_COLLECTIONS
+
 PUBLIC_READ_PREFIXES = ("/ogc", "/tiles/", "/tiles.json", "/open311/")
 """Paths whose GET answers any origin may read."""
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -34,7 +36,7 @@ SAFE_REQUEST_HEADERS = frozenset(
 EXPOSED_HEADERS = "Content-Crs, OGC-NumberMatched, ETag, Link, Location, Content-Length, Last-Modified"
 """Response headers a cross-origin reader's script may see (CRS, counts, versions, paging links)."""
 PREFLIGHT_MAX_AGE = "86400"
-EDITABLE_ITEMS = re.compile(r"^/ogc/collections/(stations|memorials|cemeteries|graves)/items(/[^/]+)?/?$")
+EDITABLE_ITEMS = re.compile(rf"^/ogc/collections/({'|'.join(EDITABLE_COLLECTIONS)})/items(/[^/]+)?/?$")
 """Items whose plain OPTIONS the app answers itself, naming the writes the caller may make (api/routes/ogc/editing.py)."""
 
 
