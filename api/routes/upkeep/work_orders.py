@@ -24,6 +24,7 @@ from api.deps import ConnDep, SettingsDep
 from api.principal import ActorDep, PrincipalDep, require
 from api.routes.atlas.sites import Offset, check_limit
 from api.versions import IfMatch, etag, read_version
+from geo.models import UPKEEP_COLLECTIONS, WORK_ORDER_KINDS, WORK_ORDER_PRIORITIES, WORK_ORDER_STATUSES
 from geo.upkeep.photos import photo_refs
 from geo.upkeep.work_orders import (
     WorkOrderFilter,
@@ -38,10 +39,11 @@ from geo.upkeep.work_orders import (
 
 router = APIRouter(prefix="/work-orders", tags=["work orders"])
 
-Collection = Literal["memorials", "cemeteries", "graves"]
-Priority = Literal["low", "normal", "high", "urgent"]
-Kind = Literal["repair", "cleaning", "tribute", "proxy_tribute"]  # proxy_tribute: 代祭扫 (migration 0013)
-State = Literal["reported", "triaged", "assigned", "in_progress", "done", "verified", "rejected", "duplicate"]
+# the values the database's checks allow (geo/models.py): a new kind or state is added there once
+Collection = Literal[UPKEEP_COLLECTIONS]
+Priority = Literal[WORK_ORDER_PRIORITIES]
+Kind = Literal[WORK_ORDER_KINDS]
+State = Literal[WORK_ORDER_STATUSES]
 Yuan = Annotated[Decimal, Field(ge=0, lt=Decimal("1e10"), max_digits=12, decimal_places=2)]
 
 
