@@ -64,6 +64,14 @@ EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
 _MERCATOR_MAX = 20037508.342789244
 
 
+def link(href: object, rel: str, media_type: str, title: str | None = None, **extra: object) -> dict:
+    """An OGC API link object: ``href`` (a URL, as text), ``rel``, ``type``, ``title`` when given, and ``extra``."""
+    found: dict = {"href": str(href), "rel": rel, "type": media_type}
+    if title:
+        found["title"] = title
+    return {**found, **extra}
+
+
 CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",

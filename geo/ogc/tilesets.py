@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from geo.errors import InvalidParameter, NotFound
-from geo.ogc.features import CRS84, EPSG_3857
+from geo.ogc.features import CRS84, EPSG_3857, link
 from geo.ogc.tiles import (
     DATA_MAXZOOM,
     LAYERS,
@@ -153,10 +153,6 @@ def matrix_limits(bounds: tuple[float, float, float, float], first: int, last: i
     return limits
 
 
-def _link(href: str, rel: str, media_type: str, title: str, **extra: object) -> dict:
-    return {"href": href, "rel": rel, "type": media_type, "title": title, **extra}
-
-
 @dataclass(frozen=True)
 class TilesetUrls:
     """Absolute addresses a tileset document links to."""
@@ -199,12 +195,12 @@ def tileset_metadata(
         "crs": EPSG_3857,
         "tileMatrixSetURI": TMS_URI,
         "links": [
-            _link(urls.self_url, "self", "application/json", f"{title}: tileset metadata"),
-            _link(urls.tile_matrix_set, REL_TILING_SCHEME, "application/json", "WebMercatorQuad"),
-            _link(
+            link(urls.self_url, "self", "application/json", f"{title}: tileset metadata"),
+            link(urls.tile_matrix_set, REL_TILING_SCHEME, "application/json", "WebMercatorQuad"),
+            link(
                 urls.data, "dataset" if len(layers) > 1 else "collection", "application/json", urls.data_title
             ),
-            _link(urls.tile_template, "item", MVT, f"{title}: Mapbox vector tiles", templated=True),
+            link(urls.tile_template, "item", MVT, f"{title}: Mapbox vector tiles", templated=True),
         ],
         "tileMatrixSetLimits": matrix_limits(bounds, first, DATA_MAXZOOM),
         "boundingBox": {"lowerLeft": [west, south], "upperRight": [east, north], "crs": CRS84},
@@ -225,8 +221,8 @@ def tileset_summary(title: str, self_url: str, tile_matrix_set: str) -> dict:
         "crs": EPSG_3857,
         "tileMatrixSetURI": TMS_URI,
         "links": [
-            _link(self_url, "self", "application/json", f"{title}: tileset metadata"),
-            _link(tile_matrix_set, REL_TILING_SCHEME, "application/json", "WebMercatorQuad"),
+            link(self_url, "self", "application/json", f"{title}: tileset metadata"),
+            link(tile_matrix_set, REL_TILING_SCHEME, "application/json", "WebMercatorQuad"),
         ],
     }
 

@@ -31,6 +31,7 @@ from geo.ogc.features import (
     describe_collections,
     feature_sources,
     get_item,
+    link,
     parse_crs,
     parse_item_query,
     property_schema,
@@ -96,7 +97,7 @@ def _html(page: str) -> HTMLResponse:
 
 def _alternate(request: Request) -> dict:
     """The link to this document as an HTML page."""
-    return _link(
+    return link(
         html_pages.with_format(str(request.url), html_pages.HTML),
         "alternate",
         HTML_TYPE,
@@ -118,13 +119,6 @@ def _limits(settings: Settings) -> PageLimits:
     return PageLimits(settings.default_page_size, settings.max_page_size)
 
 
-def _link(href: object, rel: str, media_type: str, title: str | None = None) -> dict:
-    link = {"href": str(href), "rel": rel, "type": media_type}
-    if title:
-        link["title"] = title
-    return link
-
-
 @router.get("", name="ogc_landing_bare")
 @router.get("/", name="ogc_landing")
 def landing_page(request: Request) -> Response:
@@ -134,16 +128,16 @@ def landing_page(request: Request) -> Response:
         "description": "Veterans' service stations, martyr memorials, cemeteries, graves and "
         "administrative areas of the VetMap atlas.",
         "links": [
-            _link(request.url_for("ogc_landing"), "self", JSON_TYPE, "This document"),
-            _link(
+            link(request.url_for("ogc_landing"), "self", JSON_TYPE, "This document"),
+            link(
                 request.url_for("ogc_api"),
                 "service-desc",
                 OPENAPI_JSON,
                 "The API definition (OpenAPI 3.0)",
             ),
-            _link(request.url_for("ogc_api_html"), "service-doc", "text/html", "The API documentation"),
-            _link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
-            _link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
+            link(request.url_for("ogc_api_html"), "service-doc", "text/html", "The API documentation"),
+            link(request.url_for("ogc_conformance"), "conformance", JSON_TYPE, "Conformance classes"),
+            link(request.url_for("ogc_collections"), "data", JSON_TYPE, "The collections"),
             *landing_links(request),  # OGC API Tiles and styles (api/routes/ogc/tilesets.py)
             _alternate(request),
         ],
@@ -188,24 +182,24 @@ def _collection_json(request: Request, info: CollectionInfo) -> dict:
         "crs": [crs.uri for crs in SUPPORTED_CRS],
         "storageCrs": STORAGE_CRS.uri,
         "links": [
-            _link(request.url_for("ogc_collection", collection_id=cid), "self", JSON_TYPE, source.title),
-            _link(
+            link(request.url_for("ogc_collection", collection_id=cid), "self", JSON_TYPE, source.title),
+            link(
                 request.url_for("ogc_items", collection_id=cid), "items", GEOJSON, f"{source.title} (GeoJSON)"
             ),
-            _link(
+            link(
                 request.url_for("ogc_queryables", collection_id=cid),
                 QUERYABLES_REL,
                 SCHEMA_JSON,
                 "Queryables",
             ),
-            _link(
+            link(
                 request.url_for("ogc_sortables", collection_id=cid),
                 SORTABLES_REL,
                 SCHEMA_JSON,
                 "Sortables",
             ),
             *collection_links(request, cid),
-            _link(
+            link(
                 html_pages.with_format(
                     str(request.url_for("ogc_collection", collection_id=cid)), html_pages.HTML
                 ),
@@ -232,7 +226,7 @@ def collections(request: Request, conn: PublicConnDep) -> Response:
     infos = describe_collections(conn)
     body = {
         "links": [
-            _link(request.url_for("ogc_collections"), "self", JSON_TYPE, "The collections"),
+            link(request.url_for("ogc_collections"), "self", JSON_TYPE, "The collections"),
             _alternate(request),
         ],
         "collections": [_collection_json(request, info) for info in infos],
@@ -347,8 +341,8 @@ def item(
     crs = parse_crs(request.query_params.get("crs"), "crs")
     feature = json.loads(get_item(conn, collection_id, feature_id, crs, principal))
     feature["links"] = [
-        _link(request.url, "self", GEOJSON, "This feature"),
-        _link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),
+        link(request.url, "self", GEOJSON, "This feature"),
+        link(request.url_for("ogc_collection", collection_id=collection_id), "collection", JSON_TYPE),
         _alternate(request),
     ]
     headers = {"Content-Crs": f"<{crs.uri}>"}

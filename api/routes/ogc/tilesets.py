@@ -17,6 +17,7 @@ from api.deps import PublicConnDep, ReadConnDep
 from api.errors import PROBLEM_JSON
 from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, tile_response
 from geo.errors import InvalidParameter, NotFound
+from geo.ogc.features import link
 from geo.ogc.styles import STYLE_ID, STYLE_TITLE, map_style
 from geo.ogc.tiles import LAYERS, TileAddress, TileService
 from geo.ogc.tilesets import (
@@ -43,10 +44,6 @@ _TEMPLATE = "/{tileMatrix}/{tileRow}/{tileCol}"
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
 
 
-def _link(href: object, rel: str, media_type: str, title: str) -> dict:
-    return {"href": str(href), "rel": rel, "type": media_type, "title": title}
-
-
 def _cached(service: TileService, body: dict, media_type: str = JSON_TYPE) -> JSONResponse:
     return JSONResponse(
         body, media_type=media_type, headers={"Cache-Control": f"public, max-age={service.settings.max_age}"}
@@ -59,13 +56,13 @@ def tile_matrix_sets(request: Request) -> JSONResponse:
     url = str(request.url_for("ogc_tile_matrix_set", tms_id=TMS_ID))
     return JSONResponse(
         {
-            "links": [_link(request.url_for("ogc_tile_matrix_sets"), "self", JSON_TYPE, "Tile matrix sets")],
+            "links": [link(request.url_for("ogc_tile_matrix_sets"), "self", JSON_TYPE, "Tile matrix sets")],
             "tileMatrixSets": [
                 {
                     "id": TMS_ID,
                     "title": "Google Maps Compatible for the World",
                     "uri": TMS_URI,
-                    "links": [_link(url, REL_TILING_SCHEME, JSON_TYPE, TMS_ID)],
+                    "links": [link(url, REL_TILING_SCHEME, JSON_TYPE, TMS_ID)],
                 }
             ],
         }
@@ -78,8 +75,8 @@ def tile_matrix_set_definition(tms_id: str, request: Request) -> JSONResponse:
     require_tile_matrix_set(tms_id)
     body = tile_matrix_set()
     body["links"] = [
-        _link(request.url_for("ogc_tile_matrix_set", tms_id=TMS_ID), "self", JSON_TYPE, TMS_ID),
-        _link(request.url_for("ogc_tile_matrix_sets"), REL_TILING_SCHEMES, JSON_TYPE, "Tile matrix sets"),
+        link(request.url_for("ogc_tile_matrix_set", tms_id=TMS_ID), "self", JSON_TYPE, TMS_ID),
+        link(request.url_for("ogc_tile_matrix_sets"), REL_TILING_SCHEMES, JSON_TYPE, "Tile matrix sets"),
     ]
     return JSONResponse(body)
 
@@ -100,13 +97,13 @@ def collection_tilesets(collection_id: str, request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "links": [
-                _link(
+                link(
                     request.url_for("ogc_collection_tilesets", collection_id=collection_id),
                     "self",
                     JSON_TYPE,
                     f"{layer.name}: tilesets",
                 ),
-                _link(
+                link(
                     request.url_for("ogc_collection", collection_id=collection_id),
                     "collection",
                     JSON_TYPE,
@@ -174,8 +171,8 @@ def dataset_tilesets(request: Request) -> JSONResponse:
     return JSONResponse(
         {
             "links": [
-                _link(request.url_for("ogc_dataset_tilesets"), "self", JSON_TYPE, "Dataset tilesets"),
-                _link(request.url_for("ogc_landing"), "dataset", JSON_TYPE, "The dataset"),
+                link(request.url_for("ogc_dataset_tilesets"), "self", JSON_TYPE, "Dataset tilesets"),
+                link(request.url_for("ogc_landing"), "dataset", JSON_TYPE, "The dataset"),
             ],
             "tilesets": [tileset_summary("VetMap atlas vector tiles", str(self_url), str(tms_url))],
         }
@@ -231,13 +228,13 @@ def styles(request: Request) -> JSONResponse:
     style_url = str(request.url_for("ogc_style", style_id=STYLE_ID)) + "?f=mapbox"
     return JSONResponse(
         {
-            "links": [_link(request.url_for("ogc_styles"), "self", JSON_TYPE, "Styles")],
+            "links": [link(request.url_for("ogc_styles"), "self", JSON_TYPE, "Styles")],
             "styles": [
                 {
                     "id": STYLE_ID,
                     "title": STYLE_TITLE,
                     "links": [
-                        _link(
+                        link(
                             style_url, "stylesheet", STYLE_JSON, f"{STYLE_TITLE} (MapLibre / Mapbox GL style)"
                         )
                     ],
@@ -268,14 +265,14 @@ def style(
 def landing_links(request: Request) -> list[dict]:
     """Links the OGC landing page gives to the dataset tiles, the tile matrix sets and the styles."""
     return [
-        _link(
+        link(
             request.url_for("ogc_dataset_tilesets"),
             REL_TILESETS_VECTOR,
             JSON_TYPE,
             "Vector tiles of every layer",
         ),
-        _link(request.url_for("ogc_tile_matrix_sets"), REL_TILING_SCHEMES, JSON_TYPE, "Tile matrix sets"),
-        _link(request.url_for("ogc_styles"), REL_STYLES, JSON_TYPE, "Map styles"),
+        link(request.url_for("ogc_tile_matrix_sets"), REL_TILING_SCHEMES, JSON_TYPE, "Tile matrix sets"),
+        link(request.url_for("ogc_styles"), REL_STYLES, JSON_TYPE, "Map styles"),
     ]
 
 
@@ -284,7 +281,7 @@ def collection_links(request: Request, collection_id: str) -> list[dict]:
     if collection_id not in LAYERS:
         return []
     url = request.url_for("ogc_collection_tilesets", collection_id=collection_id)
-    return [_link(url, REL_TILESETS_VECTOR, JSON_TYPE, f"{collection_id}: vector tiles")]
+    return [link(url, REL_TILESETS_VECTOR, JSON_TYPE, f"{collection_id}: vector tiles")]
 
 
 def _path_parameter(name: str, description: str, schema: dict) -> dict:
