@@ -27,6 +27,17 @@ async def get_tile_service(request: Request) -> TileService:  # no I/O: kept off
 
 
 ServiceDep = Annotated[TileService, Depends(get_tile_service)]
+
+
+def cached_json(service: TileService, body: dict, media_type: str = "application/json") -> JSONResponse:
+    """A tile document (TileJSON, tileset metadata, a style) that caches may keep as long as a tile."""
+    return JSONResponse(body, media_type=media_type, headers={"Cache-Control": _cache_control(service)})
+
+
+def _cache_control(service: TileService) -> str:
+    return f"public, max-age={service.settings.max_age}"
+
+
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 
@@ -35,10 +46,7 @@ def tilejson(collection: str, request: Request, conn: PublicConnDep, service: Se
     """TileJSON 3.0.0 of a collection's vector tiles."""
     template = str(request.url_for("vector_tile", collection=collection, z="0", x="0", tile="0.mvt"))
     tiles_url = template.removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
-    return JSONResponse(
-        service.tilejson(conn, collection, tiles_url),
-        headers={"Cache-Control": f"public, max-age={service.settings.max_age}"},
-    )
+    return cached_json(service, service.tilejson(conn, collection, tiles_url))
 
 
 @router.get(
@@ -61,7 +69,7 @@ def read_tile(
 
 def tile_response(service: TileService, result: TileResult) -> Response:
     """A tile's answer, cached for the configured time: the MVT, 204 when it holds nothing, 304 when unchanged."""
-    headers = {"ETag": result.etag, "Cache-Control": f"public, max-age={service.settings.max_age}"}
+    headers = {"ETag": result.etag, "Cache-Control": _cache_control(service)}
     if result.not_modified:
         return Response(status_code=304, headers=headers)
     if not result.data:

@@ -15,11 +15,11 @@ from fastapi.responses import JSONResponse
 
 from api.deps import PublicConnDep, ReadConnDep
 from api.errors import PROBLEM_JSON
-from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, tile_response
+from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, cached_json, tile_response
 from geo.errors import InvalidParameter, NotFound
 from geo.ogc.features import link
 from geo.ogc.styles import STYLE_ID, STYLE_TITLE, map_style
-from geo.ogc.tiles import LAYERS, TileAddress, TileService
+from geo.ogc.tiles import LAYERS, TileAddress
 from geo.ogc.tilesets import (
     REL_STYLES,
     REL_TILESETS_VECTOR,
@@ -42,12 +42,6 @@ JSON_TYPE = "application/json"
 STYLE_JSON = "application/vnd.mapbox.style+json"
 _TEMPLATE = "/{tileMatrix}/{tileRow}/{tileCol}"
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
-
-
-def _cached(service: TileService, body: dict, media_type: str = JSON_TYPE) -> JSONResponse:
-    return JSONResponse(
-        body, media_type=media_type, headers={"Cache-Control": f"public, max-age={service.settings.max_age}"}
-    )
 
 
 @router.get("/tileMatrixSets", name="ogc_tile_matrix_sets")
@@ -133,7 +127,7 @@ def collection_tileset(
         data_title=layer.name,
     )
     body = tileset_metadata(f"{layer.name} vector tiles", [layer], service.bounds(conn, collection_id), urls)
-    return _cached(service, body)
+    return cached_json(service, body)
 
 
 @router.get(
@@ -192,7 +186,7 @@ def dataset_tileset(tms_id: str, request: Request, conn: PublicConnDep, service:
         data_title="The dataset",
     )
     layers = list(LAYERS.values())
-    return _cached(
+    return cached_json(
         service, tileset_metadata("VetMap atlas vector tiles", layers, dataset_bounds(service, conn), urls)
     )
 
@@ -259,7 +253,7 @@ def style(
         raise InvalidParameter(f"unsupported style encoding f={f!r}; styles are served as f=mapbox")
     first = request.url_for("ogc_dataset_tile", tms_id=TMS_ID, tile_matrix="0", row="0", col="0")
     tiles = str(first).removesuffix("/0/0/0") + "/{z}/{y}/{x}"
-    return _cached(service, map_style(tiles, dataset_bounds(service, conn)), STYLE_JSON)
+    return cached_json(service, map_style(tiles, dataset_bounds(service, conn)), STYLE_JSON)
 
 
 def landing_links(request: Request) -> list[dict]:
