@@ -23,6 +23,7 @@ from sqlalchemy import Engine, text
 from tests.accessibility import axe_violations
 from tests.browser_pages import watched_page
 from tests.factories import ZIYUAN_POINT, free_point, image, make_site_at, offset
+from tests.report_notes import add_public_note
 from tests.staff_pages import overflow, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
@@ -74,15 +75,6 @@ def _png(tmp_path) -> str:
     path = tmp_path / "damage.png"
     path.write_bytes(image(size=(64, 48), colour=(90, 90, 90)))
     return str(path)
-
-
-def _note(client: TestClient, report_id: int, note: str) -> None:
-    current = client.get(f"/api/v1/work-orders/{report_id}").json()
-    version = current.get("version", (current.get("properties") or {}).get("version"))
-    response = client.patch(
-        f"/api/v1/work-orders/{report_id}", json={"public_note": note, "version": version}
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_on_a_phone_a_report_is_refused_in_chinese_then_sent_and_followed(
@@ -222,7 +214,7 @@ def test_a_report_within_50_m_is_offered_and_followed_instead_of_filing(
 
         watched.open(link)
         expect(page.locator("#updates")).to_have_text("Nothing new since your last visit.")
-        _note(client, existing, "Staff will repaint the stone on Friday.")
+        add_public_note(client, existing, "Staff will repaint the stone on Friday.")
         page.reload(wait_until="networkidle")
         expect(page.locator("#keep-link")).to_have_count(0)  # said once, on the first visit
         expect(page.locator("#updates li")).to_have_count(1)

@@ -18,6 +18,7 @@ from api.app import create_app
 from geo.public.reports import follow_hash, follower_counts
 from geo.settings import Settings
 from tests.factories import ZIYUAN_POINT, free_point, image, make_site_at, offset
+from tests.report_notes import add_public_note
 from tests.staff_pages import signed_in_client
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
@@ -89,15 +90,6 @@ def _no_report_left(engine: Engine) -> Iterator[None]:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM photos WHERE work_order_id > :n"), {"n": newest})
         conn.execute(text("DELETE FROM work_orders WHERE id > :n"), {"n": newest})
-
-
-def _note(client: TestClient, report_id: int, note: str) -> None:
-    current = client.get(f"/api/v1/work-orders/{report_id}").json()
-    version = current.get("version", (current.get("properties") or {}).get("version"))
-    response = client.patch(
-        f"/api/v1/work-orders/{report_id}", json={"public_note": note, "version": version}
-    )
-    assert response.status_code == 200, response.text
 
 
 def test_a_pin_inside_a_cemetery_goes_to_the_cemetery_and_names_the_nearest_grave(
@@ -199,8 +191,8 @@ def test_the_status_page_shows_map_photos_place_link_and_the_notes_history(
     before = anon_client.get(f"/reports/{rid}").text
     assert "暂无公开的照片" in before and f"/api/v1/photos/{photo}" not in before
     assert client.post(f"/api/v1/photos/{photo}/publish").status_code == 200
-    _note(client, rid, "已收到，将于本周派人查看。")
-    _note(client, rid, "标志已重新立好。")
+    add_public_note(client, rid, "已收到，将于本周派人查看。")
+    add_public_note(client, rid, "标志已重新立好。")
 
     page = anon_client.get(f"/reports/{rid}").text
     assert f'<img src="/api/v1/photos/{photo}/thumbnail"' in page
@@ -230,14 +222,14 @@ def test_the_follow_link_lists_the_updates_since_the_last_visit(
     assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
     assert first.headers["referrer-policy"] == "no-referrer"
     assert "请保存这个链接" in first.text and "自上次查看以来没有新的进展" in first.text
-    _note(client, rid, "工作人员已到现场。")
+    add_public_note(client, rid, "工作人员已到现场。")
     second = anon_client.get(link).text
     assert "请保存这个链接" not in second
     updates = second[second.index('id="updates"') :]
     assert "工作人员已到现场。" in updates.split("</ol>")[0]
     third = anon_client.get(link + "?lang=en").text
     assert "Nothing new since your last visit." in third
-    _note(client, rid, "已清理完毕。")
+    add_public_note(client, rid, "已清理完毕。")
     fourth = anon_client.get(link).text.split('id="updates"')[1].split("</ol>")[0]
     assert "已清理完毕。" in fourth and "工作人员已到现场。" not in fourth
     wrong = anon_client.get("/reports/follow/" + "x" * 32)
