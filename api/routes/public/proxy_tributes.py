@@ -136,21 +136,9 @@ def proxy_submit(
         "wished_on": wished_on,
         "message": message,
     }
-    data = ProxyTributeInput(
-        requester_name=requester_name,
-        wished_on=wished_on,
-        martyr_id=form["martyr_id"],
-        grave_id=form["grave_id"],
-        relation=relation,
-        contact_phone=contact_phone,
-        contact_email=contact_email,
-        clean_stone=form["clean_stone"],
-        lay_flowers=form["lay_flowers"],
-        message=message,
-    )
-    secret = auth_secret(settings)
+    client = client_hash(auth_secret(settings), client_address(request))
     try:
-        created = create_request(conn, data, client_hash(secret, client_address(request)), today)
+        created = create_request(conn, ProxyTributeInput(**form), client, today)
     except (DomainError, ValueError) as exc:  # nothing was written: the insert is the last statement
         text_ = error_text(exc, ctx.lang) if isinstance(exc, DomainError) else t("proxy.fix", ctx.lang)
         field = getattr(exc, "field", "form")
