@@ -6,6 +6,20 @@ accounts' domain errors (``error.accounts.*``, ``error.audit.*``) that the API a
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # -- errors of the domain (geo/accounts/) ------------------------------------------------------------------
+    # refusals of rights (geo/accounts/permissions.py), given by every API and page that checks one
+    "error.permission.sign_in": (
+        "请先登录：浏览是公开的，修改需要登录。",
+        "Please sign in: reading is public, changing is not.",
+    ),
+    "error.permission.role": ("您的账号角色无权进行此操作。", "Your account's role may not do this."),
+    "error.permission.outside_area": (
+        "您只能处理辖区 {mine} 内的记录，区划 {code} 不在您的辖区内。",
+        "You may do this only in your area {mine}, not in area {code}.",
+    ),
+    "error.permission.whole_atlas": (
+        "您只能处理辖区 {mine} 内的记录，不能针对全部地区。",
+        "You may do this only in your area {mine}, not across the whole atlas.",
+    ),
     "error.accounts.username": (
         "用户名为 1–64 个字符：小写字母、数字、“.”、“_”或“-”，以字母或数字开头",
         "a username is 1-64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or "

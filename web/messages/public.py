@@ -126,20 +126,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "这些字段不存在或不可修改：{fields}",
         "Unknown or read-only fields: {fields}",
     ),
-    # refusals of rights (geo/accounts/permissions.py)
-    "error.permission.sign_in": (
-        "请先登录：浏览是公开的，修改需要登录。",
-        "Please sign in: reading is public, changing is not.",
-    ),
-    "error.permission.role": ("您的账号角色无权进行此操作。", "Your account's role may not do this."),
-    "error.permission.outside_area": (
-        "您只能处理辖区 {mine} 内的记录，区划 {code} 不在您的辖区内。",
-        "You may do this only in your area {mine}, not in area {code}.",
-    ),
-    "error.permission.whole_atlas": (
-        "您只能处理辖区 {mine} 内的记录，不能针对全部地区。",
-        "You may do this only in your area {mine}, not across the whole atlas.",
-    ),
     # the public search's area choice and suggestions (web/templates/public/search.html, public.js)
     "public.area.filter": ("筛选地区", "Filter the areas"),
     "public.area.filter_hint": ("输入县名、拼音或首字母", "Type a county's name, pinyin or initials"),
