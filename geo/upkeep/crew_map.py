@@ -21,7 +21,7 @@ from geo.atlas.areas import find_area, unit_shapes
 from geo.models import UPKEEP_COLLECTIONS
 from geo.principal import Principal
 from geo.settings import UpkeepSettings
-from geo.upkeep.crew_tasks import MY_ORDER_STATES, PRIORITY_RANK, area_like
+from geo.upkeep.crew_tasks import MY_ORDER_STATES, PRIORITY_ORDER, area_like
 from geo.upkeep.schedules import china_today, next_due_sql, state_sql
 from geo.vocab import area_prefix
 
@@ -126,12 +126,11 @@ def _my_orders(conn: Connection, principal: Principal, prefix: str) -> dict[tupl
     if principal.user_id is None:
         return {}
     mine = ", ".join(f"'{s}'" for s in MY_ORDER_STATES)
-    rank = " ".join(f"WHEN '{p}' THEN {r}" for p, r in PRIORITY_RANK.items())
     rows = conn.execute(
         text(
             "SELECT collection, site_id, id, title, status, priority, due_on FROM work_orders "
             f"WHERE assigned_to = :me AND status IN ({mine}) AND area_code LIKE :prefix "
-            f"ORDER BY CASE priority {rank} ELSE 9 END, due_on NULLS LAST, id"
+            f"ORDER BY {PRIORITY_ORDER}, due_on NULLS LAST, id"
         ),
         {"me": principal.user_id, "prefix": prefix},
     )

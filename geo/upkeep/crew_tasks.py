@@ -37,6 +37,10 @@ OPEN_ORDER_STATES = ("reported", "triaged", "assigned", "in_progress", "done")
 MY_ORDER_STATES = ("assigned", "in_progress")
 """States of a work order that a crew has on its list."""
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+PRIORITY_ORDER = (
+    "(CASE priority " + " ".join(f"WHEN '{p}' THEN {r}" for p, r in PRIORITY_RANK.items()) + " ELSE 9 END)"
+)
+"""SQL: a row's ``priority`` as its rank (urgent first), to sort by."""
 
 
 @dataclass(frozen=True)
@@ -189,9 +193,8 @@ def my_tasks(
     branches = [_due_branch(c, settings, position) for c in UPKEEP_COLLECTIONS]
     if principal.user_id is not None:
         branches += [_order_branch(c, position) for c in UPKEEP_COLLECTIONS]
-    rank = " ".join(f"WHEN '{p}' THEN {r}" for p, r in PRIORITY_RANK.items())
     urgency = (
-        f"(CASE priority {rank} ELSE 9 END), "
+        f"{PRIORITY_ORDER}, "
         "(CASE WHEN type = 'inspection' THEN coalesce(due_on, '-infinity'::date) "
         "ELSE coalesce(due_on, 'infinity'::date) END)"
     )
@@ -223,12 +226,11 @@ def my_tasks(
 
 def _open_orders(conn: Connection, collection: str, site_id: int) -> list[OpenOrder]:
     states = ", ".join(f"'{s}'" for s in OPEN_ORDER_STATES)
-    rank = " ".join(f"WHEN '{p}' THEN {r}" for p, r in PRIORITY_RANK.items())
     rows = conn.execute(
         text(
             "SELECT id, title, kind, status, priority, due_on, assigned_to FROM work_orders "
             f"WHERE collection = :c AND site_id = :id AND status IN ({states}) "
-            f"ORDER BY CASE priority {rank} ELSE 9 END, due_on NULLS LAST, id"
+            f"ORDER BY {PRIORITY_ORDER}, due_on NULLS LAST, id"
         ),
         {"c": collection, "id": site_id},
     )
