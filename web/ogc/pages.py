@@ -328,10 +328,10 @@ def _collection_id(urls: Mapping[str, str]) -> str:
     return urlsplit(urls["collection"]).path.rsplit("/", 1)[-1]
 
 
-def _map_features(features: Sequence[Mapping[str, Any]], titles: Sequence[str]) -> list[dict[str, Any]]:
+def _map_features(features: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"type": "Feature", "geometry": f.get("geometry"), "properties": {"title": title}}
-        for f, title in zip(features, titles, strict=True)
+        {"type": "Feature", "geometry": f.get("geometry"), "properties": {"title": _feature_title(f)}}
+        for f in features
         if f.get("geometry")
     ]
 
@@ -357,15 +357,13 @@ def items_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str, str
     columns.sort(key=lambda name: name not in _FIRST)  # the name first, the rest as the server gives them
     cid = _collection_id(urls)
     base = urls["items"]
-    titles = [_feature_title(f) for f in features]
     rows = [
         {
             "id": f.get("id"),
             "href": ctx.html(f"{base}/{f.get('id')}"),
-            "title": title,
             "cells": [value_text(cid, c, (f.get("properties") or {}).get(c), lang) for c in columns],
         }
-        for f, title in zip(features, titles, strict=True)
+        for f in features
     ]
     links = {link["rel"]: link["href"] for link in body.get("links", [])}
     offset = _offset(ctx.url)
@@ -386,7 +384,7 @@ def items_page(ctx: PageContext, body: Mapping[str, Any], urls: Mapping[str, str
         last=offset + returned,
         next_url=ctx.html(links["next"]) if "next" in links else None,
         prev_url=ctx.html(links["prev"]) if "prev" in links else None,
-        map_data={"features": _map_features(features, titles)} if drawable else None,
+        map_data={"features": _map_features(features)} if drawable else None,
     )
 
 
@@ -415,7 +413,6 @@ def item_page(ctx: PageContext, feature: Mapping[str, Any], urls: Mapping[str, s
         (_titled(urls, ctx.lang), ctx.html(urls["collection"])),
         (t("ogc_html.items", lang), ctx.html(urls["items"])),
     ]
-    features = [feature]
     return _frame(
         ctx,
         "item.html",
@@ -424,7 +421,7 @@ def item_page(ctx: PageContext, feature: Mapping[str, Any], urls: Mapping[str, s
         feature_id=feature.get("id"),
         rows=rows,
         site_url=site,
-        map_data={"features": _map_features(features, [title])} if drawable else None,
+        map_data={"features": _map_features([feature])} if drawable else None,
     )
 
 
