@@ -22,6 +22,7 @@ from sqlalchemy import Connection, text
 
 from geo.atlas.collections import COLLECTIONS
 from geo.importing.checks import CheckedRow
+from geo.importing.keys import area_prefix_sql
 from geo.importing.reasons import RowReason, reason
 from geo.vocab import area_prefix
 
@@ -113,25 +114,20 @@ def _positions_differ(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return any(v is not None for v in pa) and any(v is not None for v in pb) and pa != pb
 
 
-def _same_area(declared: Any, stored: Any) -> bool:
-    """Whether a row's declared area (none: the one its point lies in) is the record's or one inside the other
-    (a register naming the township of a record stored under its village), as the natural key compares them."""
-    if declared is None or stored is None:
-        return True
-    a, b = str(declared), str(stored)
-    return a.startswith(area_prefix(b)) or b.startswith(area_prefix(a))
-
-
-def _usable(r: CheckedRow) -> bool:
-    return bool(same_name_key(r.values.get("name"))) and math.isfinite(r.lon) and math.isfinite(r.lat)
+def _name_key(r: CheckedRow) -> str:
+    """The row's name as compared, empty when the row cannot be compared (no name, or no point)."""
+    if not (math.isfinite(r.lon) and math.isfinite(r.lat)):
+        return ""
+    return same_name_key(r.values.get("name"))
 
 
 def in_file(rows: list[CheckedRow], numbers: list[int], sheets: list[str] | None = None) -> list[Duplicate]:
     """Rows of the same name within NEAR_M of an earlier row of the file (each row against the first of them)."""
     groups: dict[str, list[CheckedRow]] = {}
     for r in rows:
-        if _usable(r):
-            groups.setdefault(same_name_key(r.values["name"]), []).append(r)
+        key = _name_key(r)
+        if key:
+            groups.setdefault(key, []).append(r)
     out = []
     for group in groups.values():
         if len(group) < 2:
@@ -176,10 +172,18 @@ def in_database(
         return []
     model = COLLECTIONS[collection].model
     table = model.__table__.name
-    usable = [r for r in rows if _usable(r)]
+    # a row without a code nor a declared area matches any record of its name by its natural key (the load
+    # updates it): no stored record can be its duplicate, so it is not probed
+    keys = {
+        r.index: key
+        for r in rows
+        if (r.index in given_codes or r.values.get("area_code") is not None) and (key := _name_key(r))
+    }
+    usable = [r for r in rows if r.index in keys]
     if not usable:
         return []
-    # first the names stored around the file's rows (one query): only rows of such a name are probed one by one
+    # first the names stored around the file's rows (one query): only rows of such a name are probed, each
+    # against the records of the stored names that compare equal to its own
     lons, lats = [r.lon for r in usable], [r.lat for r in usable]
     stored = conn.execute(
         text(
@@ -188,26 +192,38 @@ def in_database(
         ),
         {"x0": min(lons), "y0": min(lats), "x1": max(lons), "y1": max(lats), "box": _BOX_DEG},
     ).scalars()
-    names = {same_name_key(n) for n in stored}
-    usable = [r for r in usable if same_name_key(r.values["name"]) in names]
-    if not usable:
+    names: dict[str, list[str]] = {}
+    for n in stored:
+        names.setdefault(same_name_key(n), []).append(n)
+    probes = [(r, n) for r in usable for n in names.get(keys[r.index], ())]
+    if not probes:
         return []
     positions = collection == "graves"
     extra = ", t.section, t.row_no, t.number" if positions else ""
+    # compiling the probe took longer than running it (the load turns JIT off for the same reason)
+    conn.execute(text("SET LOCAL jit = off"))
+    # the cheap tests first (the name, and for a row without a code the areas of its natural key, whose record
+    # it updates), the geodesic distance only for the records left
     found = conn.execute(
         text(
-            f"SELECT p.i, t.code, t.name, t.area_code, "
+            f"SELECT p.i, t.code, t.name, "
             f"ST_Distance(t.geom::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography){extra} "
-            "FROM unnest(CAST(:idx AS integer[]), CAST(:lon AS float8[]), CAST(:lat AS float8[])) "
-            "AS p(i, lon, lat) "
+            "FROM unnest(CAST(:idx AS integer[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]), "
+            "CAST(:name AS text[]), CAST(:area AS text[]), CAST(:prefix AS text[])) "
+            "AS p(i, lon, lat, name, area, prefix) "
             f"JOIN {table} t ON t.geom && ST_Expand(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), :box) "
+            "AND t.name = p.name AND (p.area IS NULL OR NOT coalesce(t.area_code LIKE p.prefix || '%' "
+            f"OR p.area LIKE {area_prefix_sql('t.area_code')} || '%', true)) "
             "AND ST_DWithin(t.geom::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, :near) "
-            "ORDER BY p.i, 5"
+            "ORDER BY p.i, 4"
         ),
         {
-            "idx": [r.index for r in usable],
-            "lon": [r.lon for r in usable],
-            "lat": [r.lat for r in usable],
+            "idx": [r.index for r, _n in probes],
+            "lon": [r.lon for r, _n in probes],
+            "lat": [r.lat for r, _n in probes],
+            "name": [n for _r, n in probes],
+            "area": [_keyless_area(r, given_codes) for r, _n in probes],
+            "prefix": [_keyless_prefix(r, given_codes) for r, _n in probes],
             "box": _BOX_DEG,
             "near": NEAR_M,
         },
@@ -215,19 +231,27 @@ def in_database(
     by_index = {r.index: r for r in usable}
     out: dict[int, Duplicate] = {}
     for hit in found:
-        i, code, name, area_code, metres = hit[0], hit[1], hit[2], hit[3], float(hit[4])
+        i, code, name, metres = hit[0], hit[1], hit[2], float(hit[3])
         r = by_index[i]
-        if i in out or same_name_key(name) != same_name_key(r.values["name"]):
+        if i in out:
             continue
         own_code = r.values.get("code")
         if own_code is not None and str(own_code) == str(code):
             continue  # the row updates this record
-        if i not in given_codes and _same_area(r.values.get("area_code"), area_code):
-            continue  # no code: the natural key (area and name) matches this record, which the row updates
-        if positions and _positions_differ(r.values, dict(zip(_POSITION, hit[5:8], strict=True))):
+        if positions and _positions_differ(r.values, dict(zip(_POSITION, hit[4:7], strict=True))):
             continue
         out[i] = Duplicate(i, numbers[i], str(r.values["name"]), metres, code=str(code), other_name=str(name))
-    return list(out.values())
+    return sorted(out.values(), key=lambda d: d.index)
+
+
+def _keyless_area(r: CheckedRow, given_codes: set[int]) -> str | None:
+    """The declared area of a row without a code (its natural key's), None for a row that gives its code."""
+    return None if r.index in given_codes else str(r.values["area_code"])
+
+
+def _keyless_prefix(r: CheckedRow, given_codes: set[int]) -> str | None:
+    area = _keyless_area(r, given_codes)
+    return None if area is None else area_prefix(area)
 
 
 def stored_codes(conn: Connection, collection: str, codes: list[str]) -> set[str]:

@@ -44,8 +44,8 @@ def _norm(column: str) -> str:
     return f"lower(regexp_replace(normalize(coalesce({column}, ''), NFKC), '[[:space:]]+', '', 'g'))"
 
 
-def _prefix(column: str) -> str:
-    """SQL: the leading digits every area inside the area ``column`` shares (GB/T 2260)."""
+def area_prefix_sql(column: str) -> str:
+    """SQL: the leading digits every area inside the area ``column`` shares (GB/T 2260; geo.vocab.area_prefix)."""
     return (
         f"(CASE WHEN length({column}) = 6 AND {column} LIKE '%0000' THEN left({column}, 2) "
         f"WHEN length({column}) = 6 AND {column} LIKE '%00' THEN left({column}, 4) ELSE {column} END)"
@@ -53,7 +53,7 @@ def _prefix(column: str) -> str:
 
 
 def _nested(a: str, b: str) -> str:
-    return f"({a} LIKE {_prefix(b)} || '%' OR {b} LIKE {_prefix(a)} || '%')"
+    return f"({a} LIKE {area_prefix_sql(b)} || '%' OR {b} LIKE {area_prefix_sql(a)} || '%')"
 
 
 def _position(x: str) -> str:
