@@ -71,10 +71,9 @@ def family_page(ctx: PageContext, martyr: dict | None = None) -> str:
         _field("contact_email", t("public.family.email", lang), kind="email", autocomplete="email"),
     ]
     done = render("public/family_sent.html", lang=lang, path=ctx.link("/family-search/{reference}"))
-    head = render("public/family_head.html")
     return render(
         "public/family.html",
-        frame=frame_vars(ctx, title, config={"page": "family"}, head=head),
+        frame=frame_vars(ctx, title, config={"page": "family"}),
         lang=lang,
         api=API_URL,
         martyr=linked,

@@ -301,5 +301,4 @@ def follow_page(ctx: PageContext, follow: FollowUp) -> str:
         action=ctx.link(ctx.path),
         new_request=ctx.link("/family-search"),
     )
-    head = render("public/family_head.html")
-    return page(ctx, t("family.follow.title", lang), body, head=head, config={"page": "family-follow"})
+    return page(ctx, t("family.follow.title", lang), body, config={"page": "family-follow"})

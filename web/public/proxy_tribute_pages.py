@@ -54,10 +54,6 @@ def suggested_days(today: dt.date) -> list[tuple[str, dt.date]]:
     return sorted(days, key=lambda d: d[1])
 
 
-def _head() -> Markup:
-    return Markup(render("public/proxy_head.html"))
-
-
 def form_page(
     ctx: PageContext,
     grave: dict | None,
@@ -97,7 +93,7 @@ def form_page(
         martyrs_href=ctx.link("/martyrs"),
         family_href=ctx.link("/family-search", martyr_id=martyr_id) if martyr_id else None,
     )
-    return page(ctx, t("proxy.title", lang), Markup(body), head=_head())
+    return page(ctx, t("proxy.title", lang), Markup(body))
 
 
 def sent_page(ctx: PageContext, created: dict, grave: dict, base_url: str) -> str:
@@ -112,7 +108,7 @@ def sent_page(ctx: PageContext, created: dict, grave: dict, base_url: str) -> st
         follow_href=href,
         follow_url=base_url.rstrip("/") + href,
     )
-    return page(ctx, t("proxy.sent.title", ctx.lang), Markup(body), head=_head())
+    return page(ctx, t("proxy.sent.title", ctx.lang), Markup(body))
 
 
 def tasks_text(clean_stone: bool, lay_flowers: bool, lang: str) -> str:
@@ -139,7 +135,7 @@ def follow_page(ctx: PageContext, token: str, seen: dict | None) -> str:
     lang = ctx.lang
     if seen is None:
         body = render("public/proxy_follow.html", lang=lang, seen=None)
-        return page(ctx, t("proxy.follow.not_found_title", lang), Markup(body), head=_head())
+        return page(ctx, t("proxy.follow.not_found_title", lang), Markup(body))
     base = FOLLOW_PATH + token + "/photos/"
     photos = [{"full": f"{base}{pid}", "thumbnail": f"{base}{pid}/thumbnail"} for pid in seen["photos"]]
     body = render(
@@ -153,7 +149,7 @@ def follow_page(ctx: PageContext, token: str, seen: dict | None) -> str:
         photos=photos,
         martyr_href=ctx.link(f"/martyrs/{int(seen['martyr_id'])}") if seen.get("martyr_id") else None,
     )
-    return page(ctx, t("proxy.follow.title", lang), Markup(body), head=_head())
+    return page(ctx, t("proxy.follow.title", lang), Markup(body))
 
 
 def _place(grave: dict, lang: str) -> str:
