@@ -26,7 +26,9 @@ How it works:
    fewest-sites problems: greedy to the target, prune redundant sites, then try k-1 sites with swaps.
 5. **Exact:** for MCLP the LP relaxation first (HiGHS interior point): its duals give a Lagrangian bound
    recomputed here (valid whatever the solver's tolerances), its support an LP-guided start, and
-   reduced-cost fixing drops sites that cannot beat the incumbent. Then the MIP on HiGHS (``highspy``),
+   reduced-cost fixing drops sites that cannot beat the incumbent; above ``_PRICE_COLUMNS_FROM`` useful
+   candidates (national scale) the LP is solved by column generation on a few thousand sites, every site
+   priced exactly (``siting_lagrangian``). Then the MIP on HiGHS (``highspy``),
    built column-wise straight from the sparse matrix, warm-started from the best known answer
    (``setSolution``) and stopped at a time limit; the answer carries the best proven bound and gap.
 """
@@ -48,6 +50,7 @@ from pyproj import Geod
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from geo.coverage.siting_lagrangian import lp_by_column_generation
 from geo.errors import InvalidInput
 
 __all__ = [
@@ -82,6 +85,8 @@ _MAX_PAD_CELLS = 30_000_000  # skip merging identical rows when the padded row t
 MAX_NAMED = 10
 """At most this many candidates are named in a reason (``Reason.params``)."""
 _IMPROVE_SECONDS = 5.0  # wall-clock budget of the swap / fewer-sites improvement loops (MIP does the rest)
+_PRICE_COLUMNS_FROM = 100_000  # above this many useful candidates the LP is solved by column generation
+_START_COLUMNS_PER_SITE = 5  # column generation starts from the 5·p sites of largest single gain
 
 
 @dataclass(frozen=True)
@@ -1027,7 +1032,10 @@ def _improve_with_lp(red: _Reduced, p: int, answer: _Answer, tol: float, time_li
     """
     started = time.perf_counter()
     w = red.w
-    relaxation = _mclp_relaxation(red, p, time_limit_s)
+    if red.n_cols > _PRICE_COLUMNS_FROM:
+        relaxation = _relaxation_by_pricing(red, p, answer.chosen, time_limit_s)
+    else:
+        relaxation = _mclp_relaxation(red, p, time_limit_s)
     if relaxation is None:
         answer.lp_s = time.perf_counter() - started
         return np.arange(red.n_cols)
@@ -1063,6 +1071,30 @@ def _improve_with_lp(red: _Reduced, p: int, answer: _Answer, tol: float, time_li
             keep = _unfixed_sites(red, bound, prices, p, answer, tol)
     answer.lp_s = time.perf_counter() - started
     return keep
+
+
+def _relaxation_by_pricing(
+    red: _Reduced, p: int, chosen: list[int], time_limit_s: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The LP relaxation of a very large MCLP by column generation (``siting_lagrangian``).
+
+    Starts from the sites of largest single gain and the heuristic's answer; returns the LP site values and
+    non-negative multipliers over every column and row, or None when no restricted LP was solved in time.
+    """
+    gains = red.a_csc.T @ red.w
+    k = min(red.n_cols, _START_COLUMNS_PER_SITE * p)
+    start = np.union1d(np.argpartition(-gains, k - 1)[:k], np.asarray(chosen, dtype=np.int64))
+
+    def solve(cols: np.ndarray, limit_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        sub = _restrict(red, cols)
+        relaxed = _mclp_relaxation(sub, p, limit_s)
+        if relaxed is None:
+            return None
+        rows = np.flatnonzero(np.diff(red.a_csc[:, cols].tocsr().indptr) > 0)
+        return relaxed[0], relaxed[1], rows
+
+    found = lp_by_column_generation(red.a_csc, red.w, p, start, solve, time.perf_counter() + time_limit_s)
+    return None if found is None else (found.x, found.multipliers)
 
 
 def _unfixed_sites(
