@@ -39,3 +39,10 @@ bench-paint:
 HOSTILE_BEFORE ?=
 bench-hostile:
 	.venv/bin/python bench/hostile_uploads.py $(if $(HOSTILE_BEFORE),--before $(HOSTILE_BEFORE))
+
+# the server's RSS after start (and after the first pages), county demo and national set with its cluster pyramid
+# built, vs a bare FastAPI + SQLAlchemy app; targets < 300 / < 600 MB; MEMORY_BEFORE=<rev> also serves that revision; bench/memory.py
+.PHONY: bench-memory
+MEMORY_BEFORE ?=
+bench-memory:
+	.venv/bin/python bench/memory.py $(if $(MEMORY_BEFORE),--before $(MEMORY_BEFORE))
