@@ -22,11 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from geo.atlas.collections import COLLECTIONS
 from geo.errors import InvalidInput
+from geo.importing.cemeteries import CEMETERY_FIELD, Cemeteries, CemeteryRefused
 from geo.importing.columns import COORD_FIELDS, ColumnMap
 from geo.importing.coords import Points, polygon_value
 from geo.importing.places import PLACE_FIELDS, PlaceNames
 from geo.importing.readers import OVERFLOW
-from geo.importing.reasons import RowReason, reason, rejected, validation_reason, value_reason
+from geo.importing.reasons import RowReason, note, reason, rejected, validation_reason, value_reason
 from geo.importing.values import Memo, NotUnderstood, field_parser, text_of
 from geo.public.martyrs import MartyrFields, person_values
 from geo.vocab import area_prefix
@@ -172,7 +173,14 @@ def _area_level(code: str) -> str | None:
 class RowChecker:
     """Checks rows of one file for one collection (column map, source system, point per row)."""
 
-    def __init__(self, collection: str, cmap: ColumnMap, source: str, layers: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        collection: str,
+        cmap: ColumnMap,
+        source: str,
+        layers: dict[str, dict[str, Any]],
+        cemeteries: Cemeteries | None = None,
+    ):
         self.collection = collection
         self.model = fields_model(collection)
         self.cmap = cmap
@@ -183,11 +191,13 @@ class RowChecker:
         self.plan = [
             (header, name, _converter(collection, name, kinds.get(name, set())))
             for header, name in cmap.fields.items()
-            if name not in COORD_FIELDS and name not in PLACE_FIELDS
+            if name not in COORD_FIELDS and name not in PLACE_FIELDS and name != CEMETERY_FIELD
         ]
         self.keyed = collection in KEYED
         self.places = [(h, n) for h, n in cmap.fields.items() if n in PLACE_FIELDS] if self.keyed else []
         self.headers = {name: header for header, name in cmap.fields.items()}
+        self.cemeteries = cemeteries
+        self.cemetery_header = self.headers.get(CEMETERY_FIELD) if cemeteries is not None else None
 
     def _data(self, row: dict[str, Any], notes: list[str]) -> dict[str, Any]:
         if OVERFLOW in row:
@@ -236,6 +246,30 @@ class RowChecker:
         names = {n: v for n, (_h, v) in given.items()}
         return PlaceNames(names.get("township"), names.get("village"), names.get("place"), columns)
 
+    def _cemetery(self, row: dict[str, Any], data: dict[str, Any], notes: list[str]) -> None:
+        """The grave's cemetery from the name (or code) its 所在陵园 column gives (geo/importing/cemeteries.py):
+        its id, and its kind when the file has no kind column; a row giving the id keeps it."""
+        header = self.cemetery_header
+        value = text_of(row.get(header))
+        if value is not None and data.get("cemetery_id") is None:
+            try:
+                found = self.cemeteries.resolve(value, header)
+            except CemeteryRefused as exc:
+                key = f"cemetery.{exc.key}" + ("" if exc.params.get("candidates") else ".bare")
+                raise rejected(str(exc), key, "cemetery_id", **exc.params) from None
+            data["cemetery_id"] = found.id
+            notes.append(
+                note(
+                    f"cemetery {found.name} found from its name {value!r}",
+                    "cemetery_resolved",
+                    "cemetery_id",
+                    name=found.name,
+                    value=value,
+                )
+            )
+        if "kind" not in self.headers:
+            data.setdefault("kind", "in_cemetery" if data.get("cemetery_id") is not None else "scattered")
+
     def check(self, i: int, row: dict[str, Any], pts: Points) -> CheckedRow:
         """The checked row ``i``, or InvalidInput with the reason it is rejected."""
         if i in pts.reasons:
@@ -245,6 +279,8 @@ class RowChecker:
         notes = list(pts.notes.get(i, []))
         data = self._data(row, notes)
         place = self._place(row, data) if self.keyed else None
+        if self.cemetery_header is not None:
+            self._cemetery(row, data, notes)
         code = data.get("code")
         if code is None and not self.keyed:
             raise rejected(

@@ -37,7 +37,9 @@ def import_file(
     ] = None,
     area: Annotated[
         str | None,
-        typer.Option(help="the county (area code) the rows' place names (乡镇, 村) are looked up in"),
+        typer.Option(
+            help="the county (area code) the rows' place names (乡镇, 村) and cemeteries (所在陵园) are looked up in"
+        ),
     ] = None,
     sheet: Annotated[
         str | None,

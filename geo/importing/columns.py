@@ -247,6 +247,9 @@ def map_columns(
     own = {**PLACE_ALIASES, **(aliases or {})}
     for t in targets:
         lookup.setdefault(normalise_header(t), t)
+    for t in targets:  # the collection's own headers first: a grave register's 陵园名称 is its cemetery
+        for alias in (aliases or {}).get(t, ()):
+            lookup.setdefault(normalise_header(alias), t)
     for t in targets:
         for alias in (*own.get(t, ()), short.get(t, t), *_ALIASES.get(t, ())):
             lookup.setdefault(normalise_header(alias), t)

@@ -324,3 +324,37 @@ def load_gazetteer(conn: Connection, within: str | None) -> Gazetteer:
     places = [Place(*r) for r in rows]
     found = next((p for p in places if p.code == within), None) if within else None
     return Gazetteer(places, found)
+
+
+@dataclass(frozen=True)
+class CountyGroup:
+    """The counties of one city (or of a province without cities), for the import page's county choice."""
+
+    province: str
+    city: str
+    counties: tuple[tuple[str, str], ...]  # (code, name), in code order
+
+    @property
+    def label(self) -> str:
+        """The group as the choice shows it: 广西壮族自治区 · 桂林市."""
+        return " · ".join(x for x in (self.province, self.city) if x)
+
+
+def county_groups(conn: Connection, within: str | None) -> list[CountyGroup]:
+    """Every county an import's place names may be looked up in, for an account of the area ``within`` (None:
+    the whole atlas), grouped by province and city in code order, without a cap (a national bureau has about
+    2,850): the counties inside ``within``, or, for an account of a township or village, its county."""
+    prefix = area_prefix(within)[:6] if within else ""
+    rows = conn.execute(
+        text(
+            "SELECT c.code, c.name, coalesce(p.name, ''), coalesce(pp.name, ''), p.level FROM areas c "
+            "LEFT JOIN areas p ON p.code = c.parent_code LEFT JOIN areas pp ON pp.code = p.parent_code "
+            "WHERE c.level = 'county' AND c.code LIKE :like ORDER BY c.code"
+        ),
+        {"like": prefix + "%"},
+    ).all()
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for code, name, parent, grandparent, parent_level in rows:
+        key = (parent, "") if parent_level == "province" else (grandparent, parent)
+        groups.setdefault(key, []).append((code, name))
+    return [CountyGroup(p, c, tuple(found)) for (p, c), found in groups.items()]

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from geo.accounts.audit import Actor, record
 from geo.accounts.permissions import authorize, require_right
 from geo.errors import InvalidInput
+from geo.importing.cemeteries import CEMETERY_ALIASES, CEMETERY_FIELD, Cemeteries, load_cemeteries
 from geo.importing.checks import (
     CheckedRow,
     RowChecker,
@@ -79,6 +80,8 @@ def column_targets(collection: str) -> tuple[list[str], dict[str, tuple[str, ...
     own header aliases: the one list the column map and the header search (which row is the header) both use."""
     model = fields_model(collection)
     targets = [*model.model_fields, *(COORD_FIELDS if has_points(collection) else ())]
+    if "cemetery_id" in model.model_fields:  # graves: the cemetery by name (geo/importing/cemeteries.py)
+        return [*targets, CEMETERY_FIELD], CEMETERY_ALIASES
     return targets, (MARTYR_ALIASES if collection == "martyrs" else None)
 
 
@@ -112,6 +115,8 @@ def _column_map(table: RawTable, collection: str, option) -> ColumnMap:
             params={"columns": ", ".join(table.columns)},
         )
     optional = {"level"} if collection == "areas" else set()
+    if CEMETERY_FIELD in mapped:  # a grave with its cemetery named is in it, one without is scattered
+        optional.add("kind")
     missing = [
         n for n, f in model.model_fields.items() if f.is_required() and n not in mapped and n not in optional
     ]
@@ -181,7 +186,9 @@ def run_import(
         pts = locate(table.rows, table.geoms, lon_h, lat_h, source, options.fix_swapped)
     else:  # the burial site's code places a martyr record; a file's points are the exported burial points
         pts = Points(np.full(len(table.rows), np.nan), np.full(len(table.rows), np.nan))
-    checker = RowChecker(options.collection, cmap, source, table.layers)
+    checker = RowChecker(
+        options.collection, cmap, source, table.layers, _cemeteries(engine, cmap, options, actor)
+    )
     good, reasons = _check_rows(table, checker, pts, progress)
     present = set(cmap.fields.values())
     if table.layers:
@@ -222,6 +229,15 @@ def run_import(
         write_rejects(rejects, table, reasons, describe)
         report.rejects_file = str(rejects)
     return report
+
+
+def _cemeteries(engine: Engine, cmap: ColumnMap, options: ImportOptions, actor: Actor) -> Cemeteries | None:
+    """The stored cemeteries a grave register's 所在陵园 column names, resolved in the import's area (else the
+    importer's); None when the file has no such column."""
+    if CEMETERY_FIELD not in cmap.fields.values():
+        return None
+    with engine.connect() as conn:
+        return load_cemeteries(conn, options.area or actor.principal.area_code)
 
 
 def _keep_out_duplicates(

@@ -411,5 +411,125 @@ def stations_again_utf8(v: list[Village]) -> Register:
     )
 
 
+@dataclass(frozen=True)
+class StoredGrave:
+    """A grave of the demo atlas in a cemetery of 资源县: the cemetery's name, its position, names and point."""
+
+    cemetery: str
+    section: str
+    row_no: str
+    number: str
+    name: str
+    martyr: str | None
+    point: tuple[float, float]
+
+
+def cemetery_graves(conn: Connection) -> dict[str, list[StoredGrave]]:
+    """The first two graves (by position) of each cemetery of 资源县, by cemetery name: 资源县烈士陵园 and
+    滩鹿社区烈士墓区 in the demo atlas."""
+    rows = conn.execute(
+        text(
+            "SELECT c.name, g.section, g.row_no, g.number, g.name, g.martyr_name, ST_X(g.geom), ST_Y(g.geom) "
+            "FROM graves g JOIN cemeteries c ON c.id = g.cemetery_id WHERE c.area_code LIKE :county "
+            "AND g.section IS NOT NULL AND g.row_no IS NOT NULL AND g.number IS NOT NULL "
+            "ORDER BY c.name, g.section, g.row_no, length(g.number), g.number"
+        ),
+        {"county": COUNTY + "%"},
+    ).all()
+    out: dict[str, list[StoredGrave]] = {}
+    for c, section, row_no, number, name, martyr, lon, lat in rows:
+        found = out.setdefault(c, [])
+        if len(found) < 2:
+            found.append(StoredGrave(c, section, row_no, number, name, martyr, (float(lon), float(lat))))
+    return out
+
+
+def graves_by_cemetery_name(v: list[Village], graves: dict[str, list[StoredGrave]]) -> Register:
+    """A grave register as the county's cemeteries keep it (an Excel workbook, WGS-84): a title, 序号, the cemetery
+    by NAME in 所在陵园 (as written: in full, without the county's 县, with a full-width space, without the
+    village's 社区), 墓区/排/号, no kind column (a grave with a cemetery lies in it, one without is scattered), a
+    cemetery the county lacks, one that lies in other counties, 合计."""
+    big, small = graves["资源县烈士陵园"], graves["滩鹿社区烈士墓区"]
+    a = v[0]
+
+    def grave(n, cemetery, g: StoredGrave, point=None, number=None, name=None, martyr=None):
+        lon, lat = point or g.point
+        return [
+            n,
+            cemetery,
+            g.section,
+            g.row_no,
+            number or g.number,
+            name or g.name,
+            martyr or g.martyr,
+            lon,
+            lat,
+        ]
+
+    def write(folder: Path) -> Path:
+        book = openpyxl.Workbook()
+        ws = book.active
+        ws.title = "陵园墓葬"
+        ws.append(["资源县烈士陵园（墓区）墓葬登记表"])  # 1
+        ws.append(["序号", "所在陵园", "墓区", "排", "号", "墓名", "烈士姓名", "经度", "纬度"])  # 2
+        ws.append(grave(1, "资源县烈士陵园", big[0]))  # 3: stored, matched by cemetery and position
+        ws.append(grave(2, "资源烈士陵园", big[1]))  # 4: the county's 县 left out
+        ws.append(
+            grave(3, "资源县\u3000烈士陵园", big[0], _north(big[0].point, 30), "99", "无名烈士墓", "无名")
+        )  # 5
+        ws.append(grave(4, "滩鹿烈士墓区", small[0]))  # 6: the village's 社区 left out
+        ws.append(grave(5, "中峰烈士陵园", big[0], number="98"))  # 7: no such cemetery in 资源县
+        ws.append(grave(6, "堡龙村烈士墓区", big[0], number="97"))  # 8: in two other counties
+        ws.append([7, None, None, None, None, "王家祥烈士墓", "王家祥", *a.points[1]])  # 9: scattered
+        ws.append(["合计", "7座"])  # 10
+        path = folder / "资源县陵园墓葬登记表.xlsx"
+        book.save(path)
+        return path
+
+    return Register(
+        name="graves_by_cemetery_name",
+        filename="资源县陵园墓葬登记表.xlsx",
+        collection="graves",
+        write=write,
+        accepted={3, 4, 5, 6, 9},
+        reasons={
+            7: ("所在陵园", "中峰烈士陵园", "资源县没有这个陵园", "资源县烈士陵园", "滩鹿社区烈士墓区"),
+            8: ("所在陵园", "堡龙村烈士墓区", "宁明县", "隆林各族自治县", "不在本次导入的资源县"),
+        },
+        header_rows={"陵园墓葬": [2]},
+        skipped={"陵园墓葬": (1, 0, 1, 0)},
+    )
+
+
+def graves_cemetery_ambiguous(v: list[Village], graves: dict[str, list[StoredGrave]]) -> Register:
+    """A grave register imported for the whole atlas (no county chosen): a cemetery name two counties have, and
+    one every county has (烈士陵园), are refused naming the candidates; a full name is found."""
+    big = graves["资源县烈士陵园"]
+    g = big[0]
+    lines = [
+        ["陵园名称", "墓区", "排", "号", "墓名", "烈士姓名", "经度", "纬度"],
+        ["资源县烈士陵园", g.section, g.row_no, g.number, g.name, g.martyr, *g.point],  # 2
+        ["堡龙村烈士墓区", "甲区", "1", "1", "烈士墓", "无名", *g.point],  # 3
+        ["烈士陵园", "甲区", "1", "1", "烈士墓", "无名", *g.point],  # 4
+    ]
+    return Register(
+        name="graves_cemetery_ambiguous",
+        filename="陵园墓葬.csv",
+        collection="graves",
+        write=lambda folder: _csv(folder / "陵园墓葬.csv", lines, "utf-8"),
+        area=None,
+        accepted={2},
+        reasons={
+            3: ("陵园名称", "不止一处", "宁明县堡龙村烈士墓区", "隆林各族自治县堡龙村烈士墓区"),
+            4: ("陵园名称", "不止一处", "随县烈士陵园", "…"),
+        },
+        header_rows={None: [1]},
+        skipped={"": (0, 0, 0, 0)},
+    )
+
+
 REGISTERS = (stations_gbk, memorials_xlsx, graves_two_sheets, stations_again_utf8)
 """The registers, in the order a bureau would send them (the last repeats a station of the first)."""
+
+CEMETERY_REGISTERS = (graves_by_cemetery_name, graves_cemetery_ambiguous)
+"""The grave registers naming their cemetery by name (made from ``places`` and ``cemetery_graves``)."""

@@ -16,7 +16,14 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from geo.settings import Settings
 from tests.importing.import_pages import signed_in
-from tests.importing.registers import REGISTERS, Register, Village, places
+from tests.importing.registers import (
+    CEMETERY_REGISTERS,
+    REGISTERS,
+    Register,
+    Village,
+    cemetery_graves,
+    places,
+)
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
 
@@ -136,3 +143,27 @@ def test_a_workbook_read_whole_names_each_rows_sheet_and_a_missing_sheet_is_name
     assert "表头在第 3–4 行（两行表头）" in said and "读取工作表“纪念设施”" in said
     assert "合并表头：“坐标（百度）”下的列 经度、纬度" in said
     assert "未读取工作表“填表说明”：没有可识别的表头" in said
+
+
+def test_a_grave_register_naming_its_cemetery_says_which_cemetery_each_name_is_and_which_it_is_not(
+    app, engine, villages, tmp_path
+):
+    with engine.connect() as conn:
+        graves = cemetery_graves(conn)
+    client, csrf = signed_in(app, engine, "admin", COUNTY)  # the county's administrator imports graves
+    register = CEMETERY_REGISTERS[0](villages, graves)
+    dry = _upload(client, csrf, register, tmp_path, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    rows = {r["row"]: r for r in dry.json()["rows"]}
+    assert {n for n, r in rows.items() if r["status"] == "rejected"} == {7, 8}
+    assert rows[7]["reason_detail"]["key"] == "cemetery.unknown"
+    part = client.get(f"/staff/imports/report/{dry.json()['report_token']}").text
+    said = _text(part)
+    assert (
+        "“所在陵园”列的“中峰烈士陵园”：资源县没有这个陵园（墓区）；可选：滩鹿社区烈士墓区、资源县烈士陵园"
+        in said
+    )
+    assert "“所在陵园”列的“堡龙村烈士墓区”在隆林各族自治县、宁明县，不在本次导入的资源县" in said
+    assert "所在陵园按名称“滩鹿烈士墓区”确定为 滩鹿社区烈士墓区" in said
+    english = client.get(f"/staff/imports/report/{dry.json()['report_token']}?lang=en").text
+    assert "column “所在陵园”: 资源县 has no cemetery “中峰烈士陵园”" in _text(english)

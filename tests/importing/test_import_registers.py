@@ -8,12 +8,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
 
 from geo.accounts.audit import CLI_ACTOR
 from geo.importing.report import ImportReport
 from geo.importing.run import ImportOptions, run_import
-from tests.importing.registers import REGISTERS, Register, Village, places
+from tests.importing.registers import (
+    CEMETERY_REGISTERS,
+    REGISTERS,
+    Register,
+    StoredGrave,
+    Village,
+    cemetery_graves,
+    places,
+)
 from web.importing.reports import reason_text, report_view
 
 pytestmark = pytest.mark.usefixtures("atlas_restored")
@@ -125,3 +134,64 @@ def test_a_later_register_repeating_a_stored_station_under_a_new_code_is_kept_ou
     confirmed = _import(engine, register, tmp_path, accept_duplicates=True)
     row = next(r for r in confirmed.rows if r.row == 2)
     assert row.status == "inserted" and confirmed.duplicates[0]["row"] == 2
+
+
+@pytest.fixture(scope="module")
+def graves(engine: Engine, demo_counts: dict[str, int]) -> dict[str, list[StoredGrave]]:
+    """Two stored graves of each cemetery of 资源县 (资源县烈士陵园, 滩鹿社区烈士墓区)."""
+    with engine.connect() as conn:
+        found = cemetery_graves(conn)
+    assert {k: len(g) for k, g in found.items()} == {"资源县烈士陵园": 2, "滩鹿社区烈士墓区": 2}
+    return found
+
+
+@pytest.mark.parametrize("make", CEMETERY_REGISTERS, ids=lambda m: m.__name__)
+def test_a_grave_register_naming_its_cemetery_keys_each_grave_by_the_cemetery_it_names_and_its_position(
+    engine, villages, graves, tmp_path, make
+):
+    register = make(villages, graves)
+    report = _import(engine, register, tmp_path)
+    _check(register, report, first=True)
+    _check_shape(register, report)
+    assert report.columns.get("所在陵园", report.columns.get("陵园名称")) == "cemetery"
+    rows = {r.row: r for r in report.rows}
+    notes = {n: [reason_text(x, "zh") for x in r.notes] for n, r in rows.items() if r.status != "rejected"}
+    if register.name == "graves_by_cemetery_name":
+        assert "所在陵园按名称“资源烈士陵园”确定为 资源县烈士陵园" in notes[4]
+        assert "所在陵园按名称“滩鹿烈士墓区”确定为 滩鹿社区烈士墓区" in notes[6]
+        for n in (3, 4, 6):  # the stored graves, found by their cemetery and position
+            assert any(x.startswith("按陵园和墓区、排、号对应到已有记录") for x in notes[n]), notes[n]
+        assert any(x.startswith("新记录，生成编码 GR-450329-") for x in notes[5]), notes[5]
+        with engine.connect() as conn:
+            kinds = dict(
+                conn.execute(
+                    text("SELECT name, kind FROM graves WHERE code = ANY(:codes)"),
+                    {"codes": [rows[5].code, rows[9].code]},
+                ).all()
+            )
+        assert kinds == {"无名烈士墓": "in_cemetery", "王家祥烈士墓": "scattered"}
+        english = reason_text(rows[7].reason, "en")
+        assert english.startswith("column “所在陵园”: 资源县 has no cemetery “中峰烈士陵园”; it has: ")
+    again = _import(engine, register, tmp_path)
+    _check(register, again, first=False)
+
+
+def test_the_command_line_names_the_cemeteries_a_grave_register_may_mean(
+    engine, villages, graves, tmp_path, monkeypatch, test_db_url
+):
+    monkeypatch.setenv("VETMAP_DATABASE_URL", test_db_url.render_as_string(hide_password=False))
+    from main import cli
+
+    register = CEMETERY_REGISTERS[0](villages, graves)
+    path = register.write(tmp_path)
+    args = ["import", str(path), "--collection", "graves", "--area", "450329", "--dry-run"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        "第 7 行（无编码）：拒绝：“所在陵园”列的“中峰烈士陵园”：资源县没有这个陵园（墓区）；可选："
+        in result.output
+    )
+    assert "第 8 行（无编码）：拒绝：“所在陵园”列的“堡龙村烈士墓区”在" in result.output
+    english = CliRunner().invoke(cli, [*args, "--lang", "en"])
+    assert "the cemetery “堡龙村烈士墓区” lies in " in english.output
+    assert "not in 资源县, the area of this import" in english.output

@@ -211,6 +211,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{column}”列的“{value}”在{candidates}，不在本次导入的{within}",
         "column “{column}”: “{value}” lies in {candidates}, not in {within}, the area of this import",
     ),
+    # cemeteries by name (geo/importing/cemeteries.py)
+    "imports.reason.cemetery.unknown": (
+        "“{column}”列的“{value}”：{within}没有这个陵园（墓区）；可选：{candidates}",
+        "column “{column}”: {within} has no cemetery “{value}”; it has: {candidates}",
+    ),
+    "imports.reason.cemetery.unknown.bare": (
+        "“{column}”列的“{value}”：{within}没有这个陵园（墓区）；请按陵园登记的名称填写",
+        "column “{column}”: {within} has no cemetery “{value}”; write the name the cemetery is registered under",
+    ),
+    "imports.reason.cemetery.ambiguous": (
+        "“{column}”列的“{value}”不止一处陵园（墓区）：{candidates}；请写全称或选择导入的县（区）",
+        "column “{column}”: “{value}” names several cemeteries: {candidates}; write its full name or choose the "
+        "county of the import",
+    ),
+    "imports.reason.cemetery.outside": (
+        "“{column}”列的“{value}”在{candidates}，不在本次导入的{within}",
+        "column “{column}”: the cemetery “{value}” lies in {candidates}, not in {within}, the area of this import",
+    ),
     # natural keys (geo/importing/keys.py)
     "imports.reason.key.ambiguous": (
         "按区划和名称对应到多条已有记录：{candidates}；请填写编码以区分",
@@ -248,6 +266,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imports.reason.note.code_generated": (
         "新记录，生成编码 {code}（再次导入时据此对应）",
         "a new record, given the code {code} (a re-import finds it by its area and name)",
+    ),
+    "imports.reason.note.cemetery_resolved": (
+        "所在陵园按名称“{value}”确定为 {name}",
+        "its cemetery, from the name “{value}”: {name}",
     ),
     "imports.reason.note.place_resolved": (
         "所在地按名称确定为 {name}（{code}）",

@@ -151,6 +151,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "imports.field.township": ("乡镇（街道）名称", "Township (name)"),
     "imports.field.village": ("村（社区）名称", "Village (name)"),
     "imports.field.place": ("所在地", "Place (names)"),
+    "imports.field.cemetery": ("所在陵园（名称）", "Cemetery (name)"),
     "imports.field.lon": ("经度", "Longitude"),
     "imports.field.lat": ("纬度", "Latitude"),
     "imports.field.address": ("地址", "Address"),
@@ -363,11 +364,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # issue 23: the county place names resolve in, the sheet, the shape found, likely duplicates
     "imports.area": ("地名所在区县", "County of the place names"),
     "imports.area.hint": (
-        "登记表用乡镇、村名称（而非区划代码）写所在地时，在此区县内查找这些名称。",
-        "When the register gives places by name (township, village) instead of codes, the names are looked up in "
-        "this county.",
+        "登记表用乡镇、村或陵园的名称（而非代码）写所在地时，在此区县内查找这些名称。",
+        "When the register gives places (township, village) or cemeteries by name instead of codes, the names are "
+        "looked up in this county.",
     ),
     "imports.area.none": ("（不按名称查找）", "(no lookup by name)"),
+    "imports.area.filter": ("筛选区县", "Filter the counties"),
+    "imports.area.filter_hint": (
+        "输入省、市、区县名称或区划代码",
+        "Type a province, city or county, or a code",
+    ),
+    "imports.area.matches": ("{n} 个区县符合", "{n} counties match"),
+    "imports.area.no_match": ("没有符合的区县，请换个写法", "No county matches; try another spelling"),
     "imports.sheet": ("工作表（Excel）", "Sheet (Excel)"),
     "imports.sheet.hint": (
         "填工作表名称或序号（从 1 起）；填“全部”读取表头相同的所有工作表；留空则读取第一个有表头的工作表。",

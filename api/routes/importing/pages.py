@@ -23,6 +23,7 @@ from geo.atlas.areas import find_area
 from geo.errors import DomainError, NotFound
 from geo.importing.checks import IMPORTABLE
 from geo.importing.export import export_areas, export_counts
+from geo.importing.places import county_groups
 from geo.importing.report_store import (
     MAX_KEPT_BYTES,
     KeptReport,
@@ -57,19 +58,15 @@ def _importable(page: StaffPage) -> list[tuple[str, str]]:
     return out
 
 
-def _counties(conn, page: StaffPage) -> list[tuple[str, str]]:
-    """The counties an operator may have place names looked up in: those of its area (an account of a township
-    or village: its county)."""
-    mine = page.principal.area_code
+def _counties(conn, page: StaffPage) -> tuple[list[dict], int]:
+    """The counties an operator may have place names looked up in, grouped by province and city: those of its
+    area, every one of them (an account of a township or village: its county); and how many there are."""
     label = "{name}（{code}）" if page.lang == "zh" else "{name} ({code})"
-    found = [
-        (c, label.format(name=n, code=c)) for c, n, level in export_areas(conn, mine) if level == "county"
+    groups = [
+        {"label": g.label, "counties": [(c, label.format(name=n, code=c)) for c, n in g.counties]}
+        for g in county_groups(conn, page.principal.area_code)
     ]
-    if not found and mine and len(mine) > 6:
-        county = find_area(conn, mine[:6])
-        if county is not None:
-            found = [(county.code, label.format(name=county.name, code=county.code))]
-    return found
+    return groups, sum(len(g["counties"]) for g in groups)
 
 
 def _rejects_href(kept: KeptReport, page: StaffPage) -> str | None:
@@ -108,6 +105,7 @@ def imports_page(
     if isinstance(page, Response):
         return page
     opened, gone = None, False
+    counties, county_count = _counties(conn, page)
     if report:
         try:
             opened = _report_context(find_report(conn, report, page.principal), page)
@@ -118,7 +116,8 @@ def imports_page(
         "staff/imports.html",
         collections=_importable(page),
         crs_choices=CRS_CHOICES,
-        counties=_counties(conn, page),
+        counties=counties,
+        county_count=county_count,
         opened=opened,
         gone=gone,
         past=past_imports(list_reports(conn, page.principal), page.lang),

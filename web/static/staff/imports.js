@@ -244,4 +244,60 @@
   if (openedAgain) openedAgain.addEventListener("click", commitByUpload);
   collection.addEventListener("change", function () { fieldError("collection", ""); });
   sheetInput.addEventListener("input", function () { fieldError("sheet", ""); });
+
+  // The county choice of a province's or the nation's account (thousands of counties grouped by province and
+  // city): a filter box narrows the select to the counties whose name, code, city or province holds what is
+  // typed. The options are rebuilt, not hidden (a phone's native picker shows hidden options).
+  function countyFilter() {
+    const box = document.getElementById("area-filter");
+    if (!box || !areaSelect) return;
+    const count = document.getElementById("area-count");
+    const squash = function (s) { return s.toLowerCase().replace(/\s+/g, ""); };
+    const first = areaSelect.querySelector("option[value='']");
+    const groups = Array.from(areaSelect.querySelectorAll("optgroup")).map(function (g) {
+      return { node: g, key: squash(g.label), options: Array.from(g.querySelectorAll("option")) };
+    });
+    const loose = Array.from(areaSelect.children).filter(function (n) {
+      return n.tagName === "OPTION" && n !== first;
+    });
+    const all = groups.reduce(function (n, g) { return n + g.options.length; }, loose.length);
+    box.hidden = false;
+    box.addEventListener("input", function () {
+      const q = squash(box.value);
+      const chosen = areaSelect.value;
+      const hit = function (o, groupKey) {
+        return !q || squash(o.text).includes(q) || o.value.startsWith(q) || groupKey.includes(q);
+      };
+      let shown = 0;
+      const parts = [];
+      const keep = [];
+      loose.forEach(function (o) { if (hit(o, "")) keep.push(o); });
+      groups.forEach(function (g) {
+        const found = g.options.filter(function (o) { return hit(o, g.key); });
+        if (found.length) parts.push([g, found]);
+      });
+      shown = keep.length + parts.reduce(function (n, p) { return n + p[1].length; }, 0);
+      if (q && !shown) {
+        count.textContent = box.dataset.none;
+        return; // the list stays as it was
+      }
+      areaSelect.replaceChildren();
+      if (first) areaSelect.appendChild(first);
+      keep.forEach(function (o) { areaSelect.appendChild(o); });
+      parts.forEach(function (p) {
+        p[0].node.replaceChildren.apply(p[0].node, p[1]);
+        areaSelect.appendChild(p[0].node);
+      });
+      const matches = keep.concat.apply(keep, parts.map(function (p) { return p[1]; }));
+      if (matches.some(function (o) { return o.value === chosen; })) {
+        areaSelect.value = chosen;
+      } else if (q && matches.length) {
+        areaSelect.value = matches[0].value; // what the select shows is what will be sent
+      } else {
+        areaSelect.value = first ? "" : chosen;
+      }
+      count.textContent = q && shown < all ? box.dataset.matches.replace("{n}", String(shown)) : "";
+    });
+  }
+  countyFilter();
 })();
