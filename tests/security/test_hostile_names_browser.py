@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import Engine, text
 
 from geo.accounts.audit import CLI_ACTOR
@@ -43,7 +43,7 @@ _RECORD_VIOLATIONS = """(() => {
 })();"""
 
 # Centre the page's Leaflet map (the public pages keep it on #map, Folium's is a global map_<hash>) on a WGS-84
-# position at `zoom`, with no animation, and return that position's point on the page.
+# position at `zoom`, with no animation, and return the map's element id and that position's point in it.
 _CENTRE_ON = """([lat, lon, zoom]) => {
     const el = document.getElementById("map");
     let map = el && el.vetmapMap;
@@ -53,8 +53,8 @@ _CENTRE_ON = """([lat, lon, zoom]) => {
     }
     map.getContainer().scrollIntoView({block: "center"});
     map.setView([lat, lon], zoom, {animate: false});
-    const p = map.latLngToContainerPoint([lat, lon]), box = map.getContainer().getBoundingClientRect();
-    return {x: box.left + p.x, y: box.top + p.y};
+    const p = map.latLngToContainerPoint([lat, lon]);
+    return {id: map.getContainer().id, x: p.x, y: p.y};
 }"""
 
 # Open the tooltip, then the popup, of the coverage unit (a township polygon) with area code `code`.
@@ -138,10 +138,14 @@ def _open(wp: WatchedPage, path: str) -> str:
     return wp.page.url
 
 
-def _point_on_page(wp: WatchedPage, at: tuple[float, float], zoom: int) -> dict:
+def _point_on_page(wp: WatchedPage, at: tuple[float, float], zoom: int) -> tuple[Locator, dict]:
+    """The map's element and the point of ``at`` in it, the map centred there at ``zoom`` and settled.
+
+    The pointer is then moved relative to the map's element where it is at that moment (the page above the map
+    may still shift while it loads: a point on the page taken earlier would land next to the site)."""
     where = wp.page.evaluate(_CENTRE_ON, [at[1], at[0], zoom])
     wp.settle()
-    return where
+    return wp.page.locator(f"#{where['id']}"), {"x": where["x"], "y": where["y"]}
 
 
 def _unharmed(page: Page, url: str) -> None:
@@ -161,8 +165,8 @@ def _one_tooltip_reads(page: Page, shown: str) -> None:
 def _hover_shows_the_name(wp: WatchedPage, at: tuple[float, float], zoom: int, shown: str = HOSTILE) -> None:
     """Hover the point at ``at``: its tooltip reads ``shown`` as text."""
     page, url = wp.page, wp.page.url
-    where = _point_on_page(wp, at, zoom)
-    page.mouse.move(where["x"], where["y"])
+    map_element, where = _point_on_page(wp, at, zoom)
+    map_element.hover(position=where)
     _one_tooltip_reads(page, shown)
     _unharmed(page, url)
 
@@ -170,8 +174,8 @@ def _hover_shows_the_name(wp: WatchedPage, at: tuple[float, float], zoom: int, s
 def _click_shows_the_name(wp: WatchedPage, at: tuple[float, float], zoom: int, title: str = HOSTILE) -> None:
     """Click the point at ``at``: its popup's title reads ``title`` as text; then close the popup."""
     page, url = wp.page, wp.page.url
-    where = _point_on_page(wp, at, zoom)
-    page.mouse.click(where["x"], where["y"])
+    map_element, where = _point_on_page(wp, at, zoom)
+    map_element.click(position=where)
     expect(page.locator(".leaflet-popup-content .vetmap-popup-title")).to_have_text(title)
     _unharmed(page, url)
     page.locator(".leaflet-popup-close-button").click()
@@ -220,11 +224,6 @@ def test_atlas_popup_names_the_site_as_text(watched: WatchedPage, hostile: dict)
     watched.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="flaky since 2026-12-07: at zoom 17 the pointer over the new station sometimes gets the township's "
-    "tooltip (桥田镇) instead; under investigation, see the issue notes. The township's name is tested below.",
-)
 def test_coverage_map_names_the_station_as_text(watched: WatchedPage, hostile: dict) -> None:
     _open(watched, f"/coverage?area={COUNTY}")
     _hover_shows_the_name(watched, hostile["at"]["stations"], 17)
