@@ -2,7 +2,8 @@
 chooses the county the names resolve in, uploads a GBK register under a title, reads what the report found (header,
 rows skipped, encoding) and the likely duplicate next to the confirm control, commits without it; then a second
 register repeating a stored station is committed with the duplicate confirmed; a sheet the workbook lacks is said
-next to the sheet field. No CSP violation, axe finds nothing, the page fits a 390 px phone.
+next to the sheet field. A national administrator picks any of the country's ~2,900 counties by typing part of
+its name, its city or its code in the filter over the grouped choice. No CSP violation, axe finds nothing, the page fits a 390 px phone.
 
 With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots at 1440×900 and 390×844 to look at."""
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
+from tests.importing.many_counties import COUNT, county_code, many_counties
 from tests.importing.registers import REGISTERS, Village, places
 from tests.staff_pages import (
     DESKTOP,
@@ -31,6 +33,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("atlas_restored")]
 COUNTY = "450329"  # 资源县
 USERNAME = "imports-registers-planner"
 PASSWORD = "test-imports-registers-password"  # a test account's password, made by the test
+ADMIN = "imports-registers-national-admin"
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,36 @@ def test_a_planner_imports_a_register_under_a_title_and_confirms_a_duplicate(
     # the missing sheet's answer (HTTP 422, also logged by the console) is the one error expected
     watched.errors[:] = [e for e in watched.errors if not ("422" in e and "/api/v1/imports" in e)]
     watched.assert_clean()
+
+
+def test_a_national_administrator_finds_any_of_the_countrys_counties_by_typing_part_of_its_name(
+    watched: WatchedPage, engine: Engine, villages: list[Village]
+) -> None:
+    make_account(engine, ADMIN, PASSWORD, "admin", None)
+    with many_counties(engine):
+        page = watched.page
+        sign_in_at(page, watched.base_url, "/staff/imports", ADMIN, PASSWORD)
+        select = page.locator("#area")
+        expect(select).to_have_value("")
+        assert select.locator("option").count() > COUNT
+        box = page.locator("#area-filter")
+        expect(box).to_be_visible()
+        box.fill("资源")
+        expect(select).to_have_value(COUNTY)
+        expect(select.locator("optgroup")).to_have_count(1)
+        expect(select.locator("optgroup")).to_have_attribute("label", "广西壮族自治区 · 桂林市")
+        expect(page.locator("#area-count")).to_have_text("1 个区县符合")
+        _clean(watched, "imports-county-filter")
+        box.fill("测试30市")  # a city: its counties
+        expect(page.locator("#area-count")).to_have_text("97 个区县符合")
+        expect(select).to_have_value(county_code(30, 1))
+        select.select_option(county_code(30, 97))
+        box.fill("993097")  # a code
+        expect(select).to_have_value(county_code(30, 97))
+        box.fill("没有这个县")
+        expect(page.locator("#area-count")).to_have_text("没有符合的区县，请换个写法")
+        expect(select).to_have_value(county_code(30, 97))  # the list and the choice stay as they were
+        box.fill("")
+        assert select.locator("option").count() > COUNT
+        expect(select).to_have_value(county_code(30, 97))
+        watched.assert_clean()
