@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import shapely
@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -626,8 +627,16 @@ class ItemQuery:
     offset: int
     crs: Crs
     where: tuple[ColumnElement[bool], ...]
+    """The client's tests other than the bbox (datetime, properties, filter); ``query_items`` adds the
+    collection's own row test and the bbox's."""
     order_by: tuple[ColumnElement, ...]
     properties: tuple[Property, ...]
+    bbox: tuple[float, float, float, float] | None = None
+    """The bbox's corners (x/longitude first) in ``bbox_srid``, validated; None: no bbox."""
+    bbox_srid: int = 4326
+    sortby: str = ""
+    """The sortby parameter as given (``order_by`` is its reading): with ``where`` empty, the page's SQL is
+    compiled once per collection view, CRS, properties, sortby and bbox CRS, and only the values are bound."""
 
 
 @dataclass(frozen=True)
@@ -676,6 +685,18 @@ def _parse_limit(value: str | None, limits: PageLimits) -> int:
 
 def parse_bbox(value: str, crs: Crs) -> ColumnElement:
     """A bbox parameter (4 or 6 numbers, in the CRS's axis order) as a WGS-84 envelope expression."""
+    return _envelope([literal(n, Float) for n in bbox_corners(value, crs)], crs.srid)
+
+
+def _envelope(corners: list[ColumnElement], srid: int) -> ColumnElement:
+    """The WGS-84 envelope of four corners (x/longitude first) given in ``srid``."""
+    if srid != 4326:
+        return func.ST_Transform(func.ST_MakeEnvelope(*corners, literal(srid, Integer)), 4326)
+    return func.ST_MakeEnvelope(*corners, 4326)
+
+
+def bbox_corners(value: str, crs: Crs) -> tuple[float, float, float, float]:
+    """A bbox parameter (4 or 6 numbers, in the CRS's axis order) validated, as its corners x/longitude first."""
     parts = [p.strip() for p in value.split(",")]
     if not all(_NUMBER.fullmatch(p) for p in parts):
         raise InvalidParameter(f"bbox must be 4 or 6 comma-separated numbers, got {value!r}")
@@ -704,10 +725,7 @@ def parse_bbox(value: str, crs: Crs) -> ColumnElement:
         )
     if crs.lat_first:
         lo1, lo2, hi1, hi2 = lo2, lo1, hi2, hi1
-    corners = [literal(n, Float) for n in (lo1, lo2, hi1, hi2)]
-    if crs.srid != 4326:
-        return func.ST_Transform(func.ST_MakeEnvelope(*corners, literal(crs.srid, Integer)), 4326)
-    return func.ST_MakeEnvelope(*corners, 4326)
+    return lo1, lo2, hi1, hi2
 
 
 def _parse_instant(text: str, end: bool) -> dt.datetime:
@@ -854,11 +872,10 @@ def parse_item_query(
     fmt = _single(params, "f")
     if fmt is not None and fmt.lower() not in ("json", "geojson", "html"):  # html: the page of web/ogc
         raise InvalidParameter(f"f: 'json' (GeoJSON) or 'html', not {fmt!r}")
-    where: list[ColumnElement[bool]] = [] if source.rows is None else [source.rows]
+    where: list[ColumnElement[bool]] = []  # the row test and the bbox's are added by query_items
     bbox = _single(params, "bbox")
     bbox_crs = parse_crs(_single(params, "bbox-crs"), "bbox-crs")
-    if bbox is not None:
-        where.append(source.intersects(parse_bbox(bbox, bbox_crs)))
+    corners = None if bbox is None else bbox_corners(bbox, bbox_crs)
     when = _single(params, "datetime")
     if when is not None:
         test = parse_datetime(when, source.table.c[source.temporal])
@@ -888,6 +905,9 @@ def parse_item_query(
         where=tuple(where),
         order_by=_parse_sortby(sortby or "", source),
         properties=source.properties if chosen is None else _parse_properties(chosen, source),
+        bbox=corners,
+        bbox_srid=bbox_crs.srid,
+        sortby=sortby or "",
     )
 
 
@@ -955,25 +975,31 @@ def _feature_rows_sql(source_id: str, view: tuple[str, str | None], crs: Crs, na
     return sql
 
 
-def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
-    """One page of features matching the query (GeoJSON text in the query's CRS) and the number matched."""
-    source = query.source
+def _page_statement(
+    source: FeatureSource,
+    names: tuple[str, ...],
+    crs: Crs,
+    where: list[ColumnElement[bool]],
+    order_by: tuple[ColumnElement, ...],
+    limit: int | ColumnElement,
+    offset: int | ColumnElement,
+):
+    """One statement answering the page: numberMatched, numberReturned and the Features joined in one text."""
     # Page over ids first: PostgreSQL evaluates the select list of rows skipped by OFFSET too, so the
     # JSON is built only for the rows of this page, and deep pages cost no more than the first one.
     page = (
         select(
             source.id_column.label("page_id"),
-            func.row_number().over(order_by=query.order_by).label("position"),
+            func.row_number().over(order_by=order_by).label("position"),
         )
-        .where(*query.where)
-        .order_by(*query.order_by)
-        .limit(query.limit)
-        .offset(query.offset)
+        .where(*where)
+        .order_by(*order_by)
+        .limit(limit)
+        .offset(offset)
         .subquery("page")
     )
-    names = tuple(p.name for p in query.properties)
     rows = (
-        text(_feature_rows_sql(source.id, source.view, query.crs, names))
+        text(_feature_rows_sql(source.id, source.view, crs, names))
         .columns(fid=source.id_column.type, feature=Text)
         .subquery("feature_rows")
     )
@@ -984,21 +1010,105 @@ def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
     )
     # numberMatched in the same round trip: an uncorrelated subquery PostgreSQL runs at most once, and
     # not at all on a short page (then the page is the last one and the count is offset + rows).
-    count = select(func.count()).select_from(source.table).where(*query.where).scalar_subquery()
+    count = select(func.count()).select_from(source.table).where(*where).scalar_subquery()
     returned = func.count()
-    matched = case(
-        (returned < literal(query.limit, Integer), literal(query.offset, BigInteger) + returned),
-        else_=count,
-    )
+    limit_value = literal(limit, Integer) if isinstance(limit, int) else limit
+    offset_value = literal(offset, BigInteger) if isinstance(offset, int) else offset
+    matched = case((returned < limit_value, offset_value + returned), else_=count)
     # the page's Features joined into one text, in page order, by PostgreSQL
     body = func.string_agg(features.c.feature, aggregate_order_by(literal_column("','"), features.c.position))
-    statement = select(matched.label("matched"), returned.label("returned"), body.label("body")).select_from(
+    return select(matched.label("matched"), returned.label("returned"), body.label("body")).select_from(
         features
     )
-    row = conn.execute(statement).one()
+
+
+def _filters(query: ItemQuery, envelope: ColumnElement | None = None) -> list[ColumnElement[bool]]:
+    """Every test of the query: the collection's rows, the bbox (``envelope``, else its corners), the client's."""
+    source = query.source
+    tests = [] if source.rows is None else [source.rows]
+    if query.bbox is not None:
+        if envelope is None:
+            envelope = _envelope([literal(n, Float) for n in query.bbox], query.bbox_srid)
+        tests.append(source.intersects(envelope))
+    tests.extend(query.where)
+    return tests
+
+
+_BBOX_PARAMETERS = ("bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2")
+
+
+@lru_cache(maxsize=256)  # bounded: sortby is the client's text
+def _compiled_page(
+    source_id: str,
+    view: tuple[str, str | None],
+    crs: Crs,
+    names: tuple[str, ...],
+    sortby: str,
+    bbox_srid: int | None,
+    dialect,
+) -> tuple[str, dict]:
+    """The SQL text of a page with no filter but the bbox, and its constant parameters, compiled once.
+
+    Building the statement and its cache key cost more Python time per request than PostgreSQL spends
+    on a page of 100 features; the client's values (bbox corners, limit, offset) are bound by name.
+    """
+    source = _source_for_view(source_id, *view)
+    envelope = None
+    if bbox_srid is not None:
+        envelope = _envelope([bindparam(name, type_=Float) for name in _BBOX_PARAMETERS], bbox_srid)
+    query = ItemQuery(
+        source=source,
+        limit=1,
+        offset=0,
+        crs=crs,
+        where=(),
+        order_by=_parse_sortby(sortby, source),
+        properties=(),
+        bbox=None if envelope is None else (0.0, 0.0, 0.0, 0.0),  # its test is on ``envelope``
+    )
+    statement = _page_statement(
+        source,
+        names,
+        crs,
+        _filters(query, envelope),
+        query.order_by,
+        bindparam("page_limit", type_=Integer),
+        bindparam("page_offset", type_=BigInteger),
+    )
+    compiled = statement.compile(dialect=dialect)
+    if "POSTCOMPILE" in compiled.string:  # an expanding parameter would need SQLAlchemy at every execution
+        raise AssertionError(f"unexpected expanding parameter in the page SQL of {source_id}")
+    return compiled.string, compiled.construct_params(_check=False)
+
+
+def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
+    """One page of features matching the query (GeoJSON text in the query's CRS) and the number matched."""
+    source = query.source
+    names = tuple(p.name for p in query.properties)
+    if not query.where:  # the usual request: a bbox at most; its SQL is compiled once
+        sql, constants = _compiled_page(
+            source.id,
+            source.view,
+            query.crs,
+            names,
+            query.sortby,
+            None if query.bbox is None else query.bbox_srid,
+            conn.dialect,
+        )
+        values = {**constants, "page_limit": query.limit, "page_offset": query.offset}
+        if query.bbox is not None:
+            values.update(zip(_BBOX_PARAMETERS, query.bbox, strict=True))
+        row = conn.exec_driver_sql(sql, values).one()
+    else:
+        statement = _page_statement(
+            source, names, query.crs, _filters(query), query.order_by, query.limit, query.offset
+        )
+        row = conn.execute(statement).one()
     if row.returned == 0 and query.offset > 0:
         # past the last page: nothing to serialise, but numberMatched still says how many there are
-        total = conn.execute(select(func.count()).select_from(source.table).where(*query.where)).scalar_one()
+        total = conn.execute(
+            select(func.count()).select_from(source.table).where(*_filters(query))
+        ).scalar_one()
         return ItemsPage(total, 0, "")
     return ItemsPage(row.matched, row.returned, row.body or "")
 
