@@ -7,7 +7,8 @@ county chosen on the page, else the importer's own area; the whole atlas when th
 natural keys compare names (NFKC, no spaces, case-folded) and tolerant of what registers leave out or add: the
 county's name in front (资源烈士陵园, 烈士陵园 for 资源县烈士陵园), the kind of the site at the end (陵园, 烈士陵园,
 烈士墓区, 墓区, 公墓, 骨灰堂) and a village's or township's suffix (滩鹿烈士墓区 for 滩鹿社区烈士墓区). The stored
-cemetery's code is accepted too. The cemetery found is noted on the row (``note.cemetery_resolved``).
+cemetery's code is accepted too. A cemetery found from another form of its name is noted on the row
+(``note.cemetery_resolved``).
 
 A name that names no cemetery of the area, several, or only cemeteries outside it is a ``CemeteryRefused`` whose
 key (``cemetery.unknown``, ``cemetery.ambiguous``, ``cemetery.outside``) and parameters name the column, the value
@@ -88,6 +89,10 @@ class Cemetery:
     name: str
     area_code: str
     county: str | None
+
+    def written_as(self, value: str) -> bool:
+        """Whether ``value`` is the cemetery's name as stored (but for spaces, full-width forms and case)."""
+        return _norm(value) == _norm(self.name)
 
     def label(self, with_county: bool) -> str:
         """The cemetery as a person tells it apart (its county in front when candidates lie in several)."""

@@ -258,15 +258,16 @@ class RowChecker:
                 key = f"cemetery.{exc.key}" + ("" if exc.params.get("candidates") else ".bare")
                 raise rejected(str(exc), key, "cemetery_id", **exc.params) from None
             data["cemetery_id"] = found.id
-            notes.append(
-                note(
-                    f"cemetery {found.name} found from its name {value!r}",
-                    "cemetery_resolved",
-                    "cemetery_id",
-                    name=found.name,
-                    value=value,
+            if not found.written_as(value):
+                notes.append(
+                    note(
+                        f"cemetery {found.name} found from its name {value!r}",
+                        "cemetery_resolved",
+                        "cemetery_id",
+                        name=found.name,
+                        value=value,
+                    )
                 )
-            )
         if "kind" not in self.headers:
             data.setdefault("kind", "in_cemetery" if data.get("cemetery_id") is not None else "scattered")
 

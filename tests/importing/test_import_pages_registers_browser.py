@@ -3,7 +3,8 @@ chooses the county the names resolve in, uploads a GBK register under a title, r
 rows skipped, encoding) and the likely duplicate next to the confirm control, commits without it; then a second
 register repeating a stored station is committed with the duplicate confirmed; a sheet the workbook lacks is said
 next to the sheet field. A national administrator picks any of the country's ~2,900 counties by typing part of
-its name, its city or its code in the filter over the grouped choice. No CSP violation, axe finds nothing, the page fits a 390 px phone.
+its name, its city or its code in the filter over the grouped choice, then reads why the cemeteries a grave
+register names are not found in that county. No CSP violation, axe finds nothing, the page fits a 390 px phone.
 
 With ``VETMAP_SHOTS=<dir>`` the test keeps screenshots at 1440×900 and 390×844 to look at."""
 
@@ -17,7 +18,7 @@ from sqlalchemy import Engine
 from tests.accessibility import axe_violations
 from tests.browser_pages import TIMEOUT_MS, WatchedPage
 from tests.importing.many_counties import COUNT, county_code, many_counties
-from tests.importing.registers import REGISTERS, Village, places
+from tests.importing.registers import CEMETERY_REGISTERS, REGISTERS, Village, cemetery_graves, places
 from tests.staff_pages import (
     DESKTOP,
     PHONE,
@@ -128,7 +129,7 @@ def test_a_planner_imports_a_register_under_a_title_and_confirms_a_duplicate(
 
 
 def test_a_national_administrator_finds_any_of_the_countrys_counties_by_typing_part_of_its_name(
-    watched: WatchedPage, engine: Engine, villages: list[Village]
+    watched: WatchedPage, engine: Engine, villages: list[Village], tmp_path
 ) -> None:
     make_account(engine, ADMIN, PASSWORD, "admin", None)
     with many_counties(engine):
@@ -157,4 +158,21 @@ def test_a_national_administrator_finds_any_of_the_countrys_counties_by_typing_p
         box.fill("")
         assert select.locator("option").count() > COUNT
         expect(select).to_have_value(county_code(30, 97))
+
+        box.fill("资源县")  # then a grave register naming its cemeteries, looked up in 资源县
+        expect(select).to_have_value(COUNTY)
+        with engine.connect() as conn:
+            graves = cemetery_graves(conn)
+        _choose(watched, CEMETERY_REGISTERS[0](villages, graves), tmp_path)
+        page.click("#dry-run")
+        expect(page.locator("#report-heading")).to_have_text(
+            "试导入报告：尚未写入任何内容", timeout=TIMEOUT_MS
+        )
+        expect(page.locator('#report-rows tr[data-row="7"] td.reason')).to_contain_text(
+            "“所在陵园”列的“中峰烈士陵园”：资源县没有这个陵园（墓区）；可选：滩鹿社区烈士墓区、资源县烈士陵园"
+        )
+        expect(page.locator('#report-rows tr[data-row="8"] td.reason')).to_contain_text(
+            "不在本次导入的资源县"
+        )
+        _clean(watched, "imports-cemetery-report")
         watched.assert_clean()
