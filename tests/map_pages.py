@@ -50,8 +50,10 @@ class _PageParser(HTMLParser):
 class MapPage:
     """A rendered map page, parsed: its links and the data its script hands to Leaflet."""
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, client: Any = None) -> None:
+        """``client`` (a TestClient) fetches the data a page's script fetches (a layer given as a URL)."""
         self.html = html
+        self.client = client
         parser = _PageParser()
         parser.feed(html)
         parser.close()
@@ -74,6 +76,10 @@ class MapPage:
         match = re.search(rf"\bvar\s+{re.escape(var)}\s*=\s*{re.escape(call)}\(\s*", self.script)
         assert match, f"{var} is not built with {call}(...)"
         value, _ = json.JSONDecoder().raw_decode(self.script, match.end())
+        if isinstance(value, str) and self.client is not None:  # fetched by the page after its HTML
+            response = self.client.get(value)
+            assert response.status_code == 200, (value, response.status_code)
+            return response.json()
         return value
 
     def cluster_payload(self, var: str) -> dict[str, Any]:
@@ -81,7 +87,9 @@ class MapPage:
         return self._argument(var, "VetMapAtlas.cluster")
 
     def geojson(self, var: str) -> dict[str, Any]:
-        """The GeoJSON an L.geoJSON layer draws."""
+        """The GeoJSON an L.geoJSON layer draws (or fetches: VetMapAtlas.geoJSON)."""
+        if re.search(rf"\bvar\s+{re.escape(var)}\s*=\s*VetMapAtlas\.geoJSON\(", self.script):
+            return self._argument(var, "VetMapAtlas.geoJSON")
         return self._argument(var, "L.geoJSON")
 
     def layers(self, names: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -92,3 +100,9 @@ class MapPage:
     def local_assets(self) -> list[str]:
         """Every script source and <link> target of the page."""
         return [*self.script_srcs, *(href for _, href in self.link_hrefs)]
+
+
+def with_fetched(client: Any, html: str) -> str:
+    """A map page's HTML followed by the text of every data its script fetches (``/atlas/data/...``): all it shows."""
+    urls = [json.loads(f'"{url}"') for url in re.findall(r'"(/atlas/data/[^"]+)"', html)]
+    return html + "".join(client.get(url).text for url in urls)

@@ -46,11 +46,13 @@ def station(engine: Engine, demo_counts: dict[str, int]) -> tuple[int, float, fl
     return row.id, row.lon, row.lat
 
 
-def _station_rows(html: str) -> dict[int, list]:
-    """Rows of the stations layer embedded in the page: {id: [lat, lon, ...]}."""
+def _station_rows(html: str, client: TestClient) -> dict[int, list]:
+    """Rows of the stations layer the page draws (embedded, or fetched from its URL): {id: [lat, lon, ...]}."""
     decoder = json.JSONDecoder()
     for match in re.finditer(r"VetMapAtlas\.cluster\(\s*", html):
         payload, _ = decoder.raw_decode(html, match.end())
+        if isinstance(payload, str):
+            payload = client.get(payload).json()
         if payload["collection"] == "stations":
             return {row[3]: row for row in payload["rows"]}
     raise AssertionError("no stations layer in the page")
@@ -115,8 +117,8 @@ def test_amap_page_data_are_shifted_to_gcj02(
 ) -> None:
     station_id, lon, lat = station
     with _app_client(settings, basemap="osm") as c:
-        plain = _station_rows(c.get("/").text)[station_id]
-        shifted = _station_rows(c.get("/", params={"basemap": "amap"}).text)[station_id]
+        plain = _station_rows(c.get("/").text, c)[station_id]
+        shifted = _station_rows(c.get("/", params={"basemap": "amap"}).text, c)[station_id]
     assert plain[:2] == pytest.approx([lat, lon], abs=1e-6)
     g_lon, g_lat = wgs84_to_gcj02(lon, lat)
     assert shifted[:2] == pytest.approx([g_lat, g_lon], abs=1e-6)

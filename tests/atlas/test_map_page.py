@@ -69,14 +69,14 @@ def _count(engine: Engine, sql: str) -> int:
 def zh_page(client: TestClient) -> MapPage:
     response = client.get("/")
     assert response.status_code == 200, response.text[:500]
-    return MapPage(response.text)
+    return MapPage(response.text, client)
 
 
 @pytest.fixture(scope="module")
 def en_page(client: TestClient) -> MapPage:
     response = client.get("/", params={"lang": "en"})
     assert response.status_code == 200, response.text[:500]
-    return MapPage(response.text)
+    return MapPage(response.text, client)
 
 
 @pytest.fixture(scope="module")

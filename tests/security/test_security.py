@@ -33,6 +33,7 @@ from geo.ogc.tiles import LAYERS
 from geo.principal import Principal
 from geo.settings import SecuritySettings, Settings
 from tests.factories import tile_of
+from tests.map_pages import with_fetched
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NOTE = "INTERNAL-NOTE-7f3a"
@@ -237,8 +238,9 @@ def test_crew_filter_on_a_private_field_finds_the_record(client, as_role, privat
 def test_map_page_and_tiles_carry_no_private_field(client, as_role, private_grave):
     as_role("public")
     page = client.get("/")
-    assert page.status_code == 200 and "政策测试" in page.text
-    _assert_no_secrets(page.text)
+    shown = with_fetched(client, page.text)  # the page and the layers it fetches
+    assert page.status_code == 200 and "政策测试" in shown
+    _assert_no_secrets(shown)
     z = 14
     x, y = tile_of(*GRAVE_POINT, z)
     tile = client.get(f"/tiles/graves/{z}/{x}/{y}.mvt")

@@ -1,9 +1,9 @@
 """The atlas map: stations, memorials, cemeteries and graves as clustered marker layers (pure builder).
 
 Data in (GeoJSON FeatureCollections of points, WGS-84 lon/lat), ``folium.Map`` out. Each layer's
-points are embedded once as compact JSON and turned into markers in the browser inside a
-Leaflet.markercluster group, so a layer of tens of thousands of points costs one script, not one
-Folium element per point. Popups are built on click from the data, every value put in as text (never HTML).
+points are one compact JSON table (``layer_payload``), embedded or fetched by the page from a URL, and turned into
+markers in the browser inside a Leaflet.markercluster group, so a layer of tens of thousands of points costs one
+table, not one Folium element per point. Popups are built on click from the data, every value put in as text (never HTML).
 The basemap (web/basemaps.py) is none by default here; the ``/`` page passes the visitor's choice. On AMap
 (GCJ-02) every overlay coordinate is shifted server-side before it is embedded; optional administrative outlines
 give the map its context offline.
@@ -435,7 +435,8 @@ class _AtlasPage(folium.MacroElement):
                         });
                     };
                 }
-                function cluster(layer, options) {
+                // a layer's markers from its compact table (see _layer_payload)
+                function markersOf(layer) {
                     var icons = layer.styles.map(function (s) {
                         return L.AwesomeMarkers.icon(
                             {icon: s[0], markerColor: s[1], prefix: "fa", iconColor: "white"});
@@ -451,10 +452,60 @@ class _AtlasPage(folium.MacroElement):
                         marker.bindPopup(content, {maxWidth: 320});
                         markers[i] = marker;
                     }
+                    return markers;
+                }
+                // what runs once every fetched point layer is drawn (the outlines, the search's index)
+                var waiting = [];
+                function whenLoaded(fn) {
+                    if (api.pending === 0) { fn(); } else { waiting.push(fn); }
+                }
+                function loaded() {
+                    api.pending -= 1;
+                    if (api.pending > 0) { return; }
+                    var run = waiting.splice(0, waiting.length);
+                    // after the markers' first paint
+                    requestAnimationFrame(function () {
+                        setTimeout(function () { run.forEach(function (fn) { fn(); }); }, 0);
+                    });
+                }
+                function getJSON(url) {
+                    return fetch(url, {credentials: "same-origin"}).then(function (response) {
+                        if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
+                        return response.json();
+                    });
+                }
+                // a clustered layer of one collection, from its table or from the URL of its table (fetched at
+                // once, drawn when it comes)
+                function cluster(layer, options, collection) {
                     var group = L.markerClusterGroup(options);
-                    group.options.iconCreateFunction = clusterIcon(layer.collection);
-                    group.addLayers(markers);
+                    group.options.iconCreateFunction = clusterIcon(collection || layer.collection);
+                    if (typeof layer !== "string") {
+                        group.addLayers(markersOf(layer));
+                        return group;
+                    }
+                    api.pending += 1;
+                    getJSON(layer).then(function (data) {
+                        group.addLayers(markersOf(data));
+                    }).catch(function (error) {
+                        if (window.console) { console.error(error); }
+                    }).then(loaded);
                     return group;
+                }
+                // a GeoJSON layer drawn now, or (given a URL) fetched once the points are drawn
+                function geoJSON(data, options) {
+                    if (typeof data !== "string") { return L.geoJSON(data, options); }
+                    var layer = L.geoJSON(null, options);
+                    setTimeout(function () {  // once the page's script has started every point layer
+                        whenLoaded(function () {
+                            getJSON(data).then(function (geojson) {
+                                layer.addData(geojson);
+                                layer.fire("vetmap:data");
+                            }).catch(function (error) {
+                                if (window.console) { console.error(error); }
+                            });
+                        });
+                    }, 0);
+                    return layer;
                 }
                 // the page's layers by collection ("boundaries" for the outlines): {layer, kind}
                 function register(collection, layer, kind) {
@@ -463,6 +514,7 @@ class _AtlasPage(folium.MacroElement):
                 }
                 var api = {
                     popup: popup, cluster: cluster, clusterAnchor: clusterAnchor, register: register,
+                    geoJSON: geoJSON, whenLoaded: whenLoaded, pending: 0,
                     layers: {}, map: null, control: null, siteLinks: null
                 };
                 return api;
@@ -487,7 +539,8 @@ class _PointCluster(MarkerCluster):
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = VetMapAtlas.cluster(
                 {{ this.payload }},
-                {{ this.options|tojavascript }}
+                {{ this.options|tojavascript }},
+                {{ this.collection }}
             );
             VetMapAtlas.register({{ this.collection }}, {{ this.get_name() }}, "embedded");
         {% endmacro %}
@@ -505,11 +558,12 @@ class _PointCluster(MarkerCluster):
         ("awesome_markers_font_css", asset_url("awesome_markers_font_css")),
     ]
 
-    def __init__(self, payload: dict[str, Any], name: str) -> None:
+    def __init__(self, payload: dict[str, Any] | str, name: str, collection: str | None = None) -> None:
+        """``payload``: the layer's table, or the URL the page fetches it from (then name its ``collection``)."""
         super().__init__(name=name, chunked_loading=True, show_coverage_on_hover=False)
         self._name = "PointCluster"
         self.payload = _script_json(payload)
-        self.collection = _script_json(payload["collection"])
+        self.collection = _script_json(collection or payload["collection"])
 
 
 _CLUSTER_SCRIPT = (STATIC_DIR / "atlas_clusters.js").read_text(encoding="utf-8")
@@ -561,7 +615,7 @@ class _Outlines(folium.map.Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
+            var {{ this.get_name() }} = {{ "VetMapAtlas.geoJSON" if this.fetched else "L.geoJSON" }}({{ this.data }}, {
                 interactive: false,
                 style: {color: "#6b6b6b", weight: 1, opacity: 0.9, fill: false},
                 pointToLayer: function (feature, latlng) {
@@ -573,9 +627,14 @@ class _Outlines(folium.map.Layer):
         """
     )
 
-    def __init__(self, data: Mapping[str, Any], name: str) -> None:
+    def __init__(self, data: Mapping[str, Any] | str, name: str) -> None:
+        """``data``: the GeoJSON, or the URL the page fetches it from once the points are drawn."""
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "Outlines"
+        self.fetched = isinstance(data, str)
+        if isinstance(data, str):
+            self.data = _script_json(data)
+            return
         if not isinstance(data, Mapping) or "type" not in data:
             raise ValueError("outlines must be a GeoJSON object (a FeatureCollection of boundaries)")
         self.data = _script_json(data)
@@ -723,6 +782,29 @@ def _shift_payload(payload: dict[str, Any], crs: str) -> dict[str, Any]:
     return {**payload, "rows": shifted}
 
 
+def layer_payload(
+    collection: str, collection_data: Mapping[str, Any], lang: str, crs: str = "wgs84"
+) -> dict[str, Any]:
+    """The compact table a page draws one collection's clustered markers from (fetched by a page built with
+    ``layer_urls``), its positions in the display CRS ``crs`` (web/basemaps.py)."""
+    check_lang(lang)
+    payload = _layer_payload(collection, collection_data, lang)
+    return payload if crs == "wgs84" else _shift_payload(payload, crs)
+
+
+def layer_json(collection: str, collection_data: Mapping[str, Any], lang: str, crs: str = "wgs84") -> str:
+    """``layer_payload`` as compact JSON text."""
+    return json.dumps(
+        layer_payload(collection, collection_data, lang, crs), ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def outlines_json(outlines: Mapping[str, Any], crs: str = "wgs84") -> str:
+    """Administrative outlines (GeoJSON, WGS-84) as compact JSON text in the display CRS ``crs``."""
+    shown = shift_geojson(outlines, crs) if crs != "wgs84" else outlines
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+
+
 def _with_crs(url: str, crs: str) -> str:
     """A cluster tile URL asking for positions in the display CRS (WGS-84 needs no parameter)."""
     if crs == "wgs84":
@@ -740,6 +822,8 @@ def build_atlas_map(
     tianditu_key: str | None = None,
     page_url: tuple[str, Mapping[str, Any]] | None = None,
     cluster_urls: Mapping[str, str] | None = None,
+    layer_urls: Mapping[str, str] | None = None,
+    outlines_url: str | None = None,
 ) -> folium.Map:
     """Build the atlas map: one clustered layer per collection, optional outlines, in `lang`.
 
@@ -750,15 +834,22 @@ def build_atlas_map(
     ``basemap_name`` (web/basemaps.py; default none: no internet needed) picks the tiles; on AMap the points,
     outlines and bounds (WGS-84 in) are drawn shifted to GCJ-02. ``page_url`` (path, query) makes the
     basemap switch link back to this page.
+
+    ``layer_urls`` maps collections whose table (``layer_payload``) the page fetches instead of embedding it to
+    its URL, and ``outlines_url`` is where the page fetches the outlines once the points are drawn (instead of
+    ``outlines``); both are asked for in the basemap's CRS (``crs=`` added). With them the page stays small and
+    the heavy data is cached by the browser apart from it.
     """
     check_lang(lang)
     crs = basemap(basemap_name, lang, tianditu_key).crs
     tiled = dict(cluster_urls or {})
-    unknown = (set(layers) | set(tiled)) - set(COLLECTIONS)
+    fetched = dict(layer_urls or {})
+    unknown = (set(layers) | set(tiled) | set(fetched)) - set(COLLECTIONS)
     if unknown:
         raise ValueError(f"unknown collections {sorted(unknown)}; expected some of {', '.join(COLLECTIONS)}")
-    if set(layers) & set(tiled):
-        raise ValueError(f"collections both embedded and tiled: {sorted(set(layers) & set(tiled))}")
+    both = (set(layers) & set(tiled)) | (set(layers) & set(fetched)) | (set(tiled) & set(fetched))
+    if both:
+        raise ValueError(f"collections drawn twice (embedded, fetched or tiled): {sorted(both)}")
     payloads = [
         _layer_payload(collection, layers[collection], lang)
         for collection in COLLECTIONS
@@ -787,7 +878,9 @@ def build_atlas_map(
     m.add_child(_AtlasPage())
     add_basemap(m, basemap_name, lang, tianditu_key, switch_url=page_url)
 
-    if outlines is not None:
+    if outlines_url is not None:
+        m.add_child(_Outlines(_with_crs(outlines_url, crs), name=t("layer.boundaries", lang)))
+    elif outlines is not None:
         m.add_child(_Outlines(outlines, name=t("layer.boundaries", lang)))
     if tiled:
         m.add_child(_ClusterScript())
@@ -796,14 +889,17 @@ def build_atlas_map(
         name = t(f"layer.{collection}", lang)
         if collection in payload_of:
             _PointCluster(payload_of[collection], name=name).add_to(m)
+        elif collection in fetched:
+            _PointCluster(_with_crs(fetched[collection], crs), name=name, collection=collection).add_to(m)
         elif collection in tiled:
             _ClusterTiles(collection, _with_crs(tiled[collection], crs), name=name).add_to(m)
 
     m.add_child(_Declutter())
     control = folium.LayerControl(collapsed=False)
     control.add_to(m)
-    drawn = tuple(c for c in COLLECTIONS if c in payload_of or c in tiled)
-    m.add_child(_Legend(control, legend_spec(drawn, outlines is not None, lang)))
+    drawn = tuple(c for c in COLLECTIONS if c in payload_of or c in tiled or c in fetched)
+    has_outlines = outlines is not None or outlines_url is not None
+    m.add_child(_Legend(control, legend_spec(drawn, has_outlines, lang)))
     if coverage_url is not None:
         m.add_child(_PageLink(coverage_url, t("coverage.title", lang)))
     if fit is not None:

@@ -155,14 +155,14 @@ var VetMapOverview = (function () {
     // what the page holds, once: the embedded layers' markers and the outlines' areas
     function localIndex() {
         if (index) { return index; }
-        index = [];
+        var found = [];
         Object.keys(VetMapAtlas.layers).forEach(function (collection) {
             var entry = VetMapAtlas.layers[collection];
             if (entry.kind === "embedded") {
                 entry.layer.getLayers().forEach(function (marker) {
                     var row = marker.vetmapRow;
                     if (!row || !row[4]) { return; }
-                    index.push({
+                    found.push({
                         collection: collection, id: row[3], name: row[4], key: key(row[4]),
                         detail: config.layers[collection] || collection,
                         marker: marker, group: entry.layer, area_code: row[row.length - 1]
@@ -172,14 +172,16 @@ var VetMapOverview = (function () {
                 entry.layer.eachLayer(function (layer) {
                     var props = (layer.feature && layer.feature.properties) || {};
                     if (!props.name) { return; }
-                    index.push({
+                    found.push({
                         collection: "areas", id: props.code, name: props.name, key: key(props.name),
                         detail: config.text.area + " · " + props.code, layer: layer
                     });
                 });
             }
         });
-        return index;
+        // kept once the fetched layers are in (see VetMapAtlas.whenLoaded; the outlines reset it)
+        if (!VetMapAtlas.pending) { index = found; }
+        return found;
     }
 
     function localMatches(q) {
@@ -440,6 +442,8 @@ var VetMapOverview = (function () {
         // an opened popup is moved into view clear of the zoom buttons and the legend's button above it
         L.Popup.mergeOptions({autoPanPaddingTopLeft: L.point(10, 84)});
         map.on("popupopen", function (event) { openPopup = event.popup; });
+        var outlines = VetMapAtlas.layers.boundaries;
+        if (outlines) { outlines.layer.on("vetmap:data", function () { index = null; }); }
         setUpSearch();
         setUpMenu();
         askWhoIAm();
