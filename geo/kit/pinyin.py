@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
-
 # surnames whose reading differs from the character's common reading (two-character ones first)
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
     "尉迟": ("yu", "chi"),
@@ -72,6 +70,8 @@ def has_cjk(text: str) -> bool:
 
 def _syllables(text: str) -> list[str]:
     """Pinyin syllables of the Chinese characters and lowercased ASCII runs, in order; the rest dropped."""
+    from pypinyin import Style, lazy_pinyin  # here: its phrase dictionary is 55 MB of a server's memory
+
     out: list[str] = []
     for part in lazy_pinyin(text, style=Style.NORMAL):
         part = part.lower().replace("ü", "v")
