@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyogrio
 import scipy.sparse as sp
 import shapely
 from sqlalchemy import Connection, text
@@ -217,6 +216,8 @@ def _to_wgs84(geoms: np.ndarray, source: str, label: str) -> np.ndarray:
 def _read_ogr(
     path: Path, crs: str | None, layer: str | None, label: str | None = None
 ) -> tuple[RoadLines, str]:
+    import pyogrio  # here, not at start: GDAL and geopandas are 30 MB of a server's memory
+
     label = label or _source_label(path)
     try:
         layers = pyogrio.list_layers(path)

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyogrio
 
 from geo.errors import InvalidInput
 from geo.importing import sheet_shapes
@@ -347,6 +346,8 @@ def _python(value: Any) -> Any:
 
 
 def _read_layer(path: Path, layer: str, label: str, encoding: str | None):
+    import pyogrio  # here, not at start: GDAL and geopandas are 30 MB of a server's memory
+
     try:
         return pyogrio.read_dataframe(path, layer=layer, encoding=encoding)
     except Exception as exc:  # pyogrio raises DataSourceError and friends for anything unreadable
@@ -367,6 +368,8 @@ def read_gis(
 ) -> RawTable:
     """A GIS file's (or a folder of Shapefiles') main layer (the first that is not a polygon-column layer) with
     geometries and CRS; ``label`` names it in messages (its file name by default)."""
+    import pyogrio  # here, not at start: GDAL and geopandas are 30 MB of a server's memory
+
     label = label or path.name
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(path)]
