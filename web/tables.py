@@ -14,10 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from web.i18n import t
 
 Kind = Literal["text", "count", "share"]
@@ -70,6 +66,10 @@ def _sheet_title(title: str) -> str:
 
 def table_xlsx(table: Table, sheet: str) -> bytes:
     """The table as an Excel workbook: a sheet of figures (shares formatted as %) and an "about" sheet."""
+    from openpyxl import Workbook  # here, not at start: 10 MB of a server's memory
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     ws = book.active
     ws.title = _sheet_title(sheet)
