@@ -11,7 +11,7 @@ cemetery's code is accepted too. A cemetery found from another form of its name 
 (``note.cemetery_resolved``).
 
 A name that names no cemetery of the area, several, or only cemeteries outside it is a ``CemeteryRefused`` whose
-key (``cemetery.unknown``, ``cemetery.ambiguous``, ``cemetery.outside``) and parameters name the column, the value
+key (``cemetery.unknown``, ``cemetery.unknown_atlas``, ``cemetery.ambiguous``, ``cemetery.outside``) and parameters name the column, the value
 and the candidates: the row is rejected with them (never a guess)."""
 
 from __future__ import annotations
@@ -194,7 +194,8 @@ class Cemeteries:
             raise CemeteryRefused("outside", column, value=value, within=where, candidates=counties)
         options = self._inside(self.known)
         shown = _candidates(options) if len(options) <= SHOWN_CANDIDATES * 3 else ""
-        raise CemeteryRefused("unknown", column, value=value, within=where, candidates=shown)
+        key = "unknown" if self.within else "unknown_atlas"  # no county chosen: the whole atlas has none
+        raise CemeteryRefused(key, column, value=value, within=where, candidates=shown)
 
     def resolve(self, value: str, column: str) -> Cemetery:
         """The cemetery ``value`` names (written in ``column``); CemeteryRefused when none or several. Each

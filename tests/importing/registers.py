@@ -503,7 +503,8 @@ def graves_by_cemetery_name(v: list[Village], graves: dict[str, list[StoredGrave
 
 def graves_cemetery_ambiguous(v: list[Village], graves: dict[str, list[StoredGrave]]) -> Register:
     """A grave register imported for the whole atlas (no county chosen): a cemetery name two counties have, and
-    one every county has (烈士陵园), are refused naming the candidates; a full name is found."""
+    one every county has (烈士陵园), are refused naming the candidates, one no county has is refused; a full name
+    is found."""
     big = graves["资源县烈士陵园"]
     g = big[0]
     lines = [
@@ -511,6 +512,7 @@ def graves_cemetery_ambiguous(v: list[Village], graves: dict[str, list[StoredGra
         ["资源县烈士陵园", g.section, g.row_no, g.number, g.name, g.martyr, *g.point],  # 2
         ["堡龙村烈士墓区", "甲区", "1", "1", "烈士墓", "无名", *g.point],  # 3
         ["烈士陵园", "甲区", "1", "1", "烈士墓", "无名", *g.point],  # 4
+        ["无此烈士陵园", "甲区", "1", "1", "烈士墓", "无名", *g.point],  # 5
     ]
     return Register(
         name="graves_cemetery_ambiguous",
@@ -522,6 +524,7 @@ def graves_cemetery_ambiguous(v: list[Village], graves: dict[str, list[StoredGra
         reasons={
             3: ("陵园名称", "不止一处", "宁明县堡龙村烈士墓区", "隆林各族自治县堡龙村烈士墓区"),
             4: ("陵园名称", "不止一处", "随县烈士陵园", "…"),
+            5: ("陵园名称", "“无此烈士陵园”：没有这个陵园（墓区）", "选择导入的县"),
         },
         header_rows={None: [1]},
         skipped={"": (0, 0, 0, 0)},

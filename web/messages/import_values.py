@@ -220,6 +220,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "“{column}”列的“{value}”：{within}没有这个陵园（墓区）；请按陵园登记的名称填写",
         "column “{column}”: {within} has no cemetery “{value}”; write the name the cemetery is registered under",
     ),
+    "imports.reason.cemetery.unknown_atlas": (
+        "“{column}”列的“{value}”：没有这个陵园（墓区）；可选：{candidates}",
+        "column “{column}”: no cemetery “{value}” is stored; there are: {candidates}",
+    ),
+    "imports.reason.cemetery.unknown_atlas.bare": (
+        "“{column}”列的“{value}”：没有这个陵园（墓区）；请按陵园登记的名称填写，或选择导入的县（区）",
+        "column “{column}”: no cemetery “{value}” is stored; write the name the cemetery is registered under, or "
+        "choose the county of the import",
+    ),
     "imports.reason.cemetery.ambiguous": (
         "“{column}”列的“{value}”不止一处陵园（墓区）：{candidates}；请写全称或选择导入的县（区）",
         "column “{column}”: “{value}” names several cemeteries: {candidates}; write its full name or choose the "
