@@ -16,6 +16,7 @@ when that is empty, its ``area_code``) lies inside the unit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -132,6 +133,15 @@ FROM coverage_townships WHERE area_code LIKE :prefix GROUP BY 1
 """
 
 
+def _added(rows) -> SimpleNamespace | None:
+    """The column-wise sums of rows of ``_VILLAGE_SUMS`` or ``_TOWNSHIP_SUMS`` (None when there are none)."""
+    rows = list(rows)
+    if not rows:
+        return None
+    fields = [f for f in rows[0]._fields if f != "key"]
+    return SimpleNamespace(**{f: sum(getattr(r, f) for r in rows) for f in fields})
+
+
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -196,8 +206,11 @@ def coverage_by_area(
     def sums(sql: str, n: int) -> dict[str, Any]:
         return {r.key: r for r in conn.execute(text(sql), {**args, "n": n})}
 
-    whole_v = sums(_VILLAGE_SUMS, len(prefix)).get(prefix)
-    whole_t = sums(_TOWNSHIP_SUMS, len(prefix)).get(prefix)
+    # one pass over the coverage rows: the area's own sums are those of its units added up
+    by_v = sums(_VILLAGE_SUMS, key_len)
+    by_t = sums(_TOWNSHIP_SUMS, key_len) if with_townships else {}
+    whole_v = _added(by_v.values())
+    whole_t = _added(by_t.values()) if with_townships else sums(_TOWNSHIP_SUMS, len(prefix)).get(prefix)
     total = _area_coverage(
         ref.code if ref else None,
         ref.name if ref else None,
@@ -207,8 +220,6 @@ def coverage_by_area(
         params,
         ref is None or ref.level != "village",
     )
-    by_v = sums(_VILLAGE_SUMS, key_len)
-    by_t = sums(_TOWNSHIP_SUMS, key_len) if with_townships else {}
     units = conn.execute(
         text("SELECT code, name FROM areas WHERE level = :level AND code LIKE :prefix ORDER BY code"),
         {"level": level, "prefix": prefix + "%"},

@@ -41,7 +41,7 @@ from sqlalchemy.exc import OperationalError
 
 from geo import vocab
 from geo.atlas.spatial import geodesic_envelopes
-from geo.coverage.nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic
+from geo.coverage.nearest import NO_SITE, SiteIndex, nearest_of, nearest_sites_geodesic, unit_vectors
 from geo.errors import Conflict, InvalidInput
 from geo.kit.pgcopy import Field, copy_in, copy_out
 from geo.kit.runs import (
@@ -324,13 +324,14 @@ def _site_index(stations: dict[str, np.ndarray], levels: tuple[str, ...]) -> Sit
 def _nearest_by_group(
     units: dict[str, np.ndarray], indexes: dict[str, SiteIndex], names: tuple[str, ...]
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    q = unit_vectors(units["lon"], units["lat"])
     found = {
-        name: nearest_sites_geodesic(indexes[name], units["lon"], units["lat"])
+        name: nearest_sites_geodesic(indexes[name], units["lon"], units["lat"], vectors=q)
         for name in ("village", "township")
     }
     # upper levels (county, city, province) only matter for "any", and only where they can beat both
     closest = np.minimum(found["village"][1], found["township"][1])
-    upper = nearest_sites_geodesic(indexes["upper"], units["lon"], units["lat"], within_m=closest)
+    upper = nearest_sites_geodesic(indexes["upper"], units["lon"], units["lat"], within_m=closest, vectors=q)
     found["any"] = nearest_of([found["village"], found["township"], upper])
     return {name: found[name] for name in names}
 
@@ -370,11 +371,19 @@ def _write_full(
     found: dict[str, tuple[np.ndarray, np.ndarray]],
     params: CoverageParams,
     run_id: int,
+    swap: bool,
 ) -> None:
+    """Make these rows the whole of a coverage table: a fresh table swapped in (``swap_in_fresh``) when ``swap``,
+    else the table emptied and filled in place."""
     columns = _row_columns(target, units, found, params, run_id)
-    # Bulk path: per-row foreign-key checks and index inserts cost more than the COPY itself, so the
-    # run_id key and the prefix index are dropped and rebuilt in one pass each (same names, so the schema
-    # is unchanged after commit). TRUNCATE already holds the table exclusively.
+    if swap:
+        swap_in_fresh(conn, target.table, columns)
+        return
+    # In place (a full run inside another transaction, which may still report progress to the runs tables from
+    # a connection of its own: the swap's foreign keys would lock those tables until that transaction ends).
+    # Per-row foreign-key checks and index inserts cost more than the COPY itself, so the run_id key and the
+    # prefix index are dropped and rebuilt in one pass each (same names, so the schema is unchanged after commit).
+    # TRUNCATE already holds the table exclusively.
     table = target.table
     conn.execute(text(f"TRUNCATE {table}"))
     conn.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {table}_run_id_fkey"))
@@ -387,6 +396,96 @@ def _write_full(
             "FOREIGN KEY (run_id) REFERENCES coverage_runs (id)"
         )
     )
+    conn.execute(text(f"ANALYZE {table}"))
+
+
+def swap_in_fresh(
+    conn: Connection, table: str, columns: list[tuple[Field, np.ndarray, np.ndarray | None]]
+) -> None:
+    """Replace ``table`` by a new table of the same definition holding only these rows, in conn's transaction.
+
+    The rows are COPYed into a table without indexes, constraints or triggers (no per-row index insert, foreign-key
+    check or trigger), then its constraints, indexes and grants are made as the live table has them, by their
+    catalogue definitions, under temporary names, and it is analysed. Only then is the live table dropped and the
+    new one renamed into its place with the names of the old: readers keep reading the old rows while the new table
+    is built, wait a moment for the commit at the swap, and never see a partial table. Meant for tables that nothing
+    else references (a foreign key into ``table`` stops the DROP, and the transaction with it).
+    """
+    fresh = f"{table}_fresh"
+    key = {"t": table}
+    constraints = conn.execute(
+        text(
+            "SELECT conname, contype, pg_get_constraintdef(oid) AS definition FROM pg_constraint "
+            "WHERE conrelid = CAST(:t AS regclass) AND contype <> 'n' ORDER BY contype = 'f', conname"
+        ),
+        key,
+    ).all()
+    indexes = conn.execute(
+        text(
+            "SELECT c.relname, i.indisunique, pg_get_indexdef(i.indexrelid) AS definition "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = CAST(:t AS regclass) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = i.indrelid "
+            "AND k.conindid = i.indexrelid) ORDER BY c.relname"
+        ),
+        key,
+    ).all()
+    grants = conn.execute(
+        text(
+            "SELECT a.privilege_type, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END "
+            "AS grantee FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a "
+            "LEFT JOIN pg_roles r ON r.oid = a.grantee WHERE c.oid = CAST(:t AS regclass) AND a.grantee <> c.relowner"
+        ),
+        key,
+    ).all()
+    conn.execute(text(f"DROP TABLE IF EXISTS {fresh}"))
+    conn.execute(
+        text(
+            f"CREATE TABLE {fresh} (LIKE {table} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING IDENTITY "
+            "INCLUDING STORAGE INCLUDING COMPRESSION INCLUDING COMMENTS)"
+        )
+    )
+    # frozen rows when the transaction allows it (COPY FREEZE refuses under a snapshot held for the transaction)
+    read_committed = conn.execute(text("SELECT current_setting('transaction_isolation')")).scalar_one()
+    copy_in(conn, fresh, columns, freeze=read_committed == "read committed")
+    renames = []
+    foreign = []
+    for i, c in enumerate(constraints):
+        temp = f"{fresh}_c{i}"
+        add = f"ALTER TABLE {fresh} ADD CONSTRAINT {temp} {c.definition}"
+        if c.contype == "f":
+            foreign.append(add)
+        else:
+            conn.execute(text(add))
+        renames.append(f"ALTER TABLE {table} RENAME CONSTRAINT {temp} TO {c.conname}")
+    for i, ix in enumerate(indexes):
+        temp = f"{fresh}_i{i}"
+        method = ix.definition.split(" USING ", 1)[1]
+        conn.execute(
+            text(f"CREATE {'UNIQUE ' if ix.indisunique else ''}INDEX {temp} ON {fresh} USING {method}")
+        )
+        renames.append(f"ALTER INDEX {temp} RENAME TO {ix.relname}")
+    for g in grants:
+        conn.execute(text(f"GRANT {g.privilege_type} ON {fresh} TO {g.grantee}"))
+    conn.execute(text(f"ANALYZE {fresh}"))
+    # foreign keys last: adding one locks the referenced table against writers until commit
+    for statement in foreign:
+        conn.execute(text(statement))
+    # the swap: readers of the old table are waited for, then wait for this commit and read the new one
+    conn.execute(text(f"DROP TABLE {table}"))
+    conn.execute(text(f"ALTER TABLE {fresh} RENAME TO {table}"))
+    for statement in renames:
+        conn.execute(text(statement))
+
+
+def _jit_off(conn: Connection) -> str:
+    """Turn JIT compilation off for the rest of conn's transaction; returns the setting before.
+
+    The bulk reads of a run are costed high (PostGIS functions are), so PostgreSQL would compile them with LLVM
+    first, in each parallel worker: about a second and a half of compiling for a read of half a second.
+    """
+    before = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
+    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    return before
 
 
 def _summary(target: UnitTarget, units, found, params: CoverageParams) -> dict[str, Any]:
@@ -401,12 +500,20 @@ def _summary(target: UnitTarget, units, found, params: CoverageParams) -> dict[s
 
 
 def _full_run_in(
-    conn: Connection, params: CoverageParams, run_id: int, progress: ProgressFn | None = None
+    conn: Connection,
+    params: CoverageParams,
+    run_id: int,
+    progress: ProgressFn | None = None,
+    swap: bool = False,
 ) -> dict[str, Any]:
-    """Recompute both coverage tables in conn's transaction (the caller holds the lock); the run's result columns."""
+    """Recompute both coverage tables in conn's transaction (the caller holds the lock); the run's result columns.
+
+    ``swap``: fresh tables are swapped in (``swap_in_fresh``), for a run whose transaction is its own and ends
+    with it; otherwise the tables are rewritten in place."""
     report = progress or (lambda phase, fraction: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    jit = _jit_off(conn)
     report("reading", 0.0)
     # the queue first: a station change committed after this read stays queued for the next refresh
     queued = conn.execute(text("SELECT id FROM coverage_queue")).scalars().all()
@@ -429,12 +536,11 @@ def _full_run_in(
     report("writing", 0.8)
     t2 = time.perf_counter()
     for target in TARGETS:
-        _write_full(conn, target, units[target.level], found[target.level], params, run_id)
+        _write_full(conn, target, units[target.level], found[target.level], params, run_id, swap)
     if queued:
         conn.execute(text("DELETE FROM coverage_queue WHERE id = ANY(:ids)"), {"ids": list(queued)})
-    conn.execute(text("ANALYZE coverage_villages"))
-    conn.execute(text("ANALYZE coverage_townships"))
     timings["write_s"] = time.perf_counter() - t2
+    conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": jit})
     # no progress row updates from here to commit: the new foreign keys lock coverage_runs against writers
     counts = {
         "stations": len(stations["id"]),
@@ -450,7 +556,7 @@ def _full_run(params: CoverageParams) -> dict[str, Any]:
 
 def _full_work(params: CoverageParams) -> Work:
     def work(run: ActiveRun) -> dict[str, Any]:
-        return _full_run_in(run.conn, params, run.id, run.progress)
+        return _full_run_in(run.conn, params, run.id, run.progress, swap=True)
 
     return work
 

@@ -73,8 +73,16 @@ def copy_out(conn: Connection, select_sql: str, fields: list[Field]) -> dict[str
     return {f.name: rows[f.name].astype(rows[f.name].dtype.newbyteorder("=")) for f in fields}
 
 
-def copy_in(conn: Connection, table: str, columns: list[tuple[Field, np.ndarray, np.ndarray | None]]) -> int:
-    """``COPY table FROM STDIN`` in binary on conn's transaction: (field, values, null mask or None) per column."""
+def copy_in(
+    conn: Connection,
+    table: str,
+    columns: list[tuple[Field, np.ndarray, np.ndarray | None]],
+    freeze: bool = False,
+) -> int:
+    """``COPY table FROM STDIN`` in binary on conn's transaction: (field, values, null mask or None) per column.
+
+    ``freeze``: rows written frozen (COPY FREEZE; the table must have been created or truncated in this
+    subtransaction), so that their first readers need not set hint bits on every page."""
     n = len(columns[0][1]) if columns else 0
     if n == 0:
         return 0
@@ -111,6 +119,7 @@ def copy_in(conn: Connection, table: str, columns: list[tuple[Field, np.ndarray,
     names = ", ".join(f.name for f, _, _ in columns)
     with _raw(conn).cursor() as cur:
         cur.copy_expert(
-            f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary)", io.BytesIO(b"".join(chunks))
+            f"COPY {table} ({names}) FROM STDIN WITH (FORMAT binary{', FREEZE' if freeze else ''})",
+            io.BytesIO(b"".join(chunks)),
         )
     return n
