@@ -52,8 +52,14 @@ def lagrangian_bound(
     """L(λ) = Σ (w − λ)⁺ + the p largest column prices Aᵀλ (λ clipped to [0, w]), and the prices."""
     lam = np.clip(lam, 0.0, w)
     prices = a_csc.T @ lam
-    top = np.partition(prices, prices.size - p)[prices.size - p :] if p < prices.size else prices
-    return float(np.maximum(w - lam, 0.0).sum() + top.sum()), prices
+    return float(np.maximum(w - lam, 0.0).sum()) + _top_sum(prices, p), prices
+
+
+def _top_sum(values: np.ndarray, p: int) -> float:
+    """Sum of the p largest values (all of them when there are fewer)."""
+    if p >= values.size:
+        return float(values.sum())
+    return float(np.partition(values, values.size - p)[values.size - p :].sum())
 
 
 def lp_by_column_generation(
@@ -82,17 +88,22 @@ def lp_by_column_generation(
         if solved is None:
             break
         x_sub, duals, rows = solved
-        # HiGHS's dual sign for a maximisation differs between its solvers: any λ in [0, w] is valid, so
-        # take the sign whose bound is lower
+        # HiGHS's dual sign for a maximisation differs between its solvers: take the sign whose bound on
+        # the restricted LP is lower (the right one gives that LP's value; outside, λ = w adds nothing)
         candidates = []
         for sign in (1.0, -1.0):
             lam = w.copy()
             lam[rows] = np.clip(sign * duals, 0.0, w[rows])
-            candidates.append((*lagrangian_bound(a_csc, w, lam, p), lam))
-        bound, prices, lam = min(candidates, key=lambda t: t[0])
+            prices = a_csc.T @ lam
+            restricted = _top_sum(prices[columns], p) + float((w[rows] - lam[rows]).sum())
+            candidates.append((restricted, sign, lam))
+        lam = min(candidates, key=lambda t: t[:2])[2]
+        bound, prices = lagrangian_bound(a_csc, w, lam, p)
         x = np.zeros(n_cols)
         x[columns] = x_sub
-        threshold = float(np.partition(prices, n_cols - p)[n_cols - p]) if p < n_cols else 0.0
+        # a column outside enters when it would beat the restricted LP's p-th price (reduced cost > 0)
+        inside = prices[columns]
+        threshold = float(np.partition(inside, inside.size - p)[inside.size - p]) if p < inside.size else 0.0
         outside = np.ones(n_cols, dtype=bool)
         outside[columns] = False
         entering = np.flatnonzero(outside & (prices > threshold * (1.0 + 1e-9) + 1e-9))
