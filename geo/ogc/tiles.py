@@ -6,18 +6,29 @@
 # rules (``TileLayer.zooms``), so a tile over all of China stays small. Tiles are cached in process
 # under the collection's data version (table ``data_versions``, raised by triggers on every write),
 # so a write anywhere changes every process's ETag and cache key.
+#
+# A tile costs PostgreSQL well under a millisecond at deep zooms, so the Python around it decides the rate:
+# the service's reads are written once as steps (``TileService._tile_steps``) that a sync connection
+# (``TileService.tile``, in a worker thread) or an asyncio psycopg connection of ``AsyncReads``
+# (``TileService.tile_async``, on the event loop: no thread hand-off) carries out alike.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import re
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Generator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, TextClause, text
+import psycopg
+from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from geo.atlas.field_policy import PUBLIC_ROLE, can_read
 from geo.errors import InvalidInput, NotFound
@@ -42,6 +53,21 @@ _SELECT_BOX = (
 
 
 _VERSION_SELECT = "SELECT version FROM data_versions WHERE collection = :collection"
+_BIND = re.compile(r"(?<![:\w]):([a-z_]+)")
+"""A ``:name`` bind parameter of the layer SQL (not the ``::`` of a cast)."""
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One read of the tile service, for SQLAlchemy (``:name`` binds) and for psycopg (``%(name)s``)."""
+
+    clause: TextClause
+    psycopg_sql: str
+
+    @classmethod
+    def of(cls, sql: str) -> Statement:
+        """The statement of ``sql`` written with ``:name`` binds."""
+        return cls(text(sql), _BIND.sub(r"%(\1)s", sql.replace("%", "%%")))
 
 
 @dataclass(frozen=True)
@@ -56,6 +82,8 @@ class TileLayer:
     tile_sql: TextClause
     versioned_tile_sql: TextClause
     bounds_sql: TextClause
+    tile_read: Statement
+    versioned_tile_read: Statement
     revision: str
     table: str = ""
     """The table the rows are read from (the layer's name unless a zone layer reads its site table)."""
@@ -118,6 +146,8 @@ def _layer(
         text(tile_sql),
         text(versioned_tile_sql),
         text(bounds_sql),
+        Statement.of(tile_sql),
+        Statement.of(versioned_tile_sql),
         revision,
         table,
         geometry_type,
@@ -213,7 +243,8 @@ LAYERS: dict[str, TileLayer] = {
     )
 }
 
-_VERSION_SQL = text(_VERSION_SELECT)
+_VERSION_READ = Statement.of(_VERSION_SELECT)
+_VERSION_SQL = _VERSION_READ.clause
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 
@@ -260,31 +291,132 @@ def data_version(conn: Connection, collection: str) -> int:
     return conn.execute(_VERSION_SQL, {"collection": collection}).scalar() or 0
 
 
-def build_tile(conn: Connection, address: TileAddress) -> bytes:
-    """Encode one tile with ST_AsMVT; empty bytes when no row shows in it."""
-    layer = tile_layer(address.collection)
-    shown = layer.shown_at(address.z)
-    if not shown:
-        return b""
-    params = {"z": address.z, "x": address.x, "y": address.y, "margin": BUFFER / EXTENT, "shown": shown}
-    data = conn.execute(layer.tile_sql, params).scalar()
-    return bytes(data) if data else b""
-
-
-def build_versioned_tile(conn: Connection, address: TileAddress) -> tuple[int, bytes]:
-    """The collection's data version and the tile built from that same snapshot, in one round trip."""
-    layer = tile_layer(address.collection)
-    params = {
-        "collection": address.collection,
+def _tile_params(layer: TileLayer, address: TileAddress) -> dict[str, Any]:
+    return {
         "z": address.z,
         "x": address.x,
         "y": address.y,
         "margin": BUFFER / EXTENT,
         "shown": layer.shown_at(address.z),
     }
-    params["collection"] = layer.version_collection
+
+
+def build_tile(conn: Connection, address: TileAddress) -> bytes:
+    """Encode one tile with ST_AsMVT; empty bytes when no row shows in it."""
+    layer = tile_layer(address.collection)
+    if not layer.shown_at(address.z):
+        return b""
+    data = conn.execute(layer.tile_sql, _tile_params(layer, address)).scalar()
+    return bytes(data) if data else b""
+
+
+def build_versioned_tile(conn: Connection, address: TileAddress) -> tuple[int, bytes]:
+    """The collection's data version and the tile built from that same snapshot, in one round trip."""
+    layer = tile_layer(address.collection)
+    params = {"collection": layer.version_collection, **_tile_params(layer, address)}
     version, data = conn.execute(layer.versioned_tile_sql, params).one()
     return version or 0, bytes(data) if data else b""
+
+
+@dataclass(frozen=True)
+class Read:
+    """One statement of the tile service with its parameters: its first row when ``row``, else its first value."""
+
+    statement: Statement
+    params: dict[str, Any]
+    row: bool = False
+
+    def run(self, conn: Connection) -> Any:
+        """Run it on a SQLAlchemy connection."""
+        result = conn.execute(self.statement.clause, self.params)
+        return tuple(result.one()) if self.row else result.scalar()
+
+    async def run_async(self, conn: psycopg.AsyncConnection) -> Any:
+        """Run it on an asyncio psycopg connection (psycopg errors are raised as SQLAlchemy's, like ``run``)."""
+        try:
+            cursor = await conn.execute(self.statement.psycopg_sql, self.params)
+            found = await cursor.fetchone()
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(self.statement.psycopg_sql, self.params, exc, psycopg.Error) from exc
+        if self.row:
+            return tuple(found)
+        return found[0] if found else None
+
+
+TileSteps = Generator[Read, Any, "TileResult"]
+"""The reads a tile answer needs, one at a time (each sent back its result), returning the answer."""
+
+
+class AsyncReads:
+    """Autocommit asyncio psycopg connections for tile reads, kept for the event loop that opened them.
+
+    Connections are opened on demand (at most ``size`` at once; a request waits for a free one) and kept
+    for reuse, with server-side prepared statements as the read engine's. A connection that fails
+    is closed with every idle one, as SQLAlchemy's pool is invalidated after a database restart, so
+    reads reconnect at once; the failure itself answers like the SQLAlchemy path (OperationalError: 503).
+    """
+
+    def __init__(self, connect_args: tuple[tuple, dict], size: int) -> None:
+        self._args, self._kwargs = connect_args
+        self.loop = asyncio.get_running_loop()
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[psycopg.AsyncConnection] = []
+        self.closed = False
+
+    @classmethod
+    def for_engine(cls, engine: Engine, size: int) -> AsyncReads:
+        """Reads on the database of ``engine`` (its URL and credentials), opened on the running event loop."""
+        cargs, cparams = engine.dialect.create_connect_args(engine.url)
+        kwargs = {**cparams, "autocommit": True, "prepare_threshold": 2}
+        return cls((tuple(cargs), kwargs), size)
+
+    @property
+    def idle(self) -> int:
+        """Connections kept for reuse now."""
+        return len(self._idle)
+
+    def usable(self) -> bool:
+        """Whether the caller may use these reads: open, and on the event loop they belong to."""
+        if self.closed:
+            return False
+        try:
+            return asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            return False
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A connection for one tile's reads, put back for reuse when they succeed."""
+        async with self._slots:
+            conn = self._idle.pop() if self._idle else await self._connect()
+            try:
+                yield conn
+            except BaseException as exc:
+                broken = conn.broken or isinstance(exc, OperationalError)
+                await conn.close()  # it may be broken or in the middle of a statement
+                if broken:  # the server went away: so did every idle connection's session
+                    await self._drop_idle()
+                raise
+            if self.closed or conn.closed:
+                await conn.close()
+            else:
+                self._idle.append(conn)
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        try:
+            return await psycopg.AsyncConnection.connect(*self._args, **self._kwargs)
+        except psycopg.Error as exc:
+            raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+
+    async def _drop_idle(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await conn.close()
+
+    async def close(self) -> None:
+        """Close every idle connection; connections in use are closed when given back."""
+        self.closed = True
+        await self._drop_idle()
 
 
 TileKey = tuple[str, int, int, int, int]
@@ -415,7 +547,19 @@ class TileService:
     def __init__(self, settings: TileSettings) -> None:
         self.settings = settings
         self.cache = TileCache(settings.cache_max_bytes)
+        self.async_reads: AsyncReads | None = None
+        """Tile reads on the event loop (``open_async_reads``); None: tiles are read by ``tile`` in a thread."""
         self._bounds: dict[tuple[str, int], tuple[float, float, float, float]] = {}
+
+    def open_async_reads(self, engine: Engine, size: int = 10) -> None:
+        """Read tiles on the running event loop from now on, on the database of ``engine``."""
+        self.async_reads = AsyncReads.for_engine(engine, size)
+
+    async def close_async_reads(self) -> None:
+        """Close the event loop's tile reads (``tile`` in a thread serves any tile asked after)."""
+        reads, self.async_reads = self.async_reads, None
+        if reads is not None:
+            await reads.close()
 
     def tile(self, conn: Connection, address: TileAddress, if_none_match: str | None = None) -> TileResult:
         """The tile at ``address``; reads the data version (one query) and builds the tile only on a cache miss.
@@ -423,21 +567,48 @@ class TileService:
         A tile this cache does not hold (nor ever will, when it is off) is read together with the data
         version in one statement: one round trip instead of two.
         """
+        steps = self._tile_steps(address, if_none_match)
+        try:
+            read = next(steps)
+            while True:
+                read = steps.send(read.run(conn))
+        except StopIteration as done:
+            return done.value
+
+    async def tile_async(
+        self, reads: AsyncReads, address: TileAddress, if_none_match: str | None = None
+    ) -> TileResult:
+        """``tile`` on the event loop, with a connection of ``reads`` taken for its reads."""
+        steps = self._tile_steps(address, if_none_match)
+        read = next(steps)  # every answer reads at least the data version
+        async with reads.connection() as conn:
+            while True:
+                try:
+                    read = steps.send(await read.run_async(conn))
+                except StopIteration as done:
+                    return done.value
+
+    def _tile_steps(self, address: TileAddress, if_none_match: str | None) -> TileSteps:
         layer = tile_layer(address.collection)
         collection, z, x, y = address.collection, address.z, address.x, address.y
         if if_none_match is None and layer.shown_at(z) and not self.cache.holds_newest(collection, z, x, y):
-            version, data = build_versioned_tile(conn, address)
+            params = {"collection": layer.version_collection, **_tile_params(layer, address)}
+            version, data = yield Read(layer.versioned_tile_read, params, row=True)
+            version, data = version or 0, bytes(data) if data else b""
             self.cache.count_miss()
             self.cache.put((collection, version, z, x, y), data)
             return TileResult(_etag(version, layer), data)
-        version = data_version(conn, layer.version_collection)
+        version = (yield Read(_VERSION_READ, {"collection": layer.version_collection})) or 0
         etag = _etag(version, layer)
         if etag_matches(if_none_match, etag):
             return TileResult(etag, None)
         key = (collection, version, z, x, y)
         data = self.cache.get(key)
         if data is None:
-            data = build_tile(conn, address)
+            data = b""
+            if layer.shown_at(z):
+                built = yield Read(layer.tile_read, _tile_params(layer, address))
+                data = bytes(built) if built else b""
             self.cache.put(key, data)
         return TileResult(etag, data)
 

@@ -1,15 +1,22 @@
 """Mapbox vector tiles and TileJSON of each collection, with ETag revalidation and an in-process cache.
 
-create_app builds one TileService (and its cache) from the tile settings: ``app.state.tile_service``.
+create_app builds one TileService (and its cache) from the tile settings: ``app.state.tile_service``. While the
+app runs (this router's lifespan), tiles are read on the event loop by asyncio psycopg connections of the read
+database (``TileService.open_async_reads``): no worker thread per tile. With read replicas, outside the app's
+lifespan and for revalidations, a tile is read as before: a connection of ``api.deps.get_read_conn`` in a worker
+thread.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import PublicConnDep, ReadConnDep
-from geo.ogc.tiles import TileResult, TileService, parse_tile_address
+from api.deps import PublicConnDep, get_read_conn
+from geo.ogc.tiles import TileAddress, TileResult, TileService, parse_tile_address
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -38,7 +45,35 @@ def _cache_control(service: TileService) -> str:
     return f"public, max-age={service.settings.max_age}"
 
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
+@asynccontextmanager
+async def tile_reads(app: FastAPI) -> AsyncIterator[None]:
+    """Open the tile service's event-loop reads for the app's life (not with replicas: they route reads)."""
+    service: TileService = app.state.tile_service
+    if not getattr(app.state, "replica_set", None):
+        service.open_async_reads(app.state.read_engine)
+    try:
+        yield
+    finally:
+        await service.close_async_reads()
+
+
+async def serve_tile(
+    request: Request, service: TileService, address: TileAddress, if_none_match: str | None
+) -> Response:
+    """A tile's answer: read on the event loop when the app's async reads are open, else in a worker thread.
+
+    A revalidation (If-None-Match) reads only the data version, seldom the tile: it keeps the SQLAlchemy
+    connection of the read engine, whose statements the engine's events (and the tests) observe.
+    """
+    reads = service.async_reads
+    if if_none_match is None and reads is not None and reads.usable():
+        return tile_response(service, await service.tile_async(reads, address, if_none_match))
+    async with asynccontextmanager(get_read_conn)(request) as conn:
+        result = await run_in_threadpool(service.tile, conn, address, if_none_match)
+    return tile_response(service, result)
+
+
+router = APIRouter(prefix="/tiles", tags=["tiles"], lifespan=tile_reads)
 
 
 @router.get("/{collection}/tilejson.json")
@@ -52,19 +87,19 @@ def tilejson(collection: str, request: Request, conn: PublicConnDep, service: Se
 @router.get(
     "/{collection}/{z}/{x}/{tile}", name="vector_tile", response_class=Response, responses=TILE_RESPONSES
 )
-def read_tile(
+async def read_tile(
     collection: Annotated[str, Path(description="stations, memorials, cemeteries, graves or areas")],
     z: Annotated[str, Path(description="zoom, 0 to 22")],
     x: Annotated[str, Path(description="column, 0 to 2^z - 1, from the west")],
     tile: Annotated[str, Path(description="row and format: {y}.mvt, y from 0 to 2^z - 1, from the north")],
-    conn: ReadConnDep,
+    request: Request,
     service: ServiceDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """A vector tile ``{y}.mvt`` of a collection; 204 when it holds no feature, 304 when the client's is current."""
     y, _, fmt = tile.rpartition(".") if "." in tile else (tile, "", "")
     address = parse_tile_address(collection, z, x, y, fmt)
-    return tile_response(service, service.tile(conn, address, if_none_match))
+    return await serve_tile(request, service, address, if_none_match)
 
 
 def tile_response(service: TileService, result: TileResult) -> Response:
