@@ -14,11 +14,33 @@ from typing import Any
 from markupsafe import Markup
 
 from geo.vocab import CEMETERY_KINDS, MEMORIAL_KINDS, PROTECTION_LEVELS
+from web.basemaps import shift_bounds
 from web.i18n import distance_text, enum_label, t
 from web.jinja import render
 from web.public.frame import MapData, PageContext, frame_vars, pager
 
 SUGGEST_URL = "/api/v1/search/suggest"
+
+
+@dataclass(frozen=True)
+class OutlinesRef:
+    """County outlines a page's script fetches (a cached URL, WGS-84) instead of carrying them, and the box
+    (minx, miny, maxx, maxy) they fill, so the map is framed before they come."""
+
+    url: str
+    bounds: tuple[float, float, float, float] | None = None
+
+
+def outlines_config(ctx: PageContext, outlines: OutlinesRef) -> dict[str, Any]:
+    """The page script's ``outlines_url`` (asking for the basemap's CRS) and ``outlines_bounds`` ([[s, w], [n, e]])."""
+    chosen = ctx.basemap if ctx.basemap is not None and ctx.basemap.layers else None
+    crs = chosen.crs if chosen is not None else "wgs84"
+    url = outlines.url if crs == "wgs84" else f"{outlines.url}{'&' if '?' in outlines.url else '?'}crs={crs}"
+    config: dict[str, Any] = {"outlines_url": url}
+    if outlines.bounds is not None:
+        minx, miny, maxx, maxy = shift_bounds(outlines.bounds, crs) if crs != "wgs84" else outlines.bounds
+        config["outlines_bounds"] = [[miny, minx], [maxy, maxx]]
+    return config
 
 
 @dataclass(frozen=True)
@@ -70,12 +92,13 @@ def search_page(
     form: SiteSearchForm,
     area_groups: list[dict],
     found: tuple[int, list[dict]] | None,
-    outlines: dict | None,
+    outlines: dict | OutlinesRef | None,
     error: str | None = None,
 ) -> str:
     """The search page: the form, and (after a search) the results as a list and on a map, or why none.
 
-    ``area_groups`` are geo/public/search.py ``area_groups``: counties grouped by province and city."""
+    ``area_groups`` are geo/public/search.py ``area_groups``: counties grouped by province and city. ``outlines``
+    (the map's context with no basemap) are carried in the page, or fetched by its script (``OutlinesRef``)."""
     lang = ctx.lang
     title = t("public.search.title", lang)
     kinds = [(k, enum_label("memorial_kind", k, lang)) for k in MEMORIAL_KINDS] + [
@@ -106,7 +129,11 @@ def search_page(
     suggest = suggest_box(
         "q", t("public.search.q", lang), form.q, t("public.search.placeholder", lang), "sites,martyrs", lang
     )
-    frame = frame_vars(ctx, title, MapData(points=points, outlines=outlines, zoom=12), {"page": "search"})
+    config: dict[str, Any] = {"page": "search"}
+    if isinstance(outlines, OutlinesRef):
+        config.update(outlines_config(ctx, outlines))
+        outlines = None
+    frame = frame_vars(ctx, title, MapData(points=points, outlines=outlines, zoom=12), config)
     return render(
         "public/search.html",
         frame=frame,

@@ -39,13 +39,24 @@
     };
 
     let outlineBounds = null;
+    const outlineStyle = {
+      style: { color: "#5b6770", weight: 1.2, fill: true, fillColor: "#e9ecef", fillOpacity: 0.35 },
+      interactive: false,
+      className: "vetmap-outline",
+    };
     if (data.outlines && data.outlines.features && data.outlines.features.length) {
-      const outlines = L.geoJSON(data.outlines, {
-        style: { color: "#5b6770", weight: 1.2, fill: true, fillColor: "#e9ecef", fillOpacity: 0.35 },
-        interactive: false,
-        className: "vetmap-outline",
-      }).addTo(map);
+      const outlines = L.geoJSON(data.outlines, outlineStyle).addTo(map);
       outlineBounds = outlines.getBounds();
+    }
+    // outlines the page does not carry: fetched from their cached URL, framed by their box meanwhile
+    let fetching = null;
+    if (config.outlines_url) {
+      const outlines = L.geoJSON(null, outlineStyle).addTo(map);
+      if (config.outlines_bounds) { outlineBounds = L.latLngBounds(config.outlines_bounds); }
+      fetching = fetch(config.outlines_url, { credentials: "same-origin" })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((geojson) => { if (geojson) { outlines.addData(geojson); } })
+        .catch(() => {});
     }
     if (data.shapes && data.shapes.features && data.shapes.features.length) {
       const shapes = L.geoJSON(data.shapes, {
@@ -75,7 +86,11 @@
       map.fitBounds(outlineBounds);
     }
     el.dataset.points = String(markers.length);
-    el.dataset.ready = "true";
+    if (fetching) {
+      fetching.then(() => { el.dataset.ready = "true"; });
+    } else {
+      el.dataset.ready = "true";
+    }
   }
 
   // -- near me (the search) ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Connection
 
 from api.deps import PublicConnDep, SettingsDep
 from api.principal import PrincipalDep
@@ -18,6 +19,7 @@ from geo.atlas.overview import MAP_COLLECTIONS, map_layers, map_versions, site_c
 from web.atlas.map import build_atlas_map, layer_json, outlines_json
 from web.atlas.overview import OverviewPage, add_overview, render_page
 from web.map_parts import page_basemap
+from web.public.search_page import OutlinesRef
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -26,10 +28,20 @@ MapPart = Literal["stations", "memorials", "cemeteries", "graves", "outlines"]
 DAY = 86400
 
 
-def data_token(role: str, versions: tuple) -> str:
+def data_token(role: str | None, versions: tuple) -> str:
     """A short token naming the role and the data versions a page's fetched layers are built from (in their URLs,
-    so a write or another role asks for other URLs and the browser may keep each answer)."""
+    so a write or another role asks for other URLs and the browser may keep each answer). The outlines (role
+    None) depend on the areas' version alone."""
+    if role is None:
+        versions = tuple(v for v in versions if v[0] == "areas")
     return hashlib.sha256(repr((role, versions)).encode()).hexdigest()[:16]
+
+
+def outlines_ref(request: Request, conn: Connection) -> OutlinesRef:
+    """Where a page's script fetches the county outlines (the overview page's, cached apart from any page) and
+    the box they fill, for a page that shows them as context (the public search)."""
+    url = str(request.app.url_path_for("overview_data", part="outlines"))
+    return OutlinesRef(f"{url}?v={data_token(None, map_versions(conn))}", atlas_bounds(conn))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -54,6 +66,8 @@ def overview_map(
     token = data_token(principal.role, versions)
 
     def data_url(part: str) -> str:
+        if part == "outlines":
+            return outlines_ref(request, conn).url
         return str(request.app.url_path_for("overview_data", part=part)) + f"?lang={page_lang}&v={token}"
 
     def build() -> str:
@@ -104,8 +118,8 @@ def overview_data(
     versions = map_versions(conn)
     role = principal.role
     page_lang = lang or settings.default_lang
-    token = data_token(role, versions)
-    etag = f'"{part}-{page_lang}-{crs}-{token}"'
+    token = data_token(None if part == "outlines" else role, versions)
+    etag = f'"{part}-{crs}-{token}"' if part == "outlines" else f'"{part}-{page_lang}-{crs}-{token}"'
     private = "public" if part == "outlines" else "private"
     headers = {
         "ETag": etag,

@@ -15,7 +15,8 @@ from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Res
 from api.deps import PublicConnDep, SettingsDep
 from api.errors import error_status
 from api.public_pages import public_context
-from geo.atlas.areas import area_outlines, get_area
+from api.routes.atlas.pages import outlines_ref
+from geo.atlas.areas import get_area
 from geo.atlas.collections import COLLECTIONS
 from geo.atlas.field_policy import PUBLIC_ROLE
 from geo.atlas.sites import get_site
@@ -114,7 +115,7 @@ def search(
     params = {"q": q, "kind": kind, "protection_level": protection_level, "area": area, "near": near}
     ctx = public_context(request, settings, lang, **params)
     form = SiteSearchForm(q, kind, protection_level, area, near, offset, PAGE_SIZE)
-    outlines = area_outlines(conn, ("county",))
+    outlines = outlines_ref(request, conn)  # fetched by the page's script, cached apart from the page
     area_options = area_groups(conn)
     if not any(params.values()):
         return _html(search_page(ctx, form, area_options, None, outlines))
