@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import PublicConnDep, ReadConnDep
 from api.errors import PROBLEM_JSON
-from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, cached_json, tile_response
+from api.routes.ogc.tiles import MVT, TILE_RESPONSES, ServiceDep, cached_json, serve_tile, tile_response
 from geo.errors import InvalidParameter, NotFound
 from geo.ogc.features import link
 from geo.ogc.styles import STYLE_ID, STYLE_TITLE, map_style
@@ -136,13 +136,13 @@ def collection_tileset(
     response_class=Response,
     responses=TILE_RESPONSES,
 )
-def collection_tile(
+async def collection_tile(
     collection_id: str,
     tms_id: str,
     tile_matrix: str,
     row: str,
     col: str,
-    conn: ReadConnDep,
+    request: Request,
     service: ServiceDep,
     f: Annotated[str | None, Query()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -151,7 +151,7 @@ def collection_tile(
     tiled_layer(collection_id)
     require_tile_matrix_set(tms_id)
     z, x, y = parse_tile(tile_matrix, row, col, f)
-    return tile_response(service, service.tile(conn, TileAddress(collection_id, z, x, y), if_none_match))
+    return await serve_tile(request, service, TileAddress(collection_id, z, x, y), if_none_match)
 
 
 # --- the dataset tileset: every layer in one tile ---
