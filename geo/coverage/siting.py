@@ -27,8 +27,8 @@ How it works:
 5. **Exact:** for MCLP the LP relaxation first (HiGHS interior point): its duals give a Lagrangian bound
    recomputed here (valid whatever the solver's tolerances), its support an LP-guided start, and
    reduced-cost fixing drops sites that cannot beat the incumbent; above ``_PRICE_COLUMNS_FROM`` useful
-   candidates (national scale) the LP is solved by column generation on a few thousand sites, every site
-   priced exactly (``siting_lagrangian``). Then the MIP on HiGHS (``highspy``),
+   candidates (national scale) the LP is solved by column generation on a few thousand sites (simplex
+   warm-started between rounds), every site priced exactly (``siting_lagrangian``). Then the MIP on HiGHS (``highspy``),
    built column-wise straight from the sparse matrix, warm-started from the best known answer
    (``setSolution``) and stopped at a time limit; the answer carries the best proven bound and gap.
 """
@@ -50,7 +50,7 @@ from pyproj import Geod
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from geo.coverage.siting_lagrangian import lp_by_column_generation
+from geo.coverage.siting_lagrangian import RestrictedMclpLp, lp_by_column_generation
 from geo.errors import InvalidInput
 
 __all__ = [
@@ -1023,7 +1023,9 @@ def _check_p(p: int, inst: SitingInstance) -> int:
     return int(p)  # more than the candidates is no error: every useful one is taken, and a reason says why
 
 
-def _improve_with_lp(red: _Reduced, p: int, answer: _Answer, tol: float, time_limit_s: float) -> np.ndarray:
+def _improve_with_lp(
+    red: _Reduced, p: int, answer: _Answer, tol: float, time_limit_s: float, mip_gap: float = 0.0
+) -> np.ndarray:
     """Tighten the bound with the LP relaxation, try an LP-guided start, and fix useless sites.
 
     Returns the columns the MIP still needs: a site j outside the incumbent is dropped when even the best
@@ -1054,7 +1056,8 @@ def _improve_with_lp(red: _Reduced, p: int, answer: _Answer, tol: float, time_li
             answer.chosen = _prune(red, w, guided, value)
             answer.objective = _covered_weight(red, answer.chosen, w)
     keep = _unfixed_sites(red, bound, prices, p, answer, tol)
-    if keep.size > p:
+    proven = answer.objective >= answer.bound - max(tol, mip_gap * answer.bound)
+    if keep.size > p and not proven:
         # a short seeded perturbation search among the sites left often finds a better incumbent,
         # which in turn fixes more sites
         sub = _restrict(red, keep)
@@ -1085,14 +1088,7 @@ def _relaxation_by_pricing(
     k = min(red.n_cols, _START_COLUMNS_PER_SITE * p)
     start = np.union1d(np.argpartition(-gains, k - 1)[:k], np.asarray(chosen, dtype=np.int64))
 
-    def solve(cols: np.ndarray, limit_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        sub = _restrict(red, cols)
-        relaxed = _mclp_relaxation(sub, p, limit_s)
-        if relaxed is None:
-            return None
-        rows = np.flatnonzero(np.diff(red.a_csc[:, cols].tocsr().indptr) > 0)
-        return relaxed[0], relaxed[1], rows
-
+    solve = RestrictedMclpLp(red.a_csc, red.w, p)
     found = lp_by_column_generation(red.a_csc, red.w, p, start, solve, time.perf_counter() + time_limit_s)
     return None if found is None else (found.x, found.multipliers)
 
@@ -1148,7 +1144,7 @@ def maximize_coverage(
     elif exact:
         deadline = time.perf_counter() + time_limit_s
         all_sites = np.arange(red.n_cols)
-        keep = _improve_with_lp(red, p, answer, tol, time_limit_s) if lp_first else all_sites
+        keep = _improve_with_lp(red, p, answer, tol, time_limit_s, mip_gap) if lp_first else all_sites
         if proven():
             answer.status = "optimal"
         elif keep.size <= p:

@@ -12,7 +12,7 @@ from scipy.optimize import linprog
 
 import geo.coverage.siting as siting
 from geo.coverage.siting import build_instance, maximize_coverage
-from geo.coverage.siting_lagrangian import lagrangian_bound, lp_by_column_generation
+from geo.coverage.siting_lagrangian import RestrictedMclpLp, lagrangian_bound, lp_by_column_generation
 
 
 def _random_cover(seed: int, n_rows: int = 300, n_cols: int = 400, per_col: int = 6):
@@ -148,3 +148,24 @@ def test_column_generation_on_villages_prices_in_the_sites_it_lacks(sign):
     )
     assert found is not None and found.converged and len(solved) > 2
     assert found.bound == pytest.approx(whole, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_warm_started_highs_lp_gives_the_restricted_and_the_whole_lp(seed):
+    a, w = _random_cover(seed, n_rows=400, n_cols=500)
+    p = 10
+    lp = RestrictedMclpLp(a, w, p)
+    cols = np.argsort(-(a.T @ w))[:30]
+    x, duals, rows = lp(np.sort(cols), 10.0)
+    assert np.array_equal(rows, np.flatnonzero(np.diff(a[:, cols].tocsr().indptr) > 0))
+    restricted_value, _, _ = _lp(sparse.csc_array(a[:, np.sort(cols)].tocsr()[rows]), w[rows], p)
+    lam = w.copy()
+    lam[rows] = np.clip(np.abs(duals), 0, w[rows])
+    assert x.sum() <= p + 1e-9
+    # the restricted LP's own Lagrangian at its duals is its value (strong duality)
+    sub = sparse.csc_array(a[:, np.sort(cols)])
+    assert lagrangian_bound(sub, w, lam, p)[0] == pytest.approx(restricted_value, rel=1e-7)
+    start = np.argsort(a.T @ w)[:p]  # the worst sites: the right ones must be priced in
+    found = lp_by_column_generation(a, w, p, start, RestrictedMclpLp(a, w, p), time.perf_counter() + 60)
+    assert found is not None and found.converged and found.rounds > 1
+    assert found.bound == pytest.approx(_lp(a, w, p)[0], rel=1e-7)
