@@ -150,38 +150,55 @@ class _Pyramid:
     statuses: tuple[str, ...]
 
 
+# each column of the pyramid comes back as one bytea of big-endian values (no Python object per cell), every
+# aggregate over the cells in the same order
+_PACKED = (
+    ("cx", "int4send(cx::int)", ">i4", np.int32),
+    ("cy", "int4send(cy::int)", ">i4", np.int32),
+    ("kind", "int2send(k::smallint)", ">i2", np.int16),
+    ("status", "int2send(s::smallint)", ">i2", np.int16),
+    ("n", "int4send(n::int)", ">i4", np.int32),
+    ("sum_lon", "float8send(sum_lon)", ">f8", np.float64),
+    ("sum_lat", "float8send(sum_lat)", ">f8", np.float64),
+    ("min_id", "int8send(min_id)", ">i8", np.int64),
+)
+
+
+def _code_sql(column: str, values_param: str) -> str:
+    """SQL of a value's position in a vocabulary (0-based): its number of values for NULL, one more if unknown."""
+    found = f"array_position(CAST(:{values_param} AS text[]), {column}::text)"
+    return (
+        f"CASE WHEN {column} IS NULL THEN cardinality(CAST(:{values_param} AS text[]))"
+        f" WHEN {found} IS NULL THEN cardinality(CAST(:{values_param} AS text[])) + 1 ELSE {found} - 1 END"
+    )
+
+
 def _build_pyramid(conn: Connection, collection: str) -> _Pyramid:
     spec = COLLECTIONS[collection]
     table = spec.model.__tablename__
-    rows = conn.execute(
-        text(
-            f"SELECT v.version, g.* FROM (SELECT {_CX} AS cx, {_CY} AS cy, k, s, count(*) AS n, sum(lon) AS sum_lon,"
-            f" sum(lat) AS sum_lat, min(id) AS min_id FROM (SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat,"
-            f" {spec.kind_column} AS k, {spec.status_column} AS s FROM {table}) p GROUP BY 1, 2, 3, 4) g"
-            " LEFT JOIN data_versions v ON v.collection = :collection"
-        ),
-        {"level": PYRAMID_ZOOM + CELL_BITS, "collection": collection},
-    ).all()
-    version = rows[0].version if rows else cluster_version(conn, collection).collection
-    kinds = (*spec.kinds, None)
-    statuses = (*spec.statuses, None)
-
-    def column(values, dtype) -> np.ndarray:
-        return np.fromiter(values, dtype=dtype, count=len(rows))
-
-    return _Pyramid(
-        version=version or 0,
-        cx=column((r.cx for r in rows), np.int64),
-        cy=column((r.cy for r in rows), np.int64),
-        kind=column((kinds.index(r.k) if r.k in kinds else len(kinds) for r in rows), np.int16),
-        status=column((statuses.index(r.s) if r.s in statuses else len(statuses) for r in rows), np.int16),
-        n=column((r.n for r in rows), np.int64),
-        sum_lon=column((r.sum_lon for r in rows), np.float64),
-        sum_lat=column((r.sum_lat for r in rows), np.float64),
-        min_id=column((r.min_id for r in rows), np.int64),
-        kinds=spec.kinds,
-        statuses=spec.statuses,
+    packed = ", ".join(
+        f"string_agg({send}, ''::bytea ORDER BY cx, cy, k, s) AS {name}" for name, send, _, _ in _PACKED
     )
+    row = conn.execute(
+        text(
+            f"SELECT v.version, a.* FROM (SELECT {packed} FROM (SELECT {_CX} AS cx, {_CY} AS cy,"
+            f" {_code_sql('k', 'kinds')} AS k, {_code_sql('s', 'statuses')} AS s, count(*) AS n,"
+            f" sum(lon) AS sum_lon, sum(lat) AS sum_lat, min(id) AS min_id FROM (SELECT id, ST_X(geom) AS lon,"
+            f" ST_Y(geom) AS lat, {spec.kind_column} AS k, {spec.status_column} AS s FROM {table}) p"
+            " GROUP BY 1, 2, 3, 4) g) a LEFT JOIN data_versions v ON v.collection = :collection"
+        ),
+        {
+            "level": PYRAMID_ZOOM + CELL_BITS,
+            "collection": collection,
+            "kinds": list(spec.kinds),
+            "statuses": list(spec.statuses),
+        },
+    ).one()
+    columns = {
+        name: np.frombuffer(getattr(row, name) or b"", dtype=wire).astype(dtype)
+        for name, _, wire, dtype in _PACKED
+    }
+    return _Pyramid(version=row.version or 0, **columns, kinds=spec.kinds, statuses=spec.statuses)
 
 
 def _pyramid_cells(
