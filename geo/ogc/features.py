@@ -20,6 +20,8 @@ from functools import cache, lru_cache
 from typing import NamedTuple
 
 import shapely
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     JSON,
@@ -644,12 +646,13 @@ class ItemsPage:
     """One page of features: how many match, how many are here, and the Features as one JSON text.
 
     ``features`` is the comma-separated GeoJSON Feature objects of the page in order (without the
-    enclosing brackets), joined by PostgreSQL so no Python string is made per feature.
+    enclosing brackets), joined by PostgreSQL so no Python string is made per feature, in UTF-8 as
+    the answer sends it.
     """
 
     number_matched: int
     number_returned: int
-    features: str
+    features: bytes
 
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -1098,19 +1101,51 @@ def query_items(conn: Connection, query: ItemQuery) -> ItemsPage:
         values = {**constants, "page_limit": query.limit, "page_offset": query.offset}
         if query.bbox is not None:
             values.update(zip(_BBOX_PARAMETERS, query.bbox, strict=True))
-        row = conn.exec_driver_sql(sql, values).one()
+        matched, returned, body = _fetch_page(conn, sql, values)
     else:
         statement = _page_statement(
             source, names, query.crs, _filters(query), query.order_by, query.limit, query.offset
         )
-        row = conn.execute(statement).one()
-    if row.returned == 0 and query.offset > 0:
+        matched, returned, text_body = conn.execute(statement).one()
+        body = None if text_body is None else text_body.encode()
+    if returned == 0 and query.offset > 0:
         # past the last page: nothing to serialise, but numberMatched still says how many there are
         total = conn.execute(
             select(func.count()).select_from(source.table).where(*_filters(query))
         ).scalar_one()
-        return ItemsPage(total, 0, "")
-    return ItemsPage(row.matched, row.returned, row.body or "")
+        return ItemsPage(total, 0, b"")
+    return ItemsPage(matched, returned, body or b"")
+
+
+class _Utf8Bytes(Loader):
+    """psycopg's reading of a text column as its bytes (the connection's encoding checked to be UTF-8)."""
+
+    def load(self, data: Buffer) -> bytes:
+        """The column's bytes as they came."""
+        return bytes(data)
+
+
+def _fetch_page(conn: Connection, sql: str, values: dict) -> tuple[int, int, bytes | None]:
+    """matched, returned and the page's text as UTF-8 bytes: a page of 1000 features is 700 kB that
+    would be decoded into a str and encoded again for the answer (5 ms of CPU per page).
+
+    The statement runs on psycopg's own cursor, with the text loader of that cursor alone changed; a
+    failure there is run again through SQLAlchemy, which wraps it as every other database error and
+    takes a lost connection (a restarted database) out of the pool.
+    """
+    driver = conn.connection.driver_connection
+    if conn.dialect.driver == "psycopg" and driver.info.encoding == "utf-8":
+        try:
+            with driver.cursor() as cursor:
+                cursor.adapters.register_loader("text", _Utf8Bytes)
+                cursor.execute(sql, values)
+                row = cursor.fetchone()
+            if row is not None:
+                return row
+        except conn.dialect.loaded_dbapi.Error:
+            pass  # below, through SQLAlchemy
+    matched, returned, body = conn.exec_driver_sql(sql, values).one()
+    return matched, returned, None if body is None else body.encode()
 
 
 def parse_feature_id(source: FeatureSource, feature_id: str) -> int | str:

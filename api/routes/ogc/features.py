@@ -318,14 +318,14 @@ def items(
         + [_alternate(request)],
     }
     if html:
-        body = {**head, "features": json.loads(f"[{page.features}]")}
+        body = {**head, "features": json.loads(b"[%s]" % page.features)}
         urls = _page_urls(request, collection_id, query.source.title)
         drawable = query.crs.uri == CRS84
         return _html(html_pages.items_page(_page_context(request), body, urls, drawable))
-    envelope = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
-    body = f'{envelope[:-1]},"features":[{page.features}]}}'
+    envelope = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
+    body = b"".join((envelope[:-1], b',"features":[', page.features, b"]}"))
     headers = {"Content-Crs": f"<{query.crs.uri}>", "OGC-NumberMatched": str(page.number_matched)}
-    return Response(body.encode(), media_type=GEOJSON, headers=headers)
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", name="ogc_item")
