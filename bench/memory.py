@@ -19,7 +19,9 @@ For each round (--rounds, interleaved: every set, then the peer):
    ``map_embed_max`` (the tile waits on the pyramid's lock while the lifespan's thread builds it, then reads it),
    then 1 s of rest. *after start*: VmRSS of the process (/proc/<pid>/status), and its high-water mark VmHWM.
 2. unless --no-pages, a few pages a visitor opens first: the overview map ``/`` (zh and en), its cluster tiles at
-   zoom 5 over China (national), a site list, the OGC items of stations; *after pages*: VmRSS and VmHWM again.
+   zoom 5 over China (national), a site list, the OGC items of stations, the public search (empty and 烈士; its
+   county choice reads the pinyin of every county, so pypinyin's 55 MiB dictionary is loaded from then on);
+   *after pages*: VmRSS and VmHWM again.
 3. the peer: a bare FastAPI app (``create_bare_app`` below) under the same uvicorn, one /healthz route running
    ``SELECT 1`` through a SQLAlchemy engine (psycopg 2) on the demo database: the floor any FastAPI + PostGIS
    service pays (interpreter, uvicorn, FastAPI, pydantic, SQLAlchemy, the driver). It does not depend on the data,
@@ -149,6 +151,7 @@ def _get(port: int, path: str) -> None:
 def page_paths(name: str, warmed: list[str]) -> list[str]:
     """The first pages of a visitor: the overview map in both languages, a list, OGC items, cluster tiles."""
     paths = ["/", "/?lang=en", "/ogc/collections/stations/items?limit=100", "/api/v1/stations?limit=50"]
+    paths += ["/search", "/search?q=%E7%83%88%E5%A3%AB"]  # the public search, its county choice and 烈士
     if name == "national":  # a first view over China at zoom 5 (x 23-27, y 11-14)
         paths += [
             f"/api/v1/clusters/{c}/5/{x}/{y}.json"
