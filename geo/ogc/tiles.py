@@ -334,7 +334,9 @@ class Read:
     async def run_async(self, conn: psycopg.AsyncConnection) -> Any:
         """Run it on an asyncio psycopg connection (psycopg errors are raised as SQLAlchemy's, like ``run``)."""
         try:
-            cursor = await conn.execute(self.statement.psycopg_sql, self.params)
+            # binary results: a tile's bytea comes as its bytes, not as hex text to decode (a third of
+            # the client's time on a 40 kB tile)
+            cursor = await conn.execute(self.statement.psycopg_sql, self.params, binary=True)
             found = await cursor.fetchone()
         except psycopg.Error as exc:
             raise DBAPIError.instance(self.statement.psycopg_sql, self.params, exc, psycopg.Error) from exc
