@@ -110,9 +110,10 @@ def print_report(report: ImportReport, voice: Voice = ENGLISH) -> None:
         more = len(rejected) - _SHOWN_REJECTS
         typer.echo(v.say("imports.cli.more", "  … and {n} more rejected rows (see the rejects file)", n=more))
     noted = [r for r in report.rows if r.notes and r.status != "rejected"]
+    sep = v.say("imports.cli.notes_sep", "; ")
     for r in noted[:_SHOWN_REJECTS]:
         status = v.say(f"imports.cli.status.{r.status}", r.status)
-        notes = "; ".join(v.reason(n) for n in r.notes)
+        notes = sep.join(v.reason(n) for n in r.notes)
         line = "  row {row} ({code}): {status}; {notes}"
         typer.echo(v.say("imports.cli.noted", line, row=r.row, code=r.code, status=status, notes=notes))
     summary = "imports.cli.summary_dry" if report.dry_run else "imports.cli.summary"

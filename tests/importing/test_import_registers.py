@@ -192,6 +192,10 @@ def test_the_command_line_names_the_cemeteries_a_grave_register_may_mean(
         in result.output
     )
     assert "第 8 行（无编码）：拒绝：“所在陵园”列的“堡龙村烈士墓区”在" in result.output
+    assert (
+        "所在陵园按名称“资源烈士陵园”确定为 资源县烈士陵园；按陵园和墓区、排、号对应到已有记录"
+        in result.output
+    )
     english = CliRunner().invoke(cli, [*args, "--lang", "en"])
     assert "the cemetery “堡龙村烈士墓区” lies in " in english.output
     assert "not in 资源县, the area of this import" in english.output

@@ -316,6 +316,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  第 {row} 行（{code}）：{status}；{notes}",
         "  row {row} ({code}): {status}; {notes}",
     ),
+    "imports.cli.notes_sep": ("；", "; "),
     "imports.cli.status.inserted": ("新增", "inserted"),
     "imports.cli.status.updated": ("更新", "updated"),
     "imports.cli.status.unchanged": ("无变化", "unchanged"),
