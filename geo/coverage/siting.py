@@ -1024,7 +1024,13 @@ def _check_p(p: int, inst: SitingInstance) -> int:
 
 
 def _improve_with_lp(
-    red: _Reduced, p: int, answer: _Answer, tol: float, time_limit_s: float, mip_gap: float = 0.0
+    red: _Reduced,
+    p: int,
+    answer: _Answer,
+    tol: float,
+    time_limit_s: float,
+    mip_gap: float = 0.0,
+    by_pricing: bool | None = None,
 ) -> np.ndarray:
     """Tighten the bound with the LP relaxation, try an LP-guided start, and fix useless sites.
 
@@ -1034,7 +1040,7 @@ def _improve_with_lp(
     """
     started = time.perf_counter()
     w = red.w
-    if red.n_cols > _PRICE_COLUMNS_FROM:
+    if by_pricing or (by_pricing is None and red.n_cols > _PRICE_COLUMNS_FROM):
         relaxation = _relaxation_by_pricing(red, p, answer.chosen, time_limit_s)
     else:
         relaxation = _mclp_relaxation(red, p, time_limit_s)
@@ -1113,6 +1119,7 @@ def maximize_coverage(
     time_limit_s: float = 60.0,
     mip_gap: float = 0.0,
     lp_first: bool = True,
+    lp_by_pricing: bool | None = None,
 ) -> SitingResult:
     """MCLP: at most p new sites maximising the newly covered weight (sites that add nothing are left out).
 
@@ -1122,6 +1129,8 @@ def maximize_coverage(
     ``lp_first`` solves the LP relaxation before the MIP for a Lagrangian bound, an LP-guided start and
     reduced-cost fixing of sites (often proving optimality with no branching); without it the MIP gets
     the whole model.
+    ``lp_by_pricing`` solves that LP by column generation (``siting_lagrangian``) instead of whole; None
+    chooses it above 100,000 useful candidates (national scale), where the whole LP takes minutes.
     """
     p = _check_p(p, inst)
     _time_limit(time_limit_s, mip_gap)
@@ -1144,7 +1153,11 @@ def maximize_coverage(
     elif exact:
         deadline = time.perf_counter() + time_limit_s
         all_sites = np.arange(red.n_cols)
-        keep = _improve_with_lp(red, p, answer, tol, time_limit_s, mip_gap) if lp_first else all_sites
+        keep = (
+            _improve_with_lp(red, p, answer, tol, time_limit_s, mip_gap, lp_by_pricing)
+            if lp_first
+            else all_sites
+        )
         if proven():
             answer.status = "optimal"
         elif keep.size <= p:

@@ -10,7 +10,6 @@ import pytest
 from scipy import sparse
 from scipy.optimize import linprog
 
-import geo.coverage.siting as siting
 from geo.coverage.siting import build_instance, maximize_coverage
 from geo.coverage.siting_lagrangian import RestrictedMclpLp, lagrangian_bound, lp_by_column_generation
 
@@ -109,11 +108,10 @@ def _clustered(n: int, span_km: float, seed: int):
 
 
 @pytest.mark.parametrize(("n", "seed", "p"), [(600, 3, 8), (900, 3, 8), (700, 5, 10), (800, 7, 15)])
-def test_mclp_by_column_generation_proves_the_same_optimum(monkeypatch, n, seed, p):
+def test_mclp_by_column_generation_proves_the_same_optimum(n, seed, p):
     inst = _clustered(n, 30, seed)
     direct = maximize_coverage(inst, p)
-    monkeypatch.setattr(siting, "_PRICE_COLUMNS_FROM", 0)  # the national path, on a small instance
-    priced = maximize_coverage(inst, p)
+    priced = maximize_coverage(inst, p, lp_by_pricing=True)  # the national path, on a small instance
     assert direct.status == priced.status == "optimal"
     assert priced.objective == pytest.approx(direct.objective)
     assert priced.newly_covered_weight == pytest.approx(priced.objective)
@@ -121,10 +119,9 @@ def test_mclp_by_column_generation_proves_the_same_optimum(monkeypatch, n, seed,
     assert priced.timings.lp_s > 0
 
 
-def test_mclp_by_column_generation_within_a_requested_gap_reports_it(monkeypatch):
+def test_mclp_by_column_generation_within_a_requested_gap_reports_it():
     inst = _clustered(1500, 40, 11)
-    monkeypatch.setattr(siting, "_PRICE_COLUMNS_FROM", 0)
-    result = maximize_coverage(inst, 30, mip_gap=0.05)
+    result = maximize_coverage(inst, 30, mip_gap=0.05, lp_by_pricing=True)
     assert result.status == "optimal"
     assert result.bound >= result.objective
     assert result.gap == pytest.approx((result.bound - result.objective) / result.objective, abs=1e-12)
