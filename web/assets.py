@@ -43,6 +43,7 @@ _JS_ASSETS: dict[str, str] = {
 _CSS_ASSETS: dict[str, str] = {
     "leaflet_css": "leaflet/dist/leaflet.css",
     "bootstrap_css": "bootstrap/dist/css/bootstrap.min.css",
+    "bootstrap_reboot_css": "bootstrap/dist/css/bootstrap-reboot.min.css",  # the overview map's base styles only
     "awesome_markers_font_css": "@fortawesome/fontawesome-free/css/all.min.css",
     "awesome_markers_css": "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
     "markerclustercss": "leaflet.markercluster/dist/MarkerCluster.css",

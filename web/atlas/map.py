@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
+from branca.element import Element
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from folium.template import Template
@@ -484,7 +485,8 @@ class _AtlasPage(folium.MacroElement):
                         return group;
                     }
                     api.pending += 1;
-                    getJSON(layer).then(function (data) {
+                    var asked = window.VetMapPrefetch && window.VetMapPrefetch[layer];  // see _prefetch
+                    (asked || getJSON(layer)).then(function (data) {
                         group.addLayers(markersOf(data));
                     }).catch(function (error) {
                         if (window.console) { console.error(error); }
@@ -757,6 +759,39 @@ class _Legend(folium.MacroElement):
         self.css = _LEGEND_CSS
 
 
+# Started first thing in <head>, so the fetched tables download while the vendor scripts load.
+_PREFETCH = """<script>window.VetMapPrefetch = (function (urls) {
+    var asked = {};
+    if (!window.fetch) { return asked; }
+    urls.forEach(function (url) {
+        asked[url] = fetch(url, {credentials: "same-origin"}).then(function (response) {
+            if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
+            return response.json();
+        });
+        asked[url].catch(function () {});  // reported where it is used
+    });
+    return asked;
+})(%s);</script>"""
+
+
+def _prefetch(figure: OfflineFigure, urls: list[str]) -> None:
+    """Ask for the fetched layers' tables at the top of the page's <head> (``VetMapAtlas.cluster`` takes them)."""
+    if urls:
+        figure.header.add_child(Element(_PREFETCH % _script_json(urls)), name="vetmap_prefetch", index=0)
+
+
+def _light_assets(m: folium.Map) -> None:
+    """The map without what Folium loads for Bootstrap components this page has none of: no jQuery, no
+    Bootstrap script, and Bootstrap's base styles (reboot, 10 kB) instead of the whole framework (230 kB)."""
+    m.default_js = [(name, url) for name, url in m.default_js if name not in ("jquery", "bootstrap")]
+    m.default_css = [
+        ("bootstrap_reboot_css", asset_url("bootstrap_reboot_css"))
+        if name == "bootstrap_css"
+        else (name, url)
+        for name, url in m.default_css
+    ]
+
+
 def _check_bounds(bounds: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     minx, miny, maxx, maxy = (float(v) for v in bounds)
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
@@ -874,7 +909,10 @@ def build_atlas_map(
         minZoom=_MIN_ZOOM,
         maxZoom=_MAX_ZOOM,
     )
-    OfflineFigure(lang=html_lang(lang), title=t("app.title", lang)).add_child(m)
+    _light_assets(m)
+    figure = OfflineFigure(lang=html_lang(lang), title=t("app.title", lang))
+    figure.add_child(m)
+    _prefetch(figure, [_with_crs(fetched[c], crs) for c in COLLECTIONS if c in fetched])
     m.add_child(_AtlasPage())
     add_basemap(m, basemap_name, lang, tianditu_key, switch_url=page_url)
 
