@@ -1,8 +1,10 @@
 """Server memory (issue 25): resident set size of ``uvicorn main:app`` after start, on the county demo and at national
 scale, against a bare FastAPI app on the same database.
 
-Run from the project root:  .venv/bin/python bench/memory.py [--sets demo,national] [--rounds 3] [--no-pages]
-[--before REV] [--env NAME=VALUE] (or ``make bench-memory``). Targets: demo < 300 MB, national < 600 MB.
+Run from the project root:  .venv/bin/python bench/memory.py [--sets demo,national] [--launch uvicorn,serve]
+[--rounds 3] [--no-pages] [--before REV] [--env NAME=VALUE] (or ``make bench-memory``). Targets: demo < 300 MB,
+national < 600 MB. ``--launch``: ``uvicorn main:app`` and/or ``python main.py serve`` (as ./setup.sh serves; it
+migrates first and carries the command line's modules), both by default.
 
 The data sets, each a database on the configured server (embedded cluster by default):
 
