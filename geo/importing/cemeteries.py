@@ -139,7 +139,7 @@ class Cemeteries:
                     self.counties.setdefault(n, set()).add(c.area_code[:6])
         self.index = {}
         for c in self.known:
-            keys = list(self._forms(_norm(c.name), {c.area_code[:6]}))
+            keys = self._forms(_norm(c.name))
             if c.code:
                 keys.append(_norm(c.code))
             for key in dict.fromkeys(keys):
@@ -153,7 +153,7 @@ class Cemeteries:
                 return name[n:], found
         return name, None
 
-    def _forms(self, name: str, county: set[str] | None = None) -> list[str]:
+    def _forms(self, name: str) -> list[str]:
         """The forms of a normalised name, fullest first: as written, without its county, without the kind of
         site, without a village's or township's suffix (forms shorter than two characters are left out)."""
         rest, _ = self._county_prefix(name)
