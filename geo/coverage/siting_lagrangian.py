@@ -7,11 +7,13 @@ multipliers 0 ≤ λᵢ ≤ wᵢ gives the Lagrangian bound
 
 valid for every such λ; its minimum is the LP bound. With every village a candidate (590,000 columns) the
 whole LP is too big to solve at once, but only a few thousand columns matter: a site is worth opening only
-if its price can reach the p-th largest. So, as Cordeau, Furini & Ljubić (2019) do with Benders cuts for
-very large covering problems, the LP is solved on a restricted set of columns (the sites of largest single
+if its price can reach the p-th largest. Cordeau, Furini & Ljubić (2019) solve covering problems with up to
+twenty million demand points by Benders cuts: they project the demand out and add its constraints lazily,
+which fits few candidate sites and huge demand. Here there are as many sites as villages, so the same idea
+is applied to the other side: the LP is solved on a restricted set of columns (the sites of largest single
 gain and the heuristic's answer), its coverage duals are extended to the rows outside it by λᵢ = wᵢ (those
 rows then add nothing to the first sum, and a column outside prices at most its single gain), every column
-is priced, and the columns whose price beats the p-th largest join the set; the LP is solved again until
+is priced, and the columns whose price beats the restricted LP's p-th price join it; the LP is solved again until
 none does. Each round's bound is recomputed here from λ over every column, so it is valid whatever the LP
 solver's tolerances and whenever the loop stops (time limit). ``RestrictedMclpLp`` keeps one HiGHS model
 and only appends the entering columns (and the rows they bring) between rounds, so the simplex
