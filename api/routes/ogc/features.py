@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
-from api.deps import PublicConnDep, ReadConnDep, SettingsDep
+from api.deps import PublicConnDep, ReadConnDep, SettingsDep, read_connection
 from api.errors import PROBLEM_JSON, error_status
 from api.principal import PrincipalDep
 from api.routes.atlas.sites import GEOJSON, GeoJSONResponse, page_links
@@ -299,16 +299,16 @@ def _query_params(request: Request) -> dict[str, list[str]]:
 
 
 @router.get("/collections/{collection_id}/items", name="ogc_items")
-def items(
-    collection_id: str, request: Request, conn: ReadConnDep, settings: SettingsDep, principal: PrincipalDep
-) -> Response:
+def items(collection_id: str, request: Request, principal: PrincipalDep) -> Response:
     """A page of features: bbox, bbox-crs, crs, datetime, filter (CQL2 text), sortby, properties, limit, offset."""
     html = _wants_html(request)
     params = _query_params(request)
     if html:
         params.pop("lang", None)  # the page's language, not a filter
+    settings: Settings = request.app.state.settings  # get_settings; these two as dependencies cost more
     query = parse_item_query(collection_id, params, _limits(settings), principal)
-    page = query_items(conn, query)
+    with read_connection(request) as conn:  # get_read_conn, taken here in the handler's thread
+        page = query_items(conn, query)
     head = {
         "type": "FeatureCollection",
         "numberMatched": page.number_matched,
