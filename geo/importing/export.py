@@ -280,15 +280,20 @@ def export_counts(conn: Connection, area: str | None = None) -> dict[str, int]:
     return out
 
 
-def export_areas(conn: Connection, within: str | None, limit: int = 600) -> list[tuple[str, str, str]]:
-    """(code, name, level) of the areas an export may be limited to: ``within`` (None: all) and the areas inside
-    it down to townships, ordered by code, at most ``limit``."""
+EXPORT_CHOICES_MAX = 5000
+"""Areas the export page offers at most with townships; a larger atlas (national: about 40,000 townships) offers
+its provinces, cities and counties only (about 3,200), a township's export being chosen from its county's."""
+
+
+def export_areas(conn: Connection, within: str | None) -> list[tuple[str, str, str]]:
+    """(code, name, level) of the areas an export may be limited to, ordered by level and code: ``within`` (None:
+    all) and the areas inside it down to townships, or down to counties when those would be more than
+    ``EXPORT_CHOICES_MAX``."""
     prefix = require_area(conn, within).descendant_prefix + "%" if within is not None else "%"
+    sql = "SELECT code, name, level FROM areas WHERE code LIKE :p AND level NOT IN ({}) ORDER BY length(code), code"
     rows = conn.execute(
-        text(
-            "SELECT code, name, level FROM areas WHERE code LIKE :p AND level <> 'village' "
-            "ORDER BY length(code), code LIMIT :limit"
-        ),
-        {"p": prefix, "limit": limit},
+        text(sql.format("'village'") + " LIMIT :limit"), {"p": prefix, "limit": EXPORT_CHOICES_MAX + 1}
     ).all()
+    if len(rows) > EXPORT_CHOICES_MAX:
+        rows = conn.execute(text(sql.format("'village', 'township'")), {"p": prefix}).all()
     return [(r[0], r[1], r[2]) for r in rows]

@@ -75,3 +75,19 @@ def test_a_province_sees_its_counties_and_a_township_its_county(app, engine):
     select = re.search(r'<select id="area" name="area"[^>]*>(.*?)</select>', english, re.S).group(1)
     assert "资源县 (450329)" in select and "(no lookup by name)" in select
     assert 'placeholder="Type a province, city or county, or a code"' in english
+
+
+def test_the_export_page_offers_every_county_of_the_country_too(app, engine, country):
+    client, _csrf = signed_in(app, engine, "admin", None)
+    page = client.get("/staff/exports").text
+    select = re.search(r'<select id="area" name="area"[^>]*>(.*?)</select>', page, re.S).group(1)
+    codes = re.findall(r'<option value="(\d+)"', select)
+    with engine.connect() as conn:
+        counties = set(conn.execute(text("SELECT code FROM areas WHERE level = 'county'")).scalars())
+    assert counties <= set(codes) and len(counties) == country  # the export choice once stopped at 600 areas
+    assert (
+        f'<option value="{county_code(30, 97)}">{county_name(30, 97)} ({county_code(30, 97)})</option>'
+        in select
+    )
+    chosen = client.get("/staff/exports", params={"area": county_code(30, 97)}).text
+    assert f'<option value="{county_code(30, 97)}" selected>' in chosen
