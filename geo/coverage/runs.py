@@ -372,12 +372,13 @@ def _write_full(
     params: CoverageParams,
     run_id: int,
     swap: bool,
+    timings: dict[str, float] | None = None,
 ) -> None:
     """Make these rows the whole of a coverage table: a fresh table swapped in (``swap_in_fresh``) when ``swap``,
     else the table emptied and filled in place."""
     columns = _row_columns(target, units, found, params, run_id)
     if swap:
-        swap_in_fresh(conn, target.table, columns)
+        swap_in_fresh(conn, target.table, columns, timings)
         return
     # In place (a full run inside another transaction, which may still report progress to the runs tables from
     # a connection of its own: the swap's foreign keys would lock those tables until that transaction ends).
@@ -400,7 +401,10 @@ def _write_full(
 
 
 def swap_in_fresh(
-    conn: Connection, table: str, columns: list[tuple[Field, np.ndarray, np.ndarray | None]]
+    conn: Connection,
+    table: str,
+    columns: list[tuple[Field, np.ndarray, np.ndarray | None]],
+    timings: dict[str, float] | None = None,
 ) -> None:
     """Replace ``table`` by a new table of the same definition holding only these rows, in conn's transaction.
 
@@ -409,8 +413,10 @@ def swap_in_fresh(
     catalogue definitions, under temporary names, and it is analysed. Only then is the live table dropped and the
     new one renamed into its place with the names of the old: readers keep reading the old rows while the new table
     is built, wait a moment for the commit at the swap, and never see a partial table. Meant for tables that nothing
-    else references (a foreign key into ``table`` stops the DROP, and the transaction with it).
+    else references (a foreign key into ``table`` stops the DROP, and the transaction with it). ``timings``, when
+    given, has the seconds of each step added to it (copy_s, keys_s, analyze_s, swap_s).
     """
+    clock = _Steps(timings)
     fresh = f"{table}_fresh"
     key = {"t": table}
     constraints = conn.execute(
@@ -447,6 +453,7 @@ def swap_in_fresh(
     # frozen rows when the transaction allows it (COPY FREEZE refuses under a snapshot held for the transaction)
     read_committed = conn.execute(text("SELECT current_setting('transaction_isolation')")).scalar_one()
     copy_in(conn, fresh, columns, freeze=read_committed == "read committed")
+    clock.done("copy_s")
     renames = []
     foreign = []
     for i, c in enumerate(constraints):
@@ -466,25 +473,48 @@ def swap_in_fresh(
         renames.append(f"ALTER INDEX {temp} RENAME TO {ix.relname}")
     for g in grants:
         conn.execute(text(f"GRANT {g.privilege_type} ON {fresh} TO {g.grantee}"))
+    clock.done("keys_s")
     conn.execute(text(f"ANALYZE {fresh}"))
+    clock.done("analyze_s")
     # foreign keys last: adding one locks the referenced table against writers until commit
     for statement in foreign:
         conn.execute(text(statement))
+    clock.done("keys_s")
     # the swap: readers of the old table are waited for, then wait for this commit and read the new one
     conn.execute(text(f"DROP TABLE {table}"))
     conn.execute(text(f"ALTER TABLE {fresh} RENAME TO {table}"))
     for statement in renames:
         conn.execute(text(statement))
+    clock.done("swap_s")
 
 
-def _jit_off(conn: Connection) -> str:
-    """Turn JIT compilation off for the rest of conn's transaction; returns the setting before.
+class _Steps:
+    """Adds the seconds since the last step to a timings dict (when there is one)."""
 
-    The bulk reads of a run are costed high (PostGIS functions are), so PostgreSQL would compile them with LLVM
-    first, in each parallel worker: about a second and a half of compiling for a read of half a second.
-    """
-    before = conn.execute(text("SELECT current_setting('jit')")).scalar_one()
-    conn.execute(text("SELECT set_config('jit', 'off', true)"))
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
+
+
+_BULK_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0", "default_statistics_target": "10"}
+"""Settings of a full run's transaction. The bulk reads are costed high (PostGIS functions are), so PostgreSQL
+would compile them with LLVM first, in each parallel worker, and gather their rows through shared memory: on a
+loaded machine, slower than one plain scan. The fresh tables are analysed on a sample of 3,000 rows, not 30,000
+(a tenth of the time; the autovacuum analyses them again with the server's target later)."""
+
+
+def _set_local(conn: Connection, settings: dict[str, str]) -> dict[str, str]:
+    """Set these for the rest of conn's transaction; returns the values they had."""
+    before = {}
+    for name, value in settings.items():
+        before[name] = conn.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar_one()
+        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
     return before
 
 
@@ -513,7 +543,7 @@ def _full_run_in(
     report = progress or (lambda phase, fraction: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    jit = _jit_off(conn)
+    settings = _set_local(conn, _BULK_SETTINGS)
     report("reading", 0.0)
     # the queue first: a station change committed after this read stays queued for the next refresh
     queued = conn.execute(text("SELECT id FROM coverage_queue")).scalars().all()
@@ -523,24 +553,32 @@ def _full_run_in(
     timings["read_s"] = time.perf_counter() - t0
     report("indexing stations", 0.15)
     t1 = time.perf_counter()
+    steps = _Steps(timings)
     indexes = {
         "village": _site_index(stations, ("village",)),
         "township": _site_index(stations, ("township",)),
         "upper": _site_index(stations, _UPPER),
     }
+    steps.done("nearest_index_s")
     report("nearest stations of villages", 0.2)
+    steps.done("progress_s")
     found = {VILLAGES.level: _nearest_by_group(units["village"], indexes, ("village", "township", "any"))}
+    steps.done("nearest_villages_s")
     report("nearest stations of townships", 0.7)
+    steps.done("progress_s")
     found[TOWNSHIPS.level] = _nearest_by_group(units["township"], indexes, ("township", "any"))
+    steps.done("nearest_townships_s")
     timings["nearest_s"] = time.perf_counter() - t1
     report("writing", 0.8)
     t2 = time.perf_counter()
+    write_steps: dict[str, float] = {}
     for target in TARGETS:
-        _write_full(conn, target, units[target.level], found[target.level], params, run_id, swap)
+        _write_full(conn, target, units[target.level], found[target.level], params, run_id, swap, write_steps)
     if queued:
         conn.execute(text("DELETE FROM coverage_queue WHERE id = ANY(:ids)"), {"ids": list(queued)})
     timings["write_s"] = time.perf_counter() - t2
-    conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": jit})
+    timings.update({f"write_{k}": v for k, v in write_steps.items()})
+    _set_local(conn, settings)
     # no progress row updates from here to commit: the new foreign keys lock coverage_runs against writers
     counts = {
         "stations": len(stations["id"]),
