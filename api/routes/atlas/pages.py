@@ -126,6 +126,14 @@ def overview_data(
         "Cache-Control": f"{private}, max-age={DAY}" if v == token else f"{private}, no-cache",
         "Vary": "Cookie, Authorization",
     }
+    if part != "outlines" and site_counts(conn, settings.map_embed_max + 1)[part] > settings.map_embed_max:
+        return Response(
+            f"{part} holds more than {settings.map_embed_max:,} sites: the map draws them from their cluster tiles "
+            f"(/api/v1/clusters/{part}/{{z}}/{{x}}/{{y}}.json), not from one table",
+            status_code=404,
+            media_type="text/plain; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
 
