@@ -374,3 +374,13 @@ def test_vendor_files_say_to_run_npm_ci_when_missing(tmp_path: Path) -> None:
     (tmp_path / "node_modules" / "leaflet").mkdir(parents=True)
     with pytest.raises(VendorFilesMissingError, match="npm ci"):
         vendor_files(tmp_path / "node_modules")
+
+
+def test_a_grave_section_named_with_its_unit_is_not_doubled() -> None:
+    layers = _layers()
+    layers["graves"]["features"][0]["properties"]["section"] = "甲区"
+    zh = _payloads(MapPage(_render(build_atlas_map(layers))))
+    layer = zh["graves"]
+    assert (
+        layer["values"][layer["rows"][0][5 + layer["labels"].index("墓位")]] == "甲区 3排 12号"
+    )  # not 甲区区

@@ -139,8 +139,10 @@ def _grave_position(props: Mapping[str, Any], lang: str) -> str | None:
     parts = [(text, key) for key, value in raw.items() if (text := _text(value)) is not None]
     if not parts:
         return None
-    if lang == "zh":
-        return " ".join(f"{value}{t('field.' + key, lang)}" for value, key in parts)
+    if lang == "zh":  # "甲区" already names its section: no second 区
+        return " ".join(
+            value if value.endswith(unit := t("field." + key, lang)) else value + unit for value, key in parts
+        )
     return ", ".join(f"{t('field.' + key, lang)} {value}" for value, key in parts)
 
 
