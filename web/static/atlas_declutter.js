@@ -22,13 +22,15 @@ var VetMapDeclutter = (function () {
         var pane = map.getPane("markerPane");
         if (!pane) { return; }
         var items = [];
+        // read every bubble's place first, without writing in between: a margin set before each read would make
+        // the browser lay the page out again for every bubble (hundreds of layouts a pan). Where a bubble would
+        // be at its layer's own margins is where it is, less the shift the last run gave it.
         pane.querySelectorAll(".vetmap-cluster").forEach(function (el) {
             var b = base(el);
-            el.style.marginLeft = b[0] + "px";
-            el.style.marginTop = b[1] + "px";
             var r = el.getBoundingClientRect();
             if (!r.width) { return; }
-            items.push({el: el, b: b, x0: r.left + r.width / 2, y0: r.top + r.height / 2, dx: 0, dy: 0});
+            var sx = (parseFloat(el.style.marginLeft) || 0) - b[0], sy = (parseFloat(el.style.marginTop) || 0) - b[1];
+            items.push({el: el, b: b, x0: r.left + r.width / 2 - sx, y0: r.top + r.height / 2 - sy, dx: 0, dy: 0});
         });
         for (var step = 0; step < STEPS; step++) {
             var moved = false;
