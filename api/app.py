@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import threading
@@ -80,6 +81,9 @@ from web.assets import vendor_app
 _log = logging.getLogger("vetmap.app")
 WARM_JOIN_S = 30.0
 """Seconds shutdown waits for the start-up build of the cluster pyramids before closing the pools."""
+WARM_READY_S = 5.0
+"""Seconds start-up waits for that build before the server takes requests (640,000 stations: about 0.8 s), so the
+first visitors do not wait behind it; a longer build goes on in the background and the tiles wait for it."""
 
 
 def _warm_clusters(engine: Engine, clusters: ClusterService, embed_max: int) -> None:
@@ -125,6 +129,7 @@ def create_app(
         )
         warming.start()
         _freeze_start_up_objects()
+        await asyncio.to_thread(warming.join, WARM_READY_S)
         yield
         warming.join(WARM_JOIN_S)  # its connection back in the pool before the pool is closed
         engine.dispose()

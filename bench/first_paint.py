@@ -20,8 +20,8 @@ For each set and each of --repeat rounds:
 1. ours: ``uvicorn main:app`` in a subprocess on 127.0.0.1 and a free port, against that database, basemap none.
    A fresh server per round: the first page request after /healthz answers is the *cold* load; then three plain
    HTTP requests of the page (their server times printed: the second request after start is reproducibly slower),
-   then the *warm* load (new browser context). The app's start-up pyramid warming may run during the cold load;
-   it counts.
+   then the *warm* load (new browser context). The app waits up to 5 s at start-up for its pyramid warming
+   (api/app.py ``WARM_READY_S``) before it answers; a longer warming may run during the cold load, and it counts.
 2. the peer: what a GIS user writes: ``folium.Map`` + one ``folium.plugins.MarkerCluster`` per collection, one
    ``folium.Marker`` with a short popup per site (the same points, read with ``geo.atlas.overview.map_layers`` as the page
    reads them), saved with ``Map.save``; its asset URLs pointed at our local copies by ``web.assets``
