@@ -21,6 +21,7 @@ from geo.errors import (
     InvalidParameter,
     NotFound,
     PayloadTooLarge,
+    RetryLater,
     StaleVersion,
     TooManyAttempts,
     Unauthorized,
@@ -50,13 +51,13 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
 
 
 def error_headers(exc: DomainError) -> dict[str, str]:
-    """Headers an error answer must carry: the bearer challenge of a 401, Retry-After of a 429."""
+    """Headers an error answer must carry: the bearer challenge of a 401, Retry-After of a 429 or 503."""
     if isinstance(exc, Unauthorized):
         challenge = 'Bearer realm="vetmap"'
         if exc.error:
             challenge += f', error="{exc.error}"'
         return {"WWW-Authenticate": challenge}
-    if isinstance(exc, TooManyAttempts | Busy):
+    if isinstance(exc, RetryLater):
         return {"Retry-After": str(exc.retry_after)}
     return {}
 

@@ -42,9 +42,8 @@ class UnsupportedMediaType(InvalidInput):
     """An upload is not of an accepted kind (a photo that does not decode as JPEG, PNG or WebP)."""
 
 
-class Busy(DomainError):
-    """The server is at its limit of this kind of work right now (uploads, image decoding): retry after
-    ``retry_after`` seconds (HTTP 503)."""
+class RetryLater(DomainError):
+    """A refusal that passes after ``retry_after`` seconds (at least 1; answered with Retry-After)."""
 
     def __init__(
         self,
@@ -56,6 +55,11 @@ class Busy(DomainError):
     ) -> None:
         super().__init__(message, key=key, params=params)
         self.retry_after = max(1, int(retry_after))
+
+
+class Busy(RetryLater):
+    """The server is at its limit of this kind of work right now (uploads, image decoding): retry after
+    ``retry_after`` seconds (HTTP 503)."""
 
 
 class Conflict(DomainError):
@@ -88,19 +92,8 @@ class Forbidden(DomainError):
     """The caller is known but has no right to this action here (role, or area outside its own)."""
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(RetryLater):
     """Too many failed logins lately: try again after ``retry_after`` seconds."""
-
-    def __init__(
-        self,
-        message: str,
-        retry_after: int,
-        *,
-        key: str | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message, key=key, params=params)
-        self.retry_after = max(1, int(retry_after))
 
 
 class StaleVersion(Conflict):

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput
 from geo.importing.places import SHOWN_CANDIDATES, stem
+from geo.kit.memo import remembered
 from geo.vocab import area_prefix
 
 CEMETERY_FIELD = "cemetery"
@@ -200,17 +201,7 @@ class Cemeteries:
     def resolve(self, value: str, column: str) -> Cemetery:
         """The cemetery ``value`` names (written in ``column``); CemeteryRefused when none or several. Each
         distinct value is resolved once."""
-        key = (value, column)
-        found = self.memo.get(key)
-        if found is None:
-            try:
-                found = self._resolve(value, column)
-            except CemeteryRefused as exc:
-                found = exc
-            self.memo[key] = found
-        if isinstance(found, CemeteryRefused):
-            raise found
-        return found
+        return remembered(self.memo, (value, column), lambda: self._resolve(value, column), CemeteryRefused)
 
 
 def load_cemeteries(conn: Connection, within: str | None) -> Cemeteries:

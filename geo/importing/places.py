@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
+from geo.kit.memo import remembered
 from geo.vocab import area_prefix
 
 PLACE_FIELDS = ("township", "village", "place")
@@ -296,17 +297,9 @@ class Gazetteer:
     def resolve(self, names: PlaceNames) -> str:
         """The code of the area ``names`` name; PlaceRefused when none or several. Each distinct set of names is
         resolved once."""
-        key = (names.key, names.columns)
-        found = self.memo.get(key)
-        if found is None:
-            try:
-                found = self._resolve(names).code
-            except PlaceRefused as exc:
-                found = exc
-            self.memo[key] = found
-        if isinstance(found, PlaceRefused):
-            raise found
-        return found
+        return remembered(
+            self.memo, (names.key, names.columns), lambda: self._resolve(names).code, PlaceRefused
+        )
 
 
 def load_gazetteer(conn: Connection, within: str | None) -> Gazetteer:
